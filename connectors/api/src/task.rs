@@ -1,0 +1,197 @@
+//! Task traits and the contexts the runtime hands to them.
+//!
+//! Tasks are where data moves. Their methods are `async` because they do I/O; the runtime
+//! drives each task from its own data loop, never from an actor mailbox.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::config::Config;
+use crate::data::{ConnectRecord, RecordOffset, RecordPartition};
+use crate::error::ConnectResult;
+
+/// Offsets by partition, as passed to sink flush/commit.
+pub type OffsetMap = HashMap<RecordPartition, RecordOffset>;
+
+/// Where a source task's record landed in RocketMQ, passed to [`SourceTask::commit_record`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SendMetadata {
+    pub msg_id: String,
+    pub topic: String,
+    pub broker_name: String,
+    pub queue_id: i32,
+    pub queue_offset: i64,
+}
+
+/// Reads the committed source positions of this connector (survives restarts).
+pub trait OffsetStorageReader: Send + Sync + std::fmt::Debug {
+    /// The last committed offset of `partition`.
+    fn read_offset(&self, partition: &RecordPartition) -> Option<RecordOffset>;
+
+    /// The last committed offsets of several partitions (absent ones are left out).
+    fn read_offsets(&self, partitions: &[RecordPartition]) -> OffsetMap {
+        partitions
+            .iter()
+            .filter_map(|p| self.read_offset(p).map(|o| (p.clone(), o)))
+            .collect()
+    }
+}
+
+/// Lets a sink task hand a record it cannot process to the runtime's error policy (log,
+/// dead-letter topic) instead of failing.
+#[async_trait]
+pub trait ErrorRecordReporter: Send + Sync + std::fmt::Debug {
+    /// Reports `record` as failed with `error`; resolves once the report is durable.
+    async fn report(
+        &self,
+        record: &ConnectRecord,
+        error: &crate::ConnectError,
+    ) -> ConnectResult<()>;
+}
+
+/// The runtime side of a [`SinkTaskContext`]: consumer control, implemented by the runtime.
+pub trait SinkTaskControl: Send + Sync + std::fmt::Debug {
+    /// Rewinds or skips: the next records of `partition` start at `offset`.
+    fn reset_offset(&self, partition: &RecordPartition, offset: &RecordOffset);
+    /// Stops delivering records of these partitions until resumed.
+    fn pause(&self, partitions: &[RecordPartition]);
+    /// Resumes delivery of paused partitions.
+    fn resume(&self, partitions: &[RecordPartition]);
+    /// The partitions currently assigned to this task.
+    fn assignment(&self) -> HashSet<RecordPartition>;
+}
+
+/// Identity and configuration common to task contexts.
+#[derive(Debug, Clone)]
+pub struct TaskInfo {
+    pub connector_name: String,
+    pub task_id: u32,
+    pub configs: Config,
+}
+
+impl TaskInfo {
+    /// `<connector>-<id>`, as the Java `getTaskName()`.
+    pub fn task_name(&self) -> String {
+        format!("{}-{}", self.connector_name, self.task_id)
+    }
+}
+
+/// What a source task may use: its identity, configuration and committed positions.
+#[derive(Debug, Clone)]
+pub struct SourceTaskContext {
+    pub info: TaskInfo,
+    pub offsets: Arc<dyn OffsetStorageReader>,
+}
+
+impl SourceTaskContext {
+    pub fn connector_name(&self) -> &str {
+        &self.info.connector_name
+    }
+    pub fn task_name(&self) -> String {
+        self.info.task_name()
+    }
+    pub fn configs(&self) -> &Config {
+        &self.info.configs
+    }
+    /// The committed positions of this connector.
+    pub fn offset_storage_reader(&self) -> &dyn OffsetStorageReader {
+        self.offsets.as_ref()
+    }
+}
+
+/// What a sink task may use: identity, configuration, consumer control and the error reporter.
+#[derive(Debug, Clone)]
+pub struct SinkTaskContext {
+    pub info: TaskInfo,
+    pub control: Arc<dyn SinkTaskControl>,
+    pub reporter: Option<Arc<dyn ErrorRecordReporter>>,
+}
+
+impl SinkTaskContext {
+    pub fn connector_name(&self) -> &str {
+        &self.info.connector_name
+    }
+    pub fn task_name(&self) -> String {
+        self.info.task_name()
+    }
+    pub fn configs(&self) -> &Config {
+        &self.info.configs
+    }
+    pub fn reset_offset(&self, partition: &RecordPartition, offset: &RecordOffset) {
+        self.control.reset_offset(partition, offset);
+    }
+    pub fn reset_offsets(&self, offsets: &OffsetMap) {
+        for (partition, offset) in offsets {
+            self.control.reset_offset(partition, offset);
+        }
+    }
+    pub fn pause(&self, partitions: &[RecordPartition]) {
+        self.control.pause(partitions);
+    }
+    pub fn resume(&self, partitions: &[RecordPartition]) {
+        self.control.resume(partitions);
+    }
+    pub fn assignment(&self) -> HashSet<RecordPartition> {
+        self.control.assignment()
+    }
+    /// The error reporter; present when the connector configures error logging or a
+    /// dead-letter topic.
+    pub fn error_record_reporter(&self) -> Option<&Arc<dyn ErrorRecordReporter>> {
+        self.reporter.as_ref()
+    }
+}
+
+/// Reads an external system. Call order: `start` → (`poll`, `commit_record`…, `commit`)* → `stop`.
+#[async_trait]
+pub trait SourceTask: Send {
+    /// Opens connections; read committed positions through the context to resume.
+    async fn start(&mut self, config: Config, context: SourceTaskContext) -> ConnectResult<()>;
+
+    /// The next batch of records. Return an empty batch rather than waiting more than about
+    /// a second, so pauses, commits and shutdown stay prompt.
+    async fn poll(&mut self) -> ConnectResult<Vec<ConnectRecord>>;
+
+    /// One record was acknowledged by RocketMQ (`metadata` set) or skipped by the error
+    /// policy (`None`). Called in send order per partition.
+    async fn commit_record(
+        &mut self,
+        _record: &ConnectRecord,
+        _metadata: Option<&SendMetadata>,
+    ) -> ConnectResult<()> {
+        Ok(())
+    }
+
+    /// Positions were durably committed.
+    async fn commit(&mut self) -> ConnectResult<()> {
+        Ok(())
+    }
+
+    /// Releases resources. Must return promptly.
+    async fn stop(&mut self) -> ConnectResult<()>;
+}
+
+/// Writes records to an external system. Call order: `start` → (`put`*, `pre_commit`)* → `stop`.
+#[async_trait]
+pub trait SinkTask: Send {
+    async fn start(&mut self, config: Config, context: SinkTaskContext) -> ConnectResult<()>;
+
+    /// Writes (or buffers) a batch. A [`Retriable`](crate::ConnectError::Retriable) error makes
+    /// the runtime pause consumption and offer the same batch again after a backoff.
+    async fn put(&mut self, records: Vec<ConnectRecord>) -> ConnectResult<()>;
+
+    /// Makes everything `put` so far durable.
+    async fn flush(&mut self, _offsets: &OffsetMap) -> ConnectResult<()> {
+        Ok(())
+    }
+
+    /// Called before the runtime commits consumer offsets: returns the offsets that are safe
+    /// to commit (the default flushes and returns them all; return fewer to hold back).
+    async fn pre_commit(&mut self, offsets: OffsetMap) -> ConnectResult<OffsetMap> {
+        self.flush(&offsets).await?;
+        Ok(offsets)
+    }
+
+    async fn stop(&mut self) -> ConnectResult<()>;
+}
