@@ -271,7 +271,10 @@ impl Schema {
                     }
                 }
             }
-            Value::Struct(inner) if inner.schema().as_ref() != self => {
+            Value::Struct(inner)
+                if !std::ptr::eq(inner.schema().as_ref(), self)
+                    && inner.schema().as_ref() != self =>
+            {
                 return Err(ConnectError::schema(format!(
                     "{} is a struct of a different schema than declared",
                     here()

@@ -27,6 +27,23 @@ impl Struct {
         Ok(Self { schema, values })
     }
 
+    /// A struct from values in field order, each validated against its field schema.
+    pub fn from_values(schema: SchemaRef, values: Vec<Value>) -> Result<Self, ConnectError> {
+        let mut s = Self::new(schema)?;
+        if values.len() != s.values.len() {
+            return Err(ConnectError::schema(format!(
+                "{} has {} fields but {} values were given",
+                s.schema.describe(),
+                s.values.len(),
+                values.len()
+            )));
+        }
+        for (index, value) in values.into_iter().enumerate() {
+            s.put_at(index, value)?;
+        }
+        Ok(s)
+    }
+
     pub fn schema(&self) -> &SchemaRef {
         &self.schema
     }

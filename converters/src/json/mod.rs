@@ -1,0 +1,222 @@
+//! The JSON converter (`org.apache.rocketmq.connect.runtime.converter.record.json.JsonConverter`).
+//!
+//! With `schemas.enable=true` (the default) every message is an envelope
+//! `{"schema": <schema|null>, "payload": <value>}`; with `false` it is the bare value and reads
+//! are schemaless. Logical types are recognised by schema name; Decimal is written as base64 of
+//! the unscaled bytes (`decimal.format=BASE64`, default, exact at any size) or as a JSON number
+//! (`NUMERIC`; numbers are read through `f64`, so they are exact to 15 significant digits).
+
+mod payload;
+mod schema_json;
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+
+use connect_api::config_def::{ConfigDef, ConfigType, Validator};
+use connect_api::{
+    Config, ConnectError, ConnectResult, RecordConverter, Schema, SchemaAndValue, SchemaRef, Value,
+};
+use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde_json::Value as Json;
+
+use payload::{PayloadJson, decode_payload, decode_schemaless};
+use schema_json::{SchemaJson, decode_schema};
+
+/// How Decimal values are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DecimalFormat {
+    Base64,
+    Numeric,
+}
+
+/// Settings shared by encoding and decoding.
+#[derive(Debug, Clone)]
+pub(crate) struct JsonSettings {
+    pub schemas_enable: bool,
+    pub decimal_format: DecimalFormat,
+    pub cache_size: usize,
+}
+
+impl Default for JsonSettings {
+    fn default() -> Self {
+        Self {
+            schemas_enable: true,
+            decimal_format: DecimalFormat::Base64,
+            cache_size: 1000,
+        }
+    }
+}
+
+/// JSON with or without the schema envelope.
+#[derive(Debug, Default)]
+pub struct JsonConverter {
+    settings: JsonSettings,
+    /// Parsed schemas by their JSON text, so a stream of one schema parses it once.
+    schema_cache: Mutex<HashMap<Json, SchemaRef>>,
+}
+
+impl JsonConverter {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The keys the converter accepts (after `key.converter.`/`value.converter.` is stripped).
+    pub fn config_def() -> ConfigDef {
+        ConfigDef::new()
+            .optional(
+                "schemas.enable",
+                ConfigType::Boolean,
+                "true",
+                "Wrap values in a {schema, payload} envelope",
+            )
+            .optional(
+                "schemas.cache.size",
+                ConfigType::Int,
+                "1000",
+                "Parsed schemas kept in memory",
+            )
+            .validate_with(Validator::Range {
+                min: 0,
+                max: 1_000_000,
+            })
+            .optional(
+                "decimal.format",
+                ConfigType::String,
+                "BASE64",
+                "How Decimal values are written",
+            )
+            .validate_with(Validator::OneOf(&["BASE64", "NUMERIC"]))
+    }
+
+    fn cached_schema(&self, json: &Json) -> ConnectResult<SchemaRef> {
+        let mut cache = self
+            .schema_cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(schema) = cache.get(json) {
+            return Ok(schema.clone());
+        }
+        let schema = decode_schema(json, &self.settings, "schema")?;
+        if self.settings.cache_size > 0 {
+            if cache.len() >= self.settings.cache_size {
+                cache.clear();
+            }
+            cache.insert(json.clone(), schema.clone());
+        }
+        Ok(schema)
+    }
+}
+
+/// The `{"schema":…, "payload":…}` envelope, serialized in one pass.
+struct Envelope<'a> {
+    schema: Option<&'a Schema>,
+    value: &'a Value,
+    settings: &'a JsonSettings,
+}
+
+impl Serialize for Envelope<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        match self.schema {
+            Some(schema) => map.serialize_entry(
+                "schema",
+                &SchemaJson {
+                    schema,
+                    field: None,
+                    settings: self.settings,
+                },
+            )?,
+            None => map.serialize_entry("schema", &())?,
+        }
+        map.serialize_entry(
+            "payload",
+            &PayloadJson {
+                schema: self.schema,
+                value: self.value,
+                settings: self.settings,
+            },
+        )?;
+        map.end()
+    }
+}
+
+impl RecordConverter for JsonConverter {
+    fn configure(&mut self, config: &Config, _is_key: bool) -> ConnectResult<()> {
+        let errors = Self::config_def().validate(config);
+        if !errors.is_empty() {
+            return Err(ConnectError::Config(errors));
+        }
+        self.settings.schemas_enable = config.get_bool_or("schemas.enable", true)?;
+        self.settings.cache_size =
+            usize::try_from(config.get_i32_or("schemas.cache.size", 1000)?).unwrap_or(0);
+        self.settings.decimal_format = if config
+            .get_string_or("decimal.format", "BASE64")
+            .eq_ignore_ascii_case("NUMERIC")
+        {
+            DecimalFormat::Numeric
+        } else {
+            DecimalFormat::Base64
+        };
+        Ok(())
+    }
+
+    fn encode(
+        &self,
+        _topic: &str,
+        schema: Option<&Schema>,
+        value: &Value,
+    ) -> ConnectResult<Option<Vec<u8>>> {
+        if schema.is_none() && value.is_null() {
+            return Ok(None);
+        }
+        let result = if self.settings.schemas_enable {
+            serde_json::to_vec(&Envelope {
+                schema,
+                value,
+                settings: &self.settings,
+            })
+        } else {
+            serde_json::to_vec(&PayloadJson {
+                schema,
+                value,
+                settings: &self.settings,
+            })
+        };
+        result
+            .map(Some)
+            .map_err(|e| ConnectError::data(format!("cannot encode as JSON: {e}")))
+    }
+
+    fn decode(&self, _topic: &str, bytes: Option<&[u8]>) -> ConnectResult<SchemaAndValue> {
+        let Some(bytes) = bytes else {
+            return Ok(SchemaAndValue::null());
+        };
+        let json: Json = serde_json::from_slice(bytes)
+            .map_err(|e| ConnectError::data(format!("invalid JSON: {e}")))?;
+        if !self.settings.schemas_enable {
+            return Ok(SchemaAndValue::new(None, decode_schemaless(&json)));
+        }
+        let envelope = json
+            .as_object()
+            .filter(|o| o.contains_key("schema") && o.contains_key("payload"))
+            .ok_or_else(|| {
+                ConnectError::data(
+                    "with schemas.enable=true a message must be a JSON object with \"schema\" and \
+                     \"payload\" fields; set schemas.enable=false to read plain JSON",
+                )
+            })?;
+        let payload = &envelope["payload"];
+        match &envelope["schema"] {
+            Json::Null => Ok(SchemaAndValue::new(None, decode_schemaless(payload))),
+            schema_json => {
+                let schema = self.cached_schema(schema_json)?;
+                let value = decode_payload(Some(&schema), payload, &self.settings, "payload")?;
+                Ok(SchemaAndValue::new(Some(schema), value))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
