@@ -234,3 +234,6 @@ pub fn predicates() -> Vec<Plugin<PredicateFactory>> {
         },
     ]
 }
+
+#[cfg(test)]
+mod tests;
