@@ -1,6 +1,9 @@
 //! The seed document's examples, verbatim, through the real converters and transforms.
 
-#![allow(clippy::unwrap_used, reason = "a panic in a test is a failed assertion")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "a panic in a test is a failed assertion"
+)]
 
 use connect_api::{
     Config, ConnectRecord, FieldType, RecordConverter, RecordOffset, RecordPartition, Value,

@@ -19,6 +19,7 @@ use connect_api::{
 use serde::Serialize;
 use serde::ser::SerializeMap;
 use serde_json::Value as Json;
+use serde_json::value::RawValue;
 
 use payload::{PayloadJson, decode_payload, decode_schemaless};
 use schema_json::{SchemaJson, decode_schema};
@@ -52,8 +53,9 @@ impl Default for JsonSettings {
 #[derive(Debug, Default)]
 pub struct JsonConverter {
     settings: JsonSettings,
-    /// Parsed schemas by their JSON text, so a stream of one schema parses it once.
-    schema_cache: Mutex<HashMap<Json, SchemaRef>>,
+    /// Parsed schemas by their raw JSON text, so a stream of one schema parses it once and a
+    /// cache hit costs one string hash.
+    schema_cache: Mutex<HashMap<String, SchemaRef>>,
 }
 
 impl JsonConverter {
@@ -89,20 +91,22 @@ impl JsonConverter {
             .validate_with(Validator::OneOf(&["BASE64", "NUMERIC"]))
     }
 
-    fn cached_schema(&self, json: &Json) -> ConnectResult<SchemaRef> {
+    fn cached_schema(&self, raw: &str) -> ConnectResult<SchemaRef> {
         let mut cache = self
             .schema_cache
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if let Some(schema) = cache.get(json) {
+        if let Some(schema) = cache.get(raw) {
             return Ok(schema.clone());
         }
-        let schema = decode_schema(json, &self.settings, "schema")?;
+        let json: Json = serde_json::from_str(raw)
+            .map_err(|e| ConnectError::data(format!("invalid JSON: {e}")))?;
+        let schema = decode_schema(&json, &self.settings, "schema")?;
         if self.settings.cache_size > 0 {
             if cache.len() >= self.settings.cache_size {
                 cache.clear();
             }
-            cache.insert(json.clone(), schema.clone());
+            cache.insert(raw.to_owned(), schema.clone());
         }
         Ok(schema)
     }
@@ -192,31 +196,36 @@ impl RecordConverter for JsonConverter {
         let Some(bytes) = bytes else {
             return Ok(SchemaAndValue::null());
         };
-        let json: Json = serde_json::from_slice(bytes)
-            .map_err(|e| ConnectError::data(format!("invalid JSON: {e}")))?;
         if !self.settings.schemas_enable {
+            let json: Json = serde_json::from_slice(bytes)
+                .map_err(|e| ConnectError::data(format!("invalid JSON: {e}")))?;
             return Ok(SchemaAndValue::new(None, decode_schemaless(&json)));
         }
-        let envelope = json
-            .as_object()
-            .filter(|o| o.contains_key("schema") && o.contains_key("payload"))
-            .ok_or_else(|| {
-                ConnectError::data(
-                    "with schemas.enable=true a message must be a JSON object with \"schema\" and \
-                     \"payload\" fields; set schemas.enable=false to read plain JSON",
-                )
-            })?;
-        let payload = &envelope["payload"];
-        match &envelope["schema"] {
-            Json::Null => Ok(SchemaAndValue::new(None, decode_schemaless(payload))),
-            schema_json => {
-                let schema = self.cached_schema(schema_json)?;
-                let value = decode_payload(Some(&schema), payload, &self.settings, "payload")?;
-                Ok(SchemaAndValue::new(Some(schema), value))
+        // Split the envelope without parsing its parts: the schema is looked up by its text.
+        let envelope: HashMap<String, &RawValue> = serde_json::from_slice(bytes).map_err(|e| {
+            if e.is_data() {
+                ConnectError::data(ENVELOPE_REQUIRED)
+            } else {
+                ConnectError::data(format!("invalid JSON: {e}"))
             }
+        })?;
+        let (Some(schema), Some(payload)) = (envelope.get("schema"), envelope.get("payload"))
+        else {
+            return Err(ConnectError::data(ENVELOPE_REQUIRED));
+        };
+        let payload: Json = serde_json::from_str(payload.get())
+            .map_err(|e| ConnectError::data(format!("invalid JSON: {e}")))?;
+        if schema.get() == "null" {
+            return Ok(SchemaAndValue::new(None, decode_schemaless(&payload)));
         }
+        let schema = self.cached_schema(schema.get())?;
+        let value = decode_payload(Some(&schema), &payload, &self.settings, "payload")?;
+        Ok(SchemaAndValue::new(Some(schema), value))
     }
 }
+
+const ENVELOPE_REQUIRED: &str = "with schemas.enable=true a message must be a JSON object with \"schema\" and \
+     \"payload\" fields; set schemas.enable=false to read plain JSON";
 
 #[cfg(test)]
 mod tests;
