@@ -13,6 +13,9 @@ pub mod json;
 pub mod number;
 pub mod string;
 
+#[cfg(test)]
+mod roundtrip_tests;
+
 use connect_api::config_def::ConfigDef;
 use connect_api::plugin::{Plugin, PluginKind, find_plugin};
 use connect_api::{Config, ConnectError, ConnectResult, RecordConverter};

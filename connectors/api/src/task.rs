@@ -195,3 +195,110 @@ pub trait SinkTask: Send {
 
     async fn stop(&mut self) -> ConnectResult<()>;
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::data::Value;
+
+    #[derive(Debug, Default)]
+    struct NoOffsets;
+    impl OffsetStorageReader for NoOffsets {
+        fn read_offset(&self, _partition: &RecordPartition) -> Option<RecordOffset> {
+            None
+        }
+    }
+
+    /// A source that resumes from its committed offset and counts up.
+    #[derive(Default)]
+    struct Counter {
+        next: i64,
+    }
+
+    #[async_trait]
+    impl SourceTask for Counter {
+        async fn start(
+            &mut self,
+            _config: Config,
+            context: SourceTaskContext,
+        ) -> ConnectResult<()> {
+            let partition = RecordPartition::new().with("counter", context.task_name());
+            self.next = context
+                .offset_storage_reader()
+                .read_offset(&partition)
+                .and_then(|o| o.get_i64("next"))
+                .unwrap_or(0);
+            Ok(())
+        }
+        async fn poll(&mut self) -> ConnectResult<Vec<ConnectRecord>> {
+            self.next += 1;
+            let offset = RecordOffset::new().with("next", self.next);
+            Ok(vec![
+                ConnectRecord::new(RecordPartition::new(), offset, None)
+                    .with_value(None, self.next),
+            ])
+        }
+        async fn stop(&mut self) -> ConnectResult<()> {
+            Ok(())
+        }
+    }
+
+    /// A sink whose flush is observable.
+    #[derive(Default)]
+    struct Recording {
+        flushed: std::sync::Arc<Mutex<usize>>,
+    }
+
+    #[async_trait]
+    impl SinkTask for Recording {
+        async fn start(&mut self, _config: Config, _context: SinkTaskContext) -> ConnectResult<()> {
+            Ok(())
+        }
+        async fn put(&mut self, _records: Vec<ConnectRecord>) -> ConnectResult<()> {
+            Ok(())
+        }
+        async fn flush(&mut self, offsets: &OffsetMap) -> ConnectResult<()> {
+            *self.flushed.lock().unwrap() += offsets.len();
+            Ok(())
+        }
+        async fn stop(&mut self) -> ConnectResult<()> {
+            Ok(())
+        }
+    }
+
+    /// Tasks work as trait objects, and the default `pre_commit` flushes and returns every
+    /// offset (the Java contract).
+    #[tokio::test]
+    async fn tasks_are_object_safe_and_pre_commit_flushes() {
+        let mut source: Box<dyn SourceTask> = Box::new(Counter::default());
+        let info = TaskInfo {
+            connector_name: "c".into(),
+            task_id: 0,
+            configs: Config::new(),
+        };
+        let context = SourceTaskContext {
+            info: info.clone(),
+            offsets: Arc::new(NoOffsets),
+        };
+        assert_eq!(context.task_name(), "c-0");
+        source.start(Config::new(), context).await.unwrap();
+        let batch = source.poll().await.unwrap();
+        assert_eq!(batch[0].value, Value::Int64(1));
+        source.commit_record(&batch[0], None).await.unwrap();
+
+        let flushed = std::sync::Arc::new(Mutex::new(0));
+        let mut sink: Box<dyn SinkTask> = Box::new(Recording {
+            flushed: flushed.clone(),
+        });
+        let mut offsets = OffsetMap::new();
+        offsets.insert(
+            RecordPartition::new().with("queueId", 1),
+            RecordOffset::new().with("queueOffset", 9),
+        );
+        let committed = sink.pre_commit(offsets.clone()).await.unwrap();
+        assert_eq!(committed, offsets);
+        assert_eq!(*flushed.lock().unwrap(), 1);
+    }
+}

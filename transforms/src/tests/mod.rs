@@ -3,6 +3,7 @@
 
 mod chain;
 mod kafka;
+mod robustness;
 mod rocketmq;
 
 use connect_api::{
