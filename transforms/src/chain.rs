@@ -19,7 +19,7 @@ use connect_api::{
     Config, ConfigError, ConnectError, ConnectRecord, ConnectResult, Predicate, Transform,
 };
 
-use crate::{PredicateFactory, TransformFactory, predicates, transforms};
+use crate::transforms;
 
 /// Keys of `transforms.<alias>.` that belong to the chain, not to the transform.
 const CHAIN_KEYS: [&str; 4] = ["class", "type", "predicate", "negate"];
@@ -103,7 +103,13 @@ impl TransformChain {
         let mut predicates = Vec::new();
         for alias in &predicate_aliases {
             let prefix = format!("predicates.{alias}.");
-            if let Some(predicate) = build_predicate(config, &prefix, &mut errors) {
+            if let Some((_, predicate)) = build::<Box<dyn Predicate>>(
+                config,
+                &prefix,
+                &crate::predicates(),
+                "predicate",
+                &mut errors,
+            ) {
                 predicates.push(NamedPredicate { predicate });
             }
         }
@@ -130,7 +136,13 @@ impl TransformChain {
                     }
                 },
             };
-            if let Some((class_name, transform)) = build_transform(config, &prefix, &mut errors) {
+            if let Some((class_name, transform)) = build::<Box<dyn Transform>>(
+                config,
+                &prefix,
+                &transforms(),
+                "transform",
+                &mut errors,
+            ) {
                 steps.push(Step {
                     alias,
                     class_name,
@@ -224,64 +236,64 @@ fn in_step(err: ConnectError, alias: &str, class: &str) -> ConnectError {
     }
 }
 
-fn build_transform(
-    config: &Config,
-    prefix: &str,
-    errors: &mut Vec<ConfigError>,
-) -> Option<(&'static str, Box<dyn Transform>)> {
-    let Some(class) = class_of(config, prefix) else {
-        errors.push(ConfigError::missing(format!("{prefix}class")));
-        return None;
-    };
-    let registry = transforms();
-    let Some(plugin) = find_plugin::<TransformFactory>(&registry, class) else {
-        errors.push(ConfigError::invalid(
-            format!("{prefix}class"),
-            class,
-            "unknown transform class; GET /plugin/list shows the available ones",
-        ));
-        return None;
-    };
-    let mut transform = (plugin.factory)();
-    let sub = component_config(config, prefix);
-    let before = errors.len();
-    errors.extend(
-        transform
-            .config_def()
-            .validate(&sub)
-            .into_iter()
-            .map(|e| e.with_prefix(prefix)),
-    );
-    if errors.len() > before {
-        return None;
-    }
-    prefixed(transform.configure(&sub), prefix, errors);
-    (errors.len() == before).then_some((plugin.class_name, transform))
+/// What building a transform and building a predicate have in common.
+trait Configurable {
+    fn config_def(&self) -> connect_api::ConfigDef;
+    fn configure(&mut self, config: &Config) -> ConnectResult<()>;
 }
 
-fn build_predicate(
+impl Configurable for Box<dyn Transform> {
+    fn config_def(&self) -> connect_api::ConfigDef {
+        self.as_ref().config_def()
+    }
+    fn configure(&mut self, config: &Config) -> ConnectResult<()> {
+        self.as_mut().configure(config)
+    }
+}
+
+impl Configurable for Box<dyn Predicate> {
+    fn config_def(&self) -> connect_api::ConfigDef {
+        self.as_ref().config_def()
+    }
+    fn configure(&mut self, config: &Config) -> ConnectResult<()> {
+        self.as_mut().configure(config)
+    }
+}
+
+/// Resolves `<prefix>class` (or `.type`) in `registry`, validates and configures the component.
+/// Problems are appended to `errors`; `None` when there were any.
+fn build<T: Configurable>(
     config: &Config,
     prefix: &str,
+    registry: &[connect_api::Plugin<fn() -> T>],
+    what: &str,
     errors: &mut Vec<ConfigError>,
-) -> Option<Box<dyn Predicate>> {
+) -> Option<(&'static str, T)> {
+    let class_key = format!(
+        "{prefix}{}",
+        if prefix.starts_with("predicates.") {
+            "type"
+        } else {
+            "class"
+        }
+    );
     let Some(class) = class_of(config, prefix) else {
-        errors.push(ConfigError::missing(format!("{prefix}type")));
+        errors.push(ConfigError::missing(class_key));
         return None;
     };
-    let registry = predicates();
-    let Some(plugin) = find_plugin::<PredicateFactory>(&registry, class) else {
+    let Some(plugin) = find_plugin(registry, class) else {
         errors.push(ConfigError::invalid(
-            format!("{prefix}type"),
+            class_key,
             class,
-            "unknown predicate class; expected TopicNameMatches, HasHeaderKey or RecordIsTombstone",
+            format!("unknown {what} class; GET /plugin/list shows the available ones"),
         ));
         return None;
     };
-    let mut predicate = (plugin.factory)();
+    let mut component = (plugin.factory)();
     let sub = component_config(config, prefix);
     let before = errors.len();
     errors.extend(
-        predicate
+        component
             .config_def()
             .validate(&sub)
             .into_iter()
@@ -290,6 +302,6 @@ fn build_predicate(
     if errors.len() > before {
         return None;
     }
-    prefixed(predicate.configure(&sub), prefix, errors);
-    (errors.len() == before).then_some(predicate)
+    prefixed(component.configure(&sub), prefix, errors);
+    (errors.len() == before).then_some((plugin.class_name, component))
 }

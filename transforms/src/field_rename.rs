@@ -56,17 +56,7 @@ pub fn rename_fields(
 }
 
 fn renamed_schema(input: &SchemaRef, rename: RenameFn<'_>) -> ConnectResult<SchemaRef> {
-    let mut builder = SchemaBuilder::struct_().optional_if(input.is_optional());
-    if let Some(name) = input.name() {
-        builder = builder.name(name);
-    }
-    if let Some(version) = input.version() {
-        builder = builder.version(version);
-    }
-    if let Some(doc) = input.doc() {
-        builder = builder.doc(doc);
-    }
-    builder = builder.parameters(input.parameters().clone());
+    let mut builder = struct_like(input);
     for field in input.fields() {
         if let Some(new_name) = rename(field.name()) {
             builder = builder

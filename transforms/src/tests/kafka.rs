@@ -5,29 +5,11 @@ use super::*;
 const K: &str = "org.apache.kafka.connect.transforms.";
 
 fn one(class: &str, extra: &[(&str, &str)]) -> TransformChain {
-    let class = format!("{K}{class}");
-    let mut pairs = vec![("transforms", "t"), ("transforms.t.class", class.as_str())];
-    let keys: Vec<String> = extra
-        .iter()
-        .map(|(k, _)| format!("transforms.t.{k}"))
-        .collect();
-    for ((_, v), k) in extra.iter().zip(&keys) {
-        pairs.push((k.as_str(), v));
-    }
-    chain(&pairs)
+    single(&format!("{K}{class}"), extra)
 }
 
 fn bad(class: &str, extra: &[(&str, &str)]) -> Vec<String> {
-    let class = format!("{K}{class}");
-    let mut pairs = vec![("transforms", "t"), ("transforms.t.class", class.as_str())];
-    let keys: Vec<String> = extra
-        .iter()
-        .map(|(k, _)| format!("transforms.t.{k}"))
-        .collect();
-    for ((_, v), k) in extra.iter().zip(&keys) {
-        pairs.push((k.as_str(), v));
-    }
-    error_keys(&pairs)
+    single_errors(&format!("{K}{class}"), extra)
 }
 
 #[test]

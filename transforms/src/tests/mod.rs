@@ -83,3 +83,27 @@ pub fn field_names(value: &Value) -> Vec<String> {
         .map(|f| f.name().to_owned())
         .collect()
 }
+
+/// A one-transform chain configuration: class plus `transforms.t.<key>` settings.
+pub fn single_config(class: &str, extra: &[(&str, &str)]) -> Config {
+    let mut config = Config::new()
+        .with("transforms", "t")
+        .with("transforms.t.class", class);
+    for (k, v) in extra {
+        config.put(format!("transforms.t.{k}"), v);
+    }
+    config
+}
+
+/// A one-transform chain that must build.
+pub fn single(class: &str, extra: &[(&str, &str)]) -> TransformChain {
+    TransformChain::from_config(&single_config(class, extra)).unwrap()
+}
+
+/// The error keys of a one-transform chain that must not build.
+pub fn single_errors(class: &str, extra: &[(&str, &str)]) -> Vec<String> {
+    TransformChain::validate(&single_config(class, extra))
+        .into_iter()
+        .map(|e| e.key)
+        .collect()
+}

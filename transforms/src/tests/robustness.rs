@@ -72,17 +72,9 @@ fn every_transform_survives_odd_inputs() {
     let mut exercised = 0;
     for plugin in crate::transforms() {
         let alias_class = plugin.class_name;
-        let settings = minimal_config(alias_class);
-        let keys: Vec<String> = settings
-            .iter()
-            .map(|(k, _)| format!("transforms.t.{k}"))
-            .collect();
-        let mut pairs = vec![("transforms", "t"), ("transforms.t.class", alias_class)];
-        for ((_, v), k) in settings.iter().zip(&keys) {
-            pairs.push((k.as_str(), v));
-        }
-        let mut chain = TransformChain::from_config(&config(&pairs))
-            .unwrap_or_else(|e| panic!("{alias_class} minimal config rejected: {e}"));
+        let mut chain =
+            TransformChain::from_config(&single_config(alias_class, &minimal_config(alias_class)))
+                .unwrap_or_else(|e| panic!("{alias_class} minimal config rejected: {e}"));
         for input in odd_inputs() {
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 chain.apply(input.clone())

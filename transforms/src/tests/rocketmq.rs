@@ -9,16 +9,7 @@ use super::*;
 const P: &str = "org.apache.rocketmq.connect.transforms.";
 
 fn one(class: &str, extra: &[(&str, &str)]) -> TransformChain {
-    let class = format!("{P}{class}");
-    let mut pairs = vec![("transforms", "t"), ("transforms.t.class", class.as_str())];
-    let keys: Vec<String> = extra
-        .iter()
-        .map(|(k, _)| format!("transforms.t.{k}"))
-        .collect();
-    for ((_, v), k) in extra.iter().zip(&keys) {
-        pairs.push((k.as_str(), v));
-    }
-    chain(&pairs)
+    single(&format!("{P}{class}"), extra)
 }
 
 #[test]
