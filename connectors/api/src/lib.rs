@@ -39,7 +39,7 @@ pub use data::{
     RecordPosition, Schema, SchemaAndValue, SchemaBuilder, SchemaRef, Struct, Value,
 };
 pub use error::{ConfigError, ConnectError, ConnectResult};
-pub use plugin::{Plugin, PluginKind};
+pub use plugin::{ConnectorFactory, ConnectorPlugins, Plugin, PluginKind, TaskFactory};
 pub use task::{
     ErrorRecordReporter, OffsetMap, OffsetStorageReader, SendMetadata, SinkTask, SinkTaskContext,
     SinkTaskControl, SourceTask, SourceTaskContext, TaskInfo,

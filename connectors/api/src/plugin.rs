@@ -39,3 +39,29 @@ pub fn find_plugin<'a, F>(plugins: &'a [Plugin<F>], name: &str) -> Option<&'a Pl
     let name = name.trim();
     plugins.iter().find(|plugin| plugin.answers_to(name))
 }
+
+/// Builds an unstarted connector.
+pub type ConnectorFactory = fn() -> crate::AnyConnector;
+
+/// Builds an unstarted task of either kind (used for `task.class`, `source.task.class` and
+/// `sink.task.class` in direct mode).
+#[derive(Debug, Clone, Copy)]
+pub enum TaskFactory {
+    Source(fn() -> Box<dyn crate::SourceTask>),
+    Sink(fn() -> Box<dyn crate::SinkTask>),
+}
+
+/// The connectors and tasks a connector crate contributes to the runtime's registry.
+#[derive(Debug, Default)]
+pub struct ConnectorPlugins {
+    pub connectors: Vec<Plugin<ConnectorFactory>>,
+    pub tasks: Vec<Plugin<TaskFactory>>,
+}
+
+impl ConnectorPlugins {
+    /// Appends another crate's plugins.
+    pub fn extend(&mut self, other: ConnectorPlugins) {
+        self.connectors.extend(other.connectors);
+        self.tasks.extend(other.tasks);
+    }
+}
