@@ -1,7 +1,41 @@
 //! The worker's actix actor system.
 //!
-//! This crate is reserved for the actor runtime (issue 3): the controller, worker, connector
-//! and task actors, config store, state manager, offset committer and rebalancer, exchanging
-//! typed messages and reached through cloneable handles. It holds no code yet; the record data
-//! path (converters and the transform chain) it will drive lives in `connect-converters`,
-//! `connect-transforms` and `connect-runtime::pipeline` today.
+//! # Codemap
+//! - [`controller`]: `ConnectController`, the single writer of connector configurations and
+//!   target states; [`controller::handle::ControllerHandle`] is its async facade for REST;
+//!   [`controller::validate`] checks configurations before anything is stored.
+//! - [`rebalancer`]: `Rebalancer` and [`rebalancer::allocation`] (round robin).
+//! - [`worker`]: `Worker`, runs the assigned connectors and tasks, restarts failed tasks.
+//! - [`connector`]: `ConnectorActor`, one connector instance on its own isolate.
+//! - [`task`]: `TaskActor` (lifecycle, status) and the data loops ([`task::direct`]), with
+//!   the error policy ([`task::errors`]).
+//! - [`config_store`], [`state_manager`], [`offset_committer`]: the three stores, on
+//!   `SyncArbiter` threads, persisted through [`ports::DocumentStore`].
+//! - [`isolate`]: a thread + runtime per connector and task: panics become values, hangs
+//!   become timeouts.
+//! - [`pipeline`]: converters + transform chain of one configuration.
+//! - [`catalog`], [`model`], [`settings`], [`error`], [`system`] (startup sequence).
+//!
+//! Requests flow down (REST → controller → rebalancer → worker → connector/task actors);
+//! events flow up through recipients (task → worker, connector → controller). No actor awaits
+//! one above it, so there are no request cycles.
+
+pub mod catalog;
+pub mod config_store;
+pub mod connector;
+pub mod controller;
+pub mod error;
+pub mod isolate;
+pub mod model;
+pub mod offset_committer;
+pub mod pipeline;
+pub mod ports;
+pub mod rebalancer;
+pub mod settings;
+pub mod state_manager;
+pub mod system;
+pub mod task;
+pub mod worker;
+
+pub use controller::handle::ControllerHandle;
+pub use error::ControllerError;

@@ -9,5 +9,4 @@
 //!   messages.
 //! - `main.rs`: the `rocketmq-connect` command line.
 
-pub mod pipeline;
 pub mod plugins;

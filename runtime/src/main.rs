@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use connect_actors::pipeline::{DEFAULT_CONVERTER, Pipeline};
 use connect_api::Config;
-use connect_runtime::pipeline::{DEFAULT_CONVERTER, Pipeline};
 use connect_runtime::plugins::all_plugins;
 
 /// RocketMQ Connect, in Rust.

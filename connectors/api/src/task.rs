@@ -178,8 +178,9 @@ pub trait SinkTask: Send {
     async fn start(&mut self, config: Config, context: SinkTaskContext) -> ConnectResult<()>;
 
     /// Writes (or buffers) a batch. A [`Retriable`](crate::ConnectError::Retriable) error makes
-    /// the runtime pause consumption and offer the same batch again after a backoff.
-    async fn put(&mut self, records: Vec<ConnectRecord>) -> ConnectResult<()>;
+    /// the runtime pause consumption and offer the same batch again after a backoff (which is
+    /// why the batch is lent, not given: the runtime keeps it until it is accepted).
+    async fn put(&mut self, records: &[ConnectRecord]) -> ConnectResult<()>;
 
     /// Makes everything `put` so far durable.
     async fn flush(&mut self, _offsets: &OffsetMap) -> ConnectResult<()> {
@@ -256,7 +257,7 @@ mod tests {
         async fn start(&mut self, _config: Config, _context: SinkTaskContext) -> ConnectResult<()> {
             Ok(())
         }
-        async fn put(&mut self, _records: Vec<ConnectRecord>) -> ConnectResult<()> {
+        async fn put(&mut self, _records: &[ConnectRecord]) -> ConnectResult<()> {
             Ok(())
         }
         async fn flush(&mut self, offsets: &OffsetMap) -> ConnectResult<()> {

@@ -104,7 +104,7 @@ impl SinkTask for FileSinkTask {
         Ok(())
     }
 
-    async fn put(&mut self, records: Vec<ConnectRecord>) -> ConnectResult<()> {
+    async fn put(&mut self, records: &[ConnectRecord]) -> ConnectResult<()> {
         let filename = self.filename.clone();
         let writer = self.writer()?;
         for record in records {
@@ -181,7 +181,7 @@ mod tests {
             .await
             .unwrap();
         let record = |v: Value| ConnectRecord::default().with_value(None, v);
-        task.put(vec![
+        task.put(&[
             record(Value::from("a")),
             record(Value::Null),
             record(Value::Bytes(vec![0xff])),

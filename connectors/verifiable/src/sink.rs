@@ -209,14 +209,14 @@ impl SinkTask for VerifiableSinkTask {
         Ok(())
     }
 
-    async fn put(&mut self, records: Vec<ConnectRecord>) -> ConnectResult<()> {
+    async fn put(&mut self, records: &[ConnectRecord]) -> ConnectResult<()> {
         if self.retriable_failures_left > 0 {
             self.retriable_failures_left -= 1;
             return Err(ConnectError::retriable(
                 "fault injection: put.retriable.failures",
             ));
         }
-        for record in &records {
+        for record in records {
             let Some((task, seq)) = task_and_seq(record) else {
                 self.unreadable += 1;
                 continue;

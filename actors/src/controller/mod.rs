@@ -1,0 +1,633 @@
+//! The `ConnectController` actor: the single writer of connector configurations and target
+//! states, and the REST API's entry point (through [`handle::ControllerHandle`]).
+//!
+//! Writes are atomic (one at a time): validate → persist in the config store → update the
+//! in-memory mirror → rebalance, which replies once the worker applied the change. Reads
+//! combine the mirror with the state manager's statuses.
+
+pub mod handle;
+pub mod messages;
+pub mod validate;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use actix::prelude::*;
+use connect_api::{ConfigError, ConnectorKind, PluginKind};
+
+use crate::catalog::Catalog;
+use crate::config_store::{ConfigStore, GetConfigs, RemoveConnector, SaveConnector};
+use crate::connector::TaskConfigsComputed;
+use crate::error::ControllerError;
+use crate::model::{
+    ConfigSnapshot, ConnectorEntry, ConnectorInfo, ConnectorState, ConnectorStateInfo,
+    ConnectorStatuses, State, TargetState, TaskId, TaskInfo, TaskRef, TaskState,
+};
+use crate::offset_committer::{GetPositions, OffsetCommitter};
+use crate::rebalancer::{Rebalance, Rebalancer};
+use crate::settings::WorkerSettings;
+use crate::state_manager::{
+    GetAllStatuses, GetStatuses, RemoveStatuses, RetainTasks, StateManager,
+};
+use crate::worker::{self, ApplyAssignment, Worker};
+use messages::*;
+
+/// The actors the controller talks to.
+#[derive(Debug, Clone)]
+pub struct ControllerDeps {
+    pub settings: Arc<WorkerSettings>,
+    pub catalog: Arc<Catalog>,
+    pub config_store: Addr<ConfigStore>,
+    pub state_manager: Addr<StateManager>,
+    pub committer: Addr<OffsetCommitter>,
+    pub worker: Addr<Worker>,
+    pub rebalancer: Addr<Rebalancer>,
+}
+
+#[derive(Debug)]
+pub struct ConnectController {
+    deps: ControllerDeps,
+    /// Mirror of the config store (the controller is its only writer).
+    configs: ConfigSnapshot,
+    loaded: bool,
+    shutting_down: bool,
+}
+
+type Reply<T> = Result<T, ControllerError>;
+
+fn mailbox<T>(result: Result<T, MailboxError>) -> Reply<T> {
+    result.map_err(|e| ControllerError::mailbox(&e))
+}
+
+impl ConnectController {
+    pub fn new(deps: ControllerDeps) -> Self {
+        Self {
+            deps,
+            configs: ConfigSnapshot::new(),
+            loaded: false,
+            shutting_down: false,
+        }
+    }
+
+    fn kind(&self, entry: &ConnectorEntry) -> ConnectorKind {
+        let class = entry.config.get("connector.class").unwrap_or_default();
+        match self.deps.catalog.connector(class).map(|p| p.kind) {
+            Some(PluginKind::Sink) => ConnectorKind::Sink,
+            _ => ConnectorKind::Source,
+        }
+    }
+
+    fn info(&self, name: &str, entry: &ConnectorEntry) -> ConnectorInfo {
+        ConnectorInfo {
+            name: name.to_owned(),
+            config: entry.config.masked(),
+            tasks: (0..entry.tasks.len())
+                .map(|task| TaskRef {
+                    connector: name.to_owned(),
+                    task: u32::try_from(task).unwrap_or(u32::MAX),
+                })
+                .collect(),
+            kind: self.kind(entry),
+        }
+    }
+
+    fn state_info(
+        &self,
+        name: &str,
+        entry: &ConnectorEntry,
+        statuses: Option<&ConnectorStatuses>,
+    ) -> ConnectorStateInfo {
+        let worker_id = &self.deps.settings.worker_id;
+        let unassigned = || ConnectorState {
+            state: State::Unassigned,
+            trace: None,
+            worker_id: worker_id.clone(),
+        };
+        let connector = statuses
+            .and_then(|s| s.connector.as_ref())
+            .map_or_else(unassigned, |s| ConnectorState {
+                state: s.state,
+                trace: s.trace.clone(),
+                worker_id: s.worker_id.clone(),
+            });
+        let tasks = (0..entry.tasks.len())
+            .map(|index| {
+                let id = u32::try_from(index).unwrap_or(u32::MAX);
+                match statuses.and_then(|s| s.tasks.get(&id)) {
+                    Some(s) => TaskState {
+                        state: s.state,
+                        trace: s.trace.clone(),
+                        worker_id: s.worker_id.clone(),
+                        id,
+                    },
+                    None => TaskState {
+                        state: State::Unassigned,
+                        trace: None,
+                        worker_id: worker_id.clone(),
+                        id,
+                    },
+                }
+            })
+            .collect();
+        ConnectorStateInfo {
+            name: name.to_owned(),
+            connector,
+            tasks,
+            kind: self.kind(entry),
+        }
+    }
+
+    fn entry(&self, name: &str) -> Reply<&ConnectorEntry> {
+        self.configs
+            .get(name)
+            .ok_or_else(|| ControllerError::connector_not_found(name))
+    }
+
+    fn refuse_if_shutting_down(&self) -> Reply<()> {
+        if self.shutting_down {
+            Err(ControllerError::Conflict(
+                "the worker is shutting down".to_owned(),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Persists `changes` (`None` removes), then rebalances with the resulting snapshot; the
+    /// mirror is updated only when persisting succeeded.
+    fn commit_changes(
+        &mut self,
+        changes: Vec<(String, Option<ConnectorEntry>)>,
+    ) -> impl ActorFuture<Self, Output = Reply<()>> + 'static {
+        let mut next = self.configs.clone();
+        for (name, change) in &changes {
+            match change {
+                Some(entry) => next.insert(name.clone(), entry.clone()),
+                None => next.remove(name),
+            };
+        }
+        let store = self.deps.config_store.clone();
+        let rebalancer = self.deps.rebalancer.clone();
+        let state_manager = self.deps.state_manager.clone();
+        let snapshot = next.clone();
+        async move {
+            for (name, change) in &changes {
+                let saved = match change {
+                    Some(entry) => {
+                        store
+                            .send(SaveConnector {
+                                name: name.clone(),
+                                entry: entry.clone(),
+                            })
+                            .await
+                    }
+                    None => store.send(RemoveConnector { name: name.clone() }).await,
+                };
+                mailbox(saved)?.map_err(ControllerError::Internal)?;
+            }
+            mailbox(rebalancer.send(Rebalance { snapshot }).await)?;
+            for (name, change) in &changes {
+                match change {
+                    None => state_manager.do_send(RemoveStatuses {
+                        connector: name.clone(),
+                    }),
+                    Some(entry) => state_manager.do_send(RetainTasks {
+                        connector: name.clone(),
+                        count: u32::try_from(entry.tasks.len()).unwrap_or(u32::MAX),
+                    }),
+                }
+            }
+            Ok(())
+        }
+        .into_actor(self)
+        .map(move |result: Reply<()>, actor, _ctx| {
+            if result.is_ok() {
+                actor.configs = next;
+            }
+            result
+        })
+    }
+}
+
+impl Actor for ConnectController {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        // Bring back every stored connector in its stored target state.
+        let store = self.deps.config_store.clone();
+        let rebalancer = self.deps.rebalancer.clone();
+        ctx.wait(
+            async move {
+                let snapshot = store.send(GetConfigs).await.unwrap_or_default();
+                let _ = rebalancer
+                    .send(Rebalance {
+                        snapshot: snapshot.clone(),
+                    })
+                    .await;
+                snapshot
+            }
+            .into_actor(self)
+            .map(|snapshot, actor, _| {
+                tracing::info!(connectors = snapshot.len(), "restored stored connectors");
+                actor.configs = snapshot;
+                actor.loaded = true;
+            }),
+        );
+    }
+}
+
+impl Handler<PutConnectorConfig> for ConnectController {
+    type Result = AtomicResponse<Self, Reply<PutOutcome>>;
+
+    fn handle(&mut self, msg: PutConnectorConfig, _ctx: &mut Self::Context) -> Self::Result {
+        let early = self
+            .refuse_if_shutting_down()
+            .and_then(|()| validate::check_name(&msg.name).map_err(ControllerError::BadRequest));
+        if let Err(e) = early {
+            return AtomicResponse::new(Box::pin(fut::ready(Err(e))));
+        }
+        let existing = self.configs.get(&msg.name).cloned();
+        if let Some(entry) = &existing {
+            if msg.mode == PutMode::CreateOnly {
+                let error =
+                    ControllerError::Conflict(format!("Connector [{}] already exists", msg.name));
+                return AtomicResponse::new(Box::pin(fut::ready(Err(error))));
+            }
+            if entry.config == msg.config {
+                let info = self.info(&msg.name, entry);
+                return AtomicResponse::new(Box::pin(fut::ready(Ok(PutOutcome {
+                    created: false,
+                    changed: false,
+                    info,
+                }))));
+            }
+        }
+        let validation = validate::validate_connector(
+            self.deps.catalog.clone(),
+            self.deps.settings.clone(),
+            msg.config.clone(),
+        );
+        let name = msg.name;
+        let config = msg.config;
+        AtomicResponse::new(Box::pin(validation.into_actor(self).then(
+            move |validated, actor, _ctx| {
+                let entry = ConnectorEntry {
+                    config,
+                    target: existing.as_ref().map_or(TargetState::Started, |e| e.target),
+                    tasks: Vec::new(),
+                };
+                let created = existing.is_none();
+                let commit: Box<dyn ActorFuture<Self, Output = Reply<PutOutcome>>> = match validated
+                {
+                    Err(errors) => Box::new(fut::ready(Err(ControllerError::BadConfig(errors)))),
+                    Ok(_kind) => {
+                        let info_entry = entry.clone();
+                        let info_name = name.clone();
+                        Box::new(actor.commit_changes(vec![(name.clone(), Some(entry))]).map(
+                            move |result, actor, _| {
+                                result.map(|()| PutOutcome {
+                                    created,
+                                    changed: true,
+                                    info: actor.info(&info_name, &info_entry),
+                                })
+                            },
+                        ))
+                    }
+                };
+                Box::into_pin(commit)
+            },
+        )))
+    }
+}
+
+impl Handler<TaskConfigsComputed> for ConnectController {
+    type Result = AtomicResponse<Self, ()>;
+
+    fn handle(&mut self, msg: TaskConfigsComputed, _ctx: &mut Self::Context) -> Self::Result {
+        let Some(entry) = self.configs.get(&msg.connector) else {
+            return AtomicResponse::new(Box::pin(fut::ready(())));
+        };
+        // A report computed from an older configuration, or nothing new: ignore.
+        if entry.config != msg.connector_config || entry.tasks == msg.tasks || self.shutting_down {
+            return AtomicResponse::new(Box::pin(fut::ready(())));
+        }
+        let mut entry = entry.clone();
+        entry.tasks = msg.tasks;
+        let name = msg.connector;
+        AtomicResponse::new(Box::pin(self.commit_changes(vec![(name.clone(), Some(entry))]).map(move |result, _, _| {
+            if let Err(e) = result {
+                tracing::error!(connector = %name, error = %e, "could not store task configurations");
+            }
+        })))
+    }
+}
+
+impl Handler<DeleteConnector> for ConnectController {
+    type Result = AtomicResponse<Self, Reply<()>>;
+
+    fn handle(&mut self, msg: DeleteConnector, _ctx: &mut Self::Context) -> Self::Result {
+        if let Err(e) = self
+            .refuse_if_shutting_down()
+            .and_then(|()| self.entry(&msg.name).map(|_| ()))
+        {
+            return AtomicResponse::new(Box::pin(fut::ready(Err(e))));
+        }
+        AtomicResponse::new(Box::pin(self.commit_changes(vec![(msg.name, None)])))
+    }
+}
+
+impl Handler<DeleteAllConnectors> for ConnectController {
+    type Result = AtomicResponse<Self, Reply<Vec<String>>>;
+
+    fn handle(&mut self, _msg: DeleteAllConnectors, _ctx: &mut Self::Context) -> Self::Result {
+        if let Err(e) = self.refuse_if_shutting_down() {
+            return AtomicResponse::new(Box::pin(fut::ready(Err(e))));
+        }
+        let names: Vec<String> = self.configs.keys().cloned().collect();
+        let changes = names.iter().map(|n| (n.clone(), None)).collect();
+        AtomicResponse::new(Box::pin(
+            self.commit_changes(changes)
+                .map(move |result, _, _| result.map(|()| names)),
+        ))
+    }
+}
+
+impl Handler<SetTargetState> for ConnectController {
+    type Result = AtomicResponse<Self, Reply<Vec<String>>>;
+
+    fn handle(&mut self, msg: SetTargetState, _ctx: &mut Self::Context) -> Self::Result {
+        let names: Vec<String> = match &msg.name {
+            Some(name) => match self
+                .refuse_if_shutting_down()
+                .and_then(|()| self.entry(name))
+            {
+                Ok(_) => vec![name.clone()],
+                Err(e) => return AtomicResponse::new(Box::pin(fut::ready(Err(e)))),
+            },
+            None => self.configs.keys().cloned().collect(),
+        };
+        let changes: Vec<(String, Option<ConnectorEntry>)> = names
+            .iter()
+            .filter_map(|name| {
+                let entry = self.configs.get(name)?;
+                (entry.target != msg.target).then(|| {
+                    (
+                        name.clone(),
+                        Some(ConnectorEntry {
+                            target: msg.target,
+                            ..entry.clone()
+                        }),
+                    )
+                })
+            })
+            .collect();
+        AtomicResponse::new(Box::pin(
+            self.commit_changes(changes)
+                .map(move |result, _, _| result.map(|()| names)),
+        ))
+    }
+}
+
+impl Handler<RestartConnectorRequest> for ConnectController {
+    type Result = ResponseActFuture<Self, Reply<ConnectorStateInfo>>;
+
+    fn handle(&mut self, msg: RestartConnectorRequest, _ctx: &mut Self::Context) -> Self::Result {
+        let entry = match self
+            .refuse_if_shutting_down()
+            .and_then(|()| self.entry(&msg.name))
+        {
+            Ok(entry) => entry.clone(),
+            Err(e) => return Box::pin(fut::ready(Err(e))),
+        };
+        let worker = self.deps.worker.clone();
+        let state_manager = self.deps.state_manager.clone();
+        let name = msg.name.clone();
+        let tasks = entry.tasks.len();
+        Box::pin(
+            async move {
+                let statuses = mailbox(
+                    state_manager
+                        .send(GetStatuses {
+                            connector: name.clone(),
+                        })
+                        .await,
+                )?
+                .unwrap_or_default();
+                let failed =
+                    |s: Option<&crate::model::Status>| s.is_some_and(|s| s.state == State::Failed);
+                if !msg.only_failed || failed(statuses.connector.as_ref()) {
+                    mailbox(
+                        worker
+                            .send(worker::RestartConnector { name: name.clone() })
+                            .await,
+                    )??;
+                }
+                if msg.include_tasks {
+                    for task in 0..u32::try_from(tasks).unwrap_or(u32::MAX) {
+                        if !msg.only_failed || failed(statuses.tasks.get(&task)) {
+                            mailbox(
+                                worker
+                                    .send(worker::RestartTask {
+                                        id: TaskId::new(name.clone(), task),
+                                    })
+                                    .await,
+                            )??;
+                        }
+                    }
+                }
+                Ok(())
+            }
+            .into_actor(self)
+            .map(move |result: Reply<()>, actor, _| {
+                result?;
+                let entry = actor.entry(&msg.name)?;
+                Ok(actor.state_info(&msg.name, entry, None))
+            }),
+        )
+    }
+}
+
+impl Handler<RestartTaskRequest> for ConnectController {
+    type Result = ResponseFuture<Reply<()>>;
+
+    fn handle(&mut self, msg: RestartTaskRequest, _ctx: &mut Self::Context) -> Self::Result {
+        let known = self
+            .entry(&msg.id.connector)
+            .map(|e| (msg.id.task as usize) < e.tasks.len());
+        let worker = self.deps.worker.clone();
+        Box::pin(async move {
+            match known {
+                Err(e) => Err(e),
+                Ok(false) => Err(ControllerError::NotFound(format!(
+                    "Task {} does not exist",
+                    msg.id
+                ))),
+                Ok(true) => mailbox(worker.send(worker::RestartTask { id: msg.id }).await)?,
+            }
+        })
+    }
+}
+
+impl Handler<GetConnectorInfo> for ConnectController {
+    type Result = Reply<ConnectorInfo>;
+    fn handle(&mut self, msg: GetConnectorInfo, _ctx: &mut Self::Context) -> Self::Result {
+        let entry = self.entry(&msg.name)?;
+        Ok(self.info(&msg.name, entry))
+    }
+}
+
+impl Handler<GetTaskInfos> for ConnectController {
+    type Result = Reply<Vec<TaskInfo>>;
+    fn handle(&mut self, msg: GetTaskInfos, _ctx: &mut Self::Context) -> Self::Result {
+        let entry = self.entry(&msg.name)?;
+        Ok(entry
+            .tasks
+            .iter()
+            .enumerate()
+            .map(|(task, config)| TaskInfo {
+                id: TaskRef {
+                    connector: msg.name.clone(),
+                    task: u32::try_from(task).unwrap_or(u32::MAX),
+                },
+                config: config.masked(),
+            })
+            .collect())
+    }
+}
+
+impl Handler<GetConnectorStatus> for ConnectController {
+    type Result = ResponseActFuture<Self, Reply<ConnectorStateInfo>>;
+    fn handle(&mut self, msg: GetConnectorStatus, _ctx: &mut Self::Context) -> Self::Result {
+        if let Err(e) = self.entry(&msg.name) {
+            return Box::pin(fut::ready(Err(e)));
+        }
+        let request = self.deps.state_manager.send(GetStatuses {
+            connector: msg.name.clone(),
+        });
+        Box::pin(async move { mailbox(request.await) }.into_actor(self).map(
+            move |statuses, actor, _| {
+                let statuses = statuses?;
+                let entry = actor.entry(&msg.name)?;
+                Ok(actor.state_info(&msg.name, entry, statuses.as_ref()))
+            },
+        ))
+    }
+}
+
+impl Handler<GetTaskStatus> for ConnectController {
+    type Result = ResponseActFuture<Self, Reply<TaskState>>;
+    fn handle(&mut self, msg: GetTaskStatus, _ctx: &mut Self::Context) -> Self::Result {
+        if let Err(e) = self.entry(&msg.id.connector) {
+            return Box::pin(fut::ready(Err(e)));
+        }
+        let request = self.deps.state_manager.send(GetStatuses {
+            connector: msg.id.connector.clone(),
+        });
+        Box::pin(async move { mailbox(request.await) }.into_actor(self).map(
+            move |statuses, actor, _| {
+                let statuses = statuses?;
+                let entry = actor.entry(&msg.id.connector)?;
+                actor
+                    .state_info(&msg.id.connector, entry, statuses.as_ref())
+                    .tasks
+                    .into_iter()
+                    .find(|t| t.id == msg.id.task)
+                    .ok_or_else(|| {
+                        ControllerError::NotFound(format!("No status found for task {}", msg.id))
+                    })
+            },
+        ))
+    }
+}
+
+impl Handler<ListConnectors> for ConnectController {
+    type Result = MessageResult<ListConnectors>;
+    fn handle(&mut self, _msg: ListConnectors, _ctx: &mut Self::Context) -> Self::Result {
+        MessageResult(self.configs.keys().cloned().collect())
+    }
+}
+
+impl Handler<ListConnectorDetails> for ConnectController {
+    type Result = ResponseActFuture<Self, BTreeMap<String, ConnectorDetails>>;
+    fn handle(&mut self, _msg: ListConnectorDetails, _ctx: &mut Self::Context) -> Self::Result {
+        let request = self.deps.state_manager.send(GetAllStatuses);
+        Box::pin(
+            async move { request.await.unwrap_or_default() }
+                .into_actor(self)
+                .map(|statuses, actor, _| {
+                    // A connector without a status is listed as UNASSIGNED, never an error for all.
+                    actor
+                        .configs
+                        .iter()
+                        .map(|(name, entry)| {
+                            let details = ConnectorDetails {
+                                status: actor.state_info(name, entry, statuses.get(name)),
+                                info: actor.info(name, entry),
+                            };
+                            (name.clone(), details)
+                        })
+                        .collect()
+                }),
+        )
+    }
+}
+
+impl Handler<GetAllocation> for ConnectController {
+    type Result = ResponseFuture<Reply<crate::model::Allocation>>;
+    fn handle(&mut self, _msg: GetAllocation, _ctx: &mut Self::Context) -> Self::Result {
+        let request = self.deps.worker.send(worker::GetAllocation);
+        Box::pin(async move { mailbox(request.await) })
+    }
+}
+
+impl Handler<GetOffsets> for ConnectController {
+    type Result =
+        ResponseFuture<Reply<Vec<(connect_api::RecordPartition, connect_api::RecordOffset)>>>;
+    fn handle(&mut self, msg: GetOffsets, _ctx: &mut Self::Context) -> Self::Result {
+        let exists = self.entry(&msg.name).map(|_| ());
+        let request = self.deps.committer.send(GetPositions {
+            connector: msg.name,
+        });
+        Box::pin(async move {
+            exists?;
+            mailbox(request.await)
+        })
+    }
+}
+
+impl Handler<ValidateConfig> for ConnectController {
+    type Result = ResponseFuture<Vec<ConfigError>>;
+    fn handle(&mut self, msg: ValidateConfig, _ctx: &mut Self::Context) -> Self::Result {
+        let validation = validate::validate_connector(
+            self.deps.catalog.clone(),
+            self.deps.settings.clone(),
+            msg.config,
+        );
+        Box::pin(async move { validation.await.err().unwrap_or_default() })
+    }
+}
+
+impl Handler<GetClusterInfo> for ConnectController {
+    type Result = MessageResult<GetClusterInfo>;
+    fn handle(&mut self, _msg: GetClusterInfo, _ctx: &mut Self::Context) -> Self::Result {
+        MessageResult(vec![self.deps.settings.worker_id.clone()])
+    }
+}
+
+impl Handler<Shutdown> for ConnectController {
+    type Result = AtomicResponse<Self, ()>;
+    fn handle(&mut self, _msg: Shutdown, _ctx: &mut Self::Context) -> Self::Result {
+        self.shutting_down = true;
+        let worker = self.deps.worker.clone();
+        AtomicResponse::new(Box::pin(
+            async move {
+                let _ = worker
+                    .send(ApplyAssignment {
+                        assignment: Default::default(),
+                    })
+                    .await;
+            }
+            .into_actor(self),
+        ))
+    }
+}

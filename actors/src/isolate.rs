@@ -1,0 +1,206 @@
+//! [`Isolate`]: a dedicated OS thread with its own single-threaded tokio runtime, one per
+//! connector and per task.
+//!
+//! Why: connector code is untrusted. On its own thread, a connector that blocks (a sync driver,
+//! a busy loop) stalls only itself, never the actors, the REST API or other connectors; a panic
+//! is caught by the runtime and surfaces as a [`Guarded::Panicked`]; and tasks on separate
+//! threads use every core. A hung isolate is abandoned after a timeout (its thread is detached),
+//! so shutdown stays bounded.
+
+use std::any::Any;
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::runtime::Handle;
+use tokio::sync::oneshot;
+
+/// Why a guarded call did not return a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Guarded {
+    /// The code panicked; the panic message.
+    Panicked(String),
+    /// It did not finish within the timeout.
+    TimedOut(Duration),
+    /// The isolate is gone.
+    Gone,
+}
+
+impl std::fmt::Display for Guarded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Panicked(message) => write!(f, "panicked: {message}"),
+            Self::TimedOut(timeout) => {
+                write!(f, "did not finish within {} ms", timeout.as_millis())
+            }
+            Self::Gone => f.write_str("its thread is gone"),
+        }
+    }
+}
+
+/// The message of a panic payload.
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic payload".to_owned())
+}
+
+/// A thread and a runtime. Dropping it stops the runtime (cancelling its futures at their
+/// next await) and detaches the thread.
+#[derive(Debug)]
+pub struct Isolate {
+    handle: Handle,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Isolate {
+    /// Starts the thread; `name` shows up in thread dumps and panic messages.
+    pub fn start(name: &str) -> std::io::Result<Self> {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (stop, stopped) = oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name(name.to_owned())
+            .spawn(move || {
+                match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => {
+                        let _ = ready_tx.send(Ok(runtime.handle().clone()));
+                        runtime.block_on(async {
+                            let _ = stopped.await;
+                        });
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                    }
+                }
+            })?;
+        let handle = ready_rx
+            .recv()
+            .map_err(|_| std::io::Error::other("isolate thread exited before starting"))??;
+        Ok(Self {
+            handle,
+            stop: Some(stop),
+        })
+    }
+
+    /// Starts `future` on the isolate now; the returned future (which does not borrow the
+    /// isolate) waits at most `timeout` for its outcome.
+    pub fn run<F>(
+        &self,
+        timeout: Duration,
+        future: F,
+    ) -> impl Future<Output = Result<F::Output, Guarded>> + Send + 'static
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let join = self.handle.spawn(future);
+        async move {
+            let abort = join.abort_handle();
+            match tokio::time::timeout(timeout, join).await {
+                Ok(Ok(value)) => Ok(value),
+                Ok(Err(e)) if e.is_panic() => {
+                    Err(Guarded::Panicked(panic_message(e.into_panic().as_ref())))
+                }
+                Ok(Err(_)) => Err(Guarded::Gone),
+                Err(_) => {
+                    abort.abort();
+                    Err(Guarded::TimedOut(timeout))
+                }
+            }
+        }
+    }
+
+    /// Starts `future` on the isolate without waiting; await the handle for its outcome.
+    pub fn spawn<F>(&self, future: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.spawn(future)
+    }
+}
+
+impl Drop for Isolate {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// The outcome of awaiting a spawned isolate future, panics made into messages.
+pub async fn join_guarded<T>(join: tokio::task::JoinHandle<T>) -> Result<T, Guarded> {
+    match join.await {
+        Ok(value) => Ok(value),
+        Err(e) if e.is_panic() => Err(Guarded::Panicked(panic_message(e.into_panic().as_ref()))),
+        Err(_) => Err(Guarded::Gone),
+    }
+}
+
+/// Runs a synchronous call on a short-lived thread, panic-safe and bounded — for connector
+/// code the controller must call (`validate`) without risking its own thread.
+pub async fn guard_blocking<T, F>(timeout: Duration, call: F) -> Result<T, Guarded>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let (tx, rx) = oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name("guarded-call".to_owned())
+        .spawn(move || {
+            let _ = tx.send(std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)));
+        });
+    if spawned.is_err() {
+        return Err(Guarded::Gone);
+    }
+    match tokio::time::timeout(timeout, rx).await {
+        Ok(Ok(Ok(value))) => Ok(value),
+        Ok(Ok(Err(payload))) => Err(Guarded::Panicked(panic_message(payload.as_ref()))),
+        Ok(Err(_)) => Err(Guarded::Gone),
+        Err(_) => Err(Guarded::TimedOut(timeout)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A panic becomes a value; a blocked thread becomes a timeout; neither hurts the caller.
+    #[actix_rt::test]
+    async fn panics_and_hangs_are_contained() {
+        let isolate = Isolate::start("test-isolate").unwrap();
+        assert_eq!(
+            isolate.run(Duration::from_secs(5), async { 41 + 1 }).await,
+            Ok(42)
+        );
+        let panicked = isolate
+            .run(Duration::from_secs(5), async {
+                panic!("boom");
+            })
+            .await;
+        assert_eq!(panicked, Err::<(), _>(Guarded::Panicked("boom".into())));
+
+        let stuck = Isolate::start("stuck-isolate").unwrap();
+        let hung = stuck
+            .run(Duration::from_millis(50), async {
+                loop {
+                    std::thread::park();
+                }
+            })
+            .await;
+        assert_eq!(
+            hung,
+            Err::<(), _>(Guarded::TimedOut(Duration::from_millis(50)))
+        );
+        drop(stuck);
+        // The first isolate still works.
+        assert_eq!(
+            isolate.run(Duration::from_secs(5), async { 7 }).await,
+            Ok(7)
+        );
+    }
+}

@@ -1,0 +1,162 @@
+//! The worker's domain types: what is stored, what is reported.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use connect_api::{Config, ConnectorKind};
+use serde::{Deserialize, Serialize};
+
+/// What the user asked a connector to be (set by pause/resume).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum TargetState {
+    #[default]
+    Started,
+    Paused,
+}
+
+/// What a connector or task is (the REST `state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum State {
+    Unassigned,
+    Running,
+    Paused,
+    Failed,
+}
+
+/// A task of a connector.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct TaskId {
+    pub connector: String,
+    pub task: u32,
+}
+
+impl TaskId {
+    pub fn new(connector: impl Into<String>, task: u32) -> Self {
+        Self {
+            connector: connector.into(),
+            task,
+        }
+    }
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.connector, self.task)
+    }
+}
+
+/// A connector as stored: its configuration, target state and task configurations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectorEntry {
+    pub config: Config,
+    pub target: TargetState,
+    /// Task configurations as last computed by the running connector (empty until then).
+    #[serde(default)]
+    pub tasks: Vec<Config>,
+}
+
+/// All connector entries by name.
+pub type ConfigSnapshot = BTreeMap<String, ConnectorEntry>;
+
+/// One status record (`{"state", "trace", "workerId"}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Status {
+    pub state: State,
+    pub trace: Option<String>,
+    #[serde(rename = "workerId")]
+    pub worker_id: String,
+    /// Increases with every write; a newer generation wins.
+    pub generation: u64,
+}
+
+/// Statuses of one connector and its tasks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectorStatuses {
+    pub connector: Option<Status>,
+    pub tasks: BTreeMap<u32, Status>,
+}
+
+/// The REST shape of a task status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskState {
+    pub state: State,
+    pub trace: Option<String>,
+    #[serde(rename = "workerId")]
+    pub worker_id: String,
+    pub id: u32,
+}
+
+/// The REST shape of a connector status (Java `ConnectorStateInfo`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConnectorStateInfo {
+    pub name: String,
+    pub connector: ConnectorState,
+    pub tasks: Vec<TaskState>,
+    #[serde(rename = "type")]
+    pub kind: ConnectorKind,
+}
+
+/// The connector part of [`ConnectorStateInfo`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConnectorState {
+    pub state: State,
+    pub trace: Option<String>,
+    #[serde(rename = "workerId")]
+    pub worker_id: String,
+}
+
+/// The REST shape of a connector's configuration (Java `ConnectorInfo`); secrets masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConnectorInfo {
+    pub name: String,
+    pub config: Config,
+    pub tasks: Vec<TaskRef>,
+    #[serde(rename = "type")]
+    pub kind: ConnectorKind,
+}
+
+/// `{"connector", "task"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskRef {
+    pub connector: String,
+    pub task: u32,
+}
+
+/// A task's configuration over REST (`{"id": {...}, "config": {...}}`); secrets masked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TaskInfo {
+    pub id: TaskRef,
+    pub config: Config,
+}
+
+/// A task as the worker sees it (`/allocated/tasks`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum WorkerTaskState {
+    Pending,
+    Running,
+    Paused,
+    Error,
+    Stopping,
+    Stopped,
+}
+
+/// One row of `/allocated/tasks`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AllocatedTask {
+    #[serde(rename = "connectorName")]
+    pub connector_name: String,
+    pub id: u32,
+    pub config: Config,
+    #[serde(rename = "taskState")]
+    pub state: WorkerTaskState,
+}
+
+/// What this worker runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Allocation {
+    pub connectors: BTreeMap<String, Config>,
+    pub tasks: Vec<AllocatedTask>,
+}

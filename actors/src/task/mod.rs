@@ -1,0 +1,268 @@
+//! The `TaskActor`: one task's lifecycle and status. It starts the task's data loop on the
+//! task's own [`Isolate`], steers it (run / pause / stop) through a watch channel, turns the
+//! loop's events into statuses, and tells the worker when the loop failed. It never touches
+//! records.
+
+pub mod direct;
+pub mod errors;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::prelude::*;
+use connect_api::Config;
+use tokio::sync::watch;
+
+use crate::catalog::Catalog;
+use crate::isolate::{Guarded, Isolate, join_guarded};
+use crate::model::{State, TargetState, TaskId};
+use crate::offset_committer::{OffsetCommitter, PositionTable};
+use crate::settings::WorkerSettings;
+use crate::state_manager::{PutTaskStatus, StateManager};
+
+/// What the loop should be doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    Run,
+    Pause,
+    Stop,
+}
+
+impl From<TargetState> for Control {
+    fn from(target: TargetState) -> Self {
+        match target {
+            TargetState::Started => Self::Run,
+            TargetState::Paused => Self::Pause,
+        }
+    }
+}
+
+/// Reported by the data loop.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub enum LoopEvent {
+    Started,
+    Paused,
+    Resumed,
+    /// The loop ended: `Ok` when it was told to stop, `Err(trace)` when it failed.
+    Exited(Result<(), String>),
+}
+
+/// Sent to the worker when a task's loop failed (error or panic).
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct TaskFailed {
+    pub id: TaskId,
+    pub trace: String,
+    /// The actor that reported it (a restarted task has a new one).
+    pub actor: Addr<TaskActor>,
+}
+
+/// Sent to the worker when a task's loop is running.
+#[derive(Debug, Clone, Message)]
+#[rtype(result = "()")]
+pub struct TaskRunning {
+    pub id: TaskId,
+    pub actor: Addr<TaskActor>,
+}
+
+/// Everything a task actor is made of.
+#[derive(Debug)]
+pub struct TaskSpec {
+    pub id: TaskId,
+    pub config: Config,
+    pub target: TargetState,
+    pub settings: Arc<WorkerSettings>,
+    pub catalog: Arc<Catalog>,
+    pub state_manager: Addr<StateManager>,
+    pub committer: Addr<OffsetCommitter>,
+    pub positions: PositionTable,
+    pub failed: Recipient<TaskFailed>,
+    pub running: Recipient<TaskRunning>,
+}
+
+#[derive(Debug)]
+pub struct TaskActor {
+    spec: TaskSpec,
+    control: watch::Sender<Control>,
+    exited: watch::Sender<bool>,
+    started: bool,
+    isolate: Option<Isolate>,
+}
+
+impl TaskActor {
+    pub fn new(spec: TaskSpec) -> Self {
+        let (control, _) = watch::channel(Control::from(spec.target));
+        let (exited, _) = watch::channel(false);
+        Self {
+            spec,
+            control,
+            exited,
+            started: false,
+            isolate: None,
+        }
+    }
+
+    fn report(&self, state: State, trace: Option<String>) {
+        self.spec.state_manager.do_send(PutTaskStatus {
+            id: self.spec.id.clone(),
+            state,
+            trace,
+        });
+    }
+
+    fn fail(&mut self, trace: String, ctx: &mut Context<Self>) {
+        tracing::error!(task = %self.spec.id, %trace, "task failed");
+        self.report(State::Failed, Some(trace.clone()));
+        self.spec.failed.do_send(TaskFailed {
+            id: self.spec.id.clone(),
+            trace,
+            actor: ctx.address(),
+        });
+        let _ = self.control.send(Control::Stop);
+        ctx.stop();
+    }
+}
+
+impl Actor for TaskActor {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        let id = self.spec.id.clone();
+        let isolate = match Isolate::start(&format!("task-{id}")) {
+            Ok(isolate) => isolate,
+            Err(e) => return self.fail(format!("cannot start the task thread: {e}"), ctx),
+        };
+        if !self
+            .spec
+            .config
+            .get_bool_or("connector.direct.enable", false)
+            .unwrap_or(false)
+        {
+            return self.fail(
+                "this worker runs tasks in direct mode only (connector.direct.enable=true); \
+                 RocketMQ source and sink tasks are not available"
+                    .to_owned(),
+                ctx,
+            );
+        }
+        let data_loop = direct::DirectLoop {
+            id: id.clone(),
+            config: self.spec.config.clone(),
+            catalog: self.spec.catalog.clone(),
+            commit_interval: self.spec.settings.offset_commit_interval,
+            control: self.control.subscribe(),
+            events: ctx.address().recipient(),
+            committer: self.spec.committer.clone(),
+            positions: self.spec.positions.clone(),
+        };
+        let join = isolate.spawn(data_loop.run());
+        let events = ctx.address().recipient::<LoopEvent>();
+        // A watcher on the same thread turns the loop's end (including a panic) into an event.
+        isolate.spawn(async move {
+            let outcome = match join_guarded(join).await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(e.to_string()),
+                Err(Guarded::Panicked(message)) => Err(format!("task panicked: {message}")),
+                Err(other) => Err(format!("task {other}")),
+            };
+            events.do_send(LoopEvent::Exited(outcome));
+        });
+        self.isolate = Some(isolate);
+        // A task that never gets going is failed after the start timeout.
+        ctx.run_later(self.spec.settings.start_timeout, |actor, ctx| {
+            if !actor.started && !*actor.exited.borrow() {
+                let timeout = actor.spec.settings.start_timeout;
+                actor.fail(
+                    format!("task did not start within {} ms", timeout.as_millis()),
+                    ctx,
+                );
+            }
+        });
+    }
+
+    fn stopped(&mut self, _ctx: &mut Self::Context) {
+        let _ = self.control.send(Control::Stop);
+        // Dropping the isolate stops its runtime; a thread stuck in connector code is detached.
+        self.isolate.take();
+    }
+}
+
+impl Handler<LoopEvent> for TaskActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: LoopEvent, ctx: &mut Self::Context) {
+        match msg {
+            LoopEvent::Started => {
+                self.started = true;
+                let paused = *self.control.borrow() == Control::Pause;
+                self.report(
+                    if paused {
+                        State::Paused
+                    } else {
+                        State::Running
+                    },
+                    None,
+                );
+                self.spec.running.do_send(TaskRunning {
+                    id: self.spec.id.clone(),
+                    actor: ctx.address(),
+                });
+            }
+            LoopEvent::Paused => self.report(State::Paused, None),
+            LoopEvent::Resumed => self.report(State::Running, None),
+            LoopEvent::Exited(outcome) => {
+                let _ = self.exited.send(true);
+                match outcome {
+                    Ok(()) if *self.control.borrow() == Control::Stop => {}
+                    Ok(()) => self.fail(
+                        "task loop ended without being asked to stop".to_owned(),
+                        ctx,
+                    ),
+                    Err(trace) => self.fail(trace, ctx),
+                }
+            }
+        }
+    }
+}
+
+/// Run or pause.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct SetTaskTarget(pub TargetState);
+
+impl Handler<SetTaskTarget> for TaskActor {
+    type Result = ();
+    fn handle(&mut self, msg: SetTaskTarget, _ctx: &mut Self::Context) {
+        let _ = self.control.send(Control::from(msg.0));
+    }
+}
+
+/// Stops the task (final commit included); replies when it stopped or the stop timed out.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct StopTask;
+
+impl Handler<StopTask> for TaskActor {
+    type Result = ResponseActFuture<Self, ()>;
+
+    fn handle(&mut self, _msg: StopTask, _ctx: &mut Self::Context) -> Self::Result {
+        let _ = self.control.send(Control::Stop);
+        let mut exited = self.exited.subscribe();
+        let timeout: Duration = self.spec.settings.stop_timeout;
+        let id = self.spec.id.clone();
+        Box::pin(
+            async move {
+                let done = tokio::time::timeout(timeout, exited.wait_for(|done| *done)).await;
+                if done.is_err() {
+                    tracing::error!(task = %id, timeout_ms = timeout.as_millis() as u64, "task did not stop in time; abandoning its thread");
+                }
+            }
+            .into_actor(self)
+            .map(|(), actor, ctx| {
+                actor.report(State::Unassigned, None);
+                ctx.stop();
+            }),
+        )
+    }
+}

@@ -1,0 +1,399 @@
+//! The `Worker` actor: runs the connectors and tasks assigned to this process.
+//!
+//! It applies assignments by difference (only what changed is stopped or started), and it owns
+//! the restart policy: a task whose loop failed or panicked is restarted after an exponential
+//! backoff, up to a limit, after which it stays FAILED until a restart request. A task that
+//! ran healthily for a while before failing starts counting afresh.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix::prelude::*;
+use connect_api::Config;
+
+use crate::catalog::Catalog;
+use crate::connector::{
+    ConnectorActor, ConnectorSpec, SetConnectorTarget, StopConnector, TaskConfigsComputed,
+};
+use crate::error::ControllerError;
+use crate::model::{AllocatedTask, Allocation, State, TargetState, TaskId, WorkerTaskState};
+use crate::offset_committer::{OffsetCommitter, PositionTable};
+use crate::rebalancer::allocation::Assignment;
+use crate::settings::WorkerSettings;
+use crate::state_manager::{PutTaskStatus, StateManager};
+use crate::task::{SetTaskTarget, StopTask, TaskActor, TaskFailed, TaskRunning, TaskSpec};
+
+struct ConnectorSlot {
+    actor: Addr<ConnectorActor>,
+    config: Config,
+    target: TargetState,
+}
+
+struct TaskSlot {
+    config: Config,
+    target: TargetState,
+    actor: Option<Addr<TaskActor>>,
+    phase: WorkerTaskState,
+    /// Consecutive failed runs.
+    attempts: u32,
+    started_at: Instant,
+    retry: Option<SpawnHandle>,
+}
+
+/// The actors and stores a worker wires its connectors and tasks to.
+#[derive(Debug, Clone)]
+pub struct WorkerDeps {
+    pub settings: Arc<WorkerSettings>,
+    pub catalog: Arc<Catalog>,
+    pub state_manager: Addr<StateManager>,
+    pub committer: Addr<OffsetCommitter>,
+    pub positions: PositionTable,
+    pub task_configs: Recipient<TaskConfigsComputed>,
+}
+
+pub struct Worker {
+    deps: WorkerDeps,
+    connectors: BTreeMap<String, ConnectorSlot>,
+    tasks: BTreeMap<TaskId, TaskSlot>,
+}
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker")
+            .field("connectors", &self.connectors.keys().collect::<Vec<_>>())
+            .field("tasks", &self.tasks.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Worker {
+    pub fn new(deps: WorkerDeps) -> Self {
+        Self {
+            deps,
+            connectors: BTreeMap::new(),
+            tasks: BTreeMap::new(),
+        }
+    }
+
+    fn start_connector(&mut self, name: String, config: Config, target: TargetState) {
+        let actor = ConnectorActor::new(ConnectorSpec {
+            name: name.clone(),
+            config: config.clone(),
+            target,
+            settings: self.deps.settings.clone(),
+            catalog: self.deps.catalog.clone(),
+            state_manager: self.deps.state_manager.clone(),
+            task_configs: self.deps.task_configs.clone(),
+        })
+        .start();
+        self.connectors.insert(
+            name,
+            ConnectorSlot {
+                actor,
+                config,
+                target,
+            },
+        );
+    }
+
+    fn spawn_task(&mut self, id: &TaskId, ctx: &mut Context<Self>) {
+        let Some(slot) = self.tasks.get_mut(id) else {
+            return;
+        };
+        slot.retry = None;
+        let actor = TaskActor::new(TaskSpec {
+            id: id.clone(),
+            config: slot.config.clone(),
+            target: slot.target,
+            settings: self.deps.settings.clone(),
+            catalog: self.deps.catalog.clone(),
+            state_manager: self.deps.state_manager.clone(),
+            committer: self.deps.committer.clone(),
+            positions: self.deps.positions.clone(),
+            failed: ctx.address().recipient(),
+            running: ctx.address().recipient(),
+        })
+        .start();
+        slot.actor = Some(actor);
+        slot.phase = WorkerTaskState::Pending;
+        slot.started_at = Instant::now();
+    }
+
+    fn add_task(
+        &mut self,
+        id: TaskId,
+        config: Config,
+        target: TargetState,
+        ctx: &mut Context<Self>,
+    ) {
+        self.tasks.insert(
+            id.clone(),
+            TaskSlot {
+                config,
+                target,
+                actor: None,
+                phase: WorkerTaskState::Pending,
+                attempts: 0,
+                started_at: Instant::now(),
+                retry: None,
+            },
+        );
+        self.spawn_task(&id, ctx);
+    }
+}
+
+impl Actor for Worker {
+    type Context = Context<Self>;
+}
+
+/// Makes this worker run exactly `assignment`; replies once stops completed and starts began.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct ApplyAssignment {
+    pub assignment: Assignment,
+}
+
+impl Handler<ApplyAssignment> for Worker {
+    type Result = AtomicResponse<Self, ()>;
+
+    fn handle(&mut self, msg: ApplyAssignment, ctx: &mut Self::Context) -> Self::Result {
+        let wanted = msg.assignment;
+        let mut stopping = Vec::new();
+
+        let stale_tasks: Vec<TaskId> = self
+            .tasks
+            .iter()
+            .filter(|(id, slot)| {
+                wanted
+                    .tasks
+                    .get(*id)
+                    .is_none_or(|(config, _)| *config != slot.config)
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in stale_tasks {
+            if let Some(slot) = self.tasks.remove(&id) {
+                if let Some(retry) = slot.retry {
+                    ctx.cancel_future(retry);
+                }
+                if let Some(actor) = slot.actor {
+                    stopping.push(actor.send(StopTask));
+                }
+            }
+        }
+        let mut stopping_connectors = Vec::new();
+        let stale_connectors: Vec<String> = self
+            .connectors
+            .iter()
+            .filter(|(name, slot)| {
+                wanted
+                    .connectors
+                    .get(*name)
+                    .is_none_or(|(config, _)| *config != slot.config)
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        for name in stale_connectors {
+            if let Some(slot) = self.connectors.remove(&name) {
+                stopping_connectors.push(slot.actor.send(StopConnector));
+            }
+        }
+
+        AtomicResponse::new(Box::pin(
+            async move {
+                // The sends above were queued at once, so these stops run concurrently.
+                for stop in stopping {
+                    let _ = stop.await;
+                }
+                for stop in stopping_connectors {
+                    let _ = stop.await;
+                }
+            }
+            .into_actor(self)
+            .map(move |(), worker, ctx| {
+                for (name, (config, target)) in wanted.connectors {
+                    match worker.connectors.get_mut(&name) {
+                        Some(slot) if slot.target != target => {
+                            slot.target = target;
+                            slot.actor.do_send(SetConnectorTarget(target));
+                        }
+                        Some(_) => {}
+                        None => worker.start_connector(name, config, target),
+                    }
+                }
+                for (id, (config, target)) in wanted.tasks {
+                    match worker.tasks.get_mut(&id) {
+                        Some(slot) if slot.target != target => {
+                            slot.target = target;
+                            if let Some(actor) = &slot.actor {
+                                actor.do_send(SetTaskTarget(target));
+                            }
+                        }
+                        Some(_) => {}
+                        None => worker.add_task(id, config, target, ctx),
+                    }
+                }
+            }),
+        ))
+    }
+}
+
+impl Handler<TaskRunning> for Worker {
+    type Result = ();
+    fn handle(&mut self, msg: TaskRunning, _ctx: &mut Self::Context) {
+        if let Some(slot) = self.tasks.get_mut(&msg.id)
+            && slot.actor.as_ref() == Some(&msg.actor)
+        {
+            slot.phase = WorkerTaskState::Running;
+        }
+    }
+}
+
+impl Handler<TaskFailed> for Worker {
+    type Result = ();
+
+    fn handle(&mut self, msg: TaskFailed, ctx: &mut Self::Context) {
+        let policy = self.deps.settings.restart;
+        let Some(slot) = self.tasks.get_mut(&msg.id) else {
+            return;
+        };
+        if slot.actor.as_ref() != Some(&msg.actor) {
+            return; // A report from an actor already replaced.
+        }
+        slot.actor = None;
+        slot.phase = WorkerTaskState::Error;
+        if slot.started_at.elapsed() >= policy.healthy_after {
+            slot.attempts = 0;
+        }
+        slot.attempts += 1;
+        let attempt = slot.attempts;
+        let trace = if attempt <= policy.max_attempts {
+            let delay = policy.backoff(attempt);
+            let id = msg.id.clone();
+            slot.retry = Some(ctx.run_later(delay, move |worker, ctx| worker.spawn_task(&id, ctx)));
+            tracing::warn!(task = %msg.id, attempt, max = policy.max_attempts, delay_ms = delay.as_millis() as u64, "restarting failed task");
+            format!(
+                "{}\n(restart {attempt} of {} in {} ms)",
+                msg.trace,
+                policy.max_attempts,
+                delay.as_millis()
+            )
+        } else {
+            tracing::error!(task = %msg.id, attempts = policy.max_attempts, "task keeps failing; giving up until restarted");
+            format!(
+                "{}\n(gave up after {} restarts; POST /connectors/{}/tasks/{}/restart to try again)",
+                msg.trace, policy.max_attempts, msg.id.connector, msg.id.task
+            )
+        };
+        self.deps.state_manager.do_send(PutTaskStatus {
+            id: msg.id,
+            state: State::Failed,
+            trace: Some(trace),
+        });
+    }
+}
+
+/// Restarts one task now, resetting its failure count.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), ControllerError>")]
+pub struct RestartTask {
+    pub id: TaskId,
+}
+
+impl Handler<RestartTask> for Worker {
+    type Result = ResponseActFuture<Self, Result<(), ControllerError>>;
+
+    fn handle(&mut self, msg: RestartTask, ctx: &mut Self::Context) -> Self::Result {
+        let Some(slot) = self.tasks.get_mut(&msg.id) else {
+            let error =
+                ControllerError::NotFound(format!("Task {} is not running on this worker", msg.id));
+            return Box::pin(fut::ready(Err(error)));
+        };
+        if let Some(retry) = slot.retry.take() {
+            ctx.cancel_future(retry);
+        }
+        slot.attempts = 0;
+        let stop = slot.actor.take().map(|actor| actor.send(StopTask));
+        let id = msg.id;
+        Box::pin(
+            async move {
+                if let Some(stop) = stop {
+                    let _ = stop.await;
+                }
+            }
+            .into_actor(self)
+            .map(move |(), worker, ctx| {
+                worker.spawn_task(&id, ctx);
+                Ok(())
+            }),
+        )
+    }
+}
+
+/// Restarts a connector instance (stop, then start with the same configuration).
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), ControllerError>")]
+pub struct RestartConnector {
+    pub name: String,
+}
+
+impl Handler<RestartConnector> for Worker {
+    type Result = ResponseActFuture<Self, Result<(), ControllerError>>;
+
+    fn handle(&mut self, msg: RestartConnector, _ctx: &mut Self::Context) -> Self::Result {
+        let Some(slot) = self.connectors.remove(&msg.name) else {
+            let error = ControllerError::NotFound(format!(
+                "Connector [{}] is not running on this worker",
+                msg.name
+            ));
+            return Box::pin(fut::ready(Err(error)));
+        };
+        let stop = slot.actor.send(StopConnector);
+        let (name, config, target) = (msg.name, slot.config, slot.target);
+        Box::pin(
+            async move {
+                let _ = stop.await;
+            }
+            .into_actor(self)
+            .map(move |(), worker, _ctx| {
+                worker.start_connector(name, config, target);
+                Ok(())
+            }),
+        )
+    }
+}
+
+/// What this worker runs (`/allocated/*`).
+#[derive(Debug, Message)]
+#[rtype(result = "Allocation")]
+pub struct GetAllocation;
+
+impl Handler<GetAllocation> for Worker {
+    type Result = MessageResult<GetAllocation>;
+    fn handle(&mut self, _msg: GetAllocation, _ctx: &mut Self::Context) -> Self::Result {
+        MessageResult(Allocation {
+            connectors: self
+                .connectors
+                .iter()
+                .map(|(name, slot)| (name.clone(), slot.config.masked()))
+                .collect(),
+            tasks: self
+                .tasks
+                .iter()
+                .map(|(id, slot)| AllocatedTask {
+                    connector_name: id.connector.clone(),
+                    id: id.task,
+                    config: slot.config.masked(),
+                    state: if slot.phase == WorkerTaskState::Running
+                        && slot.target == TargetState::Paused
+                    {
+                        WorkerTaskState::Paused
+                    } else {
+                        slot.phase
+                    },
+                })
+                .collect(),
+        })
+    }
+}
