@@ -1,12 +1,15 @@
-//! The runtime: everything that turns the SDK, converters and transforms into a running
-//! service.
+//! The runtime: the `rocketmq-connect` binary and what it wires together.
 //!
 //! # Codemap
-//! - [`plugins`]: the plugin registry — every converter, transform and predicate (and, with
-//!   the worker, every connector) by Java class name and alias; backs `/plugin/list`.
-//! - [`pipeline`]: converter + transform chain for one connector configuration, as the data
-//!   path applies them; used by the `transform` command to try a configuration on real
-//!   messages.
-//! - `main.rs`: the `rocketmq-connect` command line.
+//! - [`cli`]: the command line (`standalone`, `plugins`, `transform`) and the standalone
+//!   startup/shutdown sequence.
+//! - [`worker_config`]: the Java-compatible `.conf` worker configuration, with env overrides.
+//! - [`stores`]: crash-safe file documents behind the actors' stores.
+//! - [`rest`]: the actix-web REST API; handlers call a `ControllerHandle`.
+//! - [`plugins`]: the registry of connectors, tasks, transforms, predicates and converters.
 
+pub mod cli;
 pub mod plugins;
+pub mod rest;
+pub mod stores;
+pub mod worker_config;

@@ -134,8 +134,7 @@ pub async fn validate_connector(
             key: "connector.direct.enable".to_owned(),
             value: config.get("connector.direct.enable").map(str::to_owned),
             message:
-                "this worker runs connectors in direct mode only: set connector.direct.enable=true \
-                      with source.task.class and sink.task.class"
+                "must be true: this worker runs connectors in direct mode only, with source.task.class and sink.task.class"
                     .to_owned(),
         });
     }

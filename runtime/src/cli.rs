@@ -1,0 +1,312 @@
+//! The `rocketmq-connect` command line, and the standalone worker's startup and shutdown.
+//!
+//! Startup: read the worker configuration → open the stores → start the actors (stored
+//! connectors come back in their last state) → bind the REST API → create the connectors
+//! given on the command line. Shutdown on SIGTERM/SIGINT: stop accepting requests (in-flight
+//! ones finish) → stop every task with a final offset commit → stores are already durable →
+//! exit.
+
+use std::io::{BufRead, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use actix_web::{App, HttpServer, web};
+use clap::{Parser, Subcommand, ValueEnum};
+use connect_actors::ControllerHandle;
+use connect_actors::controller::messages::PutMode;
+use connect_actors::pipeline::{DEFAULT_CONVERTER, Pipeline};
+use connect_actors::system::start_standalone;
+use connect_api::Config;
+
+use crate::plugins::{all_plugins, catalog};
+use crate::rest;
+use crate::stores::open_stores;
+use crate::worker_config::WorkerConfig;
+
+/// RocketMQ Connect, in Rust.
+#[derive(Debug, Parser)]
+#[command(name = "rocketmq-connect", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Runs a standalone worker: REST API on `httpPort`, state under `storePathRootDir`.
+    Standalone {
+        /// Worker configuration (Java `.conf` properties: workerId, httpPort, storePathRootDir, …).
+        #[arg(short = 'c', long = "config")]
+        config: PathBuf,
+        /// Connector configurations to create (or leave unchanged) at startup: JSON files,
+        /// either `{"name": …, "config": {…}}` or a flat object with a `"name"` key.
+        connectors: Vec<PathBuf>,
+    },
+    /// Lists every built-in plugin (converters, transforms, predicates) as JSON.
+    Plugins,
+    /// Runs messages from stdin through a connector configuration's value converter and
+    /// transform chain, printing each result on one line (dropped records print nothing).
+    Transform {
+        /// Connector configuration: a JSON object, as POSTed to /connectors/{name}.
+        #[arg(short = 'c', long = "config")]
+        config: PathBuf,
+        /// Topic the messages are read from (visible to predicates and RegexRouter).
+        #[arg(long, default_value = "test-topic")]
+        topic: String,
+        /// How stdin is split into messages.
+        #[arg(long, value_enum, default_value_t = Input::Json)]
+        input: Input,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Input {
+    /// A stream of JSON documents (each may span lines).
+    Json,
+    /// One message per line.
+    Lines,
+}
+
+/// Reads a connector configuration; non-string JSON values become their JSON text, as in Java.
+fn read_config(path: &PathBuf) -> Result<Config, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let json: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{} is not valid JSON: {e}", path.display()))?;
+    let object = json
+        .as_object()
+        .ok_or_else(|| format!("{} must hold a JSON object of config keys", path.display()))?;
+    Ok(object
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+            )
+        })
+        .collect())
+}
+
+/// Reads a named connector file: `{"name", "config"}` or a flat object with `"name"`.
+fn read_connector(path: &PathBuf) -> Result<(String, Config), String> {
+    let mut config = read_config(path)?;
+    let name = config
+        .remove("name")
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| format!("{} needs a \"name\"", path.display()))?;
+    if let Some(inner) = config.get("config").map(str::to_owned) {
+        let json: serde_json::Value = serde_json::from_str(&inner)
+            .map_err(|e| format!("{}: \"config\": {e}", path.display()))?;
+        let object = json
+            .as_object()
+            .ok_or_else(|| format!("{}: \"config\" must be an object", path.display()))?;
+        config = object
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                )
+            })
+            .collect();
+    }
+    Ok((name, config))
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Waits for SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = ctrl_c.await;
+        }
+    }
+}
+
+#[allow(
+    clippy::print_stdout,
+    reason = "the listening address is the command's output"
+)]
+async fn serve(config: WorkerConfig, connectors: Vec<(String, Config)>) -> Result<(), String> {
+    let stores = open_stores(&config.store_path_root_dir).map_err(|e| {
+        format!(
+            "cannot open the store under {}: {e}",
+            config.store_path_root_dir.display()
+        )
+    })?;
+    let handle = start_standalone(config.settings.clone(), catalog(), stores)?;
+    let data = web::Data::new(handle.clone());
+    let server = HttpServer::new(move || App::new().app_data(data.clone()).configure(rest::routes))
+        .workers(2)
+        .disable_signals()
+        .shutdown_timeout(5)
+        .bind((config.http_bind_address.as_str(), config.http_port))
+        .map_err(|e| {
+            format!(
+                "cannot listen on {}:{}: {e}",
+                config.http_bind_address, config.http_port
+            )
+        })?;
+    for addr in server.addrs() {
+        tracing::info!(%addr, worker = %config.settings.worker_id, "REST API listening");
+        println!("REST API listening on http://{addr}");
+    }
+    let server = server.run();
+    let server_handle = server.handle();
+    actix_rt::spawn(server);
+
+    let created = create_connectors(&handle, connectors).await;
+    if created.is_ok() {
+        shutdown_signal().await;
+        tracing::info!("shutting down: no new requests, stopping tasks with final commits");
+    }
+    server_handle.stop(true).await;
+    if let Err(e) = handle.shutdown().await {
+        tracing::warn!(error = %e, "shutdown was not clean");
+    }
+    tracing::info!("stopped");
+    created
+}
+
+async fn create_connectors(
+    handle: &ControllerHandle,
+    connectors: Vec<(String, Config)>,
+) -> Result<(), String> {
+    for (name, config) in connectors {
+        let outcome = handle
+            .put_connector(&name, config, PutMode::CreateOrUpdate)
+            .await
+            .map_err(|e| format!("connector {name}: {e}"))?;
+        tracing::info!(connector = %name, created = outcome.created, changed = outcome.changed, "connector from the command line");
+    }
+    Ok(())
+}
+
+fn standalone(config: &std::path::Path, connector_files: &[PathBuf]) -> ExitCode {
+    init_logging();
+    let config = match WorkerConfig::load(config, std::env::vars()) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for key in &config.unknown_keys {
+        tracing::warn!(key, "unknown worker configuration key (ignored)");
+    }
+    let mut connectors = Vec::new();
+    for path in connector_files {
+        match read_connector(path) {
+            Ok(connector) => connectors.push(connector),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    match actix_rt::System::new().block_on(serve(config, connectors)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn messages(input: Input) -> Box<dyn Iterator<Item = Result<Vec<u8>, String>>> {
+    let stdin = std::io::stdin().lock();
+    match input {
+        Input::Lines => Box::new(
+            stdin
+                .lines()
+                .map(|l| l.map(String::into_bytes).map_err(|e| e.to_string())),
+        ),
+        Input::Json => Box::new(
+            serde_json::Deserializer::from_reader(stdin)
+                .into_iter::<serde_json::Value>()
+                .map(|v| {
+                    v.map(|v| v.to_string().into_bytes())
+                        .map_err(|e| format!("invalid JSON input: {e}"))
+                }),
+        ),
+    }
+}
+
+#[allow(clippy::print_stdout, reason = "this is the command's output")]
+fn transform(config: &PathBuf, topic: &str, input: Input) -> Result<usize, String> {
+    let config = read_config(config)?;
+    let mut pipeline = Pipeline::from_config(&config, DEFAULT_CONVERTER, DEFAULT_CONVERTER)
+        .map_err(|e| e.to_string())?;
+    let mut failures = 0;
+    let mut out = std::io::stdout().lock();
+    for (index, message) in messages(input).enumerate() {
+        let result = message.and_then(|bytes| {
+            let record = pipeline
+                .decode_and_transform(topic, None, Some(&bytes))
+                .map_err(|e| e.to_string())?;
+            record
+                .map(|r| pipeline.encode_value(&r).map_err(|e| e.to_string()))
+                .transpose()
+        });
+        match result {
+            Ok(Some(Some(bytes))) => {
+                out.write_all(&bytes)
+                    .and_then(|()| out.write_all(b"\n"))
+                    .map_err(|e| e.to_string())?;
+            }
+            Ok(Some(None)) => writeln!(out, "null").map_err(|e| e.to_string())?,
+            Ok(None) => eprintln!("message {index}: dropped by a transform"),
+            Err(e) => {
+                failures += 1;
+                eprintln!("message {index}: {e}");
+            }
+        }
+    }
+    Ok(failures)
+}
+
+/// Parses the command line and runs the command.
+#[allow(clippy::print_stdout, reason = "this is the command's output")]
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Standalone { config, connectors } => standalone(&config, &connectors),
+        Command::Plugins => match serde_json::to_string_pretty(&all_plugins()) {
+            Ok(json) => {
+                println!("{json}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        Command::Transform {
+            config,
+            topic,
+            input,
+        } => match transform(&config, &topic, input) {
+            Ok(0) => ExitCode::SUCCESS,
+            Ok(_) => ExitCode::FAILURE,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        },
+    }
+}

@@ -1,0 +1,81 @@
+//! Response shapes: `{"status": 200, "body": …}` on success (as the Java runtime), and
+//! `{"errorCode": …, "message": …}` on failure — with a real HTTP status, unlike Java, which
+//! answers 200 for errors too. The one place errors map to HTTP statuses.
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use connect_actors::ControllerError;
+use serde::Serialize;
+use serde_json::json;
+
+/// 200 with the body in the envelope.
+pub fn ok<T: Serialize>(body: T) -> HttpResponse {
+    with_status(StatusCode::OK, body)
+}
+
+/// `{"status", "body"}` in that order, as the Java runtime writes it.
+#[derive(Serialize)]
+struct Envelope<T> {
+    status: u16,
+    body: T,
+}
+
+/// `{"errorCode", "message", "errors"?}`.
+#[derive(Serialize)]
+struct ErrorEnvelope {
+    #[serde(rename = "errorCode")]
+    error_code: u16,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<Vec<serde_json::Value>>,
+}
+
+/// `status` with the body in the envelope.
+pub fn with_status<T: Serialize>(status: StatusCode, body: T) -> HttpResponse {
+    HttpResponse::build(status).json(Envelope {
+        status: status.as_u16(),
+        body,
+    })
+}
+
+/// The HTTP status of a controller error.
+pub fn status_of(error: &ControllerError) -> StatusCode {
+    match error {
+        ControllerError::BadConfig(_) | ControllerError::BadRequest(_) => StatusCode::BAD_REQUEST,
+        ControllerError::NotFound(_) => StatusCode::NOT_FOUND,
+        ControllerError::Conflict(_) => StatusCode::CONFLICT,
+        ControllerError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The error envelope; configuration errors also list each key.
+pub fn error(error: &ControllerError) -> HttpResponse {
+    let status = status_of(error);
+    let errors = match error {
+        ControllerError::BadConfig(errors) => Some(
+            errors
+                .iter()
+                .map(|e| json!({ "key": e.key, "value": e.value, "message": e.message }))
+                .collect(),
+        ),
+        _ => None,
+    };
+    HttpResponse::build(status).json(ErrorEnvelope {
+        error_code: status.as_u16(),
+        message: error.to_string(),
+        errors,
+    })
+}
+
+/// 400 with a message.
+pub fn bad_request(message: impl Into<String>) -> HttpResponse {
+    error(&ControllerError::BadRequest(message.into()))
+}
+
+/// Maps a controller result to a response.
+pub fn reply<T: Serialize>(result: Result<T, ControllerError>) -> HttpResponse {
+    match result {
+        Ok(body) => ok(body),
+        Err(e) => error(&e),
+    }
+}

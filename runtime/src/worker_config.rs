@@ -1,0 +1,381 @@
+//! The worker configuration: a Java `.properties` file with the Java runtime's keys
+//! (`workerId`, `httpPort`, `storePathRootDir`, …, reference §2), overridable by environment
+//! variables `ROCKETMQ_CONNECT_<KEY_IN_UPPER_SNAKE_CASE>` (e.g. `ROCKETMQ_CONNECT_HTTP_PORT`).
+//!
+//! Unlike the Java runtime, which silently keeps the default when a value does not parse, a
+//! bad value is an error naming the key and where it came from; an unknown key is a warning.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use connect_actors::settings::{RestartPolicy, WorkerSettings};
+
+/// How a key's value is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Port,
+    /// A positive number of milliseconds.
+    Millis,
+    Count,
+    Bool,
+}
+
+/// Every key this worker reads, and the Java keys it accepts without using.
+const KEYS: &[(&str, Kind, bool)] = &[
+    ("workerId", Kind::Text, true),
+    ("httpPort", Kind::Port, true),
+    ("httpBindAddress", Kind::Text, true),
+    ("storePathRootDir", Kind::Text, true),
+    ("namesrvAddr", Kind::Text, true),
+    ("keyConverter", Kind::Text, true),
+    ("valueConverter", Kind::Text, true),
+    ("offsetCommitIntervalMsConfig", Kind::Millis, true),
+    ("offsetCommitTimeoutMsConfig", Kind::Millis, true),
+    ("maxStartTimeoutMills", Kind::Millis, true),
+    ("maxStopTimeoutMills", Kind::Millis, true),
+    ("taskRestartMaxAttempts", Kind::Count, true),
+    ("taskRestartBackoffInitialMs", Kind::Millis, true),
+    ("taskRestartBackoffMaxMs", Kind::Millis, true),
+    ("taskRestartResetMs", Kind::Millis, true),
+    ("connectClusterId", Kind::Text, true),
+    ("autoCreateTopicEnable", Kind::Bool, true),
+    // Accepted for compatibility with Java configuration files; not used in standalone mode.
+    ("clusterName", Kind::Text, false),
+    ("pluginPaths", Kind::Text, false),
+    ("aclEnable", Kind::Bool, false),
+    ("accessKey", Kind::Text, false),
+    ("secretKey", Kind::Text, false),
+    ("autoCreateGroupEnable", Kind::Bool, false),
+    ("maxMessageSize", Kind::Count, false),
+    ("operationTimeout", Kind::Millis, false),
+    ("clusterStoreTopic", Kind::Text, false),
+    ("allocTaskStrategy", Kind::Text, false),
+    ("configStoreTopic", Kind::Text, false),
+    ("configPersistInterval", Kind::Millis, false),
+    ("positionStoreTopic", Kind::Text, false),
+    ("positionPersistInterval", Kind::Millis, false),
+    ("offsetStoreTopic", Kind::Text, false),
+    ("offsetPersistInterval", Kind::Millis, false),
+    ("connectStatusTopic", Kind::Text, false),
+    ("statePersistInterval", Kind::Millis, false),
+    ("rmqProducerGroup", Kind::Text, false),
+    ("rmqConsumerGroup", Kind::Text, false),
+    ("adminExtGroup", Kind::Text, false),
+    ("rmqMaxRedeliveryTimes", Kind::Count, false),
+    ("rmqMessageConsumeTimeout", Kind::Millis, false),
+    ("rmqMaxConsumeThreadNums", Kind::Count, false),
+    ("rmqMinConsumeThreadNums", Kind::Count, false),
+    ("brokerSuspendMaxTimeMillis", Kind::Millis, false),
+    ("openLogMetricReporter", Kind::Bool, false),
+    ("metricsConfigPath", Kind::Text, false),
+    ("clusterManagementService", Kind::Text, false),
+    ("configManagementService", Kind::Text, false),
+    ("positionManagementService", Kind::Text, false),
+    ("stateManagementService", Kind::Text, false),
+    ("connectHome", Kind::Text, false),
+];
+
+/// A parsed worker configuration.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    pub http_port: u16,
+    pub http_bind_address: String,
+    pub store_path_root_dir: PathBuf,
+    pub namesrv_addr: Option<String>,
+    pub settings: WorkerSettings,
+    /// Keys that were not recognised, for warnings.
+    pub unknown_keys: Vec<String>,
+}
+
+/// A configuration problem: the key, where its value came from, what was wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{source_name}: {key}={value:?}: {message}")]
+pub struct WorkerConfigError {
+    pub source_name: String,
+    pub key: String,
+    pub value: String,
+    pub message: String,
+}
+
+/// Parses Java `.properties` text: `key=value` or `key: value`, `#`/`!` comments, trailing
+/// `\` continues a line, whitespace around keys and values trimmed.
+pub fn parse_properties(text: &str) -> Vec<(usize, String, String)> {
+    let mut out = Vec::new();
+    let mut pending = String::new();
+    let mut start_line = 0;
+    for (index, raw) in text.lines().enumerate() {
+        let line = raw.trim_start();
+        if pending.is_empty() {
+            if line.is_empty() || line.starts_with('#') || line.starts_with('!') {
+                continue;
+            }
+            start_line = index + 1;
+        }
+        if let Some(stripped) = line.strip_suffix('\\') {
+            pending.push_str(stripped);
+            continue;
+        }
+        pending.push_str(line);
+        let entry = std::mem::take(&mut pending);
+        let split = entry.find(['=', ':']).unwrap_or(entry.len());
+        let key = entry[..split].trim().to_owned();
+        let value = entry.get(split + 1..).unwrap_or("").trim().to_owned();
+        if !key.is_empty() {
+            out.push((start_line, key, value));
+        }
+    }
+    out
+}
+
+/// `httpPort` → `ROCKETMQ_CONNECT_HTTP_PORT`.
+pub fn env_name(key: &str) -> String {
+    let mut out = String::from("ROCKETMQ_CONNECT_");
+    for (i, c) in key.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
+fn check(kind: Kind, value: &str) -> Result<(), &'static str> {
+    let ok = match kind {
+        Kind::Text => true,
+        Kind::Port => value.parse::<u16>().is_ok(),
+        Kind::Millis => value.parse::<u64>().is_ok_and(|v| v > 0),
+        Kind::Count => value.parse::<u32>().is_ok(),
+        Kind::Bool => value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false"),
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(match kind {
+        Kind::Port => "expected a port number (0-65535; 0 picks a free port)",
+        Kind::Millis => "expected a positive number of milliseconds",
+        Kind::Count => "expected a non-negative integer",
+        Kind::Bool => "expected true or false",
+        Kind::Text => "unreachable",
+    })
+}
+
+impl WorkerConfig {
+    /// Reads `path`, then applies environment overrides from `env`.
+    pub fn load(
+        path: &Path,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> Result<Self, WorkerConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| WorkerConfigError {
+            source_name: path.display().to_string(),
+            key: String::new(),
+            value: String::new(),
+            message: format!("cannot read the worker configuration: {e}"),
+        })?;
+        Self::from_sources(&path.display().to_string(), &text, env)
+    }
+
+    /// Parses properties `text` named `name`, then environment overrides.
+    pub fn from_sources(
+        name: &str,
+        text: &str,
+        env: impl Iterator<Item = (String, String)>,
+    ) -> Result<Self, WorkerConfigError> {
+        let mut values: BTreeMap<String, (String, String)> = BTreeMap::new();
+        let mut unknown_keys = Vec::new();
+        for (line, key, value) in parse_properties(text) {
+            match KEYS.iter().find(|(k, _, _)| *k == key) {
+                Some(_) => {
+                    values.insert(key, (value, format!("{name}:{line}")));
+                }
+                None => unknown_keys.push(key),
+            }
+        }
+        let env: BTreeMap<String, String> = env.collect();
+        for (key, _, _) in KEYS {
+            if let Some(value) = env.get(&env_name(key)) {
+                values.insert(
+                    (*key).to_owned(),
+                    (
+                        value.trim().to_owned(),
+                        format!("environment {}", env_name(key)),
+                    ),
+                );
+            }
+        }
+        for (key, (value, origin)) in &values {
+            if let Some((_, kind, _)) = KEYS.iter().find(|(k, _, _)| k == key) {
+                check(*kind, value).map_err(|message| WorkerConfigError {
+                    source_name: origin.clone(),
+                    key: key.clone(),
+                    value: value.clone(),
+                    message: message.to_owned(),
+                })?;
+            }
+        }
+        let text = |key: &str, default: &str| {
+            values
+                .get(key)
+                .map_or(default.to_owned(), |(v, _)| v.clone())
+        };
+        let millis = |key: &str, default: Duration| {
+            values
+                .get(key)
+                .and_then(|(v, _)| v.parse().ok())
+                .map_or(default, Duration::from_millis)
+        };
+        let defaults = WorkerSettings::default();
+        let store = values.get("storePathRootDir").map_or_else(
+            || {
+                std::env::var_os("HOME").map_or_else(
+                    || PathBuf::from("connectorStore"),
+                    |h| PathBuf::from(h).join("connectorStore"),
+                )
+            },
+            |(v, _)| PathBuf::from(v),
+        );
+        let settings = WorkerSettings {
+            worker_id: text("workerId", "standalone-worker"),
+            offset_commit_interval: millis(
+                "offsetCommitIntervalMsConfig",
+                defaults.offset_commit_interval,
+            ),
+            offset_commit_timeout: millis(
+                "offsetCommitTimeoutMsConfig",
+                defaults.offset_commit_timeout,
+            ),
+            start_timeout: millis("maxStartTimeoutMills", defaults.start_timeout),
+            stop_timeout: millis("maxStopTimeoutMills", defaults.stop_timeout),
+            restart: RestartPolicy {
+                max_attempts: values
+                    .get("taskRestartMaxAttempts")
+                    .and_then(|(v, _)| v.parse().ok())
+                    .unwrap_or(defaults.restart.max_attempts),
+                initial_backoff: millis(
+                    "taskRestartBackoffInitialMs",
+                    defaults.restart.initial_backoff,
+                ),
+                max_backoff: millis("taskRestartBackoffMaxMs", defaults.restart.max_backoff),
+                healthy_after: millis("taskRestartResetMs", defaults.restart.healthy_after),
+            },
+            key_converter: text("keyConverter", &defaults.key_converter),
+            value_converter: text("valueConverter", &defaults.value_converter),
+        };
+        Ok(Self {
+            http_port: values
+                .get("httpPort")
+                .and_then(|(v, _)| v.parse().ok())
+                .unwrap_or(8082),
+            http_bind_address: text("httpBindAddress", "127.0.0.1"),
+            store_path_root_dir: store,
+            namesrv_addr: values
+                .get("namesrvAddr")
+                .map(|(v, _)| v.clone())
+                .filter(|v| !v.is_empty()),
+            settings,
+            unknown_keys,
+        })
+    }
+
+    /// Keys given but unused by this worker (accepted Java keys), for an informational log.
+    pub fn unused_keys(text: &str) -> Vec<String> {
+        parse_properties(text)
+            .into_iter()
+            .filter(|(_, key, _)| KEYS.iter().any(|(k, _, used)| k == key && !used))
+            .map(|(_, key, _)| key)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JAVA_STANDALONE: &str = "
+# the shipped Java sample
+workerId=standalone-worker
+storePathRootDir=/tmp/storeRoot
+## Http port for user to access REST API
+httpPort=8082
+namesrvAddr=127.0.0.1:9876
+# RocketMQ acl
+aclEnable=false
+accessKey=rocketmq
+secretKey=12345678
+autoCreateGroupEnable=false
+clusterName=DefaultCluster
+pluginPaths=/home/connect/plugins
+";
+
+    #[test]
+    fn the_java_sample_conf_loads() {
+        let config = WorkerConfig::from_sources(
+            "connect-standalone.conf",
+            JAVA_STANDALONE,
+            std::iter::empty(),
+        )
+        .unwrap();
+        assert_eq!(config.http_port, 8082);
+        assert_eq!(config.settings.worker_id, "standalone-worker");
+        assert_eq!(config.store_path_root_dir, PathBuf::from("/tmp/storeRoot"));
+        assert_eq!(config.namesrv_addr.as_deref(), Some("127.0.0.1:9876"));
+        assert!(config.unknown_keys.is_empty());
+        assert!(WorkerConfig::unused_keys(JAVA_STANDALONE).contains(&"pluginPaths".to_owned()));
+    }
+
+    /// A bad value names the key, the value and the line; an unknown key is only recorded.
+    #[test]
+    fn bad_values_name_key_and_line() {
+        let text = "workerId=w\nhttpPort=eighty\nsomeTypo=1\n";
+        let err = WorkerConfig::from_sources("w.conf", text, std::iter::empty()).unwrap_err();
+        assert_eq!(err.key, "httpPort");
+        assert_eq!(
+            err.to_string(),
+            "w.conf:2: httpPort=\"eighty\": expected a port number (0-65535; 0 picks a free port)"
+        );
+        let ok = WorkerConfig::from_sources(
+            "w.conf",
+            "someTypo=1\noffsetCommitIntervalMsConfig=500",
+            std::iter::empty(),
+        )
+        .unwrap();
+        assert_eq!(ok.unknown_keys, ["someTypo"]);
+        assert_eq!(
+            ok.settings.offset_commit_interval,
+            Duration::from_millis(500)
+        );
+        let zero =
+            WorkerConfig::from_sources("w.conf", "maxStopTimeoutMills=0", std::iter::empty())
+                .unwrap_err();
+        assert_eq!(zero.key, "maxStopTimeoutMills");
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let env = vec![("ROCKETMQ_CONNECT_HTTP_PORT".to_owned(), "9000".to_owned())];
+        let config =
+            WorkerConfig::from_sources("w.conf", "httpPort=8082", env.into_iter()).unwrap();
+        assert_eq!(config.http_port, 9000);
+        let env = vec![("ROCKETMQ_CONNECT_HTTP_PORT".to_owned(), "x".to_owned())];
+        let err = WorkerConfig::from_sources("w.conf", "", env.into_iter()).unwrap_err();
+        assert_eq!(err.source_name, "environment ROCKETMQ_CONNECT_HTTP_PORT");
+        assert_eq!(
+            env_name("offsetCommitIntervalMsConfig"),
+            "ROCKETMQ_CONNECT_OFFSET_COMMIT_INTERVAL_MS_CONFIG"
+        );
+    }
+
+    #[test]
+    fn properties_syntax() {
+        let parsed = parse_properties("a = 1\n! comment\nb: two\nc=long \\\n  value\n  d=x=y\n");
+        let pairs: Vec<(&str, &str)> = parsed
+            .iter()
+            .map(|(_, k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [("a", "1"), ("b", "two"), ("c", "long value"), ("d", "x=y")]
+        );
+    }
+}
