@@ -1,11 +1,27 @@
-//! Integration tests of the whole workspace.
+//! Integration-test helpers: real worker processes on loopback and a minimal HTTP client.
 //!
 //! # Codemap
-//! - `tests/seed_examples.rs`: the seed document's literal examples (the JSON envelope, the two
-//!   transform configurations) through the real converters and transform chain.
-//! - [`fixture`]: reads files under `tests/fixtures/`.
+//! - [`WorkerProcess`]: starts `rocketmq-connect standalone` with a generated configuration on
+//!   a free port (`httpPort=0`; the address is read from the worker's stdout), stops it with
+//!   SIGTERM or kill -9, and restarts it on the same store.
+//! - [`http`]: a blocking HTTP/1.1 client for JSON requests (no TLS, no dependencies).
+//! - [`eventually`]: waits for a condition instead of sleeping.
+//! - [`fixture`]: files under `tests/fixtures/`.
+//!
+//! Test files: `seed_examples.rs` (converters and transforms on the seed's examples),
+//! `rest_api.rs` (every route), `lifecycle.rs` (kill -9, restart, supervision, shutdown).
 
-use std::path::PathBuf;
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test helpers: a panic is a failed test"
+)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 /// The contents of `tests/fixtures/<name>`.
 pub fn fixture(name: &str) -> Vec<u8> {
@@ -13,4 +29,306 @@ pub fn fixture(name: &str) -> Vec<u8> {
         .join("fixtures")
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", path.display()))
+}
+
+/// Polls `check` every 20 ms until it returns true; panics with `what` after `timeout`.
+pub fn eventually(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !check() {
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A response: HTTP status and JSON body (`Null` when the body is not JSON).
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: u16,
+    pub json: serde_json::Value,
+    pub text: String,
+}
+
+impl Response {
+    /// The `body` of a success envelope.
+    pub fn body(&self) -> &serde_json::Value {
+        &self.json["body"]
+    }
+}
+
+/// One HTTP/1.1 request; `target` is the path with query.
+pub fn http(base: &str, method: &str, target: &str, body: Option<&str>) -> Response {
+    let authority = base.trim_start_matches("http://");
+    let mut stream =
+        TcpStream::connect(authority).unwrap_or_else(|e| panic!("connect {authority}: {e}"));
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let body = body.unwrap_or("");
+    let request = format!(
+        "{method} {target} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, payload) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let payload = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(payload)
+    } else {
+        payload.to_owned()
+    };
+    Response {
+        status,
+        json: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+        text: payload,
+    }
+}
+
+fn dechunk(mut rest: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if size == 0 || tail.len() < size {
+            break;
+        }
+        out.push_str(&tail[..size]);
+        rest = tail[size..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// Percent-encodes a query parameter value.
+pub fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A running `rocketmq-connect standalone` process.
+#[derive(Debug)]
+pub struct WorkerProcess {
+    bin: PathBuf,
+    child: Option<Child>,
+    pub base: String,
+    pub dir: PathBuf,
+    conf: PathBuf,
+    pub log: PathBuf,
+}
+
+impl WorkerProcess {
+    /// Writes `dir/worker.conf` (free port, store under `dir/store`, plus `extra` keys) and
+    /// starts `bin` (pass `env!("CARGO_BIN_EXE_connect-test-worker")`).
+    pub fn start(bin: &str, dir: &Path, extra: &[(&str, &str)], connectors: &[PathBuf]) -> Self {
+        let mut conf = format!(
+            "workerId=test-worker\nhttpPort=0\nstorePathRootDir={}\n",
+            dir.join("store").display()
+        );
+        conf.push_str("offsetCommitIntervalMsConfig=200\nmaxStopTimeoutMills=3000\n");
+        for (k, v) in extra {
+            conf.push_str(&format!("{k}={v}\n"));
+        }
+        let path = dir.join("worker.conf");
+        std::fs::write(&path, conf).unwrap();
+        Self::launch(PathBuf::from(bin), dir, path, connectors)
+    }
+
+    fn launch(bin: PathBuf, dir: &Path, conf: PathBuf, connectors: &[PathBuf]) -> Self {
+        let log = dir.join(format!(
+            "worker-{}.log",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        let mut child = Command::new(&bin)
+            .arg("standalone")
+            .arg("-c")
+            .arg(&conf)
+            .args(connectors)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("start the worker");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            if let Some(Ok(line)) = lines.next() {
+                let _ = tx.send(line);
+            }
+            for _ in lines {}
+        });
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| {
+                panic!(
+                    "worker did not report its address; log:\n{}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                )
+            });
+        let base = line
+            .trim()
+            .strip_prefix("REST API listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        Self {
+            bin,
+            child: Some(child),
+            base,
+            dir: dir.to_owned(),
+            conf,
+            log,
+        }
+    }
+
+    /// The same worker (same configuration and store) started again.
+    pub fn restart(&mut self, connectors: &[PathBuf]) -> Self {
+        assert!(self.child.is_none(), "stop the worker before restarting it");
+        Self::launch(self.bin.clone(), &self.dir, self.conf.clone(), connectors)
+    }
+
+    pub fn get(&self, target: &str) -> Response {
+        http(&self.base, "GET", target, None)
+    }
+    pub fn post(&self, target: &str, body: &str) -> Response {
+        http(&self.base, "POST", target, Some(body))
+    }
+    pub fn put(&self, target: &str, body: &str) -> Response {
+        http(&self.base, "PUT", target, Some(body))
+    }
+    pub fn delete(&self, target: &str) -> Response {
+        http(&self.base, "DELETE", target, None)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(Child::id).expect("worker running")
+    }
+
+    /// kill -9: no shutdown hook runs.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    /// SIGTERM, then wait for exit (at most `timeout`); returns the exit status.
+    pub fn terminate(&mut self, timeout: Duration) -> ExitStatus {
+        let mut child = self.child.take().expect("worker running");
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "worker did not exit within {timeout:?} of SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The worker's log so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Resident memory in KiB (Linux).
+    pub fn rss_kib(&self) -> u64 {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
+        status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// The connector's connector-and-task states, e.g. `("RUNNING", ["RUNNING"])`.
+    pub fn states(&self, name: &str) -> (String, Vec<String>) {
+        let status = self.get(&format!("/connectors/{name}/status"));
+        let body = status.body();
+        let connector = body["connector"]["state"].as_str().unwrap_or("").to_owned();
+        let tasks = body["tasks"]
+            .as_array()
+            .map(|t| {
+                t.iter()
+                    .map(|t| t["state"].as_str().unwrap_or("").to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        (connector, tasks)
+    }
+
+    /// Waits until the connector and all its (≥1) tasks are in `state`.
+    pub fn wait_state(&self, name: &str, state: &str) {
+        eventually(
+            &format!("{name} to be {state}"),
+            Duration::from_secs(30),
+            || {
+                let (connector, tasks) = self.states(name);
+                connector == state && !tasks.is_empty() && tasks.iter().all(|t| t == state)
+            },
+        );
+    }
+}
+
+impl Drop for WorkerProcess {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// A direct-mode file → file connector configuration.
+pub fn file_pipeline(input: &Path, output: &Path) -> serde_json::Value {
+    serde_json::json!({
+        "connector.class": "org.apache.rocketmq.connect.file.FileSourceConnector",
+        "connector.direct.enable": "true",
+        "source.task.class": "org.apache.rocketmq.connect.file.FileSourceTask",
+        "sink.task.class": "org.apache.rocketmq.connect.file.FileSinkTask",
+        "source.filename": input.display().to_string(),
+        "sink.filename": output.display().to_string(),
+        "file.poll.interval.ms": "10",
+        "batch.size": "200"
+    })
+}
+
+/// A direct-mode verifiable source → verifiable sink configuration with extra keys.
+pub fn verifiable_pipeline(extra: &[(&str, &str)]) -> serde_json::Value {
+    let mut config = serde_json::json!({
+        "connector.class": "org.apache.rocketmq.connect.verifiable.VerifiableSourceConnector",
+        "connector.direct.enable": "true",
+        "source.task.class": "VerifiableSourceTask",
+        "sink.task.class": "VerifiableSinkTask",
+    });
+    for (k, v) in extra {
+        config[*k] = serde_json::Value::String((*v).to_owned());
+    }
+    config
 }
