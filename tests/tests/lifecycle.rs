@@ -59,7 +59,7 @@ fn kill_9_mid_stream_loses_nothing() {
         WORKER,
         dir.path(),
         &[("offsetCommitIntervalMsConfig", "500")],
-        &[connector.clone()],
+        std::slice::from_ref(&connector),
     );
 
     const TOTAL: usize = 60_000;
