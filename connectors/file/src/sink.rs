@@ -118,7 +118,11 @@ impl SinkTask for FileSinkTask {
                 .and_then(|()| writer.write_all(b"\n"))
                 .map_err(|e| ConnectError::retriable(format!("cannot write {filename}: {e}")))?;
         }
-        Ok(())
+        // Hand the batch to the OS now so readers of the file see it promptly; durability
+        // (fsync) waits for `flush`, which precedes every offset commit.
+        writer
+            .flush()
+            .map_err(|e| ConnectError::retriable(format!("cannot write {filename}: {e}")))
     }
 
     async fn flush(&mut self, _offsets: &OffsetMap) -> ConnectResult<()> {

@@ -103,6 +103,8 @@ pub struct FileSourceTask {
     bytes_schema: Option<SchemaRef>,
     buffer: Vec<u8>,
     warned_missing: bool,
+    /// The last read found no complete line in a full budget: read the largest chunk.
+    long_line: bool,
 }
 
 const READ_CHUNK: usize = 1 << 20;
@@ -161,9 +163,19 @@ impl FileSourceTask {
         if len == position {
             return Ok(Vec::new());
         }
+        // Read about what one batch needs (256 bytes a line), not a large fixed chunk that
+        // would be re-read on every poll; after meeting a line longer than that, read the
+        // largest chunk until it is consumed.
+        let budget = if self.long_line {
+            READ_CHUNK
+        } else {
+            self.batch_size
+                .saturating_mul(256)
+                .clamp(64 * 1024, READ_CHUNK)
+        };
         let want = usize::try_from(len - position)
-            .unwrap_or(READ_CHUNK)
-            .min(READ_CHUNK);
+            .unwrap_or(budget)
+            .min(budget);
         let mut buffer = std::mem::take(&mut self.buffer);
         buffer.clear();
         buffer.resize(want, 0);
@@ -198,6 +210,9 @@ impl FileSourceTask {
                         "{filename}: a line at byte {position} is longer than {READ_CHUNK} bytes"
                     )));
                 }
+                if start == 0 && buffer.len() == want {
+                    self.long_line = true;
+                }
                 break;
             };
             let line = &buffer[start..start + newline];
@@ -212,6 +227,9 @@ impl FileSourceTask {
                 ConnectRecord::new(partition.clone(), offset, Some(timestamp))
                     .with_value(Some(schema), value),
             );
+        }
+        if start > 0 {
+            self.long_line = false;
         }
         self.position += start as u64;
         self.buffer = buffer;
@@ -245,7 +263,7 @@ impl SourceTask for FileSourceTask {
 
     async fn poll(&mut self) -> ConnectResult<Vec<ConnectRecord>> {
         let records = self.read_lines()?;
-        if records.is_empty() {
+        if records.is_empty() && !self.long_line {
             tokio::time::sleep(self.poll_interval).await;
         }
         Ok(records)
@@ -316,6 +334,24 @@ mod tests {
             Value::Bytes(vec![0xff, 0xfe]),
             "non-UTF-8 lines stay bytes"
         );
+    }
+
+    /// A line longer than the read budget is still read whole.
+    #[tokio::test]
+    async fn long_lines_are_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.txt");
+        let long = "x".repeat(300_000);
+        std::fs::write(&path, format!("{long}\nshort\n")).unwrap();
+        let mut task = FileSourceTask::default();
+        task.start(config(&path).with("batch.size", "1"), context(None))
+            .await
+            .unwrap();
+        let mut values = Vec::new();
+        for _ in 0..4 {
+            values.extend(task.poll().await.unwrap().into_iter().map(|r| r.value));
+        }
+        assert_eq!(values, [Value::String(long), Value::from("short")]);
     }
 
     /// A restart resumes from the committed position.
