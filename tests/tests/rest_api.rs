@@ -253,13 +253,14 @@ fn connector_routes() {
     });
     let allocated = worker.get("/allocated/connectors");
     assert_eq!(names(&allocated), ["kafka-style", "posted", "seed-get"]);
-    let allocated_tasks = worker.get("/allocated/tasks");
-    assert_eq!(
-        allocated_tasks.body()["runningTasks"]
-            .as_array()
-            .unwrap()
-            .len(),
-        3
+    eventually(
+        "three running tasks in /allocated/tasks",
+        Duration::from_secs(20),
+        || {
+            worker.get("/allocated/tasks").body()["runningTasks"]
+                .as_array()
+                .is_some_and(|t| t.len() == 3)
+        },
     );
 
     // Delete: the seed's GET …/stop, and Kafka's DELETE.
