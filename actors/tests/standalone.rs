@@ -344,3 +344,39 @@ async fn a_hanging_stop_is_bounded() {
     );
     assert!(handle.list().await.unwrap().is_empty());
 }
+
+/// A connector whose start never returns does not hold up its deletion or shutdown.
+#[actix_rt::test]
+async fn a_hanging_connector_start_is_bounded() {
+    let handle = start(&Docs::default());
+    handle
+        .put_connector(
+            "stuck",
+            verifiable(&[("connector.hang.on.start", "true")]),
+            PutMode::CreateOrUpdate,
+        )
+        .await
+        .unwrap();
+    handle
+        .put_connector("fine", verifiable(&[]), PutMode::CreateOrUpdate)
+        .await
+        .unwrap();
+    wait_status(&handle, "fine", State::Running).await;
+    let (connector, tasks) = {
+        let s = handle.connector_status("stuck").await.unwrap();
+        (s.connector.state, s.tasks.len())
+    };
+    assert_eq!(
+        (connector, tasks),
+        (State::Unassigned, 0),
+        "the stuck connector never started"
+    );
+    let started = Instant::now();
+    handle.delete_connector("stuck").await.unwrap();
+    handle.shutdown().await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+}

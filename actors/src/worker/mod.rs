@@ -24,6 +24,9 @@ use crate::settings::WorkerSettings;
 use crate::state_manager::{PutTaskStatus, StateManager};
 use crate::task::{SetTaskTarget, StopTask, TaskActor, TaskFailed, TaskRunning, TaskSpec};
 
+/// Extra time for an actor to acknowledge a stop beyond the stop timeout itself.
+const STOP_MARGIN: std::time::Duration = std::time::Duration::from_secs(1);
+
 struct ConnectorSlot {
     actor: Addr<ConnectorActor>,
     config: Config,
@@ -200,14 +203,25 @@ impl Handler<ApplyAssignment> for Worker {
             }
         }
 
+        // Each actor bounds its own stop, but one busy in connector code (a hung start) may not
+        // even read the request: never wait longer than the stop timeout plus a margin.
+        let bound = self.deps.settings.stop_timeout + STOP_MARGIN;
         AtomicResponse::new(Box::pin(
             async move {
                 // The sends above were queued at once, so these stops run concurrently.
                 for stop in stopping {
-                    let _ = stop.await;
+                    if tokio::time::timeout(bound, stop).await.is_err() {
+                        tracing::error!(
+                            "a task did not acknowledge its stop in time; abandoning it"
+                        );
+                    }
                 }
                 for stop in stopping_connectors {
-                    let _ = stop.await;
+                    if tokio::time::timeout(bound, stop).await.is_err() {
+                        tracing::error!(
+                            "a connector did not acknowledge its stop in time; abandoning it"
+                        );
+                    }
                 }
             }
             .into_actor(self)
@@ -316,10 +330,11 @@ impl Handler<RestartTask> for Worker {
         slot.attempts = 0;
         let stop = slot.actor.take().map(|actor| actor.send(StopTask));
         let id = msg.id;
+        let bound = self.deps.settings.stop_timeout + STOP_MARGIN;
         Box::pin(
             async move {
                 if let Some(stop) = stop {
-                    let _ = stop.await;
+                    let _ = tokio::time::timeout(bound, stop).await;
                 }
             }
             .into_actor(self)
@@ -351,9 +366,10 @@ impl Handler<RestartConnector> for Worker {
         };
         let stop = slot.actor.send(StopConnector);
         let (name, config, target) = (msg.name, slot.config, slot.target);
+        let bound = self.deps.settings.stop_timeout + STOP_MARGIN;
         Box::pin(
             async move {
-                let _ = stop.await;
+                let _ = tokio::time::timeout(bound, stop).await;
             }
             .into_actor(self)
             .map(move |(), worker, _ctx| {

@@ -68,6 +68,12 @@ fn config_def() -> ConfigDef {
             "false",
             "Fault injection: poll() blocks its thread forever",
         )
+        .optional(
+            "connector.hang.on.start",
+            ConfigType::Boolean,
+            "false",
+            "Fault injection: the connector's start() never returns",
+        )
 }
 
 /// Splits into `max.tasks` identical tasks; each numbers its own records.
@@ -87,6 +93,9 @@ impl Connector for VerifiableSourceConnector {
         config: Config,
         _context: Arc<dyn ConnectorContext>,
     ) -> ConnectResult<()> {
+        if config.get_bool_or("connector.hang.on.start", false)? {
+            std::future::pending::<()>().await;
+        }
         self.config = config;
         Ok(())
     }
