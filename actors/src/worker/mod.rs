@@ -40,8 +40,12 @@ struct TaskSlot {
     phase: WorkerTaskState,
     /// Consecutive failed runs.
     attempts: u32,
-    started_at: Instant,
+    /// When the current actor reported its loop running (`None` while starting).
+    running_since: Option<Instant>,
     retry: Option<SpawnHandle>,
+    /// Bumped whenever the slot's actor is replaced or taken, so a restart that finishes after
+    /// someone else changed the slot does not start a second actor.
+    generation: u64,
 }
 
 /// The actors and stores a worker wires its connectors and tasks to.
@@ -59,6 +63,9 @@ pub struct Worker {
     deps: WorkerDeps,
     connectors: BTreeMap<String, ConnectorSlot>,
     tasks: BTreeMap<TaskId, TaskSlot>,
+    /// Bumped by every applied assignment: a connector restart that finishes after an
+    /// assignment changed things leaves the outcome to that assignment.
+    assignment_epoch: u64,
 }
 
 impl std::fmt::Debug for Worker {
@@ -76,6 +83,7 @@ impl Worker {
             deps,
             connectors: BTreeMap::new(),
             tasks: BTreeMap::new(),
+            assignment_epoch: 0,
         }
     }
 
@@ -104,7 +112,11 @@ impl Worker {
         let Some(slot) = self.tasks.get_mut(id) else {
             return;
         };
+        if slot.actor.is_some() {
+            return; // Never start a second actor for one task.
+        }
         slot.retry = None;
+        slot.generation += 1;
         let actor = TaskActor::new(TaskSpec {
             id: id.clone(),
             config: slot.config.clone(),
@@ -120,7 +132,7 @@ impl Worker {
         .start();
         slot.actor = Some(actor);
         slot.phase = WorkerTaskState::Pending;
-        slot.started_at = Instant::now();
+        slot.running_since = None;
     }
 
     fn add_task(
@@ -138,8 +150,9 @@ impl Worker {
                 actor: None,
                 phase: WorkerTaskState::Pending,
                 attempts: 0,
-                started_at: Instant::now(),
+                running_since: None,
                 retry: None,
+                generation: 0,
             },
         );
         self.spawn_task(&id, ctx);
@@ -162,6 +175,7 @@ impl Handler<ApplyAssignment> for Worker {
 
     fn handle(&mut self, msg: ApplyAssignment, ctx: &mut Self::Context) -> Self::Result {
         let wanted = msg.assignment;
+        self.assignment_epoch += 1;
         let mut stopping = Vec::new();
 
         let stale_tasks: Vec<TaskId> = self
@@ -260,6 +274,7 @@ impl Handler<TaskRunning> for Worker {
             && slot.actor.as_ref() == Some(&msg.actor)
         {
             slot.phase = WorkerTaskState::Running;
+            slot.running_since = Some(Instant::now());
         }
     }
 }
@@ -276,8 +291,13 @@ impl Handler<TaskFailed> for Worker {
             return; // A report from an actor already replaced.
         }
         slot.actor = None;
+        slot.generation += 1;
         slot.phase = WorkerTaskState::Error;
-        if slot.started_at.elapsed() >= policy.healthy_after {
+        // Only a task that ran (not one that never got going) earns a fresh count.
+        if slot
+            .running_since
+            .is_some_and(|since| since.elapsed() >= policy.healthy_after)
+        {
             slot.attempts = 0;
         }
         slot.attempts += 1;
@@ -328,6 +348,8 @@ impl Handler<RestartTask> for Worker {
             ctx.cancel_future(retry);
         }
         slot.attempts = 0;
+        slot.generation += 1;
+        let generation = slot.generation;
         let stop = slot.actor.take().map(|actor| actor.send(StopTask));
         let id = msg.id;
         let bound = self.deps.settings.stop_timeout + STOP_MARGIN;
@@ -339,7 +361,15 @@ impl Handler<RestartTask> for Worker {
             }
             .into_actor(self)
             .map(move |(), worker, ctx| {
-                worker.spawn_task(&id, ctx);
+                // Start it again only if nobody (another restart, an assignment) touched the
+                // slot meanwhile; otherwise they decided what runs.
+                if worker
+                    .tasks
+                    .get(&id)
+                    .is_some_and(|slot| slot.generation == generation && slot.actor.is_none())
+                {
+                    worker.spawn_task(&id, ctx);
+                }
                 Ok(())
             }),
         )
@@ -366,6 +396,7 @@ impl Handler<RestartConnector> for Worker {
         };
         let stop = slot.actor.send(StopConnector);
         let (name, config, target) = (msg.name, slot.config, slot.target);
+        let epoch = self.assignment_epoch;
         let bound = self.deps.settings.stop_timeout + STOP_MARGIN;
         Box::pin(
             async move {
@@ -373,7 +404,10 @@ impl Handler<RestartConnector> for Worker {
             }
             .into_actor(self)
             .map(move |(), worker, _ctx| {
-                worker.start_connector(name, config, target);
+                // An assignment applied meanwhile (delete, update) decides instead.
+                if worker.assignment_epoch == epoch && !worker.connectors.contains_key(&name) {
+                    worker.start_connector(name, config, target);
+                }
                 Ok(())
             }),
         )

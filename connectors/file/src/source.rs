@@ -19,6 +19,14 @@ pub const TASK_CLASS: &str = "org.apache.rocketmq.connect.file.FileSourceTask";
 pub const POSITION_KEY: &str = "nextPosition";
 /// Partition key: the file name.
 pub const FILENAME_KEY: &str = "filename";
+/// Offset key: a fingerprint of the file's first bytes (up to [`HEAD_BYTES`]), so a file
+/// replaced while the worker was down — even one that got the same inode number back — is
+/// read from its start instead of from the old file's position.
+pub const HEAD_KEY: &str = "head";
+/// Offset key: how many leading bytes the fingerprint covers.
+pub const HEAD_LEN_KEY: &str = "headLen";
+/// Leading bytes fingerprinted.
+pub const HEAD_BYTES: u64 = 64;
 
 fn config_def() -> ConfigDef {
     ConfigDef::new()
@@ -105,6 +113,27 @@ pub struct FileSourceTask {
     warned_missing: bool,
     /// The last read found no complete line in a full budget: read the largest chunk.
     long_line: bool,
+    /// Inode of the open file (a different inode behind the name at end of file = rotation).
+    inode: u64,
+    /// Fingerprint of the open file's first `head_len` bytes.
+    head: u64,
+    head_len: u64,
+    /// Fingerprint the committed position belongs to (checked when the file is first opened).
+    committed_head: Option<(u64, u64)>,
+}
+
+/// FNV-1a of the first `len` bytes of `file`; `None` when the file is shorter.
+fn fingerprint(file: &mut File, len: u64) -> Option<u64> {
+    let mut head = vec![0u8; usize::try_from(len).ok()?];
+    file.seek(SeekFrom::Start(0)).ok()?;
+    file.read_exact(&mut head).ok()?;
+    Some(head.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3)
+    }))
+}
+
+fn inode_of(metadata: &std::fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(metadata)
 }
 
 const READ_CHUNK: usize = 1 << 20;
@@ -118,7 +147,16 @@ impl FileSourceTask {
     fn open(&mut self) -> ConnectResult<bool> {
         if self.file.is_none() {
             match File::open(&self.filename) {
-                Ok(file) => {
+                Ok(mut file) => {
+                    self.inode = file.metadata().map(|m| inode_of(&m)).unwrap_or(0);
+                    self.head_len = 0;
+                    if let Some((head, head_len)) = self.committed_head.take()
+                        && self.position > 0
+                        && fingerprint(&mut file, head_len) != Some(head)
+                    {
+                        tracing::warn!(file = %self.filename, "the file was replaced since the last commit; reading the new one from its start");
+                        self.position = 0;
+                    }
                     self.file = Some(file);
                     self.warned_missing = false;
                 }
@@ -142,11 +180,12 @@ impl FileSourceTask {
 
     /// Reads whatever complete lines are available, up to the batch size.
     fn read_lines(&mut self) -> ConnectResult<Vec<ConnectRecord>> {
-        let position = self.position;
-        let filename = self.filename.clone();
+        // Open first: opening may rewind the position (a replaced file).
         if !self.open()? {
             return Ok(Vec::new());
         }
+        let position = self.position;
+        let filename = self.filename.clone();
         let Some(file) = self.file.as_mut() else {
             return Ok(Vec::new());
         };
@@ -154,6 +193,12 @@ impl FileSourceTask {
             .metadata()
             .map_err(|e| ConnectError::retriable(format!("cannot stat {filename}: {e}")))?
             .len();
+        if self.head_len < HEAD_BYTES && len > self.head_len {
+            let covered = len.min(HEAD_BYTES);
+            if let Some(head) = fingerprint(file, covered) {
+                (self.head, self.head_len) = (head, covered);
+            }
+        }
         if len < position {
             tracing::warn!(file = %filename, position, len, "source file shrank (truncated or replaced); reading it again from the start");
             self.position = 0;
@@ -161,6 +206,13 @@ impl FileSourceTask {
             return Ok(Vec::new());
         }
         if len == position {
+            // At the end of this file: if the name now points at another file (rotation:
+            // rename + create), switch to it from its start.
+            if std::fs::metadata(&filename).is_ok_and(|m| inode_of(&m) != self.inode) {
+                tracing::info!(file = %filename, "the file was rotated; reading the new one from its start");
+                self.file = None;
+                self.position = 0;
+            }
             return Ok(Vec::new());
         }
         // Read about what one batch needs (256 bytes a line), not a large fixed chunk that
@@ -193,6 +245,7 @@ impl FileSourceTask {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
         let partition = self.partition();
+        let (head, head_len) = (self.head, self.head_len);
         let string_schema = self
             .string_schema
             .get_or_insert_with(|| SchemaBuilder::string().optional().build())
@@ -210,7 +263,9 @@ impl FileSourceTask {
                         "{filename}: a line at byte {position} is longer than {READ_CHUNK} bytes"
                     )));
                 }
-                if start == 0 && buffer.len() == want {
+                // No newline in the whole read, and more bytes follow it: a line longer than
+                // the budget (a partial last line just waits for its newline).
+                if start == 0 && len - position > want as u64 {
                     self.long_line = true;
                 }
                 break;
@@ -222,7 +277,10 @@ impl FileSourceTask {
                 Ok(text) => (string_schema.clone(), Value::String(text.to_owned())),
                 Err(_) => (bytes_schema.clone(), Value::Bytes(line.to_vec())),
             };
-            let offset = RecordOffset::new().with(POSITION_KEY, next);
+            let offset = RecordOffset::new()
+                .with(POSITION_KEY, next)
+                .with(HEAD_KEY, format!("{head:016x}"))
+                .with(HEAD_LEN_KEY, head_len);
             records.push(
                 ConnectRecord::new(partition.clone(), offset, Some(timestamp))
                     .with_value(Some(schema), value),
@@ -251,12 +309,19 @@ impl SourceTask for FileSourceTask {
                 .get_i64_or("file.poll.interval.ms", 100)?
                 .unsigned_abs(),
         );
-        self.position = context
+        let committed = context
             .offset_storage_reader()
-            .read_offset(&self.partition())
+            .read_offset(&self.partition());
+        self.position = committed
+            .as_ref()
             .and_then(|offset| offset.get_i64(POSITION_KEY))
             .and_then(|p| u64::try_from(p).ok())
             .unwrap_or(0);
+        self.committed_head = committed.as_ref().and_then(|offset| {
+            let head = u64::from_str_radix(offset.get_str(HEAD_KEY)?, 16).ok()?;
+            let len = u64::try_from(offset.get_i64(HEAD_LEN_KEY)?).ok()?;
+            Some((head, len))
+        });
         tracing::info!(file = %self.filename, position = self.position, "file source starting");
         Ok(())
     }
@@ -334,6 +399,57 @@ mod tests {
             Value::Bytes(vec![0xff, 0xfe]),
             "non-UTF-8 lines stay bytes"
         );
+    }
+
+    /// A partial last line waits without spinning; a rotated file is followed from its start;
+    /// a file replaced while the worker was down is read from its start, not from the old
+    /// position.
+    #[tokio::test]
+    async fn partial_lines_rotation_and_replacement() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.txt");
+        std::fs::write(&path, b"a\nb").unwrap();
+        let mut task = FileSourceTask::default();
+        task.start(config(&path), context(None)).await.unwrap();
+        assert_eq!(task.poll().await.unwrap().len(), 1);
+        assert!(task.poll().await.unwrap().is_empty());
+        assert!(!task.long_line, "a partial tail is not a long line");
+
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"\n")
+            .unwrap();
+        let records = task.poll().await.unwrap();
+        assert_eq!(records[0].value, Value::from("b"));
+        // Rotate: rename the old file away, create a new one at the same name.
+        std::fs::rename(&path, dir.path().join("in.txt.1")).unwrap();
+        std::fs::write(&path, b"new-1\n").unwrap();
+        assert!(
+            task.poll().await.unwrap().is_empty(),
+            "noticing the rotation"
+        );
+        let records = task.poll().await.unwrap();
+        assert_eq!(records[0].value, Value::from("new-1"));
+        let committed = records[0].position.offset.clone();
+
+        // Replace the file while "down": a restart with the old offset reads the new file whole.
+        std::fs::remove_file(&path).unwrap();
+        std::fs::write(&path, b"other-1\nother-2\n").unwrap();
+        let mut restarted = FileSourceTask::default();
+        restarted
+            .start(config(&path), context(Some(committed)))
+            .await
+            .unwrap();
+        let values: Vec<Value> = restarted
+            .poll()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.value)
+            .collect();
+        assert_eq!(values, [Value::from("other-1"), Value::from("other-2")]);
     }
 
     /// A line longer than the read budget is still read whole.
