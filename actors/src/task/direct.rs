@@ -35,6 +35,9 @@ pub struct DirectLoop {
     pub config: Config,
     pub catalog: Arc<Catalog>,
     pub commit_interval: Duration,
+    /// Longest a commit (sink flush + persisting positions) may take before it is retried at
+    /// the next interval.
+    pub commit_timeout: Duration,
     pub control: watch::Receiver<Control>,
     pub events: Recipient<LoopEvent>,
     pub committer: Addr<OffsetCommitter>,
@@ -246,7 +249,10 @@ impl DirectLoop {
                         }
                     }
                 }
-                self.put_with_retry(name, policy, sink, &batch).await?;
+                if self.put_with_retry(name, policy, sink, &batch).await? == Delivery::Stopped {
+                    // The batch's positions were never made pending: a restart replays it.
+                    return Ok(());
+                }
                 {
                     let mut seen = control.seen.lock();
                     for record in &records {
@@ -270,34 +276,58 @@ impl DirectLoop {
     }
 
     /// Offers the batch until the sink takes it: retriable failures are retried with backoff
-    /// (the same batch, nothing skipped); a stop request ends the wait (the batch's positions
-    /// stay uncommitted, so it is replayed after a restart).
+    /// (the same batch, nothing skipped, for as long as it takes — dropping it would lose
+    /// data). A pause while retrying holds the batch until resumed; a stop ends the attempt
+    /// (`Stopped`) with the batch's positions uncommitted, so it is replayed after a restart.
     async fn put_with_retry(
         &mut self,
         name: &str,
         policy: &ErrorPolicy,
         sink: &mut dyn SinkTask,
         batch: &[ConnectRecord],
-    ) -> ConnectResult<()> {
+    ) -> ConnectResult<Delivery> {
         let mut attempt = 0u32;
         loop {
             match sink.put(batch).await {
-                Ok(()) => return Ok(()),
+                Ok(()) => return Ok(Delivery::Accepted),
                 Err(e) if e.is_retriable() => {
                     attempt += 1;
                     tracing::warn!(task = name, error = %e, attempt, "put failed; retrying the same batch");
-                    let interrupted =
-                        wait_or_control(&mut self.control, policy.backoff(attempt)).await;
-                    if interrupted
-                        && (self.control.has_changed().is_err()
-                            || *self.control.borrow() == Control::Stop)
-                    {
-                        return Err(ConnectError::retriable(format!(
-                            "stopped while retrying put: {e}"
-                        )));
+                    wait_or_control(&mut self.control, policy.backoff(attempt)).await;
+                    if self.hold_while_paused().await == Control::Stop {
+                        return Ok(Delivery::Stopped);
                     }
                 }
                 Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Waits out a pause (reporting it); returns the control that ended it, `Stop` when the
+    /// actor is gone.
+    async fn hold_while_paused(&mut self) -> Control {
+        let mut paused = false;
+        loop {
+            if self.control.has_changed().is_err() {
+                return Control::Stop;
+            }
+            let current = *self.control.borrow_and_update();
+            match current {
+                Control::Pause => {
+                    if !paused {
+                        paused = true;
+                        self.events.do_send(LoopEvent::Paused);
+                    }
+                    if self.control.changed().await.is_err() {
+                        return Control::Stop;
+                    }
+                }
+                other => {
+                    if paused && other == Control::Run {
+                        self.events.do_send(LoopEvent::Resumed);
+                    }
+                    return other;
+                }
             }
         }
     }
@@ -314,27 +344,38 @@ impl DirectLoop {
             return Ok(());
         }
         let offsets: OffsetMap = state.pending.clone();
-        let confirmed = match sink.pre_commit(offsets).await {
-            Ok(confirmed) => confirmed,
-            Err(e) if e.is_retriable() => {
+        let confirmed = match tokio::time::timeout(self.commit_timeout, sink.pre_commit(offsets))
+            .await
+        {
+            Ok(Ok(confirmed)) => confirmed,
+            Ok(Err(e)) if e.is_retriable() => {
                 tracing::warn!(task = %self.id, error = %e, "flush failed; positions stay uncommitted until the next commit");
                 return Ok(());
             }
-            Err(e) => return Err(e),
+            Ok(Err(e)) => return Err(e),
+            Err(_) => {
+                tracing::warn!(task = %self.id, timeout_ms = self.commit_timeout.as_millis() as u64, "flush timed out; positions stay uncommitted until the next commit");
+                return Ok(());
+            }
         };
         let positions: Vec<(RecordPartition, RecordOffset)> = confirmed.into_iter().collect();
-        let keys: Vec<RecordPartition> = positions.iter().map(|(p, _)| p.clone()).collect();
-        match self
-            .committer
-            .send(CommitPositions {
-                connector: self.id.connector.clone(),
-                positions,
-            })
-            .await
-        {
+        let committed = positions.clone();
+        let request = self.committer.send(CommitPositions {
+            connector: self.id.connector.clone(),
+            positions,
+        });
+        let Ok(outcome) = tokio::time::timeout(self.commit_timeout, request).await else {
+            tracing::warn!(task = %self.id, "persisting positions timed out; retrying at the next commit");
+            return Ok(());
+        };
+        match outcome {
             Ok(Ok(())) => {
-                for key in keys {
-                    state.pending.remove(&key);
+                // Forget a pending position only if it is the one committed (a sink may confirm
+                // less than everything).
+                for (partition, offset) in committed {
+                    if state.pending.get(&partition) == Some(&offset) {
+                        state.pending.remove(&partition);
+                    }
                 }
                 source.commit().await
             }
@@ -355,6 +396,13 @@ impl std::fmt::Debug for DirectLoop {
             .field("id", &self.id)
             .finish_non_exhaustive()
     }
+}
+
+/// Whether `put_with_retry` handed the batch over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Delivery {
+    Accepted,
+    Stopped,
 }
 
 struct LoopState {

@@ -151,6 +151,7 @@ impl Actor for TaskActor {
             config: self.spec.config.clone(),
             catalog: self.spec.catalog.clone(),
             commit_interval: self.spec.settings.offset_commit_interval,
+            commit_timeout: self.spec.settings.offset_commit_timeout,
             control: self.control.subscribe(),
             events: ctx.address().recipient(),
             committer: self.spec.committer.clone(),
