@@ -100,7 +100,11 @@ impl Isolate {
         let join = self.handle.spawn(future);
         async move {
             let abort = join.abort_handle();
-            match tokio::time::timeout(timeout, join).await {
+            // Whoever stops waiting (a cancelled actor future) cancels the work too.
+            let mut guard = AbortOnDrop(Some(join.abort_handle()));
+            let outcome = tokio::time::timeout(timeout, join).await;
+            guard.0 = None;
+            match outcome {
                 Ok(Ok(value)) => Ok(value),
                 Ok(Err(e)) if e.is_panic() => {
                     Err(Guarded::Panicked(panic_message(e.into_panic().as_ref())))
@@ -128,6 +132,17 @@ impl Drop for Isolate {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
+        }
+    }
+}
+
+/// Aborts an isolate task when the future waiting for it is dropped before it finished.
+struct AbortOnDrop(Option<tokio::task::AbortHandle>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(handle) = self.0.take() {
+            handle.abort();
         }
     }
 }

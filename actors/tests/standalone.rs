@@ -387,15 +387,33 @@ async fn a_hanging_connector_start_is_bounded() {
 async fn pause_and_stop_are_honoured_while_put_is_retried() {
     let handle = start(&Docs::default());
     let config = verifiable(&[("put.retriable.failures", "1000000")]);
-    handle.put_connector("stubborn", config, PutMode::CreateOrUpdate).await.unwrap();
+    handle
+        .put_connector("stubborn", config, PutMode::CreateOrUpdate)
+        .await
+        .unwrap();
     wait_status(&handle, "stubborn", State::Running).await;
-    handle.set_target(Some("stubborn"), TargetState::Paused).await.unwrap();
+    handle
+        .set_target(Some("stubborn"), TargetState::Paused)
+        .await
+        .unwrap();
     wait_status(&handle, "stubborn", State::Paused).await;
-    handle.set_target(Some("stubborn"), TargetState::Started).await.unwrap();
+    handle
+        .set_target(Some("stubborn"), TargetState::Started)
+        .await
+        .unwrap();
     wait_status(&handle, "stubborn", State::Running).await;
-    handle.restart_task(connect_actors::model::TaskId::new("stubborn", 0)).await.unwrap();
+    handle
+        .restart_task(connect_actors::model::TaskId::new("stubborn", 0))
+        .await
+        .unwrap();
     wait_status(&handle, "stubborn", State::Running).await;
     let status = handle.connector_status("stubborn").await.unwrap();
-    assert_eq!(status.tasks[0].trace, None, "a stop during retries is not a failure: {status:?}");
-    assert!(handle.offsets("stubborn").await.unwrap().is_empty(), "nothing the sink refused was committed");
+    assert_eq!(
+        status.tasks[0].trace, None,
+        "a stop during retries is not a failure: {status:?}"
+    );
+    assert!(
+        handle.offsets("stubborn").await.unwrap().is_empty(),
+        "nothing the sink refused was committed"
+    );
 }

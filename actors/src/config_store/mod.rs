@@ -47,19 +47,11 @@ impl Actor for ConfigStore {
 #[rtype(result = "ConfigSnapshot")]
 pub struct GetConfigs;
 
-/// Creates or replaces a connector entry.
+/// Creates, replaces (`Some`) or removes (`None`) connector entries, in one durable write.
 #[derive(Debug, Message)]
 #[rtype(result = "Result<(), String>")]
-pub struct SaveConnector {
-    pub name: String,
-    pub entry: ConnectorEntry,
-}
-
-/// Removes a connector entry.
-#[derive(Debug, Message)]
-#[rtype(result = "Result<(), String>")]
-pub struct RemoveConnector {
-    pub name: String,
+pub struct ApplyChanges {
+    pub changes: Vec<(String, Option<ConnectorEntry>)>,
 }
 
 impl Handler<GetConfigs> for ConfigStore {
@@ -69,20 +61,16 @@ impl Handler<GetConfigs> for ConfigStore {
     }
 }
 
-impl Handler<SaveConnector> for ConfigStore {
+impl Handler<ApplyChanges> for ConfigStore {
     type Result = Result<(), String>;
-    fn handle(&mut self, msg: SaveConnector, _ctx: &mut Self::Context) -> Self::Result {
+    fn handle(&mut self, msg: ApplyChanges, _ctx: &mut Self::Context) -> Self::Result {
         self.write(|connectors| {
-            connectors.insert(msg.name, msg.entry);
-        })
-    }
-}
-
-impl Handler<RemoveConnector> for ConfigStore {
-    type Result = Result<(), String>;
-    fn handle(&mut self, msg: RemoveConnector, _ctx: &mut Self::Context) -> Self::Result {
-        self.write(|connectors| {
-            connectors.remove(&msg.name);
+            for (name, change) in msg.changes {
+                match change {
+                    Some(entry) => connectors.insert(name, entry),
+                    None => connectors.remove(&name),
+                };
+            }
         })
     }
 }
@@ -108,24 +96,15 @@ mod tests {
             target: TargetState::Paused,
             tasks: vec![],
         };
+        let changes = vec![
+            ("a".to_owned(), Some(entry.clone())),
+            ("b".to_owned(), Some(entry.clone())),
+        ];
+        store.send(ApplyChanges { changes }).await.unwrap().unwrap();
         store
-            .send(SaveConnector {
-                name: "a".into(),
-                entry: entry.clone(),
+            .send(ApplyChanges {
+                changes: vec![("b".to_owned(), None)],
             })
-            .await
-            .unwrap()
-            .unwrap();
-        store
-            .send(SaveConnector {
-                name: "b".into(),
-                entry: entry.clone(),
-            })
-            .await
-            .unwrap()
-            .unwrap();
-        store
-            .send(RemoveConnector { name: "b".into() })
             .await
             .unwrap()
             .unwrap();

@@ -42,6 +42,9 @@ pub struct ConnectorActor {
     isolate: Option<Isolate>,
     running: bool,
     failed: bool,
+    /// A start in progress; cancelled (and its work aborted) by stop or pause, so a connector
+    /// stuck in `start()` never holds up its own stop.
+    starting: Option<SpawnHandle>,
 }
 
 impl std::fmt::Debug for ConnectorActor {
@@ -96,6 +99,7 @@ impl ConnectorActor {
             isolate: None,
             running: false,
             failed: false,
+            starting: None,
         }
     }
 
@@ -139,23 +143,35 @@ impl ConnectorActor {
                 tasks,
             ))
         });
-        ctx.wait(
-            run.into_actor(self)
-                .map(|outcome, actor, _ctx| match outcome {
-                    Ok(Ok(tasks)) => {
-                        actor.running = true;
-                        actor.failed = false;
-                        actor.report(State::Running, None);
-                        actor.spec.task_configs.do_send(TaskConfigsComputed {
-                            connector: actor.spec.name.clone(),
-                            connector_config: actor.spec.config.clone(),
-                            tasks,
-                        });
-                    }
-                    Ok(Err(e)) => actor.fail(format!("connector failed to start: {e}")),
-                    Err(guarded) => actor.fail(format!("connector start {guarded}")),
-                }),
-        );
+        if let Some(previous) = self.starting.take() {
+            ctx.cancel_future(previous);
+        }
+        let start = run.into_actor(self).map(|outcome, actor, _ctx| {
+            actor.starting = None;
+            match outcome {
+                Ok(Ok(tasks)) => {
+                    actor.running = true;
+                    actor.failed = false;
+                    actor.report(State::Running, None);
+                    actor.spec.task_configs.do_send(TaskConfigsComputed {
+                        connector: actor.spec.name.clone(),
+                        connector_config: actor.spec.config.clone(),
+                        tasks,
+                    });
+                }
+                Ok(Err(e)) => actor.fail(format!("connector failed to start: {e}")),
+                Err(guarded) => actor.fail(format!("connector start {guarded}")),
+            }
+        });
+        self.starting = Some(ctx.spawn(start));
+    }
+
+    /// Cancels a start in progress; true if there was one.
+    fn cancel_start(&mut self, ctx: &mut actix::Context<Self>) -> bool {
+        match self.starting.take() {
+            Some(handle) => ctx.cancel_future(handle),
+            None => false,
+        }
     }
 
     /// Stops the connector (bounded); `then` runs afterwards.
@@ -292,6 +308,8 @@ impl Handler<SetConnectorTarget> for ConnectorActor {
         }
         self.spec.target = msg.0;
         match msg.0 {
+            // Pausing during a start abandons the start: nothing is running to stop.
+            TargetState::Paused if self.cancel_start(ctx) => self.report(State::Paused, None),
             TargetState::Paused => self.stop_connector(ctx, |actor, _| {
                 if !actor.failed {
                     actor.report(State::Paused, None);
@@ -310,7 +328,8 @@ pub struct StopConnector;
 impl Handler<StopConnector> for ConnectorActor {
     type Result = ResponseActFuture<Self, ()>;
 
-    fn handle(&mut self, _msg: StopConnector, _ctx: &mut Self::Context) -> Self::Result {
+    fn handle(&mut self, _msg: StopConnector, ctx: &mut Self::Context) -> Self::Result {
+        self.cancel_start(ctx);
         let run = match (&self.isolate, &self.connector, self.running) {
             (Some(isolate), Some(connector), true) => {
                 let connector = connector.clone();

@@ -38,16 +38,26 @@ impl ControllerHandle {
             .map_err(|e| ControllerError::mailbox(&e))
     }
 
+    /// Validates (concurrently with other requests), then creates or updates atomically.
     pub async fn put_connector(
         &self,
         name: &str,
         config: Config,
         mode: PutMode,
     ) -> Reply<PutOutcome> {
+        let errors = self
+            .ask(ValidateConfig {
+                config: config.clone(),
+            })
+            .await?;
+        if !errors.is_empty() {
+            return Err(ControllerError::BadConfig(errors));
+        }
         self.ask(PutConnectorConfig {
             name: name.to_owned(),
             config,
             mode,
+            validated: true,
         })
         .await?
     }

@@ -27,6 +27,8 @@ pub struct PutConnectorConfig {
     pub name: String,
     pub config: Config,
     pub mode: PutMode,
+    /// The sender already validated `config` (the controller skips validation).
+    pub validated: bool,
 }
 
 /// What a put did.

@@ -16,7 +16,7 @@ use actix::prelude::*;
 use connect_api::{ConfigError, ConnectorKind, PluginKind};
 
 use crate::catalog::Catalog;
-use crate::config_store::{ConfigStore, GetConfigs, RemoveConnector, SaveConnector};
+use crate::config_store::{ApplyChanges, ConfigStore, GetConfigs};
 use crate::connector::TaskConfigsComputed;
 use crate::error::ControllerError;
 use crate::model::{
@@ -171,20 +171,14 @@ impl ConnectController {
         let state_manager = self.deps.state_manager.clone();
         let snapshot = next.clone();
         async move {
-            for (name, change) in &changes {
-                let saved = match change {
-                    Some(entry) => {
-                        store
-                            .send(SaveConnector {
-                                name: name.clone(),
-                                entry: entry.clone(),
-                            })
-                            .await
-                    }
-                    None => store.send(RemoveConnector { name: name.clone() }).await,
-                };
-                mailbox(saved)?.map_err(ControllerError::Internal)?;
-            }
+            // One durable write for all changes: on failure store, mirror and worker stay as
+            // they were.
+            let saved = store
+                .send(ApplyChanges {
+                    changes: changes.clone(),
+                })
+                .await;
+            mailbox(saved)?.map_err(ControllerError::Internal)?;
             mailbox(rebalancer.send(Rebalance { snapshot }).await)?;
             for (name, change) in &changes {
                 match change {
@@ -262,11 +256,21 @@ impl Handler<PutConnectorConfig> for ConnectController {
                 }))));
             }
         }
-        let validation = validate::validate_connector(
+        // The handle validates before sending (outside this atomic section, so a slow connector
+        // `validate` never blocks other requests); direct senders get validated here.
+        let (catalog, settings, to_check, validated) = (
             self.deps.catalog.clone(),
             self.deps.settings.clone(),
             msg.config.clone(),
+            msg.validated,
         );
+        let validation = async move {
+            if validated {
+                Ok(ConnectorKind::Source)
+            } else {
+                validate::validate_connector(catalog, settings, to_check).await
+            }
+        };
         let name = msg.name;
         let config = msg.config;
         AtomicResponse::new(Box::pin(validation.into_actor(self).then(
@@ -435,13 +439,21 @@ impl Handler<RestartConnectorRequest> for ConnectController {
                         }
                     }
                 }
-                Ok(())
+                // Report the statuses as they are now (restarted parts show their new state
+                // as soon as they report it).
+                mailbox(
+                    state_manager
+                        .send(GetStatuses {
+                            connector: name.clone(),
+                        })
+                        .await,
+                )
             }
             .into_actor(self)
-            .map(move |result: Reply<()>, actor, _| {
-                result?;
+            .map(move |result: Reply<Option<ConnectorStatuses>>, actor, _| {
+                let statuses = result?;
                 let entry = actor.entry(&msg.name)?;
-                Ok(actor.state_info(&msg.name, entry, None))
+                Ok(actor.state_info(&msg.name, entry, statuses.as_ref()))
             }),
         )
     }
@@ -452,7 +464,8 @@ impl Handler<RestartTaskRequest> for ConnectController {
 
     fn handle(&mut self, msg: RestartTaskRequest, _ctx: &mut Self::Context) -> Self::Result {
         let known = self
-            .entry(&msg.id.connector)
+            .refuse_if_shutting_down()
+            .and_then(|()| self.entry(&msg.id.connector))
             .map(|e| (msg.id.task as usize) < e.tasks.len());
         let worker = self.deps.worker.clone();
         Box::pin(async move {
