@@ -374,8 +374,9 @@ async fn a_hanging_connector_start_is_bounded() {
     let started = Instant::now();
     handle.delete_connector("stuck").await.unwrap();
     handle.shutdown().await.unwrap();
+    // The start is cancelled at once: not even the 2 s stop timeout is spent on it.
     assert!(
-        started.elapsed() < Duration::from_secs(10),
+        started.elapsed() < Duration::from_secs(2),
         "took {:?}",
         started.elapsed()
     );
