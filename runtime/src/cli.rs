@@ -122,18 +122,26 @@ fn init_logging() {
         .try_init();
 }
 
-/// Waits for SIGTERM or SIGINT.
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = ctrl_c => {}
-                _ = term.recv() => {}
-            }
-        }
-        Err(_) => {
-            let _ = ctrl_c.await;
+/// SIGTERM and SIGINT, registered at once so a signal arriving during startup is held for
+/// the orderly shutdown rather than killing the process.
+struct ShutdownSignals {
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignals {
+    fn register() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            terminate: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+        })
+    }
+
+    async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.terminate.recv() => {}
+            _ = self.interrupt.recv() => {}
         }
     }
 }
@@ -143,6 +151,8 @@ async fn shutdown_signal() {
     reason = "the listening address is the command's output"
 )]
 async fn serve(config: WorkerConfig, connectors: Vec<(String, Config)>) -> Result<(), String> {
+    let mut signals =
+        ShutdownSignals::register().map_err(|e| format!("cannot handle signals: {e}"))?;
     let stores = open_stores(&config.store_path_root_dir).map_err(|e| {
         format!(
             "cannot open the store under {}: {e}",
@@ -172,7 +182,7 @@ async fn serve(config: WorkerConfig, connectors: Vec<(String, Config)>) -> Resul
 
     let created = create_connectors(&handle, connectors).await;
     if created.is_ok() {
-        shutdown_signal().await;
+        signals.recv().await;
         tracing::info!("shutting down: no new requests, stopping tasks with final commits");
     }
     server_handle.stop(true).await;

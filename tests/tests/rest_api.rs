@@ -313,6 +313,8 @@ fn bad_requests_are_rejected_and_change_nothing() {
         worker.post("/connectors/keep", &good.to_string()).status,
         200
     );
+    // Wait until the task configurations are stored: the info is then stable.
+    worker.wait_state("keep", "RUNNING");
     let before = worker.get("/connectors/keep/config").json;
 
     let cases: Vec<(String, &str)> = vec![
