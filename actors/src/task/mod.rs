@@ -5,6 +5,7 @@
 
 pub mod direct;
 pub mod errors;
+pub mod offsets;
 
 use std::sync::Arc;
 use std::time::Duration;
