@@ -27,6 +27,7 @@ pub mod controller;
 pub mod error;
 pub mod isolate;
 pub mod model;
+pub mod mq;
 pub mod offset_committer;
 pub mod pipeline;
 pub mod ports;

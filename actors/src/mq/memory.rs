@@ -1,0 +1,331 @@
+//! An in-process message queue implementing the ports, for tests of the source and sink
+//! loops: topics of 4 queues, key-hash queue selection, consumer groups with committed
+//! offsets, and switches to make sends or polls fail (a broker "going away").
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use connect_api::{ConnectError, ConnectResult, SendMetadata};
+use parking_lot::Mutex;
+
+use super::{
+    ConsumeFrom, IncomingMessage, MqClient, MqConsumer, MqProducer, OutgoingMessage, QueueRef,
+};
+
+const QUEUES: i32 = 4;
+const BROKER: &str = "memory-broker";
+
+#[derive(Debug, Default)]
+struct State {
+    topics: BTreeMap<String, Vec<Vec<IncomingMessage>>>,
+    committed: HashMap<(String, QueueRef), i64>,
+}
+
+/// The in-memory cluster; clone it to share.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryMq {
+    state: Arc<Mutex<State>>,
+    down: Arc<AtomicBool>,
+    ids: Arc<AtomicU64>,
+}
+
+/// Java's `String.hashCode`, as RocketMQ's `SelectMessageQueueByHash` uses it.
+pub fn java_hash(key: &str) -> i32 {
+    key.encode_utf16()
+        .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)))
+}
+
+/// The queue a key is sent to among `queues`.
+pub fn queue_for_key(key: &str, queues: i32) -> i32 {
+    (java_hash(key) % queues).abs()
+}
+
+impl MemoryMq {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Makes every send and poll fail retriably (true) or work again (false).
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
+    }
+
+    /// Every message of `topic`, by queue, in queue order.
+    pub fn messages(&self, topic: &str) -> Vec<Vec<IncomingMessage>> {
+        self.state
+            .lock()
+            .topics
+            .get(topic)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The offsets `group` committed.
+    pub fn committed(&self, group: &str) -> HashMap<QueueRef, i64> {
+        self.state
+            .lock()
+            .committed
+            .iter()
+            .filter(|((g, _), _)| g == group)
+            .map(|((_, q), o)| (q.clone(), *o))
+            .collect()
+    }
+
+    fn check_up(&self) -> ConnectResult<()> {
+        if self.down.load(Ordering::SeqCst) {
+            Err(ConnectError::retriable("the broker is unavailable"))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[async_trait]
+impl MqProducer for MemoryMq {
+    async fn send(&self, messages: &[OutgoingMessage]) -> Vec<ConnectResult<SendMetadata>> {
+        if self.check_up().is_err() {
+            return messages
+                .iter()
+                .map(|_| Err(ConnectError::retriable("the broker is unavailable")))
+                .collect();
+        }
+        let mut state = self.state.lock();
+        let mut round_robin = 0;
+        messages
+            .iter()
+            .map(|message| {
+                let queues = state
+                    .topics
+                    .entry(message.topic.clone())
+                    .or_insert_with(|| vec![Vec::new(); QUEUES as usize]);
+                let queue_id = match &message.keys {
+                    Some(key) => queue_for_key(key, QUEUES),
+                    None => {
+                        round_robin = (round_robin + 1) % QUEUES;
+                        round_robin
+                    }
+                };
+                let queue = &mut queues[queue_id as usize];
+                let queue_offset = queue.len() as i64;
+                let msg_id = format!("{:016X}", self.ids.fetch_add(1, Ordering::SeqCst));
+                queue.push(IncomingMessage {
+                    queue: QueueRef {
+                        topic: message.topic.clone(),
+                        broker_name: BROKER.to_owned(),
+                        queue_id,
+                    },
+                    queue_offset,
+                    msg_id: msg_id.clone(),
+                    keys: message.keys.clone(),
+                    tags: message.tags.clone(),
+                    body: message.body.clone(),
+                    properties: message.properties.clone(),
+                    born_timestamp: 0,
+                });
+                Ok(SendMetadata {
+                    msg_id,
+                    topic: message.topic.clone(),
+                    broker_name: BROKER.to_owned(),
+                    queue_id,
+                    queue_offset,
+                })
+            })
+            .collect()
+    }
+}
+
+/// A consumer that is assigned every queue of its topics.
+#[derive(Debug)]
+pub struct MemoryConsumer {
+    mq: MemoryMq,
+    group: String,
+    topics: Vec<String>,
+    from: ConsumeFrom,
+    positions: HashMap<QueueRef, i64>,
+    paused: HashSet<QueueRef>,
+    batch: usize,
+}
+
+impl MemoryConsumer {
+    fn queues(&self) -> Vec<QueueRef> {
+        let state = self.mq.state.lock();
+        self.topics
+            .iter()
+            .flat_map(|topic| {
+                let count = state.topics.get(topic).map_or(QUEUES as usize, Vec::len);
+                (0..count).map(move |q| QueueRef {
+                    topic: topic.clone(),
+                    broker_name: BROKER.to_owned(),
+                    queue_id: i32::try_from(q).unwrap_or(0),
+                })
+            })
+            .collect()
+    }
+}
+
+#[async_trait]
+impl MqConsumer for MemoryConsumer {
+    async fn poll(&mut self, timeout: Duration) -> ConnectResult<Vec<IncomingMessage>> {
+        self.mq.check_up()?;
+        let mut out = Vec::new();
+        for queue in self.queues() {
+            if self.paused.contains(&queue) {
+                continue;
+            }
+            let state = self.mq.state.lock();
+            let messages = state
+                .topics
+                .get(&queue.topic)
+                .and_then(|q| q.get(queue.queue_id as usize));
+            let len = messages.map_or(0, |m| m.len() as i64);
+            let start = *self.positions.entry(queue.clone()).or_insert_with(|| {
+                state
+                    .committed
+                    .get(&(self.group.clone(), queue.clone()))
+                    .copied()
+                    .unwrap_or(match self.from {
+                        ConsumeFrom::FirstOffset => 0,
+                        ConsumeFrom::LastOffset => len,
+                    })
+            });
+            if let Some(messages) = messages {
+                let take = (self.batch - out.len()).min(usize::try_from(len - start).unwrap_or(0));
+                out.extend(
+                    messages
+                        .iter()
+                        .skip(usize::try_from(start).unwrap_or(0))
+                        .take(take)
+                        .cloned(),
+                );
+                self.positions.insert(queue.clone(), start + take as i64);
+            }
+            if out.len() >= self.batch {
+                break;
+            }
+        }
+        if out.is_empty() {
+            tokio::time::sleep(timeout.min(Duration::from_millis(20))).await;
+        }
+        Ok(out)
+    }
+
+    async fn commit(&mut self, offsets: &HashMap<QueueRef, i64>) -> ConnectResult<()> {
+        self.mq.check_up()?;
+        let mut state = self.mq.state.lock();
+        for (queue, offset) in offsets {
+            state
+                .committed
+                .insert((self.group.clone(), queue.clone()), *offset);
+        }
+        Ok(())
+    }
+
+    async fn seek(&mut self, queue: &QueueRef, offset: i64) -> ConnectResult<()> {
+        self.positions.insert(queue.clone(), offset);
+        Ok(())
+    }
+
+    async fn pause(&mut self, queues: &[QueueRef]) {
+        self.paused.extend(queues.iter().cloned());
+    }
+
+    async fn resume(&mut self, queues: &[QueueRef]) {
+        for queue in queues {
+            self.paused.remove(queue);
+        }
+    }
+
+    async fn assignment(&mut self) -> HashSet<QueueRef> {
+        self.queues().into_iter().collect()
+    }
+
+    async fn close(&mut self) {}
+}
+
+#[async_trait]
+impl MqClient for MemoryMq {
+    async fn producer(&self, _group: &str) -> ConnectResult<Arc<dyn MqProducer>> {
+        Ok(Arc::new(self.clone()))
+    }
+
+    async fn consumer(
+        &self,
+        group: &str,
+        topics: &[String],
+        from: ConsumeFrom,
+    ) -> ConnectResult<Box<dyn MqConsumer>> {
+        Ok(Box::new(MemoryConsumer {
+            mq: self.clone(),
+            group: group.to_owned(),
+            topics: topics.to_vec(),
+            from,
+            positions: HashMap::new(),
+            paused: HashSet::new(),
+            batch: 32,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn java_string_hash_matches() {
+        // "hello".hashCode() == 99162322 in Java.
+        assert_eq!(java_hash("hello"), 99_162_322);
+        assert_eq!(java_hash(""), 0);
+        assert!((0..4).contains(&queue_for_key("a-very-long-key-that-overflows", 4)));
+    }
+
+    /// Produced messages are consumed from the first offset, committed offsets are resumed.
+    #[tokio::test]
+    async fn produce_consume_commit_resume() {
+        let mq = MemoryMq::new();
+        let message = |k: &str| OutgoingMessage {
+            topic: "t".into(),
+            keys: Some(k.into()),
+            tags: None,
+            body: k.as_bytes().to_vec(),
+            properties: BTreeMap::new(),
+        };
+        let sent = mq.send(&[message("a"), message("b"), message("a")]).await;
+        assert_eq!(
+            sent[0].as_ref().unwrap().queue_id,
+            sent[2].as_ref().unwrap().queue_id
+        );
+        let mut consumer = mq
+            .consumer("g", &["t".to_owned()], ConsumeFrom::FirstOffset)
+            .await
+            .unwrap();
+        let got = consumer.poll(Duration::from_millis(1)).await.unwrap();
+        assert_eq!(got.len(), 3);
+        let offsets: HashMap<QueueRef, i64> = got
+            .iter()
+            .map(|m| (m.queue.clone(), m.queue_offset + 1))
+            .collect();
+        consumer.commit(&offsets).await.unwrap();
+        let mut again = mq
+            .consumer("g", &["t".to_owned()], ConsumeFrom::FirstOffset)
+            .await
+            .unwrap();
+        assert!(
+            again
+                .poll(Duration::from_millis(1))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        mq.set_down(true);
+        assert!(
+            again
+                .poll(Duration::from_millis(1))
+                .await
+                .unwrap_err()
+                .is_retriable()
+        );
+    }
+}
