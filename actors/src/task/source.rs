@@ -1,0 +1,419 @@
+//! The source data loop through the message queue: `poll` → transforms → topic → converters →
+//! message → producer; acknowledgements feed the [`OffsetTracker`], and only each partition's
+//! contiguous acknowledged prefix is committed. Runs on the task's isolate.
+//!
+//! Topic: the record's `topic` extension, else `connect.topicname`, else the task fails with
+//! a message saying so. Message properties as the Java runtime: `connect.timestamp`, the
+//! `KEYS`/`TAGS` extensions as keys/tags, every other extension as `connect-ext-<key>`.
+//! Sends are synchronous per batch, which bounds in-flight data to one batch (backpressure).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use connect_api::{
+    Config, ConnectError, ConnectRecord, ConnectResult, SendMetadata, SourceTask,
+    SourceTaskContext, TaskFactory, TaskInfo,
+};
+use tokio::sync::watch;
+
+use super::errors::ErrorPolicy;
+use super::offsets::{OffsetTracker, Ticket};
+use super::{Control, LoopEvent};
+use crate::catalog::Catalog;
+use crate::model::TaskId;
+use crate::mq::{MqProducer, OutgoingMessage};
+use crate::offset_committer::{CommitPositions, OffsetCommitter, PositionReader, PositionTable};
+use crate::pipeline::Pipeline;
+use crate::settings::WorkerSettings;
+
+/// Message property carrying the record timestamp.
+pub const TIMESTAMP_PROPERTY: &str = "connect.timestamp";
+/// Prefix of extensions carried as message properties.
+pub const EXTENSION_PREFIX: &str = "connect-ext-";
+
+/// Everything the loop needs, moved onto the isolate.
+pub struct SourceLoop {
+    pub id: TaskId,
+    pub config: Config,
+    pub catalog: Arc<Catalog>,
+    pub settings: Arc<WorkerSettings>,
+    pub control: watch::Receiver<Control>,
+    pub events: Recipient<LoopEvent>,
+    pub committer: Addr<OffsetCommitter>,
+    pub positions: PositionTable,
+    pub producer: Arc<dyn MqProducer>,
+}
+
+impl std::fmt::Debug for SourceLoop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SourceLoop")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A record ready to send, with what is needed to acknowledge it.
+struct Outgoing {
+    record: ConnectRecord,
+    ticket: Ticket,
+    message: OutgoingMessage,
+}
+
+/// Builds the message for a transformed record.
+pub fn to_message(
+    pipeline: &Pipeline,
+    default_topic: Option<&str>,
+    record: &ConnectRecord,
+) -> ConnectResult<OutgoingMessage> {
+    let topic = record.topic().or(default_topic).ok_or_else(|| {
+        ConnectError::other("the record has no topic: set connect.topicname, or a \"topic\" extension on the record")
+    })?;
+    let keys = if record.key.is_null() {
+        None
+    } else {
+        pipeline
+            .key_converter
+            .encode(topic, record.key_schema.as_deref(), &record.key)?
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+    };
+    let body = pipeline
+        .value_converter
+        .encode(topic, record.value_schema.as_deref(), &record.value)?
+        .unwrap_or_default();
+    let mut message = OutgoingMessage {
+        topic: topic.to_owned(),
+        keys,
+        tags: None,
+        body,
+        properties: Default::default(),
+    };
+    if let Some(timestamp) = record.timestamp {
+        message
+            .properties
+            .insert(TIMESTAMP_PROPERTY.to_owned(), timestamp.to_string());
+    }
+    for (key, value) in record.extensions.iter() {
+        match key {
+            "topic" => {}
+            "KEYS" => message.keys = Some(value.to_owned()),
+            "TAGS" => message.tags = Some(value.to_owned()),
+            other => {
+                message
+                    .properties
+                    .insert(format!("{EXTENSION_PREFIX}{other}"), value.to_owned());
+            }
+        }
+    }
+    Ok(message)
+}
+
+async fn wait_or_control(control: &mut watch::Receiver<Control>, delay: Duration) {
+    tokio::select! {
+        () = tokio::time::sleep(delay) => {}
+        _ = control.changed() => {}
+    }
+}
+
+impl SourceLoop {
+    /// Runs until told to stop; an `Err` fails the task.
+    pub async fn run(mut self) -> ConnectResult<()> {
+        let name = self.id.to_string();
+        let policy = ErrorPolicy::from_config(&self.config).map_err(ConnectError::Config)?;
+        let class = self.config.require("task.class")?.to_owned();
+        let mut task: Box<dyn SourceTask> = match self.catalog.task(&class).map(|p| p.factory) {
+            Some(TaskFactory::Source(make)) => make(),
+            _ => {
+                return Err(ConnectError::other(format!(
+                    "task.class {class} is not a source task"
+                )));
+            }
+        };
+        let mut pipeline = Pipeline::from_config(
+            &self.config,
+            &self.settings.key_converter,
+            &self.settings.value_converter,
+        )?;
+        let default_topic = self
+            .config
+            .get_trimmed("connect.topicname")
+            .map(str::to_owned);
+        let context = SourceTaskContext {
+            info: TaskInfo {
+                connector_name: self.id.connector.clone(),
+                task_id: self.id.task,
+                configs: self.config.clone(),
+            },
+            offsets: Arc::new(PositionReader {
+                connector: self.id.connector.clone(),
+                table: self.positions.clone(),
+            }),
+        };
+        task.start(self.config.clone(), context).await?;
+        self.events.do_send(LoopEvent::Started);
+
+        let mut tracker = OffsetTracker::new();
+        let mut next_commit = Instant::now() + self.settings.offset_commit_interval;
+        let outcome = self
+            .pump(
+                &name,
+                &policy,
+                &mut *task,
+                &mut pipeline,
+                default_topic.as_deref(),
+                &mut tracker,
+                &mut next_commit,
+            )
+            .await;
+        let committed = self.commit(&mut *task, &mut tracker).await;
+        pipeline.transforms.stop();
+        let stopped = task.stop().await;
+        outcome.and(committed).and(stopped)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn pump(
+        &mut self,
+        name: &str,
+        policy: &ErrorPolicy,
+        task: &mut dyn SourceTask,
+        pipeline: &mut Pipeline,
+        default_topic: Option<&str>,
+        tracker: &mut OffsetTracker,
+        next_commit: &mut Instant,
+    ) -> ConnectResult<()> {
+        let mut paused = false;
+        let mut poll_failures = 0u32;
+        loop {
+            if self.control.has_changed().is_err() {
+                return Ok(());
+            }
+            let current = *self.control.borrow_and_update();
+            match current {
+                Control::Stop => return Ok(()),
+                Control::Pause => {
+                    if !paused {
+                        self.commit(task, tracker).await?;
+                        paused = true;
+                        self.events.do_send(LoopEvent::Paused);
+                    }
+                    if self.control.changed().await.is_err() {
+                        return Ok(());
+                    }
+                    continue;
+                }
+                Control::Run if paused => {
+                    paused = false;
+                    self.events.do_send(LoopEvent::Resumed);
+                }
+                Control::Run => {}
+            }
+            let records = match task.poll().await {
+                Ok(records) => {
+                    poll_failures = 0;
+                    records
+                }
+                Err(e) if e.is_retriable() => {
+                    poll_failures += 1;
+                    tracing::warn!(task = name, error = %e, attempt = poll_failures, "poll failed; retrying");
+                    wait_or_control(&mut self.control, policy.backoff(poll_failures)).await;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let mut outgoing = Vec::with_capacity(records.len());
+            for record in records {
+                let ticket =
+                    tracker.submit(&record.position.partition, record.position.offset.clone());
+                let prepared = pipeline.transforms.apply(record.clone()).and_then(|out| {
+                    out.map(|transformed| to_message(pipeline, default_topic, &transformed))
+                        .transpose()
+                });
+                match prepared {
+                    Ok(Some(message)) => outgoing.push(Outgoing {
+                        record,
+                        ticket,
+                        message,
+                    }),
+                    Ok(None) => {
+                        tracker.ack(&ticket);
+                        task.commit_record(&record, None).await?;
+                    }
+                    // A record without a topic is a configuration problem, never tolerated.
+                    Err(e @ ConnectError::Other(_)) => return Err(e),
+                    Err(e) if policy.tolerate_all => {
+                        policy.log_failure(name, "TRANSFORMATION/CONVERTER", &record, &e);
+                        tracker.ack(&ticket);
+                        task.commit_record(&record, None).await?;
+                    }
+                    Err(e) => {
+                        return Err(ConnectError::other(format!(
+                            "tolerance exceeded (errors.tolerance=none): {e}"
+                        )));
+                    }
+                }
+            }
+            if !outgoing.is_empty() && !self.send(name, policy, task, tracker, outgoing).await? {
+                return Ok(());
+            }
+            if Instant::now() >= *next_commit {
+                self.commit(task, tracker).await?;
+                *next_commit = Instant::now() + self.settings.offset_commit_interval;
+            }
+        }
+    }
+
+    /// Sends until every message is acknowledged (retriable failures: the failed messages
+    /// again, in order, with backoff) — or tolerated, or the task stops (`false`: what was not
+    /// acknowledged stays uncommitted and is produced again after a restart).
+    async fn send(
+        &mut self,
+        name: &str,
+        policy: &ErrorPolicy,
+        task: &mut dyn SourceTask,
+        tracker: &mut OffsetTracker,
+        mut outgoing: Vec<Outgoing>,
+    ) -> ConnectResult<bool> {
+        let mut attempt = 0u32;
+        loop {
+            let messages: Vec<OutgoingMessage> =
+                outgoing.iter().map(|o| o.message.clone()).collect();
+            let results = self.producer.send(&messages).await;
+            let mut failed = Vec::new();
+            let mut last_error = None;
+            for (item, result) in outgoing.into_iter().zip(results) {
+                match result {
+                    Ok(metadata) => {
+                        self.delivered(task, tracker, &item, Some(&metadata))
+                            .await?
+                    }
+                    Err(e) if e.is_retriable() => {
+                        last_error = Some(e);
+                        failed.push(item);
+                    }
+                    Err(e) if policy.tolerate_all => {
+                        policy.log_failure(name, "ROCKETMQ_PRODUCE", &item.record, &e);
+                        self.delivered(task, tracker, &item, None).await?;
+                    }
+                    Err(e) => {
+                        return Err(ConnectError::other(format!(
+                            "produce failed (errors.tolerance=none): {e}"
+                        )));
+                    }
+                }
+            }
+            if failed.is_empty() {
+                return Ok(true);
+            }
+            attempt += 1;
+            if let Some(e) = last_error {
+                tracing::warn!(task = name, error = %e, attempt, unsent = failed.len(), "send failed; retrying");
+            }
+            wait_or_control(&mut self.control, policy.backoff(attempt)).await;
+            if self.control.has_changed().is_err() || *self.control.borrow() == Control::Stop {
+                return Ok(false);
+            }
+            outgoing = failed;
+        }
+    }
+
+    async fn delivered(
+        &self,
+        task: &mut dyn SourceTask,
+        tracker: &mut OffsetTracker,
+        item: &Outgoing,
+        metadata: Option<&SendMetadata>,
+    ) -> ConnectResult<()> {
+        tracker.ack(&item.ticket);
+        task.commit_record(&item.record, metadata).await
+    }
+
+    /// Persists the committable positions (bounded by the commit timeout).
+    async fn commit(
+        &self,
+        task: &mut dyn SourceTask,
+        tracker: &mut OffsetTracker,
+    ) -> ConnectResult<()> {
+        let positions = tracker.committable();
+        if positions.is_empty() {
+            return Ok(());
+        }
+        let request = self.committer.send(CommitPositions {
+            connector: self.id.connector.clone(),
+            positions,
+        });
+        match tokio::time::timeout(self.settings.offset_commit_timeout, request).await {
+            Ok(Ok(Ok(()))) => task.commit().await,
+            Ok(Ok(Err(e))) => {
+                tracing::warn!(task = %self.id, error = %e, "positions not persisted; they are replayed after a crash");
+                Ok(())
+            }
+            Ok(Err(e)) => Err(ConnectError::other(format!(
+                "offset committer unavailable: {e}"
+            ))),
+            Err(_) => {
+                tracing::warn!(task = %self.id, "persisting positions timed out");
+                Ok(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use connect_api::{RecordOffset, RecordPartition, Value};
+
+    use super::*;
+
+    fn pipeline() -> Pipeline {
+        Pipeline::from_config(
+            &Config::new(),
+            crate::pipeline::DEFAULT_CONVERTER,
+            crate::pipeline::DEFAULT_CONVERTER,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn topic_extension_wins_then_default_then_error() {
+        let p = pipeline();
+        let record = ConnectRecord::new(RecordPartition::new(), RecordOffset::new(), Some(5))
+            .with_value(None, Value::from("v"));
+        assert_eq!(to_message(&p, Some("dflt"), &record).unwrap().topic, "dflt");
+        let routed = record.clone().with_extension("topic", "routed");
+        assert_eq!(
+            to_message(&p, Some("dflt"), &routed).unwrap().topic,
+            "routed"
+        );
+        let err = to_message(&p, None, &record).unwrap_err();
+        assert!(err.to_string().contains("connect.topicname"), "{err}");
+    }
+
+    #[test]
+    fn properties_keys_and_tags_follow_the_java_runtime() {
+        let p = pipeline();
+        let record = ConnectRecord::new(RecordPartition::new(), RecordOffset::new(), Some(42))
+            .with_key(None, Value::from("k1"))
+            .with_value(None, Value::from("v"))
+            .with_extension("TAGS", "tag-a")
+            .with_extension("source", "db1");
+        let message = to_message(&p, Some("t"), &record).unwrap();
+        assert_eq!(message.keys.as_deref(), Some("k1"));
+        assert_eq!(message.tags.as_deref(), Some("tag-a"));
+        assert_eq!(message.body, b"v");
+        assert_eq!(
+            message
+                .properties
+                .get(TIMESTAMP_PROPERTY)
+                .map(String::as_str),
+            Some("42")
+        );
+        assert_eq!(
+            message
+                .properties
+                .get("connect-ext-source")
+                .map(String::as_str),
+            Some("db1")
+        );
+    }
+}
