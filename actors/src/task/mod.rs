@@ -6,6 +6,7 @@
 pub mod direct;
 pub mod errors;
 pub mod offsets;
+pub mod sink;
 pub mod source;
 
 use std::sync::Arc;

@@ -1,0 +1,527 @@
+//! The sink data loop through the message queue: consumer → converters → transforms →
+//! `put` → `pre_commit` → consumer offsets committed. Runs on the task's isolate.
+//!
+//! Records carry partition `{"topic", "brokerName", "queueId"}` and offset `{"queueOffset"}`
+//! (strings, as the Java runtime). A retriable `put` failure retries the same batch with
+//! backoff while nothing new is consumed; offsets are committed only for what `pre_commit`
+//! returned. `SinkTaskContext` reset/pause/resume reach the consumer between batches.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use connect_api::{
+    Config, ConnectError, ConnectRecord, ConnectResult, ErrorRecordReporter, OffsetMap,
+    RecordOffset, RecordPartition, SinkTask, SinkTaskContext, SinkTaskControl, TaskFactory,
+    TaskInfo,
+};
+use parking_lot::Mutex;
+use tokio::sync::watch;
+
+use super::errors::ErrorPolicy;
+use super::source::{EXTENSION_PREFIX, TIMESTAMP_PROPERTY};
+use super::{Control, LoopEvent};
+use crate::catalog::Catalog;
+use crate::model::TaskId;
+use crate::mq::{ConsumeFrom, IncomingMessage, MqClient, MqConsumer, QueueRef};
+use crate::pipeline::Pipeline;
+use crate::settings::WorkerSettings;
+
+/// Message properties RocketMQ itself sets, renamed `MQ-SYS-<key>` on records.
+const SYSTEM_PROPERTIES: [&str; 7] = [
+    "MIN_OFFSET",
+    "TRACE_ON",
+    "MAX_OFFSET",
+    "MSG_REGION",
+    "UNIQ_KEY",
+    "WAIT",
+    "TAGS",
+];
+
+/// Everything the loop needs, moved onto the isolate.
+pub struct SinkLoop {
+    pub id: TaskId,
+    pub config: Config,
+    pub catalog: Arc<Catalog>,
+    pub settings: Arc<WorkerSettings>,
+    pub control: watch::Receiver<Control>,
+    pub events: Recipient<LoopEvent>,
+    pub client: Arc<dyn MqClient>,
+}
+
+impl std::fmt::Debug for SinkLoop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SinkLoop")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The record partition of a queue (string values, as the Java runtime).
+pub fn partition_of(queue: &QueueRef) -> RecordPartition {
+    RecordPartition::new()
+        .with("topic", queue.topic.clone())
+        .with("brokerName", queue.broker_name.clone())
+        .with("queueId", queue.queue_id.to_string())
+}
+
+/// The queue of a record partition (strings or numbers accepted).
+pub fn queue_of(partition: &RecordPartition) -> Option<QueueRef> {
+    Some(QueueRef {
+        topic: partition.get_str("topic")?.to_owned(),
+        broker_name: partition.get_str("brokerName")?.to_owned(),
+        queue_id: i32::try_from(partition.get_i64("queueId")?).ok()?,
+    })
+}
+
+/// Builds a record from a consumed message.
+pub fn to_record(pipeline: &Pipeline, message: &IncomingMessage) -> ConnectResult<ConnectRecord> {
+    let topic = message.queue.topic.as_str();
+    let key = pipeline
+        .key_converter
+        .decode(topic, message.keys.as_ref().map(String::as_bytes))?;
+    let value = pipeline
+        .value_converter
+        .decode(topic, Some(&message.body))?;
+    let timestamp = message
+        .properties
+        .get(TIMESTAMP_PROPERTY)
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(message.born_timestamp);
+    let offset = RecordOffset::new().with("queueOffset", message.queue_offset.to_string());
+    let mut record = ConnectRecord::new(partition_of(&message.queue), offset, Some(timestamp))
+        .with_key(key.schema, key.value)
+        .with_value(value.schema, value.value);
+    for (name, text) in &message.properties {
+        if name == TIMESTAMP_PROPERTY {
+            continue;
+        }
+        let name = match name.strip_prefix(EXTENSION_PREFIX) {
+            Some(stripped) => stripped.to_owned(),
+            None if SYSTEM_PROPERTIES.contains(&name.as_str()) => format!("MQ-SYS-{name}"),
+            None => name.clone(),
+        };
+        record.extensions.put(name, text);
+    }
+    if let Some(tags) = &message.tags {
+        record.extensions.put("MQ-SYS-TAGS", tags);
+    }
+    record.extensions.put("MQ-SYS-MSG_ID", &message.msg_id);
+    Ok(record)
+}
+
+/// Consumer requests a sink task made through its context, applied between batches.
+#[derive(Debug, Default)]
+struct Requests {
+    seeks: Vec<(QueueRef, i64)>,
+    pauses: Vec<QueueRef>,
+    resumes: Vec<QueueRef>,
+    assignment: HashSet<RecordPartition>,
+}
+
+#[derive(Debug, Default)]
+struct QueueControl {
+    requests: Mutex<Requests>,
+}
+
+impl SinkTaskControl for QueueControl {
+    fn reset_offset(&self, partition: &RecordPartition, offset: &RecordOffset) {
+        match (queue_of(partition), offset.get_i64("queueOffset")) {
+            (Some(queue), Some(offset)) => self.requests.lock().seeks.push((queue, offset)),
+            _ => tracing::warn!(
+                ?partition,
+                ?offset,
+                "resetOffset needs {{topic, brokerName, queueId}} and {{queueOffset}}"
+            ),
+        }
+    }
+    fn pause(&self, partitions: &[RecordPartition]) {
+        self.requests
+            .lock()
+            .pauses
+            .extend(partitions.iter().filter_map(queue_of));
+    }
+    fn resume(&self, partitions: &[RecordPartition]) {
+        self.requests
+            .lock()
+            .resumes
+            .extend(partitions.iter().filter_map(queue_of));
+    }
+    fn assignment(&self) -> HashSet<RecordPartition> {
+        self.requests.lock().assignment.clone()
+    }
+}
+
+/// Logs records the sink task reports.
+#[derive(Debug)]
+struct LoggingReporter {
+    task: String,
+    policy: ErrorPolicy,
+}
+
+#[async_trait::async_trait]
+impl ErrorRecordReporter for LoggingReporter {
+    async fn report(&self, record: &ConnectRecord, error: &ConnectError) -> ConnectResult<()> {
+        self.policy
+            .log_failure(&self.task, "TASK_PUT", record, error);
+        Ok(())
+    }
+}
+
+fn consume_from(config: &Config) -> ConnectResult<ConsumeFrom> {
+    match config.get_string_or("consume.from.where", "CONSUME_FROM_LAST_OFFSET") {
+        "CONSUME_FROM_LAST_OFFSET" => Ok(ConsumeFrom::LastOffset),
+        "CONSUME_FROM_FIRST_OFFSET" => Ok(ConsumeFrom::FirstOffset),
+        other => Err(connect_api::ConfigError::invalid(
+            "consume.from.where",
+            other,
+            "expected CONSUME_FROM_LAST_OFFSET or CONSUME_FROM_FIRST_OFFSET",
+        )
+        .into()),
+    }
+}
+
+async fn wait_or_control(control: &mut watch::Receiver<Control>, delay: Duration) {
+    tokio::select! {
+        () = tokio::time::sleep(delay) => {}
+        _ = control.changed() => {}
+    }
+}
+
+struct State {
+    /// Next offset to consume per queue, for everything `put` accepted.
+    consumed: HashMap<QueueRef, i64>,
+    committed: HashMap<QueueRef, i64>,
+    next_commit: Instant,
+}
+
+impl SinkLoop {
+    /// Runs until told to stop; an `Err` fails the task.
+    pub async fn run(mut self) -> ConnectResult<()> {
+        let name = self.id.to_string();
+        let policy = ErrorPolicy::from_config(&self.config).map_err(ConnectError::Config)?;
+        let class = self.config.require("task.class")?.to_owned();
+        let mut task: Box<dyn SinkTask> = match self.catalog.task(&class).map(|p| p.factory) {
+            Some(TaskFactory::Sink(make)) => make(),
+            _ => {
+                return Err(ConnectError::other(format!(
+                    "task.class {class} is not a sink task"
+                )));
+            }
+        };
+        let mut pipeline = Pipeline::from_config(
+            &self.config,
+            &self.settings.key_converter,
+            &self.settings.value_converter,
+        )?;
+        let topics = connect_api::config::split_list(
+            self.config.require("connect.topicnames")?,
+            &[';', ','],
+        );
+        let group = self
+            .config
+            .get_trimmed("task.group.id")
+            .map_or_else(|| format!("connect-{}", self.id.connector), str::to_owned);
+        let from = consume_from(&self.config)?;
+        let mut consumer = self.client.consumer(&group, &topics, from).await?;
+
+        let control = Arc::new(QueueControl::default());
+        let reporter = policy.log.then(|| {
+            Arc::new(LoggingReporter {
+                task: name.clone(),
+                policy: policy.clone(),
+            }) as Arc<dyn ErrorRecordReporter>
+        });
+        let context = SinkTaskContext {
+            info: TaskInfo {
+                connector_name: self.id.connector.clone(),
+                task_id: self.id.task,
+                configs: self.config.clone(),
+            },
+            control: control.clone(),
+            reporter,
+        };
+        task.start(self.config.clone(), context).await?;
+        self.events.do_send(LoopEvent::Started);
+
+        let mut state = State {
+            consumed: HashMap::new(),
+            committed: HashMap::new(),
+            next_commit: Instant::now() + self.settings.offset_commit_interval,
+        };
+        let outcome = self
+            .pump(
+                &name,
+                &policy,
+                &mut *task,
+                &mut pipeline,
+                &mut *consumer,
+                &control,
+                &mut state,
+            )
+            .await;
+        let committed = self.commit(&mut *task, &mut *consumer, &mut state).await;
+        pipeline.transforms.stop();
+        let stopped = task.stop().await;
+        consumer.close().await;
+        outcome.and(committed).and(stopped)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn pump(
+        &mut self,
+        name: &str,
+        policy: &ErrorPolicy,
+        task: &mut dyn SinkTask,
+        pipeline: &mut Pipeline,
+        consumer: &mut dyn MqConsumer,
+        control: &QueueControl,
+        state: &mut State,
+    ) -> ConnectResult<()> {
+        let mut paused = false;
+        let mut poll_failures = 0u32;
+        loop {
+            if self.control.has_changed().is_err() {
+                return Ok(());
+            }
+            let current = *self.control.borrow_and_update();
+            match current {
+                Control::Stop => return Ok(()),
+                Control::Pause => {
+                    if !paused {
+                        self.commit(task, consumer, state).await?;
+                        paused = true;
+                        self.events.do_send(LoopEvent::Paused);
+                    }
+                    if self.control.changed().await.is_err() {
+                        return Ok(());
+                    }
+                    continue;
+                }
+                Control::Run if paused => {
+                    paused = false;
+                    self.events.do_send(LoopEvent::Resumed);
+                }
+                Control::Run => {}
+            }
+            Self::apply_requests(consumer, control).await?;
+            let messages = match consumer.poll(Duration::from_millis(200)).await {
+                Ok(messages) => {
+                    poll_failures = 0;
+                    messages
+                }
+                Err(e) if e.is_retriable() => {
+                    poll_failures += 1;
+                    tracing::warn!(task = name, error = %e, attempt = poll_failures, "consume failed; retrying");
+                    wait_or_control(&mut self.control, policy.backoff(poll_failures)).await;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            if !messages.is_empty() {
+                let mut next: HashMap<QueueRef, i64> = HashMap::new();
+                let mut records = Vec::with_capacity(messages.len());
+                for message in &messages {
+                    next.insert(message.queue.clone(), message.queue_offset + 1);
+                    let converted = to_record(pipeline, message)
+                        .and_then(|record| pipeline.transforms.apply(record));
+                    match converted {
+                        Ok(Some(record)) => records.push(record),
+                        Ok(None) => {}
+                        Err(e) if policy.tolerate_all => {
+                            let placeholder = ConnectRecord::new(
+                                partition_of(&message.queue),
+                                RecordOffset::new()
+                                    .with("queueOffset", message.queue_offset.to_string()),
+                                None,
+                            );
+                            policy.log_failure(name, "CONVERTER/TRANSFORMATION", &placeholder, &e);
+                        }
+                        Err(e) => {
+                            return Err(ConnectError::other(format!(
+                                "tolerance exceeded (errors.tolerance=none): {e}"
+                            )));
+                        }
+                    }
+                }
+                if !self.put_with_retry(name, policy, task, &records).await? {
+                    return Ok(());
+                }
+                state.consumed.extend(next);
+                let assignment = consumer.assignment().await;
+                control.requests.lock().assignment = assignment.iter().map(partition_of).collect();
+            }
+            if Instant::now() >= state.next_commit {
+                self.commit(task, consumer, state).await?;
+            }
+        }
+    }
+
+    async fn apply_requests(
+        consumer: &mut dyn MqConsumer,
+        control: &QueueControl,
+    ) -> ConnectResult<()> {
+        let (seeks, pauses, resumes) = {
+            let mut requests = control.requests.lock();
+            (
+                std::mem::take(&mut requests.seeks),
+                std::mem::take(&mut requests.pauses),
+                std::mem::take(&mut requests.resumes),
+            )
+        };
+        for (queue, offset) in seeks {
+            consumer.seek(&queue, offset).await?;
+        }
+        if !pauses.is_empty() {
+            consumer.pause(&pauses).await;
+        }
+        if !resumes.is_empty() {
+            consumer.resume(&resumes).await;
+        }
+        Ok(())
+    }
+
+    /// Offers the batch until the sink takes it (retriable failures: the same batch, with
+    /// backoff; a pause holds it); `false` when stopped meanwhile — its offsets stay
+    /// uncommitted, so it is consumed again.
+    async fn put_with_retry(
+        &mut self,
+        name: &str,
+        policy: &ErrorPolicy,
+        task: &mut dyn SinkTask,
+        batch: &[ConnectRecord],
+    ) -> ConnectResult<bool> {
+        let mut attempt = 0u32;
+        loop {
+            match task.put(batch).await {
+                Ok(()) => return Ok(true),
+                Err(e) if e.is_retriable() => {
+                    attempt += 1;
+                    tracing::warn!(task = name, error = %e, attempt, "put failed; retrying the same batch");
+                    wait_or_control(&mut self.control, policy.backoff(attempt)).await;
+                    loop {
+                        if self.control.has_changed().is_err() {
+                            return Ok(false);
+                        }
+                        let current = *self.control.borrow_and_update();
+                        match current {
+                            Control::Stop => return Ok(false),
+                            Control::Run => break,
+                            Control::Pause => {
+                                if self.control.changed().await.is_err() {
+                                    return Ok(false);
+                                }
+                            }
+                        }
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Flushes the sink and commits the offsets it confirms (bounded by the commit timeout).
+    async fn commit(
+        &self,
+        task: &mut dyn SinkTask,
+        consumer: &mut dyn MqConsumer,
+        state: &mut State,
+    ) -> ConnectResult<()> {
+        state.next_commit = Instant::now() + self.settings.offset_commit_interval;
+        let changed: OffsetMap = state
+            .consumed
+            .iter()
+            .filter(|(queue, offset)| state.committed.get(*queue) != Some(*offset))
+            .map(|(queue, offset)| {
+                (
+                    partition_of(queue),
+                    RecordOffset::new().with("queueOffset", offset.to_string()),
+                )
+            })
+            .collect();
+        if changed.is_empty() {
+            return Ok(());
+        }
+        let timeout = self.settings.offset_commit_timeout;
+        let confirmed = match tokio::time::timeout(timeout, task.pre_commit(changed)).await {
+            Ok(Ok(confirmed)) => confirmed,
+            Ok(Err(e)) if e.is_retriable() => {
+                tracing::warn!(task = %self.id, error = %e, "flush failed; offsets stay uncommitted until the next commit");
+                return Ok(());
+            }
+            Ok(Err(e)) => return Err(e),
+            Err(_) => {
+                tracing::warn!(task = %self.id, "flush timed out; offsets stay uncommitted until the next commit");
+                return Ok(());
+            }
+        };
+        let offsets: HashMap<QueueRef, i64> = confirmed
+            .iter()
+            .filter_map(|(partition, offset)| {
+                Some((queue_of(partition)?, offset.get_i64("queueOffset")?))
+            })
+            .collect();
+        match tokio::time::timeout(timeout, consumer.commit(&offsets)).await {
+            Ok(Ok(())) => {
+                state.committed.extend(offsets);
+                Ok(())
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(task = %self.id, error = %e, "offsets not committed; the records are redelivered after a restart");
+                Ok(())
+            }
+            Err(_) => {
+                tracing::warn!(task = %self.id, "committing offsets timed out");
+                Ok(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use connect_api::Value;
+
+    use super::*;
+
+    #[test]
+    fn records_carry_java_positions_and_extensions() {
+        let pipeline = Pipeline::from_config(
+            &Config::new(),
+            crate::pipeline::DEFAULT_CONVERTER,
+            crate::pipeline::DEFAULT_CONVERTER,
+        )
+        .unwrap();
+        let mut properties = BTreeMap::new();
+        properties.insert("connect.timestamp".to_owned(), "77".to_owned());
+        properties.insert("connect-ext-source".to_owned(), "db1".to_owned());
+        properties.insert("UNIQ_KEY".to_owned(), "u".to_owned());
+        let message = IncomingMessage {
+            queue: QueueRef {
+                topic: "t".into(),
+                broker_name: "b".into(),
+                queue_id: 2,
+            },
+            queue_offset: 9,
+            msg_id: "m1".into(),
+            keys: Some("k".into()),
+            tags: None,
+            body: b"hello".to_vec(),
+            properties,
+            born_timestamp: 1,
+        };
+        let record = to_record(&pipeline, &message).unwrap();
+        assert_eq!(record.value, Value::from("hello"));
+        assert_eq!(record.key, Value::from("k"));
+        assert_eq!(record.timestamp, Some(77));
+        assert_eq!(record.position.partition.get_str("queueId"), Some("2"));
+        assert_eq!(record.position.offset.get_i64("queueOffset"), Some(9));
+        assert_eq!(record.extensions.get("source"), Some("db1"));
+        assert_eq!(record.extensions.get("MQ-SYS-UNIQ_KEY"), Some("u"));
+        assert_eq!(record.extensions.get("MQ-SYS-MSG_ID"), Some("m1"));
+        assert_eq!(queue_of(&record.position.partition), Some(message.queue));
+    }
+}
