@@ -47,6 +47,7 @@ pub fn start_standalone(
     settings: WorkerSettings,
     catalog: Catalog,
     stores: Stores,
+    mq: Option<Arc<dyn crate::mq::MqClient>>,
 ) -> Result<ControllerHandle, String> {
     let settings = Arc::new(settings);
     let catalog = Arc::new(catalog);
@@ -66,6 +67,7 @@ pub fn start_standalone(
             committer: committer.clone(),
             positions,
             task_configs: ctx.address().recipient(),
+            mq: mq.clone(),
         })
         .start();
         let rebalancer = Rebalancer::standalone(settings.worker_id.clone(), worker.clone()).start();
@@ -77,6 +79,7 @@ pub fn start_standalone(
             committer,
             worker,
             rebalancer,
+            data_plane: mq.is_some(),
         })
     });
     Ok(ControllerHandle::new(controller))

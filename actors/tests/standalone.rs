@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use connect_actors::catalog::Catalog;
 use connect_actors::controller::messages::PutMode;
 use connect_actors::model::{State, TargetState};
+use connect_actors::mq::memory::MemoryMq;
 use connect_actors::ports::MemoryDocument;
 use connect_actors::settings::{RestartPolicy, WorkerSettings};
 use connect_actors::system::{Stores, start_standalone};
@@ -40,6 +41,10 @@ fn settings() -> WorkerSettings {
 }
 
 fn start(docs: &Docs) -> ControllerHandle {
+    start_with(docs, None)
+}
+
+fn start_with(docs: &Docs, mq: Option<MemoryMq>) -> ControllerHandle {
     let mut plugins = ConnectorPlugins::default();
     plugins.extend(connect_file::plugins());
     plugins.extend(connect_verifiable::plugins());
@@ -48,7 +53,8 @@ fn start(docs: &Docs) -> ControllerHandle {
         statuses: Box::new(docs.statuses.clone()),
         positions: Box::new(docs.positions.clone()),
     };
-    start_standalone(settings(), Catalog::new(plugins), stores).unwrap()
+    let mq = mq.map(|m| std::sync::Arc::new(m) as std::sync::Arc<dyn connect_actors::mq::MqClient>);
+    start_standalone(settings(), Catalog::new(plugins), stores, mq).unwrap()
 }
 
 fn file_pipeline(input: &Path, output: &Path) -> Config {

@@ -159,7 +159,7 @@ async fn serve(config: WorkerConfig, connectors: Vec<(String, Config)>) -> Resul
             config.store_path_root_dir.display()
         )
     })?;
-    let handle = start_standalone(config.settings.clone(), catalog(), stores)?;
+    let handle = start_standalone(config.settings.clone(), catalog(), stores, None)?;
     let data = web::Data::new(handle.clone());
     let server = HttpServer::new(move || App::new().app_data(data.clone()).configure(rest::routes))
         .workers(2)

@@ -42,6 +42,8 @@ pub struct ControllerDeps {
     pub committer: Addr<OffsetCommitter>,
     pub worker: Addr<Worker>,
     pub rebalancer: Addr<Rebalancer>,
+    /// Whether source and sink tasks can run through the message queue.
+    pub data_plane: bool,
 }
 
 #[derive(Debug)]
@@ -264,11 +266,12 @@ impl Handler<PutConnectorConfig> for ConnectController {
             msg.config.clone(),
             msg.validated,
         );
+        let data_plane = self.deps.data_plane;
         let validation = async move {
             if validated {
                 Ok(ConnectorKind::Source)
             } else {
-                validate::validate_connector(catalog, settings, to_check).await
+                validate::validate_connector(catalog, settings, to_check, data_plane).await
             }
         };
         let name = msg.name;
@@ -615,6 +618,7 @@ impl Handler<ValidateConfig> for ConnectController {
             self.deps.catalog.clone(),
             self.deps.settings.clone(),
             msg.config,
+            self.deps.data_plane,
         );
         Box::pin(async move { validation.await.err().unwrap_or_default() })
     }

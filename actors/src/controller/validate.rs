@@ -80,6 +80,7 @@ pub async fn validate_connector(
     catalog: Arc<Catalog>,
     settings: Arc<WorkerSettings>,
     config: Config,
+    data_plane: bool,
 ) -> Result<ConnectorKind, Vec<ConfigError>> {
     let mut errors = common_def().validate(&config);
     let class = config
@@ -128,6 +129,25 @@ pub async fn validate_connector(
                         e
                     }),
             );
+        }
+    } else if data_plane {
+        // Through RocketMQ: a sink needs its topics, and a valid start position.
+        if plugin.is_some_and(|p| p.kind == PluginKind::Sink) {
+            if config.get_trimmed("connect.topicnames").is_none() {
+                errors.push(ConfigError {
+                    key: "connect.topicnames".to_owned(),
+                    value: None,
+                    message: "is required for a sink connector: the topics to consume, separated by ';' or ','".to_owned(),
+                });
+            }
+            let from = config.get_string_or("consume.from.where", "CONSUME_FROM_LAST_OFFSET");
+            if !["CONSUME_FROM_LAST_OFFSET", "CONSUME_FROM_FIRST_OFFSET"].contains(&from) {
+                errors.push(ConfigError::invalid(
+                    "consume.from.where",
+                    from,
+                    "expected CONSUME_FROM_LAST_OFFSET or CONSUME_FROM_FIRST_OFFSET",
+                ));
+            }
         }
     } else if config.get_bool_or("connector.direct.enable", false).is_ok() {
         errors.push(ConfigError {

@@ -23,6 +23,9 @@ use crate::offset_committer::{OffsetCommitter, PositionTable};
 use crate::settings::WorkerSettings;
 use crate::state_manager::{PutTaskStatus, StateManager};
 
+/// The producer group of source tasks (the Java worker's `rmqProducerGroup` default).
+const PRODUCER_GROUP: &str = "connector-producer-group";
+
 /// What the loop should be doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Control {
@@ -82,6 +85,8 @@ pub struct TaskSpec {
     pub positions: PositionTable,
     pub failed: Recipient<TaskFailed>,
     pub running: Recipient<TaskRunning>,
+    /// The message queue for source and sink tasks (`None`: direct mode only).
+    pub mq: Option<Arc<dyn crate::mq::MqClient>>,
 }
 
 #[derive(Debug)]
@@ -114,6 +119,77 @@ impl TaskActor {
         });
     }
 
+    /// The data loop this task runs: direct (source → sink in-process), or a source or sink
+    /// through the message queue.
+    fn data_loop(
+        &self,
+        ctx: &mut Context<Self>,
+    ) -> Result<
+        std::pin::Pin<Box<dyn std::future::Future<Output = connect_api::ConnectResult<()>> + Send>>,
+        String,
+    > {
+        let spec = &self.spec;
+        let events = ctx.address().recipient();
+        if spec
+            .config
+            .get_bool_or("connector.direct.enable", false)
+            .unwrap_or(false)
+        {
+            return Ok(Box::pin(
+                direct::DirectLoop {
+                    id: spec.id.clone(),
+                    config: spec.config.clone(),
+                    catalog: spec.catalog.clone(),
+                    commit_interval: spec.settings.offset_commit_interval,
+                    commit_timeout: spec.settings.offset_commit_timeout,
+                    control: self.control.subscribe(),
+                    events,
+                    committer: spec.committer.clone(),
+                    positions: spec.positions.clone(),
+                }
+                .run(),
+            ));
+        }
+        let Some(mq) = spec.mq.clone() else {
+            return Err(
+                "this worker has no RocketMQ data plane: run the connector in direct mode \
+                        (connector.direct.enable=true)"
+                    .to_owned(),
+            );
+        };
+        let class = spec.config.get("task.class").unwrap_or_default();
+        match spec.catalog.task(class).map(|p| p.factory) {
+            Some(connect_api::TaskFactory::Source(_)) => {
+                let source = source::SourceLoop {
+                    id: spec.id.clone(),
+                    config: spec.config.clone(),
+                    catalog: spec.catalog.clone(),
+                    settings: spec.settings.clone(),
+                    control: self.control.subscribe(),
+                    events,
+                    committer: spec.committer.clone(),
+                    positions: spec.positions.clone(),
+                    client: mq,
+                    producer_group: PRODUCER_GROUP.to_owned(),
+                };
+                Ok(Box::pin(source.run()))
+            }
+            Some(connect_api::TaskFactory::Sink(_)) => Ok(Box::pin(
+                sink::SinkLoop {
+                    id: spec.id.clone(),
+                    config: spec.config.clone(),
+                    catalog: spec.catalog.clone(),
+                    settings: spec.settings.clone(),
+                    control: self.control.subscribe(),
+                    events,
+                    client: mq,
+                }
+                .run(),
+            )),
+            None => Err(format!("unknown task.class {class}")),
+        }
+    }
+
     fn fail(&mut self, trace: String, ctx: &mut Context<Self>) {
         tracing::error!(task = %self.spec.id, %trace, "task failed");
         self.report(State::Failed, Some(trace.clone()));
@@ -136,31 +212,11 @@ impl Actor for TaskActor {
             Ok(isolate) => isolate,
             Err(e) => return self.fail(format!("cannot start the task thread: {e}"), ctx),
         };
-        if !self
-            .spec
-            .config
-            .get_bool_or("connector.direct.enable", false)
-            .unwrap_or(false)
-        {
-            return self.fail(
-                "this worker runs tasks in direct mode only (connector.direct.enable=true); \
-                 RocketMQ source and sink tasks are not available"
-                    .to_owned(),
-                ctx,
-            );
-        }
-        let data_loop = direct::DirectLoop {
-            id: id.clone(),
-            config: self.spec.config.clone(),
-            catalog: self.spec.catalog.clone(),
-            commit_interval: self.spec.settings.offset_commit_interval,
-            commit_timeout: self.spec.settings.offset_commit_timeout,
-            control: self.control.subscribe(),
-            events: ctx.address().recipient(),
-            committer: self.spec.committer.clone(),
-            positions: self.spec.positions.clone(),
+        let data_loop = match self.data_loop(ctx) {
+            Ok(data_loop) => data_loop,
+            Err(trace) => return self.fail(trace, ctx),
         };
-        let join = isolate.spawn(data_loop.run());
+        let join = isolate.spawn(data_loop);
         let events = ctx.address().recipient::<LoopEvent>();
         // A watcher on the same thread turns the loop's end (including a panic) into an event.
         isolate.spawn(async move {

@@ -22,7 +22,7 @@ use super::offsets::{OffsetTracker, Ticket};
 use super::{Control, LoopEvent};
 use crate::catalog::Catalog;
 use crate::model::TaskId;
-use crate::mq::{MqProducer, OutgoingMessage};
+use crate::mq::{MqClient, MqProducer, OutgoingMessage};
 use crate::offset_committer::{CommitPositions, OffsetCommitter, PositionReader, PositionTable};
 use crate::pipeline::Pipeline;
 use crate::settings::WorkerSettings;
@@ -42,7 +42,9 @@ pub struct SourceLoop {
     pub events: Recipient<LoopEvent>,
     pub committer: Addr<OffsetCommitter>,
     pub positions: PositionTable,
-    pub producer: Arc<dyn MqProducer>,
+    pub client: Arc<dyn MqClient>,
+    /// Producer group (the Java worker's `rmqProducerGroup`).
+    pub producer_group: String,
 }
 
 impl std::fmt::Debug for SourceLoop {
@@ -149,6 +151,7 @@ impl SourceLoop {
                 table: self.positions.clone(),
             }),
         };
+        let producer = self.client.producer(&self.producer_group).await?;
         task.start(self.config.clone(), context).await?;
         self.events.do_send(LoopEvent::Started);
 
@@ -163,6 +166,7 @@ impl SourceLoop {
                 default_topic.as_deref(),
                 &mut tracker,
                 &mut next_commit,
+                &*producer,
             )
             .await;
         let committed = self.commit(&mut *task, &mut tracker).await;
@@ -181,6 +185,7 @@ impl SourceLoop {
         default_topic: Option<&str>,
         tracker: &mut OffsetTracker,
         next_commit: &mut Instant,
+        producer: &dyn MqProducer,
     ) -> ConnectResult<()> {
         let mut paused = false;
         let mut poll_failures = 0u32;
@@ -253,7 +258,11 @@ impl SourceLoop {
                     }
                 }
             }
-            if !outgoing.is_empty() && !self.send(name, policy, task, tracker, outgoing).await? {
+            if !outgoing.is_empty()
+                && !self
+                    .send(name, policy, task, tracker, outgoing, producer)
+                    .await?
+            {
                 return Ok(());
             }
             if Instant::now() >= *next_commit {
@@ -273,12 +282,13 @@ impl SourceLoop {
         task: &mut dyn SourceTask,
         tracker: &mut OffsetTracker,
         mut outgoing: Vec<Outgoing>,
+        producer: &dyn MqProducer,
     ) -> ConnectResult<bool> {
         let mut attempt = 0u32;
         loop {
             let messages: Vec<OutgoingMessage> =
                 outgoing.iter().map(|o| o.message.clone()).collect();
-            let results = self.producer.send(&messages).await;
+            let results = producer.send(&messages).await;
             let mut failed = Vec::new();
             let mut last_error = None;
             for (item, result) in outgoing.into_iter().zip(results) {

@@ -57,6 +57,8 @@ pub struct WorkerDeps {
     pub committer: Addr<OffsetCommitter>,
     pub positions: PositionTable,
     pub task_configs: Recipient<TaskConfigsComputed>,
+    /// The message queue for source and sink tasks (`None`: direct mode only).
+    pub mq: Option<std::sync::Arc<dyn crate::mq::MqClient>>,
 }
 
 pub struct Worker {
@@ -128,6 +130,7 @@ impl Worker {
             positions: self.deps.positions.clone(),
             failed: ctx.address().recipient(),
             running: ctx.address().recipient(),
+            mq: self.deps.mq.clone(),
         })
         .start();
         slot.actor = Some(actor);
