@@ -20,6 +20,7 @@ use connect_api::Config;
 
 use crate::plugins::{all_plugins, catalog};
 use crate::rest;
+use crate::rocketmq::{RocketMq, RocketMqRuntime};
 use crate::stores::open_stores;
 use crate::worker_config::WorkerConfig;
 
@@ -150,7 +151,11 @@ impl ShutdownSignals {
     clippy::print_stdout,
     reason = "the listening address is the command's output"
 )]
-async fn serve(config: WorkerConfig, connectors: Vec<(String, Config)>) -> Result<(), String> {
+async fn serve(
+    config: WorkerConfig,
+    connectors: Vec<(String, Config)>,
+    rocketmq: Option<RocketMq>,
+) -> Result<(), String> {
     let mut signals =
         ShutdownSignals::register().map_err(|e| format!("cannot handle signals: {e}"))?;
     let stores = open_stores(&config.store_path_root_dir).map_err(|e| {
@@ -159,7 +164,14 @@ async fn serve(config: WorkerConfig, connectors: Vec<(String, Config)>) -> Resul
             config.store_path_root_dir.display()
         )
     })?;
-    let handle = start_standalone(config.settings.clone(), catalog(), stores, None)?;
+    let handle = start_standalone(
+        config.settings.clone(),
+        catalog(),
+        stores,
+        rocketmq.map(|client| {
+            std::sync::Arc::new(client) as std::sync::Arc<dyn connect_actors::mq::MqClient>
+        }),
+    )?;
     let data = web::Data::new(handle.clone());
     let server = HttpServer::new(move || App::new().app_data(data.clone()).configure(rest::routes))
         .workers(2)
@@ -229,7 +241,28 @@ fn standalone(config: &std::path::Path, connector_files: &[PathBuf]) -> ExitCode
             }
         }
     }
-    match actix_rt::System::new().block_on(serve(config, connectors)) {
+    // The RocketMQ client runs on its own runtime, created before and stopped after the actix
+    // system (it cannot be shut down from inside a runtime).
+    let rocketmq = match config
+        .namesrv_addr
+        .as_deref()
+        .map(RocketMqRuntime::start)
+        .transpose()
+    {
+        Ok(rocketmq) => rocketmq,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let (runtime, client) = rocketmq.map_or((None, None), |(runtime, client)| {
+        (Some(runtime), Some(client))
+    });
+    let outcome = actix_rt::System::new().block_on(serve(config, connectors, client));
+    if let Some(runtime) = runtime {
+        runtime.shutdown();
+    }
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

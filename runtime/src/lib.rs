@@ -6,10 +6,15 @@
 //! - [`worker_config`]: the Java-compatible `.conf` worker configuration, with env overrides.
 //! - [`stores`]: crash-safe file documents behind the actors' stores.
 //! - [`rest`]: the actix-web REST API; handlers call a `ControllerHandle`.
+//! - [`rocketmq`]: the RocketMQ client behind the actors' message-queue ports.
 //! - [`plugins`]: the registry of connectors, tasks, transforms, predicates and converters.
+
+// The RocketMQ client's futures are deeply nested types (its own examples raise this too).
+#![recursion_limit = "256"]
 
 pub mod cli;
 pub mod plugins;
 pub mod rest;
+pub mod rocketmq;
 pub mod stores;
 pub mod worker_config;
