@@ -65,8 +65,10 @@ ready() { python3 -c "import urllib.request; assert urllib.request.urlopen('http
 launch() { # dir, name, command...
     local dir=$1 name=$2
     shift 2
-    (cd "$dir" && ROCKETMQ_HOME="$dir" setsid sh -c 'echo $$ > "$0"; exec "$@"' "$dir/$name.pid" "$@" \
-        > "$dir/$name.log" 2>&1 < /dev/null &)
+    # The whole subshell is redirected and execs into the server: no shell lingers holding the
+    # caller's stdout (a caller reading our output through a pipe would otherwise never see EOF).
+    (cd "$dir" && ROCKETMQ_HOME="$dir" exec setsid sh -c 'echo $$ > "$0"; exec "$@"' "$dir/$name.pid" "$@") \
+        > "$dir/$name.log" 2>&1 < /dev/null &
     wait_for "$name to record its pid" test -s "$dir/$name.pid"
 }
 

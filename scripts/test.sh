@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: unit, property and integration tests of every crate.
+# The whole test suite: unit, property and integration tests of every crate. Integration tests
+# start real processes on loopback, including a RocketMQ name server and broker: the first run
+# on a machine installs them (about 20 minutes on 2 cores; later runs skip it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+./scripts/rocketmq.sh install
 cargo test --workspace --locked "$@"

@@ -332,3 +332,51 @@ pub fn verifiable_pipeline(extra: &[(&str, &str)]) -> serde_json::Value {
     }
     config
 }
+
+/// A RocketMQ name server + broker on loopback, started with `scripts/rocketmq.sh` (which
+/// `scripts/test.sh` installs once per machine); stopped on drop.
+#[derive(Debug)]
+pub struct Broker {
+    dir: PathBuf,
+    pub namesrv_addr: String,
+}
+
+impl Broker {
+    fn script() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/rocketmq.sh")
+    }
+
+    /// Starts a fresh name server and broker with their store under `dir`.
+    pub fn start(dir: &Path) -> Self {
+        let output = Command::new(Self::script())
+            .arg("start")
+            .arg(dir)
+            .output()
+            .expect("run scripts/rocketmq.sh");
+        assert!(
+            output.status.success(),
+            "scripts/rocketmq.sh start failed (is it installed? run scripts/rocketmq.sh install):\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let env = String::from_utf8_lossy(&output.stdout).into_owned();
+        let namesrv_addr = env
+            .lines()
+            .find_map(|l| l.strip_prefix("NAMESRV_ADDR="))
+            .expect("NAMESRV_ADDR printed")
+            .to_owned();
+        Self {
+            dir: dir.to_owned(),
+            namesrv_addr,
+        }
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        let _ = Command::new(Self::script())
+            .arg("stop")
+            .arg(&self.dir)
+            .status();
+    }
+}
