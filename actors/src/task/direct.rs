@@ -14,6 +14,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::control::LoopControl;
 use actix::prelude::*;
 use connect_api::{
     Config, ConnectError, ConnectRecord, ConnectResult, ErrorRecordReporter, OffsetMap,
@@ -21,10 +22,9 @@ use connect_api::{
     SourceTaskContext, TaskFactory, TaskInfo,
 };
 use connect_transforms::TransformChain;
-use tokio::sync::watch;
 
+use super::Control;
 use super::errors::ErrorPolicy;
-use super::{Control, LoopEvent};
 use crate::catalog::Catalog;
 use crate::model::TaskId;
 use crate::offset_committer::{CommitPositions, OffsetCommitter, PositionReader, PositionTable};
@@ -38,8 +38,7 @@ pub struct DirectLoop {
     /// Longest a commit (sink flush + persisting positions) may take before it is retried at
     /// the next interval.
     pub commit_timeout: Duration,
-    pub control: watch::Receiver<Control>,
-    pub events: Recipient<LoopEvent>,
+    pub control: LoopControl,
     pub committer: Addr<OffsetCommitter>,
     pub positions: PositionTable,
 }
@@ -109,14 +108,6 @@ impl ErrorRecordReporter for LoggingReporter {
     }
 }
 
-/// Waits `delay` unless the control changes (or its sender goes away) first; true then.
-async fn wait_or_control(control: &mut watch::Receiver<Control>, delay: Duration) -> bool {
-    tokio::select! {
-        () = tokio::time::sleep(delay) => false,
-        _ = control.changed() => true,
-    }
-}
-
 impl DirectLoop {
     /// Runs until told to stop; an `Err` fails the task.
     pub async fn run(mut self) -> ConnectResult<()> {
@@ -155,7 +146,7 @@ impl DirectLoop {
             }),
         };
         source.start(source_config, source_context).await?;
-        self.events.do_send(LoopEvent::Started);
+        self.control.started();
 
         let mut state = LoopState {
             pending: HashMap::new(),
@@ -191,30 +182,16 @@ impl DirectLoop {
         control: &DirectControl,
         state: &mut LoopState,
     ) -> ConnectResult<()> {
-        let mut paused = false;
         let mut poll_failures = 0u32;
         loop {
-            // The actor dropped its sender: nobody will ever say run again.
-            if self.control.has_changed().is_err() {
-                return Ok(());
-            }
-            let current = *self.control.borrow_and_update();
-            match current {
+            match self.control.current() {
                 Control::Stop => return Ok(()),
                 Control::Pause => {
-                    if !paused {
-                        self.commit(source, sink, state).await?;
-                        paused = true;
-                        self.events.do_send(LoopEvent::Paused);
-                    }
-                    if self.control.changed().await.is_err() {
+                    self.commit(source, sink, state).await?;
+                    if self.control.sit_out_pause().await == Control::Stop {
                         return Ok(());
                     }
                     continue;
-                }
-                Control::Run if paused => {
-                    paused = false;
-                    self.events.do_send(LoopEvent::Resumed);
                 }
                 Control::Run => {}
             }
@@ -227,7 +204,7 @@ impl DirectLoop {
                 Err(e) if e.is_retriable() => {
                     poll_failures += 1;
                     tracing::warn!(task = name, error = %e, attempt = poll_failures, "poll failed; retrying");
-                    wait_or_control(&mut self.control, policy.backoff(poll_failures)).await;
+                    self.control.backoff(policy.backoff(poll_failures)).await;
                     continue;
                 }
                 Err(e) => return Err(e),
@@ -249,7 +226,11 @@ impl DirectLoop {
                         }
                     }
                 }
-                if self.put_with_retry(name, policy, sink, &batch).await? == Delivery::Stopped {
+                if !self
+                    .control
+                    .put_until_accepted(name, policy, sink, &batch)
+                    .await?
+                {
                     // The batch's positions were never made pending: a restart replays it.
                     return Ok(());
                 }
@@ -271,63 +252,6 @@ impl DirectLoop {
             }
             if Instant::now() >= state.next_commit {
                 self.commit(source, sink, state).await?;
-            }
-        }
-    }
-
-    /// Offers the batch until the sink takes it: retriable failures are retried with backoff
-    /// (the same batch, nothing skipped, for as long as it takes — dropping it would lose
-    /// data). A pause while retrying holds the batch until resumed; a stop ends the attempt
-    /// (`Stopped`) with the batch's positions uncommitted, so it is replayed after a restart.
-    async fn put_with_retry(
-        &mut self,
-        name: &str,
-        policy: &ErrorPolicy,
-        sink: &mut dyn SinkTask,
-        batch: &[ConnectRecord],
-    ) -> ConnectResult<Delivery> {
-        let mut attempt = 0u32;
-        loop {
-            match sink.put(batch).await {
-                Ok(()) => return Ok(Delivery::Accepted),
-                Err(e) if e.is_retriable() => {
-                    attempt += 1;
-                    tracing::warn!(task = name, error = %e, attempt, "put failed; retrying the same batch");
-                    wait_or_control(&mut self.control, policy.backoff(attempt)).await;
-                    if self.hold_while_paused().await == Control::Stop {
-                        return Ok(Delivery::Stopped);
-                    }
-                }
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    /// Waits out a pause (reporting it); returns the control that ended it, `Stop` when the
-    /// actor is gone.
-    async fn hold_while_paused(&mut self) -> Control {
-        let mut paused = false;
-        loop {
-            if self.control.has_changed().is_err() {
-                return Control::Stop;
-            }
-            let current = *self.control.borrow_and_update();
-            match current {
-                Control::Pause => {
-                    if !paused {
-                        paused = true;
-                        self.events.do_send(LoopEvent::Paused);
-                    }
-                    if self.control.changed().await.is_err() {
-                        return Control::Stop;
-                    }
-                }
-                other => {
-                    if paused && other == Control::Run {
-                        self.events.do_send(LoopEvent::Resumed);
-                    }
-                    return other;
-                }
             }
         }
     }
@@ -396,13 +320,6 @@ impl std::fmt::Debug for DirectLoop {
             .field("id", &self.id)
             .finish_non_exhaustive()
     }
-}
-
-/// Whether `put_with_retry` handed the batch over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Delivery {
-    Accepted,
-    Stopped,
 }
 
 struct LoopState {

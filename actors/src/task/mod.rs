@@ -3,6 +3,7 @@
 //! loop's events into statuses, and tells the worker when the loop failed. It never touches
 //! records.
 
+pub mod control;
 pub mod direct;
 pub mod errors;
 pub mod offsets;
@@ -142,8 +143,7 @@ impl TaskActor {
                     catalog: spec.catalog.clone(),
                     commit_interval: spec.settings.offset_commit_interval,
                     commit_timeout: spec.settings.offset_commit_timeout,
-                    control: self.control.subscribe(),
-                    events,
+                    control: control::LoopControl::new(self.control.subscribe(), events),
                     committer: spec.committer.clone(),
                     positions: spec.positions.clone(),
                 }
@@ -165,8 +165,7 @@ impl TaskActor {
                     config: spec.config.clone(),
                     catalog: spec.catalog.clone(),
                     settings: spec.settings.clone(),
-                    control: self.control.subscribe(),
-                    events,
+                    control: control::LoopControl::new(self.control.subscribe(), events),
                     committer: spec.committer.clone(),
                     positions: spec.positions.clone(),
                     client: mq,
@@ -180,8 +179,7 @@ impl TaskActor {
                     config: spec.config.clone(),
                     catalog: spec.catalog.clone(),
                     settings: spec.settings.clone(),
-                    control: self.control.subscribe(),
-                    events,
+                    control: control::LoopControl::new(self.control.subscribe(), events),
                     client: mq,
                 }
                 .run(),

@@ -10,18 +10,17 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actix::prelude::*;
+use super::control::LoopControl;
 use connect_api::{
     Config, ConnectError, ConnectRecord, ConnectResult, ErrorRecordReporter, OffsetMap,
     RecordOffset, RecordPartition, SinkTask, SinkTaskContext, SinkTaskControl, TaskFactory,
     TaskInfo,
 };
 use parking_lot::Mutex;
-use tokio::sync::watch;
 
+use super::Control;
 use super::errors::ErrorPolicy;
 use super::source::{EXTENSION_PREFIX, TIMESTAMP_PROPERTY};
-use super::{Control, LoopEvent};
 use crate::catalog::Catalog;
 use crate::model::TaskId;
 use crate::mq::{ConsumeFrom, IncomingMessage, MqClient, MqConsumer, QueueRef};
@@ -45,8 +44,7 @@ pub struct SinkLoop {
     pub config: Config,
     pub catalog: Arc<Catalog>,
     pub settings: Arc<WorkerSettings>,
-    pub control: watch::Receiver<Control>,
-    pub events: Recipient<LoopEvent>,
+    pub control: LoopControl,
     pub client: Arc<dyn MqClient>,
 }
 
@@ -182,13 +180,6 @@ fn consume_from(config: &Config) -> ConnectResult<ConsumeFrom> {
     }
 }
 
-async fn wait_or_control(control: &mut watch::Receiver<Control>, delay: Duration) {
-    tokio::select! {
-        () = tokio::time::sleep(delay) => {}
-        _ = control.changed() => {}
-    }
-}
-
 struct State {
     /// Next offset to consume per queue, for everything `put` accepted.
     consumed: HashMap<QueueRef, i64>,
@@ -243,7 +234,7 @@ impl SinkLoop {
             reporter,
         };
         task.start(self.config.clone(), context).await?;
-        self.events.do_send(LoopEvent::Started);
+        self.control.started();
 
         let mut state = State {
             consumed: HashMap::new(),
@@ -279,29 +270,16 @@ impl SinkLoop {
         control: &QueueControl,
         state: &mut State,
     ) -> ConnectResult<()> {
-        let mut paused = false;
         let mut poll_failures = 0u32;
         loop {
-            if self.control.has_changed().is_err() {
-                return Ok(());
-            }
-            let current = *self.control.borrow_and_update();
-            match current {
+            match self.control.current() {
                 Control::Stop => return Ok(()),
                 Control::Pause => {
-                    if !paused {
-                        self.commit(task, consumer, state).await?;
-                        paused = true;
-                        self.events.do_send(LoopEvent::Paused);
-                    }
-                    if self.control.changed().await.is_err() {
+                    self.commit(task, consumer, state).await?;
+                    if self.control.sit_out_pause().await == Control::Stop {
                         return Ok(());
                     }
                     continue;
-                }
-                Control::Run if paused => {
-                    paused = false;
-                    self.events.do_send(LoopEvent::Resumed);
                 }
                 Control::Run => {}
             }
@@ -314,7 +292,7 @@ impl SinkLoop {
                 Err(e) if e.is_retriable() => {
                     poll_failures += 1;
                     tracing::warn!(task = name, error = %e, attempt = poll_failures, "consume failed; retrying");
-                    wait_or_control(&mut self.control, policy.backoff(poll_failures)).await;
+                    self.control.backoff(policy.backoff(poll_failures)).await;
                     continue;
                 }
                 Err(e) => return Err(e),
@@ -345,7 +323,11 @@ impl SinkLoop {
                         }
                     }
                 }
-                if !self.put_with_retry(name, policy, task, &records).await? {
+                if !self
+                    .control
+                    .put_until_accepted(name, policy, task, &records)
+                    .await?
+                {
                     return Ok(());
                 }
                 state.consumed.extend(next);
@@ -380,45 +362,6 @@ impl SinkLoop {
             consumer.resume(&resumes).await;
         }
         Ok(())
-    }
-
-    /// Offers the batch until the sink takes it (retriable failures: the same batch, with
-    /// backoff; a pause holds it); `false` when stopped meanwhile — its offsets stay
-    /// uncommitted, so it is consumed again.
-    async fn put_with_retry(
-        &mut self,
-        name: &str,
-        policy: &ErrorPolicy,
-        task: &mut dyn SinkTask,
-        batch: &[ConnectRecord],
-    ) -> ConnectResult<bool> {
-        let mut attempt = 0u32;
-        loop {
-            match task.put(batch).await {
-                Ok(()) => return Ok(true),
-                Err(e) if e.is_retriable() => {
-                    attempt += 1;
-                    tracing::warn!(task = name, error = %e, attempt, "put failed; retrying the same batch");
-                    wait_or_control(&mut self.control, policy.backoff(attempt)).await;
-                    loop {
-                        if self.control.has_changed().is_err() {
-                            return Ok(false);
-                        }
-                        let current = *self.control.borrow_and_update();
-                        match current {
-                            Control::Stop => return Ok(false),
-                            Control::Run => break,
-                            Control::Pause => {
-                                if self.control.changed().await.is_err() {
-                                    return Ok(false);
-                                }
-                            }
-                        }
-                    }
-                }
-                Err(e) => return Err(e),
-            }
-        }
     }
 
     /// Flushes the sink and commits the offsets it confirms (bounded by the commit timeout).

@@ -8,18 +8,18 @@
 //! Sends are synchronous per batch, which bounds in-flight data to one batch (backpressure).
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use super::control::LoopControl;
 use actix::prelude::*;
 use connect_api::{
     Config, ConnectError, ConnectRecord, ConnectResult, SendMetadata, SourceTask,
     SourceTaskContext, TaskFactory, TaskInfo,
 };
-use tokio::sync::watch;
 
+use super::Control;
 use super::errors::ErrorPolicy;
 use super::offsets::{OffsetTracker, Ticket};
-use super::{Control, LoopEvent};
 use crate::catalog::Catalog;
 use crate::model::TaskId;
 use crate::mq::{MqClient, MqProducer, OutgoingMessage};
@@ -38,8 +38,7 @@ pub struct SourceLoop {
     pub config: Config,
     pub catalog: Arc<Catalog>,
     pub settings: Arc<WorkerSettings>,
-    pub control: watch::Receiver<Control>,
-    pub events: Recipient<LoopEvent>,
+    pub control: LoopControl,
     pub committer: Addr<OffsetCommitter>,
     pub positions: PositionTable,
     pub client: Arc<dyn MqClient>,
@@ -110,13 +109,6 @@ pub fn to_message(
     Ok(message)
 }
 
-async fn wait_or_control(control: &mut watch::Receiver<Control>, delay: Duration) {
-    tokio::select! {
-        () = tokio::time::sleep(delay) => {}
-        _ = control.changed() => {}
-    }
-}
-
 impl SourceLoop {
     /// Runs until told to stop; an `Err` fails the task.
     pub async fn run(mut self) -> ConnectResult<()> {
@@ -153,7 +145,7 @@ impl SourceLoop {
         };
         let producer = self.client.producer(&self.producer_group).await?;
         task.start(self.config.clone(), context).await?;
-        self.events.do_send(LoopEvent::Started);
+        self.control.started();
 
         let mut tracker = OffsetTracker::new();
         let mut next_commit = Instant::now() + self.settings.offset_commit_interval;
@@ -187,29 +179,16 @@ impl SourceLoop {
         next_commit: &mut Instant,
         producer: &dyn MqProducer,
     ) -> ConnectResult<()> {
-        let mut paused = false;
         let mut poll_failures = 0u32;
         loop {
-            if self.control.has_changed().is_err() {
-                return Ok(());
-            }
-            let current = *self.control.borrow_and_update();
-            match current {
+            match self.control.current() {
                 Control::Stop => return Ok(()),
                 Control::Pause => {
-                    if !paused {
-                        self.commit(task, tracker).await?;
-                        paused = true;
-                        self.events.do_send(LoopEvent::Paused);
-                    }
-                    if self.control.changed().await.is_err() {
+                    self.commit(task, tracker).await?;
+                    if self.control.sit_out_pause().await == Control::Stop {
                         return Ok(());
                     }
                     continue;
-                }
-                Control::Run if paused => {
-                    paused = false;
-                    self.events.do_send(LoopEvent::Resumed);
                 }
                 Control::Run => {}
             }
@@ -221,7 +200,7 @@ impl SourceLoop {
                 Err(e) if e.is_retriable() => {
                     poll_failures += 1;
                     tracing::warn!(task = name, error = %e, attempt = poll_failures, "poll failed; retrying");
-                    wait_or_control(&mut self.control, policy.backoff(poll_failures)).await;
+                    self.control.backoff(policy.backoff(poll_failures)).await;
                     continue;
                 }
                 Err(e) => return Err(e),
@@ -319,8 +298,7 @@ impl SourceLoop {
             if let Some(e) = last_error {
                 tracing::warn!(task = name, error = %e, attempt, unsent = failed.len(), "send failed; retrying");
             }
-            wait_or_control(&mut self.control, policy.backoff(attempt)).await;
-            if self.control.has_changed().is_err() || *self.control.borrow() == Control::Stop {
+            if !self.control.may_retry(policy.backoff(attempt)).await {
                 return Ok(false);
             }
             outgoing = failed;
