@@ -8,9 +8,11 @@
     reason = "a panic in a test is a failed assertion"
 )]
 
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use connect_actors::catalog::Catalog;
 use connect_actors::controller::messages::PutMode;
@@ -22,6 +24,8 @@ use connect_actors::settings::WorkerSettings;
 use connect_actors::system::{Stores, start_standalone};
 use connect_actors::{ControllerError, ControllerHandle};
 use connect_api::{Config, ConnectorPlugins};
+
+use common::{eventually, wait_state};
 
 fn start(mq: &MemoryMq) -> ControllerHandle {
     let mut plugins = ConnectorPlugins::default();
@@ -44,29 +48,6 @@ fn start(mq: &MemoryMq) -> ControllerHandle {
         Some(Arc::new(mq.clone()) as Arc<dyn MqClient>),
     )
     .unwrap()
-}
-
-async fn eventually<F: FnMut() -> bool>(what: &str, mut check: F) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-async fn wait_running(handle: &ControllerHandle, name: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let status = handle.connector_status(name).await.unwrap();
-        if status.connector.state == State::Running
-            && !status.tasks.is_empty()
-            && status.tasks.iter().all(|t| t.state == State::Running)
-        {
-            return;
-        }
-        assert!(Instant::now() < deadline, "{name} never ran: {status:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 fn file_source(input: &Path, topic: &str) -> Config {
@@ -103,8 +84,8 @@ async fn file_to_topic_to_file() {
         .put_connector("dst", file_sink(&output, "lines"), PutMode::CreateOrUpdate)
         .await
         .unwrap();
-    wait_running(&handle, "src").await;
-    wait_running(&handle, "dst").await;
+    wait_state(&handle, "src", State::Running).await;
+    wait_state(&handle, "dst", State::Running).await;
     eventually("all lines copied", || {
         std::fs::read_to_string(&output)
             .map(|o| o.len())
@@ -200,8 +181,13 @@ async fn broker_outage_loses_nothing() {
         mq.messages("v").iter().map(Vec::len).sum::<usize>() > 1000
     })
     .await;
+    // Keep the broker down until both sides felt it: sends and polls refused several times.
     mq.set_down(true);
-    tokio::time::sleep(Duration::from_millis(500)).await; // an outage of half a second
+    let refused_before = mq.refused();
+    eventually("the outage to be felt", || {
+        mq.refused() >= refused_before + 10
+    })
+    .await;
     mq.set_down(false);
     let read = || {
         std::fs::read(&report)

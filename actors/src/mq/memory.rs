@@ -30,6 +30,8 @@ pub struct MemoryMq {
     state: Arc<Mutex<State>>,
     down: Arc<AtomicBool>,
     ids: Arc<AtomicU64>,
+    /// Calls refused while down, so a test can wait until an outage was actually felt.
+    refused: Arc<AtomicU64>,
 }
 
 /// Java's `String.hashCode`, as RocketMQ's `SelectMessageQueueByHash` uses it.
@@ -74,8 +76,14 @@ impl MemoryMq {
             .collect()
     }
 
+    /// Sends and polls refused while down so far.
+    pub fn refused(&self) -> u64 {
+        self.refused.load(Ordering::SeqCst)
+    }
+
     fn check_up(&self) -> ConnectResult<()> {
         if self.down.load(Ordering::SeqCst) {
+            self.refused.fetch_add(1, Ordering::SeqCst);
             Err(ConnectError::retriable("the broker is unavailable"))
         } else {
             Ok(())
