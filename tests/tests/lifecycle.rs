@@ -64,6 +64,8 @@ fn kill_9_mid_stream_loses_nothing() {
 
     const TOTAL: usize = 60_000;
     let writer_input = input.clone();
+    // The writer paces itself (500 lines every 10 ms, ~1.2 s in all) so the kill lands while
+    // lines are still being appended: this sleep shapes the load, it synchronises nothing.
     let writer = std::thread::spawn(move || {
         for chunk in 0..TOTAL / 500 {
             append(&writer_input, chunk * 500, chunk * 500 + 500);
