@@ -221,3 +221,85 @@ async fn sink_validation_names_missing_topics() {
     let keys: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();
     assert_eq!(keys, ["connect.topicnames", "consume.from.where"]);
 }
+
+async fn failed_task_trace(handle: &ControllerHandle, name: &str) -> String {
+    common::until(&format!("{name}'s task to fail"), || async {
+        let status = handle.connector_status(name).await.unwrap();
+        match status.tasks.first() {
+            Some(task) if task.state == State::Failed => Ok(task.trace.clone().unwrap_or_default()),
+            _ => Err(format!("{status:?}")),
+        }
+    })
+    .await
+}
+
+/// A source record with no topic fails its task with a trace that says what to set.
+#[actix_rt::test]
+async fn a_source_without_a_topic_fails_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.txt");
+    std::fs::write(&input, "x\n").unwrap();
+    let mq = MemoryMq::new();
+    let handle = start(&mq);
+    let mut config = file_source(&input, "unused");
+    config.remove("connect.topicname");
+    handle
+        .put_connector("no-topic", config, PutMode::CreateOrUpdate)
+        .await
+        .unwrap();
+    let trace = failed_task_trace(&handle, "no-topic").await;
+    assert!(trace.contains("connect.topicname"), "{trace}");
+    assert!(mq.messages("unused").is_empty());
+}
+
+/// Messages the sink's converter cannot read: `errors.tolerance=none` fails the task,
+/// `all` skips them and delivers the rest.
+#[actix_rt::test]
+async fn undecodable_messages_follow_the_error_tolerance() {
+    use connect_actors::mq::{MqProducer, OutgoingMessage};
+    let dir = tempfile::tempdir().unwrap();
+    let mq = MemoryMq::new();
+    let message = |body: &str| OutgoingMessage {
+        topic: "mixed".into(),
+        keys: Some("one-queue".into()),
+        tags: None,
+        body: body.as_bytes().to_vec(),
+        properties: Default::default(),
+    };
+    let sent = mq
+        .send(&[
+            message("not json at all"),
+            message(r#"{"schema":{"type":"string"},"payload":"good"}"#),
+        ])
+        .await;
+    assert!(sent.iter().all(Result::is_ok));
+    let handle = start(&mq);
+
+    let strict = dir.path().join("strict.txt");
+    let config = file_sink(&strict, "mixed")
+        .with("value.converter", "JsonConverter")
+        .with("task.group.id", "strict");
+    handle
+        .put_connector("strict", config, PutMode::CreateOrUpdate)
+        .await
+        .unwrap();
+    let trace = failed_task_trace(&handle, "strict").await;
+    assert!(
+        trace.contains("tolerance exceeded") && trace.contains("invalid JSON"),
+        "{trace}"
+    );
+
+    let tolerant = dir.path().join("tolerant.txt");
+    let config = file_sink(&tolerant, "mixed")
+        .with("value.converter", "JsonConverter")
+        .with("task.group.id", "tolerant")
+        .with("errors.tolerance", "all");
+    handle
+        .put_connector("tolerant", config, PutMode::CreateOrUpdate)
+        .await
+        .unwrap();
+    eventually("the good message delivered", || {
+        std::fs::read_to_string(&tolerant).is_ok_and(|t| t == "good\n")
+    })
+    .await;
+}

@@ -11,17 +11,17 @@ use connect_actors::model::State;
 /// How long a condition may take before the test fails.
 const PATIENCE: Duration = Duration::from_secs(20);
 
-/// Re-checks `check` every 20 ms until it returns `Ok`; after 20 s fails with `what` and the
-/// last `Err` (what was seen instead).
-pub async fn until<F, Fut>(what: &str, mut check: F)
+/// Re-checks `check` every 20 ms until it returns `Ok`, and returns what it found; after 20 s
+/// fails with `what` and the last `Err` (what was seen instead).
+pub async fn until<T, F, Fut>(what: &str, mut check: F) -> T
 where
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<(), String>>,
+    Fut: Future<Output = Result<T, String>>,
 {
     let deadline = Instant::now() + PATIENCE;
     loop {
         match check().await {
-            Ok(()) => return,
+            Ok(found) => return found,
             Err(seen) => assert!(
                 Instant::now() < deadline,
                 "timed out waiting for {what}; last seen: {seen}"
