@@ -17,6 +17,9 @@ pub struct Pipeline {
     pub key_converter: Box<dyn RecordConverter>,
     pub value_converter: Box<dyn RecordConverter>,
     pub transforms: TransformChain,
+    /// Class names as configured, for error reports.
+    pub key_converter_class: String,
+    pub value_converter_class: String,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -43,6 +46,11 @@ fn converter(
 }
 
 impl Pipeline {
+    /// The transform aliases, for error reports of the TRANSFORMATION stage.
+    pub fn transforms_class(&self) -> String {
+        self.transforms.aliases().join(",")
+    }
+
     /// Builds everything, collecting every configuration problem before failing.
     pub fn from_config(
         config: &Config,
@@ -81,6 +89,14 @@ impl Pipeline {
                     key_converter,
                     value_converter,
                     transforms,
+                    key_converter_class: config
+                        .get_trimmed("key.converter")
+                        .unwrap_or(default_key)
+                        .to_owned(),
+                    value_converter_class: config
+                        .get_trimmed("value.converter")
+                        .unwrap_or(default_value)
+                        .to_owned(),
                 })
             }
             _ => Err(ConnectError::Config(errors)),

@@ -19,6 +19,10 @@ pub struct WorkerSettings {
     /// Default converters (`keyConverter`, `valueConverter`).
     pub key_converter: String,
     pub value_converter: String,
+    /// Whether tasks create missing topics (`autoCreateTopicEnable`).
+    pub auto_create_topics: bool,
+    /// Producer group of source tasks and dead-letter producers (`rmqProducerGroup`).
+    pub producer_group: String,
 }
 
 /// Exponential backoff for restarting failed tasks.
@@ -60,6 +64,8 @@ impl Default for WorkerSettings {
             },
             key_converter: crate::pipeline::DEFAULT_CONVERTER.to_owned(),
             value_converter: crate::pipeline::DEFAULT_CONVERTER.to_owned(),
+            auto_create_topics: true,
+            producer_group: "connector-producer-group".to_owned(),
         }
     }
 }

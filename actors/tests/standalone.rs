@@ -376,10 +376,19 @@ async fn pause_and_stop_are_honoured_while_put_is_retried() {
         .await
         .unwrap();
     wait_state(&handle, "stubborn", State::Running).await;
-    let status = handle.connector_status("stubborn").await.unwrap();
-    assert_eq!(
-        status.tasks[0].trace, None,
-        "a stop during retries is not a failure: {status:?}"
+    // A stop during retries is not a failure; the restarted task is RUNNING and its status
+    // shows what it is retrying.
+    let trace = until("the retry to show in the status", || async {
+        let status = handle.connector_status("stubborn").await.unwrap();
+        match (&status.tasks[0].state, &status.tasks[0].trace) {
+            (State::Running, Some(trace)) => Ok(trace.clone()),
+            _ => Err(format!("{status:?}")),
+        }
+    })
+    .await;
+    assert!(
+        trace.starts_with("put failed") && trace.contains("retrying the same batch"),
+        "{trace}"
     );
     assert!(
         handle.offsets("stubborn").await.unwrap().is_empty(),

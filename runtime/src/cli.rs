@@ -243,10 +243,11 @@ fn standalone(config: &std::path::Path, connector_files: &[PathBuf]) -> ExitCode
     }
     // The RocketMQ client runs on its own runtime, created before and stopped after the actix
     // system (it cannot be shut down from inside a runtime).
+    let auto_create_topics = config.settings.auto_create_topics;
     let rocketmq = match config
         .namesrv_addr
         .as_deref()
-        .map(RocketMqRuntime::start)
+        .map(|namesrv| RocketMqRuntime::start(namesrv, auto_create_topics))
         .transpose()
     {
         Ok(rocketmq) => rocketmq,

@@ -60,7 +60,7 @@ const KEYS: &[(&str, Kind, bool)] = &[
     ("offsetPersistInterval", Kind::Millis, false),
     ("connectStatusTopic", Kind::Text, false),
     ("statePersistInterval", Kind::Millis, false),
-    ("rmqProducerGroup", Kind::Text, false),
+    ("rmqProducerGroup", Kind::Text, true),
     ("rmqConsumerGroup", Kind::Text, false),
     ("adminExtGroup", Kind::Text, false),
     ("rmqMaxRedeliveryTimes", Kind::Count, false),
@@ -261,6 +261,10 @@ impl WorkerConfig {
             },
             key_converter: text("keyConverter", &defaults.key_converter),
             value_converter: text("valueConverter", &defaults.value_converter),
+            auto_create_topics: values
+                .get("autoCreateTopicEnable")
+                .is_none_or(|(v, _)| v.trim().eq_ignore_ascii_case("true")),
+            producer_group: text("rmqProducerGroup", &defaults.producer_group),
         };
         Ok(Self {
             http_port: values

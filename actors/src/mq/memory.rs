@@ -259,6 +259,17 @@ impl MqClient for MemoryMq {
         Ok(Arc::new(self.clone()))
     }
 
+    /// Topics here always have 4 queues.
+    async fn ensure_topic(&self, topic: &str, _queues: i32) -> ConnectResult<()> {
+        self.check_up()?;
+        self.state
+            .lock()
+            .topics
+            .entry(topic.to_owned())
+            .or_insert_with(|| vec![Vec::new(); QUEUES as usize]);
+        Ok(())
+    }
+
     async fn consumer(
         &self,
         group: &str,

@@ -18,6 +18,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use connect_api::{ConnectResult, SendMetadata};
 
+/// Queues of a topic the runtime creates (RocketMQ's default).
+pub const DEFAULT_QUEUES: i32 = 4;
+
 /// A message to produce.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutgoingMessage {
@@ -85,6 +88,10 @@ pub trait MqConsumer: Send + Debug {
 #[async_trait]
 pub trait MqClient: Send + Sync + Debug {
     async fn producer(&self, group: &str) -> ConnectResult<Arc<dyn MqProducer>>;
+    /// Makes sure `topic` exists, creating it with `queues` queues if the worker may create
+    /// topics (idempotent). Without it a consumer only sees a new topic at its next route
+    /// refresh (tens of seconds).
+    async fn ensure_topic(&self, topic: &str, queues: i32) -> ConnectResult<()>;
     async fn consumer(
         &self,
         group: &str,

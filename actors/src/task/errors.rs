@@ -40,6 +40,7 @@ pub fn config_def() -> ConfigDef {
             "false",
             "Include the record in the log line",
         )
+        .merge(super::dead_letter::config_def())
 }
 
 /// The parsed policy.
@@ -78,6 +79,12 @@ impl ErrorPolicy {
         parse().map_err(|e| vec![e])
     }
 
+    /// Whether a retriable failure first seen `elapsed` ago may be retried again
+    /// (`errors.retry.timeout`: 0 never, -1 forever).
+    pub fn may_retry_after(&self, elapsed: Duration) -> bool {
+        self.retry_timeout.is_none_or(|timeout| elapsed < timeout)
+    }
+
     /// The wait before retry number `attempt` (1-based): 300 ms doubling, capped.
     pub fn backoff(&self, attempt: u32) -> Duration {
         let delay = Duration::from_millis(300)
@@ -97,7 +104,7 @@ impl ErrorPolicy {
             return;
         }
         if self.log_messages {
-            tracing::error!(task, stage, %error, position = ?record.position, value = %record.value, "record failed");
+            tracing::error!(task, stage, %error, position = ?record.position, key = %record.key, value = %record.value, "record failed");
         } else {
             tracing::error!(task, stage, %error, position = ?record.position, "record failed");
         }

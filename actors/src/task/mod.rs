@@ -4,6 +4,7 @@
 //! records.
 
 pub mod control;
+pub mod dead_letter;
 pub mod direct;
 pub mod errors;
 pub mod offsets;
@@ -23,9 +24,6 @@ use crate::model::{State, TargetState, TaskId};
 use crate::offset_committer::{OffsetCommitter, PositionTable};
 use crate::settings::WorkerSettings;
 use crate::state_manager::{PutTaskStatus, StateManager};
-
-/// The producer group of source tasks (the Java worker's `rmqProducerGroup` default).
-const PRODUCER_GROUP: &str = "connector-producer-group";
 
 /// What the loop should be doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +49,9 @@ pub enum LoopEvent {
     Started,
     Paused,
     Resumed,
+    /// Still running, but retrying something that fails (`Some(trace)`), or recovered (`None`):
+    /// shown as the RUNNING task's trace.
+    Trouble(Option<String>),
     /// The loop ended: `Ok` when it was told to stop, `Err(trace)` when it failed.
     Exited(Result<(), String>),
 }
@@ -169,7 +170,6 @@ impl TaskActor {
                     committer: spec.committer.clone(),
                     positions: spec.positions.clone(),
                     client: mq,
-                    producer_group: PRODUCER_GROUP.to_owned(),
                 };
                 Ok(Box::pin(source.run()))
             }
@@ -269,6 +269,11 @@ impl Handler<LoopEvent> for TaskActor {
             }
             LoopEvent::Paused => self.report(State::Paused, None),
             LoopEvent::Resumed => self.report(State::Running, None),
+            LoopEvent::Trouble(trace) => {
+                if self.started && *self.control.borrow() == Control::Run {
+                    self.report(State::Running, trace);
+                }
+            }
             LoopEvent::Exited(outcome) => {
                 let _ = self.exited.send(true);
                 match outcome {

@@ -19,11 +19,12 @@ use connect_api::{
 use parking_lot::Mutex;
 
 use super::Control;
+use super::dead_letter::{DeadLetterConfig, DeadLetterQueue, Failure, Origin, Stage};
 use super::errors::ErrorPolicy;
 use super::source::{EXTENSION_PREFIX, TIMESTAMP_PROPERTY};
 use crate::catalog::Catalog;
 use crate::model::TaskId;
-use crate::mq::{ConsumeFrom, IncomingMessage, MqClient, MqConsumer, QueueRef};
+use crate::mq::{ConsumeFrom, IncomingMessage, MqClient, MqConsumer, OutgoingMessage, QueueRef};
 use crate::pipeline::Pipeline;
 use crate::settings::WorkerSettings;
 
@@ -73,15 +74,25 @@ pub fn queue_of(partition: &RecordPartition) -> Option<QueueRef> {
     })
 }
 
-/// Builds a record from a consumed message.
-pub fn to_record(pipeline: &Pipeline, message: &IncomingMessage) -> ConnectResult<ConnectRecord> {
+/// Builds a record from a consumed message; a failure names the converter.
+pub fn to_record(pipeline: &Pipeline, message: &IncomingMessage) -> Result<ConnectRecord, Failure> {
     let topic = message.queue.topic.as_str();
     let key = pipeline
         .key_converter
-        .decode(topic, message.keys.as_ref().map(String::as_bytes))?;
+        .decode(topic, message.keys.as_ref().map(String::as_bytes))
+        .map_err(|error| Failure {
+            stage: Stage::KeyConverter,
+            class_name: pipeline.key_converter_class.clone(),
+            error,
+        })?;
     let value = pipeline
         .value_converter
-        .decode(topic, Some(&message.body))?;
+        .decode(topic, Some(&message.body))
+        .map_err(|error| Failure {
+            stage: Stage::ValueConverter,
+            class_name: pipeline.value_converter_class.clone(),
+            error,
+        })?;
     let timestamp = message
         .properties
         .get(TIMESTAMP_PROPERTY)
@@ -107,6 +118,25 @@ pub fn to_record(pipeline: &Pipeline, message: &IncomingMessage) -> ConnectResul
     }
     record.extensions.put("MQ-SYS-MSG_ID", &message.msg_id);
     Ok(record)
+}
+
+/// The consumed message as it would be produced again (for a dead letter).
+fn resend_of(message: &IncomingMessage) -> OutgoingMessage {
+    OutgoingMessage {
+        topic: message.queue.topic.clone(),
+        keys: message.keys.clone(),
+        tags: message.tags.clone(),
+        body: message.body.clone(),
+        properties: message.properties.clone(),
+    }
+}
+
+fn origin_of(queue: &QueueRef, offset: i64) -> Origin {
+    Origin {
+        topic: queue.topic.clone(),
+        partition: queue.queue_id.to_string(),
+        offset: offset.to_string(),
+    }
 }
 
 /// Consumer requests a sink task made through its context, applied between batches.
@@ -151,19 +181,83 @@ impl SinkTaskControl for QueueControl {
     }
 }
 
-/// Logs records the sink task reports.
+/// The `ErrorRecordReporter` handed to sink tasks (when `errors.log.enable` or a dead-letter
+/// topic is set, as the Java runtime): logs the record, fails the task under
+/// `errors.tolerance=none`, else sends the original message to the dead-letter topic.
 #[derive(Debug)]
-struct LoggingReporter {
+struct SinkErrorReporter {
     task: String,
+    task_class: String,
     policy: ErrorPolicy,
+    dead_letters: Option<Arc<DeadLetterQueue>>,
+    /// The batch being put, to find a reported record's original message.
+    batch: Mutex<Arc<[IncomingMessage]>>,
+}
+
+impl SinkErrorReporter {
+    fn original(&self, record: &ConnectRecord) -> Option<IncomingMessage> {
+        let queue = queue_of(&record.position.partition)?;
+        let offset = record.position.offset.get_i64("queueOffset")?;
+        let batch = self.batch.lock().clone();
+        batch
+            .iter()
+            .find(|m| m.queue == queue && m.queue_offset == offset)
+            .cloned()
+    }
 }
 
 #[async_trait::async_trait]
-impl ErrorRecordReporter for LoggingReporter {
+impl ErrorRecordReporter for SinkErrorReporter {
     async fn report(&self, record: &ConnectRecord, error: &ConnectError) -> ConnectResult<()> {
         self.policy
             .log_failure(&self.task, "TASK_PUT", record, error);
-        Ok(())
+        if !self.policy.tolerate_all {
+            return Err(ConnectError::other(format!(
+                "tolerance exceeded (errors.tolerance=none): the task reported a failed record: {error}"
+            )));
+        }
+        let Some(dead_letters) = &self.dead_letters else {
+            return Ok(());
+        };
+        let (message, origin) = match self.original(record) {
+            Some(original) => (
+                resend_of(&original),
+                origin_of(&original.queue, original.queue_offset),
+            ),
+            // A record the task made itself: its value as text.
+            None => (
+                OutgoingMessage {
+                    topic: record.topic().unwrap_or_default().to_owned(),
+                    keys: (!record.key.is_null()).then(|| record.key.to_string()),
+                    tags: None,
+                    body: record.value.to_string().into_bytes(),
+                    properties: Default::default(),
+                },
+                Origin {
+                    topic: record.topic().unwrap_or_default().to_owned(),
+                    partition: serde_json::to_string(&record.position.partition)
+                        .unwrap_or_default(),
+                    offset: serde_json::to_string(&record.position.offset).unwrap_or_default(),
+                },
+            ),
+        };
+        let failure = Failure {
+            stage: Stage::TaskPut,
+            class_name: self.task_class.clone(),
+            error: error.clone(),
+        };
+        let letter = dead_letters.letter(message, &origin, &failure);
+        // A few quick retries; after that the put fails retriably and the batch comes again.
+        let mut attempt = 0u32;
+        loop {
+            match dead_letters.send(letter.clone()).await {
+                Err(e) if e.is_retriable() && attempt < 5 => {
+                    attempt += 1;
+                    tokio::time::sleep(self.policy.backoff(attempt)).await;
+                }
+                outcome => return outcome,
+            }
+        }
     }
 }
 
@@ -178,6 +272,12 @@ fn consume_from(config: &Config) -> ConnectResult<ConsumeFrom> {
         )
         .into()),
     }
+}
+
+/// Where failed records go.
+struct Handling<'a> {
+    dead_letters: Option<&'a DeadLetterQueue>,
+    reporter: Option<&'a SinkErrorReporter>,
 }
 
 struct State {
@@ -215,14 +315,59 @@ impl SinkLoop {
             .get_trimmed("task.group.id")
             .map_or_else(|| format!("connect-{}", self.id.connector), str::to_owned);
         let from = consume_from(&self.config)?;
-        let mut consumer = self.client.consumer(&group, &topics, from).await?;
+        let dead_letter_config = DeadLetterConfig::from_config(&self.config)?;
+        let client = self.client.clone();
+        if self.settings.auto_create_topics {
+            // A consumer sees a topic created after it started only at its next route
+            // refresh (tens of seconds): create missing topics first.
+            for topic in &topics {
+                let created = self
+                    .control
+                    .until_ok(&name, "creating the topic", &policy, || {
+                        client.ensure_topic(topic, crate::mq::DEFAULT_QUEUES)
+                    })
+                    .await?;
+                if created.is_none() {
+                    return Ok(());
+                }
+            }
+        }
+        let dead_letters = match dead_letter_config {
+            Some(config) => {
+                let settings = self.settings.clone();
+                let id = self.id.clone();
+                match self
+                    .control
+                    .until_ok(&name, "opening the dead-letter topic", &policy, || {
+                        DeadLetterQueue::open(&*client, &settings, config.clone(), &id)
+                    })
+                    .await?
+                {
+                    Some(queue) => Some(Arc::new(queue)),
+                    None => return Ok(()),
+                }
+            }
+            None => None,
+        };
+        let Some(mut consumer) = self
+            .control
+            .until_ok(&name, "starting the consumer", &policy, || {
+                client.consumer(&group, &topics, from)
+            })
+            .await?
+        else {
+            return Ok(());
+        };
 
         let control = Arc::new(QueueControl::default());
-        let reporter = policy.log.then(|| {
-            Arc::new(LoggingReporter {
+        let reporter = (policy.log || dead_letters.is_some()).then(|| {
+            Arc::new(SinkErrorReporter {
                 task: name.clone(),
+                task_class: class.clone(),
                 policy: policy.clone(),
-            }) as Arc<dyn ErrorRecordReporter>
+                dead_letters: dead_letters.clone(),
+                batch: Mutex::new(Arc::from(Vec::new())),
+            })
         });
         let context = SinkTaskContext {
             info: TaskInfo {
@@ -231,7 +376,7 @@ impl SinkLoop {
                 configs: self.config.clone(),
             },
             control: control.clone(),
-            reporter,
+            reporter: reporter.clone().map(|r| r as Arc<dyn ErrorRecordReporter>),
         };
         task.start(self.config.clone(), context).await?;
         self.control.started();
@@ -250,6 +395,10 @@ impl SinkLoop {
                 &mut *consumer,
                 &control,
                 &mut state,
+                &Handling {
+                    dead_letters: dead_letters.as_deref(),
+                    reporter: reporter.as_deref(),
+                },
             )
             .await;
         let committed = self.commit(&mut *task, &mut *consumer, &mut state).await;
@@ -269,6 +418,7 @@ impl SinkLoop {
         consumer: &mut dyn MqConsumer,
         control: &QueueControl,
         state: &mut State,
+        handling: &Handling<'_>,
     ) -> ConnectResult<()> {
         let mut poll_failures = 0u32;
         loop {
@@ -286,42 +436,63 @@ impl SinkLoop {
             Self::apply_requests(consumer, control).await?;
             let messages = match consumer.poll(Duration::from_millis(200)).await {
                 Ok(messages) => {
-                    poll_failures = 0;
+                    if poll_failures > 0 {
+                        poll_failures = 0;
+                        self.control.recovered();
+                    }
                     messages
                 }
                 Err(e) if e.is_retriable() => {
                     poll_failures += 1;
                     tracing::warn!(task = name, error = %e, attempt = poll_failures, "consume failed; retrying");
+                    self.control.trouble(format!(
+                        "consume failed (attempt {poll_failures}), retrying: {e}"
+                    ));
                     self.control.backoff(policy.backoff(poll_failures)).await;
                     continue;
                 }
                 Err(e) => return Err(e),
             };
             if !messages.is_empty() {
+                let messages: Arc<[IncomingMessage]> = Arc::from(messages);
                 let mut next: HashMap<QueueRef, i64> = HashMap::new();
                 let mut records = Vec::with_capacity(messages.len());
-                for message in &messages {
+                for message in messages.iter() {
                     next.insert(message.queue.clone(), message.queue_offset + 1);
-                    let converted = to_record(pipeline, message)
-                        .and_then(|record| pipeline.transforms.apply(record));
+                    let converted = self
+                        .control
+                        .retry_record(policy, || {
+                            let record = to_record(pipeline, message)?;
+                            pipeline.transforms.apply(record).map_err(|error| Failure {
+                                stage: Stage::Transformation,
+                                class_name: pipeline.transforms_class(),
+                                error,
+                            })
+                        })
+                        .await;
                     match converted {
-                        Ok(Some(record)) => records.push(record),
-                        Ok(None) => {}
-                        Err(e) if policy.tolerate_all => {
-                            let placeholder = ConnectRecord::new(
-                                partition_of(&message.queue),
-                                RecordOffset::new()
-                                    .with("queueOffset", message.queue_offset.to_string()),
-                                None,
-                            );
-                            policy.log_failure(name, "CONVERTER/TRANSFORMATION", &placeholder, &e);
+                        None => return Ok(()),
+                        Some(Ok(Some(record))) => records.push(record),
+                        Some(Ok(None)) => {}
+                        Some(Err(failure)) if policy.tolerate_all => {
+                            if !self
+                                .tolerate(name, policy, handling, message, &failure)
+                                .await
+                            {
+                                return Ok(());
+                            }
                         }
-                        Err(e) => {
+                        Some(Err(failure)) => {
                             return Err(ConnectError::other(format!(
-                                "tolerance exceeded (errors.tolerance=none): {e}"
+                                "tolerance exceeded (errors.tolerance=none) in {}: {}",
+                                failure.stage.as_str(),
+                                failure.error
                             )));
                         }
                     }
+                }
+                if let Some(reporter) = handling.reporter {
+                    *reporter.batch.lock() = messages.clone();
                 }
                 if !self
                     .control
@@ -336,6 +507,46 @@ impl SinkLoop {
             }
             if Instant::now() >= state.next_commit {
                 self.commit(task, consumer, state).await?;
+            }
+        }
+    }
+
+    /// A record that failed under `errors.tolerance=all`: logged, and sent to the dead-letter
+    /// topic if there is one (retried until it is stored). `false` when stopped meanwhile.
+    async fn tolerate(
+        &mut self,
+        name: &str,
+        policy: &ErrorPolicy,
+        handling: &Handling<'_>,
+        message: &IncomingMessage,
+        failure: &Failure,
+    ) -> bool {
+        let placeholder = ConnectRecord::new(
+            partition_of(&message.queue),
+            RecordOffset::new().with("queueOffset", message.queue_offset.to_string()),
+            None,
+        );
+        policy.log_failure(name, failure.stage.as_str(), &placeholder, &failure.error);
+        let Some(dead_letters) = handling.dead_letters else {
+            return true;
+        };
+        let letter = dead_letters.letter(
+            resend_of(message),
+            &origin_of(&message.queue, message.queue_offset),
+            failure,
+        );
+        match self
+            .control
+            .until_ok(name, "sending to the dead-letter topic", policy, || {
+                dead_letters.send(letter.clone())
+            })
+            .await
+        {
+            Ok(Some(())) => true,
+            Ok(None) => false,
+            Err(e) => {
+                tracing::error!(task = name, topic = dead_letters.topic(), error = %e, "a failed record could not be sent to the dead-letter topic; skipped");
+                true
             }
         }
     }

@@ -18,6 +18,7 @@ use connect_api::{
 };
 
 use super::Control;
+use super::dead_letter::{DeadLetterConfig, DeadLetterQueue, Failure, Origin, Stage};
 use super::errors::ErrorPolicy;
 use super::offsets::{OffsetTracker, Ticket};
 use crate::catalog::Catalog;
@@ -42,8 +43,6 @@ pub struct SourceLoop {
     pub committer: Addr<OffsetCommitter>,
     pub positions: PositionTable,
     pub client: Arc<dyn MqClient>,
-    /// Producer group (the Java worker's `rmqProducerGroup`).
-    pub producer_group: String,
 }
 
 impl std::fmt::Debug for SourceLoop {
@@ -54,6 +53,12 @@ impl std::fmt::Debug for SourceLoop {
     }
 }
 
+/// Where messages go: the producer, and the dead-letter topic if one is set.
+struct Outlet<'a> {
+    producer: &'a dyn MqProducer,
+    dead_letters: Option<&'a DeadLetterQueue>,
+}
+
 /// A record ready to send, with what is needed to acknowledge it.
 struct Outgoing {
     record: ConnectRecord,
@@ -61,26 +66,41 @@ struct Outgoing {
     message: OutgoingMessage,
 }
 
-/// Builds the message for a transformed record.
+/// Builds the message for a transformed record; a failure names the converter. A record
+/// without a topic fails with `ConnectError::Other` (a configuration problem, never tolerated).
 pub fn to_message(
     pipeline: &Pipeline,
     default_topic: Option<&str>,
     record: &ConnectRecord,
-) -> ConnectResult<OutgoingMessage> {
-    let topic = record.topic().or(default_topic).ok_or_else(|| {
-        ConnectError::other("the record has no topic: set connect.topicname, or a \"topic\" extension on the record")
+) -> Result<OutgoingMessage, Failure> {
+    let topic = record.topic().or(default_topic).ok_or_else(|| Failure {
+        stage: Stage::RocketmqProduce,
+        class_name: String::new(),
+        error: ConnectError::other(
+            "the record has no topic: set connect.topicname, or a \"topic\" extension on the record",
+        ),
     })?;
     let keys = if record.key.is_null() {
         None
     } else {
         pipeline
             .key_converter
-            .encode(topic, record.key_schema.as_deref(), &record.key)?
+            .encode(topic, record.key_schema.as_deref(), &record.key)
+            .map_err(|error| Failure {
+                stage: Stage::KeyConverter,
+                class_name: pipeline.key_converter_class.clone(),
+                error,
+            })?
             .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
     };
     let body = pipeline
         .value_converter
-        .encode(topic, record.value_schema.as_deref(), &record.value)?
+        .encode(topic, record.value_schema.as_deref(), &record.value)
+        .map_err(|error| Failure {
+            stage: Stage::ValueConverter,
+            class_name: pipeline.value_converter_class.clone(),
+            error,
+        })?
         .unwrap_or_default();
     let mut message = OutgoingMessage {
         topic: topic.to_owned(),
@@ -107,6 +127,30 @@ pub fn to_message(
         }
     }
     Ok(message)
+}
+
+/// A dead letter for a source record that failed before it became a message: the original
+/// record through the task's converters, or its value as text if they cannot encode it.
+fn letter_of(
+    pipeline: &Pipeline,
+    default_topic: Option<&str>,
+    record: &ConnectRecord,
+) -> OutgoingMessage {
+    to_message(pipeline, default_topic.or(Some("")), record).unwrap_or_else(|_| OutgoingMessage {
+        topic: String::new(),
+        keys: (!record.key.is_null()).then(|| record.key.to_string()),
+        tags: None,
+        body: record.value.to_string().into_bytes(),
+        properties: Default::default(),
+    })
+}
+
+fn origin_of(topic: &str, record: &ConnectRecord) -> Origin {
+    Origin {
+        topic: topic.to_owned(),
+        partition: serde_json::to_string(&record.position.partition).unwrap_or_default(),
+        offset: serde_json::to_string(&record.position.offset).unwrap_or_default(),
+    }
 }
 
 impl SourceLoop {
@@ -143,7 +187,34 @@ impl SourceLoop {
                 table: self.positions.clone(),
             }),
         };
-        let producer = self.client.producer(&self.producer_group).await?;
+        let client = self.client.clone();
+        let group = self.settings.producer_group.clone();
+        let Some(producer) = self
+            .control
+            .until_ok(&name, "starting the producer", &policy, || {
+                client.producer(&group)
+            })
+            .await?
+        else {
+            return Ok(());
+        };
+        let dead_letters = match DeadLetterConfig::from_config(&self.config)? {
+            Some(config) => {
+                let settings = self.settings.clone();
+                let id = self.id.clone();
+                match self
+                    .control
+                    .until_ok(&name, "opening the dead-letter topic", &policy, || {
+                        DeadLetterQueue::open(&*client, &settings, config.clone(), &id)
+                    })
+                    .await?
+                {
+                    Some(queue) => Some(queue),
+                    None => return Ok(()),
+                }
+            }
+            None => None,
+        };
         task.start(self.config.clone(), context).await?;
         self.control.started();
 
@@ -158,7 +229,10 @@ impl SourceLoop {
                 default_topic.as_deref(),
                 &mut tracker,
                 &mut next_commit,
-                &*producer,
+                &Outlet {
+                    producer: &*producer,
+                    dead_letters: dead_letters.as_ref(),
+                },
             )
             .await;
         let committed = self.commit(&mut *task, &mut tracker).await;
@@ -177,7 +251,7 @@ impl SourceLoop {
         default_topic: Option<&str>,
         tracker: &mut OffsetTracker,
         next_commit: &mut Instant,
-        producer: &dyn MqProducer,
+        outlet: &Outlet<'_>,
     ) -> ConnectResult<()> {
         let mut poll_failures = 0u32;
         loop {
@@ -194,12 +268,18 @@ impl SourceLoop {
             }
             let records = match task.poll().await {
                 Ok(records) => {
-                    poll_failures = 0;
+                    if poll_failures > 0 {
+                        poll_failures = 0;
+                        self.control.recovered();
+                    }
                     records
                 }
                 Err(e) if e.is_retriable() => {
                     poll_failures += 1;
                     tracing::warn!(task = name, error = %e, attempt = poll_failures, "poll failed; retrying");
+                    self.control.trouble(format!(
+                        "poll failed (attempt {poll_failures}), retrying: {e}"
+                    ));
                     self.control.backoff(policy.backoff(poll_failures)).await;
                     continue;
                 }
@@ -209,37 +289,72 @@ impl SourceLoop {
             for record in records {
                 let ticket =
                     tracker.submit(&record.position.partition, record.position.offset.clone());
-                let prepared = pipeline.transforms.apply(record.clone()).and_then(|out| {
-                    out.map(|transformed| to_message(pipeline, default_topic, &transformed))
-                        .transpose()
-                });
+                let prepared =
+                    self.control
+                        .retry_record(policy, || {
+                            let transformed =
+                                pipeline.transforms.apply(record.clone()).map_err(|error| {
+                                    Failure {
+                                        stage: Stage::Transformation,
+                                        class_name: pipeline.transforms_class(),
+                                        error,
+                                    }
+                                })?;
+                            transformed
+                                .map(|t| to_message(pipeline, default_topic, &t))
+                                .transpose()
+                        })
+                        .await;
                 match prepared {
-                    Ok(Some(message)) => outgoing.push(Outgoing {
+                    // Stopped while retrying: the record stays unacknowledged.
+                    None => return Ok(()),
+                    Some(Ok(Some(message))) => outgoing.push(Outgoing {
                         record,
                         ticket,
                         message,
                     }),
-                    Ok(None) => {
+                    Some(Ok(None)) => {
                         tracker.ack(&ticket);
                         task.commit_record(&record, None).await?;
                     }
                     // A record without a topic is a configuration problem, never tolerated.
-                    Err(e @ ConnectError::Other(_)) => return Err(e),
-                    Err(e) if policy.tolerate_all => {
-                        policy.log_failure(name, "TRANSFORMATION/CONVERTER", &record, &e);
+                    Some(Err(Failure {
+                        error: e @ ConnectError::Other(_),
+                        ..
+                    })) => return Err(e),
+                    Some(Err(failure)) if policy.tolerate_all => {
+                        let letter = outlet
+                            .dead_letters
+                            .map(|_| letter_of(pipeline, default_topic, &record));
+                        if !self
+                            .tolerate(
+                                name,
+                                policy,
+                                outlet.dead_letters,
+                                &record,
+                                letter,
+                                default_topic.unwrap_or_default(),
+                                &failure,
+                            )
+                            .await
+                        {
+                            return Ok(());
+                        }
                         tracker.ack(&ticket);
                         task.commit_record(&record, None).await?;
                     }
-                    Err(e) => {
+                    Some(Err(failure)) => {
                         return Err(ConnectError::other(format!(
-                            "tolerance exceeded (errors.tolerance=none): {e}"
+                            "tolerance exceeded (errors.tolerance=none) in {}: {}",
+                            failure.stage.as_str(),
+                            failure.error
                         )));
                     }
                 }
             }
             if !outgoing.is_empty()
                 && !self
-                    .send(name, policy, task, tracker, outgoing, producer)
+                    .send(name, policy, task, tracker, outgoing, outlet)
                     .await?
             {
                 return Ok(());
@@ -261,13 +376,13 @@ impl SourceLoop {
         task: &mut dyn SourceTask,
         tracker: &mut OffsetTracker,
         mut outgoing: Vec<Outgoing>,
-        producer: &dyn MqProducer,
+        outlet: &Outlet<'_>,
     ) -> ConnectResult<bool> {
         let mut attempt = 0u32;
         loop {
             let messages: Vec<OutgoingMessage> =
                 outgoing.iter().map(|o| o.message.clone()).collect();
-            let results = producer.send(&messages).await;
+            let results = outlet.producer.send(&messages).await;
             let mut failed = Vec::new();
             let mut last_error = None;
             for (item, result) in outgoing.into_iter().zip(results) {
@@ -280,8 +395,28 @@ impl SourceLoop {
                         last_error = Some(e);
                         failed.push(item);
                     }
-                    Err(e) if policy.tolerate_all => {
-                        policy.log_failure(name, "ROCKETMQ_PRODUCE", &item.record, &e);
+                    Err(error) if policy.tolerate_all => {
+                        let failure = Failure {
+                            stage: Stage::RocketmqProduce,
+                            class_name: String::new(),
+                            error,
+                        };
+                        let topic = item.message.topic.clone();
+                        let letter = Some(item.message.clone());
+                        if !self
+                            .tolerate(
+                                name,
+                                policy,
+                                outlet.dead_letters,
+                                &item.record,
+                                letter,
+                                &topic,
+                                &failure,
+                            )
+                            .await
+                        {
+                            return Ok(false);
+                        }
                         self.delivered(task, tracker, &item, None).await?;
                     }
                     Err(e) => {
@@ -292,16 +427,57 @@ impl SourceLoop {
                 }
             }
             if failed.is_empty() {
+                if attempt > 0 {
+                    self.control.recovered();
+                }
                 return Ok(true);
             }
             attempt += 1;
             if let Some(e) = last_error {
                 tracing::warn!(task = name, error = %e, attempt, unsent = failed.len(), "send failed; retrying");
+                self.control.trouble(format!(
+                    "send failed (attempt {attempt}, {} messages unsent), retrying: {e}",
+                    failed.len()
+                ));
             }
             if !self.control.may_retry(policy.backoff(attempt)).await {
                 return Ok(false);
             }
             outgoing = failed;
+        }
+    }
+
+    /// A record that failed under `errors.tolerance=all`: logged, and `letter` sent to the
+    /// dead-letter topic if there is one (retried until stored). `false` when stopped meanwhile.
+    #[allow(clippy::too_many_arguments)]
+    async fn tolerate(
+        &mut self,
+        name: &str,
+        policy: &ErrorPolicy,
+        dead_letters: Option<&DeadLetterQueue>,
+        record: &ConnectRecord,
+        letter: Option<OutgoingMessage>,
+        topic: &str,
+        failure: &Failure,
+    ) -> bool {
+        policy.log_failure(name, failure.stage.as_str(), record, &failure.error);
+        let (Some(dead_letters), Some(letter)) = (dead_letters, letter) else {
+            return true;
+        };
+        let letter = dead_letters.letter(letter, &origin_of(topic, record), failure);
+        match self
+            .control
+            .until_ok(name, "sending to the dead-letter topic", policy, || {
+                dead_letters.send(letter.clone())
+            })
+            .await
+        {
+            Ok(Some(())) => true,
+            Ok(None) => false,
+            Err(e) => {
+                tracing::error!(task = name, topic = dead_letters.topic(), error = %e, "a failed record could not be sent to the dead-letter topic; skipped");
+                true
+            }
         }
     }
 
@@ -373,7 +549,7 @@ mod tests {
             to_message(&p, Some("dflt"), &routed).unwrap().topic,
             "routed"
         );
-        let err = to_message(&p, None, &record).unwrap_err();
+        let err = to_message(&p, None, &record).unwrap_err().error;
         assert!(err.to_string().contains("connect.topicname"), "{err}");
     }
 

@@ -1,0 +1,210 @@
+//! The RocketMQ adapter: the actors' message-queue ports ([`MqClient`], [`MqProducer`],
+//! [`MqConsumer`]) implemented with `rocketmq-client-rust`.
+//!
+//! The client runs on its own multi-thread runtime (a `RuntimeOwner`, as the client requires);
+//! every client call is spawned there and awaited from the task's isolate, so client I/O never
+//! depends on which thread a task runs on. Shut it down after the actix system has stopped.
+//!
+//! - `mod.rs`: the runtime and [`RocketMq`], the [`MqClient`] (producers, consumers, topics).
+//! - `producer.rs`: batched, key-ordered sends.
+//! - `consumer.rs`: the lite-pull consumer with manual commits.
+
+mod consumer;
+mod producer;
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use connect_actors::mq::{ConsumeFrom, MqClient, MqConsumer, MqProducer};
+use connect_api::{ConnectError, ConnectResult};
+use rocketmq_client_rust::{
+    ClientRuntime, ClientRuntimeConfig, DefaultLitePullConsumer, DefaultMQProducer,
+};
+use rocketmq_model::common::consumer::consume_from_where::ConsumeFromWhere;
+use rocketmq_runtime::{RuntimeConfig, RuntimeOwner};
+use tokio::runtime::Handle;
+use tokio::sync::{OnceCell, RwLock};
+
+use consumer::RocketConsumer;
+pub use producer::NEW_TOPIC_QUEUES;
+use producer::{RocketProducer, Routes};
+
+/// Producer group of the producer that creates topics.
+const ADMIN_GROUP: &str = "connect-admin";
+
+/// The client's runtime and telemetry; keep it alive while the worker runs.
+pub struct RocketMqRuntime {
+    owner: RuntimeOwner,
+    client_runtime: Arc<ClientRuntime>,
+    _telemetry: rocketmq_observability::TelemetryRuntimeGuard,
+}
+
+impl std::fmt::Debug for RocketMqRuntime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RocketMqRuntime").finish_non_exhaustive()
+    }
+}
+
+impl RocketMqRuntime {
+    /// Starts the client runtime and returns it with a client for `namesrv`.
+    /// `auto_create_topics`: the worker's `autoCreateTopicEnable`.
+    pub fn start(namesrv: &str, auto_create_topics: bool) -> Result<(Self, RocketMq), String> {
+        let owner = RuntimeOwner::plan(RuntimeConfig {
+            thread_name: "rocketmq-client".to_owned(),
+            ..Default::default()
+        })
+        .map_err(|e| format!("RocketMQ client runtime: {e}"))?
+        .build()
+        .map_err(|e| format!("RocketMQ client runtime: {e}"))?;
+        let telemetry = rocketmq_observability::install_global(
+            &rocketmq_observability::TelemetryBootstrapConfig::default(),
+        )
+        .map_err(|e| format!("RocketMQ client telemetry: {e}"))?;
+        let client_runtime = ClientRuntime::try_new(
+            owner.root_context().component("client"),
+            ClientRuntimeConfig::default(),
+            telemetry.handle(),
+        )
+        .map_err(|e| format!("RocketMQ client: {e}"))?;
+        let handle = owner.block_on(async { Handle::current() });
+        let client = RocketMq {
+            handle,
+            client_runtime: client_runtime.clone(),
+            namesrv: namesrv.to_owned(),
+            routes: Arc::new(Routes::new(auto_create_topics)),
+            admin: Arc::new(OnceCell::new()),
+        };
+        Ok((
+            Self {
+                owner,
+                client_runtime,
+                _telemetry: telemetry,
+            },
+            client,
+        ))
+    }
+
+    /// Stops the client (call outside any runtime, after the worker stopped).
+    pub fn shutdown(self) {
+        let client_runtime = self.client_runtime;
+        self.owner.block_on(async move {
+            let _ = client_runtime.shutdown().await;
+        });
+        let _ = self
+            .owner
+            .shutdown_runtime_blocking_with_timeout(Duration::from_secs(5));
+    }
+}
+
+/// Producers and consumers on one cluster.
+#[derive(Clone)]
+pub struct RocketMq {
+    handle: Handle,
+    client_runtime: Arc<ClientRuntime>,
+    namesrv: String,
+    routes: Arc<Routes>,
+    /// Producer used for topic administration, started on first use.
+    admin: Arc<OnceCell<Arc<RwLock<DefaultMQProducer>>>>,
+}
+
+impl std::fmt::Debug for RocketMq {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RocketMq")
+            .field("namesrv", &self.namesrv)
+            .finish()
+    }
+}
+
+fn client_error(what: &str, error: impl std::fmt::Display) -> ConnectError {
+    // The broker or name server being away is the common cause: retry.
+    ConnectError::retriable(format!("{what}: {error}"))
+}
+
+/// Runs a client future on the client's runtime.
+async fn on_client<T: Send + 'static>(
+    handle: &Handle,
+    future: impl std::future::Future<Output = T> + Send + 'static,
+) -> ConnectResult<T> {
+    handle
+        .spawn(future)
+        .await
+        .map_err(|e| ConnectError::other(format!("RocketMQ client call failed: {e}")))
+}
+
+impl RocketMq {
+    async fn start_producer(&self, group: &str) -> ConnectResult<Arc<RwLock<DefaultMQProducer>>> {
+        let mut producer = DefaultMQProducer::builder(self.client_runtime.clone())
+            .producer_group(group.to_owned())
+            .name_server_addr(self.namesrv.clone())
+            .build();
+        let producer = on_client(&self.handle, async move {
+            producer.start().await.map(|()| producer)
+        })
+        .await?
+        .map_err(|e| client_error("cannot start the producer", e))?;
+        Ok(Arc::new(RwLock::new(producer)))
+    }
+}
+
+#[async_trait]
+impl MqClient for RocketMq {
+    async fn producer(&self, group: &str) -> ConnectResult<Arc<dyn MqProducer>> {
+        Ok(Arc::new(RocketProducer {
+            handle: self.handle.clone(),
+            producer: self.start_producer(group).await?,
+            routes: self.routes.clone(),
+            round_robin: AtomicUsize::new(0),
+        }))
+    }
+
+    async fn ensure_topic(&self, topic: &str, queues: i32) -> ConnectResult<()> {
+        let admin = self
+            .admin
+            .get_or_try_init(|| self.start_producer(ADMIN_GROUP))
+            .await?
+            .clone();
+        let routes = self.routes.clone();
+        let topic = topic.to_owned();
+        on_client(&self.handle, async move {
+            routes.queues(&admin, &topic, queues).await.map(drop)
+        })
+        .await?
+    }
+
+    async fn consumer(
+        &self,
+        group: &str,
+        topics: &[String],
+        from: ConsumeFrom,
+    ) -> ConnectResult<Box<dyn MqConsumer>> {
+        let consumer = DefaultLitePullConsumer::builder(self.client_runtime.clone())
+            .consumer_group(group.to_owned())
+            .name_server_addr(self.namesrv.clone())
+            .auto_commit(false)
+            .pull_batch_size(32)
+            .broker_suspend_max_time_millis(1000)
+            .consume_from_where(match from {
+                ConsumeFrom::FirstOffset => ConsumeFromWhere::ConsumeFromFirstOffset,
+                ConsumeFrom::LastOffset => ConsumeFromWhere::ConsumeFromLastOffset,
+            })
+            .build()
+            .map_err(|e| client_error("cannot build the consumer", e))?;
+        let consumer = Arc::new(consumer);
+        let topics = topics.to_vec();
+        let started = consumer.clone();
+        on_client(&self.handle, async move {
+            for topic in &topics {
+                started.subscribe(topic).await?;
+            }
+            started.start().await
+        })
+        .await?
+        .map_err(|e| client_error("cannot start the consumer", e))?;
+        Ok(Box::new(RocketConsumer {
+            handle: self.handle.clone(),
+            consumer,
+        }))
+    }
+}

@@ -1,0 +1,330 @@
+//! The producer: messages grouped by target queue and sent as batches (`send_batch_to_queue`),
+//! the queues of one call concurrently, the batches of one queue in order.
+//!
+//! Per-key order survives retries: a keyed message goes to `queue_for_key(key)` of the topic's
+//! sorted queues, and once a batch of a queue failed nothing later of that queue is sent in the
+//! same call — the caller resends the failed messages, in order.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use connect_actors::mq::memory::queue_for_key;
+use connect_actors::mq::{MqProducer, OutgoingMessage};
+use connect_api::{ConnectError, ConnectResult, SendMetadata};
+use rocketmq_client_rust::DefaultMQProducer;
+use rocketmq_model::common::message::STRING_HASH_SET;
+use rocketmq_model::common::message::message_single::Message;
+use rocketmq_model::message::MessageQueue;
+use tokio::runtime::Handle;
+use tokio::sync::RwLock;
+use tokio::task::JoinSet;
+
+use super::{client_error, on_client};
+
+/// How long one batch send may take.
+const SEND_TIMEOUT_MS: u64 = 3000;
+/// Queues of a topic created on demand (RocketMQ's default).
+pub const NEW_TOPIC_QUEUES: i32 = 4;
+/// Largest batch, in messages and in (approximate) encoded bytes; the broker takes 4 MiB.
+const BATCH_MESSAGES: usize = 512;
+const BATCH_BYTES: usize = 1 << 20;
+/// Largest single message the broker accepts by default.
+const MAX_MESSAGE_BYTES: usize = 4 << 20;
+
+/// Topic routes: the sorted writable queues per topic, and whether missing topics are created.
+#[derive(Debug)]
+pub struct Routes {
+    cache: parking_lot::Mutex<HashMap<String, Vec<MessageQueue>>>,
+    auto_create: bool,
+}
+
+impl Routes {
+    pub fn new(auto_create: bool) -> Self {
+        Self {
+            cache: parking_lot::Mutex::new(HashMap::new()),
+            auto_create,
+        }
+    }
+
+    fn forget(&self, topic: &str) {
+        self.cache.lock().remove(topic);
+    }
+
+    /// The topic's writable queues, sorted by (broker, queue id); a missing topic is created
+    /// with `new_queues` queues when auto-creation is on, else it is an error (retriable: the
+    /// topic may be created by an operator meanwhile).
+    pub async fn queues(
+        &self,
+        producer: &RwLock<DefaultMQProducer>,
+        topic: &str,
+        new_queues: i32,
+    ) -> ConnectResult<Vec<MessageQueue>> {
+        if let Some(queues) = self.cache.lock().get(topic) {
+            return Ok(queues.clone());
+        }
+        let mut producer = producer.write().await;
+        let mut created = false;
+        for attempt in 0..30u64 {
+            match producer.fetch_publish_message_queues(topic).await {
+                Ok(mut queues) if !queues.is_empty() => {
+                    queues.sort_by(|a, b| {
+                        (a.broker_name().as_str(), a.queue_id())
+                            .cmp(&(b.broker_name().as_str(), b.queue_id()))
+                    });
+                    self.cache.lock().insert(topic.to_owned(), queues.clone());
+                    return Ok(queues);
+                }
+                _ if !self.auto_create => {
+                    return Err(ConnectError::retriable(format!(
+                        "topic {topic} does not exist and autoCreateTopicEnable=false: create it"
+                    )));
+                }
+                _ if !created => {
+                    created = true;
+                    producer
+                        .create_topic("TBW102", topic, new_queues, HashMap::new())
+                        .await
+                        .map_err(|e| client_error(&format!("cannot create topic {topic}"), e))?;
+                }
+                _ => tokio::time::sleep(Duration::from_millis(50 * (attempt + 1))).await,
+            }
+        }
+        Err(ConnectError::retriable(format!(
+            "topic {topic} has no route yet"
+        )))
+    }
+}
+
+/// A producer of one producer group.
+pub struct RocketProducer {
+    pub(super) handle: Handle,
+    pub(super) producer: Arc<RwLock<DefaultMQProducer>>,
+    pub(super) routes: Arc<Routes>,
+    /// Where unkeyed messages start spreading over queues (rotates per call).
+    pub(super) round_robin: AtomicUsize,
+}
+
+impl std::fmt::Debug for RocketProducer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RocketProducer").finish_non_exhaustive()
+    }
+}
+
+/// A message bound for one queue, with its index in the caller's slice.
+struct Bound {
+    index: usize,
+    message: Message,
+    size: usize,
+}
+
+/// Builds the client message; errors are permanent problems of this message alone.
+fn build(message: &OutgoingMessage) -> ConnectResult<(Message, usize)> {
+    if message.body.is_empty() {
+        return Err(ConnectError::data(
+            "the message body is empty: RocketMQ cannot carry a null or empty value",
+        ));
+    }
+    let mut size = message.body.len() + message.topic.len() + 64;
+    let mut builder = Message::builder()
+        .topic(message.topic.as_str())
+        .body_slice(&message.body);
+    if let Some(keys) = &message.keys {
+        size += keys.len();
+        builder = builder.keys(vec![keys.clone()]);
+    }
+    if let Some(tags) = &message.tags {
+        size += tags.len();
+        builder = builder.tags(tags.as_str());
+    }
+    for (key, value) in &message.properties {
+        // Names RocketMQ reserves (UNIQ_KEY, MIN_OFFSET, …) are set by the client and broker;
+        // they only arrive here on a consumed message forwarded to a dead-letter topic, and
+        // the builder rejects them. Our own names are prefixed and never reserved.
+        if STRING_HASH_SET.contains(key.as_str()) {
+            continue;
+        }
+        size += key.len() + value.len() + 2;
+        builder = builder
+            .raw_property(key.as_str(), value.as_str())
+            .map_err(|e| ConnectError::data(format!("message property {key}: {e}")))?;
+    }
+    if size > MAX_MESSAGE_BYTES {
+        return Err(ConnectError::data(format!(
+            "the message is {size} bytes; the broker takes at most {MAX_MESSAGE_BYTES}"
+        )));
+    }
+    Ok((builder.build_unchecked(), size))
+}
+
+/// Sends one queue's messages in order, batch by batch; after a failure the rest of the
+/// queue is not sent (so a resend keeps the order).
+async fn send_lane(
+    producer: Arc<RwLock<DefaultMQProducer>>,
+    queue: MessageQueue,
+    items: Vec<Bound>,
+) -> (
+    MessageQueue,
+    bool,
+    Vec<(usize, ConnectResult<SendMetadata>)>,
+) {
+    let mut out = Vec::with_capacity(items.len());
+    let mut failure: Option<ConnectError> = None;
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        let mut batch = Vec::new();
+        let mut bytes = 0;
+        while let Some(next) = items.peek() {
+            if !batch.is_empty()
+                && (batch.len() >= BATCH_MESSAGES || bytes + next.size > BATCH_BYTES)
+            {
+                break;
+            }
+            bytes += next.size;
+            batch.extend(items.next());
+        }
+        if let Some(e) = &failure {
+            out.extend(batch.into_iter().map(|item| {
+                (
+                    item.index,
+                    Err(ConnectError::retriable(format!(
+                        "not sent: an earlier message for its queue failed ({e})"
+                    ))),
+                )
+            }));
+            continue;
+        }
+        let (indices, messages): (Vec<usize>, Vec<Message>) =
+            batch.into_iter().map(|b| (b.index, b.message)).unzip();
+        let sent = producer
+            .read()
+            .await
+            .send_batch_to_queue_with_timeout(messages, queue.clone(), SEND_TIMEOUT_MS)
+            .await;
+        match sent {
+            Ok(result) => {
+                let ids: Vec<&str> = result
+                    .msg_id
+                    .as_ref()
+                    .map(|ids| ids.as_str().split(',').collect())
+                    .unwrap_or_default();
+                let first = i64::try_from(result.queue_offset).unwrap_or(i64::MAX);
+                for (position, index) in indices.into_iter().enumerate() {
+                    out.push((
+                        index,
+                        Ok(SendMetadata {
+                            msg_id: ids.get(position).copied().unwrap_or_default().to_owned(),
+                            topic: queue.topic_str().to_owned(),
+                            broker_name: queue.broker_name().to_string(),
+                            queue_id: queue.queue_id(),
+                            queue_offset: first.saturating_add(position as i64),
+                        }),
+                    ));
+                }
+            }
+            Err(e) => {
+                let error = client_error("send failed", e);
+                out.extend(indices.into_iter().map(|i| (i, Err(error.clone()))));
+                failure = Some(error);
+            }
+        }
+    }
+    (queue, failure.is_some(), out)
+}
+
+impl RocketProducer {
+    /// Runs on the client runtime.
+    async fn send_all(
+        producer: Arc<RwLock<DefaultMQProducer>>,
+        routes: Arc<Routes>,
+        start: usize,
+        messages: Vec<OutgoingMessage>,
+    ) -> Vec<ConnectResult<SendMetadata>> {
+        let mut results: Vec<Option<ConnectResult<SendMetadata>>> = vec![None; messages.len()];
+        let mut lanes: BTreeMap<(String, usize), (MessageQueue, Vec<Bound>)> = BTreeMap::new();
+        let mut unkeyed = start;
+        for (index, message) in messages.iter().enumerate() {
+            let queues = match routes
+                .queues(&producer, &message.topic, NEW_TOPIC_QUEUES)
+                .await
+            {
+                Ok(queues) => queues,
+                Err(e) => {
+                    results[index] = Some(Err(e));
+                    continue;
+                }
+            };
+            let (built, size) = match build(message) {
+                Ok(built) => built,
+                Err(e) => {
+                    results[index] = Some(Err(e));
+                    continue;
+                }
+            };
+            let slot = match &message.keys {
+                Some(key) => {
+                    let count = i32::try_from(queues.len()).unwrap_or(i32::MAX);
+                    usize::try_from(queue_for_key(key, count)).unwrap_or(0)
+                }
+                None => {
+                    unkeyed = unkeyed.wrapping_add(1);
+                    unkeyed % queues.len()
+                }
+            };
+            lanes
+                .entry((message.topic.clone(), slot))
+                .or_insert_with(|| (queues[slot].clone(), Vec::new()))
+                .1
+                .push(Bound {
+                    index,
+                    message: built,
+                    size,
+                });
+        }
+        let mut running = JoinSet::new();
+        for (_, (queue, items)) in lanes {
+            running.spawn(send_lane(producer.clone(), queue, items));
+        }
+        while let Some(joined) = running.join_next().await {
+            match joined {
+                Ok((queue, failed, sent)) => {
+                    if failed {
+                        // The route may have changed (a broker restarted): look it up again.
+                        routes.forget(queue.topic_str());
+                    }
+                    for (index, result) in sent {
+                        results[index] = Some(result);
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "a send lane panicked"),
+            }
+        }
+        results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(ConnectError::retriable("not sent"))))
+            .collect()
+    }
+}
+
+#[async_trait]
+impl MqProducer for RocketProducer {
+    async fn send(&self, messages: &[OutgoingMessage]) -> Vec<ConnectResult<SendMetadata>> {
+        let start = self.round_robin.fetch_add(1, Ordering::Relaxed);
+        let sent = on_client(
+            &self.handle,
+            Self::send_all(
+                self.producer.clone(),
+                self.routes.clone(),
+                start,
+                messages.to_vec(),
+            ),
+        )
+        .await;
+        match sent {
+            Ok(results) => results,
+            Err(e) => messages.iter().map(|_| Err(e.clone())).collect(),
+        }
+    }
+}
