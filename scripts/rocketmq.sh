@@ -7,6 +7,8 @@
 #   scripts/rocketmq.sh start DIR    start both with their store under DIR; writes DIR/env with
 #                                    NAMESRV_ADDR=127.0.0.1:<port> and prints it
 #   scripts/rocketmq.sh stop DIR     stop what `start DIR` started
+#   scripts/rocketmq.sh kill-broker DIR     kill -9 the broker (failure injection)
+#   scripts/rocketmq.sh restart-broker DIR  start it again on the same ports and store
 #   scripts/rocketmq.sh bin-dir      print where the binaries are
 #
 # The install root is $ROCKETMQ_RUST_ROOT, else /opt/rocketmq-rust if writable, else
@@ -68,8 +70,25 @@ launch() { # dir, name, command...
     # The whole subshell is redirected and execs into the server: no shell lingers holding the
     # caller's stdout (a caller reading our output through a pipe would otherwise never see EOF).
     (cd "$dir" && ROCKETMQ_HOME="$dir" exec setsid sh -c 'echo $$ > "$0"; exec "$@"' "$dir/$name.pid" "$@") \
-        > "$dir/$name.log" 2>&1 < /dev/null &
+        >> "$dir/$name.log" 2>&1 < /dev/null &
     wait_for "$name to record its pid" test -s "$dir/$name.pid"
+}
+
+launch_broker() { # dir (holding broker.toml and health_port)
+    local dir=$1 health_port
+    health_port=$(cat "$dir/health_port")
+    rm -f "$dir/broker.pid"
+    ROCKETMQ_HEALTH_BIND_ADDR="127.0.0.1:$health_port" ROCKETMQ_SHUTDOWN_TIMEOUT_SECONDS=5 \
+        launch "$dir" broker "$BIN/rocketmq-broker-rust" -c broker.toml
+    wait_for "the broker to be ready (see $dir/broker.log)" ready "$health_port"
+}
+
+kill_broker() {
+    local dir=${1:?usage: rocketmq.sh kill-broker DIR} pid
+    pid=$(cat "$dir/broker.pid")
+    kill -KILL "$pid"
+    wait_for "the broker to die" sh -c "! kill -0 $pid"
+    rm -f "$dir/broker.pid"
 }
 
 start() {
@@ -124,11 +143,10 @@ maxIndexNum = 2000000
 [logging]
 filter = "warn,rocketmq_store::message_store::local_file_message_store::read_path=error"
 CONF
+    echo "$health_port" > "$dir/health_port"
     launch "$dir" namesrv "$BIN/rocketmq-namesrv-rust" -c namesrv.toml
     wait_for "the name server on port $namesrv_port" listening "$namesrv_port"
-    ROCKETMQ_HEALTH_BIND_ADDR="127.0.0.1:$health_port" ROCKETMQ_SHUTDOWN_TIMEOUT_SECONDS=5 \
-        launch "$dir" broker "$BIN/rocketmq-broker-rust" -c broker.toml
-    wait_for "the broker to be ready (see $dir/broker.log)" ready "$health_port"
+    launch_broker "$dir"
     printf 'NAMESRV_ADDR=127.0.0.1:%s\nBROKER_ADDR=127.0.0.1:%s\n' "$namesrv_port" "$broker_port" > "$dir/env"
     cat "$dir/env"
 }
@@ -151,6 +169,8 @@ case "${1:-}" in
     install) install ;;
     start) start "${2:-}" ;;
     stop) stop "${2:-}" ;;
+    kill-broker) kill_broker "${2:-}" ;;
+    restart-broker) launch_broker "$(cd "${2:?usage: rocketmq.sh restart-broker DIR}" && pwd)" ;;
     bin-dir) echo "$BIN" ;;
     *) sed -n '2,16p' "$0"; exit 2 ;;
 esac

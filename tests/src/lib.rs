@@ -23,6 +23,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+pub use connect_actors::mq::IncomingMessage;
+use connect_actors::mq::{ConsumeFrom, MqClient};
+use connect_runtime::rocketmq::RocketMqRuntime;
+
 /// The contents of `tests/fixtures/<name>`.
 pub fn fixture(name: &str) -> Vec<u8> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -369,6 +373,66 @@ impl Broker {
             dir: dir.to_owned(),
             namesrv_addr,
         }
+    }
+}
+
+impl Broker {
+    fn run(&self, command: &str) {
+        let output = Command::new(Self::script())
+            .arg(command)
+            .arg(&self.dir)
+            .output()
+            .expect("run scripts/rocketmq.sh");
+        assert!(
+            output.status.success(),
+            "scripts/rocketmq.sh {command} failed:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    /// Kills the broker with SIGKILL (the name server stays up).
+    pub fn kill_broker(&self) {
+        self.run("kill-broker");
+    }
+
+    /// Starts the broker again on the same ports and store; returns once it is ready.
+    pub fn restart_broker(&self) {
+        self.run("restart-broker");
+    }
+
+    /// Reads `topic` from its first offset with a fresh consumer group until `want` messages
+    /// arrived or `timeout` passed — the raw client, independent of the worker under test.
+    pub fn read_topic(&self, topic: &str, want: usize, timeout: Duration) -> Vec<IncomingMessage> {
+        static READERS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let group = format!(
+            "test-reader-{}-{}",
+            std::process::id(),
+            READERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        let (runtime, client) =
+            RocketMqRuntime::start(&self.namesrv_addr, false).expect("start the RocketMQ client");
+        let topics = [topic.to_owned()];
+        let messages = runtime.block_on(async {
+            let mut consumer = client
+                .consumer(&group, &topics, ConsumeFrom::FirstOffset)
+                .await
+                .expect("start a consumer");
+            let deadline = Instant::now() + timeout;
+            let mut messages = Vec::new();
+            while messages.len() < want && Instant::now() < deadline {
+                messages.extend(
+                    consumer
+                        .poll(Duration::from_millis(200))
+                        .await
+                        .expect("poll"),
+                );
+            }
+            consumer.close().await;
+            messages
+        });
+        runtime.shutdown();
+        messages
     }
 }
 

@@ -12,7 +12,7 @@ use crate::isolate::guard_blocking;
 use crate::pipeline::Pipeline;
 use crate::settings::WorkerSettings;
 use crate::task::direct::side_config;
-use crate::task::errors;
+use crate::task::{dead_letter, errors};
 
 /// How long a connector's `validate` may take.
 const VALIDATE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -160,6 +160,13 @@ pub async fn validate_connector(
     }
     if let Err(list) = errors::ErrorPolicy::from_config(&config) {
         errors.extend(list);
+    }
+    if (direct || !data_plane) && config.get_trimmed(dead_letter::TOPIC).is_some() {
+        errors.push(ConfigError::invalid(
+            dead_letter::TOPIC,
+            config.get_trimmed(dead_letter::TOPIC).unwrap_or_default(),
+            "a dead-letter topic needs RocketMQ: set namesrvAddr on the worker and run the connector through topics (not connector.direct.enable)",
+        ));
     }
     match Pipeline::from_config(&config, &settings.key_converter, &settings.value_converter) {
         Ok(mut pipeline) => pipeline.transforms.stop(),

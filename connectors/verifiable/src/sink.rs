@@ -2,7 +2,7 @@
 //! reports gaps. With `file`, received pairs are appended there and reloaded on start, so the
 //! report covers restarts of the worker.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::sync::Arc;
@@ -124,6 +124,10 @@ pub struct VerifiableSinkTask {
     file: Option<BufWriter<File>>,
     report_file: Option<String>,
     retriable_failures_left: i64,
+    /// Highest seq seen per record key, to count records arriving out of per-key order.
+    last_by_key: HashMap<String, i64>,
+    reordered: u64,
+    queues: BTreeSet<String>,
 }
 
 impl VerifiableSinkTask {
@@ -157,6 +161,9 @@ impl VerifiableSinkTask {
         let missing: usize = self.seen.values().map(|s| s.missing().len()).sum();
         let unique: u64 = self.seen.values().map(|s| s.unique).sum();
         serde_json::json!({
+            "reordered": self.reordered,
+            "keys": self.last_by_key.len(),
+            "queues": self.queues.len(),
             "received": self.received,
             "unique": unique,
             "duplicates": self.duplicates,
@@ -221,7 +228,17 @@ impl SinkTask for VerifiableSinkTask {
                 self.unreadable += 1;
                 continue;
             };
-            self.observe(task, seq);
+            let new = self.observe(task, seq);
+            let key = record.key.to_string();
+            let last = self.last_by_key.entry(key).or_insert(-1);
+            // A first delivery below the highest seq of its key overtook an earlier record.
+            if new && seq < *last {
+                self.reordered += 1;
+            }
+            *last = (*last).max(seq);
+            if let Some(queue) = record.position.partition.get_str("queueId") {
+                self.queues.insert(queue.to_owned());
+            }
             if let Some(file) = &mut self.file {
                 writeln!(file, "{task} {seq}")
                     .map_err(|e| ConnectError::retriable(format!("cannot append: {e}")))?;

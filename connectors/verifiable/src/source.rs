@@ -39,6 +39,12 @@ fn config_def() -> ConfigDef {
             max: 100_000,
         })
         .optional(
+            "key.count",
+            ConfigType::Long,
+            "0",
+            "Keys per task: record key \"<task>-<seq % key.count>\" (0: the task id as key)",
+        )
+        .optional(
             "fail.on.start",
             ConfigType::Boolean,
             "false",
@@ -128,10 +134,21 @@ pub struct VerifiableSourceTask {
     interval: Option<Duration>,
     next_send: Option<Instant>,
     fail_at_seq: i64,
+    key_count: i64,
     panic_on_poll: bool,
     hang_on_stop: bool,
     hang_on_poll: bool,
     schema: Option<SchemaRef>,
+}
+
+impl VerifiableSourceTask {
+    fn key_of(&self, seq: i64) -> Value {
+        if self.key_count > 0 {
+            Value::from(format!("{}-{}", self.task, seq % self.key_count))
+        } else {
+            Value::Int64(self.task)
+        }
+    }
 }
 
 #[async_trait]
@@ -150,6 +167,7 @@ impl SourceTask for VerifiableSourceTask {
         let throughput = config.get_i64_or("throughput", -1)?;
         self.interval = (throughput > 0).then(|| Duration::from_secs_f64(1.0 / throughput as f64));
         self.fail_at_seq = config.get_i64_or("fail.at.seq", -1)?;
+        self.key_count = config.get_i64_or("key.count", 0)?;
         self.panic_on_poll = config.get_bool_or("panic.on.poll", false)?;
         self.hang_on_stop = config.get_bool_or("hang.on.stop", false)?;
         self.hang_on_poll = config.get_bool_or("hang.on.poll", false)?;
@@ -225,7 +243,7 @@ impl SourceTask for VerifiableSourceTask {
             let offset = RecordOffset::new().with("seq", self.next_seq);
             records.push(
                 ConnectRecord::new(partition.clone(), offset, None)
-                    .with_key(None, Value::Int64(self.task))
+                    .with_key(None, self.key_of(self.next_seq))
                     .with_value(Some(schema.clone()), Value::Struct(value)),
             );
             self.next_seq += 1;

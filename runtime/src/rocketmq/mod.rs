@@ -86,6 +86,11 @@ impl RocketMqRuntime {
         ))
     }
 
+    /// Runs `future` on the client's runtime from outside any runtime (tests, tools).
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.owner.block_on(future)
+    }
+
     /// Stops the client (call outside any runtime, after the worker stopped).
     pub fn shutdown(self) {
         let client_runtime = self.client_runtime;
