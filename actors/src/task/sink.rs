@@ -502,10 +502,11 @@ impl SinkLoop {
                     return Ok(());
                 }
                 state.consumed.extend(next);
-                let assignment = consumer.assignment().await;
-                control.requests.lock().assignment = assignment.iter().map(partition_of).collect();
             }
             if Instant::now() >= state.next_commit {
+                // The assignment changes only on rebalances: refreshed per commit, not per batch.
+                let assignment = consumer.assignment().await;
+                control.requests.lock().assignment = assignment.iter().map(partition_of).collect();
                 self.commit(task, consumer, state).await?;
             }
         }

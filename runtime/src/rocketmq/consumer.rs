@@ -14,6 +14,9 @@ use tokio::runtime::Handle;
 
 use super::{client_error, on_client};
 
+/// Most messages one poll hands to the sink loop.
+const MAX_POLL: usize = 1024;
+
 /// A lite-pull consumer in its group.
 pub(super) struct RocketConsumer {
     pub(super) handle: Handle,
@@ -69,11 +72,28 @@ impl MqConsumer for RocketConsumer {
     async fn poll(&mut self, timeout: Duration) -> ConnectResult<Vec<IncomingMessage>> {
         let consumer = self.consumer.clone();
         let millis = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        // One pull result is at most `pull_batch_size` messages; take what else is already
+        // buffered too (without waiting) so a sink's put sees batches worth the call.
         let messages = on_client(&self.handle, async move {
-            consumer.poll_with_timeout(millis).await
+            let mut messages: Vec<IncomingMessage> = consumer
+                .poll_with_timeout(millis)
+                .await
+                .iter()
+                .map(incoming)
+                .collect();
+            while !messages.is_empty() && messages.len() < MAX_POLL {
+                let more = consumer.poll_with_timeout(0).await;
+                if more.is_empty() {
+                    break;
+                }
+                messages.extend(more.iter().map(incoming));
+            }
+            messages
         })
         .await?;
-        Ok(messages.iter().map(incoming).collect())
+        // The client's poll reports no errors (it retries pulls itself): an outage is an
+        // empty poll here.
+        Ok(messages)
     }
 
     async fn commit(&mut self, offsets: &HashMap<QueueRef, i64>) -> ConnectResult<()> {

@@ -86,6 +86,11 @@ impl RocketMqRuntime {
         ))
     }
 
+    /// The client runtime, for raw clients (the benchmark's baseline).
+    pub fn client_runtime(&self) -> Arc<ClientRuntime> {
+        self.client_runtime.clone()
+    }
+
     /// Runs `future` on the client's runtime from outside any runtime (tests, tools).
     pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
         self.owner.block_on(future)

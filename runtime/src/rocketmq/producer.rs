@@ -67,7 +67,9 @@ impl Routes {
         }
         let mut producer = producer.write().await;
         let mut created = false;
-        for attempt in 0..30u64 {
+        // A new topic's route reaches the name server with the broker's next registration:
+        // poll for it briefly and often (up to ~10 s).
+        for _ in 0..500 {
             match producer.fetch_publish_message_queues(topic).await {
                 Ok(mut queues) if !queues.is_empty() => {
                     queues.sort_by(|a, b| {
@@ -89,7 +91,7 @@ impl Routes {
                         .await
                         .map_err(|e| client_error(&format!("cannot create topic {topic}"), e))?;
                 }
-                _ => tokio::time::sleep(Duration::from_millis(50 * (attempt + 1))).await,
+                _ => tokio::time::sleep(Duration::from_millis(20)).await,
             }
         }
         Err(ConnectError::retriable(format!(

@@ -1,0 +1,244 @@
+//! The RocketMQ data-plane benchmark: on one broker, in one run, the raw client against the
+//! runtime moving the same messages.
+//!
+//! - produce: a raw `DefaultMQProducer` sending batches of 100 (`send_batch_to_queue`, queues
+//!   in turn) vs the file source connector producing the same lines through a worker process;
+//! - consume: a raw `DefaultLitePullConsumer` vs a sink connector (the verifiable sink, which
+//!   only counts) consuming them through the worker.
+//!
+//! Prints both rates, the ratios and the worker's peak RSS. Run it with `scripts/bench-mq.sh`
+//! (builds in release, starts a loopback broker unless `NAMESRV_ADDR` is set).
+//! `BENCH_MESSAGES` (default 500000) sets the count; messages are 100-byte lines.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_precision_loss,
+    clippy::print_stdout,
+    reason = "a benchmark tool: a failure is a panic with its cause"
+)]
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use connect_runtime::rocketmq::RocketMqRuntime;
+use connect_tests::{Broker, WorkerProcess};
+use rocketmq_client_rust::{DefaultLitePullConsumer, DefaultMQProducer};
+use rocketmq_model::common::consumer::consume_from_where::ConsumeFromWhere;
+use rocketmq_model::common::message::message_single::Message;
+use serde_json::json;
+
+const LINE: usize = 100;
+
+fn lines(count: usize) -> Vec<Vec<u8>> {
+    (0..count)
+        .map(|i| {
+            let mut line = format!("{i:010}-").into_bytes();
+            line.resize(LINE - 1, b'x');
+            line
+        })
+        .collect()
+}
+
+/// Raw producer: batches of 100, queues in turn. Returns messages/s.
+fn raw_produce(runtime: &RocketMqRuntime, namesrv: &str, topic: &str, data: &[Vec<u8>]) -> f64 {
+    let client_runtime = runtime.client_runtime();
+    runtime.block_on(async {
+        let started = Instant::now();
+        let mut producer = DefaultMQProducer::builder(client_runtime)
+            .producer_group("bench-raw-producer")
+            .name_server_addr(namesrv.to_owned())
+            .build();
+        producer.start().await.unwrap();
+        producer
+            .create_topic("TBW102", topic, 4, HashMap::new())
+            .await
+            .unwrap();
+        let queues = loop {
+            match producer.fetch_publish_message_queues(topic).await {
+                Ok(queues) if !queues.is_empty() => break queues,
+                _ => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        };
+        for (i, chunk) in data.chunks(100).enumerate() {
+            let batch: Vec<Message> = chunk
+                .iter()
+                .map(|body| {
+                    Message::builder()
+                        .topic(topic)
+                        .body_slice(body)
+                        .build_unchecked()
+                })
+                .collect();
+            producer
+                .send_batch_to_queue(batch, queues[i % queues.len()].clone())
+                .await
+                .unwrap();
+        }
+        let rate = data.len() as f64 / started.elapsed().as_secs_f64();
+        producer.shutdown().await;
+        rate
+    })
+}
+
+/// Raw lite-pull consumer, from the first offset, until `count` messages. Returns messages/s.
+fn raw_consume(runtime: &RocketMqRuntime, namesrv: &str, topic: &str, count: usize) -> f64 {
+    let client_runtime = runtime.client_runtime();
+    runtime.block_on(async {
+        let started = Instant::now();
+        let consumer = DefaultLitePullConsumer::builder(client_runtime)
+            .consumer_group("bench-raw-consumer")
+            .name_server_addr(namesrv.to_owned())
+            .auto_commit(false)
+            .pull_batch_size(32)
+            .broker_suspend_max_time_millis(1000)
+            .consume_from_where(ConsumeFromWhere::ConsumeFromFirstOffset)
+            .build()
+            .unwrap();
+        consumer.subscribe(topic).await.unwrap();
+        consumer.start().await.unwrap();
+        let mut received = 0;
+        while received < count {
+            received += consumer.poll_with_timeout(200).await.len();
+        }
+        let rate = count as f64 / started.elapsed().as_secs_f64();
+        consumer.shutdown().await;
+        rate
+    })
+}
+
+/// Polls `done` every 10 ms until it holds; returns the time it took since `started`.
+fn until(started: Instant, timeout: Duration, mut done: impl FnMut() -> bool) -> Duration {
+    while !done() {
+        assert!(started.elapsed() < timeout, "timed out");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    started.elapsed()
+}
+
+fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn worker_binary() -> PathBuf {
+    let here = std::env::current_exe().unwrap();
+    let bin = here.with_file_name("rocketmq-connect");
+    assert!(
+        bin.exists(),
+        "{} not built: run scripts/bench-mq.sh",
+        bin.display()
+    );
+    bin
+}
+
+fn main() {
+    let count: usize = std::env::var("BENCH_MESSAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500_000);
+    let dir = tempfile::tempdir().unwrap();
+    let _broker;
+    let namesrv = if let Ok(addr) = std::env::var("NAMESRV_ADDR") {
+        addr
+    } else {
+        let broker = Broker::start(&dir.path().join("rocketmq"));
+        let addr = broker.namesrv_addr.clone();
+        _broker = broker;
+        addr
+    };
+    let run = std::process::id();
+    let (raw_topic, runtime_topic) = (format!("bench-raw-{run}"), format!("bench-rt-{run}"));
+    let data = lines(count);
+    let input = dir.path().join("input.txt");
+    {
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&input).unwrap());
+        for line in &data {
+            file.write_all(line).unwrap();
+            file.write_all(b"\n").unwrap();
+        }
+    }
+    let input_len = std::fs::metadata(&input).unwrap().len();
+    println!("{count} messages of {LINE} bytes, name server {namesrv}");
+
+    let (runtime, _client) = RocketMqRuntime::start(&namesrv, true).unwrap();
+    let raw_produce_rate = raw_produce(&runtime, &namesrv, &raw_topic, &data);
+
+    let worker_dir = dir.path().join("worker");
+    std::fs::create_dir_all(&worker_dir).unwrap();
+    let worker = WorkerProcess::start(
+        worker_binary().to_str().unwrap(),
+        &worker_dir,
+        &[
+            ("namesrvAddr", &namesrv),
+            ("offsetCommitIntervalMsConfig", "100"),
+        ],
+        &[],
+    );
+    let source = json!({"connector.class": "FileSourceConnector", "filename": input.display().to_string(),
+        "connect.topicname": runtime_topic, "value.converter": "StringConverter"});
+    let started = Instant::now();
+    assert_eq!(
+        worker
+            .post("/connectors/bench-src", &source.to_string())
+            .status,
+        200
+    );
+    let took = until(started, Duration::from_secs(600), || {
+        worker.get("/connectors/bench-src/offsets").body()["offsets"][0]["offset"]["nextPosition"]
+            .as_u64()
+            == Some(input_len)
+    });
+    let runtime_produce_rate = count as f64 / took.as_secs_f64();
+    let rss_after_source = peak_rss_kib(worker.pid());
+
+    let raw_consume_rate = raw_consume(&runtime, &namesrv, &raw_topic, count);
+    let report = dir.path().join("report.json");
+    let sink = json!({"connector.class": "VerifiableSinkConnector", "connect.topicnames": runtime_topic,
+        "consume.from.where": "CONSUME_FROM_FIRST_OFFSET", "value.converter": "StringConverter",
+        "report.file": report.display().to_string()});
+    let started = Instant::now();
+    assert_eq!(
+        worker
+            .post("/connectors/bench-dst", &sink.to_string())
+            .status,
+        200
+    );
+    let took = until(started, Duration::from_secs(600), || {
+        read_report(&report).is_some_and(|r| {
+            r["received"].as_u64().unwrap_or(0) + r["unreadable"].as_u64().unwrap_or(0)
+                >= count as u64
+        })
+    });
+    let runtime_consume_rate = count as f64 / took.as_secs_f64();
+    let rss_peak = peak_rss_kib(worker.pid());
+    drop(worker);
+    runtime.shutdown();
+
+    println!(
+        "produce: raw {raw_produce_rate:>9.0} msg/s   runtime (file source) {runtime_produce_rate:>9.0} msg/s   ratio {:.2}",
+        runtime_produce_rate / raw_produce_rate
+    );
+    println!(
+        "consume: raw {raw_consume_rate:>9.0} msg/s   runtime (sink task)   {runtime_consume_rate:>9.0} msg/s   ratio {:.2}",
+        runtime_consume_rate / raw_consume_rate
+    );
+    println!(
+        "worker peak RSS: {:.1} MB after the source, {:.1} MB overall",
+        rss_after_source as f64 / 1024.0,
+        rss_peak as f64 / 1024.0
+    );
+}
+
+fn read_report(path: &Path) -> Option<serde_json::Value> {
+    std::fs::read(path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+}
