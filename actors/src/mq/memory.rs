@@ -42,7 +42,12 @@ pub fn java_hash(key: &str) -> i32 {
 
 /// The queue a key is sent to among `queues`.
 pub fn queue_for_key(key: &str, queues: i32) -> i32 {
-    (java_hash(key) % queues).abs()
+    queue_for_hash(java_hash(key), queues)
+}
+
+/// The queue of a key whose [`java_hash`] is `hash` (`SelectMessageQueueByHash`).
+pub fn queue_for_hash(hash: i32, queues: i32) -> i32 {
+    (hash % queues).abs()
 }
 
 impl MemoryMq {

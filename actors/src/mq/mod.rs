@@ -22,7 +22,7 @@ use connect_api::{ConnectResult, SendMetadata};
 pub const DEFAULT_QUEUES: i32 = 4;
 
 /// A message to produce.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutgoingMessage {
     pub topic: String,
     /// Message keys (the record key as text); keyed messages keep per-key order.

@@ -28,6 +28,9 @@ use crate::mq::{ConsumeFrom, IncomingMessage, MqClient, MqConsumer, OutgoingMess
 use crate::pipeline::Pipeline;
 use crate::settings::WorkerSettings;
 
+/// How long one poll waits for messages.
+const POLL_TIMEOUT: Duration = Duration::from_millis(200);
+
 /// Message properties RocketMQ itself sets, renamed `MQ-SYS-<key>` on records.
 const SYSTEM_PROPERTIES: [&str; 7] = [
     "MIN_OFFSET",
@@ -421,6 +424,8 @@ impl SinkLoop {
         handling: &Handling<'_>,
     ) -> ConnectResult<()> {
         let mut poll_failures = 0u32;
+        // A batch polled during the previous put, not yet processed.
+        let mut read_ahead: Option<ConnectResult<Vec<IncomingMessage>>> = None;
         loop {
             match self.control.current() {
                 Control::Stop => return Ok(()),
@@ -433,8 +438,12 @@ impl SinkLoop {
                 }
                 Control::Run => {}
             }
-            Self::apply_requests(consumer, control).await?;
-            let messages = match consumer.poll(Duration::from_millis(200)).await {
+            Self::apply_requests(consumer, control, &mut read_ahead).await?;
+            let polled = match read_ahead.take() {
+                Some(polled) => polled,
+                None => consumer.poll(POLL_TIMEOUT).await,
+            };
+            let messages = match polled {
                 Ok(messages) => {
                     if poll_failures > 0 {
                         poll_failures = 0;
@@ -494,11 +503,15 @@ impl SinkLoop {
                 if let Some(reporter) = handling.reporter {
                     *reporter.batch.lock() = messages.clone();
                 }
-                if !self
-                    .control
-                    .put_until_accepted(name, policy, task, &records)
-                    .await?
-                {
+                // The next batch is fetched while the task writes this one.
+                let (accepted, polled) = tokio::join!(
+                    self.control
+                        .put_until_accepted(name, policy, task, &records),
+                    consumer.poll(POLL_TIMEOUT)
+                );
+                read_ahead = Some(polled);
+                if !accepted? {
+                    // Neither this batch nor the read-ahead is committed: both come again.
                     return Ok(());
                 }
                 state.consumed.extend(next);
@@ -552,9 +565,14 @@ impl SinkLoop {
         }
     }
 
+    /// Applies the task's seek/pause/resume requests. The read-ahead batch was fetched before
+    /// them: its messages of a seeked queue are dropped (the seek sets where that queue goes
+    /// on), and a paused queue is first seeked back to its first read-ahead message, which is
+    /// dropped too — so pausing never skips a message.
     async fn apply_requests(
         consumer: &mut dyn MqConsumer,
         control: &QueueControl,
+        read_ahead: &mut Option<ConnectResult<Vec<IncomingMessage>>>,
     ) -> ConnectResult<()> {
         let (seeks, pauses, resumes) = {
             let mut requests = control.requests.lock();
@@ -564,6 +582,24 @@ impl SinkLoop {
                 std::mem::take(&mut requests.resumes),
             )
         };
+        if let Some(Ok(messages)) = read_ahead {
+            let mut rewinds: Vec<(QueueRef, i64)> = Vec::new();
+            messages.retain(|m| {
+                if seeks.iter().any(|(q, _)| *q == m.queue) {
+                    return false;
+                }
+                if pauses.contains(&m.queue) {
+                    if !rewinds.iter().any(|(q, _)| *q == m.queue) {
+                        rewinds.push((m.queue.clone(), m.queue_offset));
+                    }
+                    return false;
+                }
+                true
+            });
+            for (queue, offset) in rewinds {
+                consumer.seek(&queue, offset).await?;
+            }
+        }
         for (queue, offset) in seeks {
             consumer.seek(&queue, offset).await?;
         }

@@ -292,6 +292,10 @@ impl SourceLoop {
                 let prepared =
                     self.control
                         .retry_record(policy, || {
+                            if pipeline.transforms.is_empty() {
+                                // Nothing to transform: no copy of the record.
+                                return to_message(pipeline, default_topic, &record).map(Some);
+                            }
                             let transformed =
                                 pipeline.transforms.apply(record.clone()).map_err(|error| {
                                     Failure {
@@ -380,12 +384,16 @@ impl SourceLoop {
     ) -> ConnectResult<bool> {
         let mut attempt = 0u32;
         loop {
-            let messages: Vec<OutgoingMessage> =
-                outgoing.iter().map(|o| o.message.clone()).collect();
+            // Moved out for the call and back in afterwards: no copy per message.
+            let messages: Vec<OutgoingMessage> = outgoing
+                .iter_mut()
+                .map(|o| std::mem::take(&mut o.message))
+                .collect();
             let results = outlet.producer.send(&messages).await;
             let mut failed = Vec::new();
             let mut last_error = None;
-            for (item, result) in outgoing.into_iter().zip(results) {
+            for ((mut item, message), result) in outgoing.into_iter().zip(messages).zip(results) {
+                item.message = message;
                 match result {
                     Ok(metadata) => {
                         self.delivered(task, tracker, &item, Some(&metadata))

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use connect_actors::mq::memory::queue_for_key;
+use connect_actors::mq::memory::{java_hash, queue_for_hash};
 use connect_actors::mq::{MqProducer, OutgoingMessage};
 use connect_api::{ConnectError, ConnectResult, SendMetadata};
 use rocketmq_client_rust::DefaultMQProducer;
@@ -236,39 +236,42 @@ async fn send_lane(
     (queue, failure.is_some(), out)
 }
 
+/// A message built on the caller's thread, ready to route.
+struct Prepared {
+    index: usize,
+    topic: String,
+    /// Java `hashCode` of the key, for the queue choice.
+    key_hash: Option<i32>,
+    message: Message,
+    size: usize,
+}
+
 impl RocketProducer {
     /// Runs on the client runtime.
     async fn send_all(
         producer: Arc<RwLock<DefaultMQProducer>>,
         routes: Arc<Routes>,
         start: usize,
-        messages: Vec<OutgoingMessage>,
+        mut results: Vec<Option<ConnectResult<SendMetadata>>>,
+        prepared: Vec<Prepared>,
     ) -> Vec<ConnectResult<SendMetadata>> {
-        let mut results: Vec<Option<ConnectResult<SendMetadata>>> = vec![None; messages.len()];
         let mut lanes: BTreeMap<(String, usize), (MessageQueue, Vec<Bound>)> = BTreeMap::new();
         let mut unkeyed = start;
-        for (index, message) in messages.iter().enumerate() {
+        for item in prepared {
             let queues = match routes
-                .queues(&producer, &message.topic, NEW_TOPIC_QUEUES)
+                .queues(&producer, &item.topic, NEW_TOPIC_QUEUES)
                 .await
             {
                 Ok(queues) => queues,
                 Err(e) => {
-                    results[index] = Some(Err(e));
+                    results[item.index] = Some(Err(e));
                     continue;
                 }
             };
-            let (built, size) = match build(message) {
-                Ok(built) => built,
-                Err(e) => {
-                    results[index] = Some(Err(e));
-                    continue;
-                }
-            };
-            let slot = match &message.keys {
-                Some(key) => {
+            let slot = match item.key_hash {
+                Some(hash) => {
                     let count = i32::try_from(queues.len()).unwrap_or(i32::MAX);
-                    usize::try_from(queue_for_key(key, count)).unwrap_or(0)
+                    usize::try_from(queue_for_hash(hash, count)).unwrap_or(0)
                 }
                 None => {
                     unkeyed = unkeyed.wrapping_add(1);
@@ -276,13 +279,13 @@ impl RocketProducer {
                 }
             };
             lanes
-                .entry((message.topic.clone(), slot))
+                .entry((item.topic, slot))
                 .or_insert_with(|| (queues[slot].clone(), Vec::new()))
                 .1
                 .push(Bound {
-                    index,
-                    message: built,
-                    size,
+                    index: item.index,
+                    message: item.message,
+                    size: item.size,
                 });
         }
         let mut running = JoinSet::new();
@@ -314,13 +317,28 @@ impl RocketProducer {
 impl MqProducer for RocketProducer {
     async fn send(&self, messages: &[OutgoingMessage]) -> Vec<ConnectResult<SendMetadata>> {
         let start = self.round_robin.fetch_add(1, Ordering::Relaxed);
+        let mut results: Vec<Option<ConnectResult<SendMetadata>>> = vec![None; messages.len()];
+        let mut prepared = Vec::with_capacity(messages.len());
+        for (index, message) in messages.iter().enumerate() {
+            match build(message) {
+                Ok((built, size)) => prepared.push(Prepared {
+                    index,
+                    topic: message.topic.clone(),
+                    key_hash: message.keys.as_deref().map(java_hash),
+                    message: built,
+                    size,
+                }),
+                Err(e) => results[index] = Some(Err(e)),
+            }
+        }
         let sent = on_client(
             &self.handle,
             Self::send_all(
                 self.producer.clone(),
                 self.routes.clone(),
                 start,
-                messages.to_vec(),
+                results,
+                prepared,
             ),
         )
         .await;

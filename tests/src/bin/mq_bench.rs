@@ -8,7 +8,8 @@
 //!
 //! Prints both rates, the ratios and the worker's peak RSS. Run it with `scripts/bench-mq.sh`
 //! (builds in release, starts a loopback broker unless `NAMESRV_ADDR` is set).
-//! `BENCH_MESSAGES` (default 500000) sets the count; messages are 100-byte lines.
+//! `BENCH_MESSAGES` (default 500000) sets the count, `BENCH_ROUNDS` (default 3) the rounds;
+//! messages are 100-byte lines. Raw and runtime alternate; medians are reported.
 
 #![allow(
     clippy::unwrap_used,
@@ -84,12 +85,18 @@ fn raw_produce(runtime: &RocketMqRuntime, namesrv: &str, topic: &str, data: &[Ve
 }
 
 /// Raw lite-pull consumer, from the first offset, until `count` messages. Returns messages/s.
-fn raw_consume(runtime: &RocketMqRuntime, namesrv: &str, topic: &str, count: usize) -> f64 {
+fn raw_consume(
+    runtime: &RocketMqRuntime,
+    namesrv: &str,
+    topic: &str,
+    count: usize,
+    round: usize,
+) -> f64 {
     let client_runtime = runtime.client_runtime();
     runtime.block_on(async {
         let started = Instant::now();
         let consumer = DefaultLitePullConsumer::builder(client_runtime)
-            .consumer_group("bench-raw-consumer")
+            .consumer_group(format!("bench-raw-consumer-{round}"))
             .name_server_addr(namesrv.to_owned())
             .auto_commit(false)
             .pull_batch_size(32)
@@ -154,8 +161,10 @@ fn main() {
         _broker = broker;
         addr
     };
-    let run = std::process::id();
-    let (raw_topic, runtime_topic) = (format!("bench-raw-{run}"), format!("bench-rt-{run}"));
+    let rounds: usize = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
     let data = lines(count);
     let input = dir.path().join("input.txt");
     {
@@ -166,11 +175,9 @@ fn main() {
         }
     }
     let input_len = std::fs::metadata(&input).unwrap().len();
-    println!("{count} messages of {LINE} bytes, name server {namesrv}");
+    println!("{count} messages of {LINE} bytes, {rounds} rounds, name server {namesrv}");
 
     let (runtime, _client) = RocketMqRuntime::start(&namesrv, true).unwrap();
-    let raw_produce_rate = raw_produce(&runtime, &namesrv, &raw_topic, &data);
-
     let worker_dir = dir.path().join("worker");
     std::fs::create_dir_all(&worker_dir).unwrap();
     let worker = WorkerProcess::start(
@@ -182,59 +189,81 @@ fn main() {
         ],
         &[],
     );
-    let source = json!({"connector.class": "FileSourceConnector", "filename": input.display().to_string(),
-        "connect.topicname": runtime_topic, "value.converter": "StringConverter"});
-    let started = Instant::now();
-    assert_eq!(
-        worker
-            .post("/connectors/bench-src", &source.to_string())
-            .status,
-        200
-    );
-    let took = until(started, Duration::from_secs(600), || {
-        worker.get("/connectors/bench-src/offsets").body()["offsets"][0]["offset"]["nextPosition"]
-            .as_u64()
-            == Some(input_len)
-    });
-    let runtime_produce_rate = count as f64 / took.as_secs_f64();
-    let rss_after_source = peak_rss_kib(worker.pid());
+    let mut rates: [Vec<f64>; 4] = Default::default();
+    let run = std::process::id();
+    for round in 0..rounds {
+        // Raw and runtime alternate, each round on fresh topics, so drift hits both alike.
+        let raw_topic = format!("bench-raw-{run}-{round}");
+        let runtime_topic = format!("bench-rt-{run}-{round}");
+        rates[0].push(raw_produce(&runtime, &namesrv, &raw_topic, &data));
 
-    let raw_consume_rate = raw_consume(&runtime, &namesrv, &raw_topic, count);
-    let report = dir.path().join("report.json");
-    let sink = json!({"connector.class": "VerifiableSinkConnector", "connect.topicnames": runtime_topic,
-        "consume.from.where": "CONSUME_FROM_FIRST_OFFSET", "value.converter": "StringConverter",
-        "report.file": report.display().to_string()});
-    let started = Instant::now();
-    assert_eq!(
-        worker
-            .post("/connectors/bench-dst", &sink.to_string())
-            .status,
-        200
-    );
-    let took = until(started, Duration::from_secs(600), || {
-        read_report(&report).is_some_and(|r| {
-            r["received"].as_u64().unwrap_or(0) + r["unreadable"].as_u64().unwrap_or(0)
-                >= count as u64
-        })
-    });
-    let runtime_consume_rate = count as f64 / took.as_secs_f64();
+        let source = json!({"connector.class": "FileSourceConnector", "filename": input.display().to_string(),
+            "connect.topicname": runtime_topic, "value.converter": "StringConverter"});
+        let name = format!("bench-src-{round}");
+        let started = Instant::now();
+        assert_eq!(
+            worker
+                .post(&format!("/connectors/{name}"), &source.to_string())
+                .status,
+            200
+        );
+        let took = until(started, Duration::from_secs(600), || {
+            worker.get(&format!("/connectors/{name}/offsets")).body()["offsets"][0]["offset"]["nextPosition"]
+                .as_u64()
+                == Some(input_len)
+        });
+        rates[1].push(count as f64 / took.as_secs_f64());
+        assert_eq!(worker.delete(&format!("/connectors/{name}")).status, 200);
+
+        rates[2].push(raw_consume(&runtime, &namesrv, &raw_topic, count, round));
+        let report = dir.path().join(format!("report-{round}.json"));
+        let sink = json!({"connector.class": "VerifiableSinkConnector", "connect.topicnames": runtime_topic,
+            "consume.from.where": "CONSUME_FROM_FIRST_OFFSET", "value.converter": "StringConverter",
+            "report.file": report.display().to_string()});
+        let name = format!("bench-dst-{round}");
+        let started = Instant::now();
+        assert_eq!(
+            worker
+                .post(&format!("/connectors/{name}"), &sink.to_string())
+                .status,
+            200
+        );
+        let took = until(started, Duration::from_secs(600), || {
+            read_report(&report).is_some_and(|r| {
+                r["received"].as_u64().unwrap_or(0) + r["unreadable"].as_u64().unwrap_or(0)
+                    >= count as u64
+            })
+        });
+        rates[3].push(count as f64 / took.as_secs_f64());
+        assert_eq!(worker.delete(&format!("/connectors/{name}")).status, 200);
+        println!(
+            "round {round}: produce raw {:.0} runtime {:.0} msg/s; consume raw {:.0} runtime {:.0} msg/s",
+            rates[0][round], rates[1][round], rates[2][round], rates[3][round]
+        );
+    }
     let rss_peak = peak_rss_kib(worker.pid());
     drop(worker);
     runtime.shutdown();
-
+    let [
+        raw_produce_rate,
+        runtime_produce_rate,
+        raw_consume_rate,
+        runtime_consume_rate,
+    ] = rates.map(median);
     println!(
-        "produce: raw {raw_produce_rate:>9.0} msg/s   runtime (file source) {runtime_produce_rate:>9.0} msg/s   ratio {:.2}",
+        "produce (median): raw {raw_produce_rate:>9.0} msg/s   runtime (file source) {runtime_produce_rate:>9.0} msg/s   ratio {:.2}",
         runtime_produce_rate / raw_produce_rate
     );
     println!(
-        "consume: raw {raw_consume_rate:>9.0} msg/s   runtime (sink task)   {runtime_consume_rate:>9.0} msg/s   ratio {:.2}",
+        "consume (median): raw {raw_consume_rate:>9.0} msg/s   runtime (sink task)   {runtime_consume_rate:>9.0} msg/s   ratio {:.2}",
         runtime_consume_rate / raw_consume_rate
     );
-    println!(
-        "worker peak RSS: {:.1} MB after the source, {:.1} MB overall",
-        rss_after_source as f64 / 1024.0,
-        rss_peak as f64 / 1024.0
-    );
+    println!("worker peak RSS: {:.1} MB", rss_peak as f64 / 1024.0);
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
 }
 
 fn read_report(path: &Path) -> Option<serde_json::Value> {
