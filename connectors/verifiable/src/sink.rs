@@ -30,7 +30,7 @@ fn config_def() -> ConfigDef {
             "report.file",
             ConfigType::String,
             "",
-            "Write a JSON report of gaps and duplicates here on every flush",
+            "Write a JSON report of gaps and duplicates here on every flush (${task}: the task id)",
         )
         .optional(
             "put.retriable.failures",
@@ -163,7 +163,7 @@ impl VerifiableSinkTask {
         serde_json::json!({
             "reordered": self.reordered,
             "keys": self.last_by_key.len(),
-            "queues": self.queues.len(),
+            "queues": self.queues,
             "received": self.received,
             "unique": unique,
             "duplicates": self.duplicates,
@@ -188,13 +188,15 @@ impl VerifiableSinkTask {
 
 #[async_trait]
 impl SinkTask for VerifiableSinkTask {
-    async fn start(&mut self, config: Config, _context: SinkTaskContext) -> ConnectResult<()> {
+    async fn start(&mut self, config: Config, context: SinkTaskContext) -> ConnectResult<()> {
         let errors = config_def().validate(&config);
         if !errors.is_empty() {
             return Err(ConnectError::Config(errors));
         }
         self.retriable_failures_left = i64::from(config.get_i32_or("put.retriable.failures", 0)?);
-        self.report_file = config.get_trimmed("report.file").map(str::to_owned);
+        self.report_file = config
+            .get_trimmed("report.file")
+            .map(|path| path.replace("${task}", &context.info.task_id.to_string()));
         if let Some(path) = config.get_trimmed("file") {
             if let Ok(existing) = File::open(path) {
                 for line in BufReader::new(existing).lines() {

@@ -13,7 +13,7 @@ mod consumer;
 mod producer;
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -189,8 +189,18 @@ impl MqClient for RocketMq {
         topics: &[String],
         from: ConsumeFrom,
     ) -> ConnectResult<Box<dyn MqConsumer>> {
+        // Consumers of one process share a client instance unless named apart, and a group
+        // sees one member per instance: the tasks of a sink connector would not split the
+        // queues. Every consumer gets its own instance.
+        static CONSUMERS: AtomicUsize = AtomicUsize::new(0);
+        let instance = format!(
+            "{group}-{}-{}",
+            std::process::id(),
+            CONSUMERS.fetch_add(1, Ordering::Relaxed)
+        );
         let consumer = DefaultLitePullConsumer::builder(self.client_runtime.clone())
             .consumer_group(group.to_owned())
+            .instance_name(instance)
             .name_server_addr(self.namesrv.clone())
             .auto_commit(false)
             .pull_batch_size(32)
