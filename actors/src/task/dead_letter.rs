@@ -13,6 +13,8 @@ use std::sync::Arc;
 use connect_api::config_def::{ConfigDef, ConfigType};
 use connect_api::{Config, ConnectError, ConnectResult};
 
+use super::control::LoopControl;
+use super::errors::ErrorPolicy;
 use crate::model::TaskId;
 use crate::mq::{MqClient, MqProducer, OutgoingMessage};
 use crate::settings::WorkerSettings;
@@ -166,8 +168,56 @@ impl DeadLetterQueue {
         })
     }
 
-    pub fn topic(&self) -> &str {
-        &self.config.topic
+    /// Opens the dead-letter queue the task's `config` asks for, retrying through broker
+    /// outages (shown in the status). `Ok(Some(None))`: none configured; `Ok(None)`: the task
+    /// was stopped meanwhile.
+    pub async fn open_configured(
+        control: &mut LoopControl,
+        name: &str,
+        policy: &ErrorPolicy,
+        client: &dyn MqClient,
+        settings: &WorkerSettings,
+        config: &Config,
+        id: &TaskId,
+    ) -> ConnectResult<Option<Option<Self>>> {
+        let Some(wanted) = DeadLetterConfig::from_config(config)? else {
+            return Ok(Some(None));
+        };
+        let opened = control
+            .until_ok(name, "opening the dead-letter topic", policy, || {
+                Self::open(client, settings, wanted.clone(), id)
+            })
+            .await?;
+        Ok(opened.map(Some))
+    }
+
+    /// Readdresses `message` (see [`Self::letter`]) and sends it, retrying through broker
+    /// outages; `false` when the task was stopped meanwhile (the record stays
+    /// unacknowledged). A permanent refusal is logged and the record counts as handled —
+    /// `errors.tolerance=all` is consent to skipping it.
+    pub async fn deliver(
+        &self,
+        control: &mut LoopControl,
+        name: &str,
+        policy: &ErrorPolicy,
+        message: OutgoingMessage,
+        origin: &Origin,
+        failure: &Failure,
+    ) -> bool {
+        let letter = self.letter(message, origin, failure);
+        match control
+            .until_ok(name, "sending to the dead-letter topic", policy, || {
+                self.send(letter.clone())
+            })
+            .await
+        {
+            Ok(Some(())) => true,
+            Ok(None) => false,
+            Err(e) => {
+                tracing::error!(task = name, topic = %self.config.topic, error = %e, "a failed record could not be sent to the dead-letter topic; skipped");
+                true
+            }
+        }
     }
 
     /// Readdresses `message` to the dead-letter topic, with context properties if enabled.

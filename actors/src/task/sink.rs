@@ -19,7 +19,7 @@ use connect_api::{
 use parking_lot::Mutex;
 
 use super::Control;
-use super::dead_letter::{DeadLetterConfig, DeadLetterQueue, Failure, Origin, Stage};
+use super::dead_letter::{DeadLetterQueue, Failure, Origin, Stage};
 use super::errors::ErrorPolicy;
 use super::source::{EXTENSION_PREFIX, TIMESTAMP_PROPERTY};
 use crate::catalog::Catalog;
@@ -318,7 +318,6 @@ impl SinkLoop {
             .get_trimmed("task.group.id")
             .map_or_else(|| format!("connect-{}", self.id.connector), str::to_owned);
         let from = consume_from(&self.config)?;
-        let dead_letter_config = DeadLetterConfig::from_config(&self.config)?;
         let client = self.client.clone();
         if self.settings.auto_create_topics {
             // A consumer sees a topic created after it started only at its next route
@@ -335,23 +334,20 @@ impl SinkLoop {
                 }
             }
         }
-        let dead_letters = match dead_letter_config {
-            Some(config) => {
-                let settings = self.settings.clone();
-                let id = self.id.clone();
-                match self
-                    .control
-                    .until_ok(&name, "opening the dead-letter topic", &policy, || {
-                        DeadLetterQueue::open(&*client, &settings, config.clone(), &id)
-                    })
-                    .await?
-                {
-                    Some(queue) => Some(Arc::new(queue)),
-                    None => return Ok(()),
-                }
-            }
-            None => None,
+        let Some(dead_letters) = DeadLetterQueue::open_configured(
+            &mut self.control,
+            &name,
+            &policy,
+            &*client,
+            &self.settings,
+            &self.config,
+            &self.id,
+        )
+        .await?
+        else {
+            return Ok(());
         };
+        let dead_letters = dead_letters.map(Arc::new);
         let Some(mut consumer) = self
             .control
             .until_ok(&name, "starting the consumer", &policy, || {
@@ -467,7 +463,12 @@ impl SinkLoop {
                 let mut next: HashMap<QueueRef, i64> = HashMap::new();
                 let mut records = Vec::with_capacity(messages.len());
                 for message in messages.iter() {
-                    next.insert(message.queue.clone(), message.queue_offset + 1);
+                    match next.get_mut(&message.queue) {
+                        Some(offset) => *offset = message.queue_offset + 1,
+                        None => {
+                            next.insert(message.queue.clone(), message.queue_offset + 1);
+                        }
+                    }
                     let converted = self
                         .control
                         .retry_record(policy, || {
@@ -541,27 +542,20 @@ impl SinkLoop {
             None,
         );
         policy.log_failure(name, failure.stage.as_str(), &placeholder, &failure.error);
-        let Some(dead_letters) = handling.dead_letters else {
-            return true;
-        };
-        let letter = dead_letters.letter(
-            resend_of(message),
-            &origin_of(&message.queue, message.queue_offset),
-            failure,
-        );
-        match self
-            .control
-            .until_ok(name, "sending to the dead-letter topic", policy, || {
-                dead_letters.send(letter.clone())
-            })
-            .await
-        {
-            Ok(Some(())) => true,
-            Ok(None) => false,
-            Err(e) => {
-                tracing::error!(task = name, topic = dead_letters.topic(), error = %e, "a failed record could not be sent to the dead-letter topic; skipped");
-                true
+        match handling.dead_letters {
+            Some(dead_letters) => {
+                dead_letters
+                    .deliver(
+                        &mut self.control,
+                        name,
+                        policy,
+                        resend_of(message),
+                        &origin_of(&message.queue, message.queue_offset),
+                        failure,
+                    )
+                    .await
             }
+            None => true,
         }
     }
 

@@ -18,7 +18,7 @@ use connect_api::{
 };
 
 use super::Control;
-use super::dead_letter::{DeadLetterConfig, DeadLetterQueue, Failure, Origin, Stage};
+use super::dead_letter::{DeadLetterQueue, Failure, Origin, Stage};
 use super::errors::ErrorPolicy;
 use super::offsets::{OffsetTracker, Ticket};
 use crate::catalog::Catalog;
@@ -198,22 +198,18 @@ impl SourceLoop {
         else {
             return Ok(());
         };
-        let dead_letters = match DeadLetterConfig::from_config(&self.config)? {
-            Some(config) => {
-                let settings = self.settings.clone();
-                let id = self.id.clone();
-                match self
-                    .control
-                    .until_ok(&name, "opening the dead-letter topic", &policy, || {
-                        DeadLetterQueue::open(&*client, &settings, config.clone(), &id)
-                    })
-                    .await?
-                {
-                    Some(queue) => Some(queue),
-                    None => return Ok(()),
-                }
-            }
-            None => None,
+        let Some(dead_letters) = DeadLetterQueue::open_configured(
+            &mut self.control,
+            &name,
+            &policy,
+            &*client,
+            &self.settings,
+            &self.config,
+            &self.id,
+        )
+        .await?
+        else {
+            return Ok(());
         };
         task.start(self.config.clone(), context).await?;
         self.control.started();
@@ -410,7 +406,7 @@ impl SourceLoop {
                             error,
                         };
                         let topic = item.message.topic.clone();
-                        let letter = Some(item.message.clone());
+                        let letter = Some(std::mem::take(&mut item.message));
                         if !self
                             .tolerate(
                                 name,
@@ -469,23 +465,14 @@ impl SourceLoop {
         failure: &Failure,
     ) -> bool {
         policy.log_failure(name, failure.stage.as_str(), record, &failure.error);
-        let (Some(dead_letters), Some(letter)) = (dead_letters, letter) else {
-            return true;
-        };
-        let letter = dead_letters.letter(letter, &origin_of(topic, record), failure);
-        match self
-            .control
-            .until_ok(name, "sending to the dead-letter topic", policy, || {
-                dead_letters.send(letter.clone())
-            })
-            .await
-        {
-            Ok(Some(())) => true,
-            Ok(None) => false,
-            Err(e) => {
-                tracing::error!(task = name, topic = dead_letters.topic(), error = %e, "a failed record could not be sent to the dead-letter topic; skipped");
-                true
+        match (dead_letters, letter) {
+            (Some(dead_letters), Some(letter)) => {
+                let origin = origin_of(topic, record);
+                dead_letters
+                    .deliver(&mut self.control, name, policy, letter, &origin, failure)
+                    .await
             }
+            _ => true,
         }
     }
 
