@@ -183,6 +183,8 @@ async fn invalid_configs_name_their_keys() {
         .with("sink.task.class", "NoSuchTask")
         .with("max.tasks", "zero")
         .with("errors.tolerance", "most")
+        .with("errors.deadletterqueue.topic.name", "dlq")
+        .with("errors.deadletterqueue.context.properties.enable", "maybe")
         .with("transforms", "r")
         .with("transforms.r.class", "Nope");
     let Err(ControllerError::BadConfig(errors)) = handle
@@ -196,6 +198,8 @@ async fn invalid_configs_name_their_keys() {
     assert_eq!(
         keys,
         [
+            "errors.deadletterqueue.context.properties.enable",
+            "errors.deadletterqueue.topic.name",
             "errors.tolerance",
             "filename",
             "max.tasks",

@@ -6,6 +6,7 @@
     reason = "a panic in a test is a failed assertion"
 )]
 
+use std::path::Path;
 use std::time::Duration;
 
 use connect_tests::{Broker, WorkerProcess, eventually};
@@ -13,17 +14,31 @@ use serde_json::json;
 
 const WORKER: &str = env!("CARGO_BIN_EXE_connect-test-worker");
 
+/// A fresh broker and a worker pointed at it.
+fn start(dir: &Path) -> (Broker, WorkerProcess) {
+    start_with(dir, &[])
+}
+
+/// The same, with more worker configuration keys.
+fn start_with(dir: &Path, extra: &[(&str, &str)]) -> (Broker, WorkerProcess) {
+    let broker = Broker::start(&dir.join("rocketmq"));
+    let mut keys = vec![("namesrvAddr", broker.namesrv_addr.as_str())];
+    keys.extend_from_slice(extra);
+    let worker = WorkerProcess::start(WORKER, dir, &keys, &[]);
+    (broker, worker)
+}
+
+/// Creates a connector; it must be accepted.
+fn create(worker: &WorkerProcess, name: &str, config: &serde_json::Value) {
+    let response = worker.post(&format!("/connectors/{name}"), &config.to_string());
+    assert_eq!(response.status, 200, "{name}: {:?}", response.body());
+}
+
 /// file → topic → file through the broker: every line arrives exactly once.
 #[test]
 fn file_to_topic_to_file_through_the_broker() {
     let dir = tempfile::tempdir().unwrap();
-    let broker = Broker::start(&dir.path().join("rocketmq"));
-    let worker = WorkerProcess::start(
-        WORKER,
-        dir.path(),
-        &[("namesrvAddr", &broker.namesrv_addr)],
-        &[],
-    );
+    let (_broker, worker) = start(dir.path());
     let (input, output) = (dir.path().join("in.txt"), dir.path().join("out.txt"));
     let lines: Vec<String> = (0..3000).map(|i| format!("line-{i:05} ü")).collect();
     std::fs::write(&input, lines.join("\n") + "\n").unwrap();
@@ -31,14 +46,8 @@ fn file_to_topic_to_file_through_the_broker() {
         "connect.topicname": "e2e-lines", "file.poll.interval.ms": "10"});
     let sink = json!({"connector.class": "FileSinkConnector", "filename": output.display().to_string(),
         "connect.topicnames": "e2e-lines", "consume.from.where": "CONSUME_FROM_FIRST_OFFSET"});
-    assert_eq!(
-        worker.post("/connectors/src", &source.to_string()).status,
-        200
-    );
-    assert_eq!(
-        worker.post("/connectors/dst", &sink.to_string()).status,
-        200
-    );
+    create(&worker, "src", &source);
+    create(&worker, "dst", &sink);
     worker.wait_state("src", "RUNNING");
     worker.wait_state("dst", "RUNNING");
     let read = || {
@@ -72,29 +81,15 @@ fn file_to_topic_to_file_through_the_broker() {
 #[test]
 fn verifiable_sequences_arrive_complete() {
     let dir = tempfile::tempdir().unwrap();
-    let broker = Broker::start(&dir.path().join("rocketmq"));
-    let worker = WorkerProcess::start(
-        WORKER,
-        dir.path(),
-        &[("namesrvAddr", &broker.namesrv_addr)],
-        &[],
-    );
+    let (_broker, worker) = start(dir.path());
     let report = dir.path().join("report.json");
     let source = json!({"connector.class": "VerifiableSourceConnector", "max.tasks": "2", "max.messages": "1000",
         "connect.topicname": "e2e-seq", "value.converter": "JsonConverter"});
     let sink = json!({"connector.class": "VerifiableSinkConnector", "connect.topicnames": "e2e-seq",
         "consume.from.where": "CONSUME_FROM_FIRST_OFFSET", "value.converter": "JsonConverter",
         "report.file": report.display().to_string()});
-    assert_eq!(
-        worker
-            .post("/connectors/seq-src", &source.to_string())
-            .status,
-        200
-    );
-    assert_eq!(
-        worker.post("/connectors/seq-dst", &sink.to_string()).status,
-        200
-    );
+    create(&worker, "seq-src", &source);
+    create(&worker, "seq-dst", &sink);
     let read = || {
         std::fs::read(&report)
             .ok()
@@ -120,13 +115,7 @@ fn report(path: &std::path::Path) -> Option<serde_json::Value> {
 #[test]
 fn keyed_records_keep_per_key_order_across_four_queues() {
     let dir = tempfile::tempdir().unwrap();
-    let broker = Broker::start(&dir.path().join("rocketmq"));
-    let worker = WorkerProcess::start(
-        WORKER,
-        dir.path(),
-        &[("namesrvAddr", &broker.namesrv_addr)],
-        &[],
-    );
+    let (_broker, worker) = start(dir.path());
     let path = dir.path().join("report.json");
     let source = json!({"connector.class": "VerifiableSourceConnector", "max.tasks": "2",
         "max.messages": "3000", "key.count": "16", "batch.size": "500",
@@ -134,18 +123,8 @@ fn keyed_records_keep_per_key_order_across_four_queues() {
     let sink = json!({"connector.class": "VerifiableSinkConnector", "connect.topicnames": "keyed",
         "consume.from.where": "CONSUME_FROM_FIRST_OFFSET", "value.converter": "JsonConverter",
         "report.file": path.display().to_string()});
-    assert_eq!(
-        worker
-            .post("/connectors/keyed-src", &source.to_string())
-            .status,
-        200
-    );
-    assert_eq!(
-        worker
-            .post("/connectors/keyed-dst", &sink.to_string())
-            .status,
-        200
-    );
+    create(&worker, "keyed-src", &source);
+    create(&worker, "keyed-dst", &sink);
     eventually("6000 records at the sink", Duration::from_secs(90), || {
         report(&path).is_some_and(|r| r["unique"] == 6000)
     });
@@ -174,13 +153,7 @@ fn property<'a>(message: &'a connect_tests::IncomingMessage, key: &str) -> &'a s
 #[test]
 fn bad_records_go_to_the_dead_letter_topic_while_good_ones_flow() {
     let dir = tempfile::tempdir().unwrap();
-    let broker = Broker::start(&dir.path().join("rocketmq"));
-    let worker = WorkerProcess::start(
-        WORKER,
-        dir.path(),
-        &[("namesrvAddr", &broker.namesrv_addr)],
-        &[],
-    );
+    let (broker, worker) = start(dir.path());
     let input = dir.path().join("in.txt");
     let lines: Vec<String> = (0..200)
         .map(|i| {
@@ -238,8 +211,7 @@ fn bad_records_go_to_the_dead_letter_topic_while_good_ones_flow() {
         ),
     ];
     for (name, config) in &connectors {
-        let response = worker.post(&format!("/connectors/{name}"), &config.to_string());
-        assert_eq!(response.status, 200, "{name}: {:?}", response.body());
+        create(&worker, name, config);
     }
     let read = |path: &std::path::Path| -> Vec<String> {
         std::fs::read_to_string(path)
@@ -333,13 +305,7 @@ fn bad_records_go_to_the_dead_letter_topic_while_good_ones_flow() {
 #[test]
 fn sink_retriable_failures_then_recovery_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let broker = Broker::start(&dir.path().join("rocketmq"));
-    let worker = WorkerProcess::start(
-        WORKER,
-        dir.path(),
-        &[("namesrvAddr", &broker.namesrv_addr)],
-        &[],
-    );
+    let (_broker, worker) = start(dir.path());
     let path = dir.path().join("report.json");
     let source = json!({"connector.class": "VerifiableSourceConnector", "max.messages": "3000",
         "connect.topicname": "flaky", "value.converter": "JsonConverter"});
@@ -347,18 +313,8 @@ fn sink_retriable_failures_then_recovery_lose_nothing() {
         "consume.from.where": "CONSUME_FROM_FIRST_OFFSET", "value.converter": "JsonConverter",
         "put.retriable.failures": "20", "errors.retry.delay.max.ms": "50",
         "report.file": path.display().to_string()});
-    assert_eq!(
-        worker
-            .post("/connectors/flaky-src", &source.to_string())
-            .status,
-        200
-    );
-    assert_eq!(
-        worker
-            .post("/connectors/flaky-dst", &sink.to_string())
-            .status,
-        200
-    );
+    create(&worker, "flaky-src", &source);
+    create(&worker, "flaky-dst", &sink);
     eventually("3000 records at the sink", Duration::from_secs(90), || {
         report(&path).is_some_and(|r| r["unique"] == 3000)
     });
@@ -374,13 +330,7 @@ fn sink_retriable_failures_then_recovery_lose_nothing() {
 #[test]
 fn broker_killed_and_restarted_mid_stream_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let broker = Broker::start(&dir.path().join("rocketmq"));
-    let worker = WorkerProcess::start(
-        WORKER,
-        dir.path(),
-        &[("namesrvAddr", &broker.namesrv_addr)],
-        &[],
-    );
+    let (broker, worker) = start(dir.path());
     let path = dir.path().join("report.json");
     let total = 12_000;
     let source = json!({"connector.class": "VerifiableSourceConnector", "max.messages": total.to_string(),
@@ -389,18 +339,8 @@ fn broker_killed_and_restarted_mid_stream_loses_nothing() {
     let sink = json!({"connector.class": "VerifiableSinkConnector", "connect.topicnames": "outage",
         "consume.from.where": "CONSUME_FROM_FIRST_OFFSET", "value.converter": "JsonConverter",
         "errors.retry.delay.max.ms": "1000", "report.file": path.display().to_string()});
-    assert_eq!(
-        worker
-            .post("/connectors/outage-src", &source.to_string())
-            .status,
-        200
-    );
-    assert_eq!(
-        worker
-            .post("/connectors/outage-dst", &sink.to_string())
-            .status,
-        200
-    );
+    create(&worker, "outage-src", &source);
+    create(&worker, "outage-dst", &sink);
     eventually("records flowing", Duration::from_secs(60), || {
         report(&path).is_some_and(|r| r["unique"].as_u64() > Some(2000))
     });
@@ -444,13 +384,7 @@ fn broker_killed_and_restarted_mid_stream_loses_nothing() {
 #[test]
 fn worker_killed_mid_stream_through_the_broker_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let broker = Broker::start(&dir.path().join("rocketmq"));
-    let mut worker = WorkerProcess::start(
-        WORKER,
-        dir.path(),
-        &[("namesrvAddr", &broker.namesrv_addr)],
-        &[],
-    );
+    let (_broker, mut worker) = start(dir.path());
     let (path, received) = (
         dir.path().join("report.json"),
         dir.path().join("received.txt"),
@@ -461,18 +395,8 @@ fn worker_killed_mid_stream_through_the_broker_loses_nothing() {
     let sink = json!({"connector.class": "VerifiableSinkConnector", "connect.topicnames": "crash",
         "consume.from.where": "CONSUME_FROM_FIRST_OFFSET", "value.converter": "JsonConverter",
         "file": received.display().to_string(), "report.file": path.display().to_string()});
-    assert_eq!(
-        worker
-            .post("/connectors/crash-src", &source.to_string())
-            .status,
-        200
-    );
-    assert_eq!(
-        worker
-            .post("/connectors/crash-dst", &sink.to_string())
-            .status,
-        200
-    );
+    create(&worker, "crash-src", &source);
+    create(&worker, "crash-dst", &sink);
     eventually("records flowing", Duration::from_secs(60), || {
         report(&path).is_some_and(|r| r["unique"].as_u64() > Some(4000))
     });
@@ -503,13 +427,7 @@ fn worker_killed_mid_stream_through_the_broker_loses_nothing() {
 #[test]
 fn paused_sink_holds_its_position() {
     let dir = tempfile::tempdir().unwrap();
-    let broker = Broker::start(&dir.path().join("rocketmq"));
-    let worker = WorkerProcess::start(
-        WORKER,
-        dir.path(),
-        &[("namesrvAddr", &broker.namesrv_addr)],
-        &[],
-    );
+    let (_broker, worker) = start(dir.path());
     let path = dir.path().join("report.json");
     let total = 6000;
     let source = json!({"connector.class": "VerifiableSourceConnector", "max.messages": total.to_string(),
@@ -517,26 +435,27 @@ fn paused_sink_holds_its_position() {
     let sink = json!({"connector.class": "VerifiableSinkConnector", "connect.topicnames": "held",
         "consume.from.where": "CONSUME_FROM_FIRST_OFFSET", "value.converter": "JsonConverter",
         "report.file": path.display().to_string()});
-    assert_eq!(
-        worker
-            .post("/connectors/held-src", &source.to_string())
-            .status,
-        200
-    );
-    assert_eq!(
-        worker
-            .post("/connectors/held-dst", &sink.to_string())
-            .status,
-        200
-    );
+    create(&worker, "held-src", &source);
+    create(&worker, "held-dst", &sink);
     eventually("records flowing", Duration::from_secs(60), || {
         report(&path).is_some_and(|r| r["unique"].as_u64() > Some(1000))
     });
     assert_eq!(worker.get("/connectors/held-dst/pause").status, 200);
     worker.wait_state("held-dst", "PAUSED");
     let paused_at = report(&path).unwrap()["received"].clone();
-    // An observation window for an absence: the source keeps producing meanwhile.
-    std::thread::sleep(Duration::from_millis(1500));
+    // The window for this absence is the source's progress, not a clock: wait until it has
+    // committed 1500 more records, which a running sink would have consumed by now.
+    let produced = || {
+        worker.get("/connectors/held-src/offsets").body()["offsets"][0]["offset"]["seq"]
+            .as_i64()
+            .unwrap_or(0)
+    };
+    let produced_at_pause = produced();
+    eventually(
+        "the source to produce 1500 more",
+        Duration::from_secs(30),
+        || produced() >= produced_at_pause + 1500,
+    );
     assert_eq!(
         report(&path).unwrap()["received"],
         paused_at,
@@ -561,13 +480,7 @@ fn paused_sink_holds_its_position() {
 #[test]
 fn queues_are_shared_between_the_tasks_of_a_sink() {
     let dir = tempfile::tempdir().unwrap();
-    let broker = Broker::start(&dir.path().join("rocketmq"));
-    let worker = WorkerProcess::start(
-        WORKER,
-        dir.path(),
-        &[("namesrvAddr", &broker.namesrv_addr)],
-        &[],
-    );
+    let (_broker, worker) = start(dir.path());
     let reports = [
         dir.path().join("report-0.json"),
         dir.path().join("report-1.json"),
@@ -576,23 +489,13 @@ fn queues_are_shared_between_the_tasks_of_a_sink() {
         "connect.topicnames": "shared", "consume.from.where": "CONSUME_FROM_FIRST_OFFSET",
         "value.converter": "JsonConverter",
         "report.file": dir.path().join("report-${task}.json").display().to_string()});
-    assert_eq!(
-        worker
-            .post("/connectors/shared-dst", &sink.to_string())
-            .status,
-        200
-    );
+    create(&worker, "shared-dst", &sink);
     worker.wait_state("shared-dst", "RUNNING");
     let total = 8000;
     let source = json!({"connector.class": "VerifiableSourceConnector", "max.messages": total.to_string(),
         "throughput": "1000", "key.count": "16", "connect.topicname": "shared",
         "value.converter": "JsonConverter"});
-    assert_eq!(
-        worker
-            .post("/connectors/shared-src", &source.to_string())
-            .status,
-        200
-    );
+    create(&worker, "shared-src", &source);
     let both = || {
         reports
             .iter()
@@ -625,5 +528,95 @@ fn queues_are_shared_between_the_tasks_of_a_sink() {
                         >= total
             })
         },
+    );
+}
+
+/// A sink task hands records it cannot take to the runtime's `ErrorRecordReporter`: with
+/// `errors.tolerance=all` they land in the dead-letter topic (original bytes, stage TASK_PUT)
+/// and the rest flows; with `none` the report fails the task.
+#[test]
+fn records_a_sink_task_reports_go_to_the_dead_letter_topic() {
+    let dir = tempfile::tempdir().unwrap();
+    let (broker, worker) = start(dir.path());
+    let (tolerant, strict) = (
+        dir.path().join("tolerant.json"),
+        dir.path().join("strict.json"),
+    );
+    let source = json!({"connector.class": "VerifiableSourceConnector", "max.messages": "1000",
+        "connect.topicname": "reported", "value.converter": "JsonConverter"});
+    let sink = |report: &Path, tolerance: &str| {
+        json!({"connector.class": "VerifiableSinkConnector", "connect.topicnames": "reported",
+            "consume.from.where": "CONSUME_FROM_FIRST_OFFSET", "value.converter": "JsonConverter",
+            "report.failed.every": "100", "errors.tolerance": tolerance, "errors.log.enable": "true",
+            "errors.deadletterqueue.topic.name": "dlq-put",
+            "errors.deadletterqueue.context.properties.enable": "true",
+            "report.file": report.display().to_string()})
+    };
+    create(&worker, "reported-src", &source);
+    create(&worker, "tolerant-dst", &sink(&tolerant, "all"));
+    eventually(
+        "the tolerant sink to take the rest",
+        Duration::from_secs(60),
+        || report(&tolerant).is_some_and(|r| r["unique"] == 990 && r["reported"] == 10),
+    );
+    let letters = broker.read_topic("dlq-put", 10, Duration::from_secs(30));
+    assert_eq!(letters.len(), 10, "one letter per reported record");
+    for letter in &letters {
+        assert_eq!(property(letter, "__connect.errors.stage"), "TASK_PUT");
+        assert_eq!(
+            property(letter, "__connect.errors.connector.name"),
+            "tolerant-dst"
+        );
+        assert!(
+            property(letter, "__connect.errors.exception.message").contains("report.failed.every"),
+            "{letter:?}"
+        );
+        let body: serde_json::Value = serde_json::from_slice(&letter.body).unwrap();
+        assert_eq!(
+            body["payload"]["seq"].as_i64().unwrap() % 100,
+            0,
+            "the original message: {body}"
+        );
+    }
+    // The strict sink reads its own DLQ-less copy under another group: its first report fails it.
+    let mut strict_config = sink(&strict, "none");
+    strict_config["errors.deadletterqueue.topic.name"] = json!("");
+    create(&worker, "strict-dst", &strict_config);
+    eventually("the strict sink to fail", Duration::from_secs(60), || {
+        let status = worker.get("/connectors/strict-dst/status");
+        let task = &status.body()["tasks"][0];
+        task["state"] == "FAILED"
+            && task["trace"]
+                .as_str()
+                .is_some_and(|t| t.contains("tolerance exceeded"))
+    });
+}
+
+/// With `autoCreateTopicEnable=false` a source whose topic does not exist keeps retrying and
+/// says why in its status, instead of creating the topic or dropping records.
+#[test]
+fn a_missing_topic_is_reported_when_topics_may_not_be_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_broker, worker) = start_with(dir.path(), &[("autoCreateTopicEnable", "false")]);
+    let source = json!({"connector.class": "VerifiableSourceConnector", "max.messages": "10",
+        "connect.topicname": "never-created", "value.converter": "JsonConverter"});
+    create(&worker, "nowhere", &source);
+    eventually(
+        "the status to name the setting",
+        Duration::from_secs(30),
+        || {
+            let status = worker.get("/connectors/nowhere/status");
+            let task = &status.body()["tasks"][0];
+            task["state"] == "RUNNING"
+                && task["trace"].as_str().is_some_and(|t| {
+                    t.contains("never-created") && t.contains("autoCreateTopicEnable=false")
+                })
+        },
+    );
+    assert!(
+        worker.get("/connectors/nowhere/offsets").body()["offsets"]
+            .as_array()
+            .is_none_or(Vec::is_empty),
+        "nothing was acknowledged"
     );
 }

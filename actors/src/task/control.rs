@@ -194,3 +194,156 @@ impl LoopControl {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use connect_api::{Config, ConnectError};
+    use parking_lot::Mutex;
+
+    use super::super::dead_letter::Stage;
+    use super::*;
+
+    /// Collects the events a loop reports.
+    struct Events(Arc<Mutex<Vec<LoopEvent>>>);
+
+    impl Actor for Events {
+        type Context = Context<Self>;
+    }
+
+    impl Handler<LoopEvent> for Events {
+        type Result = ();
+        fn handle(&mut self, event: LoopEvent, _ctx: &mut Self::Context) {
+            self.0.lock().push(event);
+        }
+    }
+
+    fn control() -> (
+        watch::Sender<Control>,
+        LoopControl,
+        Arc<Mutex<Vec<LoopEvent>>>,
+    ) {
+        let (tx, rx) = watch::channel(Control::Run);
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let recipient = Events(events.clone()).start().recipient();
+        (tx, LoopControl::new(rx, recipient), events)
+    }
+
+    fn policy(retry_timeout: &str) -> ErrorPolicy {
+        ErrorPolicy::from_config(
+            &Config::new()
+                .with("errors.retry.timeout", retry_timeout)
+                .with("errors.retry.delay.max.ms", "1"),
+        )
+        .unwrap()
+    }
+
+    fn failure(error: ConnectError) -> Failure {
+        Failure {
+            stage: Stage::Transformation,
+            class_name: "t".into(),
+            error,
+        }
+    }
+
+    #[actix_rt::test]
+    async fn record_operations_are_retried_within_errors_retry_timeout() {
+        let (tx, mut control, _) = control();
+        let mut left = 3;
+        let outcome = control
+            .retry_record(&policy("-1"), || {
+                if left > 0 {
+                    left -= 1;
+                    Err(failure(ConnectError::retriable("busy")))
+                } else {
+                    Ok(7)
+                }
+            })
+            .await;
+        assert_eq!(outcome.unwrap().unwrap(), 7, "-1 retries until it works");
+
+        let mut calls = 0;
+        let outcome = control
+            .retry_record(&policy("0"), || -> Result<(), Failure> {
+                calls += 1;
+                Err(failure(ConnectError::retriable("busy")))
+            })
+            .await;
+        assert!(outcome.unwrap().is_err());
+        assert_eq!(calls, 1, "0 never retries");
+
+        let mut calls = 0;
+        let outcome = control
+            .retry_record(&policy("-1"), || -> Result<(), Failure> {
+                calls += 1;
+                Err(failure(ConnectError::data("bad")))
+            })
+            .await;
+        assert!(outcome.unwrap().is_err());
+        assert_eq!(calls, 1, "a data error is not retried");
+
+        tx.send(Control::Stop).unwrap();
+        let outcome = control
+            .retry_record(&policy("-1"), || -> Result<(), Failure> {
+                Err(failure(ConnectError::retriable("busy")))
+            })
+            .await;
+        assert!(
+            outcome.is_none(),
+            "a stop ends the retries without a verdict"
+        );
+    }
+
+    #[actix_rt::test]
+    async fn until_ok_shows_the_trouble_and_clears_it() {
+        let (_tx, mut control, events) = control();
+        let mut left = 2;
+        let value = control
+            .until_ok("t", "starting", &policy("0"), || {
+                let outcome = if left > 0 {
+                    left -= 1;
+                    Err(ConnectError::retriable("broker away"))
+                } else {
+                    Ok(5)
+                };
+                std::future::ready(outcome)
+            })
+            .await
+            .unwrap();
+        assert_eq!(value, Some(5));
+        // Let the collector actor take the events (it runs on this thread between yields).
+        let mut yields = 0;
+        let seen = loop {
+            let seen: Vec<Option<String>> = events
+                .lock()
+                .iter()
+                .filter_map(|e| match e {
+                    LoopEvent::Trouble(trace) => Some(trace.clone()),
+                    _ => None,
+                })
+                .collect();
+            if seen.len() == 3 {
+                break seen;
+            }
+            yields += 1;
+            assert!(yields < 10_000, "events never arrived: {seen:?}");
+            actix_rt::task::yield_now().await;
+        };
+        assert!(
+            seen[0]
+                .as_deref()
+                .unwrap()
+                .contains("starting failed (attempt 1)")
+        );
+        assert!(seen[1].as_deref().unwrap().contains("attempt 2"));
+        assert_eq!(seen[2], None, "cleared on recovery");
+
+        let fatal = control
+            .until_ok("t", "starting", &policy("0"), || {
+                std::future::ready(Err::<(), _>(ConnectError::other("no such topic")))
+            })
+            .await;
+        assert!(fatal.is_err(), "a non-retriable error is returned at once");
+    }
+}

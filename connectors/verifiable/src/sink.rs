@@ -10,8 +10,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use connect_api::config_def::{ConfigDef, ConfigType};
 use connect_api::{
-    Config, ConnectError, ConnectRecord, ConnectResult, Connector, ConnectorContext, OffsetMap,
-    SinkConnector, SinkTask, SinkTaskContext,
+    Config, ConnectError, ConnectRecord, ConnectResult, Connector, ConnectorContext,
+    ErrorRecordReporter, OffsetMap, SinkConnector, SinkTask, SinkTaskContext,
 };
 
 use crate::task_and_seq;
@@ -37,6 +37,12 @@ fn config_def() -> ConfigDef {
             ConfigType::Int,
             "0",
             "Fault injection: the first N puts fail retriably",
+        )
+        .optional(
+            "report.failed.every",
+            ConfigType::Long,
+            "0",
+            "Fault injection: records whose seq is a multiple of N are handed to the runtime's ErrorRecordReporter instead of being taken (0: none)",
         )
 }
 
@@ -124,6 +130,9 @@ pub struct VerifiableSinkTask {
     file: Option<BufWriter<File>>,
     report_file: Option<String>,
     retriable_failures_left: i64,
+    report_failed_every: i64,
+    reporter: Option<Arc<dyn ErrorRecordReporter>>,
+    reported: u64,
     /// Highest seq seen per record key, to count records arriving out of per-key order.
     last_by_key: HashMap<String, i64>,
     reordered: u64,
@@ -162,6 +171,7 @@ impl VerifiableSinkTask {
         let unique: u64 = self.seen.values().map(|s| s.unique).sum();
         serde_json::json!({
             "reordered": self.reordered,
+            "reported": self.reported,
             "keys": self.last_by_key.len(),
             "queues": self.queues,
             "received": self.received,
@@ -194,6 +204,8 @@ impl SinkTask for VerifiableSinkTask {
             return Err(ConnectError::Config(errors));
         }
         self.retriable_failures_left = i64::from(config.get_i32_or("put.retriable.failures", 0)?);
+        self.report_failed_every = config.get_i64_or("report.failed.every", 0)?;
+        self.reporter.clone_from(&context.reporter);
         self.report_file = config
             .get_trimmed("report.file")
             .map(|path| path.replace("${task}", &context.info.task_id.to_string()));
@@ -230,6 +242,23 @@ impl SinkTask for VerifiableSinkTask {
                 self.unreadable += 1;
                 continue;
             };
+            if self.report_failed_every > 0 && seq % self.report_failed_every == 0 {
+                let reporter = self.reporter.as_ref().ok_or_else(|| {
+                    ConnectError::other(
+                        "report.failed.every needs an error reporter: set errors.log.enable or errors.deadletterqueue.topic.name",
+                    )
+                })?;
+                reporter
+                    .report(
+                        record,
+                        &ConnectError::data(format!(
+                            "fault injection: report.failed.every (seq {seq})"
+                        )),
+                    )
+                    .await?;
+                self.reported += 1;
+                continue;
+            }
             let new = self.observe(task, seq);
             let key = record.key.to_string();
             let last = self.last_by_key.entry(key).or_insert(-1);
