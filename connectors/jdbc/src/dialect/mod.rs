@@ -1,0 +1,254 @@
+//! The [`Dialect`] trait — what the Java connector's dialect SPI does — and its three
+//! implementations. A dialect owns its connection pool and knows its database's SQL: identifier
+//! quoting, metadata queries, type names for `auto.create`, the upsert form, and how each column
+//! kind is read from a row and bound to a statement.
+//!
+//! Rows are streamed ([`Dialect::stream`]) into a bounded channel: a table is never loaded into
+//! memory, and a slow consumer slows the read.
+
+mod mysql;
+mod postgres;
+mod sqlite;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use connect_api::{ConnectError, ConnectResult, Schema, Value};
+use tokio::sync::mpsc;
+
+use crate::types::{Column, ColumnKind, DbTimeZone, TableDesc, TableId};
+use crate::url::{ConnectionUrl, DialectKind};
+
+/// One row's values, in the order of the columns it was read with.
+pub type Row = Vec<Value>;
+
+/// A value bound to a statement, already coerced to its column's kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bound {
+    pub value: Value,
+    pub kind: ColumnKind,
+}
+
+/// A piece of a statement template: SQL text, or the row's parameter at an index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    Sql(String),
+    Param(usize),
+}
+
+/// A write, executed with others in one transaction by [`Dialect::execute`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Statement {
+    /// `head VALUES (row), (row), … tail` — one statement for many rows.
+    Values {
+        head: String,
+        rows: Vec<Vec<Bound>>,
+        tail: String,
+    },
+    /// The template run once per row (UPDATE, DELETE).
+    PerRow {
+        template: Vec<Piece>,
+        rows: Vec<Vec<Bound>>,
+    },
+    /// A statement without parameters (DDL).
+    Plain(String),
+}
+
+/// Options every dialect gets at open.
+#[derive(Debug, Clone)]
+pub struct DialectOptions {
+    pub time_zone: DbTimeZone,
+    /// How long to wait for a connection before the call fails (retriably).
+    pub connect_timeout: Duration,
+    pub max_connections: u32,
+}
+
+impl Default for DialectOptions {
+    fn default() -> Self {
+        Self {
+            time_zone: DbTimeZone::UTC,
+            connect_timeout: Duration::from_secs(10),
+            max_connections: 2,
+        }
+    }
+}
+
+/// A database's SQL and access. Object safe: connectors hold an `Arc<dyn Dialect>`.
+#[async_trait]
+pub trait Dialect: Send + Sync + std::fmt::Debug {
+    /// `MySQL`, `PostgreSQL`, `SQLite`.
+    fn name(&self) -> &'static str;
+
+    /// An identifier quoted for this database.
+    fn quote(&self, identifier: &str) -> String;
+
+    /// A table's qualified, quoted name.
+    fn table_sql(&self, table: &TableId) -> String {
+        match &table.schema {
+            Some(schema) => format!("{}.{}", self.quote(schema), self.quote(&table.name)),
+            None => self.quote(&table.name),
+        }
+    }
+
+    /// The expression selecting `column` (a dialect may cast kinds it cannot decode to text).
+    fn select_expr(&self, column: &Column) -> String {
+        self.quote(&column.name)
+    }
+
+    /// Checks that the database answers (validation, start-up).
+    async fn ping(&self) -> ConnectResult<()>;
+
+    /// The tables (of `table.types`, e.g. `TABLE`, `VIEW`) visible to the connection.
+    async fn list_tables(&self, table_types: &[String]) -> ConnectResult<Vec<TableId>>;
+
+    /// A table's columns and primary key; `None` when it does not exist.
+    async fn describe(&self, table: &TableId) -> ConnectResult<Option<TableDesc>>;
+
+    /// The columns a query returns.
+    async fn describe_query(&self, sql: &str) -> ConnectResult<Vec<Column>>;
+
+    /// The database's current time, milliseconds since the epoch.
+    async fn now_millis(&self) -> ConnectResult<i64>;
+
+    /// Runs the query `template` with `params` and sends each row, decoded per `columns`, to
+    /// `out` until the result ends or the receiver is dropped; returns the rows sent. Errors
+    /// end the stream and are returned.
+    async fn stream(
+        &self,
+        template: Vec<Piece>,
+        params: Vec<Bound>,
+        columns: Arc<[Column]>,
+        out: mpsc::Sender<Row>,
+    ) -> ConnectResult<u64>;
+
+    /// Executes the statements in one transaction: all or nothing.
+    async fn execute(&self, statements: &[Statement]) -> ConnectResult<()>;
+
+    /// The column type `auto.create` / `auto.evolve` give a field of `schema` (`key`: part of
+    /// the primary key, which some databases require to be bounded).
+    fn column_type(&self, schema: &Schema, key: bool) -> String;
+
+    /// What follows `INSERT … VALUES …` to make it an upsert on `key_columns`.
+    fn upsert_tail(&self, columns: &[String], key_columns: &[String]) -> String;
+
+    /// Closes the pool.
+    async fn close(&self);
+}
+
+/// Opens the dialect `url` selects (or `forced`, from `dialect.name`). Connections are made
+/// lazily: opening never fails for an unreachable database, the first call does.
+pub fn open(
+    url: &ConnectionUrl,
+    forced: Option<DialectKind>,
+    options: DialectOptions,
+) -> ConnectResult<Arc<dyn Dialect>> {
+    Ok(match forced.unwrap_or(url.kind) {
+        DialectKind::MySql => Arc::new(mysql::MySqlDialect::open(url, options)?),
+        DialectKind::Postgres => Arc::new(postgres::PostgresDialect::open(url, options)?),
+        DialectKind::Sqlite => Arc::new(sqlite::SqliteDialect::open(url, options)?),
+    })
+}
+
+/// Sorts a driver error into the runtime's categories: connection trouble is retriable, a
+/// statement the database refused (constraint, type, syntax) is a data error.
+pub(crate) fn classify(error: sqlx::Error, context: &str) -> ConnectError {
+    use sqlx::Error as E;
+    match &error {
+        E::Io(_)
+        | E::PoolTimedOut
+        | E::PoolClosed
+        | E::WorkerCrashed
+        | E::Protocol(_)
+        | E::Tls(_) => ConnectError::retriable(format!("{context}: {error}")),
+        E::Database(db) => {
+            let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+            // SQLSTATE classes: 08 connection, 40 rollback (deadlock, serialization),
+            // 53 resources, 57 operator intervention (shutdown), HY000 with MySQL's
+            // "server has gone away"-style messages.
+            let transient = ["08", "40", "53", "57"].iter().any(|c| code.starts_with(c))
+                || db.message().contains("Lock wait timeout")
+                || db.message().contains("database is locked");
+            if transient {
+                ConnectError::retriable(format!("{context}: {error}"))
+            } else {
+                ConnectError::data(format!("{context}: {error}"))
+            }
+        }
+        E::ColumnDecode { .. } | E::Decode(_) | E::Encode(_) => {
+            ConnectError::data(format!("{context}: {error}"))
+        }
+        _ => ConnectError::other(format!("{context}: {error}")),
+    }
+}
+
+/// Runs a [`Statement`] in the open transaction `$tx`, binding values with `$bind`. A macro
+/// rather than a generic function: each driver binds its own value types, and the statement
+/// walk is the same for all three.
+macro_rules! render_statement {
+    ($db:ty, $bind:expr, $statement:expr, $tx:ident) => {{
+        async fn run(
+            mut builder: sqlx::QueryBuilder<$db>,
+            tx: &mut sqlx::Transaction<'_, $db>,
+        ) -> connect_api::ConnectResult<()> {
+            let sql: String = builder.sql().as_str().chars().take(200).collect();
+            builder
+                .build()
+                .execute(&mut **tx)
+                .await
+                .map(|_| ())
+                .map_err(|e| crate::dialect::classify(e, &format!("statement failed ({sql}…)")))
+        }
+        match $statement {
+            crate::dialect::Statement::Values { head, rows, tail } => {
+                let mut builder = sqlx::QueryBuilder::<$db>::new(head.as_str());
+                builder.push(" VALUES ");
+                for (i, row) in rows.iter().enumerate() {
+                    if i > 0 {
+                        builder.push(", ");
+                    }
+                    builder.push("(");
+                    for (j, bound) in row.iter().enumerate() {
+                        if j > 0 {
+                            builder.push(", ");
+                        }
+                        $bind(&mut builder, bound)?;
+                    }
+                    builder.push(")");
+                }
+                builder.push(tail.as_str());
+                run(builder, &mut $tx).await?;
+            }
+            crate::dialect::Statement::PerRow { template, rows } => {
+                for row in rows {
+                    let mut builder = sqlx::QueryBuilder::<$db>::new("");
+                    for piece in template {
+                        match piece {
+                            crate::dialect::Piece::Sql(sql) => {
+                                builder.push(sql.as_str());
+                            }
+                            crate::dialect::Piece::Param(i) => $bind(&mut builder, &row[*i])?,
+                        }
+                    }
+                    run(builder, &mut $tx).await?;
+                }
+            }
+            crate::dialect::Statement::Plain(sql) => {
+                run(sqlx::QueryBuilder::<$db>::new(sql.as_str()), &mut $tx).await?;
+            }
+        }
+    }};
+}
+pub(crate) use render_statement;
+
+/// Parses `NAME(p,s)` / `NAME(p)` precision and scale.
+pub(crate) fn precision_scale(declared: &str) -> (Option<u32>, Option<i32>) {
+    let Some(open) = declared.find('(') else {
+        return (None, None);
+    };
+    let inner = declared[open + 1..].split(')').next().unwrap_or("");
+    let mut parts = inner.split(',').map(|p| p.trim().parse::<i64>().ok());
+    let precision = parts.next().flatten().and_then(|p| u32::try_from(p).ok());
+    let scale = parts.next().flatten().and_then(|s| i32::try_from(s).ok());
+    (precision, scale)
+}
