@@ -73,6 +73,18 @@ pub enum ColumnKind {
     Json,
     /// Anything else, carried as its text form (the dialect reads it as text).
     Other(String),
+    /// A temporal column read (or bound) as microseconds since the epoch, as an `Int64`: the
+    /// source's timestamp position, kept at the database's precision so that rows within one
+    /// millisecond are neither re-read nor skipped.
+    Micros(Temporal),
+}
+
+/// The temporal kind behind [`ColumnKind::Micros`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Temporal {
+    Date,
+    Naive,
+    Zoned,
 }
 
 impl ColumnKind {
@@ -99,6 +111,7 @@ impl ColumnKind {
             Self::Timestamp | Self::TimestampTz => SchemaBuilder::timestamp(),
             Self::Text | Self::Json | Self::Other(_) => SchemaBuilder::string(),
             Self::Bytes => SchemaBuilder::bytes(),
+            Self::Micros(_) => SchemaBuilder::int64(),
         };
         builder.optional_if(optional).build()
     }
@@ -119,9 +132,14 @@ impl ColumnKind {
         )
     }
 
-    /// True for kinds a timestamp column may have.
-    pub fn is_temporal(&self) -> bool {
-        matches!(self, Self::Timestamp | Self::TimestampTz | Self::Date)
+    /// The microsecond form of a temporal kind (a timestamp column's position).
+    pub fn micros(&self) -> Option<Self> {
+        match self {
+            Self::Timestamp => Some(Self::Micros(Temporal::Naive)),
+            Self::TimestampTz => Some(Self::Micros(Temporal::Zoned)),
+            Self::Date => Some(Self::Micros(Temporal::Date)),
+            _ => None,
+        }
     }
 }
 
@@ -190,6 +208,20 @@ impl DbTimeZone {
             .timestamp_millis()
     }
 
+    /// Microseconds since the epoch of a zone-less timestamp read in this zone.
+    pub fn naive_to_micros(self, naive: NaiveDateTime) -> i64 {
+        (naive - chrono::Duration::seconds(i64::from(self.0.local_minus_utc())))
+            .and_utc()
+            .timestamp_micros()
+    }
+
+    /// The zone-less timestamp, in this zone, of `micros` since the epoch.
+    pub fn micros_to_naive(self, micros: i64) -> ConnectResult<NaiveDateTime> {
+        let utc = DateTime::from_timestamp_micros(micros)
+            .ok_or_else(|| ConnectError::data(format!("timestamp {micros} µs is out of range")))?;
+        Ok(utc.with_timezone(&self.0).naive_local())
+    }
+
     /// The zone-less timestamp, in this zone, of `millis` since the epoch.
     pub fn millis_to_naive(self, millis: i64) -> ConnectResult<NaiveDateTime> {
         let utc = DateTime::from_timestamp_millis(millis)
@@ -197,6 +229,9 @@ impl DbTimeZone {
         Ok(utc.with_timezone(&self.0).naive_local())
     }
 }
+
+/// Microseconds in a day.
+pub const MICROS_PER_DAY: i64 = 86_400_000_000;
 
 /// Days since the epoch of a date.
 pub fn date_to_days(date: NaiveDate) -> i32 {
@@ -212,6 +247,29 @@ pub fn days_to_date(days: i32) -> ConnectResult<NaiveDate> {
         .ok_or_else(|| {
             ConnectError::data(format!("date {days} days after 1970-01-01 is out of range"))
         })
+}
+
+/// The zone-less timestamp of `micros` since the epoch, bound per [`Temporal`] kind: what the
+/// dialects need to compare a timestamp column with a position.
+#[derive(Debug, Clone, Copy)]
+pub enum MicrosParam {
+    Date(NaiveDate),
+    Naive(NaiveDateTime),
+    Zoned(DateTime<chrono::Utc>),
+}
+
+impl MicrosParam {
+    pub fn new(micros: i64, temporal: Temporal, zone: DbTimeZone) -> ConnectResult<Self> {
+        Ok(match temporal {
+            Temporal::Date => Self::Date(zone.micros_to_naive(micros)?.date()),
+            Temporal::Naive => Self::Naive(zone.micros_to_naive(micros)?),
+            Temporal::Zoned => {
+                Self::Zoned(DateTime::from_timestamp_micros(micros).ok_or_else(|| {
+                    ConnectError::data(format!("timestamp {micros} µs is out of range"))
+                })?)
+            }
+        })
+    }
 }
 
 /// Milliseconds since midnight of a time of day.
@@ -344,6 +402,7 @@ pub fn coerce(value: &Value, column: &Column) -> ConnectResult<Value> {
             Value::String(s) => Value::Bytes(s.clone().into_bytes()),
             _ => return Err(mismatch()),
         },
+        ColumnKind::Micros(_) => Value::Int64(integer(i64::MIN, i64::MAX)?),
     })
 }
 

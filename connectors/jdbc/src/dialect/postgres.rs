@@ -15,8 +15,8 @@ use tokio::sync::mpsc;
 
 use super::{Bound, Dialect, DialectOptions, Piece, Row, Statement, classify, render_statement};
 use crate::types::{
-    Column, ColumnKind, DbTimeZone, TableDesc, TableId, date_to_days, days_to_date, millis_to_time,
-    time_to_millis,
+    Column, ColumnKind, DbTimeZone, MICROS_PER_DAY, MicrosParam, TableDesc, TableId, Temporal,
+    date_to_days, days_to_date, millis_to_time, time_to_millis,
 };
 use crate::url::ConnectionUrl;
 
@@ -87,6 +87,14 @@ impl PostgresDialect {
                 }
                 ColumnKind::Text | ColumnKind::Other(_) => get!(String).map(Value::String),
                 ColumnKind::Bytes => get!(Vec<u8>).map(Value::Bytes),
+                ColumnKind::Micros(Temporal::Date) => get!(NaiveDate)
+                    .map(|d| Value::Int64(i64::from(date_to_days(d)) * MICROS_PER_DAY)),
+                ColumnKind::Micros(Temporal::Naive) => {
+                    get!(NaiveDateTime).map(|t| Value::Int64(self.zone.naive_to_micros(t)))
+                }
+                ColumnKind::Micros(Temporal::Zoned) => {
+                    get!(DateTime<Utc>).map(|t| Value::Int64(t.timestamp_micros()))
+                }
             };
             values.push(value.unwrap_or(Value::Null));
         }
@@ -115,10 +123,19 @@ impl PostgresDialect {
                 ColumnKind::Json => builder.push_bind(None::<Json<serde_json::Value>>),
                 ColumnKind::Bytes => builder.push_bind(None::<Vec<u8>>),
                 ColumnKind::Text => builder.push_bind(None::<String>),
+                ColumnKind::Micros(_) => builder.push_bind(None::<i64>),
                 ColumnKind::Other(type_name) => {
                     builder.push_bind(None::<String>);
                     builder.push(format!("::{type_name}"))
                 }
+            };
+            return Ok(());
+        }
+        if let (Value::Int64(micros), ColumnKind::Micros(temporal)) = (&bound.value, &bound.kind) {
+            match MicrosParam::new(*micros, *temporal, self.zone)? {
+                MicrosParam::Date(d) => builder.push_bind(d),
+                MicrosParam::Naive(t) => builder.push_bind(t),
+                MicrosParam::Zoned(t) => builder.push_bind(t),
             };
             return Ok(());
         }

@@ -26,8 +26,8 @@ use super::{
     render_statement,
 };
 use crate::types::{
-    Column, ColumnKind, DbTimeZone, TableDesc, TableId, date_to_days, days_to_date, millis_to_time,
-    time_to_millis,
+    Column, ColumnKind, DbTimeZone, MICROS_PER_DAY, MicrosParam, TableDesc, TableId, Temporal,
+    date_to_days, days_to_date, millis_to_time, time_to_millis,
 };
 use crate::url::ConnectionUrl;
 
@@ -132,6 +132,15 @@ impl SqliteDialect {
                 }
                 ColumnKind::TimestampTz => Value::Timestamp(get!(DateTime<Utc>).timestamp_millis()),
                 ColumnKind::Bytes => Value::Bytes(get!(Vec<u8>)),
+                ColumnKind::Micros(Temporal::Date) => {
+                    Value::Int64(i64::from(date_to_days(get!(NaiveDate))) * MICROS_PER_DAY)
+                }
+                ColumnKind::Micros(Temporal::Naive) => {
+                    Value::Int64(self.zone.naive_to_micros(get!(NaiveDateTime)))
+                }
+                ColumnKind::Micros(Temporal::Zoned) => {
+                    Value::Int64(get!(DateTime<Utc>).timestamp_micros())
+                }
                 ColumnKind::Text | ColumnKind::Json | ColumnKind::Other(_) => {
                     Value::String(get!(String))
                 }
@@ -142,6 +151,14 @@ impl SqliteDialect {
     }
 
     fn bind(&self, builder: &mut QueryBuilder<Sqlite>, bound: &Bound) -> ConnectResult<()> {
+        if let (Value::Int64(micros), ColumnKind::Micros(temporal)) = (&bound.value, &bound.kind) {
+            match MicrosParam::new(*micros, *temporal, self.zone)? {
+                MicrosParam::Date(d) => builder.push_bind(d),
+                MicrosParam::Naive(t) => builder.push_bind(t),
+                MicrosParam::Zoned(t) => builder.push_bind(t),
+            };
+            return Ok(());
+        }
         match &bound.value {
             Value::Null => builder.push_bind(None::<String>),
             Value::Boolean(v) => builder.push_bind(*v),
