@@ -10,6 +10,7 @@ pub fn connector_plugins() -> ConnectorPlugins {
     let mut plugins = ConnectorPlugins::default();
     plugins.extend(connect_file::plugins());
     plugins.extend(connect_verifiable::plugins());
+    plugins.extend(connect_jdbc::plugins());
     plugins
 }
 

@@ -7,6 +7,7 @@
 //! - [`http`]: a blocking HTTP/1.1 client for JSON requests (no TLS, no dependencies).
 //! - [`eventually`]: waits for a condition instead of sleeping.
 //! - [`fixture`]: files under `tests/fixtures/`.
+//! - [`db`]: MariaDB / PostgreSQL servers and SQLite files, with a small SQL client.
 //!
 //! Test files: `seed_examples.rs` (converters and transforms on the seed's examples),
 //! `rest_api.rs` (every route), `lifecycle.rs` (kill -9, restart, supervision, shutdown).
@@ -16,6 +17,8 @@
     clippy::expect_used,
     reason = "test helpers: a panic is a failed test"
 )]
+
+pub mod db;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -279,10 +279,11 @@ impl Dialect for SqliteDialect {
         keyed.sort();
         let columns: Vec<Column> = rows
             .into_iter()
-            .map(|(name, declared, not_null, _)| Column {
+            // An INTEGER PRIMARY KEY is the rowid, never NULL, though PRAGMA says nullable.
+            .map(|(name, declared, not_null, pk)| Column {
                 name,
                 kind: kind_of(&declared),
-                nullable: not_null == 0,
+                nullable: not_null == 0 && pk == 0,
             })
             .collect();
         Ok(Some(TableDesc {

@@ -462,10 +462,10 @@ fn to_record(
     mut row: Vec<Value>,
 ) -> ConnectResult<ConnectRecord> {
     let shape = source.shape.as_ref().expect("shape set before reading");
-    if config.mode.uses_timestamp() {
-        if let Some(Value::Int64(micros)) = row.pop() {
-            source.position.timestamp_micros = Some(micros);
-        }
+    if config.mode.uses_timestamp()
+        && let Some(Value::Int64(micros)) = row.pop()
+    {
+        source.position.timestamp_micros = Some(micros);
     }
     if let Some(index) = shape.incrementing {
         let value = &row[index];

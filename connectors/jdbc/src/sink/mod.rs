@@ -1,0 +1,99 @@
+//! The JDBC sink connector: validates against the database; every task writes every table.
+
+mod plan;
+mod task;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use connect_api::{
+    Config, ConfigDef, ConfigError, ConnectError, ConnectResult, Connector, ConnectorContext,
+    SinkConnector, SinkTask,
+};
+
+pub use task::{JdbcSinkTask, TASK_CLASS};
+
+use crate::config::SinkConfig;
+use crate::dialect::{self, DialectOptions};
+
+/// Topics → tables. Java class `org.apache.rocketmq.connect.jdbc.connector.JdbcSinkConnector`.
+#[derive(Debug, Default)]
+pub struct JdbcSinkConnector {
+    config: Option<Config>,
+}
+
+async fn check_database(config: SinkConfig) -> ConnectResult<Vec<ConfigError>> {
+    let options = DialectOptions {
+        connect_timeout: std::time::Duration::from_secs(5),
+        max_connections: 1,
+        ..config.common.dialect_options()
+    };
+    let dialect = dialect::open(&config.common.url, config.common.dialect, options)?;
+    let result = dialect.ping().await;
+    dialect.close().await;
+    Ok(match result {
+        Ok(()) => Vec::new(),
+        Err(error) => vec![ConfigError::invalid(
+            "connection.url",
+            &config.common.url.redacted(),
+            format!("cannot connect: {error}"),
+        )],
+    })
+}
+
+#[async_trait]
+impl Connector for JdbcSinkConnector {
+    fn config_def(&self) -> ConfigDef {
+        SinkConfig::def()
+    }
+
+    fn validate(&self, config: &Config) -> ConnectResult<()> {
+        let mut errors = self.config_def().validate(config);
+        match SinkConfig::parse(config) {
+            Err(list) => errors.extend(list),
+            Ok(parsed) if errors.is_empty() => {
+                errors.extend(crate::probe::run(move || check_database(parsed))?);
+            }
+            Ok(_) => {}
+        }
+        let mut seen = std::collections::HashSet::new();
+        errors.retain(|e| seen.insert((e.key.clone(), e.message.clone())));
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ConnectError::Config(errors))
+        }
+    }
+
+    async fn start(
+        &mut self,
+        config: Config,
+        _context: Arc<dyn ConnectorContext>,
+    ) -> ConnectResult<()> {
+        SinkConfig::parse(&config).map_err(ConnectError::Config)?;
+        self.config = Some(config);
+        Ok(())
+    }
+
+    fn task_configs(&self, max_tasks: usize) -> ConnectResult<Vec<Config>> {
+        let config = self
+            .config
+            .as_ref()
+            .ok_or_else(|| ConnectError::other("the JDBC sink connector was not started"))?;
+        Ok(vec![config.clone(); max_tasks.max(1)])
+    }
+
+    async fn stop(&mut self) -> ConnectResult<()> {
+        Ok(())
+    }
+
+    fn task_class(&self) -> &'static str {
+        TASK_CLASS
+    }
+}
+
+impl SinkConnector for JdbcSinkConnector {
+    fn create_task(&self) -> Box<dyn SinkTask> {
+        Box::new(JdbcSinkTask::default())
+    }
+}

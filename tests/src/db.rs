@@ -1,0 +1,175 @@
+//! Real databases for integration tests: MariaDB and PostgreSQL servers started by
+//! `scripts/databases.sh` on loopback (stopped on drop), SQLite files, and a small SQL client
+//! (sqlx's `Any` driver, text results) independent of the connectors under test.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sqlx::Row;
+
+/// A database server (or SQLite file) for one test.
+#[derive(Debug)]
+pub struct Database {
+    dir: PathBuf,
+    /// The native URL (`mysql://…`, `postgres://…`, `sqlite:…`).
+    pub url: String,
+    pub kind: DbKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbKind {
+    MariaDb,
+    Postgres,
+    Sqlite,
+}
+
+fn script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/databases.sh")
+}
+
+fn run_script(args: &[&str]) -> String {
+    let output = Command::new(script())
+        .args(args)
+        .output()
+        .expect("run scripts/databases.sh");
+    assert!(
+        output.status.success(),
+        "scripts/databases.sh {args:?} failed (run scripts/databases.sh install?):\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+impl Database {
+    /// Starts a fresh server (or names a fresh SQLite file) under `dir`.
+    pub fn start(kind: DbKind, dir: &Path) -> Self {
+        std::fs::create_dir_all(dir).unwrap();
+        let url = match kind {
+            DbKind::Sqlite => format!("sqlite:{}?mode=rwc", dir.join("test.db").display()),
+            DbKind::MariaDb | DbKind::Postgres => {
+                let name = if kind == DbKind::MariaDb {
+                    "mariadb"
+                } else {
+                    "postgres"
+                };
+                let out = run_script(&["start", name, dir.to_str().unwrap()]);
+                out.lines()
+                    .find_map(|l| l.strip_prefix("DB_URL="))
+                    .expect("DB_URL printed")
+                    .to_owned()
+            }
+        };
+        Self {
+            dir: dir.to_owned(),
+            url,
+            kind,
+        }
+    }
+
+    /// `connection.url` in the Java form, credentials apart (as users write it).
+    pub fn jdbc_url(&self) -> String {
+        match self.kind {
+            DbKind::MariaDb => format!("jdbc:mysql://{}", self.host_and_db()),
+            DbKind::Postgres => format!("jdbc:postgresql://{}", self.host_and_db()),
+            DbKind::Sqlite => format!("jdbc:sqlite:{}", self.dir.join("test.db").display()),
+        }
+    }
+
+    fn host_and_db(&self) -> &str {
+        self.url
+            .split_once('@')
+            .map_or(self.url.as_str(), |(_, rest)| rest)
+    }
+
+    /// The keys a connector needs to reach this database.
+    pub fn connection(&self) -> serde_json::Value {
+        serde_json::json!({
+            "connection.url": self.jdbc_url(),
+            "connection.user": "connect",
+            "connection.password": "connect",
+        })
+    }
+
+    /// kill -9 the server.
+    pub fn kill(&self) {
+        run_script(&["kill", self.dir.to_str().unwrap()]);
+    }
+
+    /// Starts it again on the same port and data.
+    pub fn restart(&self) {
+        run_script(&["restart", self.dir.to_str().unwrap()]);
+    }
+
+    /// Runs statements (separated by `;` at line ends).
+    pub fn execute(&self, sql: &str) {
+        let url = self.url.clone();
+        let sql = sql.to_owned();
+        block_on(async move {
+            let mut conn = connect(&url).await;
+            for statement in sql.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_owned()))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap_or_else(|e| panic!("{statement}: {e}"));
+            }
+        });
+    }
+
+    /// Every row of `sql` with every column as text (the query casts: results must be text).
+    pub fn rows(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        let url = self.url.clone();
+        let sql = sql.to_owned();
+        block_on(async move {
+            let mut conn = connect(&url).await;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                .fetch_all(&mut conn)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            rows.iter()
+                .map(|row| {
+                    (0..row.len())
+                        .map(|i| row.try_get::<Option<String>, _>(i).unwrap())
+                        .collect()
+                })
+                .collect()
+        })
+    }
+
+    /// A single integer (e.g. `SELECT COUNT(*) …`), 0 when the query fails (table missing).
+    pub fn count(&self, sql: &str) -> i64 {
+        let url = self.url.clone();
+        let sql = sql.to_owned();
+        block_on(async move {
+            let mut conn = connect(&url).await;
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&mut conn)
+                .await
+                .unwrap_or(0)
+        })
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if self.kind != DbKind::Sqlite {
+            let _ = Command::new(script()).arg("stop").arg(&self.dir).output();
+        }
+    }
+}
+
+async fn connect(url: &str) -> sqlx::AnyConnection {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    sqlx::AnyConnection::connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("connect {url}: {e}"))
+}
+
+fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
