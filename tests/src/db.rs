@@ -166,10 +166,18 @@ async fn connect(url: &str) -> sqlx::AnyConnection {
         .unwrap_or_else(|e| panic!("connect {url}: {e}"))
 }
 
-fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(future)
+/// Runs `future` on a thread of its own, so callers inside a runtime can use the helpers too.
+fn block_on<T: Send>(future: impl std::future::Future<Output = T> + Send) -> T {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap()
+                    .block_on(future)
+            })
+            .join()
+            .unwrap()
+    })
 }

@@ -87,7 +87,7 @@ async fn check_database(config: SourceConfig) -> ConnectResult<Vec<ConfigError>>
     if let Some(query) = &config.query {
         match dialect.describe_query(query).await {
             Ok(columns) => {
-                if let Err(e) = task::check_columns(&config, "query", columns, &[]) {
+                if let Err(e) = task::check_columns(&config, "query", true, columns, &[]) {
                     errors.push(column_error(&config, e));
                 }
             }
@@ -104,6 +104,7 @@ async fn check_database(config: SourceConfig) -> ConnectResult<Vec<ConfigError>>
                 if let Err(e) = task::check_columns(
                     &config,
                     &table.to_string(),
+                    false,
                     desc.columns.to_vec(),
                     &desc.primary_key,
                 ) {

@@ -303,7 +303,14 @@ impl Reader {
             SourceOf::Query(query) => (dialect.describe_query(query).await?, Vec::new()),
         };
         if source.shape.as_ref().is_none_or(|s| s.columns != columns.0) {
-            source.shape = Some(shape_of(config, &source.label, columns.0, &columns.1)?);
+            let is_query = matches!(source.from, SourceOf::Query(_));
+            source.shape = Some(shape_of(
+                config,
+                &source.label,
+                is_query,
+                columns.0,
+                &columns.1,
+            )?);
         }
         let shape = source.shape.as_ref().expect("shape set above");
         let from = match &source.from {
@@ -366,16 +373,19 @@ fn desc_columns(desc: TableDesc) -> (Vec<Column>, Vec<String>) {
 pub(crate) fn check_columns(
     config: &SourceConfig,
     label: &str,
+    is_query: bool,
     columns: Vec<Column>,
     primary_key: &[String],
 ) -> ConnectResult<()> {
-    shape_of(config, label, columns, primary_key).map(|_| ())
+    shape_of(config, label, is_query, columns, primary_key).map(|_| ())
 }
 
 /// Resolves the configured columns of `label` and builds its record schemas.
+/// A query's columns have no known nullability, so `validate.non.null` does not apply to them.
 fn shape_of(
     config: &SourceConfig,
     label: &str,
+    is_query: bool,
     columns: Vec<Column>,
     primary_key: &[String],
 ) -> ConnectResult<Shape> {
@@ -398,7 +408,7 @@ fn shape_of(
                     column.kind
                 )));
             }
-            if config.validate_non_null && column.nullable {
+            if config.validate_non_null && column.nullable && !is_query {
                 return Err(ConnectError::other(format!(
                     "incrementing.column.name '{name}' of {label} is nullable; make it NOT NULL or set validate.non.null=false"
                 )));
@@ -418,7 +428,11 @@ fn shape_of(
                     column.kind
                 )));
             }
-            if config.validate_non_null && column.nullable && config.timestamp_columns.len() == 1 {
+            if config.validate_non_null
+                && column.nullable
+                && !is_query
+                && config.timestamp_columns.len() == 1
+            {
                 return Err(ConnectError::other(format!(
                     "timestamp.column.name '{name}' of {label} is nullable; make it NOT NULL or set validate.non.null=false"
                 )));
