@@ -267,3 +267,125 @@ fn source_modes_read_each_change_once_and_resume_after_restart() {
         });
     }
 }
+
+/// The runtime side of a sink context, for a task driven directly.
+#[derive(Debug)]
+struct NoControl;
+
+impl connect_api::SinkTaskControl for NoControl {
+    fn reset_offset(&self, _: &RecordPartition, _: &RecordOffset) {}
+    fn pause(&self, _: &[RecordPartition]) {}
+    fn resume(&self, _: &[RecordPartition]) {}
+    fn assignment(&self) -> std::collections::HashSet<RecordPartition> {
+        std::collections::HashSet::new()
+    }
+}
+
+fn sink_records(from: i64, to: i64, label: &str) -> Vec<ConnectRecord> {
+    use connect_api::{SchemaBuilder, Struct};
+    let key_schema = SchemaBuilder::struct_()
+        .field("id", SchemaBuilder::int64().build())
+        .unwrap()
+        .build();
+    let value_schema = SchemaBuilder::struct_()
+        .field("id", SchemaBuilder::int64().build())
+        .unwrap()
+        .field("name", SchemaBuilder::string().optional().build())
+        .unwrap()
+        .build();
+    (from..to)
+        .map(|i| {
+            let key = Struct::from_values(key_schema.clone(), vec![Value::Int64(i)]).unwrap();
+            let value = Struct::from_values(
+                value_schema.clone(),
+                vec![Value::Int64(i), Value::String(format!("{label}-{i}"))],
+            )
+            .unwrap();
+            let mut record = ConnectRecord::new(
+                RecordPartition::new().with("queueId", 0),
+                RecordOffset::new().with("queueOffset", i),
+                None,
+            )
+            .with_key(Some(key_schema.clone()), Value::Struct(key))
+            .with_value(Some(value_schema.clone()), Value::Struct(value));
+            record.set_topic("people");
+            record
+        })
+        .collect()
+}
+
+/// Upsert is idempotent under redelivery; a plain insert of a duplicate key is refused with
+/// the record named; a tombstone deletes its row.
+#[test]
+fn sink_upserts_idempotently_and_names_records_it_cannot_write() {
+    use connect_api::{SinkTask, SinkTaskContext};
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::start(DbKind::Postgres, &dir.path().join("pg"));
+    let sink = |pairs: &[(&str, &str)]| {
+        let mut config = config(
+            &db,
+            &[
+                ("auto.create", "true"),
+                ("pk.mode", "record_key"),
+                ("batch.size", "64"),
+            ],
+        );
+        for (k, v) in pairs {
+            config.put(*k, *v);
+        }
+        config
+    };
+    let context = |config: &Config| SinkTaskContext {
+        info: TaskInfo {
+            connector_name: "sink".into(),
+            task_id: 0,
+            configs: config.clone(),
+        },
+        control: Arc::new(NoControl),
+        reporter: None,
+    };
+    runtime().block_on(async {
+        let upsert = sink(&[("insert.mode", "upsert"), ("delete.enabled", "true")]);
+        let mut task = connect_jdbc::JdbcSinkTask::default();
+        task.start(upsert.clone(), context(&upsert)).await.unwrap();
+        task.put(&sink_records(0, 500, "first")).await.unwrap();
+        // Redelivery of the same records, then newer versions of half of them.
+        task.put(&sink_records(0, 500, "first")).await.unwrap();
+        task.put(&sink_records(250, 500, "second")).await.unwrap();
+        assert_eq!(db.count("SELECT COUNT(*) FROM people"), 500);
+        assert_eq!(
+            db.count("SELECT COUNT(*) FROM people WHERE name LIKE 'second-%'"),
+            250
+        );
+        // A batch with the same key twice: the later one wins.
+        let mut twice = sink_records(0, 1, "x");
+        twice.extend(sink_records(0, 1, "y"));
+        task.put(&twice).await.unwrap();
+        assert_eq!(
+            db.rows("SELECT name FROM people WHERE id = 0"),
+            [[Some("y-0".to_owned())]]
+        );
+        // A tombstone deletes.
+        let mut tombstone = sink_records(5, 6, "gone");
+        tombstone[0].value = Value::Null;
+        task.put(&tombstone).await.unwrap();
+        assert_eq!(db.count("SELECT COUNT(*) FROM people"), 499);
+        task.stop().await.unwrap();
+
+        let insert = sink(&[("insert.mode", "insert")]);
+        let mut task = connect_jdbc::JdbcSinkTask::default();
+        task.start(insert.clone(), context(&insert)).await.unwrap();
+        let mut batch = sink_records(1000, 1010, "new");
+        batch.extend(sink_records(7, 8, "duplicate"));
+        let error = task.put(&batch).await.unwrap_err();
+        assert!(!error.is_retriable(), "{error}");
+        let message = error.to_string();
+        assert!(
+            message.contains("\"queueOffset\":7") && message.contains("people_pkey"),
+            "{message}"
+        );
+        // The good records of the batch were written, one by one.
+        assert_eq!(db.count("SELECT COUNT(*) FROM people WHERE id >= 1000"), 10);
+        task.stop().await.unwrap();
+    });
+}

@@ -57,7 +57,8 @@ impl Connector for JdbcSinkConnector {
             Ok(_) => {}
         }
         let mut seen = std::collections::HashSet::new();
-        errors.retain(|e| seen.insert((e.key.clone(), e.message.clone())));
+        // One error per key: the definition's type check and the parser may both object.
+        errors.retain(|e| seen.insert(e.key.clone()));
         if errors.is_empty() {
             Ok(())
         } else {
