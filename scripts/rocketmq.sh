@@ -146,7 +146,9 @@ CONF
     echo "$health_port" > "$dir/health_port"
     launch "$dir" namesrv "$BIN/rocketmq-namesrv-rust" -c namesrv.toml
     wait_for "the name server on port $namesrv_port" listening "$namesrv_port"
-    launch_broker "$dir"
+    # A broker that does not come up (e.g. it refuses a nearly full disk) must not leave the
+    # name server behind: the caller gets no directory to stop.
+    launch_broker "$dir" || { stop "$dir"; exit 1; }
     printf 'NAMESRV_ADDR=127.0.0.1:%s\nBROKER_ADDR=127.0.0.1:%s\n' "$namesrv_port" "$broker_port" > "$dir/env"
     cat "$dir/env"
 }
