@@ -6,6 +6,7 @@
 //! Rows are streamed ([`Dialect::stream`]) into a bounded channel: a table is never loaded into
 //! memory, and a slow consumer slows the read.
 
+mod driver;
 mod mysql;
 mod postgres;
 mod sqlite;
@@ -181,65 +182,6 @@ pub(crate) fn classify(error: sqlx::Error, context: &str) -> ConnectError {
         _ => ConnectError::other(format!("{context}: {error}")),
     }
 }
-
-/// Runs a [`Statement`] in the open transaction `$tx`, binding values with `$bind`. A macro
-/// rather than a generic function: each driver binds its own value types, and the statement
-/// walk is the same for all three.
-macro_rules! render_statement {
-    ($db:ty, $bind:expr, $statement:expr, $tx:ident) => {{
-        async fn run(
-            mut builder: sqlx::QueryBuilder<$db>,
-            tx: &mut sqlx::Transaction<'_, $db>,
-        ) -> connect_api::ConnectResult<()> {
-            let sql: String = builder.sql().as_str().chars().take(200).collect();
-            builder
-                .build()
-                .execute(&mut **tx)
-                .await
-                .map(|_| ())
-                .map_err(|e| crate::dialect::classify(e, &format!("statement failed ({sql}…)")))
-        }
-        match $statement {
-            crate::dialect::Statement::Values { head, rows, tail } => {
-                let mut builder = sqlx::QueryBuilder::<$db>::new(head.as_str());
-                builder.push(" VALUES ");
-                for (i, row) in rows.iter().enumerate() {
-                    if i > 0 {
-                        builder.push(", ");
-                    }
-                    builder.push("(");
-                    for (j, bound) in row.iter().enumerate() {
-                        if j > 0 {
-                            builder.push(", ");
-                        }
-                        $bind(&mut builder, bound)?;
-                    }
-                    builder.push(")");
-                }
-                builder.push(tail.as_str());
-                run(builder, &mut $tx).await?;
-            }
-            crate::dialect::Statement::PerRow { template, rows } => {
-                for row in rows {
-                    let mut builder = sqlx::QueryBuilder::<$db>::new("");
-                    for piece in template {
-                        match piece {
-                            crate::dialect::Piece::Sql(sql) => {
-                                builder.push(sql.as_str());
-                            }
-                            crate::dialect::Piece::Param(i) => $bind(&mut builder, &row[*i])?,
-                        }
-                    }
-                    run(builder, &mut $tx).await?;
-                }
-            }
-            crate::dialect::Statement::Plain(sql) => {
-                run(sqlx::QueryBuilder::<$db>::new(sql.as_str()), &mut $tx).await?;
-            }
-        }
-    }};
-}
-pub(crate) use render_statement;
 
 /// Parses `NAME(p,s)` / `NAME(p)` precision and scale.
 pub(crate) fn precision_scale(declared: &str) -> (Option<u32>, Option<i32>) {

@@ -7,13 +7,13 @@ use bigdecimal::BigDecimal;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use connect_api::data::logical::{DECIMAL_PRECISION, LogicalType};
 use connect_api::{ConnectError, ConnectResult, FieldType, Schema, Value};
-use futures_util::TryStreamExt;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow, Postgres};
 use sqlx::types::Json;
-use sqlx::{AssertSqlSafe, Column as _, Executor, QueryBuilder, Row as _, SqlSafeStr, TypeInfo};
+use sqlx::{QueryBuilder, Row as _};
 use tokio::sync::mpsc;
 
-use super::{Bound, Dialect, DialectOptions, Piece, Row, Statement, classify, render_statement};
+use super::driver::{self, Driver};
+use super::{Bound, Dialect, DialectOptions, Piece, Row, Statement, classify};
 use crate::types::{
     Column, ColumnKind, DbTimeZone, MICROS_PER_DAY, MicrosParam, TableDesc, TableId, Temporal,
     date_to_days, days_to_date, millis_to_time, time_to_millis,
@@ -47,7 +47,7 @@ impl PostgresDialect {
         })
     }
 
-    fn decode(&self, row: &PgRow, columns: &[Column]) -> ConnectResult<Row> {
+    fn decode_row(&self, row: &PgRow, columns: &[Column]) -> ConnectResult<Row> {
         let mut values = Vec::with_capacity(columns.len());
         for (i, column) in columns.iter().enumerate() {
             let failed = |e: sqlx::Error| {
@@ -101,7 +101,7 @@ impl PostgresDialect {
         Ok(values)
     }
 
-    fn bind(&self, builder: &mut QueryBuilder<Postgres>, bound: &Bound) -> ConnectResult<()> {
+    fn bind_value(&self, builder: &mut QueryBuilder<Postgres>, bound: &Bound) -> ConnectResult<()> {
         // NULLs are typed: PostgreSQL refuses a text NULL for an integer column.
         if bound.value.is_null() {
             match &bound.kind {
@@ -231,6 +231,26 @@ fn kind_of_type_name(name: &str) -> ColumnKind {
     }
 }
 
+impl Driver for PostgresDialect {
+    type Db = Postgres;
+
+    fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    fn bind(&self, builder: &mut QueryBuilder<Postgres>, bound: &Bound) -> ConnectResult<()> {
+        self.bind_value(builder, bound)
+    }
+
+    fn decode(&self, row: &PgRow, columns: &[Column]) -> ConnectResult<Row> {
+        self.decode_row(row, columns)
+    }
+
+    fn kind_of_type_name(&self, name: &str) -> ColumnKind {
+        kind_of_type_name(name)
+    }
+}
+
 #[async_trait]
 impl Dialect for PostgresDialect {
     fn name(&self) -> &'static str {
@@ -249,11 +269,7 @@ impl Dialect for PostgresDialect {
     }
 
     async fn ping(&self) -> ConnectResult<()> {
-        self.pool
-            .execute("SELECT 1")
-            .await
-            .map(|_| ())
-            .map_err(|e| classify(e, "cannot reach the PostgreSQL server"))
+        driver::ping(self, "cannot reach the PostgreSQL server").await
     }
 
     async fn list_tables(&self, table_types: &[String]) -> ConnectResult<Vec<TableId>> {
@@ -340,20 +356,7 @@ impl Dialect for PostgresDialect {
     }
 
     async fn describe_query(&self, sql: &str) -> ConnectResult<Vec<Column>> {
-        let statement = (&self.pool)
-            .prepare(AssertSqlSafe(sql.to_owned()).into_sql_str())
-            .await
-            .map_err(|e| classify(e, "cannot prepare the query"))?;
-        use sqlx::Statement as _;
-        Ok(statement
-            .columns()
-            .iter()
-            .map(|c| Column {
-                name: c.name().to_owned(),
-                kind: kind_of_type_name(c.type_info().name()),
-                nullable: true,
-            })
-            .collect())
+        driver::describe_query(self, sql).await
     }
 
     async fn now_millis(&self) -> ConnectResult<i64> {
@@ -370,45 +373,11 @@ impl Dialect for PostgresDialect {
         columns: Arc<[Column]>,
         out: mpsc::Sender<Row>,
     ) -> ConnectResult<u64> {
-        let mut builder = QueryBuilder::<Postgres>::new("");
-        for piece in &template {
-            match piece {
-                Piece::Sql(sql) => {
-                    builder.push(sql.as_str());
-                }
-                Piece::Param(i) => self.bind(&mut builder, &params[*i])?,
-            }
-        }
-        let mut rows = builder.build().fetch(&self.pool);
-        let mut sent = 0;
-        while let Some(row) = rows
-            .try_next()
-            .await
-            .map_err(|e| classify(e, "query failed"))?
-        {
-            if out.send(self.decode(&row, &columns)?).await.is_err() {
-                break;
-            }
-            sent += 1;
-        }
-        Ok(sent)
+        driver::stream(self, template, params, columns, out).await
     }
 
     async fn execute(&self, statements: &[Statement]) -> ConnectResult<()> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(|e| classify(e, "cannot begin a transaction"))?;
-        for statement in statements {
-            render_statement!(
-                Postgres,
-                |builder: &mut QueryBuilder<Postgres>, bound: &Bound| self.bind(builder, bound),
-                statement,
-                tx
-            );
-        }
-        tx.commit().await.map_err(|e| classify(e, "cannot commit"))
+        driver::execute(self, statements).await
     }
 
     fn column_type(&self, schema: &Schema, _key: bool) -> String {

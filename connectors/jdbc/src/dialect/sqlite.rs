@@ -10,21 +10,15 @@ use bigdecimal::BigDecimal;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use connect_api::data::logical::{DECIMAL_PRECISION, LogicalType};
 use connect_api::{ConnectError, ConnectResult, FieldType, Schema, Value};
-use futures_util::TryStreamExt;
 use sqlx::sqlite::{
     Sqlite, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
 };
-use sqlx::{
-    AssertSqlSafe, Column as _, Executor, QueryBuilder, Row as _, SqlSafeStr, TypeInfo,
-    ValueRef as _,
-};
+use sqlx::{AssertSqlSafe, QueryBuilder, Row as _, TypeInfo, ValueRef as _};
 use tokio::sync::mpsc;
 
+use super::driver::{self, Driver};
 use super::postgres::upsert_on_conflict;
-use super::{
-    Bound, Dialect, DialectOptions, Piece, Row, Statement, classify, precision_scale,
-    render_statement,
-};
+use super::{Bound, Dialect, DialectOptions, Piece, Row, Statement, classify, precision_scale};
 use crate::types::{
     Column, ColumnKind, DbTimeZone, MICROS_PER_DAY, MicrosParam, TableDesc, TableId, Temporal,
     date_to_days, days_to_date, millis_to_time, time_to_millis,
@@ -62,7 +56,7 @@ impl SqliteDialect {
         })
     }
 
-    fn decode(&self, row: &SqliteRow, columns: &[Column]) -> ConnectResult<Row> {
+    fn decode_row(&self, row: &SqliteRow, columns: &[Column]) -> ConnectResult<Row> {
         let mut values = Vec::with_capacity(columns.len());
         for (i, column) in columns.iter().enumerate() {
             let failed = |e: sqlx::Error| {
@@ -150,7 +144,7 @@ impl SqliteDialect {
         Ok(values)
     }
 
-    fn bind(&self, builder: &mut QueryBuilder<Sqlite>, bound: &Bound) -> ConnectResult<()> {
+    fn bind_value(&self, builder: &mut QueryBuilder<Sqlite>, bound: &Bound) -> ConnectResult<()> {
         if let (Value::Int64(micros), ColumnKind::Micros(temporal)) = (&bound.value, &bound.kind) {
             match MicrosParam::new(*micros, *temporal, self.zone)? {
                 MicrosParam::Date(d) => builder.push_bind(d),
@@ -225,6 +219,26 @@ fn kind_of(declared: &str) -> ColumnKind {
     }
 }
 
+impl Driver for SqliteDialect {
+    type Db = Sqlite;
+
+    fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    fn bind(&self, builder: &mut QueryBuilder<Sqlite>, bound: &Bound) -> ConnectResult<()> {
+        self.bind_value(builder, bound)
+    }
+
+    fn decode(&self, row: &SqliteRow, columns: &[Column]) -> ConnectResult<Row> {
+        self.decode_row(row, columns)
+    }
+
+    fn kind_of_type_name(&self, name: &str) -> ColumnKind {
+        kind_of(name)
+    }
+}
+
 #[async_trait]
 impl Dialect for SqliteDialect {
     fn name(&self) -> &'static str {
@@ -236,11 +250,7 @@ impl Dialect for SqliteDialect {
     }
 
     async fn ping(&self) -> ConnectResult<()> {
-        self.pool
-            .execute("SELECT 1")
-            .await
-            .map(|_| ())
-            .map_err(|e| classify(e, "cannot open the SQLite database"))
+        driver::ping(self, "cannot open the SQLite database").await
     }
 
     async fn list_tables(&self, table_types: &[String]) -> ConnectResult<Vec<TableId>> {
@@ -294,20 +304,7 @@ impl Dialect for SqliteDialect {
     }
 
     async fn describe_query(&self, sql: &str) -> ConnectResult<Vec<Column>> {
-        let statement = (&self.pool)
-            .prepare(AssertSqlSafe(sql.to_owned()).into_sql_str())
-            .await
-            .map_err(|e| classify(e, "cannot prepare the query"))?;
-        use sqlx::Statement as _;
-        Ok(statement
-            .columns()
-            .iter()
-            .map(|c| Column {
-                name: c.name().to_owned(),
-                kind: kind_of(c.type_info().name()),
-                nullable: true,
-            })
-            .collect())
+        driver::describe_query(self, sql).await
     }
 
     async fn now_millis(&self) -> ConnectResult<i64> {
@@ -326,45 +323,11 @@ impl Dialect for SqliteDialect {
         columns: Arc<[Column]>,
         out: mpsc::Sender<Row>,
     ) -> ConnectResult<u64> {
-        let mut builder = QueryBuilder::<Sqlite>::new("");
-        for piece in &template {
-            match piece {
-                Piece::Sql(sql) => {
-                    builder.push(sql.as_str());
-                }
-                Piece::Param(i) => self.bind(&mut builder, &params[*i])?,
-            }
-        }
-        let mut rows = builder.build().fetch(&self.pool);
-        let mut sent = 0;
-        while let Some(row) = rows
-            .try_next()
-            .await
-            .map_err(|e| classify(e, "query failed"))?
-        {
-            if out.send(self.decode(&row, &columns)?).await.is_err() {
-                break;
-            }
-            sent += 1;
-        }
-        Ok(sent)
+        driver::stream(self, template, params, columns, out).await
     }
 
     async fn execute(&self, statements: &[Statement]) -> ConnectResult<()> {
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(|e| classify(e, "cannot begin a transaction"))?;
-        for statement in statements {
-            render_statement!(
-                Sqlite,
-                |builder: &mut QueryBuilder<Sqlite>, bound: &Bound| self.bind(builder, bound),
-                statement,
-                tx
-            );
-        }
-        tx.commit().await.map_err(|e| classify(e, "cannot commit"))
+        driver::execute(self, statements).await
     }
 
     fn column_type(&self, schema: &Schema, _key: bool) -> String {

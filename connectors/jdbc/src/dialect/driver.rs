@@ -1,0 +1,183 @@
+//! What the three dialects do the same way, written once over sqlx's `Database`: a dialect
+//! says how it binds a value, decodes a row and names a query column's kind ([`Driver`]);
+//! these functions run statements, stream rows and describe queries with that.
+
+use std::sync::Arc;
+
+use connect_api::ConnectResult;
+use futures_util::TryStreamExt;
+use sqlx::{
+    AssertSqlSafe, Column as _, Database, Executor, IntoArguments, Pool, QueryBuilder, SqlSafeStr,
+    Statement as _, TypeInfo,
+};
+use tokio::sync::mpsc;
+
+use super::{Bound, Piece, Row, Statement, classify};
+use crate::types::{Column, ColumnKind};
+
+/// A dialect's driver-specific parts.
+pub(super) trait Driver: Send + Sync {
+    type Db: Database;
+
+    fn pool(&self) -> &Pool<Self::Db>;
+
+    /// Pushes `bound` as a parameter (a dialect may add a cast after it).
+    fn bind(&self, builder: &mut QueryBuilder<Self::Db>, bound: &Bound) -> ConnectResult<()>;
+
+    /// A row's values, per `columns`.
+    fn decode(&self, row: &<Self::Db as Database>::Row, columns: &[Column]) -> ConnectResult<Row>;
+
+    /// The kind of a query result column from the driver's type name.
+    fn kind_of_type_name(&self, name: &str) -> ColumnKind;
+}
+
+/// A template rendered with its parameters.
+fn render<D: Driver>(
+    driver: &D,
+    template: &[Piece],
+    params: &[Bound],
+) -> ConnectResult<QueryBuilder<D::Db>> {
+    let mut builder = QueryBuilder::new("");
+    for piece in template {
+        match piece {
+            Piece::Sql(sql) => {
+                builder.push(sql.as_str());
+            }
+            Piece::Param(i) => driver.bind(&mut builder, &params[*i])?,
+        }
+    }
+    Ok(builder)
+}
+
+pub(super) async fn ping<D: Driver>(driver: &D, what: &str) -> ConnectResult<()>
+where
+    for<'c> &'c mut <D::Db as Database>::Connection: Executor<'c, Database = D::Db>,
+    for<'a> <D::Db as Database>::Arguments: IntoArguments<D::Db>,
+{
+    let mut conn = driver
+        .pool()
+        .acquire()
+        .await
+        .map_err(|e| classify(e, what))?;
+    (&mut *conn)
+        .execute("SELECT 1")
+        .await
+        .map(|_| ())
+        .map_err(|e| classify(e, what))
+}
+
+pub(super) async fn describe_query<D: Driver>(driver: &D, sql: &str) -> ConnectResult<Vec<Column>>
+where
+    for<'c> &'c mut <D::Db as Database>::Connection: Executor<'c, Database = D::Db>,
+{
+    let mut conn = driver
+        .pool()
+        .acquire()
+        .await
+        .map_err(|e| classify(e, "cannot prepare the query"))?;
+    let statement = (&mut *conn)
+        .prepare(AssertSqlSafe(sql.to_owned()).into_sql_str())
+        .await
+        .map_err(|e| classify(e, "cannot prepare the query"))?;
+    Ok(statement
+        .columns()
+        .iter()
+        .map(|c| Column {
+            name: c.name().to_owned(),
+            kind: driver.kind_of_type_name(c.type_info().name()),
+            nullable: true,
+        })
+        .collect())
+}
+
+/// Runs the query and sends each decoded row to `out` until the result ends or the receiver
+/// is dropped; returns the rows sent.
+pub(super) async fn stream<D: Driver>(
+    driver: &D,
+    template: Vec<Piece>,
+    params: Vec<Bound>,
+    columns: Arc<[Column]>,
+    out: mpsc::Sender<Row>,
+) -> ConnectResult<u64>
+where
+    for<'c> &'c mut <D::Db as Database>::Connection: Executor<'c, Database = D::Db>,
+    for<'a> <D::Db as Database>::Arguments: IntoArguments<D::Db>,
+{
+    let mut builder = render(driver, &template, &params)?;
+    let mut conn = driver
+        .pool()
+        .acquire()
+        .await
+        .map_err(|e| classify(e, "query failed"))?;
+    let mut rows = builder.build().fetch(&mut *conn);
+    let mut sent = 0;
+    while let Some(row) = rows
+        .try_next()
+        .await
+        .map_err(|e| classify(e, "query failed"))?
+    {
+        if out.send(driver.decode(&row, &columns)?).await.is_err() {
+            break;
+        }
+        sent += 1;
+    }
+    Ok(sent)
+}
+
+/// Executes the statements in one transaction: all or nothing.
+pub(super) async fn execute<D: Driver>(driver: &D, statements: &[Statement]) -> ConnectResult<()>
+where
+    for<'c> &'c mut <D::Db as Database>::Connection: Executor<'c, Database = D::Db>,
+    for<'a> <D::Db as Database>::Arguments: IntoArguments<D::Db>,
+{
+    let mut tx = driver
+        .pool()
+        .begin()
+        .await
+        .map_err(|e| classify(e, "cannot begin a transaction"))?;
+    for statement in statements {
+        match statement {
+            Statement::Values { head, rows, tail } => {
+                let mut builder = QueryBuilder::<D::Db>::new(head.as_str());
+                builder.push(" VALUES ");
+                for (i, row) in rows.iter().enumerate() {
+                    builder.push(if i == 0 { "(" } else { ", (" });
+                    for (j, bound) in row.iter().enumerate() {
+                        if j > 0 {
+                            builder.push(", ");
+                        }
+                        driver.bind(&mut builder, bound)?;
+                    }
+                    builder.push(")");
+                }
+                builder.push(tail.as_str());
+                run(builder, &mut tx).await?;
+            }
+            Statement::PerRow { template, rows } => {
+                for row in rows {
+                    run(render(driver, template, row)?, &mut tx).await?;
+                }
+            }
+            Statement::Plain(sql) => run(QueryBuilder::new(sql.as_str()), &mut tx).await?,
+        }
+    }
+    tx.commit().await.map_err(|e| classify(e, "cannot commit"))
+}
+
+async fn run<DB>(
+    mut builder: QueryBuilder<DB>,
+    tx: &mut sqlx::Transaction<'_, DB>,
+) -> ConnectResult<()>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'a> DB::Arguments: IntoArguments<DB>,
+{
+    let sql: String = builder.sql().as_str().chars().take(200).collect();
+    builder
+        .build()
+        .execute(&mut **tx)
+        .await
+        .map(|_| ())
+        .map_err(|e| classify(e, &format!("statement failed ({sql}…)")))
+}
