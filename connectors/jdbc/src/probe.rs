@@ -24,3 +24,39 @@ where
         .join()
         .map_err(|_| ConnectError::other("the database check panicked"))?
 }
+
+/// Opens a one-connection dialect for a check and pings it: the dialect, or the
+/// `connection.url` error saying why the database cannot be reached.
+pub async fn connect(
+    common: &crate::config::CommonConfig,
+) -> ConnectResult<Result<std::sync::Arc<dyn crate::dialect::Dialect>, connect_api::ConfigError>> {
+    let options = crate::dialect::DialectOptions {
+        connect_timeout: std::time::Duration::from_secs(5),
+        max_connections: 1,
+        ..common.dialect_options()
+    };
+    let dialect = crate::dialect::open(&common.url, common.dialect, options)?;
+    match dialect.ping().await {
+        Ok(()) => Ok(Ok(dialect)),
+        Err(error) => {
+            dialect.close().await;
+            Ok(Err(connect_api::ConfigError::invalid(
+                "connection.url",
+                &common.url.redacted(),
+                format!("cannot connect: {error}"),
+            )))
+        }
+    }
+}
+
+/// The verdict of a `validate`: one error per key (the definition's type check and the
+/// parser may both object to the same value).
+pub fn verdict(mut errors: Vec<connect_api::ConfigError>) -> ConnectResult<()> {
+    let mut seen = std::collections::HashSet::new();
+    errors.retain(|e| seen.insert(e.key.clone()));
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ConnectError::Config(errors))
+    }
+}

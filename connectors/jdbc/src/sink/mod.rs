@@ -14,7 +14,6 @@ use connect_api::{
 pub use task::{JdbcSinkTask, TASK_CLASS};
 
 use crate::config::SinkConfig;
-use crate::dialect::{self, DialectOptions};
 
 /// Topics → tables. Java class `org.apache.rocketmq.connect.jdbc.connector.JdbcSinkConnector`.
 #[derive(Debug, Default)]
@@ -23,21 +22,12 @@ pub struct JdbcSinkConnector {
 }
 
 async fn check_database(config: SinkConfig) -> ConnectResult<Vec<ConfigError>> {
-    let options = DialectOptions {
-        connect_timeout: std::time::Duration::from_secs(5),
-        max_connections: 1,
-        ..config.common.dialect_options()
-    };
-    let dialect = dialect::open(&config.common.url, config.common.dialect, options)?;
-    let result = dialect.ping().await;
-    dialect.close().await;
-    Ok(match result {
-        Ok(()) => Vec::new(),
-        Err(error) => vec![ConfigError::invalid(
-            "connection.url",
-            &config.common.url.redacted(),
-            format!("cannot connect: {error}"),
-        )],
+    Ok(match crate::probe::connect(&config.common).await? {
+        Ok(dialect) => {
+            dialect.close().await;
+            Vec::new()
+        }
+        Err(unreachable) => vec![unreachable],
     })
 }
 
@@ -56,14 +46,7 @@ impl Connector for JdbcSinkConnector {
             }
             Ok(_) => {}
         }
-        let mut seen = std::collections::HashSet::new();
-        // One error per key: the definition's type check and the parser may both object.
-        errors.retain(|e| seen.insert(e.key.clone()));
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ConnectError::Config(errors))
-        }
+        crate::probe::verdict(errors)
     }
 
     async fn start(

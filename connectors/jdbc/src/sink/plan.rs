@@ -44,6 +44,21 @@ impl Write {
             .map(|f| f.name.clone())
             .collect()
     }
+
+    /// True when `other` writes the same table the same way with the same columns, so both
+    /// can share a statement. Compared in place: this runs for every record.
+    pub fn batches_with(&self, other: &Write) -> bool {
+        self.table == other.table
+            && self.op == other.op
+            && self.key.len() == other.key.len()
+            && self.values.len() == other.values.len()
+            && self
+                .key
+                .iter()
+                .chain(&self.values)
+                .zip(other.key.iter().chain(&other.values))
+                .all(|(a, b)| a.name == b.name)
+    }
 }
 
 /// The write a record asks for; `None` for a tombstone when deletes are off (nothing to write).

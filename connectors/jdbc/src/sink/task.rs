@@ -153,13 +153,8 @@ impl JdbcSinkTask {
         let mut start = 0;
         while start < writes.len() {
             let first = &writes[start].1;
-            let names = first.column_names();
             let mut end = start + 1;
-            while end < writes.len()
-                && writes[end].1.table == first.table
-                && writes[end].1.op == first.op
-                && writes[end].1.column_names() == names
-            {
+            while end < writes.len() && first.batches_with(&writes[end].1) {
                 end += 1;
             }
             let run: Vec<&Write> = writes[start..end].iter().map(|(_, w)| w).collect();

@@ -15,7 +15,7 @@ use connect_api::{
 pub use task::{JdbcSourceTask, TASK_CLASS};
 
 use crate::config::SourceConfig;
-use crate::dialect::{self, Dialect, DialectOptions};
+use crate::dialect::{self, Dialect};
 use crate::types::TableId;
 
 /// Tables → topics. Java class `org.apache.rocketmq.connect.jdbc.connector.JdbcSourceConnector`.
@@ -68,22 +68,11 @@ pub(crate) async fn discover_tables(
 /// Checks what only the database can tell: that it answers, the tables exist and have the
 /// configured columns.
 async fn check_database(config: SourceConfig) -> ConnectResult<Vec<ConfigError>> {
-    let options = DialectOptions {
-        connect_timeout: std::time::Duration::from_secs(5),
-        max_connections: 1,
-        ..config.common.dialect_options()
+    let dialect = match crate::probe::connect(&config.common).await? {
+        Ok(dialect) => dialect,
+        Err(unreachable) => return Ok(vec![unreachable]),
     };
-    let dialect = dialect::open(&config.common.url, config.common.dialect, options)?;
     let mut errors = Vec::new();
-    if let Err(error) = dialect.ping().await {
-        errors.push(ConfigError::invalid(
-            "connection.url",
-            &config.common.url.redacted(),
-            format!("cannot connect: {error}"),
-        ));
-        dialect.close().await;
-        return Ok(errors);
-    }
     if let Some(query) = &config.query {
         match dialect.describe_query(query).await {
             Ok(columns) => {
@@ -169,14 +158,7 @@ impl Connector for JdbcSourceConnector {
             }
             Ok(_) => {}
         }
-        let mut seen = std::collections::HashSet::new();
-        // One error per key: the definition's type check and the parser may both object.
-        errors.retain(|e| seen.insert(e.key.clone()));
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ConnectError::Config(errors))
-        }
+        crate::probe::verdict(errors)
     }
 
     async fn start(
