@@ -456,3 +456,101 @@ fn source_resumes_after_the_database_comes_back() {
         task.stop().await.unwrap();
     });
 }
+
+/// Collects what a sink task reports, as the runtime's dead-letter machinery would receive it.
+#[derive(Debug, Default)]
+struct Collecting(Mutex<Vec<(i64, String)>>);
+
+#[async_trait::async_trait]
+impl connect_api::ErrorRecordReporter for Collecting {
+    async fn report(
+        &self,
+        record: &ConnectRecord,
+        error: &connect_api::ConnectError,
+    ) -> connect_api::ConnectResult<()> {
+        let offset = record.position.offset.get_i64("queueOffset").unwrap();
+        self.0.lock().unwrap().push((offset, error.to_string()));
+        Ok(())
+    }
+}
+
+/// A new field reaches an existing table only with `auto.evolve` (else the task stops naming
+/// the column); a missing table only with `auto.create`; a value the column refuses goes to the
+/// error reporter alone while the rest of its batch is written (MariaDB, strict mode).
+#[test]
+fn sink_evolves_tables_only_when_allowed_and_reports_refused_records() {
+    use connect_api::{SchemaBuilder, SinkTask, SinkTaskContext, Struct};
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::start(DbKind::MariaDb, &dir.path().join("mariadb"));
+    db.execute("CREATE TABLE people (id BIGINT NOT NULL PRIMARY KEY, name VARCHAR(5))");
+    let reporter = Arc::new(Collecting::default());
+    let start = |pairs: &[(&str, &str)]| {
+        let mut config = config(&db, &[("pk.mode", "record_key"), ("insert.mode", "upsert")]);
+        for (k, v) in pairs {
+            config.put(*k, *v);
+        }
+        let context = SinkTaskContext {
+            info: TaskInfo {
+                connector_name: "sink".into(),
+                task_id: 0,
+                configs: config.clone(),
+            },
+            control: Arc::new(NoControl),
+            reporter: Some(reporter.clone()),
+        };
+        (config, context)
+    };
+    // Records with an extra `age` field.
+    let with_age = |from: i64, to: i64| -> Vec<ConnectRecord> {
+        let schema = SchemaBuilder::struct_()
+            .field("id", SchemaBuilder::int64().build())
+            .unwrap()
+            .field("name", SchemaBuilder::string().optional().build())
+            .unwrap()
+            .field("age", SchemaBuilder::int32().optional().build())
+            .unwrap()
+            .build();
+        sink_records(from, to, "p")
+            .into_iter()
+            .map(|mut r| {
+                let id = r.key.as_struct().unwrap().get("id").unwrap().clone();
+                let value = Struct::from_values(
+                    schema.clone(),
+                    vec![id, Value::String("p".into()), Value::Int32(30)],
+                )
+                .unwrap();
+                r.value_schema = Some(schema.clone());
+                r.value = Value::Struct(value);
+                r
+            })
+            .collect()
+    };
+    runtime().block_on(async {
+        let (config, context) = start(&[]);
+        let mut task = connect_jdbc::JdbcSinkTask::default();
+        task.start(config, context).await.unwrap();
+        let error = task.put(&with_age(0, 3)).await.unwrap_err();
+        assert!(error.to_string().contains("no column(s) age"), "{error}");
+        let mut other_table = sink_records(0, 1, "x");
+        other_table[0].set_topic("nobody");
+        let error = task.put(&other_table).await.unwrap_err();
+        assert!(error.to_string().contains("auto.create"), "{error}");
+        task.stop().await.unwrap();
+
+        let (config, context) = start(&[("auto.evolve", "true")]);
+        let mut task = connect_jdbc::JdbcSinkTask::default();
+        task.start(config, context).await.unwrap();
+        task.put(&with_age(0, 3)).await.unwrap();
+        assert_eq!(db.count("SELECT COUNT(*) FROM people WHERE age = 30"), 3);
+        // `name` is VARCHAR(5): one name too long, the other records fine.
+        let mut batch = sink_records(10, 13, "ok");
+        batch[1] = sink_records(11, 12, "much-too-long")[0].clone();
+        task.put(&batch).await.unwrap();
+        task.stop().await.unwrap();
+    });
+    assert_eq!(db.count("SELECT COUNT(*) FROM people WHERE id >= 10"), 2);
+    let reported = reporter.0.lock().unwrap().clone();
+    assert_eq!(reported.len(), 1, "{reported:?}");
+    assert_eq!(reported[0].0, 11);
+    assert!(reported[0].1.contains("name"), "{reported:?}");
+}
