@@ -148,7 +148,17 @@ CONF
     wait_for "the name server on port $namesrv_port" listening "$namesrv_port"
     # A broker that does not come up (e.g. it refuses a nearly full disk) must not leave the
     # name server behind: the caller gets no directory to stop.
-    launch_broker "$dir" || { stop "$dir"; exit 1; }
+    if ! launch_broker "$dir"; then
+        stop "$dir"
+        # The rocketmq-rust 1.0 store refuses to start on a disk about three quarters full
+        # (its diskMaxUsedSpaceRatio default, which its broker.toml does not let us change).
+        local used
+        used=$(df --output=pcent "$dir" | tail -1 | tr -dc 0-9)
+        if [[ "$used" -ge 70 ]]; then
+            echo "the disk holding $dir is ${used}% full: the broker refuses to start above ~75%; free some space" >&2
+        fi
+        exit 1
+    fi
     printf 'NAMESRV_ADDR=127.0.0.1:%s\nBROKER_ADDR=127.0.0.1:%s\n' "$namesrv_port" "$broker_port" > "$dir/env"
     cat "$dir/env"
 }
