@@ -4,7 +4,10 @@
 //! - [`controller`]: `ConnectController`, the single writer of connector configurations and
 //!   target states; [`controller::handle::ControllerHandle`] is its async facade for REST;
 //!   [`controller::validate`] checks configurations before anything is stored.
-//! - [`rebalancer`]: `Rebalancer` and [`rebalancer::allocation`] (round robin).
+//! - [`rebalancer`]: `Rebalancer` and [`rebalancer::allocation`] (round robin, consistent
+//!   hashing with bounded loads); in distributed mode it claims units before running them.
+//! - [`cluster`]: distributed mode: replicated logs on RocketMQ topics, membership from
+//!   heartbeats, self-fencing.
 //! - [`worker`]: `Worker`, runs the assigned connectors and tasks, restarts failed tasks.
 //! - [`connector`]: `ConnectorActor`, one connector instance on its own isolate.
 //! - [`task`]: `TaskActor` (lifecycle, status) and the data loops ([`task::direct`]), with
@@ -21,6 +24,7 @@
 //! one above it, so there are no request cycles.
 
 pub mod catalog;
+pub mod cluster;
 pub mod config_store;
 pub mod connector;
 pub mod controller;

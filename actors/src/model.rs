@@ -47,6 +47,27 @@ impl fmt::Display for TaskId {
     }
 }
 
+/// Something a worker runs and claims in distributed mode: a connector instance or a task.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Unit {
+    Connector(String),
+    Task(TaskId),
+}
+
+impl fmt::Display for Unit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Connector(name) => write!(f, "connector {name}"),
+            Self::Task(id) => write!(f, "task {id}"),
+        }
+    }
+}
+
+/// A claim's place in the position log: statuses and commits of a unit carry the epoch of the
+/// claim they run under, and the newest claim fences the older ones. Standalone uses 0.
+pub type Epoch = u64;
+
 /// A connector as stored: its configuration, target state and task configurations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConnectorEntry {

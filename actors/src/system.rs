@@ -1,4 +1,6 @@
-//! Starting a standalone worker: a linear sequence, each step depending on the last.
+//! Starting a worker: a linear sequence, each step depending on the last.
+//!
+//! Standalone:
 //!
 //! 1. Open the three stores (a corrupt document stops startup with its path).
 //! 2. Start them on their own `SyncArbiter` threads (blocking, durable writes).
@@ -10,15 +12,25 @@ use std::sync::Arc;
 use actix::prelude::*;
 use parking_lot::Mutex;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use crate::catalog::Catalog;
+use crate::cluster::log::ReplicatedLog;
+use crate::cluster::membership::Membership;
+use crate::cluster::{ClusterSettings, Members};
+use crate::config_store::ConfigLogState;
 use crate::config_store::ConfigStore;
 use crate::controller::handle::ControllerHandle;
+use crate::controller::messages::ConfigsChanged;
 use crate::controller::{ConnectController, ControllerDeps};
 use crate::offset_committer::OffsetCommitter;
+use crate::offset_committer::{PositionLogState, PositionTable};
 use crate::ports::DocumentStore;
 use crate::rebalancer::Rebalancer;
+use crate::rebalancer::{ClaimsChanged, SetMembership};
 use crate::settings::WorkerSettings;
 use crate::state_manager::StateManager;
+use crate::state_manager::StatusLogState;
 use crate::worker::{Worker, WorkerDeps};
 
 /// Where a worker keeps its state.
@@ -80,7 +92,152 @@ pub fn start_standalone(
             worker,
             rebalancer,
             data_plane: mq.is_some(),
+            members: None,
         })
     });
     Ok(ControllerHandle::new(controller))
+}
+
+/// Starts a distributed worker; must be called inside a running actix `System`.
+///
+/// 1. Open the three replicated logs (config, status, position topics) and replay each to
+///    its end, so the worker starts from the cluster's current state.
+/// 2. Start the stores over them, then the controller, worker and a distributed rebalancer.
+/// 3. Wire the logs' listeners: config changes from other workers reach the controller, new
+///    claims reach the rebalancer (fencing).
+/// 4. Join the cluster (`Membership`); the first assignment comes once the members are known.
+pub async fn start_distributed(
+    settings: WorkerSettings,
+    cluster: ClusterSettings,
+    catalog: Catalog,
+    mq: Arc<dyn crate::mq::MqClient>,
+) -> Result<ControllerHandle, String> {
+    let settings = Arc::new(settings);
+    let catalog = Arc::new(catalog);
+    let worker_id = settings.worker_id.clone();
+    let incarnation = incarnation();
+    let origin = format!("{worker_id}@{incarnation}");
+    let group = |purpose: &str| format!("{}-{purpose}-{worker_id}", cluster.cluster_id);
+    let open_error = |topic: &str, e: connect_api::ConnectError| {
+        format!("cannot replay the control topic {topic}: {e}")
+    };
+    let configs = ReplicatedLog::open(
+        &mq,
+        &cluster.config_topic,
+        &group("config"),
+        &origin,
+        ConfigLogState::default(),
+    )
+    .await
+    .map_err(|e| open_error(&cluster.config_topic, e))?;
+    let statuses = ReplicatedLog::open(
+        &mq,
+        &cluster.status_topic,
+        &group("status"),
+        &origin,
+        StatusLogState::default(),
+    )
+    .await
+    .map_err(|e| open_error(&cluster.status_topic, e))?;
+    let table = PositionTable::default();
+    let positions = ReplicatedLog::open(
+        &mq,
+        &cluster.position_topic,
+        &group("position"),
+        &origin,
+        PositionLogState::new(table.clone()),
+    )
+    .await
+    .map_err(|e| open_error(&cluster.position_topic, e))?;
+    tracing::info!(
+        connectors = configs.read(|s| s.view.connectors.len()),
+        "replayed the cluster's configuration"
+    );
+
+    let arbiter = Arbiter::current();
+    let deadline = cluster.write_deadline;
+    let config_store = start_sync(ConfigStore::replicated(
+        configs.clone(),
+        arbiter.clone(),
+        deadline,
+    ));
+    let state_manager = start_sync(StateManager::replicated(
+        statuses,
+        arbiter.clone(),
+        worker_id.clone(),
+    ));
+    let committer = start_sync(OffsetCommitter::replicated(
+        positions.clone(),
+        arbiter,
+        settings.offset_commit_timeout,
+    ));
+    let members = Members::default();
+    let mut rebalancer_slot = None;
+    let controller = ConnectController::create(|ctx| {
+        let worker = Worker::new(WorkerDeps {
+            settings: settings.clone(),
+            catalog: catalog.clone(),
+            state_manager: state_manager.clone(),
+            committer: committer.clone(),
+            positions: table,
+            task_configs: ctx.address().recipient(),
+            mq: Some(mq.clone()),
+        })
+        .start();
+        let rebalancer = Rebalancer::distributed(
+            worker_id.clone(),
+            worker.clone(),
+            cluster.strategy,
+            positions.clone(),
+            &cluster,
+        )
+        .start();
+        rebalancer_slot = Some(rebalancer.clone());
+        ConnectController::new(ControllerDeps {
+            settings: settings.clone(),
+            catalog: catalog.clone(),
+            config_store,
+            state_manager,
+            committer,
+            worker,
+            rebalancer,
+            data_plane: true,
+            members: Some(members.clone()),
+        })
+    });
+    let rebalancer = rebalancer_slot.ok_or("the rebalancer did not start")?;
+    let to_controller = controller.clone();
+    configs.on_change(move |state| {
+        to_controller.do_send(ConfigsChanged {
+            view: state.view.clone(),
+        });
+    });
+    let to_rebalancer = rebalancer.clone();
+    let seen_claims = AtomicU64::new(0);
+    positions.on_change(move |state| {
+        if seen_claims.swap(state.claims_version, Ordering::Relaxed) != state.claims_version {
+            to_rebalancer.do_send(ClaimsChanged);
+        }
+    });
+    let membership = Membership::connect(
+        &mq,
+        worker_id,
+        incarnation,
+        cluster,
+        members,
+        rebalancer.clone().recipient(),
+    )
+    .await
+    .map_err(|e| format!("cannot join the cluster: {e}"))?
+    .start();
+    rebalancer.do_send(SetMembership(membership.recipient()));
+    Ok(ControllerHandle::new(controller))
+}
+
+/// Distinguishes this run of a worker from its earlier runs and from impostors.
+fn incarnation() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{:x}-{}", nanos, std::process::id())
 }

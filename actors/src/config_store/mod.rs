@@ -1,40 +1,119 @@
-//! The `ConfigStore` actor: persisted connector configurations, target states and task
-//! configurations. Runs on a `SyncArbiter` because every change is a blocking, durable write.
-//! Only the controller sends it writes.
+//! The `ConfigStore` actor: connector configurations, target states and task configurations,
+//! changed by [`ConfigOp`]s. Only the controller sends it writes.
+//!
+//! Standalone keeps them in a crash-safe file (a change is a blocking, durable write, hence the
+//! `SyncArbiter`). Distributed appends the operations to the config topic and answers once this
+//! worker has replayed them (`ConfigLogState` is the replicated state), so every worker applies
+//! every change in the same order; changes made through other workers reach the controller
+//! through the log's listener.
+
+pub mod ops;
+
+use std::time::Duration;
 
 use actix::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{ConfigSnapshot, ConnectorEntry};
+use crate::cluster::log::{ReplicatedLog, StateMachine};
+use crate::model::ConfigSnapshot;
 use crate::ports::{DocumentStore, load_json, save_json};
+pub use ops::{ConfigOp, apply_op};
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Document {
     connectors: ConfigSnapshot,
 }
 
-#[derive(Debug)]
+/// The configurations at some version (versions only grow; a newer view replaces an older).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfigView {
+    pub version: u64,
+    pub connectors: ConfigSnapshot,
+}
+
+/// The replicated configuration state of a distributed worker.
+#[derive(Debug, Default)]
+pub struct ConfigLogState {
+    pub view: ConfigView,
+}
+
+impl StateMachine for ConfigLogState {
+    type Op = Vec<ConfigOp>;
+    type Outcome = ConfigView;
+
+    fn apply(&mut self, offset: i64, ops: &Vec<ConfigOp>) -> ConfigView {
+        let mut changed = false;
+        for op in ops {
+            changed |= apply_op(&mut self.view.connectors, op);
+        }
+        if changed {
+            self.view.version = u64::try_from(offset).unwrap_or(0) + 1;
+        }
+        self.view.clone()
+    }
+}
+
+enum Backend {
+    File {
+        store: Box<dyn DocumentStore>,
+        document: Document,
+        version: u64,
+    },
+    Log {
+        log: ReplicatedLog<ConfigLogState>,
+        arbiter: ArbiterHandle,
+        deadline: Duration,
+    },
+}
+
 pub struct ConfigStore {
-    store: Box<dyn DocumentStore>,
-    document: Document,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for ConfigStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfigStore").finish_non_exhaustive()
+    }
 }
 
 impl ConfigStore {
-    /// Loads the persisted document; a corrupt one is an error (never silently emptied).
+    /// A standalone store in `store`.
     pub fn open(store: Box<dyn DocumentStore>) -> Result<Self, String> {
         let document = load_json(store.as_ref())?;
-        Ok(Self { store, document })
+        Ok(Self {
+            backend: Backend::File {
+                store,
+                document,
+                version: 0,
+            },
+        })
     }
 
-    /// Applies `change` to a copy, persists it, and only then makes it current.
-    fn write(&mut self, change: impl FnOnce(&mut ConfigSnapshot)) -> Result<(), String> {
-        let mut next = Document {
-            connectors: self.document.connectors.clone(),
-        };
-        change(&mut next.connectors);
-        save_json(self.store.as_ref(), &next)?;
-        self.document = next;
-        Ok(())
+    /// A distributed store over the config log; `arbiter` runs the appends.
+    pub fn replicated(
+        log: ReplicatedLog<ConfigLogState>,
+        arbiter: ArbiterHandle,
+        deadline: Duration,
+    ) -> Self {
+        Self {
+            backend: Backend::Log {
+                log,
+                arbiter,
+                deadline,
+            },
+        }
+    }
+
+    fn view(&self) -> ConfigView {
+        match &self.backend {
+            Backend::File {
+                document, version, ..
+            } => ConfigView {
+                version: *version,
+                connectors: document.connectors.clone(),
+            },
+            Backend::Log { log, .. } => log.read(|state| state.view.clone()),
+        }
     }
 }
 
@@ -42,36 +121,56 @@ impl Actor for ConfigStore {
     type Context = SyncContext<Self>;
 }
 
-/// Every stored connector.
 #[derive(Debug, Message)]
-#[rtype(result = "ConfigSnapshot")]
+#[rtype(result = "ConfigView")]
 pub struct GetConfigs;
 
-/// Creates, replaces (`Some`) or removes (`None`) connector entries, in one durable write.
+/// Applies operations together; replies with the resulting configurations.
 #[derive(Debug, Message)]
-#[rtype(result = "Result<(), String>")]
-pub struct ApplyChanges {
-    pub changes: Vec<(String, Option<ConnectorEntry>)>,
+#[rtype(result = "Result<ConfigView, String>")]
+pub struct ApplyOps {
+    pub ops: Vec<ConfigOp>,
 }
 
 impl Handler<GetConfigs> for ConfigStore {
     type Result = MessageResult<GetConfigs>;
     fn handle(&mut self, _msg: GetConfigs, _ctx: &mut Self::Context) -> Self::Result {
-        MessageResult(self.document.connectors.clone())
+        MessageResult(self.view())
     }
 }
 
-impl Handler<ApplyChanges> for ConfigStore {
-    type Result = Result<(), String>;
-    fn handle(&mut self, msg: ApplyChanges, _ctx: &mut Self::Context) -> Self::Result {
-        self.write(|connectors| {
-            for (name, change) in msg.changes {
-                match change {
-                    Some(entry) => connectors.insert(name, entry),
-                    None => connectors.remove(&name),
+impl Handler<ApplyOps> for ConfigStore {
+    type Result = Result<ConfigView, String>;
+    fn handle(&mut self, msg: ApplyOps, _ctx: &mut Self::Context) -> Self::Result {
+        match &mut self.backend {
+            Backend::File {
+                store,
+                document,
+                version,
+            } => {
+                let mut next = Document {
+                    connectors: document.connectors.clone(),
                 };
+                let mut changed = false;
+                for op in &msg.ops {
+                    changed |= apply_op(&mut next.connectors, op);
+                }
+                if changed {
+                    save_json(store.as_ref(), &next)?;
+                    *document = next;
+                    *version += 1;
+                }
+                Ok(self.view())
             }
-        })
+            Backend::Log {
+                log,
+                arbiter,
+                deadline,
+            } => log
+                .append_blocking(arbiter, msg.ops, *deadline)
+                .map(|applied| applied.outcome)
+                .map_err(|e| e.to_string()),
+        }
     }
 }
 
@@ -91,27 +190,40 @@ mod tests {
             let doc = doc.clone();
             move || ConfigStore::open(Box::new(doc.clone())).unwrap()
         });
-        let entry = ConnectorEntry {
-            config: Config::new().with("connector.class", "X"),
-            target: TargetState::Paused,
-            tasks: vec![],
+        let config = Config::new().with("connector.class", "X");
+        let put = |name: &str| ConfigOp::PutConfig {
+            name: name.to_owned(),
+            config: config.clone(),
         };
-        let changes = vec![
-            ("a".to_owned(), Some(entry.clone())),
-            ("b".to_owned(), Some(entry.clone())),
-        ];
-        store.send(ApplyChanges { changes }).await.unwrap().unwrap();
-        store
-            .send(ApplyChanges {
-                changes: vec![("b".to_owned(), None)],
+        let view = store
+            .send(ApplyOps {
+                ops: vec![put("a"), put("b")],
             })
             .await
             .unwrap()
             .unwrap();
+        assert_eq!((view.version, view.connectors.len()), (1, 2));
+        let pause = ConfigOp::SetTarget {
+            name: "a".to_owned(),
+            target: TargetState::Paused,
+        };
+        let delete = ConfigOp::Delete {
+            name: "b".to_owned(),
+        };
+        let view = store
+            .send(ApplyOps {
+                ops: vec![pause, delete],
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(view.version, 2);
 
         let reopened = ConfigStore::open(Box::new(doc)).unwrap();
-        assert_eq!(reopened.document.connectors.len(), 1);
-        assert_eq!(reopened.document.connectors["a"], entry);
+        let connectors = reopened.view().connectors;
+        assert_eq!(connectors.len(), 1);
+        assert_eq!(connectors["a"].target, TargetState::Paused);
+        assert_eq!(connectors["a"].config, config);
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub struct ConnectorSpec {
     pub name: String,
     pub config: Config,
     pub target: TargetState,
+    /// The claim it runs under (distributed mode; 0 standalone).
+    pub epoch: crate::model::Epoch,
     pub settings: Arc<WorkerSettings>,
     pub catalog: Arc<Catalog>,
     pub state_manager: Addr<StateManager>,
@@ -108,6 +110,7 @@ impl ConnectorActor {
             connector: self.spec.name.clone(),
             state,
             trace,
+            epoch: self.spec.epoch,
         });
     }
 

@@ -139,6 +139,13 @@ pub struct ValidateConfig {
 #[rtype(result = "Vec<String>")]
 pub struct GetClusterInfo;
 
+/// Configurations changed through another worker (the distributed config log's listener).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct ConfigsChanged {
+    pub view: crate::config_store::ConfigView,
+}
+
 /// Stops every connector and task (final commits included); later writes are refused.
 #[derive(Debug, Message)]
 #[rtype(result = "()")]

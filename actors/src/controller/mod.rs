@@ -16,20 +16,20 @@ use actix::prelude::*;
 use connect_api::{ConfigError, ConnectorKind, PluginKind};
 
 use crate::catalog::Catalog;
-use crate::config_store::{ApplyChanges, ConfigStore, GetConfigs};
+use crate::config_store::{ApplyOps, ConfigOp, ConfigStore, ConfigView, GetConfigs};
 use crate::connector::TaskConfigsComputed;
 use crate::error::ControllerError;
 use crate::model::{
     ConfigSnapshot, ConnectorEntry, ConnectorInfo, ConnectorState, ConnectorStateInfo,
-    ConnectorStatuses, State, TargetState, TaskId, TaskInfo, TaskRef, TaskState,
+    ConnectorStatuses, State, TaskId, TaskInfo, TaskRef, TaskState,
 };
 use crate::offset_committer::{GetPositions, OffsetCommitter};
-use crate::rebalancer::{Rebalance, Rebalancer};
+use crate::rebalancer::{Rebalance, Rebalancer, StopAll};
 use crate::settings::WorkerSettings;
 use crate::state_manager::{
     GetAllStatuses, GetStatuses, RemoveStatuses, RetainTasks, StateManager,
 };
-use crate::worker::{self, ApplyAssignment, Worker};
+use crate::worker::{self, Worker};
 use messages::*;
 
 /// The actors the controller talks to.
@@ -44,13 +44,18 @@ pub struct ControllerDeps {
     pub rebalancer: Addr<Rebalancer>,
     /// Whether source and sink tasks can run through the message queue.
     pub data_plane: bool,
+    /// The live members of a distributed cluster (`None`: standalone).
+    pub members: Option<crate::cluster::Members>,
 }
 
 #[derive(Debug)]
 pub struct ConnectController {
     deps: ControllerDeps,
-    /// Mirror of the config store (the controller is its only writer).
+    /// Mirror of the config store (the controller is this worker's only writer; in
+    /// distributed mode other workers' changes arrive as [`ConfigsChanged`]).
     configs: ConfigSnapshot,
+    /// Version of `configs`; a view replaces the mirror only if it is newer.
+    version: u64,
     loaded: bool,
     shutting_down: bool,
 }
@@ -66,6 +71,7 @@ impl ConnectController {
         Self {
             deps,
             configs: ConfigSnapshot::new(),
+            version: 0,
             loaded: false,
             shutting_down: false,
         }
@@ -155,52 +161,56 @@ impl ConnectController {
         }
     }
 
-    /// Persists `changes` (`None` removes), then rebalances with the resulting snapshot; the
-    /// mirror is updated only when persisting succeeded.
-    fn commit_changes(
-        &mut self,
-        changes: Vec<(String, Option<ConnectorEntry>)>,
-    ) -> impl ActorFuture<Self, Output = Reply<()>> + 'static {
-        let mut next = self.configs.clone();
-        for (name, change) in &changes {
-            match change {
-                Some(entry) => next.insert(name.clone(), entry.clone()),
-                None => next.remove(name),
-            };
+    /// Takes a view of the configurations if it is newer than the mirror.
+    fn adopt(&mut self, view: ConfigView) -> bool {
+        if view.version > self.version || !self.loaded {
+            self.version = view.version;
+            self.configs = view.connectors;
+            true
+        } else {
+            false
         }
+    }
+
+    /// Applies `ops` in the config store, then rebalances with the resulting configurations
+    /// (the reply comes once this worker applied them); on a store failure nothing changes.
+    fn commit_ops(
+        &mut self,
+        ops: Vec<ConfigOp>,
+    ) -> impl ActorFuture<Self, Output = Reply<ConfigView>> + 'static {
         let store = self.deps.config_store.clone();
-        let rebalancer = self.deps.rebalancer.clone();
-        let state_manager = self.deps.state_manager.clone();
-        let snapshot = next.clone();
         async move {
-            // One durable write for all changes: on failure store, mirror and worker stay as
-            // they were.
-            let saved = store
-                .send(ApplyChanges {
-                    changes: changes.clone(),
-                })
-                .await;
-            mailbox(saved)?.map_err(ControllerError::Internal)?;
-            mailbox(rebalancer.send(Rebalance { snapshot }).await)?;
-            for (name, change) in &changes {
-                match change {
-                    None => state_manager.do_send(RemoveStatuses {
-                        connector: name.clone(),
+            let view = mailbox(store.send(ApplyOps { ops: ops.clone() }).await)?
+                .map_err(ControllerError::Internal)?;
+            Ok((view, ops))
+        }
+        .into_actor(self)
+        .then(|result: Reply<(ConfigView, Vec<ConfigOp>)>, actor, _ctx| {
+            let (view, ops) = match result {
+                Ok(ok) => ok,
+                Err(e) => return fut::ready(Err(e)).boxed_local(),
+            };
+            actor.adopt(view.clone());
+            for name in ops.iter().map(ConfigOp::name) {
+                match view.connectors.get(name) {
+                    None => actor.deps.state_manager.do_send(RemoveStatuses {
+                        connector: name.to_owned(),
                     }),
-                    Some(entry) => state_manager.do_send(RetainTasks {
-                        connector: name.clone(),
+                    Some(entry) => actor.deps.state_manager.do_send(RetainTasks {
+                        connector: name.to_owned(),
                         count: u32::try_from(entry.tasks.len()).unwrap_or(u32::MAX),
                     }),
                 }
             }
-            Ok(())
-        }
-        .into_actor(self)
-        .map(move |result: Reply<()>, actor, _ctx| {
-            if result.is_ok() {
-                actor.configs = next;
+            let rebalance = actor.deps.rebalancer.send(Rebalance {
+                snapshot: actor.configs.clone(),
+            });
+            async move {
+                mailbox(rebalance.await)?;
+                Ok(view)
             }
-            result
+            .into_actor(actor)
+            .boxed_local()
         })
     }
 }
@@ -214,18 +224,21 @@ impl Actor for ConnectController {
         let rebalancer = self.deps.rebalancer.clone();
         ctx.wait(
             async move {
-                let snapshot = store.send(GetConfigs).await.unwrap_or_default();
+                let view = store.send(GetConfigs).await.unwrap_or_default();
                 let _ = rebalancer
                     .send(Rebalance {
-                        snapshot: snapshot.clone(),
+                        snapshot: view.connectors.clone(),
                     })
                     .await;
-                snapshot
+                view
             }
             .into_actor(self)
-            .map(|snapshot, actor, _| {
-                tracing::info!(connectors = snapshot.len(), "restored stored connectors");
-                actor.configs = snapshot;
+            .map(|view, actor, _| {
+                tracing::info!(
+                    connectors = view.connectors.len(),
+                    "restored stored connectors"
+                );
+                actor.adopt(view);
                 actor.loaded = true;
             }),
         );
@@ -278,27 +291,28 @@ impl Handler<PutConnectorConfig> for ConnectController {
         let config = msg.config;
         AtomicResponse::new(Box::pin(validation.into_actor(self).then(
             move |validated, actor, _ctx| {
-                let entry = ConnectorEntry {
-                    config,
-                    target: existing.as_ref().map_or(TargetState::Started, |e| e.target),
-                    tasks: Vec::new(),
-                };
                 let created = existing.is_none();
                 let commit: Box<dyn ActorFuture<Self, Output = Reply<PutOutcome>>> = match validated
                 {
                     Err(errors) => Box::new(fut::ready(Err(ControllerError::BadConfig(errors)))),
                     Ok(_kind) => {
-                        let info_entry = entry.clone();
-                        let info_name = name.clone();
-                        Box::new(actor.commit_changes(vec![(name.clone(), Some(entry))]).map(
-                            move |result, actor, _| {
-                                result.map(|()| PutOutcome {
-                                    created,
-                                    changed: true,
-                                    info: actor.info(&info_name, &info_entry),
-                                })
-                            },
-                        ))
+                        let op = ConfigOp::PutConfig {
+                            name: name.clone(),
+                            config,
+                        };
+                        Box::new(actor.commit_ops(vec![op]).map(move |result, actor, _| {
+                            let view = result?;
+                            // Deleted again by a concurrent request before this one returned.
+                            let entry = view
+                                .connectors
+                                .get(&name)
+                                .ok_or_else(|| ControllerError::connector_not_found(&name))?;
+                            Ok(PutOutcome {
+                                created,
+                                changed: true,
+                                info: actor.info(&name, entry),
+                            })
+                        }))
                     }
                 };
                 Box::into_pin(commit)
@@ -318,10 +332,13 @@ impl Handler<TaskConfigsComputed> for ConnectController {
         if entry.config != msg.connector_config || entry.tasks == msg.tasks || self.shutting_down {
             return AtomicResponse::new(Box::pin(fut::ready(())));
         }
-        let mut entry = entry.clone();
-        entry.tasks = msg.tasks;
         let name = msg.connector;
-        AtomicResponse::new(Box::pin(self.commit_changes(vec![(name.clone(), Some(entry))]).map(move |result, _, _| {
+        let op = ConfigOp::SetTasks {
+            name: name.clone(),
+            computed_from: msg.connector_config,
+            tasks: msg.tasks,
+        };
+        AtomicResponse::new(Box::pin(self.commit_ops(vec![op]).map(move |result, _, _| {
             if let Err(e) = result {
                 tracing::error!(connector = %name, error = %e, "could not store task configurations");
             }
@@ -339,7 +356,11 @@ impl Handler<DeleteConnector> for ConnectController {
         {
             return AtomicResponse::new(Box::pin(fut::ready(Err(e))));
         }
-        AtomicResponse::new(Box::pin(self.commit_changes(vec![(msg.name, None)])))
+        let op = ConfigOp::Delete { name: msg.name };
+        AtomicResponse::new(Box::pin(
+            self.commit_ops(vec![op])
+                .map(|result, _, _| result.map(drop)),
+        ))
     }
 }
 
@@ -351,10 +372,13 @@ impl Handler<DeleteAllConnectors> for ConnectController {
             return AtomicResponse::new(Box::pin(fut::ready(Err(e))));
         }
         let names: Vec<String> = self.configs.keys().cloned().collect();
-        let changes = names.iter().map(|n| (n.clone(), None)).collect();
+        let ops = names
+            .iter()
+            .map(|name| ConfigOp::Delete { name: name.clone() })
+            .collect();
         AtomicResponse::new(Box::pin(
-            self.commit_changes(changes)
-                .map(move |result, _, _| result.map(|()| names)),
+            self.commit_ops(ops)
+                .map(move |result, _, _| result.map(|_| names)),
         ))
     }
 }
@@ -373,24 +397,21 @@ impl Handler<SetTargetState> for ConnectController {
             },
             None => self.configs.keys().cloned().collect(),
         };
-        let changes: Vec<(String, Option<ConnectorEntry>)> = names
+        let ops: Vec<ConfigOp> = names
             .iter()
-            .filter_map(|name| {
-                let entry = self.configs.get(name)?;
-                (entry.target != msg.target).then(|| {
-                    (
-                        name.clone(),
-                        Some(ConnectorEntry {
-                            target: msg.target,
-                            ..entry.clone()
-                        }),
-                    )
-                })
+            .filter(|name| {
+                self.configs
+                    .get(*name)
+                    .is_some_and(|e| e.target != msg.target)
+            })
+            .map(|name| ConfigOp::SetTarget {
+                name: name.clone(),
+                target: msg.target,
             })
             .collect();
         AtomicResponse::new(Box::pin(
-            self.commit_changes(changes)
-                .map(move |result, _, _| result.map(|()| names)),
+            self.commit_ops(ops)
+                .map(move |result, _, _| result.map(|_| names)),
         ))
     }
 }
@@ -627,7 +648,21 @@ impl Handler<ValidateConfig> for ConnectController {
 impl Handler<GetClusterInfo> for ConnectController {
     type Result = MessageResult<GetClusterInfo>;
     fn handle(&mut self, _msg: GetClusterInfo, _ctx: &mut Self::Context) -> Self::Result {
-        MessageResult(vec![self.deps.settings.worker_id.clone()])
+        MessageResult(match &self.deps.members {
+            Some(members) => members.read().clone(),
+            None => vec![self.deps.settings.worker_id.clone()],
+        })
+    }
+}
+
+impl Handler<ConfigsChanged> for ConnectController {
+    type Result = ();
+    fn handle(&mut self, msg: ConfigsChanged, _ctx: &mut Self::Context) {
+        if self.loaded && !self.shutting_down && self.adopt(msg.view) {
+            self.deps.rebalancer.do_send(Rebalance {
+                snapshot: self.configs.clone(),
+            });
+        }
     }
 }
 
@@ -635,14 +670,10 @@ impl Handler<Shutdown> for ConnectController {
     type Result = AtomicResponse<Self, ()>;
     fn handle(&mut self, _msg: Shutdown, _ctx: &mut Self::Context) -> Self::Result {
         self.shutting_down = true;
-        let worker = self.deps.worker.clone();
+        let rebalancer = self.deps.rebalancer.clone();
         AtomicResponse::new(Box::pin(
             async move {
-                let _ = worker
-                    .send(ApplyAssignment {
-                        assignment: Default::default(),
-                    })
-                    .await;
+                let _ = rebalancer.send(StopAll).await;
             }
             .into_actor(self),
         ))

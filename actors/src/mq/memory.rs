@@ -114,10 +114,11 @@ impl MqProducer for MemoryMq {
                     .topics
                     .entry(message.topic.clone())
                     .or_insert_with(|| vec![Vec::new(); QUEUES as usize]);
+                let count = i32::try_from(queues.len()).unwrap_or(QUEUES);
                 let queue_id = match &message.keys {
-                    Some(key) => queue_for_key(key, QUEUES),
+                    Some(key) => queue_for_key(key, count),
                     None => {
-                        round_robin = (round_robin + 1) % QUEUES;
+                        round_robin = (round_robin + 1) % count;
                         round_robin
                     }
                 };
@@ -264,15 +265,27 @@ impl MqClient for MemoryMq {
         Ok(Arc::new(self.clone()))
     }
 
-    /// Topics here always have 4 queues.
-    async fn ensure_topic(&self, topic: &str, _queues: i32) -> ConnectResult<()> {
+    async fn ensure_topic(&self, topic: &str, queues: i32) -> ConnectResult<()> {
         self.check_up()?;
+        let queues = usize::try_from(queues.max(1)).unwrap_or(1);
         self.state
             .lock()
             .topics
             .entry(topic.to_owned())
-            .or_insert_with(|| vec![Vec::new(); QUEUES as usize]);
+            .or_insert_with(|| vec![Vec::new(); queues]);
         Ok(())
+    }
+
+    async fn reader(
+        &self,
+        name: &str,
+        topic: &str,
+        from: ConsumeFrom,
+    ) -> ConnectResult<Box<dyn MqConsumer>> {
+        // A group of its own, never committed: the consumer reads every queue from `from`.
+        static READERS: AtomicU64 = AtomicU64::new(0);
+        let group = format!("{name}-reader-{}", READERS.fetch_add(1, Ordering::Relaxed));
+        self.consumer(&group, &[topic.to_owned()], from).await
     }
 
     async fn consumer(

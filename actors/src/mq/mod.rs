@@ -98,4 +98,13 @@ pub trait MqClient: Send + Sync + Debug {
         topics: &[String],
         from: ConsumeFrom,
     ) -> ConnectResult<Box<dyn MqConsumer>>;
+    /// A reader of every queue of `topic`, outside any group rebalancing, starting at the
+    /// first (`FirstOffset`) or the next (`LastOffset`) message; it never commits. The
+    /// distributed worker's replicated logs read their topics with it.
+    async fn reader(
+        &self,
+        name: &str,
+        topic: &str,
+        from: ConsumeFrom,
+    ) -> ConnectResult<Box<dyn MqConsumer>>;
 }

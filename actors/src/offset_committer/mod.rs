@@ -4,6 +4,13 @@
 //! flushed); the committer merges them into the shared [`PositionTable`] that
 //! [`PositionReader`]s read, and persists the table before replying. Runs on a `SyncArbiter`.
 //! Positions outlive their connector: re-creating a connector of the same name resumes.
+//!
+//! Standalone persists the table in a file. Distributed appends commits to the position topic
+//! ([`replicated`]): every worker replays it into its table, and a commit counts only if it was
+//! made under the task's newest claim — a worker that lost a task cannot overwrite the
+//! positions of its new owner.
+
+pub mod replicated;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -13,7 +20,9 @@ use connect_api::{OffsetStorageReader, RecordOffset, RecordPartition};
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
 
+use crate::cluster::log::ReplicatedLog;
 use crate::ports::{DocumentStore, load_json, save_json};
+pub use replicated::{PositionLogState, PositionOp, PositionOutcome};
 
 /// Positions by connector, then partition.
 pub type PositionTable = Arc<RwLock<BTreeMap<String, HashMap<RecordPartition, RecordOffset>>>>;
@@ -29,10 +38,24 @@ struct Document {
     connectors: BTreeMap<String, Vec<Entry>>,
 }
 
-#[derive(Debug)]
+enum Backend {
+    File(Box<dyn DocumentStore>),
+    Log {
+        log: ReplicatedLog<PositionLogState>,
+        arbiter: ArbiterHandle,
+        deadline: std::time::Duration,
+    },
+}
+
 pub struct OffsetCommitter {
-    store: Box<dyn DocumentStore>,
+    backend: Backend,
     table: PositionTable,
+}
+
+impl std::fmt::Debug for OffsetCommitter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OffsetCommitter").finish_non_exhaustive()
+    }
 }
 
 impl OffsetCommitter {
@@ -55,7 +78,7 @@ impl OffsetCommitter {
         let table = Arc::new(RwLock::new(table));
         Ok((
             Self {
-                store,
+                backend: Backend::File(store),
                 table: table.clone(),
             },
             table,
@@ -64,10 +87,30 @@ impl OffsetCommitter {
 
     /// Re-opens on an existing table (a restarted arbiter thread).
     pub fn with_table(store: Box<dyn DocumentStore>, table: PositionTable) -> Self {
-        Self { store, table }
+        Self {
+            backend: Backend::File(store),
+            table,
+        }
     }
 
-    fn persist(&self) -> Result<(), String> {
+    /// A distributed committer over the position log (its state owns the table).
+    pub fn replicated(
+        log: ReplicatedLog<PositionLogState>,
+        arbiter: ArbiterHandle,
+        deadline: std::time::Duration,
+    ) -> Self {
+        let table = log.read(|state| state.table.clone());
+        Self {
+            backend: Backend::Log {
+                log,
+                arbiter,
+                deadline,
+            },
+            table,
+        }
+    }
+
+    fn persist(&self, store: &dyn DocumentStore) -> Result<(), String> {
         let document = Document {
             connectors: self
                 .table
@@ -88,7 +131,7 @@ impl OffsetCommitter {
                 })
                 .collect(),
         };
-        save_json(self.store.as_ref(), &document)
+        save_json(store, &document)
     }
 }
 
@@ -101,6 +144,9 @@ impl Actor for OffsetCommitter {
 #[rtype(result = "Result<(), String>")]
 pub struct CommitPositions {
     pub connector: String,
+    /// The committing task and the claim it runs under (distributed mode fences on them).
+    pub task: u32,
+    pub epoch: crate::model::Epoch,
     pub positions: Vec<(RecordPartition, RecordOffset)>,
 }
 
@@ -117,12 +163,37 @@ impl Handler<CommitPositions> for OffsetCommitter {
         if msg.positions.is_empty() {
             return Ok(());
         }
-        self.table
-            .write()
-            .entry(msg.connector)
-            .or_default()
-            .extend(msg.positions);
-        self.persist()
+        match &self.backend {
+            Backend::File(store) => {
+                self.table
+                    .write()
+                    .entry(msg.connector)
+                    .or_default()
+                    .extend(msg.positions);
+                self.persist(store.as_ref())
+            }
+            Backend::Log {
+                log,
+                arbiter,
+                deadline,
+            } => {
+                let op = PositionOp::Commit {
+                    connector: msg.connector,
+                    task: msg.task,
+                    epoch: msg.epoch,
+                    positions: msg.positions,
+                };
+                match log.append_blocking(arbiter, op, *deadline) {
+                    Ok(applied) => match applied.outcome {
+                        PositionOutcome::Fenced { owner } => Err(format!(
+                            "fenced: the task now runs under a newer claim by {owner}"
+                        )),
+                        _ => Ok(()),
+                    },
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+        }
     }
 }
 
@@ -174,6 +245,8 @@ mod tests {
         let partition = RecordPartition::new().with("filename", "/tmp/a");
         let commit = |n: i64| CommitPositions {
             connector: "c".into(),
+            task: 0,
+            epoch: 0,
             positions: vec![(
                 partition.clone(),
                 RecordOffset::new().with("nextPosition", n),

@@ -1,12 +1,19 @@
 //! The `StateManager` actor: connector and task statuses (state, trace, worker id,
-//! generation). Tasks and connectors report; REST reads. Persisted so a restarted worker shows
-//! the last known state until its connectors report again. Runs on a `SyncArbiter`.
+//! generation). Tasks and connectors report; REST reads. Runs on a `SyncArbiter`.
+//!
+//! Standalone persists them in a file so a restarted worker shows the last known state until
+//! its connectors report again. Distributed appends every change to the status topic and
+//! serves reads from the replayed [`StatusLogState`], so any worker shows every worker's
+//! statuses; a status carries the epoch of its writer's claim and an older claim's status
+//! never replaces a newer one (a stopping former owner cannot hide the new owner's state).
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use actix::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::cluster::log::{ReplicatedLog, StateMachine};
 use crate::model::{ConnectorStatuses, State, Status, TaskId};
 use crate::ports::{DocumentStore, load_json, save_json};
 
@@ -16,37 +23,144 @@ struct Document {
     statuses: BTreeMap<String, ConnectorStatuses>,
 }
 
-#[derive(Debug)]
+/// One change to the statuses.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "camelCase")]
+pub enum StatusOp {
+    Connector { name: String, status: Status },
+    Task { id: TaskId, status: Status },
+    Remove { name: String },
+    Retain { name: String, count: u32 },
+}
+
+/// Applies `op`: a status replaces one of the same or an older generation only.
+pub fn apply_status(statuses: &mut BTreeMap<String, ConnectorStatuses>, op: &StatusOp) {
+    let newer =
+        |old: Option<&Status>, new: &Status| old.is_none_or(|o| o.generation <= new.generation);
+    match op {
+        StatusOp::Connector { name, status } => {
+            let entry = statuses.entry(name.clone()).or_default();
+            if newer(entry.connector.as_ref(), status) {
+                entry.connector = Some(status.clone());
+            }
+        }
+        StatusOp::Task { id, status } => {
+            let entry = statuses.entry(id.connector.clone()).or_default();
+            if newer(entry.tasks.get(&id.task), status) {
+                entry.tasks.insert(id.task, status.clone());
+            }
+        }
+        StatusOp::Remove { name } => {
+            statuses.remove(name);
+        }
+        StatusOp::Retain { name, count } => {
+            if let Some(entry) = statuses.get_mut(name) {
+                entry.tasks.retain(|id, _| id < count);
+            }
+        }
+    }
+}
+
+/// The replicated statuses of a distributed worker.
+#[derive(Debug, Default)]
+pub struct StatusLogState {
+    pub statuses: BTreeMap<String, ConnectorStatuses>,
+}
+
+impl StateMachine for StatusLogState {
+    type Op = StatusOp;
+    type Outcome = ();
+    fn apply(&mut self, _offset: i64, op: &StatusOp) {
+        apply_status(&mut self.statuses, op);
+    }
+}
+
+enum Backend {
+    File {
+        store: Box<dyn DocumentStore>,
+        document: Document,
+    },
+    Log {
+        log: ReplicatedLog<StatusLogState>,
+        arbiter: ArbiterHandle,
+    },
+}
+
 pub struct StateManager {
-    store: Box<dyn DocumentStore>,
-    document: Document,
+    backend: Backend,
     worker_id: String,
 }
+
+impl std::fmt::Debug for StateManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateManager")
+            .field("worker_id", &self.worker_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Longest a status write waits for the status log (statuses are advisory).
+const STATUS_DEADLINE: Duration = Duration::from_secs(5);
 
 impl StateManager {
     pub fn open(store: Box<dyn DocumentStore>, worker_id: String) -> Result<Self, String> {
         let document = load_json(store.as_ref())?;
         Ok(Self {
-            store,
-            document,
+            backend: Backend::File { store, document },
             worker_id,
         })
     }
 
-    fn status(&mut self, state: State, trace: Option<String>) -> Status {
-        self.document.generation += 1;
+    /// A distributed state manager over the status log; `arbiter` runs the appends.
+    pub fn replicated(
+        log: ReplicatedLog<StatusLogState>,
+        arbiter: ArbiterHandle,
+        worker_id: String,
+    ) -> Self {
+        Self {
+            backend: Backend::Log { log, arbiter },
+            worker_id,
+        }
+    }
+
+    /// A status written now: standalone numbers them; distributed uses the writer's claim.
+    fn status(&mut self, state: State, trace: Option<String>, epoch: u64) -> Status {
+        let generation = match &mut self.backend {
+            Backend::File { document, .. } => {
+                document.generation += 1;
+                document.generation
+            }
+            Backend::Log { .. } => epoch,
+        };
         Status {
             state,
             trace,
             worker_id: self.worker_id.clone(),
-            generation: self.document.generation,
+            generation,
         }
     }
 
-    fn persist(&self) {
+    fn write(&mut self, op: StatusOp) {
         // Statuses are advisory: a failed write is logged, never fatal.
-        if let Err(e) = save_json(self.store.as_ref(), &self.document) {
-            tracing::warn!(error = %e, "could not persist statuses");
+        match &mut self.backend {
+            Backend::File { store, document } => {
+                apply_status(&mut document.statuses, &op);
+                if let Err(e) = save_json(store.as_ref(), document) {
+                    tracing::warn!(error = %e, "could not persist statuses");
+                }
+            }
+            Backend::Log { log, arbiter } => {
+                if let Err(e) = log.append_blocking(arbiter, op, STATUS_DEADLINE) {
+                    tracing::warn!(error = %e, "could not publish a status");
+                }
+            }
+        }
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&BTreeMap<String, ConnectorStatuses>) -> T) -> T {
+        match &self.backend {
+            Backend::File { document, .. } => f(&document.statuses),
+            Backend::Log { log, .. } => log.read(|state| f(&state.statuses)),
         }
     }
 }
@@ -62,6 +176,8 @@ pub struct PutConnectorStatus {
     pub connector: String,
     pub state: State,
     pub trace: Option<String>,
+    /// The writer's claim on the connector (distributed mode).
+    pub epoch: crate::model::Epoch,
 }
 
 /// A task's new state.
@@ -71,21 +187,21 @@ pub struct PutTaskStatus {
     pub id: TaskId,
     pub state: State,
     pub trace: Option<String>,
+    /// The writer's claim on the task (distributed mode).
+    pub epoch: crate::model::Epoch,
 }
 
-/// The statuses of one connector.
 #[derive(Debug, Message)]
 #[rtype(result = "Option<ConnectorStatuses>")]
 pub struct GetStatuses {
     pub connector: String,
 }
 
-/// Every status.
 #[derive(Debug, Message)]
 #[rtype(result = "BTreeMap<String, ConnectorStatuses>")]
 pub struct GetAllStatuses;
 
-/// Forgets a deleted connector.
+/// Forgets a deleted connector's statuses.
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
 pub struct RemoveStatuses {
@@ -103,49 +219,43 @@ pub struct RetainTasks {
 impl Handler<PutConnectorStatus> for StateManager {
     type Result = ();
     fn handle(&mut self, msg: PutConnectorStatus, _ctx: &mut Self::Context) {
-        let status = self.status(msg.state, msg.trace);
-        self.document
-            .statuses
-            .entry(msg.connector)
-            .or_default()
-            .connector = Some(status);
-        self.persist();
+        let status = self.status(msg.state, msg.trace, msg.epoch);
+        self.write(StatusOp::Connector {
+            name: msg.connector,
+            status,
+        });
     }
 }
 
 impl Handler<PutTaskStatus> for StateManager {
     type Result = ();
     fn handle(&mut self, msg: PutTaskStatus, _ctx: &mut Self::Context) {
-        let status = self.status(msg.state, msg.trace);
-        self.document
-            .statuses
-            .entry(msg.id.connector)
-            .or_default()
-            .tasks
-            .insert(msg.id.task, status);
-        self.persist();
+        let status = self.status(msg.state, msg.trace, msg.epoch);
+        self.write(StatusOp::Task { id: msg.id, status });
     }
 }
 
 impl Handler<GetStatuses> for StateManager {
     type Result = Option<ConnectorStatuses>;
     fn handle(&mut self, msg: GetStatuses, _ctx: &mut Self::Context) -> Self::Result {
-        self.document.statuses.get(&msg.connector).cloned()
+        self.read(|statuses| statuses.get(&msg.connector).cloned())
     }
 }
 
 impl Handler<GetAllStatuses> for StateManager {
     type Result = MessageResult<GetAllStatuses>;
     fn handle(&mut self, _msg: GetAllStatuses, _ctx: &mut Self::Context) -> Self::Result {
-        MessageResult(self.document.statuses.clone())
+        MessageResult(self.read(Clone::clone))
     }
 }
 
 impl Handler<RemoveStatuses> for StateManager {
     type Result = ();
     fn handle(&mut self, msg: RemoveStatuses, _ctx: &mut Self::Context) {
-        if self.document.statuses.remove(&msg.connector).is_some() {
-            self.persist();
+        if self.read(|statuses| statuses.contains_key(&msg.connector)) {
+            self.write(StatusOp::Remove {
+                name: msg.connector,
+            });
         }
     }
 }
@@ -153,9 +263,16 @@ impl Handler<RemoveStatuses> for StateManager {
 impl Handler<RetainTasks> for StateManager {
     type Result = ();
     fn handle(&mut self, msg: RetainTasks, _ctx: &mut Self::Context) {
-        if let Some(statuses) = self.document.statuses.get_mut(&msg.connector) {
-            statuses.tasks.retain(|id, _| *id < msg.count);
-            self.persist();
+        let stale = self.read(|statuses| {
+            statuses
+                .get(&msg.connector)
+                .is_some_and(|s| s.tasks.keys().any(|id| *id >= msg.count))
+        });
+        if stale {
+            self.write(StatusOp::Retain {
+                name: msg.connector,
+                count: msg.count,
+            });
         }
     }
 }

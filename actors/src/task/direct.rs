@@ -40,6 +40,8 @@ pub struct DirectLoop {
     pub commit_timeout: Duration,
     pub control: LoopControl,
     pub committer: Addr<OffsetCommitter>,
+    /// The claim commits are made under (distributed mode).
+    pub epoch: crate::model::Epoch,
     pub positions: PositionTable,
 }
 
@@ -286,6 +288,8 @@ impl DirectLoop {
         let committed = positions.clone();
         let request = self.committer.send(CommitPositions {
             connector: self.id.connector.clone(),
+            task: self.id.task,
+            epoch: self.epoch,
             positions,
         });
         let Ok(outcome) = tokio::time::timeout(self.commit_timeout, request).await else {

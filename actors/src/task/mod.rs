@@ -80,6 +80,8 @@ pub struct TaskSpec {
     pub id: TaskId,
     pub config: Config,
     pub target: TargetState,
+    /// The claim it runs under (distributed mode; 0 standalone).
+    pub epoch: crate::model::Epoch,
     pub settings: Arc<WorkerSettings>,
     pub catalog: Arc<Catalog>,
     pub state_manager: Addr<StateManager>,
@@ -118,6 +120,7 @@ impl TaskActor {
             id: self.spec.id.clone(),
             state,
             trace,
+            epoch: self.spec.epoch,
         });
     }
 
@@ -146,6 +149,7 @@ impl TaskActor {
                     commit_timeout: spec.settings.offset_commit_timeout,
                     control: control::LoopControl::new(self.control.subscribe(), events),
                     committer: spec.committer.clone(),
+                    epoch: spec.epoch,
                     positions: spec.positions.clone(),
                 }
                 .run(),
@@ -168,6 +172,7 @@ impl TaskActor {
                     settings: spec.settings.clone(),
                     control: control::LoopControl::new(self.control.subscribe(), events),
                     committer: spec.committer.clone(),
+                    epoch: spec.epoch,
                     positions: spec.positions.clone(),
                     client: mq,
                 };

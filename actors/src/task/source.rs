@@ -41,6 +41,8 @@ pub struct SourceLoop {
     pub settings: Arc<WorkerSettings>,
     pub control: LoopControl,
     pub committer: Addr<OffsetCommitter>,
+    /// The claim commits are made under (distributed mode).
+    pub epoch: crate::model::Epoch,
     pub positions: PositionTable,
     pub client: Arc<dyn MqClient>,
 }
@@ -499,6 +501,8 @@ impl SourceLoop {
         }
         let request = self.committer.send(CommitPositions {
             connector: self.id.connector.clone(),
+            task: self.id.task,
+            epoch: self.epoch,
             positions,
         });
         match tokio::time::timeout(self.settings.offset_commit_timeout, request).await {

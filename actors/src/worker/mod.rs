@@ -17,7 +17,9 @@ use crate::connector::{
     ConnectorActor, ConnectorSpec, SetConnectorTarget, StopConnector, TaskConfigsComputed,
 };
 use crate::error::ControllerError;
-use crate::model::{AllocatedTask, Allocation, State, TargetState, TaskId, WorkerTaskState};
+use crate::model::{
+    AllocatedTask, Allocation, Epoch, State, TargetState, TaskId, Unit, WorkerTaskState,
+};
 use crate::offset_committer::{OffsetCommitter, PositionTable};
 use crate::rebalancer::allocation::Assignment;
 use crate::settings::WorkerSettings;
@@ -31,11 +33,14 @@ struct ConnectorSlot {
     actor: Addr<ConnectorActor>,
     config: Config,
     target: TargetState,
+    epoch: Epoch,
 }
 
 struct TaskSlot {
     config: Config,
     target: TargetState,
+    /// The claim this task runs under (distributed mode).
+    epoch: Epoch,
     actor: Option<Addr<TaskActor>>,
     phase: WorkerTaskState,
     /// Consecutive failed runs.
@@ -89,11 +94,12 @@ impl Worker {
         }
     }
 
-    fn start_connector(&mut self, name: String, config: Config, target: TargetState) {
+    fn start_connector(&mut self, name: String, config: Config, target: TargetState, epoch: Epoch) {
         let actor = ConnectorActor::new(ConnectorSpec {
             name: name.clone(),
             config: config.clone(),
             target,
+            epoch,
             settings: self.deps.settings.clone(),
             catalog: self.deps.catalog.clone(),
             state_manager: self.deps.state_manager.clone(),
@@ -106,6 +112,7 @@ impl Worker {
                 actor,
                 config,
                 target,
+                epoch,
             },
         );
     }
@@ -123,6 +130,7 @@ impl Worker {
             id: id.clone(),
             config: slot.config.clone(),
             target: slot.target,
+            epoch: slot.epoch,
             settings: self.deps.settings.clone(),
             catalog: self.deps.catalog.clone(),
             state_manager: self.deps.state_manager.clone(),
@@ -143,6 +151,7 @@ impl Worker {
         id: TaskId,
         config: Config,
         target: TargetState,
+        epoch: Epoch,
         ctx: &mut Context<Self>,
     ) {
         self.tasks.insert(
@@ -150,6 +159,7 @@ impl Worker {
             TaskSlot {
                 config,
                 target,
+                epoch,
                 actor: None,
                 phase: WorkerTaskState::Pending,
                 attempts: 0,
@@ -250,7 +260,14 @@ impl Handler<ApplyAssignment> for Worker {
                             slot.actor.do_send(SetConnectorTarget(target));
                         }
                         Some(_) => {}
-                        None => worker.start_connector(name, config, target),
+                        None => {
+                            let epoch = wanted
+                                .epochs
+                                .get(&Unit::Connector(name.clone()))
+                                .copied()
+                                .unwrap_or(0);
+                            worker.start_connector(name, config, target, epoch);
+                        }
                     }
                 }
                 for (id, (config, target)) in wanted.tasks {
@@ -262,7 +279,14 @@ impl Handler<ApplyAssignment> for Worker {
                             }
                         }
                         Some(_) => {}
-                        None => worker.add_task(id, config, target, ctx),
+                        None => {
+                            let epoch = wanted
+                                .epochs
+                                .get(&Unit::Task(id.clone()))
+                                .copied()
+                                .unwrap_or(0);
+                            worker.add_task(id, config, target, epoch, ctx);
+                        }
                     }
                 }
             }),
@@ -323,10 +347,12 @@ impl Handler<TaskFailed> for Worker {
                 msg.trace, policy.max_attempts, msg.id.connector, msg.id.task
             )
         };
+        let epoch = slot.epoch;
         self.deps.state_manager.do_send(PutTaskStatus {
             id: msg.id,
             state: State::Failed,
             trace: Some(trace),
+            epoch,
         });
     }
 }
@@ -398,7 +424,7 @@ impl Handler<RestartConnector> for Worker {
             return Box::pin(fut::ready(Err(error)));
         };
         let stop = slot.actor.send(StopConnector);
-        let (name, config, target) = (msg.name, slot.config, slot.target);
+        let (name, config, target, claim) = (msg.name, slot.config, slot.target, slot.epoch);
         let epoch = self.assignment_epoch;
         let bound = self.deps.settings.stop_timeout + STOP_MARGIN;
         Box::pin(
@@ -409,7 +435,7 @@ impl Handler<RestartConnector> for Worker {
             .map(move |(), worker, _ctx| {
                 // An assignment applied meanwhile (delete, update) decides instead.
                 if worker.assignment_epoch == epoch && !worker.connectors.contains_key(&name) {
-                    worker.start_connector(name, config, target);
+                    worker.start_connector(name, config, target, claim);
                 }
                 Ok(())
             }),

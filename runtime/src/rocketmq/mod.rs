@@ -227,4 +227,50 @@ impl MqClient for RocketMq {
             consumer,
         }))
     }
+
+    async fn reader(
+        &self,
+        name: &str,
+        topic: &str,
+        from: ConsumeFrom,
+    ) -> ConnectResult<Box<dyn MqConsumer>> {
+        static READERS: AtomicUsize = AtomicUsize::new(0);
+        let instance = format!(
+            "{name}-{}-{}",
+            std::process::id(),
+            READERS.fetch_add(1, Ordering::Relaxed)
+        );
+        let consumer = DefaultLitePullConsumer::builder(self.client_runtime.clone())
+            .consumer_group(name.to_owned())
+            .instance_name(instance)
+            .name_server_addr(self.namesrv.clone())
+            .auto_commit(false)
+            .pull_batch_size(32)
+            .broker_suspend_max_time_millis(1000)
+            .build()
+            .map_err(|e| client_error("cannot build the reader", e))?;
+        let consumer = Arc::new(consumer);
+        let started = consumer.clone();
+        let topic = topic.to_owned();
+        // Assigned queues (no group rebalancing), positioned explicitly: a reader never
+        // depends on offsets committed by anyone.
+        on_client(&self.handle, async move {
+            started.start().await?;
+            let queues = started.fetch_message_queues(&topic).await?;
+            started.assign(queues.clone()).await?;
+            for queue in &queues {
+                match from {
+                    ConsumeFrom::FirstOffset => started.seek_to_begin(queue).await?,
+                    ConsumeFrom::LastOffset => started.seek_to_end(queue).await?,
+                }
+            }
+            Ok::<_, rocketmq_client_rust::ClientError>(())
+        })
+        .await?
+        .map_err(|e| client_error("cannot start the reader", e))?;
+        Ok(Box::new(RocketConsumer {
+            handle: self.handle.clone(),
+            consumer,
+        }))
+    }
 }

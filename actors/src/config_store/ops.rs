@@ -1,0 +1,179 @@
+//! Configuration changes as operations, applied the same way by the standalone file store and
+//! by every worker replaying the distributed config log.
+//!
+//! Operations say what the writer meant, not the whole resulting entry, so two workers writing
+//! at once cannot undo each other: a pause does not carry task configurations that a concurrent
+//! reconfiguration replaced, and task configurations computed from an older connector
+//! configuration are dropped (`SetTasks::computed_from`).
+
+use connect_api::Config;
+use serde::{Deserialize, Serialize};
+
+use crate::model::{ConfigSnapshot, ConnectorEntry, TargetState};
+
+/// One change to the connector configurations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "camelCase")]
+pub enum ConfigOp {
+    /// Creates a connector (target STARTED) or replaces its configuration (target kept, task
+    /// configurations cleared until the connector computes new ones).
+    PutConfig { name: String, config: Config },
+    /// Pauses or resumes an existing connector.
+    SetTarget { name: String, target: TargetState },
+    /// Task configurations, applied only if the connector still has `computed_from`.
+    SetTasks {
+        name: String,
+        computed_from: Config,
+        tasks: Vec<Config>,
+    },
+    /// Removes a connector (its positions are kept).
+    Delete { name: String },
+}
+
+impl ConfigOp {
+    /// The connector it changes.
+    pub fn name(&self) -> &str {
+        match self {
+            Self::PutConfig { name, .. }
+            | Self::SetTarget { name, .. }
+            | Self::SetTasks { name, .. }
+            | Self::Delete { name } => name,
+        }
+    }
+}
+
+/// Applies `op`; returns whether anything changed.
+pub fn apply_op(snapshot: &mut ConfigSnapshot, op: &ConfigOp) -> bool {
+    match op {
+        ConfigOp::PutConfig { name, config } => match snapshot.get_mut(name) {
+            Some(entry) if entry.config == *config => false,
+            Some(entry) => {
+                entry.config = config.clone();
+                entry.tasks.clear();
+                true
+            }
+            None => {
+                snapshot.insert(
+                    name.clone(),
+                    ConnectorEntry {
+                        config: config.clone(),
+                        target: TargetState::Started,
+                        tasks: Vec::new(),
+                    },
+                );
+                true
+            }
+        },
+        ConfigOp::SetTarget { name, target } => match snapshot.get_mut(name) {
+            Some(entry) if entry.target != *target => {
+                entry.target = *target;
+                true
+            }
+            _ => false,
+        },
+        ConfigOp::SetTasks {
+            name,
+            computed_from,
+            tasks,
+        } => match snapshot.get_mut(name) {
+            Some(entry) if entry.config == *computed_from && entry.tasks != *tasks => {
+                entry.tasks = tasks.clone();
+                true
+            }
+            _ => false,
+        },
+        ConfigOp::Delete { name } => snapshot.remove(name).is_some(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(class: &str) -> Config {
+        Config::new().with("connector.class", class)
+    }
+
+    #[test]
+    fn stale_task_configs_and_concurrent_pauses_do_not_undo_newer_state() {
+        let mut snap = ConfigSnapshot::new();
+        assert!(apply_op(
+            &mut snap,
+            &ConfigOp::PutConfig {
+                name: "a".into(),
+                config: config("X")
+            }
+        ));
+        assert!(apply_op(
+            &mut snap,
+            &ConfigOp::SetTasks {
+                name: "a".into(),
+                computed_from: config("X"),
+                tasks: vec![Config::new()]
+            }
+        ));
+        // Reconfigured: the old tasks go, and tasks computed from the old config are refused.
+        assert!(apply_op(
+            &mut snap,
+            &ConfigOp::PutConfig {
+                name: "a".into(),
+                config: config("Y")
+            }
+        ));
+        assert!(snap["a"].tasks.is_empty());
+        assert!(!apply_op(
+            &mut snap,
+            &ConfigOp::SetTasks {
+                name: "a".into(),
+                computed_from: config("X"),
+                tasks: vec![Config::new(); 3]
+            }
+        ));
+        assert!(snap["a"].tasks.is_empty());
+        // A pause keeps the configuration and tasks written concurrently.
+        assert!(apply_op(
+            &mut snap,
+            &ConfigOp::SetTasks {
+                name: "a".into(),
+                computed_from: config("Y"),
+                tasks: vec![Config::new(); 2]
+            }
+        ));
+        assert!(apply_op(
+            &mut snap,
+            &ConfigOp::SetTarget {
+                name: "a".into(),
+                target: TargetState::Paused
+            }
+        ));
+        assert_eq!(snap["a"].tasks.len(), 2);
+        assert_eq!(snap["a"].target, TargetState::Paused);
+        // Re-putting the same config changes nothing; target survives reconfiguration.
+        assert!(!apply_op(
+            &mut snap,
+            &ConfigOp::PutConfig {
+                name: "a".into(),
+                config: config("Y")
+            }
+        ));
+        assert!(apply_op(
+            &mut snap,
+            &ConfigOp::PutConfig {
+                name: "a".into(),
+                config: config("Z")
+            }
+        ));
+        assert_eq!(snap["a"].target, TargetState::Paused);
+        // Operations on a deleted connector are no-ops.
+        assert!(apply_op(&mut snap, &ConfigOp::Delete { name: "a".into() }));
+        assert!(!apply_op(
+            &mut snap,
+            &ConfigOp::SetTarget {
+                name: "a".into(),
+                target: TargetState::Started
+            }
+        ));
+        assert!(!apply_op(&mut snap, &ConfigOp::Delete { name: "a".into() }));
+        assert!(snap.is_empty());
+    }
+}

@@ -1,0 +1,160 @@
+//! The position log's state machine: claims and position commits, in one totally ordered
+//! topic so that "which claim is newest" and "was this commit made under it" are decided the
+//! same way by every worker.
+//!
+//! A worker claims the units it is about to run (one record for all of them); the claim's
+//! epoch is its place in the log. A commit carries the epoch of its task's claim and is applied
+//! only if that claim is still the newest for the task. A new owner reads the positions after
+//! its claim is applied, so it resumes from exactly the last commit that counted.
+
+use std::collections::HashMap;
+
+use connect_api::{RecordOffset, RecordPartition};
+use serde::{Deserialize, Serialize};
+
+use super::PositionTable;
+use crate::cluster::log::StateMachine;
+use crate::model::{Epoch, TaskId, Unit};
+
+/// One record of the position log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "camelCase")]
+pub enum PositionOp {
+    /// `worker` runs these units from now on.
+    Claim { worker: String, units: Vec<Unit> },
+    /// Positions a task committed under the claim `epoch`.
+    Commit {
+        connector: String,
+        task: u32,
+        epoch: Epoch,
+        positions: Vec<(RecordPartition, RecordOffset)>,
+    },
+}
+
+/// What applying a record did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PositionOutcome {
+    Claimed {
+        epoch: Epoch,
+    },
+    Committed,
+    /// The commit's claim was superseded by `owner`'s; nothing changed.
+    Fenced {
+        owner: String,
+    },
+}
+
+/// The replicated positions and the newest claim of every unit.
+#[derive(Debug, Default)]
+pub struct PositionLogState {
+    pub table: PositionTable,
+    pub claims: HashMap<Unit, (Epoch, String)>,
+    /// Bumped by every claim, so listeners can tell claims from commits cheaply.
+    pub claims_version: u64,
+}
+
+impl PositionLogState {
+    pub fn new(table: PositionTable) -> Self {
+        Self {
+            table,
+            claims: HashMap::new(),
+            claims_version: 0,
+        }
+    }
+}
+
+impl StateMachine for PositionLogState {
+    type Op = PositionOp;
+    type Outcome = PositionOutcome;
+
+    fn apply(&mut self, offset: i64, op: &PositionOp) -> PositionOutcome {
+        match op {
+            PositionOp::Claim { worker, units } => {
+                // Epoch 0 is standalone's; log epochs start at 1.
+                let epoch = u64::try_from(offset).unwrap_or(0) + 1;
+                self.claims_version += 1;
+                for unit in units {
+                    self.claims.insert(unit.clone(), (epoch, worker.clone()));
+                }
+                PositionOutcome::Claimed { epoch }
+            }
+            PositionOp::Commit {
+                connector,
+                task,
+                epoch,
+                positions,
+            } => {
+                let unit = Unit::Task(TaskId::new(connector.clone(), *task));
+                match self.claims.get(&unit) {
+                    Some((newest, owner)) if newest != epoch => PositionOutcome::Fenced {
+                        owner: owner.clone(),
+                    },
+                    _ => {
+                        self.table
+                            .write()
+                            .entry(connector.clone())
+                            .or_default()
+                            .extend(positions.iter().cloned());
+                        PositionOutcome::Committed
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn commit(epoch: Epoch, n: i64) -> PositionOp {
+        PositionOp::Commit {
+            connector: "c".into(),
+            task: 0,
+            epoch,
+            positions: vec![(
+                RecordPartition::new().with("p", "x"),
+                RecordOffset::new().with("n", n),
+            )],
+        }
+    }
+
+    fn position(state: &PositionLogState) -> Option<i64> {
+        state.table.read()["c"]
+            .values()
+            .next()
+            .and_then(|o| o.get_i64("n"))
+    }
+
+    /// Once a newer claim is in the log, the former owner's commits change nothing.
+    #[test]
+    fn a_superseded_claim_cannot_commit() {
+        let mut state = PositionLogState::default();
+        let unit = Unit::Task(TaskId::new("c", 0));
+        let claim = |w: &str| PositionOp::Claim {
+            worker: w.into(),
+            units: vec![unit.clone()],
+        };
+        let PositionOutcome::Claimed { epoch: first } = state.apply(0, &claim("w1")) else {
+            panic!("not a claim");
+        };
+        assert_eq!(
+            state.apply(1, &commit(first, 10)),
+            PositionOutcome::Committed
+        );
+        let PositionOutcome::Claimed { epoch: second } = state.apply(2, &claim("w2")) else {
+            panic!("not a claim");
+        };
+        assert!(second > first);
+        assert_eq!(
+            state.apply(3, &commit(first, 99)),
+            PositionOutcome::Fenced { owner: "w2".into() }
+        );
+        assert_eq!(position(&state), Some(10));
+        assert_eq!(
+            state.apply(4, &commit(second, 20)),
+            PositionOutcome::Committed
+        );
+        assert_eq!(position(&state), Some(20));
+    }
+}
