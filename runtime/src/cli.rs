@@ -15,7 +15,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use connect_actors::ControllerHandle;
 use connect_actors::controller::messages::PutMode;
 use connect_actors::pipeline::{DEFAULT_CONVERTER, Pipeline};
-use connect_actors::system::start_standalone;
+use connect_actors::system::{start_distributed, start_standalone};
 use connect_api::Config;
 
 use crate::plugins::{all_plugins, catalog};
@@ -44,6 +44,12 @@ enum Command {
         connectors: Vec<PathBuf>,
     },
     /// Lists every built-in plugin (converters, transforms, predicates) as JSON.
+    /// Runs a worker of a distributed cluster: configurations, positions and statuses live
+    /// on RocketMQ topics, and connectors and tasks are spread over the live workers.
+    Distributed {
+        #[arg(short = 'c', long = "config")]
+        config: PathBuf,
+    },
     Plugins,
     /// Runs messages from stdin through a connector configuration's value converter and
     /// transform chain, printing each result on one line (dropped records print nothing).
@@ -155,23 +161,32 @@ async fn serve(
     config: WorkerConfig,
     connectors: Vec<(String, Config)>,
     rocketmq: Option<RocketMq>,
+    distributed: bool,
 ) -> Result<(), String> {
     let mut signals =
         ShutdownSignals::register().map_err(|e| format!("cannot handle signals: {e}"))?;
-    let stores = open_stores(&config.store_path_root_dir).map_err(|e| {
-        format!(
-            "cannot open the store under {}: {e}",
-            config.store_path_root_dir.display()
+    let client = rocketmq.map(|client| {
+        std::sync::Arc::new(client) as std::sync::Arc<dyn connect_actors::mq::MqClient>
+    });
+    let handle = if distributed {
+        let client = client.ok_or("distributed mode needs namesrvAddr")?;
+        tracing::info!(worker = %config.settings.worker_id, cluster = %config.cluster.cluster_id, "joining the cluster");
+        start_distributed(
+            config.settings.clone(),
+            config.cluster.clone(),
+            catalog(),
+            client,
         )
-    })?;
-    let handle = start_standalone(
-        config.settings.clone(),
-        catalog(),
-        stores,
-        rocketmq.map(|client| {
-            std::sync::Arc::new(client) as std::sync::Arc<dyn connect_actors::mq::MqClient>
-        }),
-    )?;
+        .await?
+    } else {
+        let stores = open_stores(&config.store_path_root_dir).map_err(|e| {
+            format!(
+                "cannot open the store under {}: {e}",
+                config.store_path_root_dir.display()
+            )
+        })?;
+        start_standalone(config.settings.clone(), catalog(), stores, client)?
+    };
     let data = web::Data::new(handle.clone());
     let server = HttpServer::new(move || App::new().app_data(data.clone()).configure(rest::routes))
         .workers(2)
@@ -219,15 +234,34 @@ async fn create_connectors(
     Ok(())
 }
 
-fn standalone(config: &std::path::Path, connector_files: &[PathBuf]) -> ExitCode {
+fn run_worker(
+    config: &std::path::Path,
+    connector_files: &[PathBuf],
+    distributed: bool,
+) -> ExitCode {
     init_logging();
-    let config = match WorkerConfig::load(config, std::env::vars()) {
+    let mut config = match WorkerConfig::load(config, std::env::vars()) {
         Ok(config) => config,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
+    if distributed {
+        if config.namesrv_addr.is_none() {
+            eprintln!(
+                "error: {}: namesrvAddr is required in distributed mode (the cluster lives on RocketMQ)",
+                config.source_name
+            );
+            return ExitCode::from(2);
+        }
+        // Members are told apart by workerId: the standalone default would make every worker
+        // the same member.
+        if config.settings.worker_id == "standalone-worker" {
+            config.settings.worker_id =
+                format!("worker-{}-{}", config.http_port, std::process::id());
+        }
+    }
     for key in &config.unknown_keys {
         tracing::warn!(key, "unknown worker configuration key (ignored)");
     }
@@ -259,7 +293,7 @@ fn standalone(config: &std::path::Path, connector_files: &[PathBuf]) -> ExitCode
     let (runtime, client) = rocketmq.map_or((None, None), |(runtime, client)| {
         (Some(runtime), Some(client))
     });
-    let outcome = actix_rt::System::new().block_on(serve(config, connectors, client));
+    let outcome = actix_rt::System::new().block_on(serve(config, connectors, client, distributed));
     if let Some(runtime) = runtime {
         runtime.shutdown();
     }
@@ -329,7 +363,8 @@ fn transform(config: &PathBuf, topic: &str, input: Input) -> Result<usize, Strin
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Standalone { config, connectors } => standalone(&config, &connectors),
+        Command::Standalone { config, connectors } => run_worker(&config, &connectors, false),
+        Command::Distributed { config } => run_worker(&config, &[], true),
         Command::Plugins => match serde_json::to_string_pretty(&all_plugins()) {
             Ok(json) => {
                 println!("{json}");

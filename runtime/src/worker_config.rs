@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use connect_actors::cluster::ClusterSettings;
+use connect_actors::rebalancer::allocation::Strategy;
 use connect_actors::settings::{RestartPolicy, WorkerSettings};
 
 /// How a key's value is read.
@@ -41,6 +43,14 @@ const KEYS: &[(&str, Kind, bool)] = &[
     ("taskRestartResetMs", Kind::Millis, true),
     ("connectClusterId", Kind::Text, true),
     ("autoCreateTopicEnable", Kind::Bool, true),
+    // Distributed mode.
+    ("clusterStoreTopic", Kind::Text, true),
+    ("allocTaskStrategy", Kind::Text, true),
+    ("configStoreTopic", Kind::Text, true),
+    ("positionStoreTopic", Kind::Text, true),
+    ("connectStatusTopic", Kind::Text, true),
+    ("heartbeatIntervalMs", Kind::Millis, true),
+    ("sessionTimeoutMs", Kind::Millis, true),
     // Accepted for compatibility with Java configuration files; not used in standalone mode.
     ("clusterName", Kind::Text, false),
     ("pluginPaths", Kind::Text, false),
@@ -50,15 +60,10 @@ const KEYS: &[(&str, Kind, bool)] = &[
     ("autoCreateGroupEnable", Kind::Bool, false),
     ("maxMessageSize", Kind::Count, false),
     ("operationTimeout", Kind::Millis, false),
-    ("clusterStoreTopic", Kind::Text, false),
-    ("allocTaskStrategy", Kind::Text, false),
-    ("configStoreTopic", Kind::Text, false),
     ("configPersistInterval", Kind::Millis, false),
-    ("positionStoreTopic", Kind::Text, false),
     ("positionPersistInterval", Kind::Millis, false),
     ("offsetStoreTopic", Kind::Text, false),
     ("offsetPersistInterval", Kind::Millis, false),
-    ("connectStatusTopic", Kind::Text, false),
     ("statePersistInterval", Kind::Millis, false),
     ("rmqProducerGroup", Kind::Text, true),
     ("rmqConsumerGroup", Kind::Text, false),
@@ -80,11 +85,15 @@ const KEYS: &[(&str, Kind, bool)] = &[
 /// A parsed worker configuration.
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
+    /// Where the configuration came from (for messages).
+    pub source_name: String,
     pub http_port: u16,
     pub http_bind_address: String,
     pub store_path_root_dir: PathBuf,
     pub namesrv_addr: Option<String>,
     pub settings: WorkerSettings,
+    /// Distributed mode's topics, strategy and timings.
+    pub cluster: ClusterSettings,
     /// Keys that were not recognised, for warnings.
     pub unknown_keys: Vec<String>,
 }
@@ -266,7 +275,47 @@ impl WorkerConfig {
                 .is_none_or(|(v, _)| v.trim().eq_ignore_ascii_case("true")),
             producer_group: text("rmqProducerGroup", &defaults.producer_group),
         };
+        let cluster_defaults = ClusterSettings::default();
+        let strategy = match values.get("allocTaskStrategy") {
+            None => cluster_defaults.strategy,
+            Some((value, origin)) => {
+                Strategy::parse(value).map_err(|message| WorkerConfigError {
+                    source_name: origin.clone(),
+                    key: "allocTaskStrategy".to_owned(),
+                    value: value.clone(),
+                    message,
+                })?
+            }
+        };
+        let cluster = ClusterSettings {
+            cluster_id: text("connectClusterId", &cluster_defaults.cluster_id),
+            config_topic: text("configStoreTopic", &cluster_defaults.config_topic),
+            position_topic: text("positionStoreTopic", &cluster_defaults.position_topic),
+            status_topic: text("connectStatusTopic", &cluster_defaults.status_topic),
+            cluster_topic: text("clusterStoreTopic", &cluster_defaults.cluster_topic),
+            strategy,
+            heartbeat_interval: millis("heartbeatIntervalMs", cluster_defaults.heartbeat_interval),
+            session_timeout: millis("sessionTimeoutMs", cluster_defaults.session_timeout),
+            write_deadline: cluster_defaults.write_deadline,
+        };
+        if cluster.session_timeout < cluster.heartbeat_interval * 3 {
+            let (value, origin) = values
+                .get("sessionTimeoutMs")
+                .cloned()
+                .unwrap_or_else(|| (String::new(), name.to_owned()));
+            return Err(WorkerConfigError {
+                source_name: origin,
+                key: "sessionTimeoutMs".to_owned(),
+                value,
+                message: format!(
+                    "must be at least three heartbeat intervals ({} ms)",
+                    cluster.heartbeat_interval.as_millis() * 3
+                ),
+            });
+        }
         Ok(Self {
+            source_name: name.to_owned(),
+            cluster,
             http_port: values
                 .get("httpPort")
                 .and_then(|(v, _)| v.parse().ok())

@@ -131,10 +131,11 @@ pub fn encode(value: &str) -> String {
         .collect()
 }
 
-/// A running `rocketmq-connect standalone` process.
+/// A running `rocketmq-connect standalone` (or `distributed`) process.
 #[derive(Debug)]
 pub struct WorkerProcess {
     bin: PathBuf,
+    command: &'static str,
     child: Option<Child>,
     pub base: String,
     pub dir: PathBuf,
@@ -156,10 +157,35 @@ impl WorkerProcess {
         }
         let path = dir.join("worker.conf");
         std::fs::write(&path, conf).unwrap();
-        Self::launch(PathBuf::from(bin), dir, path, connectors)
+        Self::launch(PathBuf::from(bin), "standalone", dir, path, connectors)
     }
 
-    fn launch(bin: PathBuf, dir: &Path, conf: PathBuf, connectors: &[PathBuf]) -> Self {
+    /// Writes `dir/worker.conf` for member `worker_id` of a distributed cluster (free port,
+    /// fast heartbeats, plus `extra` keys: at least `namesrvAddr`) and starts it.
+    pub fn start_distributed(
+        bin: &str,
+        dir: &Path,
+        worker_id: &str,
+        extra: &[(&str, &str)],
+    ) -> Self {
+        std::fs::create_dir_all(dir).unwrap();
+        let mut conf = format!("workerId={worker_id}\nhttpPort=0\n");
+        conf.push_str("offsetCommitIntervalMsConfig=200\nmaxStopTimeoutMills=3000\n");
+        for (k, v) in extra {
+            conf.push_str(&format!("{k}={v}\n"));
+        }
+        let path = dir.join("worker.conf");
+        std::fs::write(&path, conf).unwrap();
+        Self::launch(PathBuf::from(bin), "distributed", dir, path, &[])
+    }
+
+    fn launch(
+        bin: PathBuf,
+        command: &'static str,
+        dir: &Path,
+        conf: PathBuf,
+        connectors: &[PathBuf],
+    ) -> Self {
         let log = dir.join(format!(
             "worker-{}.log",
             std::time::SystemTime::now()
@@ -168,7 +194,7 @@ impl WorkerProcess {
                 .as_nanos()
         ));
         let mut child = Command::new(&bin)
-            .arg("standalone")
+            .arg(command)
             .arg("-c")
             .arg(&conf)
             .args(connectors)
@@ -201,6 +227,7 @@ impl WorkerProcess {
             .to_owned();
         Self {
             bin,
+            command,
             child: Some(child),
             base,
             dir: dir.to_owned(),
@@ -212,7 +239,13 @@ impl WorkerProcess {
     /// The same worker (same configuration and store) started again.
     pub fn restart(&mut self, connectors: &[PathBuf]) -> Self {
         assert!(self.child.is_none(), "stop the worker before restarting it");
-        Self::launch(self.bin.clone(), &self.dir, self.conf.clone(), connectors)
+        Self::launch(
+            self.bin.clone(),
+            self.command,
+            &self.dir,
+            self.conf.clone(),
+            connectors,
+        )
     }
 
     pub fn get(&self, target: &str) -> Response {
