@@ -2,6 +2,8 @@
 //! the members and the configurations, so every worker that sees the same inputs agrees.
 
 use std::collections::BTreeMap;
+#[cfg(test)]
+use std::collections::BTreeSet;
 
 use connect_api::Config;
 
@@ -82,8 +84,8 @@ fn stable_hash(text: &str) -> u64 {
 }
 
 /// Places `keys` on `members` (sorted, non-empty): each key goes to the first member clockwise
-/// from its hash with room left; room is an equal share, the remainder going to the members
-/// whose own hash is smallest. Returns the member index of every key, in `keys` order.
+/// from its hash with room left; room is an equal share, and the remainder's extra places go
+/// to the first members that want one. Returns the member index of every key, in `keys` order.
 fn bounded_ring(members: &[&String], keys: &[String]) -> Vec<usize> {
     let mut ring: Vec<(u64, usize)> = members
         .iter()
@@ -93,13 +95,8 @@ fn bounded_ring(members: &[&String], keys: &[String]) -> Vec<usize> {
         })
         .collect();
     ring.sort_unstable();
-    let (base, extra) = (keys.len() / members.len(), keys.len() % members.len());
-    let mut by_hash: Vec<usize> = (0..members.len()).collect();
-    by_hash.sort_by_key(|&i| (stable_hash(members[i]), i));
-    let mut room = vec![base; members.len()];
-    for &i in by_hash.iter().take(extra) {
-        room[i] += 1;
-    }
+    let (base, mut extra) = (keys.len() / members.len(), keys.len() % members.len());
+    let mut load = vec![0usize; members.len()];
     // Keys in hash order: the order is as stable as the ring, whatever the input order.
     let mut order: Vec<(u64, usize)> = keys
         .iter()
@@ -110,11 +107,16 @@ fn bounded_ring(members: &[&String], keys: &[String]) -> Vec<usize> {
     let mut placed = vec![0; keys.len()];
     for (hash, key_index) in order {
         let start = ring.partition_point(|(h, _)| *h < hash);
+        // A member has room below an equal share; the remainder's extra places go to the
+        // first members that want them.
         let member = (0..ring.len())
             .map(|step| ring[(start + step) % ring.len()].1)
-            .find(|&m| room[m] > 0)
-            .unwrap_or_else(|| unreachable!("the rooms add up to the number of keys"));
-        room[member] -= 1;
+            .find(|&m| load[m] < base || (load[m] == base && extra > 0))
+            .unwrap_or_else(|| unreachable!("the places add up to the number of keys"));
+        if load[member] == base {
+            extra -= 1;
+        }
+        load[member] += 1;
         placed[key_index] = member;
     }
     placed
@@ -251,5 +253,107 @@ mod tests {
         let out = round_robin(&["solo".to_owned()], &snapshot(&[("a", 2)]));
         assert_eq!(out["solo"].tasks.len(), 2);
         assert!(round_robin(&[], &snapshot(&[("a", 2)])).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::model::ConnectorEntry;
+
+    fn snapshot(tasks_per_connector: &[usize]) -> ConfigSnapshot {
+        tasks_per_connector
+            .iter()
+            .enumerate()
+            .map(|(i, tasks)| {
+                let entry = ConnectorEntry {
+                    config: Config::new().with("connector.class", "X"),
+                    target: TargetState::Started,
+                    tasks: vec![Config::new(); *tasks],
+                };
+                (format!("connector-{i}"), entry)
+            })
+            .collect()
+    }
+
+    fn members(count: usize) -> Vec<String> {
+        (0..count).map(|i| format!("worker-{i}")).collect()
+    }
+
+    /// Task → owner.
+    fn owners(out: &BTreeMap<String, Assignment>) -> BTreeMap<TaskId, String> {
+        out.iter()
+            .flat_map(|(member, a)| a.tasks.keys().map(move |t| (t.clone(), member.clone())))
+            .collect()
+    }
+
+    fn spread(loads: impl Iterator<Item = usize>) -> usize {
+        let loads: Vec<usize> = loads.collect();
+        loads.iter().max().unwrap_or(&0) - loads.iter().min().unwrap_or(&0)
+    }
+
+    proptest! {
+        /// Both strategies: every connector and task has exactly one owner, and loads are
+        /// balanced within one (per kind for consistent hashing, overall for round robin).
+        #[test]
+        fn everything_once_and_balanced(
+            tasks in prop::collection::vec(0usize..6, 0..40),
+            count in 1usize..8,
+        ) {
+            let snap = snapshot(&tasks);
+            let total_tasks: usize = tasks.iter().sum();
+            for strategy in [super::Strategy::RoundRobin, super::Strategy::ConsistentHash] {
+                let out = strategy.allocate(&members(count), &snap);
+                prop_assert_eq!(out.len(), count);
+                let task_owners = owners(&out);
+                let assigned: usize = out.values().map(|a| a.tasks.len()).sum();
+                prop_assert_eq!(assigned, total_tasks);
+                prop_assert_eq!(task_owners.len(), total_tasks);
+                let connectors: BTreeSet<&String> = out.values().flat_map(|a| a.connectors.keys()).collect();
+                prop_assert_eq!(connectors.len(), snap.len());
+                prop_assert_eq!(out.values().map(|a| a.connectors.len()).sum::<usize>(), snap.len());
+                match strategy {
+                    super::Strategy::RoundRobin => prop_assert!(
+                        spread(out.values().map(|a| a.connectors.len() + a.tasks.len())) <= 1
+                    ),
+                    super::Strategy::ConsistentHash => {
+                        prop_assert!(spread(out.values().map(|a| a.tasks.len())) <= 1);
+                        prop_assert!(spread(out.values().map(|a| a.connectors.len())) <= 1);
+                    }
+                }
+            }
+        }
+
+        /// Consistent hashing: the same inputs in another order give the same answer, and a
+        /// member joining or leaving moves few tasks — at most three times the fewest possible
+        /// (the newcomer's share, or the leaver's tasks), plus three (about 1.2 times on average).
+        #[test]
+        fn consistent_hash_moves_little(
+            tasks in prop::collection::vec(1usize..5, 1..60),
+            count in 2usize..8,
+        ) {
+            let snap = snapshot(&tasks);
+            let n: usize = tasks.iter().sum();
+            let before = consistent_hash(&members(count), &snap);
+            let mut reversed = members(count);
+            reversed.reverse();
+            prop_assert_eq!(&consistent_hash(&reversed, &snap), &before);
+            let before_owners = owners(&before);
+
+            let joined = consistent_hash(&members(count + 1), &snap);
+            let moved = before_owners.iter().filter(|(t, w)| owners(&joined)[*t] != **w).count();
+            let fewest = n / (count + 1);
+            prop_assert!(moved <= 3 * fewest + 3, "join: moved {} of {}, fewest {}", moved, n, fewest);
+
+            let leaver = format!("worker-{}", count - 1);
+            let left = consistent_hash(&members(count - 1), &snap);
+            let left_owners = owners(&left);
+            let orphaned = before[&leaver].tasks.len();
+            let moved = before_owners.iter().filter(|(t, w)| left_owners[*t] != **w).count();
+            prop_assert!(moved >= orphaned);
+            prop_assert!(moved <= 3 * orphaned + 3, "leave: moved {} of {}, orphaned {}", moved, n, orphaned);
+        }
     }
 }
