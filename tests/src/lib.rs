@@ -287,7 +287,8 @@ impl WorkerProcess {
             }
             assert!(
                 Instant::now() < deadline,
-                "worker did not exit within {timeout:?} of SIGTERM"
+                "worker did not exit within {timeout:?} of SIGTERM; log:\n{}",
+                std::fs::read_to_string(&self.log).unwrap_or_default()
             );
             std::thread::sleep(Duration::from_millis(20));
         }

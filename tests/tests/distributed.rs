@@ -274,3 +274,111 @@ fn killed_worker_fails_over_without_gaps() {
     assert!(duplicates < 3000, "{duplicates} duplicates: {report:?}");
     eprintln!("FIGURE duplicates_per_failover={duplicates}");
 }
+
+/// Rolling restart: each worker in turn stops (SIGTERM) and comes back while the source runs;
+/// afterwards every task's sequence in the topic is complete.
+#[test]
+fn rolling_restart_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cluster = Cluster::start(dir.path(), 3);
+    let source = json!({"connector.class": "VerifiableSourceConnector", "max.tasks": "3",
+        "connect.topicname": "rolling", "throughput": "500", "batch.size": "50",
+        "value.converter": "JsonConverter"});
+    create(cluster.worker(0), "roll-src", &source);
+    for index in 0..3 {
+        let other = (index + 1) % 3;
+        eventually("three tasks RUNNING", Duration::from_secs(30), || {
+            running_tasks(cluster.worker(other), "roll-src", 3).is_some()
+        });
+        let mut worker = cluster.workers[index].take().unwrap();
+        let status = worker.terminate(Duration::from_secs(20));
+        assert!(status.success(), "w{index} stopped cleanly: {status:?}");
+        // Its tasks move at once (it said it was leaving), not after the session timeout.
+        eventually(
+            "tasks moved off the stopped worker",
+            Duration::from_secs(10),
+            || {
+                running_tasks(cluster.worker(other), "roll-src", 3)
+                    .is_some_and(|owners| !owners.contains(&format!("w{index}")))
+            },
+        );
+        cluster.workers[index] = Some(worker.restart(&[]));
+        cluster.await_members(3);
+    }
+    eventually(
+        "three tasks RUNNING after the last restart",
+        Duration::from_secs(30),
+        || running_tasks(cluster.worker(0), "roll-src", 3).is_some(),
+    );
+    let paused = cluster.worker(1).get("/connectors/roll-src/pause");
+    assert_eq!(paused.status, 200, "{:?}", paused.body());
+    eventually("source paused", Duration::from_secs(20), || {
+        cluster.worker(2).get("/connectors/roll-src/status").body()["tasks"]
+            .as_array()
+            .is_some_and(|t| t.iter().all(|t| t["state"] == "PAUSED"))
+    });
+    let messages = cluster
+        .broker
+        .read_topic("rolling", usize::MAX, Duration::from_secs(15));
+    let report = gaps_and_duplicates(&sequences(&messages));
+    eprintln!("FIGURE rolling_report={report:?}");
+    assert_eq!(report.len(), 3, "{report:?}");
+    for (task, (max, missing, _)) in &report {
+        assert_eq!(*missing, 0, "task {task}: gaps below seq {max}");
+    }
+}
+
+/// Two workers take conflicting writes for the same connectors at the same time: every worker
+/// ends with the same configuration for each, and it is one of the two written, whole.
+#[test]
+fn concurrent_config_writes_converge() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = Cluster::start(dir.path(), 3);
+    let config = |writer: &str| {
+        json!({"connector.class": "VerifiableSourceConnector", "max.tasks": "1",
+            "connect.topicname": format!("race-{writer}"), "max.messages": "10",
+            "writer": writer})
+    };
+    let names: Vec<String> = (0..15).map(|i| format!("race-{i}")).collect();
+    std::thread::scope(|scope| {
+        for (index, writer) in [(0, "a"), (1, "b")] {
+            let (worker, names, body) = (cluster.worker(index), &names, config(writer));
+            scope.spawn(move || {
+                for name in names {
+                    create(worker, name, &body);
+                }
+            });
+        }
+    });
+    // Delete and re-create one while the others settle.
+    let deleted = cluster.worker(2).get("/connectors/race-0/stop");
+    assert_eq!(deleted.status, 200, "{:?}", deleted.body());
+    let view = |worker: &WorkerProcess| -> BTreeMap<String, Value> {
+        let list = worker.get("/connectors").body().clone();
+        list.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(|name| {
+                let config =
+                    worker.get(&format!("/connectors/{name}/config")).body()["config"].clone();
+                (name.to_owned(), config)
+            })
+            .collect()
+    };
+    eventually("all workers agree", Duration::from_secs(20), || {
+        let views: Vec<_> = cluster.live().map(|(_, w)| view(w)).collect();
+        views.windows(2).all(|pair| pair[0] == pair[1]) && views[0].len() == names.len() - 1
+    });
+    let agreed = view(cluster.worker(0));
+    assert!(!agreed.contains_key("race-0"));
+    for (name, config) in &agreed {
+        let writer = config["writer"].as_str().unwrap();
+        assert!(writer == "a" || writer == "b", "{name}: {config}");
+        assert_eq!(
+            config["connect.topicname"],
+            format!("race-{writer}"),
+            "{name} is one write, whole: {config}"
+        );
+    }
+}

@@ -99,8 +99,10 @@ impl RocketMqRuntime {
     /// Stops the client (call outside any runtime, after the worker stopped).
     pub fn shutdown(self) {
         let client_runtime = self.client_runtime;
+        // Bounded: with consumers still registered (a distributed worker's control-topic
+        // readers) the client's shutdown can keep retrying lookups; the process is leaving.
         self.owner.block_on(async move {
-            let _ = client_runtime.shutdown().await;
+            let _ = tokio::time::timeout(Duration::from_secs(5), client_runtime.shutdown()).await;
         });
         let _ = self
             .owner
