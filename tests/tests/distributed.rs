@@ -382,3 +382,85 @@ fn concurrent_config_writes_converge() {
         );
     }
 }
+
+/// A worker frozen past the session timeout (SIGSTOP: a long GC pause or a partition, as far
+/// as the others can tell) loses its tasks to the others; when it wakes (SIGCONT) it finds its
+/// own heartbeats stale, stops what it ran instead of writing over the new owners, and its
+/// late position commits are refused — no gaps in any sequence.
+#[test]
+fn a_frozen_worker_is_fenced_when_it_wakes() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = Cluster::start(dir.path(), 3);
+    let source = json!({"connector.class": "VerifiableSourceConnector", "max.tasks": "3",
+        "connect.topicname": "frozen", "throughput": "500", "batch.size": "50",
+        "value.converter": "JsonConverter"});
+    create(cluster.worker(0), "fz-src", &source);
+    eventually("three tasks RUNNING", Duration::from_secs(30), || {
+        running_tasks(cluster.worker(0), "fz-src", 3).is_some()
+    });
+    let owners = running_tasks(cluster.worker(0), "fz-src", 3).unwrap();
+    let victim = (1..3)
+        .find(|i| owners.contains(&format!("w{i}")))
+        .unwrap_or(1);
+    let pid = cluster.worker(victim).pid().to_string();
+    let signal = |name: &str| {
+        let status = std::process::Command::new("kill")
+            .args([name, &pid])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    signal("-STOP");
+    let frozen = format!("w{victim}");
+    eventually(
+        "tasks taken over from the frozen worker",
+        Duration::from_secs(20),
+        || running_tasks(cluster.worker(0), "fz-src", 3).is_some_and(|o| !o.contains(&frozen)),
+    );
+    signal("-CONT");
+    // It stops the tasks it held (they are someone else's now) and rejoins.
+    let taken: Vec<u32> = owners
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| **w == frozen)
+        .map(|(i, _)| u32::try_from(i).unwrap())
+        .collect();
+    eventually(
+        "the woken worker gave up the tasks it lost",
+        Duration::from_secs(20),
+        || {
+            let body = cluster
+                .worker(victim)
+                .get("/allocated/tasks")
+                .body()
+                .clone();
+            let running: Vec<u64> = body["runningTasks"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|t| t["id"].as_u64())
+                .collect();
+            taken.iter().all(|t| !running.contains(&u64::from(*t)))
+        },
+    );
+    cluster.await_members(3);
+    eventually("three tasks RUNNING", Duration::from_secs(30), || {
+        running_tasks(cluster.worker(2), "fz-src", 3).is_some()
+    });
+    let paused = cluster.worker(0).get("/connectors/fz-src/pause");
+    assert_eq!(paused.status, 200, "{:?}", paused.body());
+    eventually("source paused", Duration::from_secs(20), || {
+        cluster.worker(1).get("/connectors/fz-src/status").body()["tasks"]
+            .as_array()
+            .is_some_and(|t| t.iter().all(|t| t["state"] == "PAUSED"))
+    });
+    let messages = cluster
+        .broker
+        .read_topic("frozen", usize::MAX, Duration::from_secs(15));
+    let report = gaps_and_duplicates(&sequences(&messages));
+    eprintln!("FIGURE frozen_report={report:?}");
+    assert_eq!(report.len(), 3, "{report:?}");
+    for (task, (max, missing, _)) in &report {
+        assert_eq!(*missing, 0, "task {task}: gaps below seq {max}");
+    }
+}
