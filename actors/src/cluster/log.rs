@@ -62,6 +62,7 @@ pub struct Applied<O> {
 }
 
 type Waiter<O> = oneshot::Sender<(i64, Option<O>)>;
+type Listener<S> = Box<dyn Fn(&S) + Send>;
 
 struct Inner<S: StateMachine> {
     topic: String,
@@ -71,7 +72,7 @@ struct Inner<S: StateMachine> {
     state: Mutex<S>,
     waiters: Mutex<HashMap<String, Waiter<S::Outcome>>>,
     seen: Mutex<(HashSet<String>, VecDeque<String>)>,
-    listener: Mutex<Option<Box<dyn Fn(&S) + Send>>>,
+    listener: Mutex<Option<Listener<S>>>,
     closed: AtomicBool,
 }
 
@@ -286,10 +287,8 @@ impl<S: StateMachine> ReplicatedLog<S> {
                     let _ = waiter.send((message.queue_offset, outcome));
                 }
             }
-            if changed {
-                if let Some(listener) = inner.listener.lock().as_ref() {
-                    listener(&inner.state.lock());
-                }
+            if changed && let Some(listener) = inner.listener.lock().as_ref() {
+                listener(&inner.state.lock());
             }
         }
         reader.close().await;
@@ -302,10 +301,10 @@ impl<S: StateMachine> ReplicatedLog<S> {
             return false;
         }
         order.push_back(id.to_owned());
-        if order.len() > SEEN_IDS {
-            if let Some(old) = order.pop_front() {
-                set.remove(&old);
-            }
+        if order.len() > SEEN_IDS
+            && let Some(old) = order.pop_front()
+        {
+            set.remove(&old);
         }
         true
     }

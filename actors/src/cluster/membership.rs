@@ -164,11 +164,12 @@ impl Actor for Membership {
                     match reader.poll(Duration::from_millis(500)).await {
                         Ok(messages) => {
                             for message in messages {
-                                if let Ok(beat) = serde_json::from_slice::<Beat>(&message.body) {
-                                    if me.try_send(Heard(beat)).is_err() && !me.connected() {
-                                        reader.close().await;
-                                        return;
-                                    }
+                                if let Ok(beat) = serde_json::from_slice::<Beat>(&message.body)
+                                    && me.try_send(Heard(beat)).is_err()
+                                    && !me.connected()
+                                {
+                                    reader.close().await;
+                                    return;
                                 }
                             }
                         }

@@ -45,7 +45,10 @@ fn members(worker: &WorkerProcess) -> usize {
 
 /// Owners of `name`'s tasks if all `tasks` are RUNNING.
 fn owners(worker: &WorkerProcess, name: &str, tasks: usize) -> Option<Vec<String>> {
-    let body = worker.get(&format!("/connectors/{name}/status")).body().clone();
+    let body = worker
+        .get(&format!("/connectors/{name}/status"))
+        .body()
+        .clone();
     let list = body["tasks"].as_array()?;
     (list.len() == tasks && list.iter().all(|t| t["state"] == "RUNNING")).then(|| {
         list.iter()
@@ -154,10 +157,15 @@ fn main() {
     // A fourth worker joins and takes its share.
     let started = Instant::now();
     workers.push(launch(dir.path(), &broker, 3));
-    eventually("the newcomer runs its share", Duration::from_secs(120), || {
-        let body = workers[3].get("/allocated/tasks").body().clone();
-        body["runningTasks"].as_array().map_or(0, Vec::len) >= 25 && all_running(&workers[0], 100)
-    });
+    eventually(
+        "the newcomer runs its share",
+        Duration::from_secs(120),
+        || {
+            let body = workers[3].get("/allocated/tasks").body().clone();
+            body["runningTasks"].as_array().map_or(0, Vec::len) >= 25
+                && all_running(&workers[0], 100)
+        },
+    );
     println!(
         "a 4th worker joining 100 connectors: its 25 tasks RUNNING after {} ms (process start included)",
         started.elapsed().as_millis()
