@@ -54,6 +54,57 @@ where
     })
 }
 
+/// What the controller, worker and rebalancer are wired to (the same in both modes; only the
+/// stores' backends and the rebalancer differ).
+struct Wiring {
+    settings: Arc<WorkerSettings>,
+    catalog: Arc<Catalog>,
+    config_store: Addr<ConfigStore>,
+    state_manager: Addr<StateManager>,
+    committer: Addr<OffsetCommitter>,
+    positions: PositionTable,
+    mq: Option<Arc<dyn crate::mq::MqClient>>,
+    data_plane: bool,
+    members: Option<Members>,
+}
+
+/// Starts the controller, which creates the worker (reporting task configurations back to
+/// the controller) and the rebalancer `rebalancer` builds for that worker.
+fn start_actors(
+    wiring: Wiring,
+    rebalancer: impl FnOnce(Addr<Worker>) -> Rebalancer,
+) -> (Addr<ConnectController>, Addr<Rebalancer>) {
+    let mut started = None;
+    let controller = ConnectController::create(|ctx| {
+        let worker = Worker::new(WorkerDeps {
+            settings: wiring.settings.clone(),
+            catalog: wiring.catalog.clone(),
+            state_manager: wiring.state_manager.clone(),
+            committer: wiring.committer.clone(),
+            positions: wiring.positions,
+            task_configs: ctx.address().recipient(),
+            mq: wiring.mq,
+        })
+        .start();
+        let rebalancer = rebalancer(worker.clone()).start();
+        started = Some(rebalancer.clone());
+        ConnectController::new(ControllerDeps {
+            settings: wiring.settings,
+            catalog: wiring.catalog,
+            config_store: wiring.config_store,
+            state_manager: wiring.state_manager,
+            committer: wiring.committer,
+            worker,
+            rebalancer,
+            data_plane: wiring.data_plane,
+            members: wiring.members,
+        })
+    });
+    let rebalancer =
+        started.unwrap_or_else(|| unreachable!("ConnectController::create runs its closure"));
+    (controller, rebalancer)
+}
+
 /// Starts a standalone worker; must be called inside a running actix `System`.
 pub fn start_standalone(
     settings: WorkerSettings,
@@ -71,30 +122,21 @@ pub fn start_standalone(
     let (committer, positions) = OffsetCommitter::open(stores.positions)?;
     let committer = start_sync(committer);
 
-    let controller = ConnectController::create(|ctx| {
-        let worker = Worker::new(WorkerDeps {
-            settings: settings.clone(),
-            catalog: catalog.clone(),
-            state_manager: state_manager.clone(),
-            committer: committer.clone(),
-            positions,
-            task_configs: ctx.address().recipient(),
-            mq: mq.clone(),
-        })
-        .start();
-        let rebalancer = Rebalancer::standalone(settings.worker_id.clone(), worker.clone()).start();
-        ConnectController::new(ControllerDeps {
-            settings: settings.clone(),
-            catalog: catalog.clone(),
+    let worker_id = settings.worker_id.clone();
+    let (controller, _) = start_actors(
+        Wiring {
+            settings,
+            catalog,
             config_store,
             state_manager,
             committer,
-            worker,
-            rebalancer,
+            positions,
             data_plane: mq.is_some(),
+            mq,
             members: None,
-        })
-    });
+        },
+        |worker| Rebalancer::standalone(worker_id, worker),
+    );
     Ok(ControllerHandle::new(controller))
 }
 
@@ -172,40 +214,29 @@ pub async fn start_distributed(
         settings.offset_commit_timeout,
     ));
     let members = Members::default();
-    let mut rebalancer_slot = None;
-    let controller = ConnectController::create(|ctx| {
-        let worker = Worker::new(WorkerDeps {
-            settings: settings.clone(),
-            catalog: catalog.clone(),
-            state_manager: state_manager.clone(),
-            committer: committer.clone(),
-            positions: table,
-            task_configs: ctx.address().recipient(),
-            mq: Some(mq.clone()),
-        })
-        .start();
-        let rebalancer = Rebalancer::distributed(
-            worker_id.clone(),
-            worker.clone(),
-            cluster.strategy,
-            positions.clone(),
-            &cluster,
-        )
-        .start();
-        rebalancer_slot = Some(rebalancer.clone());
-        ConnectController::new(ControllerDeps {
-            settings: settings.clone(),
-            catalog: catalog.clone(),
+    let claims = positions.clone();
+    let (controller, rebalancer) = start_actors(
+        Wiring {
+            settings,
+            catalog,
             config_store,
             state_manager,
             committer,
-            worker,
-            rebalancer,
+            positions: table,
+            mq: Some(mq.clone()),
             data_plane: true,
             members: Some(members.clone()),
-        })
-    });
-    let rebalancer = rebalancer_slot.ok_or("the rebalancer did not start")?;
+        },
+        |worker| {
+            Rebalancer::distributed(
+                worker_id.clone(),
+                worker,
+                cluster.strategy,
+                claims,
+                &cluster,
+            )
+        },
+    );
     let to_controller = controller.clone();
     configs.on_change(move |state| {
         to_controller.do_send(ConfigsChanged {

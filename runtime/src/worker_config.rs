@@ -377,6 +377,40 @@ pluginPaths=/home/connect/plugins
         assert!(WorkerConfig::unused_keys(JAVA_STANDALONE).contains(&"pluginPaths".to_owned()));
     }
 
+    /// Distributed keys: the Java strategy class names and short names are accepted, anything
+    /// else names the key and what is expected; a session timeout shorter than three
+    /// heartbeats is refused (one late heartbeat would drop a live worker).
+    #[test]
+    fn distributed_keys_are_read_and_checked() {
+        let load = |text: &str| WorkerConfig::from_sources("w.conf", text, std::iter::empty());
+        let java = "allocTaskStrategy=org.apache.rocketmq.connect.runtime.service.strategy.DefaultAllocateConnAndTaskStrategy\nconfigStoreTopic=cfg\nconnectClusterId=c1\n";
+        let config = load(java).unwrap();
+        assert_eq!(config.cluster.strategy, Strategy::RoundRobin);
+        assert_eq!(config.cluster.config_topic, "cfg");
+        assert_eq!(config.cluster.cluster_id, "c1");
+        assert_eq!(
+            load("allocTaskStrategy=AllocateConnAndTaskStrategyByConsistentHash")
+                .unwrap()
+                .cluster
+                .strategy,
+            Strategy::ConsistentHash
+        );
+        let err = load("workerId=w\nallocTaskStrategy=Random").unwrap_err();
+        assert_eq!(
+            (err.key.as_str(), err.source_name.as_str()),
+            ("allocTaskStrategy", "w.conf:2")
+        );
+        assert!(
+            err.message.contains("DefaultAllocateConnAndTaskStrategy"),
+            "{err}"
+        );
+        let err = load("heartbeatIntervalMs=1000\nsessionTimeoutMs=2000").unwrap_err();
+        assert_eq!(err.key, "sessionTimeoutMs");
+        assert!(err.message.contains("3000 ms"), "{err}");
+        let err = load("sessionTimeoutMs=soon").unwrap_err();
+        assert_eq!(err.key, "sessionTimeoutMs");
+    }
+
     /// A bad value names the key, the value and the line; an unknown key is only recorded.
     #[test]
     fn bad_values_name_key_and_line() {

@@ -340,6 +340,104 @@ impl WorkerProcess {
     }
 }
 
+/// Distributed-mode views of one worker.
+impl WorkerProcess {
+    /// The live members this worker sees (`/getClusterInfo`).
+    pub fn members(&self) -> Vec<String> {
+        self.get("/getClusterInfo")
+            .body()
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m.as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// The worker running each of `name`'s `tasks` tasks, if all of them are RUNNING.
+    pub fn task_owners(&self, name: &str, tasks: usize) -> Option<Vec<String>> {
+        let body = self
+            .get(&format!("/connectors/{name}/status"))
+            .body()
+            .clone();
+        let list = body["tasks"].as_array()?;
+        (list.len() == tasks && list.iter().all(|t| t["state"] == "RUNNING")).then(|| {
+            list.iter()
+                .map(|t| t["workerId"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+    }
+
+    /// Committed positions of a verifiable source: task → last committed seq.
+    pub fn committed_seqs(&self, name: &str) -> std::collections::BTreeMap<i64, i64> {
+        self.get(&format!("/connectors/{name}/offsets")).body()["offsets"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|o| {
+                Some((
+                    o["partition"]["task"].as_i64()?,
+                    o["offset"]["seq"].as_i64()?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Pauses `name` and waits until every task says PAUSED.
+    pub fn pause_and_wait(&self, name: &str) {
+        let paused = self.get(&format!("/connectors/{name}/pause"));
+        assert_eq!(paused.status, 200, "{:?}", paused.body());
+        eventually(&format!("{name} paused"), Duration::from_secs(30), || {
+            self.get(&format!("/connectors/{name}/status")).body()["tasks"]
+                .as_array()
+                .is_some_and(|t| !t.is_empty() && t.iter().all(|t| t["state"] == "PAUSED"))
+        });
+    }
+}
+
+/// What a topic written by verifiable source tasks holds, per task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SequenceReport {
+    /// Highest sequence number seen.
+    pub max: i64,
+    /// Sequence numbers below `max` never seen.
+    pub missing: usize,
+    /// Records seen more than once (extra copies).
+    pub duplicates: usize,
+}
+
+/// Reads `(task, seq)` from verifiable records (plain JSON or a JsonConverter envelope) and
+/// reports gaps and duplicates per task.
+pub fn verifiable_report(
+    messages: &[IncomingMessage],
+) -> std::collections::BTreeMap<i64, SequenceReport> {
+    let mut by_task: std::collections::BTreeMap<i64, Vec<i64>> = std::collections::BTreeMap::new();
+    for message in messages {
+        let value: serde_json::Value = serde_json::from_slice(&message.body).expect("JSON record");
+        let payload = value.get("payload").unwrap_or(&value);
+        let (task, seq) = (payload["task"].as_i64(), payload["seq"].as_i64());
+        by_task
+            .entry(task.expect("a task field"))
+            .or_default()
+            .push(seq.expect("a seq field"));
+    }
+    by_task
+        .into_iter()
+        .map(|(task, mut seqs)| {
+            let total = seqs.len();
+            seqs.sort_unstable();
+            seqs.dedup();
+            let max = seqs.last().copied().unwrap_or(-1);
+            let missing = usize::try_from(max + 1).unwrap_or(0) - seqs.len();
+            let report = SequenceReport {
+                max,
+                missing,
+                duplicates: total - seqs.len(),
+            };
+            (task, report)
+        })
+        .collect()
+}
+
 impl Drop for WorkerProcess {
     fn drop(&mut self) {
         self.kill9();
@@ -441,6 +539,17 @@ impl Broker {
     /// Reads `topic` from its first offset with a fresh consumer group until `want` messages
     /// arrived or `timeout` passed — the raw client, independent of the worker under test.
     pub fn read_topic(&self, topic: &str, want: usize, timeout: Duration) -> Vec<IncomingMessage> {
+        self.read_topic_until(topic, timeout, |messages| messages.len() >= want)
+    }
+
+    /// Reads `topic` from its first offset with a fresh consumer group until `done` says the
+    /// messages read so far are enough, or `timeout` passed.
+    pub fn read_topic_until(
+        &self,
+        topic: &str,
+        timeout: Duration,
+        mut done: impl FnMut(&[IncomingMessage]) -> bool,
+    ) -> Vec<IncomingMessage> {
         static READERS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let group = format!(
             "test-reader-{}-{}",
@@ -457,7 +566,7 @@ impl Broker {
                 .expect("start a consumer");
             let deadline = Instant::now() + timeout;
             let mut messages = Vec::new();
-            while messages.len() < want && Instant::now() < deadline {
+            while !done(&messages) && Instant::now() < deadline {
                 messages.extend(
                     consumer
                         .poll(Duration::from_millis(200))

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use connect_tests::{Broker, WorkerProcess, eventually};
+use connect_tests::{Broker, SequenceReport, WorkerProcess, eventually, verifiable_report};
 use serde_json::{Value, json};
 
 const WORKER: &str = env!("CARGO_BIN_EXE_connect-test-worker");
@@ -70,14 +70,7 @@ impl Cluster {
         eventually(
             "every worker sees the members",
             Duration::from_secs(30),
-            || {
-                self.live().all(|(_, w)| {
-                    let body = w.get("/getClusterInfo").body().clone();
-                    body.as_array().is_some_and(|members| {
-                        members.iter().filter_map(Value::as_str).collect::<Vec<_>>() == want
-                    })
-                })
-            },
+            || self.live().all(|(_, w)| w.members() == want),
         );
     }
 
@@ -85,26 +78,66 @@ impl Cluster {
         let mut worker = self.workers[index].take().unwrap();
         worker.kill9();
     }
+
+    /// Waits until every task of the verifiable source `name` has committed beyond `beyond`
+    /// (per task; missing tasks count as -1): records are flowing and being committed.
+    fn await_progress(&self, via: usize, name: &str, tasks: i64, beyond: &BTreeMap<i64, i64>) {
+        eventually(
+            &format!("{name} commits progress"),
+            Duration::from_secs(60),
+            || {
+                let committed = self.worker(via).committed_seqs(name);
+                (0..tasks).all(|task| {
+                    committed.get(&task).copied().unwrap_or(-1)
+                        > beyond.get(&task).copied().unwrap_or(-1) + 200
+                })
+            },
+        );
+    }
+
+    /// Pauses the verifiable source `name` (its tasks commit what they sent), then reads
+    /// `topic` until every task's sequence reaches its committed position with no gap — or
+    /// times out, and then the report shows the gaps.
+    fn pause_and_report(
+        &self,
+        via: usize,
+        name: &str,
+        topic: &str,
+    ) -> BTreeMap<i64, SequenceReport> {
+        let worker = self.worker(via);
+        worker.pause_and_wait(name);
+        let committed = worker.committed_seqs(name);
+        let messages = self
+            .broker
+            .read_topic_until(topic, Duration::from_secs(30), |messages| {
+                let report = verifiable_report(messages);
+                committed.iter().all(|(task, seq)| {
+                    report
+                        .get(task)
+                        .is_some_and(|r| r.missing == 0 && r.max >= *seq)
+                })
+            });
+        let report = verifiable_report(&messages);
+        assert_eq!(report.len(), committed.len(), "{report:?}");
+        for (task, r) in &report {
+            assert_eq!(
+                r.missing, 0,
+                "task {task}: gaps below seq {}: {report:?}",
+                r.max
+            );
+            assert!(
+                r.max >= committed[task],
+                "task {task} reached its committed position"
+            );
+        }
+        report
+    }
 }
 
 /// Creates a connector through `worker`; it must be accepted.
 fn create(worker: &WorkerProcess, name: &str, config: &Value) {
     let response = worker.post(&format!("/connectors/{name}"), &config.to_string());
     assert_eq!(response.status, 200, "{name}: {:?}", response.body());
-}
-
-/// The worker running each task of `name`, if every task is RUNNING (as `worker` reports).
-fn running_tasks(worker: &WorkerProcess, name: &str, tasks: usize) -> Option<Vec<String>> {
-    let body = worker
-        .get(&format!("/connectors/{name}/status"))
-        .body()
-        .clone();
-    let list = body["tasks"].as_array()?;
-    (list.len() == tasks && list.iter().all(|t| t["state"] == "RUNNING")).then(|| {
-        list.iter()
-            .map(|t| t["workerId"].as_str().unwrap_or_default().to_owned())
-            .collect()
-    })
 }
 
 /// The tasks each live worker says it runs (`/allocated/tasks`).
@@ -125,42 +158,11 @@ fn allocated(cluster: &Cluster) -> BTreeMap<String, BTreeSet<String>> {
         .collect()
 }
 
-/// Verifiable records of a topic as (task, seq).
-fn sequences(messages: &[connect_tests::IncomingMessage]) -> Vec<(i64, i64)> {
-    messages
-        .iter()
-        .map(|m| {
-            let value: Value = serde_json::from_slice(&m.body).unwrap();
-            let payload = if value.get("payload").is_some() {
-                &value["payload"]
-            } else {
-                &value
-            };
-            (
-                payload["task"].as_i64().unwrap(),
-                payload["seq"].as_i64().unwrap(),
-            )
-        })
-        .collect()
-}
-
-/// Per task: (highest seq, missing below it, duplicates).
-fn gaps_and_duplicates(seqs: &[(i64, i64)]) -> BTreeMap<i64, (i64, usize, usize)> {
-    let mut by_task: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-    for (task, seq) in seqs {
-        by_task.entry(*task).or_default().push(*seq);
-    }
-    by_task
-        .into_iter()
-        .map(|(task, mut seqs)| {
-            let total = seqs.len();
-            seqs.sort_unstable();
-            seqs.dedup();
-            let max = *seqs.last().unwrap();
-            let missing = usize::try_from(max + 1).unwrap() - seqs.len();
-            (task, (max, missing, total - seqs.len()))
-        })
-        .collect()
+/// A verifiable source of three tasks at `rate` records/s each into `topic`.
+fn source(topic: &str, rate: u32) -> Value {
+    json!({"connector.class": "VerifiableSourceConnector", "max.tasks": "3",
+        "connect.topicname": topic, "throughput": rate.to_string(), "batch.size": "50",
+        "value.converter": "JsonConverter"})
 }
 
 /// Three workers: a connector created through one is visible, with its status, through the
@@ -181,12 +183,12 @@ fn three_workers_share_configs_statuses_and_load() {
         eventually(
             "six source tasks RUNNING, seen from every worker",
             Duration::from_secs(30),
-            || running_tasks(worker, "spread-src", 6).is_some(),
+            || worker.task_owners("spread-src", 6).is_some(),
         );
         let config = worker.get("/connectors/spread-dst/config");
         assert_eq!(config.status, 200, "{:?}", config.body());
     }
-    let owners = running_tasks(cluster.worker(1), "spread-src", 6).unwrap();
+    let owners = cluster.worker(1).task_owners("spread-src", 6).unwrap();
     let distinct: BTreeSet<&String> = owners.iter().collect();
     assert_eq!(
         distinct.len(),
@@ -219,28 +221,30 @@ fn three_workers_share_configs_statuses_and_load() {
 fn killed_worker_fails_over_without_gaps() {
     let dir = tempfile::tempdir().unwrap();
     let mut cluster = Cluster::start(dir.path(), 3);
-    let source = json!({"connector.class": "VerifiableSourceConnector", "max.tasks": "3",
-        "connect.topicname": "failover", "throughput": "1000", "batch.size": "50",
-        "value.converter": "JsonConverter"});
-    create(cluster.worker(0), "fo-src", &source);
+    create(cluster.worker(0), "fo-src", &source("failover", 1000));
     eventually(
         "three source tasks RUNNING",
         Duration::from_secs(30),
-        || running_tasks(cluster.worker(0), "fo-src", 3).is_some(),
+        || cluster.worker(0).task_owners("fo-src", 3).is_some(),
     );
-    let owners = running_tasks(cluster.worker(0), "fo-src", 3).unwrap();
+    cluster.await_progress(0, "fo-src", 3, &BTreeMap::new());
+    let owners = cluster.worker(0).task_owners("fo-src", 3).unwrap();
     // Kill a worker that runs a task (not the one we talk to).
     let victim = (1..3)
         .find(|i| owners.contains(&format!("w{i}")))
         .unwrap_or(1);
-    std::thread::sleep(Duration::from_secs(2)); // load: let records and commits flow first
     let killed_at = Instant::now();
     cluster.kill9(victim);
     let dead = format!("w{victim}");
     eventually(
         "tasks RUNNING on the survivors",
         Duration::from_secs(30),
-        || running_tasks(cluster.worker(0), "fo-src", 3).is_some_and(|o| !o.contains(&dead)),
+        || {
+            cluster
+                .worker(0)
+                .task_owners("fo-src", 3)
+                .is_some_and(|o| !o.contains(&dead))
+        },
     );
     let failover = killed_at.elapsed();
     eprintln!("FIGURE failover_ms={}", failover.as_millis());
@@ -249,26 +253,12 @@ fn killed_worker_fails_over_without_gaps() {
         "failover took {failover:?}"
     );
     cluster.await_members(2);
-    // Let the moved tasks produce past where they resumed, then stop the source.
-    std::thread::sleep(Duration::from_secs(2));
-    let paused = cluster.worker(0).get("/connectors/fo-src/pause");
-    assert_eq!(paused.status, 200, "{:?}", paused.body());
-    eventually("source paused", Duration::from_secs(20), || {
-        cluster.worker(0).get("/connectors/fo-src/status").body()["tasks"]
-            .as_array()
-            .is_some_and(|t| t.iter().all(|t| t["state"] == "PAUSED"))
-    });
-    let messages = cluster
-        .broker
-        .read_topic("failover", usize::MAX, Duration::from_secs(15));
-    let report = gaps_and_duplicates(&sequences(&messages));
+    // The moved task commits past where it resumed before the source stops.
+    let at_failover = cluster.worker(0).committed_seqs("fo-src");
+    cluster.await_progress(0, "fo-src", 3, &at_failover);
+    let report = cluster.pause_and_report(0, "fo-src", "failover");
     eprintln!("FIGURE failover_report={report:?}");
-    assert_eq!(report.len(), 3, "{report:?}");
-    let duplicates: usize = report.values().map(|(_, _, d)| d).sum();
-    for (task, (max, missing, _)) in &report {
-        assert_eq!(*missing, 0, "task {task}: gaps below seq {max}");
-        assert!(*max > 1000, "task {task} kept producing");
-    }
+    let duplicates: usize = report.values().map(|r| r.duplicates).sum();
     // At 1000 records/s per task and 200 ms commits, one unconfirmed window is ~200-400
     // records; allow a generous bound that still catches a restart from scratch.
     assert!(duplicates < 3000, "{duplicates} duplicates: {report:?}");
@@ -281,14 +271,11 @@ fn killed_worker_fails_over_without_gaps() {
 fn rolling_restart_loses_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let mut cluster = Cluster::start(dir.path(), 3);
-    let source = json!({"connector.class": "VerifiableSourceConnector", "max.tasks": "3",
-        "connect.topicname": "rolling", "throughput": "500", "batch.size": "50",
-        "value.converter": "JsonConverter"});
-    create(cluster.worker(0), "roll-src", &source);
+    create(cluster.worker(0), "roll-src", &source("rolling", 500));
     for index in 0..3 {
         let other = (index + 1) % 3;
         eventually("three tasks RUNNING", Duration::from_secs(30), || {
-            running_tasks(cluster.worker(other), "roll-src", 3).is_some()
+            cluster.worker(other).task_owners("roll-src", 3).is_some()
         });
         let mut worker = cluster.workers[index].take().unwrap();
         let status = worker.terminate(Duration::from_secs(20));
@@ -298,7 +285,9 @@ fn rolling_restart_loses_nothing() {
             "tasks moved off the stopped worker",
             Duration::from_secs(10),
             || {
-                running_tasks(cluster.worker(other), "roll-src", 3)
+                cluster
+                    .worker(other)
+                    .task_owners("roll-src", 3)
                     .is_some_and(|owners| !owners.contains(&format!("w{index}")))
             },
         );
@@ -308,24 +297,10 @@ fn rolling_restart_loses_nothing() {
     eventually(
         "three tasks RUNNING after the last restart",
         Duration::from_secs(30),
-        || running_tasks(cluster.worker(0), "roll-src", 3).is_some(),
+        || cluster.worker(0).task_owners("roll-src", 3).is_some(),
     );
-    let paused = cluster.worker(1).get("/connectors/roll-src/pause");
-    assert_eq!(paused.status, 200, "{:?}", paused.body());
-    eventually("source paused", Duration::from_secs(20), || {
-        cluster.worker(2).get("/connectors/roll-src/status").body()["tasks"]
-            .as_array()
-            .is_some_and(|t| t.iter().all(|t| t["state"] == "PAUSED"))
-    });
-    let messages = cluster
-        .broker
-        .read_topic("rolling", usize::MAX, Duration::from_secs(15));
-    let report = gaps_and_duplicates(&sequences(&messages));
+    let report = cluster.pause_and_report(1, "roll-src", "rolling");
     eprintln!("FIGURE rolling_report={report:?}");
-    assert_eq!(report.len(), 3, "{report:?}");
-    for (task, (max, missing, _)) in &report {
-        assert_eq!(*missing, 0, "task {task}: gaps below seq {max}");
-    }
 }
 
 /// Two workers take conflicting writes for the same connectors at the same time: every worker
@@ -391,14 +366,11 @@ fn concurrent_config_writes_converge() {
 fn a_frozen_worker_is_fenced_when_it_wakes() {
     let dir = tempfile::tempdir().unwrap();
     let cluster = Cluster::start(dir.path(), 3);
-    let source = json!({"connector.class": "VerifiableSourceConnector", "max.tasks": "3",
-        "connect.topicname": "frozen", "throughput": "500", "batch.size": "50",
-        "value.converter": "JsonConverter"});
-    create(cluster.worker(0), "fz-src", &source);
+    create(cluster.worker(0), "fz-src", &source("frozen", 500));
     eventually("three tasks RUNNING", Duration::from_secs(30), || {
-        running_tasks(cluster.worker(0), "fz-src", 3).is_some()
+        cluster.worker(0).task_owners("fz-src", 3).is_some()
     });
-    let owners = running_tasks(cluster.worker(0), "fz-src", 3).unwrap();
+    let owners = cluster.worker(0).task_owners("fz-src", 3).unwrap();
     let victim = (1..3)
         .find(|i| owners.contains(&format!("w{i}")))
         .unwrap_or(1);
@@ -415,15 +387,20 @@ fn a_frozen_worker_is_fenced_when_it_wakes() {
     eventually(
         "tasks taken over from the frozen worker",
         Duration::from_secs(20),
-        || running_tasks(cluster.worker(0), "fz-src", 3).is_some_and(|o| !o.contains(&frozen)),
+        || {
+            cluster
+                .worker(0)
+                .task_owners("fz-src", 3)
+                .is_some_and(|o| !o.contains(&frozen))
+        },
     );
     signal("-CONT");
     // It stops the tasks it held (they are someone else's now) and rejoins.
-    let taken: Vec<u32> = owners
+    let taken: Vec<u64> = owners
         .iter()
         .enumerate()
         .filter(|(_, w)| **w == frozen)
-        .map(|(i, _)| u32::try_from(i).unwrap())
+        .map(|(i, _)| u64::try_from(i).unwrap())
         .collect();
     eventually(
         "the woken worker gave up the tasks it lost",
@@ -440,27 +417,50 @@ fn a_frozen_worker_is_fenced_when_it_wakes() {
                 .flatten()
                 .filter_map(|t| t["id"].as_u64())
                 .collect();
-            taken.iter().all(|t| !running.contains(&u64::from(*t)))
+            taken.iter().all(|t| !running.contains(t))
         },
     );
     cluster.await_members(3);
     eventually("three tasks RUNNING", Duration::from_secs(30), || {
-        running_tasks(cluster.worker(2), "fz-src", 3).is_some()
+        cluster.worker(2).task_owners("fz-src", 3).is_some()
     });
-    let paused = cluster.worker(0).get("/connectors/fz-src/pause");
-    assert_eq!(paused.status, 200, "{:?}", paused.body());
-    eventually("source paused", Duration::from_secs(20), || {
-        cluster.worker(1).get("/connectors/fz-src/status").body()["tasks"]
-            .as_array()
-            .is_some_and(|t| t.iter().all(|t| t["state"] == "PAUSED"))
-    });
-    let messages = cluster
-        .broker
-        .read_topic("frozen", usize::MAX, Duration::from_secs(15));
-    let report = gaps_and_duplicates(&sequences(&messages));
+    let report = cluster.pause_and_report(0, "fz-src", "frozen");
     eprintln!("FIGURE frozen_report={report:?}");
-    assert_eq!(report.len(), 3, "{report:?}");
-    for (task, (max, missing, _)) in &report {
-        assert_eq!(*missing, 0, "task {task}: gaps below seq {max}");
-    }
+}
+
+/// The broker goes away under load: every worker, cut off from its own heartbeats, stops its
+/// tasks (nobody runs anything blind); when the broker is back the cluster re-forms, the tasks
+/// run again from their committed positions, and no sequence has a gap.
+#[test]
+fn broker_outage_stops_every_task_then_the_cluster_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = Cluster::start(dir.path(), 3);
+    create(cluster.worker(0), "out-src", &source("outage-cluster", 300));
+    eventually("three tasks RUNNING", Duration::from_secs(30), || {
+        cluster.worker(0).task_owners("out-src", 3).is_some()
+    });
+    cluster.await_progress(0, "out-src", 3, &BTreeMap::new());
+    cluster.broker.kill_broker();
+    eventually(
+        "every worker cut off and running nothing",
+        Duration::from_secs(30),
+        || {
+            cluster.live().all(|(_, w)| {
+                let tasks = w.get("/allocated/tasks").body().clone();
+                w.members().is_empty()
+                    && ["runningTasks", "pendingTasks"]
+                        .iter()
+                        .all(|k| tasks[*k].as_array().is_none_or(Vec::is_empty))
+            })
+        },
+    );
+    cluster.broker.restart_broker();
+    cluster.await_members(3);
+    eventually("three tasks RUNNING again", Duration::from_secs(60), || {
+        cluster.worker(1).task_owners("out-src", 3).is_some()
+    });
+    let before = cluster.worker(0).committed_seqs("out-src");
+    cluster.await_progress(0, "out-src", 3, &before);
+    let report = cluster.pause_and_report(2, "out-src", "outage-cluster");
+    eprintln!("FIGURE broker_outage_report={report:?}");
 }

@@ -300,6 +300,17 @@ fn bad_worker_config_is_a_clear_error() {
         "{stderr}"
     );
 
+    // Distributed mode lives on RocketMQ: without namesrvAddr it refuses to start.
+    std::fs::write(&conf, "workerId=w\nhttpPort=0\n").unwrap();
+    let output = std::process::Command::new(WORKER)
+        .args(["distributed", "-c"])
+        .arg(&conf)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("namesrvAddr"), "{stderr}");
+
     let missing = std::process::Command::new(WORKER)
         .args(["standalone", "-c", "/nonexistent/worker.conf"])
         .output()

@@ -309,3 +309,86 @@ impl<S: StateMachine> ReplicatedLog<S> {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mq::memory::MemoryMq;
+
+    /// Sums what it reads; the outcome is the running total.
+    #[derive(Debug, Default)]
+    struct Sum(i64);
+
+    impl StateMachine for Sum {
+        type Op = i64;
+        type Outcome = i64;
+        fn apply(&mut self, _offset: i64, op: &i64) -> i64 {
+            self.0 += op;
+            self.0
+        }
+    }
+
+    async fn open(mq: &MemoryMq, worker: &str) -> ReplicatedLog<Sum> {
+        let client: Arc<dyn MqClient> = Arc::new(mq.clone());
+        ReplicatedLog::open(&client, "control", worker, worker, Sum::default())
+            .await
+            .unwrap()
+    }
+
+    /// Two workers appending at once end with the same state; a record nobody can read is
+    /// skipped; a record stored twice (a resend) is applied once; a late joiner replays it all.
+    #[actix_rt::test]
+    async fn replicas_agree_and_skip_garbage_and_resent_records() {
+        let mq = MemoryMq::new();
+        let (a, b) = (open(&mq, "a").await, open(&mq, "b").await);
+        let raw = mq.producer("raw").await.unwrap();
+        let message = |body: &str| OutgoingMessage {
+            topic: "control".to_owned(),
+            keys: Some(CONTROL_KEY.to_owned()),
+            body: body.as_bytes().to_vec(),
+            ..OutgoingMessage::default()
+        };
+        let resent = r#"{"id":"x-1","body":{"op":1000}}"#;
+        let sent = raw
+            .send(&[message("{not json"), message(resent), message(resent)])
+            .await;
+        assert!(sent.iter().all(Result::is_ok));
+        let deadline = Duration::from_secs(5);
+        let (from_a, from_b) = tokio::join!(
+            async {
+                for n in 1..=50 {
+                    a.append(n, deadline).await.unwrap();
+                }
+            },
+            async {
+                for n in 1..=50 {
+                    b.append(-2 * n, deadline).await.unwrap();
+                }
+            }
+        );
+        let ((), ()) = (from_a, from_b);
+        a.barrier(deadline).await.unwrap();
+        b.barrier(deadline).await.unwrap();
+        // 1000 once, +1275, -2550.
+        assert_eq!(a.read(|s| s.0), -275);
+        assert_eq!(b.read(|s| s.0), -275);
+        let late = open(&mq, "c").await;
+        assert_eq!(late.read(|s| s.0), -275, "a new replica replays everything");
+        // An append's outcome is the state right after it, in log order.
+        let applied = late.append(275, deadline).await.unwrap();
+        assert_eq!(applied.outcome, 0);
+    }
+
+    /// With the broker away an append gives up after its deadline with a retriable error.
+    #[actix_rt::test]
+    async fn an_append_without_a_broker_fails_retriably() {
+        let mq = MemoryMq::new();
+        let log = open(&mq, "a").await;
+        mq.set_down(true);
+        let error = log.append(1, Duration::from_millis(600)).await.unwrap_err();
+        assert!(error.is_retriable(), "{error}");
+        mq.set_down(false);
+        log.barrier(Duration::from_secs(5)).await.unwrap();
+        assert_eq!(log.read(|s| s.0), 0, "nothing was stored while down");
+    }
+}

@@ -39,9 +39,11 @@ pub struct ConfigLogState {
 
 impl StateMachine for ConfigLogState {
     type Op = Vec<ConfigOp>;
-    type Outcome = ConfigView;
+    /// The version after the operations. Not the view itself: replaying a long log would clone
+    /// every connector's configuration once per operation.
+    type Outcome = u64;
 
-    fn apply(&mut self, offset: i64, ops: &Vec<ConfigOp>) -> ConfigView {
+    fn apply(&mut self, offset: i64, ops: &Vec<ConfigOp>) -> u64 {
         let mut changed = false;
         for op in ops {
             changed |= apply_op(&mut self.view.connectors, op);
@@ -49,7 +51,7 @@ impl StateMachine for ConfigLogState {
         if changed {
             self.view.version = u64::try_from(offset).unwrap_or(0) + 1;
         }
-        self.view.clone()
+        self.view.version
     }
 }
 
@@ -166,10 +168,13 @@ impl Handler<ApplyOps> for ConfigStore {
                 log,
                 arbiter,
                 deadline,
-            } => log
-                .append_blocking(arbiter, msg.ops, *deadline)
-                .map(|applied| applied.outcome)
-                .map_err(|e| e.to_string()),
+            } => {
+                // The view read after the append is at least as new as the append's own
+                // version (later operations by others may be in it too; versions only grow).
+                log.append_blocking(arbiter, msg.ops, *deadline)
+                    .map_err(|e| e.to_string())?;
+                Ok(self.view())
+            }
         }
     }
 }

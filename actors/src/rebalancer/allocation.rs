@@ -67,6 +67,19 @@ impl Strategy {
     }
 }
 
+/// The members sorted and deduplicated (every worker must see them in one order), each with an
+/// empty assignment.
+fn empty_assignments(members: &[String]) -> (Vec<&String>, BTreeMap<String, Assignment>) {
+    let mut members: Vec<&String> = members.iter().collect();
+    members.sort();
+    members.dedup();
+    let out = members
+        .iter()
+        .map(|m| ((*m).clone(), Assignment::default()))
+        .collect();
+    (members, out)
+}
+
 /// Virtual nodes per member on the hash ring.
 const VIRTUAL_NODES: u32 = 64;
 
@@ -128,13 +141,7 @@ pub fn consistent_hash(
     members: &[String],
     snapshot: &ConfigSnapshot,
 ) -> BTreeMap<String, Assignment> {
-    let mut members: Vec<&String> = members.iter().collect();
-    members.sort();
-    members.dedup();
-    let mut out: BTreeMap<String, Assignment> = members
-        .iter()
-        .map(|m| ((*m).clone(), Assignment::default()))
-        .collect();
+    let (members, mut out) = empty_assignments(members);
     if members.is_empty() {
         return out;
     }
@@ -171,13 +178,7 @@ pub fn consistent_hash(
 /// Round robin, as the Java `DefaultAllocateConnAndTaskStrategy`: members sorted, connectors
 /// sorted by name take members in turn, then tasks continue the same counter.
 pub fn round_robin(members: &[String], snapshot: &ConfigSnapshot) -> BTreeMap<String, Assignment> {
-    let mut members: Vec<&String> = members.iter().collect();
-    members.sort();
-    members.dedup();
-    let mut out: BTreeMap<String, Assignment> = members
-        .iter()
-        .map(|m| ((*m).clone(), Assignment::default()))
-        .collect();
+    let (members, mut out) = empty_assignments(members);
     if members.is_empty() {
         return out;
     }

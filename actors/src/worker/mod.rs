@@ -253,7 +253,13 @@ impl Handler<ApplyAssignment> for Worker {
             }
             .into_actor(self)
             .map(move |(), worker, ctx| {
-                for (name, (config, target)) in wanted.connectors {
+                let Assignment {
+                    connectors,
+                    tasks,
+                    epochs,
+                } = wanted;
+                let claim_of = |unit: Unit| epochs.get(&unit).copied().unwrap_or(0);
+                for (name, (config, target)) in connectors {
                     match worker.connectors.get_mut(&name) {
                         Some(slot) if slot.target != target => {
                             slot.target = target;
@@ -261,16 +267,12 @@ impl Handler<ApplyAssignment> for Worker {
                         }
                         Some(_) => {}
                         None => {
-                            let epoch = wanted
-                                .epochs
-                                .get(&Unit::Connector(name.clone()))
-                                .copied()
-                                .unwrap_or(0);
+                            let epoch = claim_of(Unit::Connector(name.clone()));
                             worker.start_connector(name, config, target, epoch);
                         }
                     }
                 }
-                for (id, (config, target)) in wanted.tasks {
+                for (id, (config, target)) in tasks {
                     match worker.tasks.get_mut(&id) {
                         Some(slot) if slot.target != target => {
                             slot.target = target;
@@ -280,11 +282,7 @@ impl Handler<ApplyAssignment> for Worker {
                         }
                         Some(_) => {}
                         None => {
-                            let epoch = wanted
-                                .epochs
-                                .get(&Unit::Task(id.clone()))
-                                .copied()
-                                .unwrap_or(0);
+                            let epoch = claim_of(Unit::Task(id.clone()));
                             worker.add_task(id, config, target, epoch, ctx);
                         }
                     }

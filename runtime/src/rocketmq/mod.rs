@@ -146,6 +146,30 @@ async fn on_client<T: Send + 'static>(
 }
 
 impl RocketMq {
+    /// A lite-pull consumer with manual commits; `instance` names its client instance (one
+    /// per consumer, so every consumer is its own group member).
+    fn lite_pull(
+        &self,
+        group: &str,
+        instance: String,
+        from: ConsumeFrom,
+    ) -> ConnectResult<Arc<DefaultLitePullConsumer>> {
+        DefaultLitePullConsumer::builder(self.client_runtime.clone())
+            .consumer_group(group.to_owned())
+            .instance_name(instance)
+            .name_server_addr(self.namesrv.clone())
+            .auto_commit(false)
+            .pull_batch_size(32)
+            .broker_suspend_max_time_millis(1000)
+            .consume_from_where(match from {
+                ConsumeFrom::FirstOffset => ConsumeFromWhere::ConsumeFromFirstOffset,
+                ConsumeFrom::LastOffset => ConsumeFromWhere::ConsumeFromLastOffset,
+            })
+            .build()
+            .map(Arc::new)
+            .map_err(|e| client_error("cannot build the consumer", e))
+    }
+
     async fn start_producer(&self, group: &str) -> ConnectResult<Arc<RwLock<DefaultMQProducer>>> {
         let mut producer = DefaultMQProducer::builder(self.client_runtime.clone())
             .producer_group(group.to_owned())
@@ -200,20 +224,7 @@ impl MqClient for RocketMq {
             std::process::id(),
             CONSUMERS.fetch_add(1, Ordering::Relaxed)
         );
-        let consumer = DefaultLitePullConsumer::builder(self.client_runtime.clone())
-            .consumer_group(group.to_owned())
-            .instance_name(instance)
-            .name_server_addr(self.namesrv.clone())
-            .auto_commit(false)
-            .pull_batch_size(32)
-            .broker_suspend_max_time_millis(1000)
-            .consume_from_where(match from {
-                ConsumeFrom::FirstOffset => ConsumeFromWhere::ConsumeFromFirstOffset,
-                ConsumeFrom::LastOffset => ConsumeFromWhere::ConsumeFromLastOffset,
-            })
-            .build()
-            .map_err(|e| client_error("cannot build the consumer", e))?;
-        let consumer = Arc::new(consumer);
+        let consumer = self.lite_pull(group, instance, from)?;
         let topics = topics.to_vec();
         let started = consumer.clone();
         on_client(&self.handle, async move {
@@ -242,16 +253,7 @@ impl MqClient for RocketMq {
             std::process::id(),
             READERS.fetch_add(1, Ordering::Relaxed)
         );
-        let consumer = DefaultLitePullConsumer::builder(self.client_runtime.clone())
-            .consumer_group(name.to_owned())
-            .instance_name(instance)
-            .name_server_addr(self.namesrv.clone())
-            .auto_commit(false)
-            .pull_batch_size(32)
-            .broker_suspend_max_time_millis(1000)
-            .build()
-            .map_err(|e| client_error("cannot build the reader", e))?;
-        let consumer = Arc::new(consumer);
+        let consumer = self.lite_pull(name, instance, from)?;
         let started = consumer.clone();
         let topic = topic.to_owned();
         // Assigned queues (no group rebalancing), positioned explicitly: a reader never

@@ -11,8 +11,8 @@
 
 use std::time::{Duration, Instant};
 
-use connect_tests::{Broker, WorkerProcess, eventually};
-use serde_json::{Value, json};
+use connect_tests::{Broker, WorkerProcess, eventually, verifiable_report};
+use serde_json::json;
 
 const RUNS: usize = 5;
 
@@ -35,28 +35,6 @@ fn launch(dir: &std::path::Path, broker: &Broker, index: usize) -> WorkerProcess
     )
 }
 
-fn members(worker: &WorkerProcess) -> usize {
-    worker
-        .get("/getClusterInfo")
-        .body()
-        .as_array()
-        .map_or(0, Vec::len)
-}
-
-/// Owners of `name`'s tasks if all `tasks` are RUNNING.
-fn owners(worker: &WorkerProcess, name: &str, tasks: usize) -> Option<Vec<String>> {
-    let body = worker
-        .get(&format!("/connectors/{name}/status"))
-        .body()
-        .clone();
-    let list = body["tasks"].as_array()?;
-    (list.len() == tasks && list.iter().all(|t| t["state"] == "RUNNING")).then(|| {
-        list.iter()
-            .map(|t| t["workerId"].as_str().unwrap_or_default().to_owned())
-            .collect()
-    })
-}
-
 fn all_running(worker: &WorkerProcess, count: usize) -> bool {
     let body = worker.get("/connectors/list").body().clone();
     body.as_object().is_some_and(|all| {
@@ -74,7 +52,7 @@ fn main() {
     let broker = Broker::start(&dir.path().join("rocketmq"));
     let mut workers: Vec<WorkerProcess> = (0..3).map(|i| launch(dir.path(), &broker, i)).collect();
     eventually("3 members", Duration::from_secs(30), || {
-        workers.iter().all(|w| members(w) == 3)
+        workers.iter().all(|w| w.members().len() == 3)
     });
 
     // Failover after kill -9, several times.
@@ -86,10 +64,17 @@ fn main() {
     let mut failovers = Vec::new();
     for _ in 0..RUNS {
         eventually("3 tasks RUNNING", Duration::from_secs(60), || {
-            owners(&workers[0], "bench-src", 3).is_some()
+            workers[0].task_owners("bench-src", 3).is_some()
         });
-        std::thread::sleep(Duration::from_secs(2)); // under load
-        let current = owners(&workers[0], "bench-src", 3).unwrap();
+        // Under load: every task has committed records since the last failover.
+        let before = workers[0].committed_seqs("bench-src");
+        eventually("records committed", Duration::from_secs(60), || {
+            let now = workers[0].committed_seqs("bench-src");
+            (0..3).all(|t| {
+                now.get(&t).copied().unwrap_or(-1) > before.get(&t).copied().unwrap_or(-1) + 500
+            })
+        });
+        let current = workers[0].task_owners("bench-src", 3).unwrap();
         let victim = (1..3)
             .find(|i| current.contains(&format!("w{i}")))
             .unwrap_or(1);
@@ -97,31 +82,29 @@ fn main() {
         workers[victim].kill9();
         let dead = format!("w{victim}");
         eventually("tasks RUNNING elsewhere", Duration::from_secs(60), || {
-            owners(&workers[0], "bench-src", 3).is_some_and(|o| !o.contains(&dead))
+            workers[0]
+                .task_owners("bench-src", 3)
+                .is_some_and(|o| !o.contains(&dead))
         });
         failovers.push(started.elapsed());
         workers[victim] = workers[victim].restart(&[]);
         eventually("3 members again", Duration::from_secs(30), || {
-            workers.iter().all(|w| members(w) == 3)
+            workers.iter().all(|w| w.members().len() == 3)
         });
     }
-    let paused = workers[0].get("/connectors/bench-src/pause");
-    assert_eq!(paused.status, 200);
-    eventually("paused", Duration::from_secs(30), || {
-        workers[0].get("/connectors/bench-src/status").body()["tasks"]
-            .as_array()
-            .is_some_and(|t| t.iter().all(|t| t["state"] == "PAUSED"))
+    workers[0].pause_and_wait("bench-src");
+    let committed = workers[0].committed_seqs("bench-src");
+    let messages = broker.read_topic_until("bench-failover", Duration::from_secs(60), |m| {
+        let report = verifiable_report(m);
+        committed.iter().all(|(t, seq)| {
+            report
+                .get(t)
+                .is_some_and(|r| r.missing == 0 && r.max >= *seq)
+        })
     });
-    let messages = broker.read_topic("bench-failover", usize::MAX, Duration::from_secs(20));
-    let mut seen = std::collections::HashSet::new();
-    let mut duplicates = 0usize;
-    for message in &messages {
-        let value: Value = serde_json::from_slice(&message.body).unwrap();
-        let payload = value.get("payload").unwrap_or(&value);
-        if !seen.insert((payload["task"].as_i64(), payload["seq"].as_i64())) {
-            duplicates += 1;
-        }
-    }
+    let report = verifiable_report(&messages);
+    let duplicates: usize = report.values().map(|r| r.duplicates).sum();
+    let missing: usize = report.values().map(|r| r.missing).sum();
     failovers.sort();
     println!(
         "failover (kill -9 → all tasks RUNNING elsewhere), {RUNS} runs: median {} ms, min {} ms, max {} ms",
@@ -130,7 +113,7 @@ fn main() {
         failovers[RUNS - 1].as_millis()
     );
     println!(
-        "records {}, duplicates {duplicates} ({} per failover)",
+        "records {}, missing {missing}, duplicates {duplicates} ({} per failover)",
         messages.len(),
         duplicates / RUNS
     );
