@@ -15,7 +15,7 @@ use parking_lot::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::catalog::Catalog;
-use crate::cluster::log::ReplicatedLog;
+use crate::cluster::log::{ReplicatedLog, StateMachine};
 use crate::cluster::membership::Membership;
 use crate::cluster::{ClusterSettings, Members};
 use crate::config_store::ConfigLogState;
@@ -159,38 +159,26 @@ pub async fn start_distributed(
     let worker_id = settings.worker_id.clone();
     let incarnation = incarnation();
     let origin = format!("{worker_id}@{incarnation}");
-    let group = |purpose: &str| format!("{}-{purpose}-{worker_id}", cluster.cluster_id);
-    let open_error = |topic: &str, e: connect_api::ConnectError| {
-        format!("cannot replay the control topic {topic}: {e}")
+    let open = Opener {
+        mq: &mq,
+        reader_prefix: format!("{}-", cluster.cluster_id),
+        worker_id: &worker_id,
+        origin: &origin,
     };
-    let configs = ReplicatedLog::open(
-        &mq,
-        &cluster.config_topic,
-        &group("config"),
-        &origin,
-        ConfigLogState::default(),
-    )
-    .await
-    .map_err(|e| open_error(&cluster.config_topic, e))?;
-    let statuses = ReplicatedLog::open(
-        &mq,
-        &cluster.status_topic,
-        &group("status"),
-        &origin,
-        StatusLogState::default(),
-    )
-    .await
-    .map_err(|e| open_error(&cluster.status_topic, e))?;
+    let configs = open
+        .log(&cluster.config_topic, "config", ConfigLogState::default())
+        .await?;
+    let statuses = open
+        .log(&cluster.status_topic, "status", StatusLogState::default())
+        .await?;
     let table = PositionTable::default();
-    let positions = ReplicatedLog::open(
-        &mq,
-        &cluster.position_topic,
-        &group("position"),
-        &origin,
-        PositionLogState::new(table.clone()),
-    )
-    .await
-    .map_err(|e| open_error(&cluster.position_topic, e))?;
+    let positions = open
+        .log(
+            &cluster.position_topic,
+            "position",
+            PositionLogState::new(table.clone()),
+        )
+        .await?;
     tracing::info!(
         connectors = configs.read(|s| s.view.connectors.len()),
         "replayed the cluster's configuration"
@@ -263,6 +251,28 @@ pub async fn start_distributed(
     .start();
     rebalancer.do_send(SetMembership(membership.recipient()));
     Ok(ControllerHandle::new(controller))
+}
+
+/// Opens this worker's replicated logs (each replayed to its end before it returns).
+struct Opener<'a> {
+    mq: &'a Arc<dyn crate::mq::MqClient>,
+    reader_prefix: String,
+    worker_id: &'a str,
+    origin: &'a str,
+}
+
+impl Opener<'_> {
+    async fn log<S: StateMachine>(
+        &self,
+        topic: &str,
+        purpose: &str,
+        state: S,
+    ) -> Result<ReplicatedLog<S>, String> {
+        let reader = format!("{}{purpose}-{}", self.reader_prefix, self.worker_id);
+        ReplicatedLog::open(self.mq, topic, &reader, self.origin, state)
+            .await
+            .map_err(|e| format!("cannot replay the control topic {topic}: {e}"))
+    }
 }
 
 /// Distinguishes this run of a worker from its earlier runs and from impostors.

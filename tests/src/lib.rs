@@ -542,6 +542,26 @@ impl Broker {
         self.read_topic_until(topic, timeout, |messages| messages.len() >= want)
     }
 
+    /// Reads a topic written by verifiable source tasks until every task's sequence reaches
+    /// its `committed` position with no gap (or `timeout` passes, and the report shows the
+    /// gaps); returns how many messages were read and the per-task report.
+    pub fn read_verifiable(
+        &self,
+        topic: &str,
+        committed: &std::collections::BTreeMap<i64, i64>,
+        timeout: Duration,
+    ) -> (usize, std::collections::BTreeMap<i64, SequenceReport>) {
+        let messages = self.read_topic_until(topic, timeout, |messages| {
+            let report = verifiable_report(messages);
+            committed.iter().all(|(task, seq)| {
+                report
+                    .get(task)
+                    .is_some_and(|r| r.missing == 0 && r.max >= *seq)
+            })
+        });
+        (messages.len(), verifiable_report(&messages))
+    }
+
     /// Reads `topic` from its first offset with a fresh consumer group until `done` says the
     /// messages read so far are enough, or `timeout` passed.
     pub fn read_topic_until(

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use connect_tests::{Broker, SequenceReport, WorkerProcess, eventually, verifiable_report};
+use connect_tests::{Broker, SequenceReport, WorkerProcess, eventually};
 use serde_json::{Value, json};
 
 const WORKER: &str = env!("CARGO_BIN_EXE_connect-test-worker");
@@ -107,17 +107,9 @@ impl Cluster {
         let worker = self.worker(via);
         worker.pause_and_wait(name);
         let committed = worker.committed_seqs(name);
-        let messages = self
+        let (_, report) = self
             .broker
-            .read_topic_until(topic, Duration::from_secs(30), |messages| {
-                let report = verifiable_report(messages);
-                committed.iter().all(|(task, seq)| {
-                    report
-                        .get(task)
-                        .is_some_and(|r| r.missing == 0 && r.max >= *seq)
-                })
-            });
-        let report = verifiable_report(&messages);
+            .read_verifiable(topic, &committed, Duration::from_secs(30));
         assert_eq!(report.len(), committed.len(), "{report:?}");
         for (task, r) in &report {
             assert_eq!(

@@ -11,7 +11,7 @@
 
 use std::time::{Duration, Instant};
 
-use connect_tests::{Broker, WorkerProcess, eventually, verifiable_report};
+use connect_tests::{Broker, WorkerProcess, eventually};
 use serde_json::json;
 
 const RUNS: usize = 5;
@@ -94,15 +94,8 @@ fn main() {
     }
     workers[0].pause_and_wait("bench-src");
     let committed = workers[0].committed_seqs("bench-src");
-    let messages = broker.read_topic_until("bench-failover", Duration::from_secs(60), |m| {
-        let report = verifiable_report(m);
-        committed.iter().all(|(t, seq)| {
-            report
-                .get(t)
-                .is_some_and(|r| r.missing == 0 && r.max >= *seq)
-        })
-    });
-    let report = verifiable_report(&messages);
+    let (read, report) =
+        broker.read_verifiable("bench-failover", &committed, Duration::from_secs(60));
     let duplicates: usize = report.values().map(|r| r.duplicates).sum();
     let missing: usize = report.values().map(|r| r.missing).sum();
     failovers.sort();
@@ -114,7 +107,7 @@ fn main() {
     );
     println!(
         "records {}, missing {missing}, duplicates {duplicates} ({} per failover)",
-        messages.len(),
+        read,
         duplicates / RUNS
     );
     let deleted = workers[0].get("/connectors/bench-src/stop");
