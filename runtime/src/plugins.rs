@@ -11,6 +11,7 @@ pub fn connector_plugins() -> ConnectorPlugins {
     plugins.extend(connect_file::plugins());
     plugins.extend(connect_verifiable::plugins());
     plugins.extend(connect_jdbc::plugins());
+    plugins.extend(connect_cdc::plugins());
     plugins
 }
 

@@ -11,6 +11,7 @@ pub use builder::{SchemaBuilder, logical_schema, optional_copy};
 pub use logical::LogicalType;
 pub use record::{
     ConnectRecord, Extensions, RecordOffset, RecordPartition, RecordPosition, SchemaAndValue,
+    TOPIC_EXTENSION,
 };
 pub use schema::{Field, FieldType, Schema, SchemaRef};
 pub use struct_::Struct;

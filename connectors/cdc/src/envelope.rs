@@ -1,0 +1,318 @@
+//! The Debezium event contract (1.7), as the Java plugin puts it on the topic: the change
+//! envelope (`before`, `after`, `source`, `op`, `ts_ms`, `transaction`), the key struct, the
+//! tombstone after a delete, and the heartbeat record. Every schema is optional throughout,
+//! because the Java adaptor converts Debezium's schemas that way; the JSON on the topic is what
+//! existing consumers already read.
+//!
+//! Database-specific parts (the `source` block's fields) come from a [`SourceBlock`]; MySQL's
+//! is in `mysql::source`. PostgreSQL will bring its own.
+
+use std::sync::Arc;
+
+use connect_api::data::SchemaBuilder;
+use connect_api::{
+    ConnectError, ConnectRecord, RecordOffset, RecordPartition, SchemaRef, Struct, Value,
+};
+
+/// What happened to a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Op {
+    /// `r`: read by a snapshot.
+    Read,
+    /// `c`
+    Create,
+    /// `u`
+    Update,
+    /// `d`
+    Delete,
+}
+
+impl Op {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Read => "r",
+            Self::Create => "c",
+            Self::Update => "u",
+            Self::Delete => "d",
+        }
+    }
+}
+
+/// A captured table's schemas, built once per column layout and shared by every event of it.
+#[derive(Debug)]
+pub struct TableSchemas {
+    /// `<db>.<table>` (PostgreSQL: `<schema>.<table>`).
+    pub id: String,
+    /// The Debezium topic, `<server>.<db>.<table>`.
+    pub topic: String,
+    /// `<server>.<db>.<table>.Key`; `None` when the table has no key.
+    pub key: Option<SchemaRef>,
+    /// `<server>.<db>.<table>.Value`: `before` and `after`.
+    pub value: SchemaRef,
+    /// `<server>.<db>.<table>.Envelope`.
+    pub envelope: SchemaRef,
+    /// Indexes into the value's fields of the key's fields, in key order.
+    pub key_fields: Vec<usize>,
+}
+
+impl TableSchemas {
+    /// Builds the schemas of a table whose value fields are `fields` (name, optional schema)
+    /// and whose key is made of `key_fields` (indexes into `fields`).
+    pub fn new(
+        server: &str,
+        id: &str,
+        fields: &[(String, SchemaRef)],
+        key_fields: Vec<usize>,
+        source: &SchemaRef,
+    ) -> Result<Self, ConnectError> {
+        let base = format!("{server}.{id}");
+        let mut value = SchemaBuilder::struct_().name(schema_name(&format!("{base}.Value")));
+        for (name, schema) in fields {
+            value = value.field(name, schema.clone())?;
+        }
+        let value = value.optional().build();
+        let key = if key_fields.is_empty() {
+            None
+        } else {
+            let mut key = SchemaBuilder::struct_().name(schema_name(&format!("{base}.Key")));
+            for &index in &key_fields {
+                let (name, schema) = &fields[index];
+                key = key.field(name, schema.clone())?;
+            }
+            Some(key.optional().build())
+        };
+        let envelope = SchemaBuilder::struct_()
+            .name(schema_name(&format!("{base}.Envelope")))
+            .field("before", value.clone())?
+            .field("after", value.clone())?
+            .field("source", source.clone())?
+            .field("op", SchemaBuilder::string().optional().build())?
+            .field("ts_ms", SchemaBuilder::int64().optional().build())?
+            .field("transaction", transaction_block_schema())?
+            .optional()
+            .build();
+        Ok(Self {
+            id: id.to_owned(),
+            topic: base,
+            key,
+            value,
+            envelope,
+            key_fields,
+        })
+    }
+
+    /// A row as the `before`/`after` struct.
+    pub fn row(&self, values: Vec<Value>) -> Result<Struct, ConnectError> {
+        Struct::from_values(self.value.clone(), values)
+    }
+
+    /// The key struct of a row (`None` for keyless tables).
+    pub fn key_of(&self, row: &[Value]) -> Result<Option<Struct>, ConnectError> {
+        let Some(schema) = &self.key else {
+            return Ok(None);
+        };
+        let values = self.key_fields.iter().map(|&i| row[i].clone()).collect();
+        Struct::from_values(schema.clone(), values).map(Some)
+    }
+}
+
+/// Avro-safe schema names, as Debezium makes them: characters other than letters, digits,
+/// `_` and `.` become `_` (a leading digit too).
+pub fn schema_name(name: &str) -> String {
+    name.chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if c.is_ascii_alphabetic() || c == '_' || c == '.' || (i > 0 && c.is_ascii_digit()) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The `transaction` block (`provide.transaction.metadata`).
+fn transaction_block_schema() -> SchemaRef {
+    static SCHEMA: std::sync::OnceLock<SchemaRef> = std::sync::OnceLock::new();
+    SCHEMA
+        .get_or_init(|| {
+            SchemaBuilder::struct_()
+                .field("id", SchemaBuilder::string().optional().build())
+                .and_then(|b| b.field("total_order", SchemaBuilder::int64().optional().build()))
+                .and_then(|b| {
+                    b.field(
+                        "data_collection_order",
+                        SchemaBuilder::int64().optional().build(),
+                    )
+                })
+                .map(|b| b.optional().build())
+                .unwrap_or_else(|_| SchemaBuilder::struct_().optional().build())
+        })
+        .clone()
+}
+
+/// One change, ready to become records: the table's schemas, the operation, the row images
+/// and the `source` block.
+#[derive(Debug)]
+pub struct Change {
+    pub table: Arc<TableSchemas>,
+    pub op: Op,
+    pub before: Option<Vec<Value>>,
+    pub after: Option<Vec<Value>>,
+    pub source: Struct,
+    /// Envelope `ts_ms`: when the connector processed the change.
+    pub processed_ms: i64,
+}
+
+/// Builds the change's record(s): the envelope record, and for a delete with
+/// `tombstones.on.delete` a tombstone with the same key. The position is the caller's.
+pub fn records(
+    change: Change,
+    partition: &RecordPartition,
+    offset: RecordOffset,
+    tombstone: bool,
+    timestamp: Option<i64>,
+) -> Result<Vec<ConnectRecord>, ConnectError> {
+    let table = &change.table;
+    let key_image = change.after.as_deref().or(change.before.as_deref());
+    let key = match key_image {
+        Some(row) => table.key_of(row)?,
+        None => None,
+    };
+    let mut envelope = Struct::new(table.envelope.clone())?;
+    if let Some(before) = change.before {
+        envelope.put("before", table.row(before)?)?;
+    }
+    if let Some(after) = change.after {
+        envelope.put("after", table.row(after)?)?;
+    }
+    envelope.put("source", change.source)?;
+    envelope.put("op", change.op.code())?;
+    envelope.put("ts_ms", change.processed_ms)?;
+    let key_value = key.map(Value::Struct).unwrap_or(Value::Null);
+    let mut record = ConnectRecord::new(partition.clone(), offset.clone(), timestamp)
+        .with_key(table.key.clone(), key_value.clone())
+        .with_value(Some(table.envelope.clone()), envelope);
+    record.set_topic(table.topic.clone());
+    let mut out = vec![record];
+    if tombstone && change.op == Op::Delete && !key_value.is_null() {
+        let mut tomb = ConnectRecord::new(partition.clone(), offset, timestamp)
+            .with_key(table.key.clone(), key_value);
+        tomb.set_topic(table.topic.clone());
+        out.push(tomb);
+    }
+    Ok(out)
+}
+
+/// The heartbeat record: key `ServerNameKey{serverName}`, value `Heartbeat{ts_ms}`, on
+/// `<prefix>.<server>`.
+pub fn heartbeat(
+    server: &str,
+    prefix: &str,
+    partition: &RecordPartition,
+    offset: RecordOffset,
+    now_ms: i64,
+) -> Result<ConnectRecord, ConnectError> {
+    let key_schema = SchemaBuilder::struct_()
+        .name("io.debezium.connector.common.ServerNameKey")
+        .field("serverName", SchemaBuilder::string().optional().build())?
+        .optional()
+        .build();
+    let value_schema = SchemaBuilder::struct_()
+        .name("io.debezium.connector.common.Heartbeat")
+        .field("ts_ms", SchemaBuilder::int64().optional().build())?
+        .optional()
+        .build();
+    let mut key = Struct::new(key_schema.clone())?;
+    key.put("serverName", server)?;
+    let mut value = Struct::new(value_schema.clone())?;
+    value.put("ts_ms", now_ms)?;
+    let mut record = ConnectRecord::new(partition.clone(), offset, Some(now_ms))
+        .with_key(Some(key_schema), key)
+        .with_value(Some(value_schema), value);
+    record.set_topic(format!("{prefix}.{server}"));
+    Ok(record)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source() -> SchemaRef {
+        SchemaBuilder::struct_()
+            .name("io.debezium.connector.mysql.Source")
+            .field("db", SchemaBuilder::string().optional().build())
+            .unwrap()
+            .optional()
+            .build()
+    }
+
+    fn table() -> Arc<TableSchemas> {
+        let fields = vec![
+            ("id".to_owned(), SchemaBuilder::int32().optional().build()),
+            (
+                "name".to_owned(),
+                SchemaBuilder::string().optional().build(),
+            ),
+        ];
+        Arc::new(
+            TableSchemas::new(
+                "dbserver1",
+                "inventory.customers",
+                &fields,
+                vec![0],
+                &source(),
+            )
+            .unwrap(),
+        )
+    }
+
+    /// Schema names follow `<server>.<db>.<table>.{Key,Value,Envelope}`, the envelope's fields
+    /// are in Debezium's order.
+    #[test]
+    fn names_and_field_order() {
+        let t = table();
+        assert_eq!(t.topic, "dbserver1.inventory.customers");
+        assert_eq!(t.value.name(), Some("dbserver1.inventory.customers.Value"));
+        assert_eq!(
+            t.key.as_ref().unwrap().name(),
+            Some("dbserver1.inventory.customers.Key")
+        );
+        let names: Vec<&str> = t.envelope.fields().iter().map(|f| f.name()).collect();
+        assert_eq!(
+            names,
+            ["before", "after", "source", "op", "ts_ms", "transaction"]
+        );
+        assert_eq!(schema_name("1srv.my-db.t"), "_srv.my_db.t");
+    }
+
+    /// A delete is followed by a tombstone with the same key when asked.
+    #[test]
+    fn delete_then_tombstone() {
+        let t = table();
+        let mut src = Struct::new(source()).unwrap();
+        src.put("db", "inventory").unwrap();
+        let change = Change {
+            table: t,
+            op: Op::Delete,
+            before: Some(vec![Value::Int32(7), Value::String("x".into())]),
+            after: None,
+            source: src,
+            processed_ms: 1,
+        };
+        let out = records(
+            change,
+            &RecordPartition::new(),
+            RecordOffset::new(),
+            true,
+            None,
+        )
+        .unwrap();
+        assert_eq!(out.len(), 2);
+        assert_eq!(out[0].key, out[1].key);
+        assert!(out[1].is_tombstone());
+        let envelope = out[0].value.as_struct().unwrap();
+        assert_eq!(envelope.get("op"), Some(&Value::String("d".into())));
+        assert_eq!(envelope.get("after"), Some(&Value::Null));
+    }
+}

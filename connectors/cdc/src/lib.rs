@@ -1,0 +1,57 @@
+//! Change data capture, Debezium-compatible: the Java plugin's class names, configuration keys,
+//! offsets and events, natively (no JVM, no embedded Debezium).
+//!
+//! # Codemap
+//! What every database shares:
+//! - [`config`]: the keys (Debezium 1.7 names and 2.x aliases) in one table, parsed once.
+//! - [`filters`]: include/exclude lists and `message.key.columns`.
+//! - [`envelope`]: the change envelope, key, tombstone and heartbeat records, table schemas.
+//! - [`position`]: the offset model (restart point + snapshot progress) in Debezium's keys.
+//! - [`routing`]: in-task `kafka.transforms` and the RocketMQ-valid topic.
+//! - [`refused`]: the Java plugin's other classes, refused at validation with the reason.
+//!
+//! MySQL/MariaDB ([`mysql`]): the binlog reader, the lock-free chunked snapshot (DBLog
+//! watermarks) and the task that merges them; the connector with its server checks.
+
+pub mod config;
+pub mod envelope;
+pub mod filters;
+pub mod mysql;
+pub mod position;
+pub mod refused;
+pub mod routing;
+
+use connect_api::AnyConnector;
+use connect_api::plugin::{ConnectorPlugins, Plugin, PluginKind, TaskFactory};
+
+pub use mysql::{MySqlCdcConnector, MySqlCdcTask};
+
+/// The connector and task classes of this crate.
+pub fn plugins() -> ConnectorPlugins {
+    let mut connectors: Vec<Plugin<connect_api::plugin::ConnectorFactory>> = vec![Plugin {
+        class_name: "org.apache.rocketmq.connect.debezium.mysql.DebeziumMysqlConnector",
+        aliases: &[
+            // The Java plugin's README spells it this way (a class that would not load there).
+            "org.apache.rocketmq.connect.debezium.MySQL.DebeziumMySQLConnector",
+            "org.apache.rocketmq.connect.debezium.mysql.DebeziumMySQLConnector",
+            "io.debezium.connector.mysql.MySqlConnector",
+            "MySqlCdc",
+            "mysql-cdc",
+        ],
+        kind: PluginKind::Source,
+        factory: || AnyConnector::Source(Box::new(MySqlCdcConnector::default())),
+    }];
+    connectors.extend(refused::plugins());
+    ConnectorPlugins {
+        connectors,
+        tasks: vec![Plugin {
+            class_name: mysql::TASK_CLASS,
+            aliases: &[
+                "io.debezium.connector.mysql.MySqlConnectorTask",
+                "MySqlCdcTask",
+            ],
+            kind: PluginKind::Source,
+            factory: TaskFactory::Source(|| Box::new(MySqlCdcTask::default())),
+        }],
+    }
+}

@@ -1,0 +1,138 @@
+//! The MySQL/MariaDB CDC connector: validates the configuration and the server (one 400 naming
+//! every problem and its fix), and runs one task — a binlog has one reader.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use connect_api::{
+    Config, ConfigDef, ConfigError, ConnectError, ConnectResult, Connector, ConnectorContext,
+    SourceConnector, SourceTask,
+};
+use connect_transforms::TransformChain;
+
+use super::server;
+use super::task::{MySqlCdcTask, TASK_CLASS};
+use crate::config::CdcConfig;
+
+/// Binlog → topics. Java class `org.apache.rocketmq.connect.debezium.mysql.DebeziumMysqlConnector`.
+#[derive(Debug, Default)]
+pub struct MySqlCdcConnector {
+    config: Option<Config>,
+}
+
+/// Connects and checks the server; every failed check becomes an error naming the server
+/// setting (or grant) and the fix.
+async fn check_server(config: CdcConfig) -> ConnectResult<Vec<ConfigError>> {
+    let mut conn = match server::connect(&config).await {
+        Ok(conn) => conn,
+        Err(e) => {
+            return Ok(vec![ConfigError::invalid(
+                "database.hostname",
+                &format!("{}:{}", config.hostname, config.port),
+                format!(
+                    "{e} (check database.hostname, database.port, database.user and database.password)"
+                ),
+            )]);
+        }
+    };
+    let failures = server::check(&mut conn)
+        .await
+        .map_err(|e| ConnectError::other(e.to_string()))?;
+    let _ = conn.disconnect().await;
+    Ok(failures
+        .into_iter()
+        .map(|f| {
+            ConfigError::invalid(
+                format!("server setting {}", f.setting),
+                &f.found,
+                format!("the server is not ready for change data capture: {}", f.fix),
+            )
+        })
+        .collect())
+}
+
+/// Runs `check` to completion on a thread and runtime of its own (validation is synchronous
+/// and may be called from any runtime).
+fn probe<T: Send + 'static>(
+    check: impl FnOnce()
+        -> std::pin::Pin<Box<dyn std::future::Future<Output = ConnectResult<T>> + Send>>
+    + Send
+    + 'static,
+) -> ConnectResult<T> {
+    std::thread::Builder::new()
+        .name("cdc-probe".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| ConnectError::other(format!("cannot start a runtime: {e}")))?;
+            runtime.block_on(check())
+        })
+        .map_err(|e| ConnectError::other(format!("cannot start a thread: {e}")))?
+        .join()
+        .map_err(|_| ConnectError::other("the server check panicked"))?
+}
+
+#[async_trait]
+impl Connector for MySqlCdcConnector {
+    fn config_def(&self) -> ConfigDef {
+        CdcConfig::def()
+    }
+
+    fn validate(&self, config: &Config) -> ConnectResult<()> {
+        let mut errors = Vec::new();
+        errors.extend(
+            TransformChain::validate(&config.with_prefix_stripped("kafka."))
+                .into_iter()
+                .map(|e| ConfigError {
+                    key: format!("kafka.{}", e.key),
+                    ..e
+                }),
+        );
+        match CdcConfig::parse(config) {
+            Err(list) => errors.extend(list),
+            Ok(parsed) if errors.is_empty() => {
+                errors.extend(probe(move || Box::pin(check_server(parsed)))?);
+            }
+            Ok(_) => {}
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ConnectError::Config(errors))
+        }
+    }
+
+    async fn start(
+        &mut self,
+        config: Config,
+        _context: Arc<dyn ConnectorContext>,
+    ) -> ConnectResult<()> {
+        CdcConfig::parse(&config).map_err(ConnectError::Config)?;
+        self.config = Some(config);
+        Ok(())
+    }
+
+    fn task_configs(&self, _max_tasks: usize) -> ConnectResult<Vec<Config>> {
+        let config = self
+            .config
+            .as_ref()
+            .ok_or_else(|| ConnectError::other("the MySQL CDC connector was not started"))?;
+        // One binlog, one reader: more tasks would read the same changes again.
+        Ok(vec![config.clone()])
+    }
+
+    async fn stop(&mut self) -> ConnectResult<()> {
+        Ok(())
+    }
+
+    fn task_class(&self) -> &'static str {
+        TASK_CLASS
+    }
+}
+
+impl SourceConnector for MySqlCdcConnector {
+    fn create_task(&self) -> Box<dyn SourceTask> {
+        Box::new(MySqlCdcTask::default())
+    }
+}

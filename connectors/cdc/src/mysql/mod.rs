@@ -1,0 +1,17 @@
+//! MySQL/MariaDB capture: columns and values (`columns`, `values`), the `source` block, the
+//! server queries and checks (`server`), captured tables (`table`), snapshot chunks
+//! (`snapshot`), the binlog reader (`binlog`), the task that merges them (`task`) and the
+//! connector (`connector`).
+
+pub mod binlog;
+pub mod columns;
+pub mod connector;
+pub mod server;
+pub mod snapshot;
+pub mod source;
+pub mod table;
+pub mod task;
+pub mod values;
+
+pub use connector::MySqlCdcConnector;
+pub use task::{MySqlCdcTask, TASK_CLASS};

@@ -1,0 +1,112 @@
+//! The MySQL `source` block of Debezium 1.7 (`io.debezium.connector.mysql.Source`): the
+//! common fields (`version`, `connector`, `name`, `ts_ms`, `snapshot`, `db`, `sequence`) then
+//! MySQL's (`table`, `server_id`, `gtid`, `file`, `pos`, `row`, `thread`, `query`).
+
+use std::sync::OnceLock;
+
+use connect_api::data::SchemaBuilder;
+use connect_api::{ConnectError, SchemaRef, Struct};
+
+/// The `snapshot` field's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotMarker {
+    /// A streamed change.
+    False,
+    /// A snapshot row.
+    True,
+    /// The last row of the initial snapshot.
+    Last,
+    /// A row of an ad-hoc (incremental) snapshot.
+    Incremental,
+}
+
+impl SnapshotMarker {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::False => "false",
+            Self::True => "true",
+            Self::Last => "last",
+            Self::Incremental => "incremental",
+        }
+    }
+}
+
+/// The schema of the `source` block.
+pub fn schema() -> SchemaRef {
+    static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
+    SCHEMA
+        .get_or_init(|| build().unwrap_or_else(|_| SchemaBuilder::struct_().optional().build()))
+        .clone()
+}
+
+fn build() -> Result<SchemaRef, ConnectError> {
+    let string = || SchemaBuilder::string().optional().build();
+    let int64 = || SchemaBuilder::int64().optional().build();
+    let snapshot = SchemaBuilder::string()
+        .name("io.debezium.data.Enum")
+        .parameter("allowed", "true,last,false")
+        .optional()
+        .default_value(connect_api::Value::String("false".into()))?
+        .build();
+    Ok(SchemaBuilder::struct_()
+        .name("io.debezium.connector.mysql.Source")
+        .field("version", string())?
+        .field("connector", string())?
+        .field("name", string())?
+        .field("ts_ms", int64())?
+        .field("snapshot", snapshot)?
+        .field("db", string())?
+        .field("sequence", string())?
+        .field("table", string())?
+        .field("server_id", int64())?
+        .field("gtid", string())?
+        .field("file", string())?
+        .field("pos", int64())?
+        .field("row", SchemaBuilder::int32().optional().build())?
+        .field("thread", int64())?
+        .field("query", string())?
+        .optional()
+        .build())
+}
+
+/// The values of one event's `source` block.
+#[derive(Debug, Clone)]
+pub struct SourceInfo<'a> {
+    pub version: &'a str,
+    pub server: &'a str,
+    /// Binlog event time (s) × 1000; the snapshot's read time for snapshot rows.
+    pub ts_ms: i64,
+    pub snapshot: SnapshotMarker,
+    pub db: &'a str,
+    pub table: &'a str,
+    pub server_id: u32,
+    pub gtid: Option<&'a str>,
+    pub file: &'a str,
+    pub pos: u64,
+    pub row: i32,
+    pub thread: Option<i64>,
+}
+
+impl SourceInfo<'_> {
+    pub fn to_struct(&self) -> Result<Struct, ConnectError> {
+        let mut s = Struct::new(schema())?;
+        s.put("version", self.version)?;
+        s.put("connector", "mysql")?;
+        s.put("name", self.server)?;
+        s.put("ts_ms", self.ts_ms)?;
+        s.put("snapshot", self.snapshot.as_str())?;
+        s.put("db", self.db)?;
+        s.put("table", self.table)?;
+        s.put("server_id", i64::from(self.server_id))?;
+        if let Some(gtid) = self.gtid {
+            s.put("gtid", gtid)?;
+        }
+        s.put("file", self.file)?;
+        s.put("pos", self.pos as i64)?;
+        s.put("row", self.row)?;
+        if let Some(thread) = self.thread {
+            s.put("thread", thread)?;
+        }
+        Ok(s)
+    }
+}

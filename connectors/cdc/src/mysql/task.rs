@@ -1,0 +1,618 @@
+//! The MySQL/MariaDB CDC task: one binlog reader and one chunked snapshot, merged into one
+//! ordered stream of records.
+//!
+//! The snapshot never locks and never holds streaming back: while tables remain, the task
+//! reads the next chunk (a few milliseconds) with its binlog window, then keeps streaming;
+//! changes inside the window to keys of the chunk evict those rows (the streamed change is
+//! newer), and once the stream has passed the window's end the remaining rows go out as `r`
+//! events (DBLog). Every record's offset is the whole [`Position`], so a restart resumes both
+//! the binlog (mid-transaction included) and the snapshot (after the last row sent).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use connect_api::{
+    Config, ConnectError, ConnectRecord, ConnectResult, RecordPartition, SourceTask,
+    SourceTaskContext,
+};
+use connect_transforms::TransformChain;
+use tokio::sync::mpsc;
+use tracing::{info, warn};
+
+use super::binlog::{self, RowChange, StreamItem};
+use super::server;
+use super::snapshot::{self, Chunk};
+use super::source::{SnapshotMarker, SourceInfo};
+use super::table::CapturedTable;
+use crate::config::{CdcConfig, SnapshotMode};
+use crate::envelope::{self, Change, Op};
+use crate::position::{self, BinlogPoint, Position, RestartPoint, SnapshotProgress};
+use crate::routing::Router;
+
+/// The Java task class (`…mysql.DebeziumMysqlSource`).
+pub const TASK_CLASS: &str = "org.apache.rocketmq.connect.debezium.mysql.DebeziumMysqlSource";
+
+/// A chunk waiting for the stream to pass its window.
+#[derive(Debug)]
+struct PendingChunk {
+    table: Arc<CapturedTable>,
+    chunk: Chunk,
+    /// Key fingerprints of rows evicted by changes inside the window.
+    evicted: std::collections::HashSet<String>,
+}
+
+/// The task. Java class [`TASK_CLASS`].
+#[derive(Default)]
+pub struct MySqlCdcTask {
+    state: Option<Running>,
+}
+
+impl std::fmt::Debug for MySqlCdcTask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MySqlCdcTask").finish_non_exhaustive()
+    }
+}
+
+struct Running {
+    config: Arc<CdcConfig>,
+    partition: RecordPartition,
+    position: Position,
+    /// The furthest binlog point the stream has passed.
+    stream_at: BinlogPoint,
+    stream: Option<mpsc::Receiver<StreamItem>>,
+    /// The snapshot's connection and table layouts.
+    snapshot_conn: Option<mysql_async::Conn>,
+    snapshot_tables: HashMap<String, Arc<CapturedTable>>,
+    pending: Option<PendingChunk>,
+    /// Records made but not yet returned (a poll returns at most `max.batch.size`).
+    out: VecDeque<ConnectRecord>,
+    router: Router,
+    /// Streaming stops after the snapshot (`initial_only`).
+    stream_after_snapshot: bool,
+    last_heartbeat: Instant,
+    stream_failures: u32,
+}
+
+#[async_trait]
+impl SourceTask for MySqlCdcTask {
+    async fn start(&mut self, config: Config, context: SourceTaskContext) -> ConnectResult<()> {
+        let parsed = Arc::new(CdcConfig::parse(&config).map_err(ConnectError::Config)?);
+        let transforms = TransformChain::from_config(&config.with_prefix_stripped("kafka."))?;
+        let partition = position::partition(&parsed.server_name);
+        let stored = context.offset_storage_reader().read_offset(&partition);
+        let mut conn = server::connect(&parsed)
+            .await
+            .map_err(|e| ConnectError::retriable(e.to_string()))?;
+        let position = initial_position(&parsed, stored.as_ref(), &mut conn).await?;
+        info!(
+            server = %parsed.server_name,
+            file = %position.restart.at.file,
+            pos = position.restart.at.pos,
+            snapshot_tables = position.snapshot.as_ref().map_or(0, |s| s.tables.len()),
+            "starting MySQL CDC"
+        );
+        let stream_after_snapshot = parsed.snapshot_mode != SnapshotMode::InitialOnly;
+        let snapshot_conn = position.snapshot.is_some().then_some(conn);
+        self.state = Some(Running {
+            router: Router::new(transforms, parsed.topic_name.clone()),
+            stream_at: position.restart.at.clone(),
+            partition,
+            position,
+            stream: None,
+            snapshot_conn,
+            snapshot_tables: HashMap::new(),
+            pending: None,
+            out: VecDeque::new(),
+            stream_after_snapshot,
+            last_heartbeat: Instant::now(),
+            stream_failures: 0,
+            config: parsed,
+        });
+        Ok(())
+    }
+
+    async fn poll(&mut self) -> ConnectResult<Vec<ConnectRecord>> {
+        let state = self
+            .state
+            .as_mut()
+            .ok_or_else(|| ConnectError::other("the CDC task was not started"))?;
+        state.poll().await
+    }
+
+    async fn stop(&mut self) -> ConnectResult<()> {
+        if let Some(mut state) = self.state.take() {
+            state.stream = None;
+            if let Some(conn) = state.snapshot_conn.take() {
+                let _ = conn.disconnect().await;
+            }
+            state.router.stop();
+        }
+        Ok(())
+    }
+}
+
+/// Where to start: the stored position (checked against the server's binlog files), or a
+/// fresh one per `snapshot.mode`.
+async fn initial_position(
+    config: &CdcConfig,
+    stored: Option<&connect_api::RecordOffset>,
+    conn: &mut mysql_async::Conn,
+) -> ConnectResult<Position> {
+    let retriable = |e: server::ServerError| ConnectError::retriable(e.to_string());
+    let files = server::binlog_files(conn).await.map_err(retriable)?;
+    if let Some(offset) = stored
+        && !Position::is_foreign_snapshot(offset)
+        && let Some(position) = Position::from_offset(offset)
+    {
+        if files.contains(&position.restart.at.file) {
+            if config.snapshot_mode == SnapshotMode::InitialOnly && position.snapshot.is_none() {
+                info!("initial_only: the snapshot is complete, nothing more to read");
+            }
+            return Ok(position);
+        }
+        if config.snapshot_mode != SnapshotMode::WhenNeeded {
+            return Err(ConnectError::other(format!(
+                "the stored binlog position {}:{} is no longer on the server (purged; the oldest file is {}): set snapshot.mode=when_needed to re-snapshot, or reset the connector's offsets",
+                position.restart.at.file,
+                position.restart.at.pos,
+                files.first().map(String::as_str).unwrap_or("none")
+            )));
+        }
+        warn!(
+            file = %position.restart.at.file,
+            "the stored binlog position was purged: snapshot.mode=when_needed takes a new snapshot"
+        );
+        return fresh_position(config, conn, true).await;
+    }
+    match config.snapshot_mode {
+        SnapshotMode::Never => {
+            let first = files.first().cloned().ok_or_else(|| {
+                ConnectError::other("the server has no binary log files (is log_bin on?)")
+            })?;
+            Ok(Position {
+                restart: RestartPoint {
+                    at: BinlogPoint::new(first, 4),
+                    events: 0,
+                    rows: 0,
+                },
+                server_id: 0,
+                ..Position::default()
+            })
+        }
+        mode => fresh_position(config, conn, mode.snapshots_data()).await,
+    }
+}
+
+/// The current binlog end, with every captured table queued for a snapshot when `snapshot`.
+async fn fresh_position(
+    config: &CdcConfig,
+    conn: &mut mysql_async::Conn,
+    snapshot: bool,
+) -> ConnectResult<Position> {
+    let retriable = |e: server::ServerError| ConnectError::retriable(e.to_string());
+    let at = server::current_point(conn)
+        .await
+        .map_err(retriable)?
+        .ok_or_else(|| {
+            ConnectError::other("the server reports no binlog position: start it with --log-bin")
+        })?;
+    let snapshot = if snapshot {
+        let tables = server::captured_tables(conn, config)
+            .await
+            .map_err(retriable)?;
+        Some(SnapshotProgress {
+            tables: tables
+                .into_iter()
+                .map(|(db, t)| format!("{db}.{t}"))
+                .collect(),
+            after: None,
+        })
+    } else {
+        None
+    };
+    Ok(Position {
+        restart: RestartPoint {
+            at,
+            events: 0,
+            rows: 0,
+        },
+        snapshot,
+        ..Position::default()
+    })
+}
+
+impl Running {
+    async fn poll(&mut self) -> ConnectResult<Vec<ConnectRecord>> {
+        let deadline = Instant::now() + self.config.poll_interval;
+        while self.out.len() < self.config.max_batch_size {
+            if self.pending.is_none() && self.position.snapshot.is_some() {
+                self.next_chunk().await?;
+                self.flush_chunk_if_passed()?;
+                continue;
+            }
+            if self.position.snapshot.is_none() && !self.stream_after_snapshot {
+                // initial_only: done.
+                if self.out.is_empty() {
+                    tokio::time::sleep(self.config.poll_interval).await;
+                }
+                break;
+            }
+            if self.stream.is_none() {
+                self.stream = Some(binlog::spawn(
+                    self.config.clone(),
+                    self.position.restart.clone(),
+                ));
+            }
+            let now = Instant::now();
+            if now >= deadline && !self.out.is_empty() {
+                break;
+            }
+            let wait = deadline
+                .saturating_duration_since(now)
+                .max(Duration::from_millis(1));
+            let item = match self.stream.as_mut() {
+                Some(rx) if !self.out.is_empty() => match rx.try_recv() {
+                    Ok(item) => Some(item),
+                    Err(mpsc::error::TryRecvError::Empty) => break,
+                    Err(mpsc::error::TryRecvError::Disconnected) => None,
+                },
+                Some(rx) => match tokio::time::timeout(wait, rx.recv()).await {
+                    Ok(item) => item,
+                    Err(_) => {
+                        self.maybe_heartbeat()?;
+                        break;
+                    }
+                },
+                None => None,
+            };
+            match item {
+                Some(item) => self.handle(item)?,
+                None => {
+                    self.stream = None;
+                    return Err(ConnectError::retriable("the binlog reader stopped"));
+                }
+            }
+        }
+        self.maybe_heartbeat()?;
+        let n = self.out.len().min(self.config.max_batch_size);
+        Ok(self.out.drain(..n).collect())
+    }
+
+    /// Reads the next chunk of the snapshot (or finishes the snapshot).
+    async fn next_chunk(&mut self) -> ConnectResult<()> {
+        let Some(progress) = self.position.snapshot.clone() else {
+            return Ok(());
+        };
+        let Some(table_id) = progress.tables.first().cloned() else {
+            self.position.snapshot = None;
+            return Ok(());
+        };
+        if self.snapshot_conn.is_none() {
+            self.snapshot_conn = Some(
+                server::connect(&self.config)
+                    .await
+                    .map_err(|e| ConnectError::retriable(e.to_string()))?,
+            );
+        }
+        let conn = self
+            .snapshot_conn
+            .as_mut()
+            .ok_or_else(|| ConnectError::other("no snapshot connection"))?;
+        let table = match self.snapshot_tables.get(&table_id) {
+            Some(t) => t.clone(),
+            None => {
+                let (db, name) = table_id.split_once('.').unwrap_or(("", &table_id));
+                let (columns, pk) = server::table_columns(conn, db, name)
+                    .await
+                    .map_err(|e| ConnectError::retriable(e.to_string()))?;
+                if columns.is_empty() {
+                    // Dropped since the snapshot began: skip it.
+                    self.advance_table();
+                    return Ok(());
+                }
+                let table = Arc::new(CapturedTable::new(&self.config, db, name, columns, pk)?);
+                self.snapshot_tables.insert(table_id.clone(), table.clone());
+                table
+            }
+        };
+        let chunk = snapshot::read_chunk(
+            conn,
+            &table,
+            progress.after.as_deref(),
+            self.config.chunk_size,
+            &self.config.modes,
+        )
+        .await
+        .map_err(|e| {
+            self.snapshot_conn = None;
+            ConnectError::retriable(e.to_string())
+        })?;
+        self.pending = Some(PendingChunk {
+            table,
+            chunk,
+            evicted: Default::default(),
+        });
+        Ok(())
+    }
+
+    /// Moves the snapshot to its next table.
+    fn advance_table(&mut self) {
+        if let Some(progress) = self.position.snapshot.as_mut() {
+            if !progress.tables.is_empty() {
+                progress.tables.remove(0);
+            }
+            progress.after = None;
+            if progress.tables.is_empty() {
+                self.position.snapshot = None;
+                info!(server = %self.config.server_name, "snapshot complete");
+            }
+        }
+    }
+
+    /// Sends the pending chunk once the stream has passed its window.
+    fn flush_chunk_if_passed(&mut self) -> ConnectResult<()> {
+        let passed = self
+            .pending
+            .as_ref()
+            .is_some_and(|p| self.stream_at >= p.chunk.high);
+        if !passed {
+            return Ok(());
+        }
+        let Some(pending) = self.pending.take() else {
+            return Ok(());
+        };
+        let PendingChunk {
+            table,
+            chunk,
+            evicted,
+        } = pending;
+        let now_ms = now_ms();
+        let keyed = !table.schemas.key_fields.is_empty();
+        let last_table = self
+            .position
+            .snapshot
+            .as_ref()
+            .is_some_and(|p| p.tables.len() == 1);
+        let count = chunk.rows.len();
+        for (i, row) in chunk.rows.into_iter().enumerate() {
+            if let Some(progress) = self.position.snapshot.as_mut() {
+                progress.after = Some(row.key_text.clone());
+            }
+            if keyed && evicted.contains(&table.key_fingerprint(&row.values)) {
+                continue;
+            }
+            let marker = if chunk.last && last_table && i + 1 == count {
+                SnapshotMarker::Last
+            } else {
+                SnapshotMarker::True
+            };
+            let source = SourceInfo {
+                version: &self.config.source_version,
+                server: &self.config.server_name,
+                ts_ms: now_ms,
+                snapshot: marker,
+                db: &table.db,
+                table: &table.table,
+                server_id: 0,
+                gtid: None,
+                file: &chunk.high.file,
+                pos: chunk.high.pos,
+                row: 0,
+                thread: None,
+            }
+            .to_struct()?;
+            let change = Change {
+                table: table.schemas.clone(),
+                op: Op::Read,
+                before: None,
+                after: Some(row.values),
+                source,
+                processed_ms: now_ms,
+            };
+            self.emit(change, now_ms)?;
+        }
+        if chunk.last {
+            self.advance_table();
+        }
+        Ok(())
+    }
+
+    fn handle(&mut self, item: StreamItem) -> ConnectResult<()> {
+        match item {
+            StreamItem::Row(change) => {
+                self.before_stream_point(&change.at)?;
+                self.stream_failures = 0;
+                self.on_row(*change)?;
+            }
+            StreamItem::Progress { at, restart } => {
+                self.before_stream_point(&at)?;
+                self.position.restart = restart;
+                self.advance_stream(at);
+                self.flush_chunk_if_passed()?;
+            }
+            StreamItem::SchemaChange {
+                db,
+                ddl,
+                at,
+                restart,
+                ts_sec,
+            } => {
+                self.before_stream_point(&at)?;
+                info!(db = %db, ddl = %ddl, "schema change in the binlog");
+                self.position.restart = restart;
+                self.position.ts_sec = ts_sec;
+                // Snapshot layouts are re-read after a DDL (the chunk query names columns).
+                self.snapshot_tables.clear();
+                self.advance_stream(at);
+                self.flush_chunk_if_passed()?;
+            }
+            StreamItem::Failed { message, retriable } => {
+                self.stream = None;
+                return Err(if retriable {
+                    self.stream_failures += 1;
+                    ConnectError::retriable(message)
+                } else {
+                    ConnectError::other(message)
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Before handling an event at `at`: a pending chunk whose window ended before it goes
+    /// out first.
+    fn before_stream_point(&mut self, at: &BinlogPoint) -> ConnectResult<()> {
+        if self.pending.as_ref().is_some_and(|p| *at > p.chunk.high) {
+            let at_high = self.pending.as_ref().map(|p| p.chunk.high.clone());
+            if let Some(high) = at_high {
+                self.advance_stream(high);
+            }
+            self.flush_chunk_if_passed()?;
+        }
+        Ok(())
+    }
+
+    fn advance_stream(&mut self, at: BinlogPoint) {
+        if at > self.stream_at {
+            self.stream_at = at;
+        }
+    }
+
+    fn on_row(&mut self, change: RowChange) -> ConnectResult<()> {
+        // A change inside a pending chunk's window supersedes the chunk's copy of the row.
+        if let Some(pending) = self.pending.as_mut()
+            && pending.table.id() == change.table.id()
+            && change.at > pending.chunk.low
+            && !pending.table.schemas.key_fields.is_empty()
+        {
+            for image in [&change.before, &change.after].into_iter().flatten() {
+                pending.evicted.insert(pending.table.key_fingerprint(image));
+            }
+        }
+        self.position.restart = change.restart.clone();
+        self.position.ts_sec = change.ts_sec;
+        self.position.server_id = change.server_id;
+        self.advance_stream(BinlogPoint::new(change.at.file.clone(), change.event_start));
+        let skipped = match change.op {
+            Op::Create => self.config.skipped.create,
+            Op::Update => self.config.skipped.update,
+            Op::Delete => self.config.skipped.delete,
+            Op::Read => false,
+        };
+        if skipped {
+            return Ok(());
+        }
+        let source = SourceInfo {
+            version: &self.config.source_version,
+            server: &self.config.server_name,
+            ts_ms: change.ts_sec * 1000,
+            snapshot: SnapshotMarker::False,
+            db: &change.table.db,
+            table: &change.table.table,
+            server_id: change.server_id,
+            gtid: None,
+            file: &change.at.file,
+            pos: change.event_start,
+            row: change.row_in_event,
+            thread: change.thread,
+        }
+        .to_struct()?;
+        let now_ms = now_ms();
+        // An update that changes the key is a delete of the old key and a create of the new.
+        let key_changed = change.op == Op::Update
+            && !change.table.schemas.key_fields.is_empty()
+            && match (&change.before, &change.after) {
+                (Some(b), Some(a)) => {
+                    change.table.key_fingerprint(b) != change.table.key_fingerprint(a)
+                }
+                _ => false,
+            };
+        if key_changed {
+            self.emit(
+                Change {
+                    table: change.table.schemas.clone(),
+                    op: Op::Delete,
+                    before: change.before.clone(),
+                    after: None,
+                    source: source.clone(),
+                    processed_ms: now_ms,
+                },
+                now_ms,
+            )?;
+            return self.emit(
+                Change {
+                    table: change.table.schemas.clone(),
+                    op: Op::Create,
+                    before: None,
+                    after: change.after,
+                    source,
+                    processed_ms: now_ms,
+                },
+                now_ms,
+            );
+        }
+        self.emit(
+            Change {
+                table: change.table.schemas.clone(),
+                op: change.op,
+                before: change.before,
+                after: change.after,
+                source,
+                processed_ms: now_ms,
+            },
+            now_ms,
+        )
+    }
+
+    /// Turns a change into records (tombstone included) at the current position, through the
+    /// in-task transforms and topic routing.
+    fn emit(&mut self, change: Change, now_ms: i64) -> ConnectResult<()> {
+        let offset = self.position.to_offset();
+        let records = envelope::records(
+            change,
+            &self.partition,
+            offset,
+            self.config.tombstones_on_delete,
+            Some(now_ms),
+        )?;
+        for record in records {
+            if let Some(record) = self.router.route(record)? {
+                self.out.push_back(record);
+            }
+        }
+        self.last_heartbeat = Instant::now();
+        Ok(())
+    }
+
+    /// A heartbeat when the interval passed without one (it also carries the position, so
+    /// an idle connector's committed position keeps up).
+    fn maybe_heartbeat(&mut self) -> ConnectResult<()> {
+        let Some(interval) = self.config.heartbeat_interval else {
+            return Ok(());
+        };
+        if self.last_heartbeat.elapsed() < interval {
+            return Ok(());
+        }
+        self.last_heartbeat = Instant::now();
+        let record = envelope::heartbeat(
+            &self.config.server_name,
+            &self.config.heartbeat_topics_prefix,
+            &self.partition,
+            self.position.to_offset(),
+            now_ms(),
+        )?;
+        if let Some(record) = self.router.route(record)? {
+            self.out.push_back(record);
+        }
+        Ok(())
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
