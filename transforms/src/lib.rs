@@ -10,6 +10,7 @@
 //! - [`kafka`]: the Kafka Connect set under `org.apache.kafka.connect.transforms.*`:
 //!   InsertField, ReplaceField, MaskField, Cast, ExtractField, HoistField, Flatten, ValueToKey,
 //!   TimestampConverter, Filter (with RegexRouter shared with the RocketMQ set).
+//! - [`debezium`]: Debezium's `ExtractNewRecordState` (CDC envelopes → rows).
 //! - [`predicates`](mod@predicates): TopicNameMatches, HasHeaderKey, RecordIsTombstone.
 //! - [`transforms()`] and [`predicates()`]: the registries, by class name and aliases.
 //!
@@ -17,6 +18,7 @@
 //! passes through untouched unless the transform is about nulls.
 
 pub mod chain;
+pub mod debezium;
 mod field_rename;
 pub mod kafka;
 mod predicate_impls;
@@ -109,6 +111,12 @@ pub fn transforms() -> Vec<Plugin<TransformFactory>> {
         [],
         []
     );
+    list.push(Plugin {
+        class_name: "io.debezium.transforms.ExtractNewRecordState",
+        aliases: &["ExtractNewRecordState", "UnwrapFromEnvelope"],
+        kind: PluginKind::Transformation,
+        factory: || Box::new(debezium::ExtractNewRecordState::default()),
+    });
     list.push(Plugin {
         class_name: "org.apache.rocketmq.connect.transforms.RegexRouter",
         aliases: &[
