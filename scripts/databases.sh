@@ -5,7 +5,9 @@
 #   scripts/databases.sh install               install the Debian packages once per machine
 #                                              (a no-op when they are there)
 #   scripts/databases.sh start mariadb|postgres DIR
-#                                              start a fresh server with its data under DIR;
+#                                              start a fresh server with its data under DIR
+#                                              (MariaDB with a ROW binlog for change data
+#                                              capture; DB_BINLOG=off starts it without);
 #                                              writes DIR/env and prints DB_URL=<native URL>
 #                                              (user `connect`, password `connect`, database
 #                                              `connect`)
@@ -52,9 +54,15 @@ wait_for() { # description, command...
 mariadb_client() { mariadb --no-defaults --socket="$1/mysqld.sock" -uroot "${@:2}"; }
 
 launch_mariadb() { # dir
-    local dir=$1 port
+    local dir=$1 port binlog=()
     port=$(cat "$dir/port")
+    # Change data capture needs the binlog in ROW format with full images and column metadata.
+    if [[ "$(cat "$dir/binlog" 2>/dev/null)" != off ]]; then
+        binlog=(--server-id=1 --log-bin="$dir/data/binlog" --binlog-format=ROW
+            --binlog-row-image=FULL --binlog-row-metadata=FULL --binlog-checksum=CRC32)
+    fi
     (exec setsid /usr/sbin/mariadbd --no-defaults --user=mysql --datadir="$dir/data" \
+        "${binlog[@]}" \
         --socket="$dir/mysqld.sock" --pid-file="$dir/server.pid" --port="$port" \
         --bind-address=127.0.0.1 --skip-name-resolve --innodb-buffer-pool-size=128M \
         --innodb-flush-log-at-trx-commit=2 --max-connections=500 \
@@ -79,6 +87,7 @@ start() { # kind, dir
     echo "$kind" > "$dir/kind"
     case "$kind" in
     mariadb)
+        echo "${DB_BINLOG:-on}" > "$dir/binlog"
         mkdir -p "$dir/data"
         chown mysql:mysql "$dir" "$dir/data"
         mariadb-install-db --no-defaults --user=mysql --datadir="$dir/data" \

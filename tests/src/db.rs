@@ -28,8 +28,13 @@ fn script() -> PathBuf {
 }
 
 fn run_script(args: &[&str]) -> String {
+    run_script_with_env(args, &[])
+}
+
+fn run_script_with_env(args: &[&str], env: &[(&str, &str)]) -> String {
     let output = Command::new(script())
         .args(args)
+        .envs(env.iter().copied())
         .output()
         .expect("run scripts/databases.sh");
     assert!(
@@ -44,6 +49,11 @@ fn run_script(args: &[&str]) -> String {
 impl Database {
     /// Starts a fresh server (or names a fresh SQLite file) under `dir`.
     pub fn start(kind: DbKind, dir: &Path) -> Self {
+        Self::start_with_env(kind, dir, &[])
+    }
+
+    /// Starts a fresh server with `env` set for `scripts/databases.sh` (e.g. `DB_BINLOG=off`).
+    pub fn start_with_env(kind: DbKind, dir: &Path, env: &[(&str, &str)]) -> Self {
         std::fs::create_dir_all(dir).unwrap();
         let url = match kind {
             DbKind::Sqlite => format!("sqlite:{}?mode=rwc", dir.join("test.db").display()),
@@ -53,7 +63,7 @@ impl Database {
                 } else {
                     "postgres"
                 };
-                let out = run_script(&["start", name, dir.to_str().unwrap()]);
+                let out = run_script_with_env(&["start", name, dir.to_str().unwrap()], env);
                 out.lines()
                     .find_map(|l| l.strip_prefix("DB_URL="))
                     .expect("DB_URL printed")
@@ -103,17 +113,7 @@ impl Database {
 
     /// Runs statements (separated by `;` at line ends).
     pub fn execute(&self, sql: &str) {
-        let url = self.url.clone();
-        let sql = sql.to_owned();
-        block_on(async move {
-            let mut conn = connect(&url).await;
-            for statement in sql.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
-                sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_owned()))
-                    .execute(&mut conn)
-                    .await
-                    .unwrap_or_else(|e| panic!("{statement}: {e}"));
-            }
-        });
+        execute_at(&self.url, sql);
     }
 
     /// Every row of `sql` with every column as text (the query casts: results must be text).
@@ -148,6 +148,23 @@ impl Database {
                 .unwrap_or(0)
         })
     }
+}
+
+/// Runs statements (separated by `;` at line ends) on the database at `url` — for threads that
+/// write while the test holds the [`Database`].
+pub fn execute_at(url: &str, sql: &str) {
+    let url = url.to_owned();
+    let sql = sql.to_owned();
+
+    block_on(async move {
+        let mut conn = connect(&url).await;
+        for statement in sql.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_owned()))
+                .execute(&mut conn)
+                .await
+                .unwrap_or_else(|e| panic!("{statement}: {e}"));
+        }
+    });
 }
 
 impl Drop for Database {

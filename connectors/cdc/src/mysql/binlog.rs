@@ -73,9 +73,30 @@ pub struct RowChange {
 /// receiver is dropped.
 pub fn spawn(config: Arc<CdcConfig>, start: RestartPoint) -> mpsc::Receiver<StreamItem> {
     let (tx, rx) = mpsc::channel(config.max_queue_size);
-    tokio::spawn(async move {
+    let reporter = tx.clone();
+    let reader = tokio::spawn(async move {
         if let Err(failure) = run(&config, start, &tx).await {
             let _ = tx.send(failure).await;
+        }
+    });
+    // A decoder panic (a value the binlog library cannot read) fails the task with the cause
+    // instead of a silent "reader stopped" retried forever.
+    tokio::spawn(async move {
+        if let Err(e) = reader.await
+            && e.is_panic()
+        {
+            let cause = e
+                .into_panic()
+                .downcast::<String>()
+                .map(|s| *s)
+                .or_else(|p| p.downcast::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|_| "unknown".to_owned());
+            let _ = reporter
+                .send(failed(
+                    format!("the binlog decoder failed on an event it cannot read ({cause})"),
+                    false,
+                ))
+                .await;
         }
     });
     rx
@@ -159,13 +180,13 @@ async fn run(
         };
         match data {
             EventData::RotateEvent(rotate) => {
-                let mut name = rotate.name().into_owned();
+                let mut name = rotate.name_raw();
                 if !seen_format && crc_in_fake_rotate && name.len() > 4 {
                     // The first (fake) rotation comes before the format event, so its
                     // checksum is still attached to the name.
-                    name.truncate(name.len() - 4);
+                    name = &name[..name.len() - 4];
                 }
-                current_file = name;
+                current_file = String::from_utf8_lossy(name).into_owned();
                 let restart = RestartPoint {
                     at: BinlogPoint::new(current_file.clone(), rotate.position()),
                     events: 0,

@@ -516,7 +516,8 @@ impl Running {
             file: &change.at.file,
             pos: change.event_start,
             row: change.row_in_event,
-            thread: change.thread,
+            // Debezium 1.7 never fills `thread` (its setter writes server_id): keep it null.
+            thread: None,
         }
         .to_struct()?;
         let now_ms = now_ms();
