@@ -164,8 +164,8 @@ const KEYS: &[Key] = &[
         "tombstones.on.delete",
         &[],
         Boolean,
-        "true",
-        "follow each delete with a tombstone (null value, same key)",
+        "false",
+        "follow each delete with a tombstone; RocketMQ cannot carry an empty message, so only false is accepted (the Java plugin fails on tombstones too)",
     ),
     key(
         "provide.transaction.metadata",
@@ -653,7 +653,17 @@ impl CdcConfig {
             poll_interval: Duration::from_millis(
                 p.number::<u64>("poll.interval.ms", "milliseconds").max(1),
             ),
-            tombstones_on_delete: p.boolean("tombstones.on.delete"),
+            tombstones_on_delete: {
+                let tombstones = p.boolean("tombstones.on.delete");
+                if tombstones {
+                    p.error(
+                        "tombstones.on.delete",
+                        "true",
+                        "a tombstone is an empty message, which RocketMQ cannot carry (the Java plugin fails on them): set it to false; deletes still arrive as op=d events",
+                    );
+                }
+                tombstones
+            },
             provide_transaction_metadata: p.boolean("provide.transaction.metadata"),
             include_schema_changes: p.boolean("include.schema.changes"),
             heartbeat_interval: (heartbeat_ms > 0).then(|| Duration::from_millis(heartbeat_ms)),
@@ -835,7 +845,7 @@ mod tests {
         assert_eq!(parsed.max_batch_size, 50);
         assert_eq!(parsed.snapshot_mode, SnapshotMode::WhenNeeded);
         assert!(!parsed.include_schema_changes);
-        assert!(parsed.tombstones_on_delete);
+        assert!(!parsed.tombstones_on_delete);
         assert!(parsed.filters.table_included("inventory", "employee"));
         assert!(!parsed.filters.table_included("inventory", "other"));
     }
@@ -867,7 +877,7 @@ mod tests {
             .with("snapshot.mode", "sometimes")
             .with("decimal.handling.mode", "float")
             .with("database.port", "99999")
-            .with("tombstones.on.delete", "yes")
+            .with("tombstones.on.delete", "true")
             .with("table.whitelist", "db.(");
         let errors = CdcConfig::parse(&config).unwrap_err();
         let keys: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();

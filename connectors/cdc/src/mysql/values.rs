@@ -137,9 +137,19 @@ pub fn from_binlog(
             Ok(Value::Int32(i32::from(*i as u16)))
         }
         (ColumnKind::SmallInt { unsigned: true }, MyValue::UInt(u)) => Ok(Value::Int32(*u as i32)),
-        (ColumnKind::MediumInt { .. } | ColumnKind::Int { unsigned: false }, MyValue::Int(i)) => {
-            Ok(Value::Int32(*i as i32))
+        (ColumnKind::MediumInt { unsigned: false }, MyValue::Int(i)) => {
+            // MariaDB's row metadata can leave a MEDIUMINT's sign unread: a 24-bit value at
+            // or above 2^23 is negative in a signed column.
+            Ok(Value::Int32(if *i >= 1 << 23 {
+                (*i - (1 << 24)) as i32
+            } else {
+                *i as i32
+            }))
         }
+        (
+            ColumnKind::MediumInt { unsigned: true } | ColumnKind::Int { unsigned: false },
+            MyValue::Int(i),
+        ) => Ok(Value::Int32(*i as i32)),
         (ColumnKind::MediumInt { .. }, MyValue::UInt(u)) => Ok(Value::Int32(*u as i32)),
         (ColumnKind::Int { unsigned: true }, MyValue::Int(i)) => {
             Ok(Value::Int64(i64::from(*i as u32)))
