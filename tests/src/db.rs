@@ -136,6 +136,23 @@ impl Database {
         })
     }
 
+    /// The first column of every row of `sql` as text (e.g. the file names of `SHOW BINARY
+    /// LOGS`, whose other columns are numbers).
+    pub fn first_column(&self, sql: &str) -> Vec<String> {
+        let url = self.url.clone();
+        let sql = sql.to_owned();
+        block_on(async move {
+            let mut conn = connect(&url).await;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()))
+                .fetch_all(&mut conn)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+                .iter()
+                .filter_map(|row| row.try_get::<String, _>(0).ok())
+                .collect()
+        })
+    }
+
     /// A single integer (e.g. `SELECT COUNT(*) …`), 0 when the query fails (table missing).
     pub fn count(&self, sql: &str) -> i64 {
         let url = self.url.clone();

@@ -440,15 +440,22 @@ fn purged_binlog_resnapshots_when_needed() {
     let broker = Broker::start(&dir.path().join("rocketmq"));
     let extra = [("namesrvAddr", broker.namesrv_addr.as_str())];
     let mut worker = WorkerProcess::start(WORKER, dir.path(), &extra, &[]);
-    let config = |mode: &str, topic: &str| {
+    // Two connectors on one server need their own replica ids (the server refuses a second
+    // replica with the same id) and names.
+    let config = |mode: &str, topic: &str, id: &str| {
         cdc_config(
             &db,
             topic,
-            json!({"snapshot.mode": mode, "table.include.list": "connect.items"}),
+            json!({"snapshot.mode": mode, "table.include.list": "connect.items",
+                   "database.server.id": id, "database.server.name": topic}),
         )
     };
-    create(&worker, "strict", &config("initial", "cdc-strict"));
-    create(&worker, "lenient", &config("when_needed", "cdc-lenient"));
+    create(&worker, "strict", &config("initial", "cdc-strict", "5401"));
+    create(
+        &worker,
+        "lenient",
+        &config("when_needed", "cdc-lenient", "5402"),
+    );
     let expected = table_rows(&db);
     for topic in ["cdc-strict", "cdc-lenient"] {
         broker.read_topic_until(topic, Duration::from_secs(60), |m| fold(m).0 == expected);
@@ -463,8 +470,18 @@ fn purged_binlog_resnapshots_when_needed() {
     });
     assert!(worker.terminate(Duration::from_secs(20)).success());
     db.execute("INSERT INTO items VALUES (3, 'c', 3)");
+    let first = db.first_column("SHOW BINARY LOGS")[0].clone();
     db.execute("FLUSH BINARY LOGS");
-    db.execute("PURGE BINARY LOGS BEFORE NOW() + INTERVAL 1 DAY");
+    // The server keeps a file until its crash-recovery checkpoint is written: purge until
+    // the connectors' file is gone.
+    eventually(
+        "the first binlog file purged",
+        Duration::from_secs(30),
+        || {
+            db.execute("PURGE BINARY LOGS BEFORE NOW() + INTERVAL 1 DAY");
+            !db.first_column("SHOW BINARY LOGS").contains(&first)
+        },
+    );
     db.execute("UPDATE items SET qty = 20 WHERE id = 2");
     let worker = worker.restart(&[]);
     eventually(

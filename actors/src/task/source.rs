@@ -278,6 +278,11 @@ impl SourceLoop {
                     self.control.trouble(format!(
                         "poll failed (attempt {poll_failures}), retrying: {e}"
                     ));
+                    // What was acknowledged before the trouble is committed all the same.
+                    if Instant::now() >= *next_commit {
+                        self.commit(task, tracker).await?;
+                        *next_commit = Instant::now() + self.settings.offset_commit_interval;
+                    }
                     self.control.backoff(policy.backoff(poll_failures)).await;
                     continue;
                 }
