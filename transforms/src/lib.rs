@@ -62,7 +62,7 @@ macro_rules! sided {
 pub fn transforms() -> Vec<Plugin<TransformFactory>> {
     use kafka::*;
     use rocketmq::*;
-    let mut list: Vec<Plugin<TransformFactory>> = Vec::with_capacity(32);
+    let mut list: Vec<Plugin<TransformFactory>> = Vec::with_capacity(40);
     sided!(
         list,
         "org.apache.rocketmq.connect.transforms.",

@@ -374,8 +374,9 @@ fn lookup<'a>(config: &'a Config, name: &'static str) -> Option<(&'static str, &
 }
 
 /// Which initial snapshot to take (Debezium 1.7 `snapshot.mode`, 2.x names accepted).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SnapshotMode {
+    #[default]
     /// Snapshot when there are no offsets, then stream.
     Initial,
     /// Snapshot, then stop streaming.
@@ -410,16 +411,18 @@ impl SnapshotMode {
 }
 
 /// `decimal.handling.mode`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DecimalMode {
+    #[default]
     Precise,
     Double,
     String,
 }
 
 /// `time.precision.mode`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TimePrecision {
+    #[default]
     /// `adaptive_time_microseconds` (and `adaptive`, the same for MySQL): Debezium's time types.
     Adaptive,
     /// Kafka Connect's Date/Time/Timestamp (milliseconds).
@@ -427,8 +430,9 @@ pub enum TimePrecision {
 }
 
 /// `binary.handling.mode`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BinaryMode {
+    #[default]
     Bytes,
     Base64,
     Hex,
@@ -785,27 +789,6 @@ impl Parser<'_, '_> {
                 T::default()
             }
         }
-    }
-}
-
-impl Default for SnapshotMode {
-    fn default() -> Self {
-        Self::Initial
-    }
-}
-impl Default for DecimalMode {
-    fn default() -> Self {
-        Self::Precise
-    }
-}
-impl Default for TimePrecision {
-    fn default() -> Self {
-        Self::Adaptive
-    }
-}
-impl Default for BinaryMode {
-    fn default() -> Self {
-        Self::Bytes
     }
 }
 

@@ -49,6 +49,9 @@ pub enum StreamItem {
     Failed { message: String, retriable: bool },
 }
 
+/// Why the reader stopped: the item to hand the engine (boxed: errors travel on every `?`).
+type Stop = Box<StreamItem>;
+
 /// One row change, decoded.
 #[derive(Debug)]
 pub struct RowChange {
@@ -76,7 +79,7 @@ pub fn spawn(config: Arc<CdcConfig>, start: RestartPoint) -> mpsc::Receiver<Stre
     let reporter = tx.clone();
     let reader = tokio::spawn(async move {
         if let Err(failure) = run(&config, start, &tx).await {
-            let _ = tx.send(failure).await;
+            let _ = tx.send(*failure).await;
         }
     });
     // A decoder panic (a value the binlog library cannot read) fails the task with the cause
@@ -92,7 +95,7 @@ pub fn spawn(config: Arc<CdcConfig>, start: RestartPoint) -> mpsc::Receiver<Stre
                 .or_else(|p| p.downcast::<&str>().map(|s| (*s).to_owned()))
                 .unwrap_or_else(|_| "unknown".to_owned());
             let _ = reporter
-                .send(failed(
+                .send(*failed(
                     format!("the binlog decoder failed on an event it cannot read ({cause})"),
                     false,
                 ))
@@ -112,18 +115,18 @@ struct Transaction {
     open: bool,
 }
 
-fn failed(message: impl Into<String>, retriable: bool) -> StreamItem {
-    StreamItem::Failed {
+fn failed(message: impl Into<String>, retriable: bool) -> Stop {
+    Box::new(StreamItem::Failed {
         message: message.into(),
         retriable,
-    }
+    })
 }
 
 async fn run(
     config: &CdcConfig,
     start: RestartPoint,
     tx: &mpsc::Sender<StreamItem>,
-) -> Result<(), StreamItem> {
+) -> Result<(), Stop> {
     let retriable = |e: ServerError| failed(e.to_string(), true);
     let mut conn: Conn = server::connect(config).await.map_err(retriable)?;
     let checksum: Option<String> = conn
@@ -320,7 +323,7 @@ async fn run(
                     if (row_index as u64) < skip_in_event {
                         continue;
                     }
-                    let decode = |image: Option<mysql_async::binlog::row::BinlogRow>| -> Result<Option<Vec<Value>>, StreamItem> {
+                    let decode = |image: Option<mysql_async::binlog::row::BinlogRow>| -> Result<Option<Vec<Value>>, Stop> {
                         let Some(image) = image else { return Ok(None) };
                         let mut out = Vec::with_capacity(table.columns.len());
                         for (i, column) in table.columns.iter().enumerate() {
@@ -367,7 +370,7 @@ fn after(at: &BinlogPoint) -> RestartPoint {
     }
 }
 
-async fn send(tx: &mpsc::Sender<StreamItem>, item: StreamItem) -> Result<(), StreamItem> {
+async fn send(tx: &mpsc::Sender<StreamItem>, item: StreamItem) -> Result<(), Stop> {
     // A closed channel means the task stopped: end quietly.
     tx.send(item)
         .await
@@ -375,7 +378,7 @@ async fn send(tx: &mpsc::Sender<StreamItem>, item: StreamItem) -> Result<(), Str
 }
 
 /// A stream error: a purged or missing binlog is not retriable, a lost connection is.
-fn classify(message: &str, start: &RestartPoint) -> StreamItem {
+fn classify(message: &str, start: &RestartPoint) -> Stop {
     let lower = message.to_ascii_lowercase();
     if lower.contains("1236")
         || lower.contains("could not find first log file")

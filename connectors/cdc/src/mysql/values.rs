@@ -433,7 +433,10 @@ fn parse_date(s: &str) -> Option<(u16, u8, u8)> {
 }
 
 /// "YYYY-MM-DD HH:MM:SS[.ffffff]".
-fn parse_datetime(s: &str) -> Option<(u16, u8, u8, (u8, u8, u8, u32))> {
+/// (hour, minute, second, microsecond).
+type Clock = (u8, u8, u8, u32);
+
+fn parse_datetime(s: &str) -> Option<(u16, u8, u8, Clock)> {
     let (date, clock) = s.trim().split_once(' ')?;
     let (y, mo, d) = parse_date(date)?;
     let (hms, frac) = clock.split_once('.').unwrap_or((clock, ""));
