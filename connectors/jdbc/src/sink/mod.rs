@@ -1,5 +1,6 @@
 //! The JDBC sink connector: validates against the database; every task writes every table.
 
+mod debezium;
 mod plan;
 mod task;
 

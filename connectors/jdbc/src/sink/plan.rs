@@ -95,11 +95,15 @@ pub fn plan(config: &SinkConfig, record: &ConnectRecord) -> ConnectResult<Option
     }))
 }
 
-/// `table.name.format` with `${topic}` replaced (or the record's `table` extension when
-/// `table.name.from.header`).
+/// `table.name.format` with `${topic}` replaced (or, with `table.name.from.header`, the
+/// record's `__source_table` header as `ExtractNewRecordState` adds it, or its `table`
+/// extension).
 fn table_of(config: &SinkConfig, record: &ConnectRecord) -> ConnectResult<TableId> {
     if config.table_from_header
-        && let Some(table) = record.extensions.get("table")
+        && let Some(table) = record
+            .extensions
+            .get("__source_table")
+            .or_else(|| record.extensions.get("table"))
     {
         return Ok(TableId::parse(table));
     }
@@ -136,10 +140,12 @@ fn fields_of(value: &Value, what: &str) -> ConnectResult<Vec<FieldValue>> {
             .schema()
             .fields()
             .iter()
-            .map(|field| FieldValue {
-                name: field.name().to_owned(),
-                value: s.get_field(field).clone(),
-                schema: field.schema().clone(),
+            .map(|field| {
+                super::debezium::normalize(FieldValue {
+                    name: field.name().to_owned(),
+                    value: s.get_field(field).clone(),
+                    schema: field.schema().clone(),
+                })
             })
             .collect()),
         Value::Map(entries) => entries
