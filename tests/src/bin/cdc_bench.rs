@@ -1,0 +1,286 @@
+//! The CDC benchmark: on one MariaDB and one broker, in one run, the raw tools against the
+//! connector moving the same rows.
+//!
+//! - streaming: `BENCH_ROWS` rows inserted in **one transaction**; raw = a mysql_async binlog
+//!   stream reading and decoding every row value of it; connector = the MySQL CDC connector
+//!   (`snapshot.mode=never`, JSON converters) from its start until its committed position is
+//!   past the transaction (every row acknowledged by the broker). The worker's peak RSS during
+//!   it is the "1M-row transaction" memory figure.
+//! - snapshot: raw = `SELECT *` of the table through mysql_async (text protocol, every value
+//!   read); connector = an `initial` snapshot until every row is acknowledged.
+//!
+//! Run it with `scripts/bench-cdc.sh` (release build; starts MariaDB and a broker on loopback).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::cast_precision_loss,
+    clippy::print_stdout,
+    reason = "a benchmark tool: a failure is a panic with its cause"
+)]
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use connect_tests::db::{Database, DbKind};
+use connect_tests::{Broker, WorkerProcess};
+use futures_util::StreamExt;
+use mysql_async::binlog::events::EventData;
+use mysql_async::prelude::Queryable;
+use serde_json::{Value, json};
+
+const JSON: &str = "org.apache.rocketmq.connect.runtime.converter.record.json.JsonConverter";
+
+fn worker_binary() -> PathBuf {
+    let bin = std::env::current_exe()
+        .unwrap()
+        .with_file_name("rocketmq-connect");
+    assert!(
+        bin.exists(),
+        "{} not built: run scripts/bench-cdc.sh",
+        bin.display()
+    );
+    bin
+}
+
+fn port_of(db: &Database) -> u16 {
+    db.url
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+fn opts(db: &Database) -> mysql_async::Opts {
+    mysql_async::OptsBuilder::default()
+        .ip_or_hostname("127.0.0.1")
+        .tcp_port(port_of(db))
+        .user(Some("connect"))
+        .pass(Some("connect"))
+        .db_name(Some("connect"))
+        .into()
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// The binlog's current end.
+fn master_status(db: &Database) -> (String, u64) {
+    runtime().block_on(async {
+        let mut conn = mysql_async::Conn::new(opts(db)).await.unwrap();
+        let row: (String, u64, String, String) = conn
+            .query_first("SHOW MASTER STATUS")
+            .await
+            .unwrap()
+            .unwrap();
+        (row.0, row.1)
+    })
+}
+
+/// Raw: read the binlog from (file, pos) to `end` and decode every row value. Rows/s.
+fn raw_binlog(db: &Database, from: &(String, u64), end: u64, rows: usize) -> f64 {
+    runtime().block_on(async {
+        let conn = mysql_async::Conn::new(opts(db)).await.unwrap();
+        let started = Instant::now();
+        let request = mysql_async::BinlogStreamRequest::new(990_001)
+            .with_filename(from.0.as_bytes())
+            .with_pos(from.1);
+        let mut stream = conn.get_binlog_stream(request).await.unwrap();
+        let mut decoded = 0usize;
+        let mut values = 0usize;
+        while let Some(event) = stream.next().await {
+            let event = event.unwrap();
+            let log_pos = u64::from(event.header().log_pos());
+            if let Some(EventData::RowsEvent(rows_event)) = event.read_data().unwrap() {
+                let tme = stream.get_tme(rows_event.table_id()).unwrap();
+                for row in rows_event.rows(tme) {
+                    let (_, after) = row.unwrap();
+                    let after = after.unwrap();
+                    values += (0..after.len())
+                        .filter(|&i| after.as_ref(i).is_some())
+                        .count();
+                    decoded += 1;
+                }
+            }
+            if log_pos >= end && decoded >= rows {
+                break;
+            }
+        }
+        assert_eq!(decoded, rows, "rows decoded by the raw reader");
+        assert!(values >= rows);
+        decoded as f64 / started.elapsed().as_secs_f64()
+    })
+}
+
+/// Raw: `SELECT *` of the table, every value read. Rows/s.
+fn raw_select(db: &Database, rows: usize) -> f64 {
+    runtime().block_on(async {
+        let mut conn = mysql_async::Conn::new(opts(db)).await.unwrap();
+        let started = Instant::now();
+        let mut result = conn.query_iter("SELECT * FROM snap").await.unwrap();
+        let mut count = 0usize;
+        let mut bytes = 0usize;
+        while let Some(row) = result.next().await.unwrap() {
+            for i in 0..row.len() {
+                if let Some(mysql_async::Value::Bytes(b)) = row.as_ref(i) {
+                    bytes += b.len();
+                }
+            }
+            count += 1;
+        }
+        assert_eq!(count, rows);
+        assert!(bytes > 0);
+        count as f64 / started.elapsed().as_secs_f64()
+    })
+}
+
+fn cdc_config(db: &Database, extra: Value) -> Value {
+    let mut config = json!({
+        "connector.class": "org.apache.rocketmq.connect.debezium.mysql.DebeziumMysqlConnector",
+        "database.hostname": "127.0.0.1", "database.port": port_of(db).to_string(),
+        "database.user": "connect", "database.password": "connect",
+        "key.converter": JSON, "value.converter": JSON,
+        "max.batch.size": "2048",
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        config[k] = v.clone();
+    }
+    config
+}
+
+/// Creates `name` and waits until its committed offset satisfies `done`; returns the seconds
+/// from the task RUNNING to then, and the worker's peak RSS (KiB) meanwhile.
+fn run_connector(
+    worker: &WorkerProcess,
+    name: &str,
+    config: &Value,
+    done: impl Fn(&Value) -> bool,
+) -> (f64, u64) {
+    let response = worker.post(&format!("/connectors/{name}"), &config.to_string());
+    assert_eq!(response.status, 200, "{}", response.text);
+    while worker.states(name).1 != ["RUNNING"] {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let started = Instant::now();
+    let mut peak = 0;
+    loop {
+        peak = peak.max(worker.rss_kib());
+        let offsets = worker
+            .get(&format!("/connectors/{name}/offsets"))
+            .body()
+            .clone();
+        if let Some(offset) = offsets["offsets"].get(0).map(|o| &o["offset"])
+            && done(offset)
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "{name} did not finish"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    assert_eq!(worker.delete(&format!("/connectors/{name}")).status, 200);
+    (seconds, peak)
+}
+
+fn main() {
+    let rows: usize = std::env::var("BENCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::start(DbKind::MariaDb, &dir.path().join("db"));
+    let broker = Broker::start(&dir.path().join("rocketmq"));
+    let table = "(id INT PRIMARY KEY, name VARCHAR(64) NOT NULL, amount DECIMAL(12,2) NOT NULL, \
+                 created DATETIME(3) NOT NULL, flag TINYINT NOT NULL, score DOUBLE NOT NULL)";
+    let fill = |name: &str| {
+        format!(
+            "INSERT INTO {name} SELECT seq, CONCAT('name-', seq), seq / 100, \
+             '2024-01-01 00:00:00' + INTERVAL seq SECOND, seq % 2, seq * 1.5 FROM seq_1_to_{rows}"
+        )
+    };
+
+    // Streaming: one transaction of `rows` rows.
+    db.execute(&format!("CREATE TABLE big {table}"));
+    let from = master_status(&db);
+    let load = Instant::now();
+    db.execute(&fill("big"));
+    println!(
+        "loaded {rows} rows in one transaction in {:.1} s",
+        load.elapsed().as_secs_f64()
+    );
+    let (end_file, end_pos) = master_status(&db);
+    db.execute(&format!(
+        "INSERT INTO big VALUES ({}, 'marker', 0, '2024-01-01', 0, 0)",
+        rows + 1
+    ));
+    let raw_stream = raw_binlog(&db, &from, end_pos, rows);
+
+    let worker_dir = dir.path().join("worker");
+    std::fs::create_dir_all(&worker_dir).unwrap();
+    let worker = WorkerProcess::start(
+        worker_binary().to_str().unwrap(),
+        &worker_dir,
+        &[
+            ("namesrvAddr", broker.namesrv_addr.as_str()),
+            ("offsetCommitIntervalMsConfig", "200"),
+        ],
+        &[],
+    );
+    let idle_rss = worker.rss_kib();
+    let stream_config = cdc_config(
+        &db,
+        json!({"database.server.name": "bench1", "snapshot.mode": "never",
+               "table.include.list": "connect.big", "connect.topicname": "cdc-bench-stream"}),
+    );
+    // Every row of the big transaction is acknowledged once the marker row after it is: the
+    // committed position only moves over a contiguous acknowledged prefix.
+    let (stream_seconds, stream_rss) = run_connector(&worker, "stream", &stream_config, |offset| {
+        offset["file"].as_str() == Some(end_file.as_str())
+            && offset["pos"].as_u64().is_some_and(|p| p >= end_pos)
+    });
+    let connector_stream = rows as f64 / stream_seconds;
+
+    // Snapshot of a table of `rows` rows.
+    db.execute(&format!("CREATE TABLE snap {table}"));
+    db.execute(&fill("snap"));
+    let raw_scan = raw_select(&db, rows);
+    let snapshot_config = cdc_config(
+        &db,
+        json!({"database.server.name": "bench2", "snapshot.mode": "initial",
+               "table.include.list": "connect.snap", "connect.topicname": "cdc-bench-snapshot",
+               "incremental.snapshot.chunk.size": "4096"}),
+    );
+    let last = rows.to_string();
+    let (snapshot_seconds, snapshot_rss) =
+        run_connector(&worker, "snapshot", &snapshot_config, |offset| {
+            offset["snapshot_after"][0].as_str() == Some(last.as_str())
+        });
+    let connector_snapshot = rows as f64 / snapshot_seconds;
+
+    println!("rows: {rows} (6 columns)");
+    println!(
+        "streaming: raw binlog read+decode {raw_stream:.0} rows/s, connector to RocketMQ {connector_stream:.0} rows/s, ratio {:.2}",
+        connector_stream / raw_stream
+    );
+    println!(
+        "snapshot:  raw SELECT {raw_scan:.0} rows/s, connector to RocketMQ {connector_snapshot:.0} rows/s, ratio {:.2}",
+        connector_snapshot / raw_scan
+    );
+    println!(
+        "worker RSS: idle {} MB, peak during the {rows}-row transaction {} MB, during the snapshot {} MB",
+        idle_rss / 1024,
+        stream_rss / 1024,
+        snapshot_rss / 1024
+    );
+}
