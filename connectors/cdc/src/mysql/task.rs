@@ -376,9 +376,16 @@ impl Running {
             .as_ref()
             .is_some_and(|p| p.tables.len() == 1);
         let count = chunk.rows.len();
+        let mut table_done = false;
         for (i, row) in chunk.rows.into_iter().enumerate() {
             if let Some(progress) = self.position.snapshot.as_mut() {
                 progress.after = Some(row.key_text.clone());
+            }
+            if chunk.last && i + 1 == count {
+                // The table's last row: its offset already says the table is done (and, for
+                // the last table, that the snapshot is), so a restart does not read it again.
+                self.advance_table();
+                table_done = true;
             }
             if keyed && evicted.contains(&table.key_fingerprint(&row.values)) {
                 continue;
@@ -413,7 +420,7 @@ impl Running {
             };
             self.emit(change, now_ms)?;
         }
-        if chunk.last {
+        if chunk.last && !table_done {
             self.advance_table();
         }
         Ok(())
