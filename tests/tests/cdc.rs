@@ -589,7 +589,8 @@ fn ddl_while_lagging_keeps_each_event_in_its_own_layout() {
         &cdc_config(
             &db,
             "cdc-evolving",
-            json!({"table.include.list": "connect.evolving"}),
+            json!({"table.include.list": "connect.evolving", "include.schema.changes": "true",
+                   "database.server.name": "evolving"}),
         ),
     );
     broker.read_topic("cdc-evolving", 1, Duration::from_secs(60));
@@ -629,5 +630,25 @@ fn ddl_while_lagging_keeps_each_event_in_its_own_layout() {
         json!({"id": 5, "bb": "five", "c": 1_704_344_767_000_i64}),
     ];
     assert_eq!(afters, expected);
+    // The DDL itself, on the <server> topic (not connect.topicname), in binlog order.
+    let changes = broker.read_topic("evolving", 4, Duration::from_secs(60));
+    let ddl: Vec<String> = changes
+        .iter()
+        .map(|m| {
+            let value: Value = serde_json::from_slice(&m.body).unwrap();
+            assert_eq!(value["payload"]["databaseName"], "connect");
+            assert_eq!(
+                value["schema"]["name"],
+                "io.debezium.connector.mysql.SchemaChangeValue"
+            );
+            value["payload"]["ddl"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(ddl.len(), 4, "{ddl:?}");
+    assert!(
+        ddl.iter().any(|d| d.contains("ADD COLUMN c DATE")),
+        "{ddl:?}"
+    );
+    assert!(ddl.iter().any(|d| d.contains("DROP COLUMN a")), "{ddl:?}");
     drop(worker);
 }

@@ -234,6 +234,80 @@ pub fn heartbeat(
     Ok(record)
 }
 
+/// Whether a statement changes schemas (what schema-change records publish): table, index,
+/// view and database DDL — not users, grants or flushes.
+pub fn is_ddl(statement: &str) -> bool {
+    let mut words = statement.split_whitespace().map(|w| w.to_ascii_uppercase());
+    let (Some(verb), Some(object)) = (words.next(), words.next()) else {
+        return false;
+    };
+    let object = if object == "OR" || object == "TEMPORARY" || object == "UNIQUE" {
+        words
+            .find(|w| w != "REPLACE" && w != "ALGORITHM")
+            .unwrap_or_default()
+    } else {
+        object
+    };
+    matches!(
+        verb.as_str(),
+        "CREATE" | "ALTER" | "DROP" | "RENAME" | "TRUNCATE"
+    ) && matches!(
+        object.as_str(),
+        "TABLE" | "TABLES" | "DATABASE" | "SCHEMA" | "INDEX" | "VIEW"
+    ) || verb == "TRUNCATE"
+}
+
+/// A schema-change record (`include.schema.changes`): key `SchemaChangeKey{databaseName}`,
+/// value `SchemaChangeValue{source, databaseName, schemaName, ddl, tableChanges}` on the
+/// `<server>` topic. `tableChanges` is empty: the columns of a changed table are known from the
+/// binlog only when its next rows arrive.
+pub fn schema_change(
+    server: &str,
+    database: &str,
+    ddl: &str,
+    source: Struct,
+    partition: &RecordPartition,
+    offset: RecordOffset,
+    timestamp: i64,
+) -> Result<ConnectRecord, ConnectError> {
+    let string = || SchemaBuilder::string().optional().build();
+    let key_schema = SchemaBuilder::struct_()
+        .name("io.debezium.connector.mysql.SchemaChangeKey")
+        .field("databaseName", string())?
+        .optional()
+        .build();
+    let change = SchemaBuilder::struct_()
+        .name("io.debezium.connector.schema.Change")
+        .field("type", string())?
+        .field("id", string())?
+        .optional()
+        .build();
+    let value_schema = SchemaBuilder::struct_()
+        .name("io.debezium.connector.mysql.SchemaChangeValue")
+        .field("source", source.schema().clone())?
+        .field("databaseName", string())?
+        .field("schemaName", string())?
+        .field("ddl", string())?
+        .field(
+            "tableChanges",
+            SchemaBuilder::array(change).optional().build(),
+        )?
+        .optional()
+        .build();
+    let mut key = Struct::new(key_schema.clone())?;
+    key.put("databaseName", database)?;
+    let mut value = Struct::new(value_schema.clone())?;
+    value.put("source", source)?;
+    value.put("databaseName", database)?;
+    value.put("ddl", ddl)?;
+    value.put("tableChanges", Value::Array(Vec::new()))?;
+    let mut record = ConnectRecord::new(partition.clone(), offset, Some(timestamp))
+        .with_key(Some(key_schema), key)
+        .with_value(Some(value_schema), value);
+    record.set_topic(server);
+    Ok(record)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,6 +358,31 @@ mod tests {
             ["before", "after", "source", "op", "ts_ms", "transaction"]
         );
         assert_eq!(schema_name("1srv.my-db.t"), "_srv.my_db.t");
+    }
+
+    /// Only statements that change schemas are published as schema changes.
+    #[test]
+    fn ddl_statements() {
+        for ddl in [
+            "ALTER TABLE t ADD COLUMN c INT",
+            "create table t (id int)",
+            "CREATE OR REPLACE TABLE t (id INT)",
+            "DROP TABLE IF EXISTS t",
+            "RENAME TABLE a TO b",
+            "TRUNCATE t",
+            "CREATE DATABASE d",
+            "CREATE UNIQUE INDEX i ON t (c)",
+        ] {
+            assert!(is_ddl(ddl), "{ddl}");
+        }
+        for other in [
+            "CREATE USER u",
+            "GRANT ALL ON *.* TO u",
+            "FLUSH TABLES",
+            "SAVEPOINT x",
+        ] {
+            assert!(!is_ddl(other), "{other}");
+        }
     }
 
     /// A delete is followed by a tombstone with the same key when asked.

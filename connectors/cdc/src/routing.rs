@@ -69,6 +69,21 @@ impl Router {
         Ok(Some(record))
     }
 
+    /// Like [`route`](Self::route), for records whose own topic wins over
+    /// `connect.topicname` (schema changes and heartbeats live beside the data, not in it).
+    pub fn route_own_topic(
+        &mut self,
+        record: ConnectRecord,
+    ) -> ConnectResult<Option<ConnectRecord>> {
+        let Some(mut record) = self.transforms.apply(record)? else {
+            return Ok(None);
+        };
+        if let Some(topic) = record.topic().map(valid_topic) {
+            record.set_topic(topic);
+        }
+        Ok(Some(record))
+    }
+
     pub fn stop(&mut self) {
         self.transforms.stop();
     }

@@ -450,6 +450,39 @@ impl Running {
                 info!(db = %db, ddl = %ddl, "schema change in the binlog");
                 self.position.restart = restart;
                 self.position.ts_sec = ts_sec;
+                if self.config.include_schema_changes
+                    && !db.is_empty()
+                    && self.config.filters.database_included(&db)
+                    && envelope::is_ddl(&ddl)
+                {
+                    let source = SourceInfo {
+                        version: &self.config.source_version,
+                        server: &self.config.server_name,
+                        ts_ms: ts_sec * 1000,
+                        snapshot: SnapshotMarker::False,
+                        db: &db,
+                        table: "",
+                        server_id: self.position.server_id,
+                        gtid: None,
+                        file: &at.file,
+                        pos: at.pos,
+                        row: 0,
+                        thread: None,
+                    }
+                    .to_struct()?;
+                    let record = envelope::schema_change(
+                        &self.config.server_name,
+                        &db,
+                        &ddl,
+                        source,
+                        &self.partition,
+                        self.position.to_offset(),
+                        now_ms(),
+                    )?;
+                    if let Some(record) = self.router.route_own_topic(record)? {
+                        self.out.push_back(record);
+                    }
+                }
                 // Snapshot layouts are re-read after a DDL (the chunk query names columns).
                 self.snapshot_tables.clear();
                 self.advance_stream(at);
@@ -611,7 +644,7 @@ impl Running {
             self.position.to_offset(),
             now_ms(),
         )?;
-        if let Some(record) = self.router.route(record)? {
+        if let Some(record) = self.router.route_own_topic(record)? {
             self.out.push_back(record);
         }
         Ok(())
