@@ -145,9 +145,14 @@ fn table_rows(db: &Database) -> BTreeMap<i64, (String, i64)> {
         .collect()
 }
 
-/// Random inserts, updates and deletes on the database at `url` (a small LCG: reproducible,
-/// no extra crate).
+/// Random inserts, updates and deletes on `items` at `url` (ids up to 24,000).
 fn random_writes(url: &str, ops: usize, seed: u64) {
+    random_writes_on(url, "items", 24_000, ops, seed);
+}
+
+/// Random inserts, updates and deletes on `table` at `url`, ids up to `ids` (a small LCG:
+/// reproducible, no extra crate).
+fn random_writes_on(url: &str, table: &str, ids: i64, ops: usize, seed: u64) {
     let mut state = seed;
     let mut next = || {
         state = state
@@ -157,13 +162,13 @@ fn random_writes(url: &str, ops: usize, seed: u64) {
     };
     let mut statements = Vec::new();
     for i in 0..ops {
-        let id = next() % 24_000 + 1;
+        let id = next() % ids + 1;
         statements.push(match next() % 3 {
             0 => format!(
-                "INSERT INTO items (id, name, qty) VALUES ({id}, 'ins-{i}', {i}) ON DUPLICATE KEY UPDATE name = 'dup-{i}', qty = qty + 1"
+                "INSERT INTO {table} (id, name, qty) VALUES ({id}, 'ins-{i}', {i}) ON DUPLICATE KEY UPDATE name = 'dup-{i}', qty = qty + 1"
             ),
-            1 => format!("UPDATE items SET name = 'upd-{i}', qty = qty + 7 WHERE id = {id}"),
-            _ => format!("DELETE FROM items WHERE id = {id}"),
+            1 => format!("UPDATE {table} SET name = 'upd-{i}', qty = qty + 7 WHERE id = {id}"),
+            _ => format!("DELETE FROM {table} WHERE id = {id}"),
         });
         // Several statements per transaction, so restarts land inside transactions too.
         if statements.len() == 5 {
@@ -651,4 +656,79 @@ fn ddl_while_lagging_keeps_each_event_in_its_own_layout() {
     );
     assert!(ddl.iter().any(|d| d.contains("DROP COLUMN a")), "{ddl:?}");
     drop(worker);
+}
+
+/// Ad-hoc snapshots from the signal table (`signal.data.collection`, the Java plugin's
+/// `execute-snapshot` body): a connector that started with no data snapshot reads the table
+/// in chunks while a writer changes it, and the topic folds to the table; rows are marked
+/// `incremental`. A `stop-snapshot` right behind an `execute-snapshot` sends no snapshot rows.
+#[test]
+fn signal_table_runs_and_stops_incremental_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::start(DbKind::MariaDb, &dir.path().join("db"));
+    db.execute(
+        "CREATE TABLE debezium_signal (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) NULL)",
+    );
+    db.execute(
+        "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(64), qty INT NOT NULL DEFAULT 0)",
+    );
+    db.execute(
+        "CREATE TABLE other (id INT PRIMARY KEY, name VARCHAR(64), qty INT NOT NULL DEFAULT 0)",
+    );
+    let values: Vec<String> = (1..=3000)
+        .map(|i| format!("({i}, 'row-{i}', {i})"))
+        .collect();
+    db.execute(&format!("INSERT INTO items VALUES {}", values.join(",")));
+    db.execute(&format!("INSERT INTO other VALUES {}", values.join(",")));
+    let broker = Broker::start(&dir.path().join("rocketmq"));
+    let extra = [("namesrvAddr", broker.namesrv_addr.as_str())];
+    let worker = WorkerProcess::start(WORKER, dir.path(), &extra, &[]);
+    create(
+        &worker,
+        "signalled",
+        &cdc_config(
+            &db,
+            "cdc-signalled",
+            json!({"snapshot.mode": "schema_only", "table.include.list": "connect.items,connect.other",
+                   "signal.data.collection": "connect.debezium_signal",
+                   "incremental.snapshot.chunk.size": "250"}),
+        ),
+    );
+    worker.wait_state("signalled", "RUNNING");
+    db.execute(
+        "INSERT INTO debezium_signal VALUES ('s1', 'execute-snapshot', '{\"data-collections\": [\"connect.items\"], \"type\": \"incremental\"}')",
+    );
+    random_writes_on(&db.url, "items", 3000, 200, 5);
+    let expected = table_rows(&db);
+    let messages = broker.read_topic_until("cdc-signalled", Duration::from_secs(120), |m| {
+        fold(m).0 == expected
+    });
+    assert_eq!(fold(&messages).0, expected);
+    let incremental = messages
+        .iter()
+        .filter(|m| {
+            serde_json::from_slice::<Value>(&m.body).unwrap()["payload"]["source"]["snapshot"]
+                == "incremental"
+        })
+        .count();
+    assert!(incremental > 2000, "{incremental} incremental rows");
+    db.execute(
+        "START TRANSACTION;\n\
+         INSERT INTO debezium_signal VALUES ('s2', 'execute-snapshot', '{\"data-collections\": [\"connect.other\"], \"type\": \"incremental\"}');\n\
+         INSERT INTO debezium_signal VALUES ('s3', 'stop-snapshot', '{\"data-collections\": [\"connect.other\"], \"type\": \"incremental\"}');\n\
+         COMMIT",
+    );
+    db.execute("INSERT INTO other VALUES (5000, 'after-stop', 1)");
+    let after = broker.read_topic_until("cdc-signalled", Duration::from_secs(60), |m| {
+        m.iter()
+            .any(|m| m.body.windows(10).any(|w| w == b"after-stop"))
+    });
+    let other_rows = after
+        .iter()
+        .filter(|m| {
+            let payload = &serde_json::from_slice::<Value>(&m.body).unwrap()["payload"];
+            payload["op"] == "r" && payload["source"]["table"] == "other"
+        })
+        .count();
+    assert_eq!(other_rows, 0, "a stopped snapshot sent rows");
 }

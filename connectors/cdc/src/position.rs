@@ -65,6 +65,8 @@ pub struct SnapshotProgress {
     pub tables: Vec<String>,
     /// The key of the last row sent from the current table (its PK values in order), if any.
     pub after: Option<Vec<serde_json::Value>>,
+    /// An ad-hoc snapshot asked for by a signal (its rows say `snapshot: incremental`).
+    pub incremental: bool,
 }
 
 /// The connector's whole position.
@@ -99,6 +101,7 @@ impl Position {
             offset = offset
                 .with("snapshot", true)
                 .with("snapshot_tables", snapshot.tables.clone())
+                .with("snapshot_incremental", snapshot.incremental)
                 .with(
                     "snapshot_after",
                     snapshot
@@ -129,6 +132,10 @@ impl Position {
                     .get("snapshot_after")
                     .and_then(serde_json::Value::as_array)
                     .cloned(),
+                incremental: offset
+                    .get("snapshot_incremental")
+                    .and_then(serde_json::Value::as_bool)
+                    .unwrap_or(false),
             });
         Some(Self {
             restart: RestartPoint {
@@ -179,6 +186,7 @@ mod tests {
             snapshot: Some(SnapshotProgress {
                 tables: vec!["db.a".into(), "db.b".into()],
                 after: Some(vec![serde_json::json!(42)]),
+                incremental: true,
             }),
         };
         assert_eq!(Position::from_offset(&position.to_offset()), Some(position));

@@ -208,6 +208,7 @@ async fn fresh_position(
                 .map(|(db, t)| format!("{db}.{t}"))
                 .collect(),
             after: None,
+            incremental: false,
         })
     } else {
         None
@@ -376,6 +377,11 @@ impl Running {
             .as_ref()
             .is_some_and(|p| p.tables.len() == 1);
         let count = chunk.rows.len();
+        let incremental = self
+            .position
+            .snapshot
+            .as_ref()
+            .is_some_and(|p| p.incremental);
         let mut table_done = false;
         for (i, row) in chunk.rows.into_iter().enumerate() {
             if let Some(progress) = self.position.snapshot.as_mut() {
@@ -390,7 +396,9 @@ impl Running {
             if keyed && evicted.contains(&table.key_fingerprint(&row.values)) {
                 continue;
             }
-            let marker = if chunk.last && last_table && i + 1 == count {
+            let marker = if incremental {
+                SnapshotMarker::Incremental
+            } else if chunk.last && last_table && i + 1 == count {
                 SnapshotMarker::Last
             } else {
                 SnapshotMarker::True
@@ -521,6 +529,26 @@ impl Running {
     }
 
     fn on_row(&mut self, change: RowChange) -> ConnectResult<()> {
+        if self
+            .config
+            .signal_data_collection
+            .as_deref()
+            .is_some_and(|signals| signals.eq_ignore_ascii_case(change.table.id()))
+        {
+            if change.op == Op::Create
+                && let Some(row) = &change.after
+            {
+                self.on_signal(&change.table, row);
+            }
+            self.position.restart = change.restart.clone();
+            if !self
+                .config
+                .filters
+                .table_included(&change.table.db, &change.table.table)
+            {
+                return Ok(());
+            }
+        }
         // A change inside a pending chunk's window supersedes the chunk's copy of the row.
         if let Some(pending) = self.pending.as_mut()
             && pending.table.id() == change.table.id()
@@ -605,6 +633,86 @@ impl Running {
             },
             now_ms,
         )
+    }
+
+    /// A row inserted into the signal table (`signal.data.collection`): `execute-snapshot`
+    /// queues an ad-hoc snapshot of its `data-collections`, read by the same chunked engine;
+    /// `stop-snapshot` drops them (all when none are named). Other signals are logged.
+    fn on_signal(&mut self, table: &CapturedTable, row: &[connect_api::Value]) {
+        let text = |name: &str| {
+            table
+                .schemas
+                .value
+                .field(name)
+                .and_then(|f| row.get(f.index()))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
+        let kind = text("type").unwrap_or_default();
+        let data: serde_json::Value = text("data")
+            .and_then(|d| serde_json::from_str(&d).ok())
+            .unwrap_or(serde_json::Value::Null);
+        let collections: Vec<String> = data["data-collections"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.as_str().map(str::to_owned))
+            .collect();
+        match kind.as_str() {
+            "execute-snapshot" => {
+                let wanted: Vec<String> = collections
+                    .into_iter()
+                    .filter(|c| {
+                        c.split_once('.')
+                            .is_some_and(|(db, t)| self.config.filters.table_included(db, t))
+                    })
+                    .collect();
+                info!(tables = ?wanted, "signal: incremental snapshot");
+                match self.position.snapshot.as_mut() {
+                    Some(progress) => {
+                        for table in wanted {
+                            if !progress.tables.contains(&table) {
+                                progress.tables.push(table);
+                            }
+                        }
+                    }
+                    None if !wanted.is_empty() => {
+                        self.position.snapshot = Some(SnapshotProgress {
+                            tables: wanted,
+                            after: None,
+                            incremental: true,
+                        });
+                    }
+                    None => {}
+                }
+            }
+            "stop-snapshot" => {
+                info!(tables = ?collections, "signal: stop snapshot");
+                if let Some(progress) = self.position.snapshot.as_mut() {
+                    let current = progress.tables.first().cloned();
+                    if collections.is_empty() {
+                        progress.tables.clear();
+                    } else {
+                        progress.tables.retain(|t| !collections.contains(t));
+                    }
+                    if progress.tables.first() != current.as_ref() {
+                        progress.after = None;
+                        // The chunk of a dropped table is not sent.
+                        if self
+                            .pending
+                            .as_ref()
+                            .is_some_and(|p| Some(p.table.id().to_owned()) == current)
+                        {
+                            self.pending = None;
+                        }
+                    }
+                    if progress.tables.is_empty() {
+                        self.position.snapshot = None;
+                    }
+                }
+            }
+            other => info!(signal = other, "signal ignored"),
+        }
     }
 
     /// Turns a change into records (tombstone included) at the current position, through the
