@@ -372,6 +372,14 @@ fn type_goldens_snapshot_and_stream_agree() {
     );
     assert_eq!(snapshot["payload"]["source"]["connector"], "mysql");
     assert_eq!(streamed["payload"]["source"]["snapshot"], "false");
+    // MariaDB names the transaction: domain-server-sequence.
+    let gtid = streamed["payload"]["source"]["gtid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let parts: Vec<&str> = gtid.split('-').collect();
+    assert!(parts.len() == 3 && parts[..2] == ["0", "1"], "gtid {gtid}");
+    assert!(snapshot["payload"]["source"]["gtid"].is_null());
 }
 
 /// Bad configuration and a server that cannot be captured are refused with 400s naming the

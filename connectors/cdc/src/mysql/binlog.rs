@@ -32,10 +32,11 @@ pub enum StreamItem {
     /// A changed row of a captured table.
     Row(Box<RowChange>),
     /// The reader passed `at` (a commit, a DDL, a rotation, a heartbeat…); nothing to send,
-    /// but the restart point moved.
+    /// but the restart point (and the set of completed GTIDs) moved.
     Progress {
         at: BinlogPoint,
         restart: RestartPoint,
+        gtids: Option<String>,
     },
     /// A statement that changes schemas (DDL), outside any transaction.
     SchemaChange {
@@ -70,6 +71,10 @@ pub struct RowChange {
     pub ts_sec: i64,
     pub server_id: u32,
     pub thread: Option<i64>,
+    /// The transaction's GTID (`source.gtid`), when the server assigns them.
+    pub gtid: Option<Arc<str>>,
+    /// The GTIDs of every completed transaction (the offset's `gtids`).
+    pub gtids: Option<String>,
 }
 
 /// Starts a reader from `start`; items arrive on the returned channel until it fails or the
@@ -113,6 +118,51 @@ struct Transaction {
     events: u64,
     thread: Option<i64>,
     open: bool,
+    gtid: Option<Arc<str>>,
+}
+
+/// The completed GTIDs: MariaDB's last `domain-server-seq` per domain, or MySQL's
+/// `uuid:gno` of the last transaction per source (a position summary, as Debezium's `gtids`).
+#[derive(Debug, Default)]
+struct GtidSet {
+    last: std::collections::BTreeMap<String, String>,
+}
+
+impl GtidSet {
+    fn complete(&mut self, gtid: &str) {
+        let source = gtid
+            .split_once(':')
+            .map(|(uuid, _)| uuid.to_owned())
+            .or_else(|| gtid.split('-').next().map(str::to_owned))
+            .unwrap_or_default();
+        self.last.insert(source, gtid.to_owned());
+    }
+
+    fn summary(&self) -> Option<String> {
+        (!self.last.is_empty()).then(|| self.last.values().cloned().collect::<Vec<_>>().join(","))
+    }
+}
+
+/// MariaDB's GTID event (type 162): `domain-server-seq`, and whether it stands alone (a DDL
+/// with no BEGIN…COMMIT).
+fn mariadb_gtid(data: &[u8], server_id: u32) -> Option<(String, bool)> {
+    let seq = u64::from_le_bytes(data.get(0..8)?.try_into().ok()?);
+    let domain = u32::from_le_bytes(data.get(8..12)?.try_into().ok()?);
+    let standalone = data.get(12)? & 1 != 0;
+    Some((format!("{domain}-{server_id}-{seq}"), standalone))
+}
+
+/// MySQL's `uuid:gno`.
+fn mysql_gtid(sid: [u8; 16], gno: u64) -> String {
+    let hex: String = sid.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}:{gno}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
 }
 
 fn failed(message: impl Into<String>, retriable: bool) -> Stop {
@@ -134,6 +184,17 @@ async fn run(
         .await
         .map_err(|e| failed(format!("reading binlog_checksum: {e}"), true))?;
     let crc_in_fake_rotate = checksum.is_some_and(|c| !c.eq_ignore_ascii_case("NONE"));
+    let version: Option<String> = conn
+        .query_first("SELECT VERSION()")
+        .await
+        .map_err(|e| failed(format!("reading the server version: {e}"), true))?;
+    if version.is_some_and(|v| v.contains("MariaDB")) {
+        // A GTID-aware replica: MariaDB then sends its GTID events (instead of turning them
+        // into BEGIN statements), which name each transaction.
+        conn.query_drop("SET @mariadb_slave_capability = 4")
+            .await
+            .map_err(|e| failed(format!("announcing GTID support: {e}"), true))?;
+    }
     // Idle servers send a heartbeat every second, so a dead connection is noticed and the
     // position keeps moving for the watermarks.
     conn.query_drop("SET @master_heartbeat_period = 1000000000")
@@ -159,6 +220,9 @@ async fn run(
     let mut txn = Transaction::default();
     let mut tables: HashMap<u64, Option<Arc<CapturedTable>>> = HashMap::new();
     let mut seen_format = false;
+    let mut gtids = GtidSet::default();
+    // A standalone GTID (DDL) names the next statement.
+    let mut standalone_gtid: Option<String> = None;
 
     while let Some(event) = stream.next().await {
         let event = event.map_err(|e| classify(&e.to_string(), &start))?;
@@ -166,9 +230,40 @@ async fn run(
         let log_pos = u64::from(header.log_pos());
         let ts_sec = i64::from(header.timestamp());
         let event_start = log_pos.saturating_sub(u64::from(header.event_size()));
+        if header.event_type_raw() == MARIADB_GTID_EVENT {
+            if let Some((gtid, standalone)) = mariadb_gtid(event.data(), header.server_id()) {
+                if standalone {
+                    standalone_gtid = Some(gtid);
+                } else {
+                    txn = Transaction {
+                        start: BinlogPoint::new(current_file.clone(), event_start),
+                        events: 0,
+                        thread: None,
+                        open: true,
+                        gtid: Some(Arc::from(gtid.as_str())),
+                    };
+                }
+            }
+            continue;
+        }
         let data = match event.read_data() {
             Ok(Some(data)) => data,
-            Ok(None) => continue,
+            Ok(None) => {
+                // An event the library does not know (MariaDB's GTID list, checkpoints…): the
+                // position still moves.
+                if !txn.open && log_pos > 0 {
+                    send(
+                        tx,
+                        StreamItem::Progress {
+                            at: BinlogPoint::new(current_file.clone(), log_pos),
+                            restart: after(&BinlogPoint::new(current_file.clone(), log_pos)),
+                            gtids: gtids.summary(),
+                        },
+                    )
+                    .await?;
+                }
+                continue;
+            }
             Err(e) => {
                 return Err(failed(
                     format!("cannot decode a binlog event at {current_file}:{log_pos}: {e}"),
@@ -177,9 +272,10 @@ async fn run(
             }
         };
         let at = BinlogPoint::new(current_file.clone(), log_pos);
-        let progress = |restart: RestartPoint| StreamItem::Progress {
+        let progress = |restart: RestartPoint, gtids: &GtidSet| StreamItem::Progress {
             at: BinlogPoint::new(current_file.clone(), log_pos),
             restart,
+            gtids: gtids.summary(),
         };
         match data {
             EventData::RotateEvent(rotate) => {
@@ -201,6 +297,7 @@ async fn run(
                         StreamItem::Progress {
                             at: restart.at.clone(),
                             restart,
+                            gtids: gtids.summary(),
                         },
                     )
                     .await?;
@@ -211,23 +308,32 @@ async fn run(
                 let sql = query.query();
                 let trimmed = sql.trim();
                 if trimmed.eq_ignore_ascii_case("BEGIN") {
-                    txn = Transaction {
-                        start: BinlogPoint::new(current_file.clone(), event_start),
-                        events: 0,
-                        thread: Some(i64::from(query.thread_id())),
-                        open: true,
-                    };
+                    if !txn.open {
+                        txn = Transaction {
+                            start: BinlogPoint::new(current_file.clone(), event_start),
+                            events: 0,
+                            thread: Some(i64::from(query.thread_id())),
+                            open: true,
+                            gtid: txn.gtid.take(),
+                        };
+                    }
                 } else if trimmed.eq_ignore_ascii_case("COMMIT") {
                     txn.open = false;
                     skip_events = 0;
                     skip_rows = 0;
-                    send(tx, progress(after(&at))).await?;
+                    if let Some(gtid) = txn.gtid.take() {
+                        gtids.complete(&gtid);
+                    }
+                    send(tx, progress(after(&at), &gtids)).await?;
                 } else if trimmed.starts_with('#') || trimmed.is_empty() {
                     // MariaDB's stand-in for events an old-style replica cannot read.
                     if !txn.open {
-                        send(tx, progress(after(&at))).await?;
+                        send(tx, progress(after(&at), &gtids)).await?;
                     }
                 } else {
+                    if let Some(gtid) = standalone_gtid.take() {
+                        gtids.complete(&gtid);
+                    }
                     // DDL: table ids are re-assigned after it, drop the cached layouts.
                     tables.clear();
                     send(
@@ -247,11 +353,18 @@ async fn run(
                 txn.open = false;
                 skip_events = 0;
                 skip_rows = 0;
-                send(tx, progress(after(&at))).await?;
+                if let Some(gtid) = txn.gtid.take() {
+                    gtids.complete(&gtid);
+                }
+                send(tx, progress(after(&at), &gtids)).await?;
+            }
+            EventData::GtidEvent(gtid) => {
+                // MySQL: the next transaction's id (its BEGIN follows).
+                txn.gtid = Some(Arc::from(mysql_gtid(gtid.sid(), gtid.gno()).as_str()));
             }
             EventData::HeartbeatEvent => {
                 if !txn.open && log_pos > 0 {
-                    send(tx, progress(after(&at))).await?;
+                    send(tx, progress(after(&at), &gtids)).await?;
                 }
             }
             EventData::TableMapEvent(tme) => {
@@ -351,19 +464,24 @@ async fn run(
                         ts_sec,
                         server_id: header.server_id(),
                         thread: txn.thread,
+                        gtid: txn.gtid.clone(),
+                        gtids: gtids.summary(),
                     };
                     send(tx, StreamItem::Row(Box::new(change))).await?;
                 }
             }
             _ => {
                 if !txn.open && log_pos > 0 {
-                    send(tx, progress(after(&at))).await?;
+                    send(tx, progress(after(&at), &gtids)).await?;
                 }
             }
         }
     }
     Err(failed("the server closed the binlog stream", true))
 }
+
+/// MariaDB's GTID event type (not known to the binlog library).
+const MARIADB_GTID_EVENT: u8 = 162;
 
 /// The restart point just after a complete event at `at`.
 fn after(at: &BinlogPoint) -> RestartPoint {

@@ -441,9 +441,12 @@ impl Running {
                 self.stream_failures = 0;
                 self.on_row(*change)?;
             }
-            StreamItem::Progress { at, restart } => {
+            StreamItem::Progress { at, restart, gtids } => {
                 self.before_stream_point(&at)?;
                 self.position.restart = restart;
+                if gtids.is_some() {
+                    self.position.gtids = gtids;
+                }
                 self.advance_stream(at);
                 self.flush_chunk_if_passed()?;
             }
@@ -562,6 +565,9 @@ impl Running {
         self.position.restart = change.restart.clone();
         self.position.ts_sec = change.ts_sec;
         self.position.server_id = change.server_id;
+        if change.gtids.is_some() {
+            self.position.gtids = change.gtids.clone();
+        }
         self.advance_stream(BinlogPoint::new(change.at.file.clone(), change.event_start));
         let skipped = match change.op {
             Op::Create => self.config.skipped.create,
@@ -580,7 +586,7 @@ impl Running {
             db: &change.table.db,
             table: &change.table.table,
             server_id: change.server_id,
-            gtid: None,
+            gtid: change.gtid.as_deref(),
             file: &change.at.file,
             pos: change.event_start,
             row: change.row_in_event,
