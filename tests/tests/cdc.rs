@@ -301,7 +301,7 @@ fn type_goldens_snapshot_and_stream_agree() {
         &cdc_config(
             &db,
             "cdc-types",
-            json!({"table.include.list": "connect.types"}),
+            json!({"table.include.list": "connect.types", "provide.transaction.metadata": "true"}),
         ),
     );
     // The snapshot done (both rows on the topic), the same values arrive through the binlog.
@@ -380,6 +380,32 @@ fn type_goldens_snapshot_and_stream_agree() {
     let parts: Vec<&str> = gtid.split('-').collect();
     assert!(parts.len() == 3 && parts[..2] == ["0", "1"], "gtid {gtid}");
     assert!(snapshot["payload"]["source"]["gtid"].is_null());
+    // Transaction metadata: the streamed row's place in its transaction, BEGIN and END.
+    let block = &streamed["payload"]["transaction"];
+    assert_eq!(block["id"], gtid.as_str());
+    assert_eq!(block["total_order"], 1);
+    assert_eq!(block["data_collection_order"], 1);
+    assert!(snapshot["payload"]["transaction"].is_null());
+    let markers = broker.read_topic("dbserver1_transaction", 2, Duration::from_secs(30));
+    let markers: Vec<Value> = markers
+        .iter()
+        .map(|m| serde_json::from_slice::<Value>(&m.body).unwrap()["payload"].clone())
+        .collect();
+    let end = markers
+        .iter()
+        .find(|m| m["status"] == "END")
+        .expect("an END record");
+    assert!(
+        markers
+            .iter()
+            .any(|m| m["status"] == "BEGIN" && m["id"] == gtid.as_str())
+    );
+    assert_eq!(end["id"], gtid.as_str());
+    assert_eq!(end["event_count"], 1);
+    assert_eq!(
+        end["data_collections"][0]["data_collection"],
+        "connect.types"
+    );
 }
 
 /// Bad configuration and a server that cannot be captured are refused with 400s naming the

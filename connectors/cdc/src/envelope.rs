@@ -162,6 +162,18 @@ pub struct Change {
     pub source: Struct,
     /// Envelope `ts_ms`: when the connector processed the change.
     pub processed_ms: i64,
+    /// The `transaction` block (`provide.transaction.metadata`).
+    pub transaction: Option<TransactionOrder>,
+}
+
+/// A change's place in its transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransactionOrder {
+    pub id: String,
+    /// Position among all the transaction's events (from 1).
+    pub total_order: i64,
+    /// Position among the transaction's events of this table (from 1).
+    pub data_collection_order: i64,
 }
 
 /// Builds the change's record(s): the envelope record, and for a delete with
@@ -189,6 +201,13 @@ pub fn records(
     envelope.put("source", change.source)?;
     envelope.put("op", change.op.code())?;
     envelope.put("ts_ms", change.processed_ms)?;
+    if let Some(order) = change.transaction {
+        let mut block = Struct::new(transaction_block_schema())?;
+        block.put("id", order.id)?;
+        block.put("total_order", order.total_order)?;
+        block.put("data_collection_order", order.data_collection_order)?;
+        envelope.put("transaction", block)?;
+    }
     let key_value = key.map(Value::Struct).unwrap_or(Value::Null);
     let mut record = ConnectRecord::new(partition.clone(), offset.clone(), timestamp)
         .with_key(table.key.clone(), key_value.clone())
@@ -255,6 +274,70 @@ pub fn is_ddl(statement: &str) -> bool {
         object.as_str(),
         "TABLE" | "TABLES" | "DATABASE" | "SCHEMA" | "INDEX" | "VIEW"
     ) || verb == "TRUNCATE"
+}
+
+/// A transaction-metadata record on `<server>.transaction`: `BEGIN` (counts absent) or `END`
+/// with the event count per table (`data_collections`).
+pub fn transaction_record(
+    server: &str,
+    id: &str,
+    end: Option<&[(String, i64)]>,
+    partition: &RecordPartition,
+    offset: RecordOffset,
+    timestamp: i64,
+) -> Result<ConnectRecord, ConnectError> {
+    let string = || SchemaBuilder::string().optional().build();
+    let int64 = || SchemaBuilder::int64().optional().build();
+    let key_schema = SchemaBuilder::struct_()
+        .name("io.debezium.connector.common.TransactionMetadataKey")
+        .field("id", string())?
+        .optional()
+        .build();
+    let collection = SchemaBuilder::struct_()
+        .field("data_collection", string())?
+        .field("event_count", int64())?
+        .optional()
+        .build();
+    let value_schema = SchemaBuilder::struct_()
+        .name("io.debezium.connector.common.TransactionMetadataValue")
+        .field("status", string())?
+        .field("id", string())?
+        .field("event_count", int64())?
+        .field(
+            "data_collections",
+            SchemaBuilder::array(collection.clone()).optional().build(),
+        )?
+        .optional()
+        .build();
+    let mut key = Struct::new(key_schema.clone())?;
+    key.put("id", id)?;
+    let mut value = Struct::new(value_schema.clone())?;
+    value.put("id", id)?;
+    match end {
+        None => {
+            value.put("status", "BEGIN")?;
+        }
+        Some(collections) => {
+            value.put("status", "END")?;
+            value.put(
+                "event_count",
+                collections.iter().map(|(_, n)| n).sum::<i64>(),
+            )?;
+            let mut items = Vec::with_capacity(collections.len());
+            for (name, count) in collections {
+                let mut item = Struct::new(collection.clone())?;
+                item.put("data_collection", name.as_str())?;
+                item.put("event_count", *count)?;
+                items.push(Value::Struct(item));
+            }
+            value.put("data_collections", Value::Array(items))?;
+        }
+    }
+    let mut record = ConnectRecord::new(partition.clone(), offset, Some(timestamp))
+        .with_key(Some(key_schema), key)
+        .with_value(Some(value_schema), value);
+    record.set_topic(format!("{server}.transaction"));
+    Ok(record)
 }
 
 /// A schema-change record (`include.schema.changes`): key `SchemaChangeKey{databaseName}`,
@@ -398,6 +481,7 @@ mod tests {
             after: None,
             source: src,
             processed_ms: 1,
+            transaction: None,
         };
         let out = records(
             change,

@@ -27,7 +27,7 @@ use super::snapshot::{self, Chunk};
 use super::source::{SnapshotMarker, SourceInfo};
 use super::table::CapturedTable;
 use crate::config::{CdcConfig, SnapshotMode};
-use crate::envelope::{self, Change, Op};
+use crate::envelope::{self, Change, Op, TransactionOrder};
 use crate::position::{self, BinlogPoint, Position, RestartPoint, SnapshotProgress};
 use crate::routing::Router;
 
@@ -73,6 +73,17 @@ struct Running {
     stream_after_snapshot: bool,
     last_heartbeat: Instant,
     stream_failures: u32,
+    /// The transaction whose rows are being sent (`provide.transaction.metadata`).
+    transaction: Option<OpenTransaction>,
+}
+
+/// A transaction with rows sent, for its `END` record.
+#[derive(Debug)]
+struct OpenTransaction {
+    id: String,
+    total: i64,
+    /// Events per table, in first-seen order.
+    per_table: Vec<(String, i64)>,
 }
 
 #[async_trait]
@@ -108,6 +119,7 @@ impl SourceTask for MySqlCdcTask {
             stream_after_snapshot,
             last_heartbeat: Instant::now(),
             stream_failures: 0,
+            transaction: None,
             config: parsed,
         });
         Ok(())
@@ -425,6 +437,7 @@ impl Running {
                 after: Some(row.values),
                 source,
                 processed_ms: now_ms,
+                transaction: None,
             };
             self.emit(change, now_ms)?;
         }
@@ -439,6 +452,7 @@ impl Running {
             StreamItem::Row(change) => {
                 self.before_stream_point(&change.at)?;
                 self.stream_failures = 0;
+                self.open_transaction(&change)?;
                 self.on_row(*change)?;
             }
             StreamItem::Progress { at, restart, gtids } => {
@@ -447,6 +461,8 @@ impl Running {
                 if gtids.is_some() {
                     self.position.gtids = gtids;
                 }
+                // Progress comes only between transactions: the open one committed.
+                self.close_transaction()?;
                 self.advance_stream(at);
                 self.flush_chunk_if_passed()?;
             }
@@ -605,6 +621,7 @@ impl Running {
                 _ => false,
             };
         if key_changed {
+            let transaction = self.next_order(change.table.id());
             self.emit(
                 Change {
                     table: change.table.schemas.clone(),
@@ -613,9 +630,11 @@ impl Running {
                     after: None,
                     source: source.clone(),
                     processed_ms: now_ms,
+                    transaction,
                 },
                 now_ms,
             )?;
+            let transaction = self.next_order(change.table.id());
             return self.emit(
                 Change {
                     table: change.table.schemas.clone(),
@@ -624,10 +643,12 @@ impl Running {
                     after: change.after,
                     source,
                     processed_ms: now_ms,
+                    transaction,
                 },
                 now_ms,
             );
         }
+        let transaction = self.next_order(change.table.id());
         self.emit(
             Change {
                 table: change.table.schemas.clone(),
@@ -636,9 +657,86 @@ impl Running {
                 after: change.after,
                 source,
                 processed_ms: now_ms,
+                transaction,
             },
             now_ms,
         )
+    }
+
+    /// Before a streamed row: with `provide.transaction.metadata`, a row of a transaction not
+    /// seen yet opens it with a `BEGIN` record (at the position before the row).
+    fn open_transaction(&mut self, change: &RowChange) -> ConnectResult<()> {
+        if !self.config.provide_transaction_metadata {
+            return Ok(());
+        }
+        let id = match &change.gtid {
+            Some(gtid) => gtid.to_string(),
+            None => format!(
+                "file={},pos={}",
+                change.restart.at.file, change.restart.at.pos
+            ),
+        };
+        if self.transaction.as_ref().is_some_and(|t| t.id == id) {
+            return Ok(());
+        }
+        self.close_transaction()?;
+        let record = envelope::transaction_record(
+            &self.config.server_name,
+            &id,
+            None,
+            &self.partition,
+            self.position.to_offset(),
+            now_ms(),
+        )?;
+        if let Some(record) = self.router.route_own_topic(record)? {
+            self.out.push_back(record);
+        }
+        self.transaction = Some(OpenTransaction {
+            id,
+            total: 0,
+            per_table: Vec::new(),
+        });
+        Ok(())
+    }
+
+    /// The next change's place in the open transaction.
+    fn next_order(&mut self, table: &str) -> Option<TransactionOrder> {
+        let open = self.transaction.as_mut()?;
+        open.total += 1;
+        let count = match open.per_table.iter_mut().find(|(t, _)| t == table) {
+            Some((_, n)) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                open.per_table.push((table.to_owned(), 1));
+                1
+            }
+        };
+        Some(TransactionOrder {
+            id: open.id.clone(),
+            total_order: open.total,
+            data_collection_order: count,
+        })
+    }
+
+    /// At a commit: the open transaction's `END` record, with its counts.
+    fn close_transaction(&mut self) -> ConnectResult<()> {
+        let Some(open) = self.transaction.take() else {
+            return Ok(());
+        };
+        let record = envelope::transaction_record(
+            &self.config.server_name,
+            &open.id,
+            Some(&open.per_table),
+            &self.partition,
+            self.position.to_offset(),
+            now_ms(),
+        )?;
+        if let Some(record) = self.router.route_own_topic(record)? {
+            self.out.push_back(record);
+        }
+        Ok(())
     }
 
     /// A row inserted into the signal table (`signal.data.collection`): `execute-snapshot`
