@@ -19,6 +19,7 @@
 )]
 
 pub mod db;
+pub mod raw_producer;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

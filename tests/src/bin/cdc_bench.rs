@@ -23,7 +23,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use connect_tests::db::{Database, DbKind};
-use connect_tests::{Broker, WorkerProcess};
+use connect_runtime::rocketmq::RocketMqRuntime;
+use connect_tests::{Broker, WorkerProcess, raw_producer};
 use futures_util::StreamExt;
 use mysql_async::binlog::events::EventData;
 use mysql_async::prelude::Queryable;
@@ -255,6 +256,21 @@ fn main() {
         connector_stream / raw_stream,
         idle_rss / 1024,
         stream_rss / 1024
+    );
+
+    // The broker's own limit for these messages: the raw producer at its best, sending copies
+    // of a message the connector wrote.
+    let sample = broker.read_topic("cdc-bench-stream", 1, Duration::from_secs(60))[0]
+        .body
+        .clone();
+    let copies = vec![sample.clone(); rows.min(300_000)];
+    let (mq, _client) = RocketMqRuntime::start(&broker.namesrv_addr, false).unwrap();
+    let broker_limit = raw_producer::produce(&mq, &broker.namesrv_addr, "cdc-bench-raw", &copies);
+    mq.shutdown();
+    println!(
+        "broker limit: raw producer {broker_limit:.0} msg/s for these {}-byte messages (the connector reaches {:.2} of it)",
+        sample.len(),
+        connector_stream / broker_limit
     );
 
     // Snapshot of a table of `rows` rows.
