@@ -36,7 +36,10 @@ pub fn produce(runtime: &RocketMqRuntime, namesrv: &str, topic: &str, data: &[Ve
             let share = &mut shares[i % queues.len()];
             let full = share.last().is_none_or(|batch| {
                 batch.len() >= BATCH_MESSAGES
-                    || batch.iter().map(|m| m.body().map_or(0, |b| b.len())).sum::<usize>()
+                    || batch
+                        .iter()
+                        .map(|m| m.body().map_or(0, |b| b.len()))
+                        .sum::<usize>()
                         + body.len()
                         > BATCH_BYTES
             });
@@ -56,7 +59,6 @@ pub fn produce(runtime: &RocketMqRuntime, namesrv: &str, topic: &str, data: &[Ve
         let sends = shares.into_iter().zip(queues).map(|(batches, queue)| {
             let producer = producer.clone();
             async move {
-                let mut producer = producer;
                 for batch in batches {
                     producer
                         .send_batch_to_queue(batch, queue.clone())

@@ -791,14 +791,16 @@ fn kill9_inside_a_large_transaction_resumes_at_the_row() {
         ),
     );
     worker.wait_state("txn-cdc", "RUNNING");
-    db.execute(
-        "INSERT INTO items SELECT seq, CONCAT('row-', seq), seq FROM seq_1_to_60000",
+    db.execute("INSERT INTO items SELECT seq, CONCAT('row-', seq), seq FROM seq_1_to_60000");
+    eventually(
+        "a committed position inside the transaction",
+        Duration::from_secs(120),
+        || {
+            let offsets = worker.get("/connectors/txn-cdc/offsets").body().clone();
+            let offset = &offsets["offsets"][0]["offset"];
+            offset["event"].as_i64().unwrap_or(0) > 0 || offset["row"].as_i64().unwrap_or(0) > 0
+        },
     );
-    eventually("a committed position inside the transaction", Duration::from_secs(120), || {
-        let offsets = worker.get("/connectors/txn-cdc/offsets").body().clone();
-        let offset = &offsets["offsets"][0]["offset"];
-        offset["event"].as_i64().unwrap_or(0) > 0 || offset["row"].as_i64().unwrap_or(0) > 0
-    });
     let inside = worker.get("/connectors/txn-cdc/offsets").text;
     worker.kill9();
     let worker = worker.restart(&[]);
@@ -809,6 +811,9 @@ fn kill9_inside_a_large_transaction_resumes_at_the_row() {
     });
     let (folded, duplicates) = fold(&messages);
     assert_eq!(folded, expected, "killed at {inside}");
-    println!("{} messages, {duplicates} duplicates after kill -9 at {inside}", messages.len());
+    println!(
+        "{} messages, {duplicates} duplicates after kill -9 at {inside}",
+        messages.len()
+    );
     assert!(duplicates < 20_000, "{duplicates} duplicates");
 }

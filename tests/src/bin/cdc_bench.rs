@@ -22,8 +22,8 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use connect_tests::db::{Database, DbKind};
 use connect_runtime::rocketmq::RocketMqRuntime;
+use connect_tests::db::{Database, DbKind};
 use connect_tests::{Broker, WorkerProcess, raw_producer};
 use futures_util::StreamExt;
 use mysql_async::binlog::events::EventData;
