@@ -101,6 +101,16 @@ impl Database {
         })
     }
 
+    /// The server's TCP port on 127.0.0.1 (0 for SQLite).
+    pub fn port(&self) -> u16 {
+        self.url
+            .rsplit(':')
+            .next()
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|port| port.parse().ok())
+            .unwrap_or(0)
+    }
+
     /// kill -9 the server.
     pub fn kill(&self) {
         run_script(&["kill", self.dir.to_str().unwrap()]);

@@ -16,22 +16,11 @@ const WORKER: &str = env!("CARGO_BIN_EXE_connect-test-worker");
 const JSON: &str = "org.apache.rocketmq.connect.runtime.converter.record.json.JsonConverter";
 const MYSQL_CDC: &str = "org.apache.rocketmq.connect.debezium.mysql.DebeziumMysqlConnector";
 
-fn port_of(db: &Database) -> String {
-    db.url
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
 /// The Java README's keys for `db`, with `extra` on top.
 fn cdc_config(db: &Database, topic: &str, extra: Value) -> Value {
     let mut config = json!({
         "connector.class": MYSQL_CDC, "max.tasks": "1", "connect.topicname": topic,
-        "database.hostname": "127.0.0.1", "database.port": port_of(db),
+        "database.hostname": "127.0.0.1", "database.port": db.port(),
         "database.user": "connect", "database.password": "connect",
         "database.server.name": "dbserver1", "database.server.id": "184054",
         "database.include.list": "connect", "database.history.skip.unparseable.ddl": "true",

@@ -125,3 +125,25 @@ impl std::fmt::Debug for AnyConnector {
         )
     }
 }
+
+/// Runs an async check to completion on a thread and runtime of its own, for
+/// [`Connector::validate`] (synchronous, and callable from any runtime) when it must talk to
+/// the external system. `name` names the thread; a panic in the check is an error.
+pub fn run_check<T, F>(name: &str, check: impl FnOnce() -> F + Send + 'static) -> ConnectResult<T>
+where
+    F: std::future::Future<Output = ConnectResult<T>>,
+    T: Send + 'static,
+{
+    std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| ConnectError::other(format!("cannot start a runtime: {e}")))?;
+            runtime.block_on(check())
+        })
+        .map_err(|e| ConnectError::other(format!("cannot start a thread: {e}")))?
+        .join()
+        .map_err(|_| ConnectError::other("the check panicked"))?
+}

@@ -11,18 +11,7 @@ where
     F: Future<Output = ConnectResult<T>>,
     T: Send + 'static,
 {
-    std::thread::Builder::new()
-        .name("jdbc-probe".into())
-        .spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| ConnectError::other(format!("cannot start a runtime: {e}")))?;
-            runtime.block_on(check())
-        })
-        .map_err(|e| ConnectError::other(format!("cannot start a thread: {e}")))?
-        .join()
-        .map_err(|_| ConnectError::other("the database check panicked"))?
+    connect_api::connector::run_check("jdbc-probe", check)
 }
 
 /// Opens a one-connection dialect for a check and pings it: the dialect, or the

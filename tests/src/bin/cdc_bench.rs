@@ -44,22 +44,10 @@ fn worker_binary() -> PathBuf {
     bin
 }
 
-fn port_of(db: &Database) -> u16 {
-    db.url
-        .rsplit(':')
-        .next()
-        .unwrap()
-        .split('/')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
-
 fn opts(db: &Database) -> mysql_async::Opts {
     mysql_async::OptsBuilder::default()
         .ip_or_hostname("127.0.0.1")
-        .tcp_port(port_of(db))
+        .tcp_port(db.port())
         .user(Some("connect"))
         .pass(Some("connect"))
         .db_name(Some("connect"))
@@ -146,7 +134,7 @@ fn raw_select(db: &Database, rows: usize) -> f64 {
 fn cdc_config(db: &Database, extra: Value) -> Value {
     let mut config = json!({
         "connector.class": "org.apache.rocketmq.connect.debezium.mysql.DebeziumMysqlConnector",
-        "database.hostname": "127.0.0.1", "database.port": port_of(db).to_string(),
+        "database.hostname": "127.0.0.1", "database.port": db.port().to_string(),
         "database.user": "connect", "database.password": "connect",
         "key.converter": JSON, "value.converter": JSON,
         "max.batch.size": "2048",

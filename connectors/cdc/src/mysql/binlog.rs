@@ -121,6 +121,16 @@ struct Transaction {
     gtid: Option<Arc<str>>,
 }
 
+impl Transaction {
+    /// The transaction committed: its GTID joins the completed set.
+    fn end(&mut self, gtids: &mut GtidSet) {
+        self.open = false;
+        if let Some(gtid) = self.gtid.take() {
+            gtids.complete(&gtid);
+        }
+    }
+}
+
 /// The completed GTIDs: MariaDB's last `domain-server-seq` per domain, or MySQL's
 /// `uuid:gno` of the last transaction per source (a position summary, as Debezium's `gtids`).
 #[derive(Debug, Default)]
@@ -318,12 +328,8 @@ async fn run(
                         };
                     }
                 } else if trimmed.eq_ignore_ascii_case("COMMIT") {
-                    txn.open = false;
-                    skip_events = 0;
-                    skip_rows = 0;
-                    if let Some(gtid) = txn.gtid.take() {
-                        gtids.complete(&gtid);
-                    }
+                    txn.end(&mut gtids);
+                    (skip_events, skip_rows) = (0, 0);
                     send(tx, progress(after(&at), &gtids)).await?;
                 } else if trimmed.starts_with('#') || trimmed.is_empty() {
                     // MariaDB's stand-in for events an old-style replica cannot read.
@@ -350,12 +356,8 @@ async fn run(
                 }
             }
             EventData::XidEvent(_) => {
-                txn.open = false;
-                skip_events = 0;
-                skip_rows = 0;
-                if let Some(gtid) = txn.gtid.take() {
-                    gtids.complete(&gtid);
-                }
+                txn.end(&mut gtids);
+                (skip_events, skip_rows) = (0, 0);
                 send(tx, progress(after(&at), &gtids)).await?;
             }
             EventData::GtidEvent(gtid) => {

@@ -51,28 +51,6 @@ async fn check_server(config: CdcConfig) -> ConnectResult<Vec<ConfigError>> {
         .collect())
 }
 
-/// Runs `check` to completion on a thread and runtime of its own (validation is synchronous
-/// and may be called from any runtime).
-fn probe<T: Send + 'static>(
-    check: impl FnOnce()
-        -> std::pin::Pin<Box<dyn std::future::Future<Output = ConnectResult<T>> + Send>>
-    + Send
-    + 'static,
-) -> ConnectResult<T> {
-    std::thread::Builder::new()
-        .name("cdc-probe".into())
-        .spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| ConnectError::other(format!("cannot start a runtime: {e}")))?;
-            runtime.block_on(check())
-        })
-        .map_err(|e| ConnectError::other(format!("cannot start a thread: {e}")))?
-        .join()
-        .map_err(|_| ConnectError::other("the server check panicked"))?
-}
-
 #[async_trait]
 impl Connector for MySqlCdcConnector {
     fn config_def(&self) -> ConfigDef {
@@ -92,7 +70,9 @@ impl Connector for MySqlCdcConnector {
         match CdcConfig::parse(config) {
             Err(list) => errors.extend(list),
             Ok(parsed) if errors.is_empty() => {
-                errors.extend(probe(move || Box::pin(check_server(parsed)))?);
+                errors.extend(connect_api::connector::run_check("cdc-probe", move || {
+                    check_server(parsed)
+                })?);
             }
             Ok(_) => {}
         }

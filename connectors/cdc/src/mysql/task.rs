@@ -506,9 +506,7 @@ impl Running {
                         self.position.to_offset(),
                         now_ms(),
                     )?;
-                    if let Some(record) = self.router.route_own_topic(record)? {
-                        self.out.push_back(record);
-                    }
+                    self.push_own_topic(record)?;
                 }
                 // Snapshot layouts are re-read after a DDL (the chunk query names columns).
                 self.snapshot_tables.clear();
@@ -688,9 +686,7 @@ impl Running {
             self.position.to_offset(),
             now_ms(),
         )?;
-        if let Some(record) = self.router.route_own_topic(record)? {
-            self.out.push_back(record);
-        }
+        self.push_own_topic(record)?;
         self.transaction = Some(OpenTransaction {
             id,
             total: 0,
@@ -733,9 +729,7 @@ impl Running {
             self.position.to_offset(),
             now_ms(),
         )?;
-        if let Some(record) = self.router.route_own_topic(record)? {
-            self.out.push_back(record);
-        }
+        self.push_own_topic(record)?;
         Ok(())
     }
 
@@ -819,6 +813,14 @@ impl Running {
         }
     }
 
+    /// Queues a record that keeps its own topic (heartbeats, schema changes, transactions).
+    fn push_own_topic(&mut self, record: ConnectRecord) -> ConnectResult<()> {
+        if let Some(record) = self.router.route_own_topic(record)? {
+            self.out.push_back(record);
+        }
+        Ok(())
+    }
+
     /// Turns a change into records (tombstone included) at the current position, through the
     /// in-task transforms and topic routing.
     fn emit(&mut self, change: Change, now_ms: i64) -> ConnectResult<()> {
@@ -856,9 +858,7 @@ impl Running {
             self.position.to_offset(),
             now_ms(),
         )?;
-        if let Some(record) = self.router.route_own_topic(record)? {
-            self.out.push_back(record);
-        }
+        self.push_own_topic(record)?;
         Ok(())
     }
 }
