@@ -685,6 +685,7 @@ fn ddl_while_lagging_keeps_each_event_in_its_own_layout() {
 /// `execute-snapshot` body): a connector that started with no data snapshot reads the table
 /// in chunks while a writer changes it, and the topic folds to the table; rows are marked
 /// `incremental`. A `stop-snapshot` right behind an `execute-snapshot` sends no snapshot rows.
+/// Heartbeats arrive while the connector is idle.
 #[test]
 fn signal_table_runs_and_stops_incremental_snapshots() {
     let dir = tempfile::tempdir().unwrap();
@@ -714,6 +715,7 @@ fn signal_table_runs_and_stops_incremental_snapshots() {
             "cdc-signalled",
             json!({"snapshot.mode": "schema_only", "table.include.list": "connect.items,connect.other",
                    "signal.data.collection": "connect.debezium_signal",
+                   "heartbeat.interval.ms": "300",
                    "incremental.snapshot.chunk.size": "250"}),
         ),
     );
@@ -754,6 +756,15 @@ fn signal_table_runs_and_stops_incremental_snapshots() {
         })
         .count();
     assert_eq!(other_rows, 0, "a stopped snapshot sent rows");
+    // While idle, heartbeats on `<prefix>.<server>` made RocketMQ-valid.
+    let beats = broker.read_topic("__debezium-heartbeat_dbserver1", 1, Duration::from_secs(30));
+    let beat: Value = serde_json::from_slice(&beats[0].body).unwrap();
+    assert_eq!(
+        beat["schema"]["name"],
+        "io.debezium.connector.common.Heartbeat"
+    );
+    assert!(beat["payload"]["ts_ms"].as_i64().unwrap() > 0);
+    assert!(beats[0].keys.as_deref().unwrap().contains("dbserver1"));
 }
 
 /// kill -9 while a 60,000-row transaction streams: the restart resumes inside the transaction
