@@ -537,6 +537,25 @@ impl Broker {
         self.run("restart-broker");
     }
 
+    /// Sends one message (`keys`, `body`) to `topic` with the raw client.
+    pub fn send(&self, topic: &str, keys: &str, body: &[u8]) {
+        let (runtime, client) =
+            RocketMqRuntime::start(&self.namesrv_addr, false).expect("start the RocketMQ client");
+        runtime.block_on(async {
+            let producer = client.producer("test-sender").await.expect("a producer");
+            let message = connect_actors::mq::OutgoingMessage {
+                topic: topic.to_owned(),
+                keys: Some(keys.to_owned()),
+                tags: None,
+                body: body.to_vec(),
+                properties: Default::default(),
+            };
+            let results = producer.send(std::slice::from_ref(&message)).await;
+            assert!(results.iter().all(Result::is_ok), "{results:?}");
+        });
+        runtime.shutdown();
+    }
+
     /// Reads `topic` from its first offset with a fresh consumer group until `want` messages
     /// arrived or `timeout` passed — the raw client, independent of the worker under test.
     pub fn read_topic(&self, topic: &str, want: usize, timeout: Duration) -> Vec<IncomingMessage> {

@@ -685,7 +685,8 @@ fn ddl_while_lagging_keeps_each_event_in_its_own_layout() {
 /// `execute-snapshot` body): a connector that started with no data snapshot reads the table
 /// in chunks while a writer changes it, and the topic folds to the table; rows are marked
 /// `incremental`. A `stop-snapshot` right behind an `execute-snapshot` sends no snapshot rows.
-/// Heartbeats arrive while the connector is idle.
+/// The same signal as a message on `signal.rocketmq.topic` (keyed by the server name) runs a
+/// snapshot too. Heartbeats arrive while the connector is idle.
 #[test]
 fn signal_table_runs_and_stops_incremental_snapshots() {
     let dir = tempfile::tempdir().unwrap();
@@ -715,7 +716,7 @@ fn signal_table_runs_and_stops_incremental_snapshots() {
             "cdc-signalled",
             json!({"snapshot.mode": "schema_only", "table.include.list": "connect.items,connect.other",
                    "signal.data.collection": "connect.debezium_signal",
-                   "heartbeat.interval.ms": "300",
+                   "heartbeat.interval.ms": "300", "signal.rocketmq.topic": "dbz-signals-001",
                    "incremental.snapshot.chunk.size": "250"}),
         ),
     );
@@ -756,6 +757,29 @@ fn signal_table_runs_and_stops_incremental_snapshots() {
         })
         .count();
     assert_eq!(other_rows, 0, "a stopped snapshot sent rows");
+    // The same through the signal topic (the Java plugin's read-only way: no signal table),
+    // keyed by the server name, the Java body; a message for another server is ignored.
+    let body = br#"{"type":"execute-snapshot","data":{"data-collections":["connect.other"],"type":"INCREMENTAL"}}"#;
+    broker.send("dbz-signals-001", "another-server", body);
+    broker.send("dbz-signals-001", "dbserver1", body);
+    let snapshot_of_other =
+        broker.read_topic_until("cdc-signalled", Duration::from_secs(60), |m| {
+            m.iter()
+                .filter(|m| {
+                    let payload = &serde_json::from_slice::<Value>(&m.body).unwrap()["payload"];
+                    payload["op"] == "r" && payload["source"]["table"] == "other"
+                })
+                .count()
+                >= 3001
+        });
+    let other_rows = snapshot_of_other
+        .iter()
+        .filter(|m| {
+            let payload = &serde_json::from_slice::<Value>(&m.body).unwrap()["payload"];
+            payload["op"] == "r" && payload["source"]["table"] == "other"
+        })
+        .count();
+    assert_eq!(other_rows, 3001, "one snapshot of every row of other");
     // While idle, heartbeats on `<prefix>.<server>` made RocketMQ-valid.
     let beats = broker.read_topic("__debezium-heartbeat_dbserver1", 1, Duration::from_secs(30));
     let beat: Value = serde_json::from_slice(&beats[0].body).unwrap();

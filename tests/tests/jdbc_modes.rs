@@ -63,6 +63,7 @@ async fn started(config: &Config, offsets: &Offsets) -> JdbcSourceTask {
             configs: config.clone(),
         },
         offsets: Arc::new(offsets.clone()),
+        topics: None,
     };
     task.start(config.clone(), context).await.unwrap();
     task

@@ -9,6 +9,7 @@
 //!   group resumes from them.
 
 pub mod memory;
+pub mod side_topics;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Debug;

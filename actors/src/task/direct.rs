@@ -146,6 +146,7 @@ impl DirectLoop {
                 connector: self.id.connector.clone(),
                 table: self.positions.clone(),
             }),
+            topics: None,
         };
         source.start(source_config, source_context).await?;
         self.control.started();

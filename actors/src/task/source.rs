@@ -188,6 +188,10 @@ impl SourceLoop {
                 connector: self.id.connector.clone(),
                 table: self.positions.clone(),
             }),
+            topics: Some(Arc::new(crate::mq::side_topics::SideTopics {
+                client: self.client.clone(),
+                listener: name.clone(),
+            })),
         };
         let client = self.client.clone();
         let group = self.settings.producer_group.clone();

@@ -42,6 +42,6 @@ pub use error::{ConfigError, ConnectError, ConnectResult};
 pub use plugin::{ConnectorFactory, ConnectorPlugins, Plugin, PluginKind, TaskFactory};
 pub use task::{
     ErrorRecordReporter, OffsetMap, OffsetStorageReader, SendMetadata, SinkTask, SinkTaskContext,
-    SinkTaskControl, SourceTask, SourceTaskContext, TaskInfo,
+    SinkTaskControl, SourceTask, SourceTaskContext, TaskInfo, TopicMessages, TopicSubscriptions,
 };
 pub use transform::{Predicate, Transform};

@@ -78,11 +78,32 @@ impl TaskInfo {
     }
 }
 
+/// Messages of a side-channel topic (e.g. CDC signals), newest first seen: the key and body
+/// of each.
+#[async_trait]
+pub trait TopicMessages: Send + std::fmt::Debug {
+    /// What arrived; empty when nothing did within `timeout`.
+    async fn poll(
+        &mut self,
+        timeout: std::time::Duration,
+    ) -> ConnectResult<Vec<(Option<String>, Vec<u8>)>>;
+}
+
+/// Lets a source task listen to a topic of the runtime's message queue beside its own data
+/// (the Java CDC plugin's signal topic), without knowing the queue's client.
+#[async_trait]
+pub trait TopicSubscriptions: Send + Sync + std::fmt::Debug {
+    /// A listener to `topic` from its next message on.
+    async fn subscribe(&self, topic: &str) -> ConnectResult<Box<dyn TopicMessages>>;
+}
+
 /// What a source task may use: its identity, configuration and committed positions.
 #[derive(Debug, Clone)]
 pub struct SourceTaskContext {
     pub info: TaskInfo,
     pub offsets: Arc<dyn OffsetStorageReader>,
+    /// Side-channel topics, when the runtime has a message queue (not in direct mode).
+    pub topics: Option<Arc<dyn TopicSubscriptions>>,
 }
 
 impl SourceTaskContext {
@@ -282,6 +303,7 @@ mod tests {
         let context = SourceTaskContext {
             info: info.clone(),
             offsets: Arc::new(NoOffsets),
+            topics: None,
         };
         assert_eq!(context.task_name(), "c-0");
         source.start(Config::new(), context).await.unwrap();

@@ -207,7 +207,7 @@ const KEYS: &[Key] = &[
         &[],
         Str,
         "",
-        "RocketMQ topic of ad-hoc signals (default <server>-signal)",
+        "RocketMQ topic of ad-hoc signals (messages keyed by the server name, the Java body format); read from its end while the task runs",
     ),
     key(
         "signal.name.srv.addr",
@@ -487,6 +487,8 @@ pub struct CdcConfig {
     pub heartbeat_interval: Option<Duration>,
     pub heartbeat_topics_prefix: String,
     pub signal_data_collection: Option<String>,
+    /// `signal.rocketmq.topic`: ad-hoc signals as messages keyed by the server name.
+    pub signal_topic: Option<String>,
     pub read_only: bool,
     pub chunk_size: usize,
     pub skipped: SkippedOps,
@@ -673,6 +675,7 @@ impl CdcConfig {
             heartbeat_interval: (heartbeat_ms > 0).then(|| Duration::from_millis(heartbeat_ms)),
             heartbeat_topics_prefix: p.string("heartbeat.topics.prefix"),
             signal_data_collection,
+            signal_topic: lookup(config, "signal.rocketmq.topic").map(|(_, v)| v.to_owned()),
             read_only: p.boolean("read.only"),
             chunk_size: chunk_size.max(1),
             skipped,

@@ -364,6 +364,7 @@ mod tests {
                 configs: Config::new(),
             },
             offsets: Arc::new(Stored(offset)),
+            topics: None,
         }
     }
 

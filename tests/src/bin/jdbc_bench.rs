@@ -200,6 +200,7 @@ fn main() {
             let context = SourceTaskContext {
                 info: info.clone(),
                 offsets: Arc::new(NoOffsets),
+                topics: None,
             };
             let start = Instant::now();
             source.start(config.clone(), context).await.unwrap();

@@ -75,6 +75,8 @@ struct Running {
     stream_failures: u32,
     /// The transaction whose rows are being sent (`provide.transaction.metadata`).
     transaction: Option<OpenTransaction>,
+    /// The signal topic's listener (`signal.rocketmq.topic`).
+    signals: Option<Box<dyn connect_api::TopicMessages>>,
 }
 
 /// A transaction with rows sent, for its `END` record.
@@ -105,6 +107,14 @@ impl SourceTask for MySqlCdcTask {
             "starting MySQL CDC"
         );
         let stream_after_snapshot = parsed.snapshot_mode != SnapshotMode::InitialOnly;
+        let signals = match (&parsed.signal_topic, &context.topics) {
+            (Some(topic), Some(topics)) => Some(topics.subscribe(topic).await?),
+            (Some(topic), None) => {
+                warn!(topic = %topic, "signal.rocketmq.topic needs a message queue: ignored in direct mode");
+                None
+            }
+            (None, _) => None,
+        };
         let snapshot_conn = position.snapshot.is_some().then_some(conn);
         self.state = Some(Running {
             router: Router::new(transforms, parsed.topic_name.clone()),
@@ -120,6 +130,7 @@ impl SourceTask for MySqlCdcTask {
             last_heartbeat: Instant::now(),
             stream_failures: 0,
             transaction: None,
+            signals,
             config: parsed,
         });
         Ok(())
@@ -238,6 +249,7 @@ async fn fresh_position(
 
 impl Running {
     async fn poll(&mut self) -> ConnectResult<Vec<ConnectRecord>> {
+        self.poll_signal_topic().await?;
         let deadline = Instant::now() + self.config.poll_interval;
         while self.out.len() < self.config.max_batch_size {
             if self.pending.is_none() && self.position.snapshot.is_some() {
@@ -733,9 +745,29 @@ impl Running {
         Ok(())
     }
 
-    /// A row inserted into the signal table (`signal.data.collection`): `execute-snapshot`
-    /// queues an ad-hoc snapshot of its `data-collections`, read by the same chunked engine;
-    /// `stop-snapshot` drops them (all when none are named). Other signals are logged.
+    /// Signals that arrived on the signal topic: messages keyed by the server name with the
+    /// Java plugin's body (`{"type": "execute-snapshot", "data": {"data-collections": […]}}`).
+    async fn poll_signal_topic(&mut self) -> ConnectResult<()> {
+        let Some(signals) = self.signals.as_mut() else {
+            return Ok(());
+        };
+        let messages = signals.poll(Duration::ZERO).await?;
+        for (key, body) in messages {
+            if key.as_deref() != Some(self.config.server_name.as_str()) {
+                continue;
+            }
+            match serde_json::from_slice::<serde_json::Value>(&body) {
+                Ok(signal) => {
+                    let kind = signal["type"].as_str().unwrap_or_default().to_owned();
+                    self.apply_signal(&kind, &signal["data"]);
+                }
+                Err(e) => warn!(error = %e, "a signal message that is not JSON: ignored"),
+            }
+        }
+        Ok(())
+    }
+
+    /// A row inserted into the signal table (`signal.data.collection`).
     fn on_signal(&mut self, table: &CapturedTable, row: &[connect_api::Value]) {
         let text = |name: &str| {
             table
@@ -750,13 +782,20 @@ impl Running {
         let data: serde_json::Value = text("data")
             .and_then(|d| serde_json::from_str(&d).ok())
             .unwrap_or(serde_json::Value::Null);
+        self.apply_signal(&kind, &data);
+    }
+
+    /// `execute-snapshot` queues an ad-hoc snapshot of the `data-collections`, read by the same
+    /// chunked engine; `stop-snapshot` drops them (all when none are named). Other signals are
+    /// logged.
+    fn apply_signal(&mut self, kind: &str, data: &serde_json::Value) {
         let collections: Vec<String> = data["data-collections"]
             .as_array()
             .into_iter()
             .flatten()
             .filter_map(|c| c.as_str().map(str::to_owned))
             .collect();
-        match kind.as_str() {
+        match kind {
             "execute-snapshot" => {
                 let wanted: Vec<String> = collections
                     .into_iter()
