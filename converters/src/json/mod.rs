@@ -56,7 +56,14 @@ pub struct JsonConverter {
     /// Parsed schemas by their raw JSON text, so a stream of one schema parses it once and a
     /// cache hit costs one string hash.
     schema_cache: Mutex<HashMap<String, SchemaRef>>,
+    /// Written schemas: (address, the schema, its JSON). A stream of one schema is written
+    /// once; a hit is an equality check (the address only picks the candidate, equality
+    /// decides, so a reused address can never return another schema's text).
+    written_schemas: Mutex<Vec<(usize, Schema, std::sync::Arc<str>)>>,
 }
+
+/// How many written schemas are kept (a task usually writes a handful).
+const WRITTEN_SCHEMAS: usize = 16;
 
 impl JsonConverter {
     pub fn new() -> Self {
@@ -145,6 +152,35 @@ impl Serialize for Envelope<'_> {
     }
 }
 
+impl JsonConverter {
+    /// The JSON text of `schema`, from the written-schema cache or freshly serialised.
+    fn written_schema(&self, schema: &Schema) -> Result<std::sync::Arc<str>, serde_json::Error> {
+        let address = schema as *const Schema as usize;
+        let mut written = self
+            .written_schemas
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, _, text)) = written
+            .iter()
+            .find(|(a, s, _)| *a == address && s == schema)
+            .or_else(|| written.iter().find(|(_, s, _)| s == schema))
+        {
+            return Ok(text.clone());
+        }
+        let text: std::sync::Arc<str> = serde_json::to_string(&SchemaJson {
+            schema,
+            field: None,
+            settings: &self.settings,
+        })?
+        .into();
+        if written.len() >= WRITTEN_SCHEMAS {
+            written.remove(0);
+        }
+        written.push((address, schema.clone(), text.clone()));
+        Ok(text)
+    }
+}
+
 impl RecordConverter for JsonConverter {
     fn configure(&mut self, config: &Config, _is_key: bool) -> ConnectResult<()> {
         let errors = Self::config_def().validate(config);
@@ -175,11 +211,31 @@ impl RecordConverter for JsonConverter {
             return Ok(None);
         }
         let result = if self.settings.schemas_enable {
-            serde_json::to_vec(&Envelope {
-                schema,
-                value,
-                settings: &self.settings,
-            })
+            match schema {
+                // The envelope with the schema's text written once per schema: the same bytes
+                // as serialising the whole envelope, without re-escaping the schema per record.
+                Some(schema) => self.written_schema(schema).and_then(|text| {
+                    let mut out = Vec::with_capacity(text.len() + 256);
+                    out.extend_from_slice(b"{\"schema\":");
+                    out.extend_from_slice(text.as_bytes());
+                    out.extend_from_slice(b",\"payload\":");
+                    serde_json::to_writer(
+                        &mut out,
+                        &PayloadJson {
+                            schema: Some(schema),
+                            value,
+                            settings: &self.settings,
+                        },
+                    )?;
+                    out.push(b'}');
+                    Ok(out)
+                }),
+                None => serde_json::to_vec(&Envelope {
+                    schema,
+                    value,
+                    settings: &self.settings,
+                }),
+            }
         } else {
             serde_json::to_vec(&PayloadJson {
                 schema,

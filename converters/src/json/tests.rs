@@ -361,3 +361,46 @@ proptest! {
         let _ = c.decode("t", Some(&bytes));
     }
 }
+
+/// Writing a schema once per schema gives exactly the bytes of serialising the whole envelope,
+/// on a hit, on a miss, for equal schemas at other addresses and after evictions.
+#[test]
+fn written_schemas_give_the_same_bytes_as_whole_envelopes() {
+    use connect_api::data::SchemaBuilder;
+    let converter = JsonConverter::new();
+    let schema_of = |n: usize| {
+        SchemaBuilder::struct_()
+            .name(format!("s{n}.Value"))
+            .field("id", SchemaBuilder::int64().build())
+            .unwrap()
+            .field("name\"quoted", SchemaBuilder::string().optional().build())
+            .unwrap()
+            .build()
+    };
+    for round in 0..2 {
+        for n in 0..(super::WRITTEN_SCHEMAS + 4) {
+            let schema = schema_of(n);
+            let mut value = connect_api::Struct::new(schema.clone()).unwrap();
+            value.put("id", n as i64).unwrap();
+            value.put("name\"quoted", format!("r{round}")).unwrap();
+            let value = Value::Struct(value);
+            let expected = serde_json::to_vec(&super::Envelope {
+                schema: Some(&schema),
+                value: &value,
+                settings: &converter.settings,
+            })
+            .unwrap();
+            let written = converter
+                .encode("t", Some(&schema), &value)
+                .unwrap()
+                .unwrap();
+            assert_eq!(written, expected, "schema {n}, round {round}");
+            // Again: now from the cache.
+            let again = converter
+                .encode("t", Some(&schema), &value)
+                .unwrap()
+                .unwrap();
+            assert_eq!(again, expected);
+        }
+    }
+}
