@@ -841,3 +841,79 @@ fn kill9_inside_a_large_transaction_resumes_at_the_row() {
     );
     assert!(duplicates < 20_000, "{duplicates} duplicates");
 }
+
+/// A binlog value the decoding library cannot read (a negative TIME(2) with a fraction) fails
+/// the task with the cause in its status — no silent wrong value, no "reader stopped" retried
+/// forever — and the worker and its REST API stay up.
+#[test]
+fn an_undecodable_binlog_value_fails_the_task_naming_the_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::start(DbKind::MariaDb, &dir.path().join("db"));
+    db.execute("CREATE TABLE times (id INT PRIMARY KEY, t TIME(2))");
+    let broker = Broker::start(&dir.path().join("rocketmq"));
+    let extra = [("namesrvAddr", broker.namesrv_addr.as_str())];
+    let worker = WorkerProcess::start(WORKER, dir.path(), &extra, &[]);
+    create(
+        &worker,
+        "times-cdc",
+        &cdc_config(
+            &db,
+            "cdc-times",
+            json!({"snapshot.mode": "schema_only", "table.include.list": "connect.times"}),
+        ),
+    );
+    worker.wait_state("times-cdc", "RUNNING");
+    db.execute("INSERT INTO times VALUES (1, '-00:00:01.50')");
+    eventually(
+        "the task FAILED naming the decoder",
+        Duration::from_secs(60),
+        || {
+            let status = worker.get("/connectors/times-cdc/status");
+            status.text.contains("FAILED") && status.text.contains("binlog decoder")
+        },
+    );
+    assert_eq!(worker.get("/connectors").status, 200);
+}
+
+/// MariaDB killed (-9) while the connector streams: the task shows the outage as a retriable
+/// trouble in its RUNNING status, reconnects from its last position when the server is back, and
+/// the topic still folds to the table.
+#[test]
+fn the_database_killed_mid_stream_is_retried_without_loss() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::start(DbKind::MariaDb, &dir.path().join("db"));
+    db.execute(
+        "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(64), qty INT NOT NULL DEFAULT 0)",
+    );
+    db.execute("INSERT INTO items SELECT seq, CONCAT('row-', seq), seq FROM seq_1_to_500");
+    let broker = Broker::start(&dir.path().join("rocketmq"));
+    let extra = [("namesrvAddr", broker.namesrv_addr.as_str())];
+    let worker = WorkerProcess::start(WORKER, dir.path(), &extra, &[]);
+    create(
+        &worker,
+        "outage-cdc",
+        &cdc_config(
+            &db,
+            "cdc-outage",
+            json!({"table.include.list": "connect.items"}),
+        ),
+    );
+    random_writes_on(&db.url, "items", 600, 100, 3);
+    db.kill();
+    eventually(
+        "the outage shown in the status",
+        Duration::from_secs(60),
+        || {
+            let status = worker.get("/connectors/outage-cdc/status");
+            status.text.contains("RUNNING") && status.text.contains("retrying")
+        },
+    );
+    db.restart();
+    random_writes_on(&db.url, "items", 600, 100, 4);
+    let expected = table_rows(&db);
+    let messages = broker.read_topic_until("cdc-outage", Duration::from_secs(120), |m| {
+        fold(m).0 == expected
+    });
+    assert_eq!(fold(&messages).0, expected);
+    worker.wait_state("outage-cdc", "RUNNING");
+}

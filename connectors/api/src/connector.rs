@@ -42,12 +42,7 @@ pub trait Connector: Send + Sync {
     /// Checks a configuration without starting anything. The default checks the
     /// [`config_def`](Self::config_def).
     fn validate(&self, config: &Config) -> ConnectResult<()> {
-        let errors = self.config_def().validate(config);
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ConnectError::Config(errors))
-        }
+        ConnectError::verdict(self.config_def().validate(config))
     }
 
     /// Starts the connector with a validated configuration.

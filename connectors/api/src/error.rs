@@ -103,6 +103,18 @@ fn join_config_errors(errors: &[ConfigError]) -> String {
 }
 
 impl ConnectError {
+    /// The verdict of a validation: `Ok` without problems, else one error per key (a type
+    /// check and a parser may both object to the same value; the first word stands).
+    pub fn verdict(mut errors: Vec<ConfigError>) -> Result<(), Self> {
+        let mut seen = std::collections::HashSet::new();
+        errors.retain(|e| seen.insert(e.key.clone()));
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Self::Config(errors))
+        }
+    }
+
     /// A schema violation.
     pub fn schema(message: impl Into<String>) -> Self {
         Self::Schema(message.into())

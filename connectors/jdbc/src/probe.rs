@@ -38,14 +38,7 @@ pub async fn connect(
     }
 }
 
-/// The verdict of a `validate`: one error per key (the definition's type check and the
-/// parser may both object to the same value).
-pub fn verdict(mut errors: Vec<connect_api::ConfigError>) -> ConnectResult<()> {
-    let mut seen = std::collections::HashSet::new();
-    errors.retain(|e| seen.insert(e.key.clone()));
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ConnectError::Config(errors))
-    }
+/// The verdict of a `validate`: one error per key.
+pub fn verdict(errors: Vec<connect_api::ConfigError>) -> ConnectResult<()> {
+    ConnectError::verdict(errors)
 }

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use connect_runtime::rocketmq::RocketMqRuntime;
 use connect_tests::db::{Database, DbKind};
-use connect_tests::{Broker, WorkerProcess, raw_producer};
+use connect_tests::{Broker, WorkerProcess, eventually, raw_producer};
 use futures_util::StreamExt;
 use mysql_async::binlog::events::EventData;
 use mysql_async::prelude::Queryable;
@@ -155,28 +155,19 @@ fn run_connector(
 ) -> (f64, u64) {
     let response = worker.post(&format!("/connectors/{name}"), &config.to_string());
     assert_eq!(response.status, 200, "{}", response.text);
-    while worker.states(name).1 != ["RUNNING"] {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    worker.wait_state(name, "RUNNING");
     let started = Instant::now();
     let mut peak = 0;
-    loop {
+    eventually(&format!("{name} done"), Duration::from_secs(600), || {
         peak = peak.max(worker.rss_kib());
         let offsets = worker
             .get(&format!("/connectors/{name}/offsets"))
             .body()
             .clone();
-        if let Some(offset) = offsets["offsets"].get(0).map(|o| &o["offset"])
-            && done(offset)
-        {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(600),
-            "{name} did not finish"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+        offsets["offsets"]
+            .get(0)
+            .is_some_and(|o| done(&o["offset"]))
+    });
     let seconds = started.elapsed().as_secs_f64();
     assert_eq!(worker.delete(&format!("/connectors/{name}")).status, 200);
     (seconds, peak)

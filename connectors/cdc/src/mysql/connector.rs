@@ -76,11 +76,7 @@ impl Connector for MySqlCdcConnector {
             }
             Ok(_) => {}
         }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ConnectError::Config(errors))
-        }
+        ConnectError::verdict(errors)
     }
 
     async fn start(

@@ -625,9 +625,13 @@ impl Running {
         let key_changed = change.op == Op::Update
             && !change.table.schemas.key_fields.is_empty()
             && match (&change.before, &change.after) {
-                (Some(b), Some(a)) => {
-                    change.table.key_fingerprint(b) != change.table.key_fingerprint(a)
-                }
+                // Compared in place (every update passes here): no key text is built.
+                (Some(b), Some(a)) => change
+                    .table
+                    .schemas
+                    .key_fields
+                    .iter()
+                    .any(|&i| b[i] != a[i]),
                 _ => false,
             };
         if key_changed {
