@@ -11,6 +11,11 @@
 #   scripts/rocketmq.sh restart-broker DIR  start it again on the same ports and store
 #   scripts/rocketmq.sh bin-dir      print where the binaries are
 #
+# The store lives on a memory file system (/dev/shm) when one with room is mounted, else under
+# DIR: the rocketmq-rust 1.0 store refuses writes once 90% of its disk's total space is used
+# (diskSpaceWarningLevelRatio, which it caps at 90), and a build machine's disk is often that full.
+# Set ROCKETMQ_STORE_ON_DISK=1 to keep it under DIR (a benchmark writing gigabytes does).
+#
 # The install root is $ROCKETMQ_RUST_ROOT, else /opt/rocketmq-rust if writable, else
 # ~/.local/share/rocketmq-rust. Point a worker at the local broker with namesrvAddr=<NAMESRV_ADDR>,
 # or at your own cluster with its name server address.
@@ -91,6 +96,30 @@ kill_broker() {
     rm -f "$dir/broker.pid"
 }
 
+# Where the store of a broker started under DIR lives; recorded in DIR/store_root so that stop
+# removes it and restart-broker finds it again.
+choose_store_root() { # dir
+    local dir=$1 shm=/dev/shm
+    if [[ -z "${ROCKETMQ_STORE_ON_DISK:-}" && -d "$shm" && -w "$shm" ]] &&
+        [[ $(df --output=avail -k "$shm" | tail -1 | tr -dc 0-9) -gt $((4 * 1024 * 1024)) ]]; then
+        remove_orphan_stores "$shm"
+        mktemp -d "$shm/connect-rocketmq-store.XXXXXX"
+    else
+        echo "$dir/store"
+    fi
+}
+
+# A test process killed before it stopped its broker leaves its store behind in memory: remove
+# stores whose owner directory is gone.
+remove_orphan_stores() { # shm
+    local store owner
+    for store in "$1"/connect-rocketmq-store.*; do
+        [[ -f "$store/owner" ]] || continue
+        owner=$(cat "$store/owner")
+        [[ -d "$owner" ]] || rm -rf "$store"
+    done
+}
+
 start() {
     local dir=${1:?usage: rocketmq.sh start DIR}
     [[ -x "$BIN/rocketmq-broker-rust" ]] || { echo "not installed: run scripts/rocketmq.sh install" >&2; exit 1; }
@@ -105,6 +134,11 @@ start() {
     done
     ha_port=$(free_port)
     health_port=$(free_port)
+    local store
+    store=$(choose_store_root "$dir")
+    mkdir -p "$store"
+    echo "$dir" > "$store/owner"
+    echo "$store" > "$dir/store_root"
 
     cat > "$dir/namesrv.toml" <<CONF
 rocketmqHome = "$dir"
@@ -118,7 +152,7 @@ CONF
 namesrvAddr = "127.0.0.1:$namesrv_port"
 brokerIp1 = "127.0.0.1"
 listenPort = $broker_port
-storePathRootDir = "$dir/store"
+storePathRootDir = "$store"
 autoCreateTopicEnable = true
 
 [broker.brokerServerConfig]
@@ -130,7 +164,7 @@ brokerClusterName = "DefaultCluster"
 brokerId = 0
 
 [store]
-storePathRootDir = "$dir/store"
+storePathRootDir = "$store"
 haListenPort = $ha_port
 haListenAddress = "127.0.0.1"
 # Without this every send waits ~1 ms on a timer (infra facts: 181 µs vs 1403 µs a send).
@@ -149,14 +183,14 @@ CONF
     # A broker that does not come up (e.g. it refuses a nearly full disk) must not leave the
     # name server behind: the caller gets no directory to stop.
     if ! launch_broker "$dir"; then
-        stop "$dir"
-        # The rocketmq-rust 1.0 store refuses to start on a disk about three quarters full
-        # (its diskMaxUsedSpaceRatio default, which its broker.toml does not let us change).
-        local used
-        used=$(df --output=pcent "$dir" | tail -1 | tr -dc 0-9)
-        if [[ "$used" -ge 70 ]]; then
-            echo "the disk holding $dir is ${used}% full: the broker refuses to start above ~75%; free some space" >&2
+        # The rocketmq-rust 1.0 store refuses writes once (total - available) / total of its
+        # disk reaches 90%, counting blocks reserved for root as used (unlike df's Use%).
+        local size avail
+        read -r size avail < <(df --output=size,avail -k "$store" | tail -1)
+        if (( (size - avail) * 100 >= 88 * size )); then
+            echo "the disk holding the broker store $store has $((avail / 1024 / 1024)) GiB of $((size / 1024 / 1024)) GiB available: the broker refuses to write with less than 10% available; free some space (or run where /dev/shm has 4 GiB free)" >&2
         fi
+        stop "$dir"
         exit 1
     fi
     printf 'NAMESRV_ADDR=127.0.0.1:%s\nBROKER_ADDR=127.0.0.1:%s\n' "$namesrv_port" "$broker_port" > "$dir/env"
@@ -175,6 +209,13 @@ stop() {
         kill -KILL "$pid" 2>/dev/null || true
         rm -f "$pidfile"
     done
+    # A store on the memory file system is memory until removed.
+    if [[ -f "$dir/store_root" ]]; then
+        local store
+        store=$(cat "$dir/store_root")
+        [[ "$store" == /dev/shm/connect-rocketmq-store.* ]] && rm -rf "$store"
+        rm -f "$dir/store_root"
+    fi
 }
 
 case "${1:-}" in
