@@ -18,6 +18,9 @@ pub enum ControllerError {
     /// The request conflicts with the current state (HTTP 409).
     #[error("{0}")]
     Conflict(String),
+    /// The request exceeds a limit the worker sets (HTTP 413); the message names the worker key.
+    #[error("{0}")]
+    TooLarge(String),
     /// The worker failed to carry it out (HTTP 500).
     #[error("{0}")]
     Internal(String),

@@ -16,6 +16,8 @@
 //!   `SyncArbiter` threads, persisted through [`ports::DocumentStore`].
 //! - [`isolate`]: a thread + runtime per connector and task: panics become values, hangs
 //!   become timeouts.
+//! - [`security`]: the gate every configuration passes before connector code sees it:
+//!   `allowedPaths`, configuration providers, fault-injection switches, limits.
 //! - [`pipeline`]: converters + transform chain of one configuration.
 //! - [`catalog`], [`model`], [`settings`], [`error`], [`system`] (startup sequence).
 //!
@@ -36,6 +38,7 @@ pub mod offset_committer;
 pub mod pipeline;
 pub mod ports;
 pub mod rebalancer;
+pub mod security;
 pub mod settings;
 pub mod state_manager;
 pub mod system;

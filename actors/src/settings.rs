@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::security::{ConfigProviders, FileAccess, Limits};
+
 /// Timeouts, intervals and policies of one worker.
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
@@ -23,6 +25,12 @@ pub struct WorkerSettings {
     pub auto_create_topics: bool,
     /// Producer group of source tasks and dead-letter producers (`rmqProducerGroup`).
     pub producer_group: String,
+    /// Directories connectors may read and write (`allowedPaths`), never the store.
+    pub files: FileAccess,
+    /// Configuration providers enabled (`configProviders`).
+    pub providers: ConfigProviders,
+    /// Bounds on connectors, tasks and configuration size.
+    pub limits: Limits,
 }
 
 /// Exponential backoff for restarting failed tasks.
@@ -66,6 +74,9 @@ impl Default for WorkerSettings {
             value_converter: crate::pipeline::DEFAULT_CONVERTER.to_owned(),
             auto_create_topics: true,
             producer_group: "connector-producer-group".to_owned(),
+            files: FileAccess::default(),
+            providers: ConfigProviders::default(),
+            limits: Limits::default(),
         }
     }
 }

@@ -20,6 +20,7 @@ use connect_actors::model::State;
 use connect_actors::mq::MqClient;
 use connect_actors::mq::memory::{MemoryMq, queue_for_key};
 use connect_actors::ports::MemoryDocument;
+use connect_actors::security::{FileAccess, Limits};
 use connect_actors::settings::WorkerSettings;
 use connect_actors::system::{Stores, start_standalone};
 use connect_actors::{ControllerError, ControllerHandle};
@@ -39,6 +40,12 @@ fn start(mq: &MemoryMq) -> ControllerHandle {
     let settings = WorkerSettings {
         offset_commit_interval: Duration::from_millis(100),
         stop_timeout: Duration::from_secs(2),
+        // In-process tests: files anywhere under the temporary directory, fault switches on.
+        files: FileAccess::new(&[std::env::temp_dir()], &[]),
+        limits: Limits {
+            test_plugins: true,
+            ..Limits::default()
+        },
         ..WorkerSettings::default()
     };
     start_standalone(

@@ -16,6 +16,7 @@ use connect_actors::controller::messages::PutMode;
 use connect_actors::model::{State, TargetState};
 use connect_actors::mq::memory::MemoryMq;
 use connect_actors::ports::MemoryDocument;
+use connect_actors::security::{FileAccess, Limits};
 use connect_actors::settings::{RestartPolicy, WorkerSettings};
 use connect_actors::system::{Stores, start_standalone};
 use connect_actors::{ControllerError, ControllerHandle};
@@ -39,6 +40,12 @@ fn settings() -> WorkerSettings {
             initial_backoff: Duration::from_millis(50),
             max_backoff: Duration::from_millis(100),
             healthy_after: Duration::from_secs(60),
+        },
+        // In-process tests: files anywhere under the temporary directory, fault switches on.
+        files: FileAccess::new(&[std::env::temp_dir()], &[]),
+        limits: Limits {
+            test_plugins: true,
+            ..Limits::default()
         },
         ..WorkerSettings::default()
     }

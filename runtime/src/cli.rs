@@ -10,7 +10,6 @@ use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use actix_web::{App, HttpServer, web};
 use clap::{Parser, Subcommand, ValueEnum};
 use connect_actors::ControllerHandle;
 use connect_actors::controller::messages::PutMode;
@@ -19,7 +18,6 @@ use connect_actors::system::{start_distributed, start_standalone};
 use connect_api::Config;
 
 use crate::plugins::{all_plugins, catalog};
-use crate::rest;
 use crate::rocketmq::{RocketMq, RocketMqRuntime};
 use crate::stores::open_stores;
 use crate::worker_config::WorkerConfig;
@@ -123,10 +121,27 @@ fn read_connector(path: &PathBuf) -> Result<(String, Config), String> {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Plain text, so the scrubbing writer sees `key=value` pairs undecorated.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_writer(|| ScrubbedStderr)
         .try_init();
+}
+
+/// Standard error with secrets masked: every log line passes `connect_api::secrets::scrub_text`
+/// (the formatter writes each event in one call).
+struct ScrubbedStderr;
+
+impl std::io::Write for ScrubbedStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        std::io::stderr().write_all(connect_api::secrets::scrub_text(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
 }
 
 /// SIGTERM and SIGINT, registered at once so a signal arriving during startup is held for
@@ -187,23 +202,12 @@ async fn serve(
         })?;
         start_standalone(config.settings.clone(), catalog(), stores, client)?
     };
-    let data = web::Data::new(handle.clone());
-    let server = HttpServer::new(move || App::new().app_data(data.clone()).configure(rest::routes))
-        .workers(2)
-        .disable_signals()
-        .shutdown_timeout(5)
-        .bind((config.http_bind_address.as_str(), config.http_port))
-        .map_err(|e| {
-            format!(
-                "cannot listen on {}:{}: {e}",
-                config.http_bind_address, config.http_port
-            )
-        })?;
-    for addr in server.addrs() {
+    let bound = crate::http_server::bind(&config, handle.clone())?;
+    for addr in &bound.addrs {
         tracing::info!(%addr, worker = %config.settings.worker_id, "REST API listening");
-        println!("REST API listening on http://{addr}");
+        println!("REST API listening on {}://{addr}", bound.scheme);
     }
-    let server = server.run();
+    let server = bound.server;
     let server_handle = server.handle();
     actix_rt::spawn(server);
 
@@ -261,6 +265,9 @@ fn run_worker(
             config.settings.worker_id =
                 format!("worker-{}-{}", config.http_port, std::process::id());
         }
+    }
+    if let Some(pattern) = config.secret_key_pattern.clone() {
+        connect_api::secrets::install_key_pattern(pattern);
     }
     for key in &config.unknown_keys {
         tracing::warn!(key, "unknown worker configuration key (ignored)");

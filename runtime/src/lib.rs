@@ -5,6 +5,8 @@
 //!   startup/shutdown sequence.
 //! - [`worker_config`]: the Java-compatible `.conf` worker configuration, with env overrides.
 //! - [`stores`]: crash-safe file documents behind the actors' stores.
+//! - [`http_server`]: where the REST API listens (HTTP or HTTPS), its guards (authentication,
+//!   cross-site refusal, body limits, error envelopes); no unauthenticated API off loopback.
 //! - [`rest`]: the actix-web REST API; handlers call a `ControllerHandle`.
 //! - [`rocketmq`]: the RocketMQ client behind the actors' message-queue ports.
 //! - [`plugins`]: the registry of connectors, tasks, transforms, predicates and converters.
@@ -13,6 +15,7 @@
 #![recursion_limit = "256"]
 
 pub mod cli;
+pub mod http_server;
 pub mod plugins;
 pub mod rest;
 pub mod rocketmq;

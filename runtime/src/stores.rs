@@ -2,9 +2,12 @@
 //!
 //! A save writes `<file>.tmp`, fsyncs it, renames it over `<file>` and fsyncs the directory:
 //! after a crash at any point the file holds either the old or the new document, whole.
+//! Documents hold connector configurations (passwords among them): files are created 0600 and
+//! the directory 0700, whatever the umask.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use connect_actors::ports::DocumentStore;
@@ -38,7 +41,10 @@ impl DocumentStore for FileDocument {
                 .create(true)
                 .write(true)
                 .truncate(true)
+                .mode(0o600)
                 .open(&tmp)?;
+            // A file left by an older version (or another umask) is narrowed too.
+            file.set_permissions(fs::Permissions::from_mode(0o600))?;
             file.write_all(bytes)?;
             file.sync_all()?;
         }
@@ -58,6 +64,7 @@ impl DocumentStore for FileDocument {
 pub fn open_stores(root: &Path) -> std::io::Result<Stores> {
     let dir = root.join("config");
     fs::create_dir_all(&dir)?;
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o700))?;
     Ok(Stores {
         configs: Box::new(FileDocument::new(dir.join("connectors.json"))),
         statuses: Box::new(FileDocument::new(dir.join("status.json"))),
@@ -78,5 +85,10 @@ mod tests {
         doc.save(b"{\"a\":2}").unwrap();
         assert_eq!(doc.load().unwrap().unwrap(), b"{\"a\":2}");
         assert!(!dir.path().join("x.json.tmp").exists());
+        let mode = fs::metadata(dir.path().join("x.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
     }
 }

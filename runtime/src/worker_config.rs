@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use connect_actors::cluster::ClusterSettings;
 use connect_actors::rebalancer::allocation::Strategy;
+use connect_actors::security::{ConfigProviders, FileAccess, Limits};
 use connect_actors::settings::{RestartPolicy, WorkerSettings};
+pub use connect_api::config::parse_properties;
 
 /// How a key's value is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +45,21 @@ const KEYS: &[(&str, Kind, bool)] = &[
     ("taskRestartResetMs", Kind::Millis, true),
     ("connectClusterId", Kind::Text, true),
     ("autoCreateTopicEnable", Kind::Bool, true),
+    // Security and limits.
+    ("allowedPaths", Kind::Text, true),
+    ("configProviders", Kind::Text, true),
+    ("secretKeyPattern", Kind::Text, true),
+    ("maxConnectors", Kind::Count, true),
+    ("maxTasksPerConnector", Kind::Count, true),
+    ("maxConfigBytes", Kind::Count, true),
+    ("testPluginsEnable", Kind::Bool, true),
+    ("httpAuthUsersFile", Kind::Text, true),
+    ("httpTlsCertFile", Kind::Text, true),
+    ("httpTlsKeyFile", Kind::Text, true),
+    ("httpAllowAnonymous", Kind::Bool, true),
+    ("httpAllowedOrigins", Kind::Text, true),
+    ("httpMaxBodyBytes", Kind::Count, true),
+    ("httpBodyReadTimeoutMs", Kind::Millis, true),
     // Distributed mode.
     ("clusterStoreTopic", Kind::Text, true),
     ("allocTaskStrategy", Kind::Text, true),
@@ -94,8 +111,45 @@ pub struct WorkerConfig {
     pub settings: WorkerSettings,
     /// Distributed mode's topics, strategy and timings.
     pub cluster: ClusterSettings,
+    /// Authentication, TLS and request limits of the REST API.
+    pub http: HttpSettings,
+    /// The secret-key pattern (`secretKeyPattern`), when not the default.
+    pub secret_key_pattern: Option<regex::Regex>,
     /// Keys that were not recognised, for warnings.
     pub unknown_keys: Vec<String>,
+}
+
+/// How the REST API guards itself.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// `httpAuthUsersFile`: lines `user:<argon2 or bcrypt hash>`; HTTP Basic on every route
+    /// but `/health` when set.
+    pub users_file: Option<PathBuf>,
+    /// `httpTlsCertFile` / `httpTlsKeyFile`: PEM files; HTTPS when both are set.
+    pub tls_cert_file: Option<PathBuf>,
+    pub tls_key_file: Option<PathBuf>,
+    /// `httpAllowAnonymous`: serve without authentication on a non-loopback address.
+    pub allow_anonymous: bool,
+    /// `httpAllowedOrigins`: browser origins (`https://ui.example.com`) allowed cross-site.
+    pub allowed_origins: Vec<String>,
+    /// `httpMaxBodyBytes`: the largest request body.
+    pub max_body_bytes: usize,
+    /// `httpBodyReadTimeoutMs`: how long a request body may take to arrive.
+    pub body_read_timeout: Duration,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self {
+            users_file: None,
+            tls_cert_file: None,
+            tls_key_file: None,
+            allow_anonymous: false,
+            allowed_origins: Vec::new(),
+            max_body_bytes: 1024 * 1024,
+            body_read_timeout: Duration::from_secs(10),
+        }
+    }
 }
 
 /// A configuration problem: the key, where its value came from, what was wrong.
@@ -106,36 +160,6 @@ pub struct WorkerConfigError {
     pub key: String,
     pub value: String,
     pub message: String,
-}
-
-/// Parses Java `.properties` text: `key=value` or `key: value`, `#`/`!` comments, trailing
-/// `\` continues a line, whitespace around keys and values trimmed.
-pub fn parse_properties(text: &str) -> Vec<(usize, String, String)> {
-    let mut out = Vec::new();
-    let mut pending = String::new();
-    let mut start_line = 0;
-    for (index, raw) in text.lines().enumerate() {
-        let line = raw.trim_start();
-        if pending.is_empty() {
-            if line.is_empty() || line.starts_with('#') || line.starts_with('!') {
-                continue;
-            }
-            start_line = index + 1;
-        }
-        if let Some(stripped) = line.strip_suffix('\\') {
-            pending.push_str(stripped);
-            continue;
-        }
-        pending.push_str(line);
-        let entry = std::mem::take(&mut pending);
-        let split = entry.find(['=', ':']).unwrap_or(entry.len());
-        let key = entry[..split].trim().to_owned();
-        let value = entry.get(split + 1..).unwrap_or("").trim().to_owned();
-        if !key.is_empty() {
-            out.push((start_line, key, value));
-        }
-    }
-    out
 }
 
 /// `httpPort` → `ROCKETMQ_CONNECT_HTTP_PORT`.
@@ -235,6 +259,36 @@ impl WorkerConfig {
                 .map_or(default, Duration::from_millis)
         };
         let defaults = WorkerSettings::default();
+        let invalid = |key: &str, message: String| {
+            let (value, origin) = values
+                .get(key)
+                .cloned()
+                .unwrap_or_else(|| (String::new(), name.to_owned()));
+            WorkerConfigError {
+                source_name: origin,
+                key: key.to_owned(),
+                value,
+                message,
+            }
+        };
+        let flag = |key: &str| {
+            values
+                .get(key)
+                .is_some_and(|(v, _)| v.trim().eq_ignore_ascii_case("true"))
+        };
+        let count = |key: &str, default: usize| {
+            values
+                .get(key)
+                .and_then(|(v, _)| v.parse().ok())
+                .unwrap_or(default)
+        };
+        let path = |key: &str| {
+            values
+                .get(key)
+                .map(|(v, _)| v.trim())
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
         let store = values.get("storePathRootDir").map_or_else(
             || {
                 std::env::var_os("HOME").map_or_else(
@@ -274,7 +328,56 @@ impl WorkerConfig {
                 .get("autoCreateTopicEnable")
                 .is_none_or(|(v, _)| v.trim().eq_ignore_ascii_case("true")),
             producer_group: text("rmqProducerGroup", &defaults.producer_group),
+            files: FileAccess::new(
+                &connect_api::config::split_list(&text("allowedPaths", ""), &[','])
+                    .into_iter()
+                    .map(PathBuf::from)
+                    .collect::<Vec<_>>(),
+                std::slice::from_ref(&store),
+            ),
+            providers: ConfigProviders::parse(&text("configProviders", ""))
+                .map_err(|message| invalid("configProviders", message))?,
+            limits: Limits {
+                max_connectors: count("maxConnectors", defaults.limits.max_connectors),
+                max_tasks_per_connector: count(
+                    "maxTasksPerConnector",
+                    defaults.limits.max_tasks_per_connector,
+                ),
+                max_config_bytes: count("maxConfigBytes", defaults.limits.max_config_bytes),
+                test_plugins: flag("testPluginsEnable"),
+            },
         };
+        let secret_key_pattern = match values.get("secretKeyPattern") {
+            Some((pattern, _)) => Some(
+                connect_api::secrets::compile_key_pattern(pattern)
+                    .map_err(|message| invalid("secretKeyPattern", message))?,
+            ),
+            None => None,
+        };
+        let http_defaults = HttpSettings::default();
+        let http = HttpSettings {
+            users_file: path("httpAuthUsersFile"),
+            tls_cert_file: path("httpTlsCertFile"),
+            tls_key_file: path("httpTlsKeyFile"),
+            allow_anonymous: flag("httpAllowAnonymous"),
+            allowed_origins: connect_api::config::split_list(
+                &text("httpAllowedOrigins", ""),
+                &[','],
+            ),
+            max_body_bytes: count("httpMaxBodyBytes", http_defaults.max_body_bytes),
+            body_read_timeout: millis("httpBodyReadTimeoutMs", http_defaults.body_read_timeout),
+        };
+        if http.tls_cert_file.is_some() != http.tls_key_file.is_some() {
+            let missing = if http.tls_cert_file.is_none() {
+                "httpTlsCertFile"
+            } else {
+                "httpTlsKeyFile"
+            };
+            return Err(invalid(
+                missing,
+                "HTTPS needs both httpTlsCertFile and httpTlsKeyFile".to_owned(),
+            ));
+        }
         let cluster_defaults = ClusterSettings::default();
         let strategy = match values.get("allocTaskStrategy") {
             None => cluster_defaults.strategy,
@@ -327,6 +430,8 @@ impl WorkerConfig {
                 .map(|(v, _)| v.clone())
                 .filter(|v| !v.is_empty()),
             settings,
+            http,
+            secret_key_pattern,
             unknown_keys,
         })
     }

@@ -57,6 +57,8 @@ pub struct Response {
     pub status: u16,
     pub json: serde_json::Value,
     pub text: String,
+    /// The status line and headers.
+    pub head: String,
 }
 
 impl Response {
@@ -66,8 +68,31 @@ impl Response {
     }
 }
 
+impl Response {
+    /// The value of header `name` (case-insensitive), if present.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().skip(1).find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_owned())
+        })
+    }
+}
+
 /// One HTTP/1.1 request; `target` is the path with query.
 pub fn http(base: &str, method: &str, target: &str, body: Option<&str>) -> Response {
+    http_with(base, method, target, &[], body)
+}
+
+/// One HTTP/1.1 request with extra headers (`Origin`, `Authorization`, …).
+pub fn http_with(
+    base: &str,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Response {
     let authority = base.trim_start_matches("http://");
     let mut stream =
         TcpStream::connect(authority).unwrap_or_else(|e| panic!("connect {authority}: {e}"));
@@ -75,8 +100,23 @@ pub fn http(base: &str, method: &str, target: &str, body: Option<&str>) -> Respo
         .set_read_timeout(Some(Duration::from_secs(60)))
         .unwrap();
     let body = body.unwrap_or("");
+    let extra: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
+    let has = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+    let host = if has("Host") {
+        String::new()
+    } else {
+        format!("Host: {authority}\r\n")
+    };
+    let content_type = if has("Content-Type") {
+        ""
+    } else {
+        "Content-Type: application/json\r\n"
+    };
     let request = format!(
-        "{method} {target} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {target} HTTP/1.1\r\n{host}Connection: close\r\n{content_type}{extra}Content-Length: {}\r\n\r\n{body}",
         body.len()
     );
     stream.write_all(request.as_bytes()).unwrap();
@@ -101,6 +141,7 @@ pub fn http(base: &str, method: &str, target: &str, body: Option<&str>) -> Respo
         status,
         json: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
         text: payload,
+        head: head.to_owned(),
     }
 }
 
@@ -132,6 +173,12 @@ pub fn encode(value: &str) -> String {
         .collect()
 }
 
+/// What a test worker allows unless a test says otherwise (`extra` keys come later and win):
+/// files under its own directory, and the test connectors' fault-injection switches.
+fn test_defaults(dir: &Path) -> String {
+    format!("allowedPaths={}\ntestPluginsEnable=true\n", dir.display())
+}
+
 /// A running `rocketmq-connect standalone` (or `distributed`) process.
 #[derive(Debug)]
 pub struct WorkerProcess {
@@ -153,6 +200,7 @@ impl WorkerProcess {
             dir.join("store").display()
         );
         conf.push_str("offsetCommitIntervalMsConfig=200\nmaxStopTimeoutMills=3000\n");
+        conf.push_str(&test_defaults(dir));
         for (k, v) in extra {
             conf.push_str(&format!("{k}={v}\n"));
         }
@@ -172,6 +220,7 @@ impl WorkerProcess {
         std::fs::create_dir_all(dir).unwrap();
         let mut conf = format!("workerId={worker_id}\nhttpPort=0\n");
         conf.push_str("offsetCommitIntervalMsConfig=200\nmaxStopTimeoutMills=3000\n");
+        conf.push_str(&test_defaults(dir));
         for (k, v) in extra {
             conf.push_str(&format!("{k}={v}\n"));
         }

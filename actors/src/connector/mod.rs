@@ -9,8 +9,10 @@ use connect_api::{AnyConnector, Config, ConnectError, ConnectorContext};
 use tokio::sync::Mutex;
 
 use crate::catalog::Catalog;
+use crate::error::ControllerError;
 use crate::isolate::Isolate;
 use crate::model::{State, TargetState};
+use crate::security;
 use crate::settings::WorkerSettings;
 use crate::state_manager::{PutConnectorStatus, StateManager};
 
@@ -47,6 +49,8 @@ pub struct ConnectorActor {
     /// A start in progress; cancelled (and its work aborted) by stop or pause, so a connector
     /// stuck in `start()` never holds up its own stop.
     starting: Option<SpawnHandle>,
+    /// The configuration the connector was started with (provider references resolved).
+    resolved: Option<Config>,
 }
 
 impl std::fmt::Debug for ConnectorActor {
@@ -74,17 +78,21 @@ impl ConnectorContext for Context {
 }
 
 /// The runtime keys every task configuration carries (as the Java runtime injects them).
+/// `stored` is the connector's configuration as stored, `resolved` what the connector saw:
+/// values the connector copied from a resolved provider reference go back to the reference.
 fn prepare_task_configs(
-    connector_config: &Config,
+    stored: &Config,
+    resolved: &Config,
     task_class: &str,
     raw: Vec<Config>,
 ) -> Vec<Config> {
     raw.into_iter()
         .enumerate()
-        .map(|(index, task)| {
+        .map(|(index, mut task)| {
+            security::providers::unresolve(&mut task, stored, resolved);
             // Start from the connector configuration so converters, transforms and errors.*
             // reach every task even when a connector returns bare task configurations.
-            let mut config = connector_config.clone();
+            let mut config = stored.clone();
             config.extend(&task);
             config.put("task.id", index);
             config.put("task.class", task_class);
@@ -102,6 +110,7 @@ impl ConnectorActor {
             running: false,
             failed: false,
             starting: None,
+            resolved: None,
         }
     }
 
@@ -127,7 +136,18 @@ impl ConnectorActor {
             return;
         };
         let connector = connector.clone();
-        let config = self.spec.config.clone();
+        let stored = self.spec.config.clone();
+        let defs = security::plugin_defs(&self.spec.catalog, &stored);
+        let config = match security::prepare(&self.spec.settings, &defs, &stored) {
+            Ok(config) => config,
+            Err(errors) => {
+                return self.fail(format!(
+                    "connector configuration refused by this worker: {}",
+                    ControllerError::BadConfig(errors)
+                ));
+            }
+        };
+        self.resolved = Some(config.clone());
         let context: Arc<dyn ConnectorContext> = Arc::new(Context {
             actor: ctx.address(),
         });
@@ -141,6 +161,7 @@ impl ConnectorActor {
                 .await?;
             let tasks = connector.as_connector().task_configs(max_tasks)?;
             Ok::<_, ConnectError>(prepare_task_configs(
+                &stored,
                 &config,
                 connector.as_connector().task_class(),
                 tasks,
@@ -253,6 +274,7 @@ impl Handler<Reconfigure> for ConnectorActor {
         )
         .unwrap_or(1);
         let config = self.spec.config.clone();
+        let resolved = self.resolved.clone().unwrap_or_else(|| config.clone());
         let name = self.spec.name.clone();
         let out = self.spec.task_configs.clone();
         if let Some(isolate) = &self.isolate {
@@ -263,6 +285,7 @@ impl Handler<Reconfigure> for ConnectorActor {
                 let tasks = connector.as_connector().task_configs(max_tasks)?;
                 Ok::<_, ConnectError>(prepare_task_configs(
                     &base,
+                    &resolved,
                     connector.as_connector().task_class(),
                     tasks,
                 ))
@@ -375,7 +398,7 @@ mod tests {
             .with("value.converter", "json")
             .with("a", "1");
         let raw = vec![Config::new().with("a", "2"), Config::new()];
-        let tasks = prepare_task_configs(&connector, "XTask", raw);
+        let tasks = prepare_task_configs(&connector, &connector, "XTask", raw);
         assert_eq!(tasks[0].get("a"), Some("2"));
         assert_eq!(tasks[1].get("a"), Some("1"));
         assert_eq!(tasks[1].get("value.converter"), Some("json"));

@@ -45,6 +45,12 @@ impl ControllerHandle {
         config: Config,
         mode: PutMode,
     ) -> Reply<PutOutcome> {
+        let config = self
+            .ask(PrepareWrite {
+                name: name.to_owned(),
+                config,
+            })
+            .await??;
         let errors = self
             .ask(ValidateConfig {
                 config: config.clone(),

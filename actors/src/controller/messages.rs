@@ -127,6 +127,15 @@ pub struct GetOffsets {
     pub name: String,
 }
 
+/// A configuration a client wants to store, made ready for validation: within the worker's
+/// limits, and with every value the client was shown masked put back to the stored secret.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<Config, ControllerError>")]
+pub struct PrepareWrite {
+    pub name: String,
+    pub config: Config,
+}
+
 /// Validates a configuration without storing it.
 #[derive(Debug, Message)]
 #[rtype(result = "Vec<ConfigError>")]

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use actix::prelude::*;
-use connect_api::{ConfigError, ConnectorKind, PluginKind};
+use connect_api::{Config, ConfigError, ConnectorKind, PluginKind};
 
 use crate::catalog::Catalog;
 use crate::config_store::{ApplyOps, ConfigOp, ConfigStore, ConfigView, GetConfigs};
@@ -25,6 +25,7 @@ use crate::model::{
 };
 use crate::offset_committer::{GetPositions, OffsetCommitter};
 use crate::rebalancer::{Rebalance, Rebalancer, StopAll};
+use crate::security;
 use crate::settings::WorkerSettings;
 use crate::state_manager::{
     GetAllStatuses, GetStatuses, RemoveStatuses, RetainTasks, StateManager,
@@ -256,7 +257,9 @@ impl Handler<PutConnectorConfig> for ConnectController {
             return AtomicResponse::new(Box::pin(fut::ready(Err(e))));
         }
         let existing = self.configs.get(&msg.name).cloned();
+        let mut msg = msg;
         if let Some(entry) = &existing {
+            msg.config = msg.config.with_secrets_kept_from(&entry.config);
             if msg.mode == PutMode::CreateOnly {
                 let error =
                     ControllerError::Conflict(format!("Connector [{}] already exists", msg.name));
@@ -629,6 +632,33 @@ impl Handler<GetOffsets> for ConnectController {
             exists?;
             mailbox(request.await)
         })
+    }
+}
+
+impl Handler<PrepareWrite> for ConnectController {
+    type Result = Reply<Config>;
+    fn handle(&mut self, msg: PrepareWrite, _ctx: &mut Self::Context) -> Self::Result {
+        let limits = self.deps.settings.limits;
+        let size = security::config_bytes(&msg.config);
+        if size > limits.max_config_bytes {
+            return Err(ControllerError::TooLarge(format!(
+                "the configuration of {} is {size} bytes, over this worker's limit of {} (worker key {})",
+                msg.name,
+                limits.max_config_bytes,
+                security::MAX_CONFIG_BYTES
+            )));
+        }
+        match self.configs.get(&msg.name) {
+            Some(entry) => Ok(msg.config.with_secrets_kept_from(&entry.config)),
+            None if self.configs.len() >= limits.max_connectors => {
+                Err(ControllerError::BadRequest(format!(
+                    "this worker already runs {} connectors, its limit (worker key {}); delete one or raise the limit",
+                    self.configs.len(),
+                    security::MAX_CONNECTORS
+                )))
+            }
+            None => Ok(msg.config),
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use connect_api::{Config, ConfigError, ConnectError, ConnectorKind, PluginKind, 
 use crate::catalog::Catalog;
 use crate::isolate::guard_blocking;
 use crate::pipeline::Pipeline;
+use crate::security;
 use crate::settings::WorkerSettings;
 use crate::task::direct::side_config;
 use crate::task::{dead_letter, errors};
@@ -83,6 +84,31 @@ pub async fn validate_connector(
     data_plane: bool,
 ) -> Result<ConnectorKind, Vec<ConfigError>> {
     let mut errors = common_def().validate(&config);
+    let limit = settings.limits.max_tasks_per_connector;
+    if let Ok(tasks) = config.get_i32_or("max.tasks", 1)
+        && usize::try_from(tasks).is_ok_and(|t| t > limit)
+    {
+        errors.push(ConfigError::invalid(
+            "max.tasks",
+            &tasks.to_string(),
+            format!(
+                "exceeds this worker's limit of {limit} tasks per connector (worker key {})",
+                security::MAX_TASKS_PER_CONNECTOR
+            ),
+        ));
+    }
+    // What connector code sees: references resolved, files confined, test switches refused.
+    let config = match security::prepare(
+        &settings,
+        &security::plugin_defs(&catalog, &config),
+        &config,
+    ) {
+        Ok(prepared) => prepared,
+        Err(list) => {
+            errors.extend(list);
+            config
+        }
+    };
     let class = config
         .get_trimmed("connector.class")
         .unwrap_or_default()

@@ -19,9 +19,11 @@ use connect_api::Config;
 use tokio::sync::watch;
 
 use crate::catalog::Catalog;
+use crate::error::ControllerError;
 use crate::isolate::{Guarded, Isolate, join_guarded};
 use crate::model::{State, TargetState, TaskId};
 use crate::offset_committer::{OffsetCommitter, PositionTable};
+use crate::security;
 use crate::settings::WorkerSettings;
 use crate::state_manager::{PutTaskStatus, StateManager};
 
@@ -135,15 +137,26 @@ impl TaskActor {
     > {
         let spec = &self.spec;
         let events = ctx.address().recipient();
-        if spec
-            .config
+        // What the task's code sees: provider references resolved, files confined.
+        let config = security::prepare(
+            &spec.settings,
+            &security::plugin_defs(&spec.catalog, &spec.config),
+            &spec.config,
+        )
+        .map_err(|errors| {
+            format!(
+                "task configuration refused by this worker: {}",
+                ControllerError::BadConfig(errors)
+            )
+        })?;
+        if config
             .get_bool_or("connector.direct.enable", false)
             .unwrap_or(false)
         {
             return Ok(Box::pin(
                 direct::DirectLoop {
                     id: spec.id.clone(),
-                    config: spec.config.clone(),
+                    config: config.clone(),
                     catalog: spec.catalog.clone(),
                     commit_interval: spec.settings.offset_commit_interval,
                     commit_timeout: spec.settings.offset_commit_timeout,
@@ -162,12 +175,12 @@ impl TaskActor {
                     .to_owned(),
             );
         };
-        let class = spec.config.get("task.class").unwrap_or_default();
+        let class = config.get("task.class").unwrap_or_default();
         match spec.catalog.task(class).map(|p| p.factory) {
             Some(connect_api::TaskFactory::Source(_)) => {
                 let source = source::SourceLoop {
                     id: spec.id.clone(),
-                    config: spec.config.clone(),
+                    config: config.clone(),
                     catalog: spec.catalog.clone(),
                     settings: spec.settings.clone(),
                     control: control::LoopControl::new(self.control.subscribe(), events),
@@ -181,7 +194,7 @@ impl TaskActor {
             Some(connect_api::TaskFactory::Sink(_)) => Ok(Box::pin(
                 sink::SinkLoop {
                     id: spec.id.clone(),
-                    config: spec.config.clone(),
+                    config: config.clone(),
                     catalog: spec.catalog.clone(),
                     settings: spec.settings.clone(),
                     control: control::LoopControl::new(self.control.subscribe(), events),

@@ -51,6 +51,10 @@ struct TaskSlot {
     /// Bumped whenever the slot's actor is replaced or taken, so a restart that finishes after
     /// someone else changed the slot does not start a second actor.
     generation: u64,
+    /// Set while a restart stops the slot's previous actor: the next restart waits for it, so
+    /// two instances of a task never run at once and the old one's final status (UNASSIGNED)
+    /// never lands after the new one's.
+    stopping: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 /// The actors and stores a worker wires its connectors and tasks to.
@@ -166,6 +170,7 @@ impl Worker {
                 running_since: None,
                 retry: None,
                 generation: 0,
+                stopping: None,
             },
         );
         self.spawn_task(&id, ctx);
@@ -378,12 +383,24 @@ impl Handler<RestartTask> for Worker {
         slot.generation += 1;
         let generation = slot.generation;
         let stop = slot.actor.take().map(|actor| actor.send(StopTask));
+        // A restart already stopping the previous actor: wait for it rather than race it.
+        let earlier = slot.stopping.clone();
+        let stopped = stop.as_ref().map(|_| {
+            let (done, watch) = tokio::sync::watch::channel(false);
+            slot.stopping = Some(watch);
+            done
+        });
         let id = msg.id;
         let bound = self.deps.settings.stop_timeout + STOP_MARGIN;
         Box::pin(
             async move {
                 if let Some(stop) = stop {
                     let _ = tokio::time::timeout(bound, stop).await;
+                } else if let Some(mut earlier) = earlier {
+                    let _ = tokio::time::timeout(bound, earlier.wait_for(|done| *done)).await;
+                }
+                if let Some(stopped) = stopped {
+                    let _ = stopped.send(true);
                 }
             }
             .into_actor(self)

@@ -7,7 +7,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ConfigError, MASK, is_secret_key};
+use crate::error::ConfigError;
+use crate::secrets::{mask_value, restore_masked};
 
 /// Configuration of a connector, task, transform or converter. Values are strings, exactly as
 /// they arrive over REST or from a properties file; typed getters parse on access.
@@ -150,22 +151,59 @@ impl Config {
         Config(
             self.0
                 .iter()
-                .map(|(k, v)| {
-                    let v = if is_secret_key(k) {
-                        MASK.to_owned()
-                    } else {
-                        v.clone()
-                    };
-                    (k.clone(), v)
-                })
+                .map(|(k, v)| (k.clone(), mask_value(k, v).into_owned()))
                 .collect(),
         )
+    }
+
+    /// This configuration, as sent by a client, with every value that is exactly what the
+    /// client was shown for `stored`'s value (masks included) replaced by the stored value.
+    pub fn with_secrets_kept_from(mut self, stored: &Config) -> Config {
+        for (key, value) in self.0.iter_mut() {
+            if let Some(old) = stored.get(key) {
+                let kept = restore_masked(key, value, old);
+                if kept != value.as_str() {
+                    *value = kept.to_owned();
+                }
+            }
+        }
+        self
     }
 
     /// The underlying map.
     pub fn as_map(&self) -> &BTreeMap<String, String> {
         &self.0
     }
+}
+
+/// Parses Java `.properties` text: `key=value` or `key: value`, `#`/`!` comments, trailing
+/// `\` continues a line, whitespace around keys and values trimmed.
+pub fn parse_properties(text: &str) -> Vec<(usize, String, String)> {
+    let mut out = Vec::new();
+    let mut pending = String::new();
+    let mut start_line = 0;
+    for (index, raw) in text.lines().enumerate() {
+        let line = raw.trim_start();
+        if pending.is_empty() {
+            if line.is_empty() || line.starts_with('#') || line.starts_with('!') {
+                continue;
+            }
+            start_line = index + 1;
+        }
+        if let Some(stripped) = line.strip_suffix('\\') {
+            pending.push_str(stripped);
+            continue;
+        }
+        pending.push_str(line);
+        let entry = std::mem::take(&mut pending);
+        let split = entry.find(['=', ':']).unwrap_or(entry.len());
+        let key = entry[..split].trim().to_owned();
+        let value = entry.get(split + 1..).unwrap_or("").trim().to_owned();
+        if !key.is_empty() {
+            out.push((start_line, key, value));
+        }
+    }
+    out
 }
 
 /// Splits on any of `separators`, trims, drops blanks, keeps order.

@@ -118,6 +118,15 @@ impl Validator {
     }
 }
 
+/// What a component does with a file named by a key's value. The worker confines such keys
+/// to its `allowedPaths` before the component sees them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileUse {
+    Read,
+    Write,
+}
+
 /// One declared key.
 #[derive(Debug, Clone, Serialize)]
 pub struct ConfigKey {
@@ -131,6 +140,12 @@ pub struct ConfigKey {
     pub documentation: String,
     #[serde(skip)]
     pub validator: Option<Validator>,
+    /// The value names a file the component reads or writes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<FileUse>,
+    /// A fault-injection switch for tests: refused unless the worker enables test plugins.
+    #[serde(skip_serializing_if = "std::ops::Not::not", rename = "faultInjection")]
+    pub fault_injection: bool,
 }
 
 impl ConfigKey {
@@ -160,6 +175,8 @@ impl ConfigDef {
             importance: Importance::High,
             documentation: doc.to_owned(),
             validator: None,
+            file: None,
+            fault_injection: false,
         });
         self
     }
@@ -173,6 +190,8 @@ impl ConfigDef {
             importance: Importance::Medium,
             documentation: doc.to_owned(),
             validator: None,
+            file: None,
+            fault_injection: false,
         });
         self
     }
@@ -181,6 +200,22 @@ impl ConfigDef {
     pub fn validate_with(mut self, validator: Validator) -> Self {
         if let Some(last) = self.keys.last_mut() {
             last.validator = Some(validator);
+        }
+        self
+    }
+
+    /// Marks the most recently declared key as naming a file the component reads or writes.
+    pub fn file(mut self, usage: FileUse) -> Self {
+        if let Some(last) = self.keys.last_mut() {
+            last.file = Some(usage);
+        }
+        self
+    }
+
+    /// Marks the most recently declared key as a fault-injection switch (tests only).
+    pub fn fault_injection(mut self) -> Self {
+        if let Some(last) = self.keys.last_mut() {
+            last.fault_injection = true;
         }
         self
     }

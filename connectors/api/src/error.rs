@@ -3,17 +3,7 @@
 
 use std::fmt;
 
-/// Key fragments whose values are secrets: never printed in errors, logs or REST answers.
-const SECRET_MARKERS: [&str; 4] = ["password", "secret", "credential", "private.key"];
-
-/// What is printed instead of a secret value.
-pub const MASK: &str = "********";
-
-/// True when the value of `key` must be masked wherever it is shown.
-pub fn is_secret_key(key: &str) -> bool {
-    let lower = key.to_ascii_lowercase();
-    SECRET_MARKERS.iter().any(|marker| lower.contains(marker))
-}
+pub use crate::secrets::{MASK, is_secret_key};
 
 /// One configuration problem: which key, which value (masked when secret), what was expected.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,15 +29,11 @@ impl ConfigError {
     /// The key is present but its value is unusable.
     pub fn invalid(key: impl Into<String>, value: &str, message: impl Into<String>) -> Self {
         let key = key.into();
-        let value = if is_secret_key(&key) {
-            MASK.to_owned()
-        } else {
-            value.to_owned()
-        };
+        let value = crate::secrets::mask_value(&key, value).into_owned();
         Self {
             key,
             value: Some(value),
-            message: message.into(),
+            message: crate::secrets::scrub_text(&message.into()).into_owned(),
         }
     }
 
@@ -64,7 +50,9 @@ impl fmt::Display for ConfigError {
             Some(value) => write!(
                 f,
                 "config key '{}' has invalid value '{}': {}",
-                self.key, value, self.message
+                self.key,
+                crate::secrets::mask_value(&self.key, value),
+                crate::secrets::scrub_text(&self.message)
             ),
             None => write!(f, "config key '{}' {}", self.key, self.message),
         }

@@ -13,6 +13,8 @@
 //!   control, error record reporter).
 //! - [`transform`]: [`Transform`] and [`Predicate`]; [`converter`]: [`RecordConverter`].
 //! - [`error`]: [`ConnectError`] (with a retriable kind) and [`ConfigError`].
+//! - [`secrets`]: which keys are secret and how values, nested JSON, URLs and free text are
+//!   masked; a masked value written back keeps the stored secret.
 //! - [`plugin`]: descriptors for registries keyed by Java class name and aliases.
 //!
 //! Compatibility: names and semantics follow the Java OpenConnect API 0.1.4 used by Apache
@@ -25,6 +27,7 @@ pub mod converter;
 pub mod data;
 pub mod error;
 pub mod plugin;
+pub mod secrets;
 pub mod task;
 pub mod transform;
 

@@ -5,7 +5,7 @@ use std::io::{BufWriter, Write};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use connect_api::config_def::{ConfigDef, ConfigType, Validator};
+use connect_api::config_def::{ConfigDef, ConfigType, FileUse, Validator};
 use connect_api::{
     Config, ConnectError, ConnectRecord, ConnectResult, Connector, ConnectorContext, OffsetMap,
     SinkConnector, SinkTask, SinkTaskContext, Value,
@@ -20,6 +20,7 @@ fn config_def() -> ConfigDef {
             ConfigType::String,
             "The file to append to (created if missing)",
         )
+        .file(FileUse::Write)
         .validate_with(Validator::NonEmpty)
 }
 

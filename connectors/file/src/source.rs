@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
-use connect_api::config_def::{ConfigDef, ConfigType, Validator};
+use connect_api::config_def::{ConfigDef, ConfigType, FileUse, Validator};
 use connect_api::{
     Config, ConnectError, ConnectRecord, ConnectResult, Connector, ConnectorContext, RecordOffset,
     RecordPartition, SchemaBuilder, SchemaRef, SourceConnector, SourceTask, SourceTaskContext,
@@ -35,6 +35,7 @@ fn config_def() -> ConfigDef {
             ConfigType::String,
             "The file to read; appended lines are followed",
         )
+        .file(FileUse::Read)
         .validate_with(Validator::NonEmpty)
         .optional(
             "batch.size",

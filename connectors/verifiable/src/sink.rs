@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use connect_api::config_def::{ConfigDef, ConfigType};
+use connect_api::config_def::{ConfigDef, ConfigType, FileUse};
 use connect_api::{
     Config, ConnectError, ConnectRecord, ConnectResult, Connector, ConnectorContext,
     ErrorRecordReporter, OffsetMap, SinkConnector, SinkTask, SinkTaskContext,
@@ -26,24 +26,28 @@ fn config_def() -> ConfigDef {
             "",
             "Append received `task seq` pairs here (and reload them on start)",
         )
+        .file(FileUse::Write)
         .optional(
             "report.file",
             ConfigType::String,
             "",
             "Write a JSON report of gaps and duplicates here on every flush (${task}: the task id)",
         )
+        .file(FileUse::Write)
         .optional(
             "put.retriable.failures",
             ConfigType::Int,
             "0",
             "Fault injection: the first N puts fail retriably",
         )
+        .fault_injection()
         .optional(
             "report.failed.every",
             ConfigType::Long,
             "0",
             "Fault injection: records whose seq is a multiple of N are handed to the runtime's ErrorRecordReporter instead of being taken (0: none)",
         )
+        .fault_injection()
 }
 
 #[derive(Debug, Default)]

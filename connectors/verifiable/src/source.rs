@@ -50,36 +50,42 @@ fn config_def() -> ConfigDef {
             "false",
             "Fault injection: start() fails",
         )
+        .fault_injection()
         .optional(
             "fail.at.seq",
             ConfigType::Long,
             "-1",
             "Fault injection: poll() fails when this seq is next",
         )
+        .fault_injection()
         .optional(
             "panic.on.poll",
             ConfigType::Boolean,
             "false",
             "Fault injection: every poll() panics",
         )
+        .fault_injection()
         .optional(
             "hang.on.stop",
             ConfigType::Boolean,
             "false",
             "Fault injection: stop() never returns",
         )
+        .fault_injection()
         .optional(
             "hang.on.poll",
             ConfigType::Boolean,
             "false",
             "Fault injection: poll() blocks its thread forever",
         )
+        .fault_injection()
         .optional(
             "connector.hang.on.start",
             ConfigType::Boolean,
             "false",
             "Fault injection: the connector's start() never returns",
         )
+        .fault_injection()
 }
 
 /// Splits into `max.tasks` identical tasks; each numbers its own records.

@@ -1,8 +1,103 @@
-//! Connector configurations from request bodies and `?config=` parameters: a JSON object whose
-//! values become strings (numbers and booleans as their text, nested values as JSON text, as
-//! the Java runtime does); `null` values are rejected with the key named.
+//! Request bodies, read within the worker's limits ([`Body`]: `httpMaxBodyBytes`,
+//! `httpBodyReadTimeoutMs`), and connector configurations from bodies and `?config=`
+//! parameters: a JSON object whose values become strings (numbers and booleans as their text,
+//! nested values as JSON text, as the Java runtime does); `null` values are rejected with the
+//! key named.
 
+use std::time::Duration;
+
+use actix_web::error::InternalError;
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpRequest, web};
 use connect_api::Config;
+use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
+
+use super::response::error_with;
+
+/// How much of a body a request may send, and how long it may take.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimits {
+    pub max_bytes: usize,
+    pub read_timeout: Duration,
+}
+
+/// A request body read whole within [`BodyLimits`]: too large is a 413, too slow a 408, each
+/// naming the worker key that sets the limit.
+#[derive(Debug)]
+pub struct Body(pub web::Bytes);
+
+impl std::ops::Deref for Body {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+fn refuse(status: StatusCode, message: String) -> actix_web::Error {
+    InternalError::from_response(message.clone(), error_with(status, &message)).into()
+}
+
+impl FromRequest for Body {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(request: &HttpRequest, payload: &mut actix_web::dev::Payload) -> Self::Future {
+        let limits = request.app_data::<web::Data<BodyLimits>>().map_or(
+            BodyLimits {
+                max_bytes: 1024 * 1024,
+                read_timeout: Duration::from_secs(10),
+            },
+            |l| *l.get_ref(),
+        );
+        let declared = request
+            .headers()
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let too_large = || {
+                refuse(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!(
+                        "the request body is over this worker's limit of {} bytes (worker key httpMaxBodyBytes)",
+                        limits.max_bytes
+                    ),
+                )
+            };
+            if declared.is_some_and(|n| n > limits.max_bytes) {
+                return Err(too_large());
+            }
+            let read = async {
+                let mut body = web::BytesMut::new();
+                while let Some(chunk) = payload.next().await {
+                    let chunk = chunk.map_err(|e| {
+                        refuse(
+                            StatusCode::BAD_REQUEST,
+                            format!("cannot read the request body: {e}"),
+                        )
+                    })?;
+                    if body.len() + chunk.len() > limits.max_bytes {
+                        return Err(too_large());
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(Body(body.freeze()))
+            };
+            match tokio::time::timeout(limits.read_timeout, read).await {
+                Ok(result) => result,
+                Err(_) => Err(refuse(
+                    StatusCode::REQUEST_TIMEOUT,
+                    format!(
+                        "the request body did not arrive within {} ms (worker key httpBodyReadTimeoutMs)",
+                        limits.read_timeout.as_millis()
+                    ),
+                )),
+            }
+        })
+    }
+}
 
 /// Parses a JSON object of configuration keys.
 pub fn parse_config(bytes: &[u8], what: &str) -> Result<Config, String> {

@@ -9,13 +9,16 @@ use connect_actors::model::{TargetState, TaskId, WorkerTaskState};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::body::{config_from_json, parse_config};
+use super::body::{Body, config_from_json, parse_config};
 use super::response::{bad_request, error, ok, reply, with_status};
 
 type Handle = web::Data<ControllerHandle>;
 
-/// The raw `config` query parameter, if any.
+/// The raw `config` query parameter of a GET (a HEAD never creates anything).
 fn config_param(request: &HttpRequest) -> Option<String> {
+    if request.method() != actix_web::http::Method::GET {
+        return None;
+    }
     web::Query::<std::collections::HashMap<String, String>>::from_query(request.query_string())
         .ok()
         .and_then(|q| q.get("config").cloned())
@@ -47,21 +50,17 @@ pub async fn get_or_create(
 }
 
 /// `POST /connectors/{name}` with the configuration as the body: create or update.
-pub async fn create_or_update(
-    handle: Handle,
-    path: web::Path<String>,
-    body: web::Bytes,
-) -> HttpResponse {
+pub async fn create_or_update(handle: Handle, path: web::Path<String>, body: Body) -> HttpResponse {
     put(&handle, &path.into_inner(), &body, "the request body").await
 }
 
 /// `PUT /connectors/{name}/config` (Kafka Connect): create or update.
-pub async fn put_config(handle: Handle, path: web::Path<String>, body: web::Bytes) -> HttpResponse {
+pub async fn put_config(handle: Handle, path: web::Path<String>, body: Body) -> HttpResponse {
     put(&handle, &path.into_inner(), &body, "the request body").await
 }
 
 /// `POST /connectors` with `{"name", "config"}` (Kafka Connect): create only; 409 if it exists.
-pub async fn create(handle: Handle, body: web::Bytes) -> HttpResponse {
+pub async fn create(handle: Handle, body: Body) -> HttpResponse {
     let json: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(json) => json,
         Err(e) => return bad_request(format!("the request body is not valid JSON: {e}")),

@@ -4,69 +4,218 @@
 //! `/health`. Static routes are registered before `{name}` routes so `/connectors/list`,
 //! `/connectors/stop/all` … win, while a connector named `list` stays reachable
 //! (`/connectors/list/status`, `POST /connectors/list`, `GET /connectors/list?config=`).
+//!
+//! Each path is one resource listing its methods: a wrong method is a 405 with `Allow`, and
+//! `HEAD` answers wherever a GET has no side effect. The seed's state-changing GETs
+//! (`/connectors/{name}?config=`, `…/stop`, `…/pause`, `…/resume`, `/connectors/*/all`,
+//! `/plugin/reload`) are refused to browsers of other sites by [`guard`]. Every error, the web
+//! framework's own included, is a `{"errorCode", "message"}` envelope.
 
+mod auth;
 mod body;
 mod connectors;
+mod guard;
 mod plugins;
 mod response;
 
-use actix_web::web;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::ServiceResponse;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{FromRequest, Handler, Responder, web};
 
+pub use auth::Users;
+pub use body::BodyLimits;
+pub use guard::{HttpGuard, guard};
 pub use response::status_of;
+
+/// One path and the methods it answers; the 405 it gives for others lists them.
+struct Resource {
+    inner: actix_web::Resource,
+    allow: Vec<&'static str>,
+}
+
+impl Resource {
+    fn new(path: &str) -> Self {
+        Self {
+            inner: web::resource(path),
+            allow: Vec::new(),
+        }
+    }
+
+    fn on<F, Args>(mut self, method: Method, handler: F) -> Self
+    where
+        F: Handler<Args> + Clone,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        let name = match method {
+            Method::GET => "GET",
+            Method::HEAD => "HEAD",
+            Method::POST => "POST",
+            Method::PUT => "PUT",
+            Method::DELETE => "DELETE",
+            _ => "OPTIONS",
+        };
+        self.allow.push(name);
+        self.inner = self.inner.route(web::method(method).to(handler));
+        self
+    }
+
+    /// A GET without side effects, answered for HEAD too.
+    fn get<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args> + Clone,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.on(Method::GET, handler.clone())
+            .on(Method::HEAD, handler)
+    }
+
+    /// One of the seed's GETs that changes state: no HEAD.
+    fn unsafe_get<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args> + Clone,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.on(Method::GET, handler)
+    }
+
+    fn post<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args> + Clone,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.on(Method::POST, handler)
+    }
+
+    fn put<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args> + Clone,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.on(Method::PUT, handler)
+    }
+
+    fn delete<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args> + Clone,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.on(Method::DELETE, handler)
+    }
+
+    fn done(self) -> actix_web::Resource {
+        let allow = self.allow.join(", ");
+        self.inner.default_service(web::to(move || {
+            let allow = allow.clone();
+            async move {
+                let mut response = response::error_with(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    &format!("method not allowed here; this route answers {allow}"),
+                );
+                if let Ok(value) = HeaderValue::from_str(&allow) {
+                    response.headers_mut().insert(header::ALLOW, value);
+                }
+                response
+            }
+        }))
+    }
+}
 
 /// Registers every route.
 pub fn routes(config: &mut web::ServiceConfig) {
     use connectors as c;
-    config
-        .app_data(web::PayloadConfig::new(4 * 1024 * 1024))
-        .route("/getClusterInfo", web::get().to(c::cluster_info))
-        .route("/health", web::get().to(c::health))
-        .route("/plugin/list", web::get().to(plugins::list))
-        .route(
-            "/plugin/list/connectors",
-            web::get().to(plugins::list_connectors),
-        )
-        .route("/plugin/reload", web::get().to(plugins::reload))
-        .route("/plugin/config", web::get().to(plugins::config))
-        .route("/plugin/config/validate", web::get().to(plugins::validate))
-        .route("/plugin/config/validate", web::post().to(plugins::validate))
-        .route("/plugin/config/validate", web::put().to(plugins::validate))
-        .route(
-            "/allocated/connectors",
-            web::get().to(c::allocated_connectors),
-        )
-        .route("/allocated/tasks", web::get().to(c::allocated_tasks))
-        .route("/connectors", web::get().to(c::names))
-        .route("/connectors", web::post().to(c::create))
-        .route("/connectors/list", web::get().to(c::list))
-        .route("/connectors/stop/all", web::get().to(c::delete_all))
-        .route("/connectors/pause/all", web::get().to(c::pause_all))
-        .route("/connectors/resume/all", web::get().to(c::resume_all))
-        .route("/connectors/{name}", web::get().to(c::get_or_create))
-        .route("/connectors/{name}", web::post().to(c::create_or_update))
-        .route("/connectors/{name}", web::delete().to(c::delete))
-        .route("/connectors/{name}/config", web::get().to(c::config))
-        .route("/connectors/{name}/config", web::put().to(c::put_config))
-        .route("/connectors/{name}/status", web::get().to(c::status))
-        .route("/connectors/{name}/tasks", web::get().to(c::tasks))
-        .route(
-            "/connectors/{name}/tasks/{task}/status",
-            web::get().to(c::task_status),
-        )
-        .route(
-            "/connectors/{name}/tasks/{task}/restart",
-            web::post().to(c::restart_task),
-        )
-        .route("/connectors/{name}/stop", web::get().to(c::delete))
-        .route("/connectors/{name}/pause", web::get().to(c::pause))
-        .route("/connectors/{name}/pause", web::put().to(c::pause))
-        .route("/connectors/{name}/resume", web::get().to(c::resume))
-        .route("/connectors/{name}/resume", web::put().to(c::resume))
-        .route("/connectors/{name}/restart", web::post().to(c::restart))
-        .route("/connectors/{name}/offsets", web::get().to(c::offsets))
-        .default_service(web::to(|| async {
-            response::error(&connect_actors::ControllerError::NotFound(
-                "no such route; see the README for the API".to_owned(),
-            ))
-        }));
+    let resources = [
+        Resource::new("/getClusterInfo").get(c::cluster_info),
+        Resource::new("/health").get(c::health),
+        Resource::new("/plugin/list").get(plugins::list),
+        Resource::new("/plugin/list/connectors").get(plugins::list_connectors),
+        Resource::new("/plugin/reload").unsafe_get(plugins::reload),
+        Resource::new("/plugin/config").get(plugins::config),
+        Resource::new("/plugin/config/validate")
+            .get(plugins::validate)
+            .post(plugins::validate)
+            .put(plugins::validate),
+        Resource::new("/allocated/connectors").get(c::allocated_connectors),
+        Resource::new("/allocated/tasks").get(c::allocated_tasks),
+        Resource::new("/connectors").get(c::names).post(c::create),
+        // `?config=` creates a connector named `list` (GET only; HEAD never creates).
+        Resource::new("/connectors/list")
+            .get(c::list)
+            .post(c::create_or_update),
+        Resource::new("/connectors/stop/all").unsafe_get(c::delete_all),
+        Resource::new("/connectors/pause/all").unsafe_get(c::pause_all),
+        Resource::new("/connectors/resume/all").unsafe_get(c::resume_all),
+        // `?config=` creates or updates (GET only; HEAD never creates).
+        Resource::new("/connectors/{name}")
+            .get(c::get_or_create)
+            .post(c::create_or_update)
+            .delete(c::delete),
+        Resource::new("/connectors/{name}/config")
+            .get(c::config)
+            .put(c::put_config),
+        Resource::new("/connectors/{name}/status").get(c::status),
+        Resource::new("/connectors/{name}/tasks").get(c::tasks),
+        Resource::new("/connectors/{name}/tasks/{task}/status").get(c::task_status),
+        Resource::new("/connectors/{name}/tasks/{task}/restart").post(c::restart_task),
+        Resource::new("/connectors/{name}/stop").unsafe_get(c::delete),
+        Resource::new("/connectors/{name}/pause")
+            .unsafe_get(c::pause)
+            .put(c::pause),
+        Resource::new("/connectors/{name}/resume")
+            .unsafe_get(c::resume)
+            .put(c::resume),
+        Resource::new("/connectors/{name}/restart").post(c::restart),
+        Resource::new("/connectors/{name}/offsets").get(c::offsets),
+    ];
+    for resource in resources {
+        config.service(resource.done());
+    }
+    config.default_service(web::to(|| async {
+        response::error(&connect_actors::ControllerError::NotFound(
+            "no such route; see the README for the API".to_owned(),
+        ))
+    }));
+}
+
+/// Puts every error response not already in the envelope (the web framework's own: a query
+/// that does not parse, a malformed header…) into `{"errorCode", "message"}`.
+pub fn error_envelopes<B: MessageBody + 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(envelope)
+}
+
+fn envelope<B: MessageBody + 'static>(
+    response: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        return Ok(ErrorHandlerResponse::Response(
+            response.map_into_left_body(),
+        ));
+    }
+    let status = response.status();
+    let message = response.response().error().map_or_else(
+        || status.canonical_reason().unwrap_or("error").to_owned(),
+        ToString::to_string,
+    );
+    let (request, old) = response.into_parts();
+    let mut new = response::error_with(status, &message);
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            new.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(request, new).map_body(|_, body| EitherBody::right(body)),
+    ))
 }

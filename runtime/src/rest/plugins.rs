@@ -84,7 +84,11 @@ fn describe(def: &ConfigDef) -> Vec<serde_json::Value> {
 }
 
 /// `GET /plugin/config/validate?config=…` or a body: every problem, per key.
-pub async fn validate(handle: Handle, request: HttpRequest, body: web::Bytes) -> HttpResponse {
+pub async fn validate(
+    handle: Handle,
+    request: HttpRequest,
+    body: super::body::Body,
+) -> HttpResponse {
     let raw = query(&request)
         .remove("config")
         .map_or_else(|| body.to_vec(), String::into_bytes);

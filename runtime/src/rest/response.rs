@@ -5,6 +5,7 @@
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use connect_actors::ControllerError;
+use connect_api::secrets::{mask_value, scrub_text};
 use serde::Serialize;
 use serde_json::json;
 
@@ -44,6 +45,7 @@ pub fn status_of(error: &ControllerError) -> StatusCode {
         ControllerError::BadConfig(_) | ControllerError::BadRequest(_) => StatusCode::BAD_REQUEST,
         ControllerError::NotFound(_) => StatusCode::NOT_FOUND,
         ControllerError::Conflict(_) => StatusCode::CONFLICT,
+        ControllerError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         ControllerError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -55,15 +57,27 @@ pub fn error(error: &ControllerError) -> HttpResponse {
         ControllerError::BadConfig(errors) => Some(
             errors
                 .iter()
-                .map(|e| json!({ "key": e.key, "value": e.value, "message": e.message }))
+                .map(|e| {
+                    let value = e.value.as_deref().map(|v| mask_value(&e.key, v));
+                    json!({ "key": e.key, "value": value, "message": scrub_text(&e.message) })
+                })
                 .collect(),
         ),
         _ => None,
     };
     HttpResponse::build(status).json(ErrorEnvelope {
         error_code: status.as_u16(),
-        message: error.to_string(),
+        message: scrub_text(&error.to_string()).into_owned(),
         errors,
+    })
+}
+
+/// An error envelope with any status and message (secrets in the message masked).
+pub fn error_with(status: StatusCode, message: &str) -> HttpResponse {
+    HttpResponse::build(status).json(ErrorEnvelope {
+        error_code: status.as_u16(),
+        message: scrub_text(message).into_owned(),
+        errors: None,
     })
 }
 
