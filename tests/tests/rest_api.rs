@@ -457,3 +457,458 @@ fn reserved_looking_names_work() {
     );
     assert_eq!(worker.delete("/connectors/list").status, 200);
 }
+
+// ---- Security (issue 13): each finding of the attack review, against a real worker ----
+
+/// The file connectors read and write only under `allowedPaths`, never the store; a worker
+/// without it refuses them, naming the key. Store files are 0600.
+#[test]
+fn file_connectors_are_confined_to_allowed_paths() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("in.txt"), "a\n").unwrap();
+    std::os::unix::fs::symlink("/etc", data.join("etc")).unwrap();
+    let allowed = format!("{},{}", data.display(), dir.path().join("store").display());
+    let worker = WorkerProcess::start(
+        WORKER,
+        dir.path(),
+        &[("allowedPaths", allowed.as_str())],
+        &[],
+    );
+    let refused = |input: &str, output: &str| {
+        let config = file_pipeline(std::path::Path::new(input), std::path::Path::new(output));
+        let response = worker.post("/connectors/copy", &config.to_string());
+        assert_eq!(
+            response.status, 400,
+            "{input} → {output}: {}",
+            response.text
+        );
+        response.json["errors"].clone()
+    };
+    let out = data.join("out.txt");
+    let shadow = refused("/etc/shadow", out.to_str().unwrap());
+    assert_eq!(shadow[0]["key"], "source.filename", "{shadow}");
+    assert!(
+        shadow[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("allowedPaths"),
+        "{shadow}"
+    );
+    let through_link = refused(
+        data.join("etc/hostname").to_str().unwrap(),
+        out.to_str().unwrap(),
+    );
+    assert_eq!(through_link[0]["key"], "source.filename");
+    let dotdot = format!("{}/../../../../etc/passwd", data.display());
+    refused(&dotdot, out.to_str().unwrap());
+    let store_file = dir.path().join("store/config/connectors.json");
+    let into_store = refused(
+        data.join("in.txt").to_str().unwrap(),
+        store_file.to_str().unwrap(),
+    );
+    assert_eq!(into_store[0]["key"], "sink.filename", "{into_store}");
+    assert!(
+        into_store[0]["message"].as_str().unwrap().contains("store"),
+        "{into_store}"
+    );
+    // Inside the allowed directory it works, and the store stays private.
+    let good = file_pipeline(&data.join("in.txt"), &out);
+    assert_eq!(
+        worker.post("/connectors/copy", &good.to_string()).status,
+        200
+    );
+    eventually("the copy", Duration::from_secs(20), || {
+        std::fs::read_to_string(&out).is_ok_and(|t| t == "a\n")
+    });
+    let mode = std::fs::metadata(&store_file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "store file mode {mode:o}");
+
+    // A worker without allowedPaths refuses file connectors, naming the key.
+    let other = tempfile::tempdir().unwrap();
+    let closed = WorkerProcess::start(WORKER, other.path(), &[("allowedPaths", "")], &[]);
+    let response = closed.post("/connectors/copy", &good.to_string());
+    assert_eq!(response.status, 400, "{}", response.text);
+    assert!(response.text.contains("allowedPaths"), "{}", response.text);
+}
+
+/// Requests a browser makes for another site are refused; curl-style requests are not.
+#[test]
+fn cross_site_requests_are_refused_and_programmatic_ones_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let worker = WorkerProcess::start(
+        WORKER,
+        dir.path(),
+        &[("httpAllowedOrigins", "https://ui.example")],
+        &[],
+    );
+    let config = connect_tests::verifiable_pipeline(&[]).to_string();
+    let call = |method: &str, target: &str, headers: &[(&str, &str)], body: Option<&str>| {
+        connect_tests::http_with(&worker.base, method, target, headers, body)
+    };
+    // A page of another site: a text/plain "simple request" POST, a fetch, an <img> GET.
+    let evil = call(
+        "POST",
+        "/connectors/x",
+        &[
+            ("Origin", "http://evil.example"),
+            ("Content-Type", "text/plain"),
+        ],
+        Some(&config),
+    );
+    assert_eq!(evil.status, 403, "{}", evil.text);
+    assert!(evil.text.contains("httpAllowedOrigins"), "{}", evil.text);
+    let img = call(
+        "GET",
+        &format!("/connectors/x?config={}", encode(&config)),
+        &[("Sec-Fetch-Site", "cross-site")],
+        None,
+    );
+    assert_eq!(img.status, 403);
+    let localhost_page = call(
+        "GET",
+        "/connectors/stop/all",
+        &[("Sec-Fetch-Site", "same-site")],
+        None,
+    );
+    assert_eq!(localhost_page.status, 403);
+    // DNS rebinding: the worker on loopback answers only loopback host names.
+    let rebound = call("GET", "/connectors", &[("Host", "evil.example:8082")], None);
+    assert_eq!(rebound.status, 403, "{}", rebound.text);
+    assert_eq!(
+        worker.get("/connectors").body(),
+        &json!([]),
+        "nothing created"
+    );
+    // An allowed origin, the worker's own origin, a typed URL and curl all work.
+    let own = worker.base.clone();
+    assert_eq!(
+        call(
+            "GET",
+            "/connectors",
+            &[("Origin", "https://ui.example")],
+            None
+        )
+        .status,
+        200
+    );
+    assert_eq!(
+        call("GET", "/connectors", &[("Origin", &own)], None).status,
+        200
+    );
+    assert_eq!(
+        call("GET", "/connectors", &[("Sec-Fetch-Site", "none")], None).status,
+        200
+    );
+    let created = worker.get(&format!("/connectors/x?config={}", encode(&config)));
+    assert_eq!(created.status, 200, "{}", created.text);
+}
+
+/// HTTP Basic on every route but /health, over HTTPS; no anonymous API off loopback.
+#[test]
+fn authentication_over_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = dir.path().join("users");
+    let hash = bcrypt::hash("op-pass", 4).unwrap();
+    std::fs::write(&users, format!("# operators\nop:{hash}\n")).unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args([
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let worker = WorkerProcess::start(
+        WORKER,
+        dir.path(),
+        &[
+            ("httpAuthUsersFile", users.to_str().unwrap()),
+            ("httpTlsCertFile", cert.to_str().unwrap()),
+            ("httpTlsKeyFile", key.to_str().unwrap()),
+        ],
+        &[],
+    );
+    assert!(worker.base.starts_with("https://"), "{}", worker.base);
+    let curl = |path: &str, credentials: Option<&str>| {
+        let mut command = std::process::Command::new("curl");
+        command
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert"])
+            .arg(&cert)
+            .arg(format!("{}{path}", worker.base));
+        if let Some(credentials) = credentials {
+            command.args(["-u", credentials]);
+        }
+        String::from_utf8(command.output().unwrap().stdout).unwrap()
+    };
+    assert_eq!(curl("/health", None), "200");
+    assert_eq!(curl("/connectors", None), "401");
+    assert_eq!(curl("/connectors", Some("op:wrong")), "401");
+    assert_eq!(curl("/connectors", Some("op:op-pass")), "200");
+    assert_eq!(curl("/connectors/stop/all", Some("nobody:op-pass")), "401");
+    // Plain HTTP to the TLS port gets nothing useful.
+    assert_ne!(
+        std::process::Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}"])
+            .arg(worker.base.replace("https://", "http://") + "/connectors")
+            .output()
+            .unwrap()
+            .stdout,
+        b"200"
+    );
+
+    // Off loopback without users the worker refuses to start, saying what to set.
+    let open = tempfile::tempdir().unwrap();
+    std::fs::write(
+        open.path().join("worker.conf"),
+        format!(
+            "httpPort=0\nhttpBindAddress=0.0.0.0\nstorePathRootDir={}\n",
+            open.path().join("store").display()
+        ),
+    )
+    .unwrap();
+    let refused = std::process::Command::new(WORKER)
+        .args(["standalone", "-c"])
+        .arg(open.path().join("worker.conf"))
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("httpAuthUsersFile") && said.contains("httpAllowAnonymous"),
+        "{said}"
+    );
+}
+
+/// Each limit is a 4xx naming the limit's worker key; protocol errors keep the envelope.
+#[test]
+fn limits_and_protocol_errors() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let worker = WorkerProcess::start(
+        WORKER,
+        dir.path(),
+        &[
+            ("maxConnectors", "2"),
+            ("maxTasksPerConnector", "4"),
+            ("maxConfigBytes", "4096"),
+            ("httpMaxBodyBytes", "8192"),
+            ("httpBodyReadTimeoutMs", "500"),
+            ("testPluginsEnable", "false"),
+        ],
+        &[],
+    );
+    let pipeline = |extra: &[(&str, &str)]| connect_tests::verifiable_pipeline(extra).to_string();
+    let big = pipeline(&[("padding", &"x".repeat(10_000))]);
+    let too_big = worker.post("/connectors/big", &big);
+    assert_eq!(too_big.status, 413, "{}", too_big.text);
+    assert!(
+        too_big.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("httpMaxBodyBytes")
+    );
+    let large = worker.post(
+        "/connectors/big",
+        &pipeline(&[("padding", &"x".repeat(5_000))]),
+    );
+    assert_eq!(large.status, 413, "{}", large.text);
+    assert!(large.text.contains("maxConfigBytes"), "{}", large.text);
+    let tasks = worker.post("/connectors/many", &pipeline(&[("max.tasks", "5")]));
+    assert_eq!(tasks.status, 400);
+    assert!(
+        tasks.text.contains("maxTasksPerConnector"),
+        "{}",
+        tasks.text
+    );
+    let fault = worker.post("/connectors/fault", &pipeline(&[("panic.on.poll", "true")]));
+    assert_eq!(fault.status, 400, "{}", fault.text);
+    assert!(fault.text.contains("testPluginsEnable"), "{}", fault.text);
+    for name in ["a", "b"] {
+        assert_eq!(
+            worker
+                .post(&format!("/connectors/{name}"), &pipeline(&[]))
+                .status,
+            200
+        );
+    }
+    let third = worker.post("/connectors/c", &pipeline(&[]));
+    assert_eq!(third.status, 400);
+    assert!(third.text.contains("maxConnectors"), "{}", third.text);
+
+    // A body that never completes is cut off after httpBodyReadTimeoutMs.
+    let authority = worker.base.trim_start_matches("http://").to_owned();
+    let mut slow = std::net::TcpStream::connect(&authority).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    write!(
+        slow,
+        "POST /connectors/slow HTTP/1.1\r\nHost: {authority}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"a\""
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = slow.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("httpBodyReadTimeoutMs"), "{answer}");
+
+    // 405 with Allow; HEAD where GET is safe and not on the seed's state-changing GETs.
+    let wrong = worker.delete("/connectors");
+    assert_eq!(wrong.status, 405);
+    assert_eq!(wrong.header("Allow").as_deref(), Some("GET, HEAD, POST"));
+    assert_eq!(wrong.json["errorCode"], 405);
+    let head = connect_tests::http(&worker.base, "HEAD", "/connectors/a/status", None);
+    assert_eq!(head.status, 200);
+    assert!(head.text.is_empty(), "{}", head.text);
+    let head_stop = connect_tests::http(&worker.base, "HEAD", "/connectors/a/stop", None);
+    assert_eq!(head_stop.status, 405);
+    assert_eq!(
+        worker.get("/connectors/a/status").status,
+        200,
+        "not deleted"
+    );
+    // The framework's own errors are enveloped; names are UTF-8.
+    let bad_query = worker.post("/connectors/a/restart?includeTasks=maybe", "");
+    assert_eq!(bad_query.status, 400);
+    assert_eq!(bad_query.json["errorCode"], 400, "{}", bad_query.text);
+    let latin1 = worker.post("/connectors/caf%E9", &pipeline(&[]));
+    assert_eq!(latin1.status, 400, "{}", latin1.text);
+    assert!(latin1.text.contains("UTF-8"), "{}", latin1.text);
+}
+
+/// A JDBC connector's config read and written back keeps its real password (it still
+/// connects); a `${file:…}` password is resolved for the task and never shown.
+#[test]
+fn secrets_survive_write_back_and_provider_values_never_leak() {
+    use connect_tests::db::{Database, DbKind};
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::start(DbKind::Postgres, &dir.path().join("pg"));
+    db.execute("CREATE TABLE items (id INT PRIMARY KEY, name TEXT)");
+    db.execute("INSERT INTO items VALUES (1, 'one')");
+    db.execute("CREATE USER app PASSWORD 'Pg-s3cret-42'");
+    db.execute("GRANT SELECT ON items TO app");
+    let secrets = dir.path().join("secrets.properties");
+    std::fs::write(&secrets, "db.password=Pg-s3cret-42\n").unwrap();
+    let worker = WorkerProcess::start(WORKER, dir.path(), &[("configProviders", "file")], &[]);
+    let out = dir.path().join("out.txt");
+    let connector = |password: &str, interval: &str| {
+        json!({
+            "connector.class": "org.apache.rocketmq.connect.jdbc.connector.JdbcSourceConnector",
+            "connector.direct.enable": "true",
+            "source.task.class": "JdbcSourceTask",
+            "sink.task.class": "org.apache.rocketmq.connect.file.FileSinkTask",
+            "sink.filename": out.display().to_string(),
+            "connection.url": db.jdbc_url(),
+            "connection.user": "app",
+            "connection.password": password,
+            "table.whitelist": "items",
+            "mode": "bulk",
+            "poll.interval.ms": interval,
+        })
+    };
+    let direct = worker.post(
+        "/connectors/pg",
+        &connector("Pg-s3cret-42", "500").to_string(),
+    );
+    assert_eq!(direct.status, 200, "{}", direct.text);
+    worker.wait_state("pg", "RUNNING");
+    let shown = worker.get("/connectors/pg/config");
+    assert_eq!(shown.body()["config"]["connection.password"], "********");
+    // Written back as read, with one change: validation and the task use the real password.
+    let mut edited = shown.body()["config"].clone();
+    edited["poll.interval.ms"] = json!("600");
+    let put = worker.put("/connectors/pg/config", &edited.to_string());
+    assert_eq!(put.status, 200, "{}", put.text);
+    worker.wait_state("pg", "RUNNING");
+    let stored = std::fs::read_to_string(dir.path().join("store/config/connectors.json")).unwrap();
+    assert!(
+        stored.contains("Pg-s3cret-42") && !stored.contains("********"),
+        "{stored}"
+    );
+
+    // A provider reference: stored and shown as written, resolved only for the task.
+    let reference = format!("${{file:{}:db.password}}", secrets.display());
+    let via_file = worker.post(
+        "/connectors/pg-file",
+        &connector(&reference, "500").to_string(),
+    );
+    assert_eq!(via_file.status, 200, "{}", via_file.text);
+    worker.wait_state("pg-file", "RUNNING");
+    for target in [
+        "/connectors/pg-file",
+        "/connectors/pg-file/config",
+        "/connectors/pg-file/status",
+        "/connectors/pg-file/tasks",
+        "/connectors/list",
+    ] {
+        let response = worker.get(target);
+        assert!(
+            !response.text.contains("Pg-s3cret-42"),
+            "{target}: {}",
+            response.text
+        );
+    }
+    let validated = worker.put(
+        "/plugin/config/validate",
+        &connector(&reference, "500").to_string(),
+    );
+    assert!(
+        !validated.text.contains("Pg-s3cret-42"),
+        "{}",
+        validated.text
+    );
+    assert!(!worker.log_text().contains("Pg-s3cret-42"), "the log leaks");
+    // An error echoing a URL with credentials is masked.
+    let mut leaky = connector("x", "500");
+    leaky["connection.url"] = json!(format!("{}?password=Pg-s3cret-42", db.jdbc_url()));
+    leaky["mode"] = json!("sometimes");
+    let response = worker.post("/connectors/leaky", &leaky.to_string());
+    assert_eq!(response.status, 400);
+    assert!(!response.text.contains("Pg-s3cret-42"), "{}", response.text);
+}
+
+/// 50 rounds of concurrent task restarts (and connector restarts with tasks) end RUNNING.
+#[test]
+fn concurrent_restarts_end_with_the_true_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let worker = WorkerProcess::start(WORKER, dir.path(), &[], &[]);
+    let config = connect_tests::verifiable_pipeline(&[("throughput", "100")]);
+    assert_eq!(
+        worker.post("/connectors/r", &config.to_string()).status,
+        200
+    );
+    worker.wait_state("r", "RUNNING");
+    for round in 0..50 {
+        let target = if round % 5 == 4 {
+            "/connectors/r/restart?includeTasks=true"
+        } else {
+            "/connectors/r/tasks/0/restart"
+        };
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let base = worker.base.clone();
+                std::thread::spawn(move || connect_tests::http(&base, "POST", target, None).status)
+            })
+            .collect();
+        for handle in handles {
+            let status = handle.join().unwrap();
+            assert!(status < 300, "round {round}: {status}");
+        }
+        worker.wait_state("r", "RUNNING");
+    }
+    // And it stays RUNNING: a late UNASSIGNED from a stopped instance would land within the
+    // stop timeout, so nothing can be awaited here but time.
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(worker.states("r").1, vec!["RUNNING".to_owned()]);
+}

@@ -638,6 +638,7 @@ impl Handler<GetOffsets> for ConnectController {
 impl Handler<PrepareWrite> for ConnectController {
     type Result = Reply<Config>;
     fn handle(&mut self, msg: PrepareWrite, _ctx: &mut Self::Context) -> Self::Result {
+        validate::check_name(&msg.name).map_err(ControllerError::BadRequest)?;
         let limits = self.deps.settings.limits;
         let size = security::config_bytes(&msg.config);
         if size > limits.max_config_bytes {

@@ -61,6 +61,13 @@ pub fn check_name(name: &str) -> Result<(), String> {
     if name.trim().is_empty() {
         return Err("connector name must not be empty".to_owned());
     }
+    // The URL decoder turns bytes that are not UTF-8 into U+FFFD: such a name was not what
+    // the client sent.
+    if name.contains('\u{FFFD}') {
+        return Err(format!(
+            "connector name {name:?} is not valid UTF-8 (percent-encode the UTF-8 bytes of the name)"
+        ));
+    }
     if name.len() > 249 || name.chars().any(|c| c.is_control() || c == '/') {
         return Err(format!(
             "connector name {name:?} must be at most 249 characters, without '/' or control characters"

@@ -77,6 +77,9 @@ pub struct Worker {
     /// Bumped by every applied assignment: a connector restart that finishes after an
     /// assignment changed things leaves the outcome to that assignment.
     assignment_epoch: u64,
+    /// Connectors a restart is stopping and will start again: a concurrent restart of one of
+    /// them has nothing more to do (that restart brings it back).
+    restarting: std::collections::BTreeSet<String>,
 }
 
 impl std::fmt::Debug for Worker {
@@ -95,6 +98,7 @@ impl Worker {
             connectors: BTreeMap::new(),
             tasks: BTreeMap::new(),
             assignment_epoch: 0,
+            restarting: std::collections::BTreeSet::new(),
         }
     }
 
@@ -432,6 +436,9 @@ impl Handler<RestartConnector> for Worker {
 
     fn handle(&mut self, msg: RestartConnector, _ctx: &mut Self::Context) -> Self::Result {
         let Some(slot) = self.connectors.remove(&msg.name) else {
+            if self.restarting.contains(&msg.name) {
+                return Box::pin(fut::ready(Ok(())));
+            }
             let error = ControllerError::NotFound(format!(
                 "Connector [{}] is not running on this worker",
                 msg.name
@@ -442,12 +449,14 @@ impl Handler<RestartConnector> for Worker {
         let (name, config, target, claim) = (msg.name, slot.config, slot.target, slot.epoch);
         let epoch = self.assignment_epoch;
         let bound = self.deps.settings.stop_timeout + STOP_MARGIN;
+        self.restarting.insert(name.clone());
         Box::pin(
             async move {
                 let _ = tokio::time::timeout(bound, stop).await;
             }
             .into_actor(self)
             .map(move |(), worker, _ctx| {
+                worker.restarting.remove(&name);
                 // An assignment applied meanwhile (delete, update) decides instead.
                 if worker.assignment_epoch == epoch && !worker.connectors.contains_key(&name) {
                     worker.start_connector(name, config, target, claim);

@@ -54,6 +54,11 @@ pub async fn create_or_update(handle: Handle, path: web::Path<String>, body: Bod
     put(&handle, &path.into_inner(), &body, "the request body").await
 }
 
+/// `POST /connectors/list`: create or update the connector named `list`.
+pub async fn create_or_update_list(handle: Handle, body: Body) -> HttpResponse {
+    put(&handle, "list", &body, "the request body").await
+}
+
 /// `PUT /connectors/{name}/config` (Kafka Connect): create or update.
 pub async fn put_config(handle: Handle, path: web::Path<String>, body: Body) -> HttpResponse {
     put(&handle, &path.into_inner(), &body, "the request body").await
@@ -127,7 +132,15 @@ pub async fn task_status(handle: Handle, path: web::Path<(String, String)>) -> H
 
 /// `GET /connectors/{name}/stop` (the seed: stop = delete) and `DELETE /connectors/{name}`.
 pub async fn delete(handle: Handle, path: web::Path<String>) -> HttpResponse {
-    let name = path.into_inner();
+    delete_named(&handle, path.into_inner()).await
+}
+
+/// `DELETE /connectors/list`: the connector named `list`.
+pub async fn delete_list(handle: Handle) -> HttpResponse {
+    delete_named(&handle, "list".to_owned()).await
+}
+
+async fn delete_named(handle: &ControllerHandle, name: String) -> HttpResponse {
     reply(
         handle
             .delete_connector(&name)

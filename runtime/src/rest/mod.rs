@@ -149,7 +149,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
         // `?config=` creates a connector named `list` (GET only; HEAD never creates).
         Resource::new("/connectors/list")
             .get(c::list)
-            .post(c::create_or_update),
+            .post(c::create_or_update_list)
+            .delete(c::delete_list),
         Resource::new("/connectors/stop/all").unsafe_get(c::delete_all),
         Resource::new("/connectors/pause/all").unsafe_get(c::pause_all),
         Resource::new("/connectors/resume/all").unsafe_get(c::resume_all),
