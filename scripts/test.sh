@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # The whole test suite: unit, property and integration tests of every crate. Integration tests
 # start real processes on loopback, including a RocketMQ name server and broker and MariaDB and
-# PostgreSQL servers: the first run on a machine installs them (about 20 minutes on 2 cores for
-# the broker, under a minute for the database packages; later runs skip it).
+# PostgreSQL servers, and a REST fuzzer (schemathesis): the first run on a machine installs them
+# (about 20 minutes on 2 cores for the broker, under a minute for the rest; later runs skip it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/rocketmq.sh install
 ./scripts/databases.sh install
+# The REST fuzzer (tests/tests/rest_api.rs), once per machine.
+if ! schemathesis --version 2>/dev/null | grep -q "4.32.5"; then
+    python3 -m pip install --quiet --disable-pip-version-check "schemathesis==4.32.5"
+fi
 cargo test --workspace --locked "$@"
