@@ -134,7 +134,9 @@ impl StateManager {
         };
         Status {
             state,
-            trace,
+            // A trace is stored and shown: an error that printed a URL with credentials (a
+            // driver's message) is masked here, once, for every reader.
+            trace: trace.map(|t| connect_api::secrets::scrub_text(&t).into_owned()),
             worker_id: self.worker_id.clone(),
             generation,
         }
