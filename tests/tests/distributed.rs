@@ -39,11 +39,14 @@ impl Cluster {
     }
 
     fn launch(&self, index: usize) -> WorkerProcess {
+        // Sinks' reports live in the cluster's directory, which every member may write.
+        let shared = self.dir.display().to_string();
         WorkerProcess::start_distributed(
             WORKER,
             &self.dir.join(format!("w{index}")),
             &format!("w{index}"),
             &[
+                ("allowedPaths", shared.as_str()),
                 ("namesrvAddr", self.broker.namesrv_addr.as_str()),
                 ("connectClusterId", "test-cluster"),
                 ("heartbeatIntervalMs", "500"),
