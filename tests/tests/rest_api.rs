@@ -514,6 +514,26 @@ fn file_connectors_are_confined_to_allowed_paths() {
         into_store[0]["message"].as_str().unwrap().contains("store"),
         "{into_store}"
     );
+    // A SQLite URL names a file too.
+    let sqlite = worker.post(
+        "/connectors/sqlite",
+        &json!({"connector.class": "JdbcSinkConnector", "connect.topicnames": "t",
+            "connection.url": "jdbc:sqlite:/etc/connect-evil.db"})
+        .to_string(),
+    );
+    assert_eq!(sqlite.status, 400, "{}", sqlite.text);
+    let url_error = sqlite.json["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["key"] == "connection.url")
+        .cloned()
+        .unwrap_or_else(|| panic!("no connection.url error: {}", sqlite.text));
+    assert!(
+        url_error["message"].as_str().unwrap().contains("allowedPaths"),
+        "{url_error}"
+    );
+    assert!(!std::path::Path::new("/etc/connect-evil.db").exists());
     // Inside the allowed directory it works, and the store stays private.
     let good = file_pipeline(&data.join("in.txt"), &out);
     assert_eq!(

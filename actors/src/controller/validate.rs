@@ -105,6 +105,9 @@ pub async fn validate_connector(
         ));
     }
     // What connector code sees: references resolved, files confined, test switches refused.
+    // A configuration the gate refused never reaches connector code (its `validate` might
+    // open the very file that was refused).
+    let mut refused_by_worker = false;
     let config = match security::prepare(
         &settings,
         &security::plugin_defs(&catalog, &config),
@@ -113,6 +116,7 @@ pub async fn validate_connector(
         Ok(prepared) => prepared,
         Err(list) => {
             errors.extend(list);
+            refused_by_worker = true;
             config
         }
     };
@@ -210,7 +214,7 @@ pub async fn validate_connector(
             message: other.to_string(),
         }),
     }
-    let Some(plugin) = plugin else {
+    let Some(plugin) = plugin.filter(|_| !refused_by_worker) else {
         return Err(errors);
     };
     let kind = match plugin.kind {

@@ -116,9 +116,19 @@ pub fn prepare(
         if let Some(usage) = key.file
             && !raw.trim().is_empty()
         {
-            match settings.files.check(&raw, usage) {
-                Ok(path) => config.put(&name, path.display().to_string()),
-                Err(message) => errors.push(ConfigError::invalid(&name, &raw, message)),
+            match key.file_in_value {
+                // The value is the path: the component gets the canonical one it was checked as.
+                None => match settings.files.check(&raw, usage) {
+                    Ok(path) => config.put(&name, path.display().to_string()),
+                    Err(message) => errors.push(ConfigError::invalid(&name, &raw, message)),
+                },
+                Some(extract) => {
+                    if let Some(path) = extract(&raw)
+                        && let Err(message) = settings.files.check(&path, usage)
+                    {
+                        errors.push(ConfigError::invalid(&name, &raw, message));
+                    }
+                }
             }
         }
     }

@@ -143,6 +143,10 @@ pub struct ConfigKey {
     /// The value names a file the component reads or writes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<FileUse>,
+    /// Where in the value the file is, when the value is not simply its path (a SQLite
+    /// `connection.url`); `None` from it means this value names no file.
+    #[serde(skip)]
+    pub file_in_value: Option<fn(&str) -> Option<String>>,
     /// A fault-injection switch for tests: refused unless the worker enables test plugins.
     #[serde(skip_serializing_if = "std::ops::Not::not", rename = "faultInjection")]
     pub fault_injection: bool,
@@ -176,6 +180,7 @@ impl ConfigDef {
             documentation: doc.to_owned(),
             validator: None,
             file: None,
+            file_in_value: None,
             fault_injection: false,
         });
         self
@@ -191,6 +196,7 @@ impl ConfigDef {
             documentation: doc.to_owned(),
             validator: None,
             file: None,
+            file_in_value: None,
             fault_injection: false,
         });
         self
@@ -208,6 +214,16 @@ impl ConfigDef {
     pub fn file(mut self, usage: FileUse) -> Self {
         if let Some(last) = self.keys.last_mut() {
             last.file = Some(usage);
+        }
+        self
+    }
+
+    /// Marks the most recently declared key as holding, somewhere in its value, a file the
+    /// component reads or writes; `extract` finds it (`None`: this value names no file).
+    pub fn file_in_value(mut self, usage: FileUse, extract: fn(&str) -> Option<String>) -> Self {
+        if let Some(last) = self.keys.last_mut() {
+            last.file = Some(usage);
+            last.file_in_value = Some(extract);
         }
         self
     }

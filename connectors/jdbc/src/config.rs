@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use connect_api::config_def::FileUse;
 use connect_api::{Config, ConfigDef, ConfigError, ConfigType, Validator};
 
 use crate::dialect::DialectOptions;
@@ -106,6 +107,8 @@ fn take<T>(errors: &mut Vec<ConfigError>, result: Result<T, ConfigError>) -> Opt
 fn common_def() -> ConfigDef {
     ConfigDef::new()
         .required("connection.url", ConfigType::String, "jdbc:mysql://host:port/db, jdbc:postgresql://host:port/db, jdbc:sqlite:path, or a native URL")
+        // A SQLite file is read and written (created when missing): confined like any file.
+        .file_in_value(FileUse::Write, crate::url::sqlite_path)
         .optional("connection.user", ConfigType::String, "", "database user (when the URL has none)")
         .optional("connection.password", ConfigType::Password, "", "database password")
         .optional("connection.attempts", ConfigType::Int, "3", "connection attempts before a call fails")

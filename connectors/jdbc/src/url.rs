@@ -40,6 +40,16 @@ impl std::fmt::Debug for ConnectionUrl {
     }
 }
 
+/// The file a SQLite URL (`jdbc:sqlite:<path>`, `sqlite:<path>?…`) opens or creates; `None` for
+/// an in-memory database or another database's URL. The worker confines it to `allowedPaths`.
+pub fn sqlite_path(url: &str) -> Option<String> {
+    let url = url.trim();
+    let bare = url.strip_prefix("jdbc:").unwrap_or(url);
+    let path = bare.strip_prefix("sqlite:")?.trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or(path);
+    (!path.is_empty() && !path.starts_with(":memory:")).then(|| path.to_owned())
+}
+
 impl ConnectionUrl {
     /// Parses `url`; `user` / `password` are used when the URL has no credentials of its own.
     pub fn parse(
@@ -205,6 +215,16 @@ mod tests {
     fn native_urls_keep_their_own_credentials() {
         let url = ConnectionUrl::parse("postgres://a:b@h/db", Some("x"), Some("y")).unwrap();
         assert_eq!(url.native, "postgres://a:b@h/db");
+        assert_eq!(
+            sqlite_path("jdbc:sqlite:/tmp/x.db").as_deref(),
+            Some("/tmp/x.db")
+        );
+        assert_eq!(
+            sqlite_path("sqlite:///tmp/x.db?mode=rwc").as_deref(),
+            Some("/tmp/x.db")
+        );
+        assert_eq!(sqlite_path("jdbc:sqlite::memory:"), None);
+        assert_eq!(sqlite_path("jdbc:mysql://h/db"), None);
         let url = ConnectionUrl::parse("jdbc:sqlite:/tmp/x.db", None, None).unwrap();
         assert_eq!(url.kind, DialectKind::Sqlite);
         assert_eq!(url.native, "sqlite:/tmp/x.db?mode=rwc");
