@@ -530,7 +530,10 @@ fn file_connectors_are_confined_to_allowed_paths() {
         .cloned()
         .unwrap_or_else(|| panic!("no connection.url error: {}", sqlite.text));
     assert!(
-        url_error["message"].as_str().unwrap().contains("allowedPaths"),
+        url_error["message"]
+            .as_str()
+            .unwrap()
+            .contains("allowedPaths"),
         "{url_error}"
     );
     assert!(!std::path::Path::new("/etc/connect-evil.db").exists());
