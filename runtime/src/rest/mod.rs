@@ -44,6 +44,7 @@ impl Resource {
         }
     }
 
+    /// `method` answered by `handler` (the seed's state-changing GETs use this: no HEAD).
     fn on<F, Args>(mut self, method: Method, handler: F) -> Self
     where
         F: Handler<Args> + Clone,
@@ -74,43 +75,6 @@ impl Resource {
             .on(Method::HEAD, handler)
     }
 
-    /// One of the seed's GETs that changes state: no HEAD.
-    fn unsafe_get<F, Args>(self, handler: F) -> Self
-    where
-        F: Handler<Args> + Clone,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        self.on(Method::GET, handler)
-    }
-
-    fn post<F, Args>(self, handler: F) -> Self
-    where
-        F: Handler<Args> + Clone,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        self.on(Method::POST, handler)
-    }
-
-    fn put<F, Args>(self, handler: F) -> Self
-    where
-        F: Handler<Args> + Clone,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        self.on(Method::PUT, handler)
-    }
-
-    fn delete<F, Args>(self, handler: F) -> Self
-    where
-        F: Handler<Args> + Clone,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        self.on(Method::DELETE, handler)
-    }
-
     fn done(self) -> actix_web::Resource {
         let allow = self.allow.join(", ");
         self.inner.default_service(web::to(move || {
@@ -137,43 +101,45 @@ pub fn routes(config: &mut web::ServiceConfig) {
         Resource::new("/health").get(c::health),
         Resource::new("/plugin/list").get(plugins::list),
         Resource::new("/plugin/list/connectors").get(plugins::list_connectors),
-        Resource::new("/plugin/reload").unsafe_get(plugins::reload),
+        Resource::new("/plugin/reload").on(Method::GET, plugins::reload),
         Resource::new("/plugin/config").get(plugins::config),
         Resource::new("/plugin/config/validate")
             .get(plugins::validate)
-            .post(plugins::validate)
-            .put(plugins::validate),
+            .on(Method::POST, plugins::validate)
+            .on(Method::PUT, plugins::validate),
         Resource::new("/allocated/connectors").get(c::allocated_connectors),
         Resource::new("/allocated/tasks").get(c::allocated_tasks),
-        Resource::new("/connectors").get(c::names).post(c::create),
+        Resource::new("/connectors")
+            .get(c::names)
+            .on(Method::POST, c::create),
         // `?config=` creates a connector named `list` (GET only; HEAD never creates).
         Resource::new("/connectors/list")
             .get(c::list)
-            .post(c::create_or_update_list)
-            .delete(c::delete_list),
-        Resource::new("/connectors/stop/all").unsafe_get(c::delete_all),
-        Resource::new("/connectors/pause/all").unsafe_get(c::pause_all),
-        Resource::new("/connectors/resume/all").unsafe_get(c::resume_all),
+            .on(Method::POST, c::create_or_update_list)
+            .on(Method::DELETE, c::delete_list),
+        Resource::new("/connectors/stop/all").on(Method::GET, c::delete_all),
+        Resource::new("/connectors/pause/all").on(Method::GET, c::pause_all),
+        Resource::new("/connectors/resume/all").on(Method::GET, c::resume_all),
         // `?config=` creates or updates (GET only; HEAD never creates).
         Resource::new("/connectors/{name}")
             .get(c::get_or_create)
-            .post(c::create_or_update)
-            .delete(c::delete),
+            .on(Method::POST, c::create_or_update)
+            .on(Method::DELETE, c::delete),
         Resource::new("/connectors/{name}/config")
             .get(c::config)
-            .put(c::put_config),
+            .on(Method::PUT, c::put_config),
         Resource::new("/connectors/{name}/status").get(c::status),
         Resource::new("/connectors/{name}/tasks").get(c::tasks),
         Resource::new("/connectors/{name}/tasks/{task}/status").get(c::task_status),
-        Resource::new("/connectors/{name}/tasks/{task}/restart").post(c::restart_task),
-        Resource::new("/connectors/{name}/stop").unsafe_get(c::delete),
+        Resource::new("/connectors/{name}/tasks/{task}/restart").on(Method::POST, c::restart_task),
+        Resource::new("/connectors/{name}/stop").on(Method::GET, c::delete),
         Resource::new("/connectors/{name}/pause")
-            .unsafe_get(c::pause)
-            .put(c::pause),
+            .on(Method::GET, c::pause)
+            .on(Method::PUT, c::pause),
         Resource::new("/connectors/{name}/resume")
-            .unsafe_get(c::resume)
-            .put(c::resume),
-        Resource::new("/connectors/{name}/restart").post(c::restart),
+            .on(Method::GET, c::resume)
+            .on(Method::PUT, c::resume),
+        Resource::new("/connectors/{name}/restart").on(Method::POST, c::restart),
         Resource::new("/connectors/{name}/offsets").get(c::offsets),
     ];
     for resource in resources {
