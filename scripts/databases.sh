@@ -16,7 +16,20 @@
 #   scripts/databases.sh restart DIR           start it again on the same port and data
 #
 # Servers run as the `mysql` / `postgres` system users the packages create; run as root.
-set -euo pipefail
+set -Eeuo pipefail
+
+# A step that fails says which one, with the end of the server's log: a failure seen only in CI
+# must be diagnosable from its output.
+SERVER_DIR=
+report_failure() {
+    local status=$? line=$1 command=$2
+    echo "scripts/databases.sh: line $line: '$command' failed with status $status" >&2
+    if [[ -n "$SERVER_DIR" && -f "$SERVER_DIR/server.log" ]]; then
+        echo "--- last lines of $SERVER_DIR/server.log ---" >&2
+        tail -n 40 "$SERVER_DIR/server.log" >&2
+    fi
+}
+trap 'report_failure "$LINENO" "$BASH_COMMAND"' ERR
 
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
 
@@ -62,6 +75,7 @@ launch_mariadb() { # dir
             --binlog-row-image=FULL --binlog-row-metadata=FULL --binlog-checksum=CRC32)
     fi
     (exec setsid /usr/sbin/mariadbd --no-defaults --user=mysql --datadir="$dir/data" \
+        --tmpdir="$dir/tmp" \
         "${binlog[@]}" \
         --socket="$dir/mysqld.sock" --pid-file="$dir/server.pid" --port="$port" \
         --bind-address=127.0.0.1 --skip-name-resolve --innodb-buffer-pool-size=128M \
@@ -82,15 +96,18 @@ start() { # kind, dir
     local kind=$1 dir=$2 port
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
+    SERVER_DIR=$dir
     port=$(free_port)
     echo "$port" > "$dir/port"
     echo "$kind" > "$dir/kind"
     case "$kind" in
     mariadb)
         echo "${DB_BINLOG:-on}" > "$dir/binlog"
-        mkdir -p "$dir/data"
-        chown mysql:mysql "$dir" "$dir/data"
-        mariadb-install-db --no-defaults --user=mysql --datadir="$dir/data" \
+        # Each server has its own temporary directory: servers bootstrapping at once in the shared
+        # /tmp remove each other's temporary tables ("Unknown table 'mysql.tmp_user_sys'").
+        mkdir -p "$dir/data" "$dir/tmp"
+        chown mysql:mysql "$dir" "$dir/data" "$dir/tmp"
+        mariadb-install-db --no-defaults --user=mysql --datadir="$dir/data" --tmpdir="$dir/tmp" \
             --auth-root-authentication-method=socket >> "$dir/server.log" 2>&1
         launch_mariadb "$dir"
         mariadb_client "$dir" -e "CREATE USER 'connect'@'%' IDENTIFIED BY 'connect';
@@ -141,6 +158,7 @@ kill9() { # dir
 
 restart() { # dir
     local dir=$1
+    SERVER_DIR=$dir
     case "$(cat "$dir/kind")" in
     mariadb) launch_mariadb "$dir" ;;
     postgres) rm -f "$dir/data/postmaster.pid"; launch_postgres "$dir" ;;
