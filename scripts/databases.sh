@@ -7,7 +7,9 @@
 #   scripts/databases.sh start mariadb|postgres DIR
 #                                              start a fresh server with its data under DIR
 #                                              (MariaDB with a ROW binlog for change data
-#                                              capture; DB_BINLOG=off starts it without);
+#                                              capture; DB_BINLOG=off starts it without;
+#                                              DB_SERVER_ID=N for a second server that
+#                                              replicates from the first);
 #                                              writes DIR/env and prints DB_URL=<native URL>
 #                                              (user `connect`, password `connect`, database
 #                                              `connect`)
@@ -71,7 +73,10 @@ launch_mariadb() { # dir
     port=$(cat "$dir/port")
     # Change data capture needs the binlog in ROW format with full images and column metadata.
     if [[ "$(cat "$dir/binlog" 2>/dev/null)" != off ]]; then
-        binlog=(--server-id=1 --log-bin="$dir/data/binlog" --binlog-format=ROW
+        # A replica logs what it applies (--log-slave-updates), so it can stand in for its
+        # primary after a failover with the same GTIDs.
+        binlog=(--server-id="$(cat "$dir/server_id")" --log-bin="$dir/data/binlog"
+            --log-slave-updates --binlog-format=ROW
             --binlog-row-image=FULL --binlog-row-metadata=FULL --binlog-checksum=CRC32)
     fi
     (exec setsid /usr/sbin/mariadbd --no-defaults --user=mysql --datadir="$dir/data" \
@@ -103,6 +108,7 @@ start() { # kind, dir
     case "$kind" in
     mariadb)
         echo "${DB_BINLOG:-on}" > "$dir/binlog"
+        echo "${DB_SERVER_ID:-1}" > "$dir/server_id"
         # Each server has its own temporary directory: servers bootstrapping at once in the shared
         # /tmp remove each other's temporary tables ("Unknown table 'mysql.tmp_user_sys'").
         mkdir -p "$dir/data" "$dir/tmp"

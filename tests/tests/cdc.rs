@@ -527,6 +527,144 @@ fn purged_binlog_resnapshots_when_needed() {
     assert_eq!(fold(&messages).0, expected);
 }
 
+fn snapshot_reads(messages: &[IncomingMessage]) -> usize {
+    messages
+        .iter()
+        .filter(|m| parse(m).op.as_deref() == Some("r"))
+        .count()
+}
+
+/// Positioned by GTID, a connector stopped while its binlog file was rotated and purged —
+/// with nothing unread in it — resumes streaming in the next file: no new snapshot, even
+/// under `snapshot.mode=initial`.
+#[test]
+fn gtids_resume_past_a_purged_file_with_nothing_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::start(DbKind::MariaDb, &dir.path().join("db"));
+    db.execute("CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(64), qty INT NOT NULL)");
+    db.execute("INSERT INTO items VALUES (1, 'a', 1), (2, 'b', 2)");
+    let broker = Broker::start(&dir.path().join("rocketmq"));
+    let extra = [("namesrvAddr", broker.namesrv_addr.as_str())];
+    let mut worker = WorkerProcess::start(WORKER, dir.path(), &extra, &[]);
+    let config = cdc_config(
+        &db,
+        "cdc-gtid",
+        json!({"snapshot.mode": "initial", "table.include.list": "connect.items"}),
+    );
+    create(&worker, "gtid", &config);
+    db.execute("UPDATE items SET qty = 10 WHERE id = 1");
+    let expected = table_rows(&db);
+    broker.read_topic_until("cdc-gtid", Duration::from_secs(60), |m| {
+        fold(m).0 == expected
+    });
+    eventually(
+        "the update's position committed",
+        Duration::from_secs(30),
+        || {
+            worker
+                .get("/connectors/gtid/offsets")
+                .text
+                .contains("gtids")
+        },
+    );
+    assert!(worker.terminate(Duration::from_secs(20)).success());
+    let first = db.first_column("SHOW BINARY LOGS")[0].clone();
+    db.execute("FLUSH BINARY LOGS");
+    eventually(
+        "the first binlog file purged",
+        Duration::from_secs(30),
+        || {
+            db.execute("PURGE BINARY LOGS BEFORE NOW() + INTERVAL 1 DAY");
+            !db.first_column("SHOW BINARY LOGS").contains(&first)
+        },
+    );
+    db.execute("INSERT INTO items VALUES (3, 'c', 3)");
+    db.execute("DELETE FROM items WHERE id = 2");
+    let worker = worker.restart(&[]);
+    let expected = table_rows(&db);
+    let messages = broker.read_topic_until("cdc-gtid", Duration::from_secs(60), |m| {
+        fold(m).0 == expected
+    });
+    assert_eq!(fold(&messages).0, expected);
+    assert_eq!(snapshot_reads(&messages), 2, "no second snapshot");
+    let status = worker.get("/connectors/gtid/status");
+    assert!(!status.text.contains("FAILED"), "{}", status.text);
+}
+
+/// A failover: the connector read the primary, the worker stopped, the primary took more
+/// writes and died; its replica (other binlog files and positions, the same GTIDs) becomes the
+/// primary and the connector is pointed at it. It resumes after the last GTID it sent: the
+/// writes it had not read arrive from the replica's binlog, then the replica's own writes,
+/// with no new snapshot.
+#[test]
+fn failover_to_a_replica_resumes_by_gtid() {
+    let dir = tempfile::tempdir().unwrap();
+    let primary = Database::start(DbKind::MariaDb, &dir.path().join("primary"));
+    let replica = Database::start_with_env(
+        DbKind::MariaDb,
+        &dir.path().join("replica"),
+        &[("DB_SERVER_ID", "2")],
+    );
+    let primary_pos = primary.first_column("SELECT @@GLOBAL.gtid_binlog_pos")[0].clone();
+    // The replica's files are its own: what it replicates lands in binlog.000003, at other
+    // positions than on the primary (whose file/position would mean nothing here).
+    replica.execute("FLUSH BINARY LOGS;\nFLUSH BINARY LOGS");
+    replica.execute(&format!(
+        "SET GLOBAL gtid_slave_pos = '{primary_pos}';\n\
+         CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = {}, MASTER_USER = 'connect', \
+         MASTER_PASSWORD = 'connect', MASTER_USE_GTID = slave_pos;\n\
+         START SLAVE",
+        primary.port()
+    ));
+    primary.execute("CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(64), qty INT NOT NULL)");
+    primary.execute("INSERT INTO items VALUES (1, 'a', 1), (2, 'b', 2), (3, 'c', 3)");
+    let broker = Broker::start(&dir.path().join("rocketmq"));
+    let extra = [("namesrvAddr", broker.namesrv_addr.as_str())];
+    let mut worker = WorkerProcess::start(WORKER, dir.path(), &extra, &[]);
+    let config = |db: &Database| {
+        cdc_config(
+            db,
+            "cdc-failover",
+            json!({"snapshot.mode": "initial", "table.include.list": "connect.items"}),
+        )
+    };
+    create(&worker, "failover", &config(&primary));
+    random_writes_on(&primary.url, "items", 40, 60, 7);
+    let expected = table_rows(&primary);
+    let before = broker.read_topic_until("cdc-failover", Duration::from_secs(60), |m| {
+        fold(m).0 == expected
+    });
+    eventually("positions committed", Duration::from_secs(30), || {
+        worker
+            .get("/connectors/failover/offsets")
+            .text
+            .contains("gtids")
+    });
+    assert!(worker.terminate(Duration::from_secs(20)).success());
+    // Writes the connector has not read, then the primary dies once the replica has them.
+    random_writes_on(&primary.url, "items", 40, 60, 8);
+    let last = primary.first_column("SELECT @@GLOBAL.gtid_binlog_pos")[0].clone();
+    eventually("the replica caught up", Duration::from_secs(30), || {
+        replica.first_column("SELECT @@GLOBAL.gtid_slave_pos")[0] == last
+    });
+    primary.kill();
+    replica.execute("STOP SLAVE");
+    let worker = worker.restart(&[]);
+    let response = worker.put("/connectors/failover/config", &config(&replica).to_string());
+    assert!(response.status < 300, "{}", response.text);
+    random_writes_on(&replica.url, "items", 40, 30, 9);
+    let expected = table_rows(&replica);
+    let messages = broker.read_topic_until("cdc-failover", Duration::from_secs(90), |m| {
+        fold(m).0 == expected
+    });
+    assert_eq!(fold(&messages).0, expected);
+    assert_eq!(
+        snapshot_reads(&messages),
+        snapshot_reads(&before),
+        "no second snapshot"
+    );
+}
+
 /// The Java README's configuration end to end: MariaDB → CDC (ExtractNewRecordState with
 /// `delete.handling.mode=none` and `add.headers=op,source.db,source.table`, JSON converters) →
 /// RocketMQ → the JDBC sink (table from the `__source_table` header, upserts, deletes) →

@@ -75,7 +75,8 @@ pub struct Position {
     pub restart: RestartPoint,
     pub ts_sec: i64,
     pub server_id: u32,
-    pub gtids: Option<String>,
+    /// The completed GTID set (`gtids`): where a reader positioned by GTID restarts.
+    pub gtids: Option<std::sync::Arc<str>>,
     pub snapshot: Option<SnapshotProgress>,
 }
 
@@ -95,7 +96,7 @@ impl Position {
             .with("ts_sec", self.ts_sec)
             .with("server_id", self.server_id);
         if let Some(gtids) = &self.gtids {
-            offset = offset.with("gtids", gtids.clone());
+            offset = offset.with("gtids", gtids.to_string());
         }
         if let Some(snapshot) = &self.snapshot {
             offset = offset
@@ -145,7 +146,7 @@ impl Position {
             },
             ts_sec: offset.get_i64("ts_sec").unwrap_or(0),
             server_id: offset.get_i64("server_id").unwrap_or(0) as u32,
-            gtids: offset.get_str("gtids").map(str::to_owned),
+            gtids: offset.get_str("gtids").map(std::sync::Arc::from),
             snapshot,
         })
     }

@@ -18,6 +18,7 @@ use mysql_async::{BinlogStreamRequest, Conn};
 use tokio::sync::mpsc;
 
 use super::columns::MappedTable;
+use super::gtid::{Gtid, GtidSet};
 use super::server::{self, ServerError};
 use super::table::CapturedTable;
 use super::values;
@@ -36,7 +37,7 @@ pub enum StreamItem {
     Progress {
         at: BinlogPoint,
         restart: RestartPoint,
-        gtids: Option<String>,
+        gtids: Option<Arc<str>>,
     },
     /// A statement that changes schemas (DDL), outside any transaction.
     SchemaChange {
@@ -44,6 +45,8 @@ pub enum StreamItem {
         ddl: String,
         at: BinlogPoint,
         restart: RestartPoint,
+        /// The completed set, this statement's GTID included.
+        gtids: Option<Arc<str>>,
         ts_sec: i64,
     },
     /// The reader stopped: retriable (connection lost) or not (binlog gone, bad metadata).
@@ -74,16 +77,23 @@ pub struct RowChange {
     /// The transaction's GTID (`source.gtid`), when the server assigns them.
     pub gtid: Option<Arc<str>>,
     /// The GTIDs of every completed transaction (the offset's `gtids`).
-    pub gtids: Option<String>,
+    pub gtids: Option<Arc<str>>,
 }
 
 /// Starts a reader from `start`; items arrive on the returned channel until it fails or the
 /// receiver is dropped.
-pub fn spawn(config: Arc<CdcConfig>, start: RestartPoint) -> mpsc::Receiver<StreamItem> {
+/// With `gtids` (the completed set), the reader positions by GTID where the server supports
+/// it: the server finds the place in its own files, so a purged file or another server's
+/// numbering does not matter. The row skipping of `start` applies either way.
+pub fn spawn(
+    config: Arc<CdcConfig>,
+    start: RestartPoint,
+    gtids: Option<Arc<str>>,
+) -> mpsc::Receiver<StreamItem> {
     let (tx, rx) = mpsc::channel(config.max_queue_size);
     let reporter = tx.clone();
     let reader = tokio::spawn(async move {
-        if let Err(failure) = run(&config, start, &tx).await {
+        if let Err(failure) = run(&config, start, gtids.as_deref(), &tx).await {
             let _ = tx.send(*failure).await;
         }
     });
@@ -118,61 +128,159 @@ struct Transaction {
     events: u64,
     thread: Option<i64>,
     open: bool,
-    gtid: Option<Arc<str>>,
+    /// Its id, typed (to complete the set) and as text (`source.gtid`, shared by its rows).
+    gtid: Option<(Gtid, Arc<str>)>,
 }
 
 impl Transaction {
     /// The transaction committed: its GTID joins the completed set.
     fn end(&mut self, gtids: &mut GtidSet) {
         self.open = false;
-        if let Some(gtid) = self.gtid.take() {
+        if let Some((gtid, _)) = self.gtid.take() {
             gtids.complete(&gtid);
         }
     }
+
+    fn gtid_text(&self) -> Option<Arc<str>> {
+        self.gtid.as_ref().map(|(_, text)| text.clone())
+    }
 }
 
-/// The completed GTIDs: MariaDB's last `domain-server-seq` per domain, or MySQL's
-/// `uuid:gno` of the last transaction per source (a position summary, as Debezium's `gtids`).
-#[derive(Debug, Default)]
-struct GtidSet {
-    last: std::collections::BTreeMap<String, String>,
-}
-
-impl GtidSet {
-    fn complete(&mut self, gtid: &str) {
-        let source = gtid
-            .split_once(':')
-            .map(|(uuid, _)| uuid.to_owned())
-            .or_else(|| gtid.split('-').next().map(str::to_owned))
-            .unwrap_or_default();
-        self.last.insert(source, gtid.to_owned());
-    }
-
-    fn summary(&self) -> Option<String> {
-        (!self.last.is_empty()).then(|| self.last.values().cloned().collect::<Vec<_>>().join(","))
-    }
+fn with_text(gtid: Gtid) -> (Gtid, Arc<str>) {
+    let text = Arc::from(gtid.to_string().as_str());
+    (gtid, text)
 }
 
 /// MariaDB's GTID event (type 162): `domain-server-seq`, and whether it stands alone (a DDL
 /// with no BEGIN…COMMIT).
-fn mariadb_gtid(data: &[u8], server_id: u32) -> Option<(String, bool)> {
+fn mariadb_gtid(data: &[u8], server: u32) -> Option<(Gtid, bool)> {
     let seq = u64::from_le_bytes(data.get(0..8)?.try_into().ok()?);
     let domain = u32::from_le_bytes(data.get(8..12)?.try_into().ok()?);
     let standalone = data.get(12)? & 1 != 0;
-    Some((format!("{domain}-{server_id}-{seq}"), standalone))
+    Some((
+        Gtid::MariaDb {
+            domain,
+            server,
+            seq,
+        },
+        standalone,
+    ))
 }
 
-/// MySQL's `uuid:gno`.
-fn mysql_gtid(sid: [u8; 16], gno: u64) -> String {
-    let hex: String = sid.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}:{gno}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+/// A binlog stream, opened.
+struct Opened {
+    stream: mysql_async::BinlogStream,
+    /// The first (fake) rotation carries a checksum after the name.
+    crc_in_fake_rotate: bool,
+    /// Positioned by GTID (else by file and position).
+    by_gtid: bool,
+}
+
+/// Opens a replica connection and requests the binlog from `start`, by GTID when `gtids`
+/// holds a set the server's dialect understands.
+async fn open(
+    config: &CdcConfig,
+    start: &RestartPoint,
+    gtids: Option<&GtidSet>,
+) -> Result<Opened, Stop> {
+    let retriable = |e: ServerError| failed(e.to_string(), true);
+    let mut conn: Conn = server::connect(config).await.map_err(retriable)?;
+    let checksum: Option<String> = conn
+        .query_first("SELECT @@GLOBAL.binlog_checksum")
+        .await
+        .map_err(|e| failed(format!("reading binlog_checksum: {e}"), true))?;
+    let crc_in_fake_rotate = checksum.is_some_and(|c| !c.eq_ignore_ascii_case("NONE"));
+    let version: Option<String> = conn
+        .query_first("SELECT VERSION()")
+        .await
+        .map_err(|e| failed(format!("reading the server version: {e}"), true))?;
+    let mariadb = version.is_some_and(|v| v.contains("MariaDB"));
+    if mariadb {
+        // A GTID-aware replica: MariaDB then sends its GTID events (instead of turning them
+        // into BEGIN statements), which name each transaction.
+        conn.query_drop("SET @mariadb_slave_capability = 4")
+            .await
+            .map_err(|e| failed(format!("announcing GTID support: {e}"), true))?;
+    }
+    // Idle servers send a heartbeat every second, so a dead connection is noticed and the
+    // position keeps moving for the watermarks.
+    conn.query_drop("SET @master_heartbeat_period = 1000000000")
+        .await
+        .map_err(|e| failed(format!("setting the heartbeat period: {e}"), true))?;
+    let gtids = gtids.filter(|set| !set.is_empty() && set.is_mysql() != mariadb);
+    let mut request = BinlogStreamRequest::new(config.server_id);
+    let by_gtid = match gtids {
+        Some(set) if mariadb => {
+            // The server starts after the last GTID of each domain; strict mode off, so a
+            // domain the server never had is not an error.
+            let state = set.mariadb_connect_state().unwrap_or_default();
+            conn.exec_drop("SET @slave_connect_state = ?", (state,))
+                .await
+                .map_err(|e| failed(format!("setting the GTID start: {e}"), true))?;
+            conn.query_drop("SET @slave_gtid_strict_mode = 0, @slave_gtid_ignore_duplicates = 0")
+                .await
+                .map_err(|e| failed(format!("setting the GTID mode: {e}"), true))?;
+            true
+        }
+        Some(set) => {
+            let sids = set.mysql_sids().map_err(|e| failed(e, false))?;
+            request = request.with_gtid().with_gtid_set(sids);
+            true
+        }
+        None => {
+            request = request
+                .with_filename(start.at.file.as_bytes())
+                .with_pos(start.at.pos);
+            false
+        }
+    };
+    let stream = conn
+        .get_binlog_stream(request)
+        .await
+        .map_err(|e| classify(&e.to_string(), start, gtids))?;
+    Ok(Opened {
+        stream,
+        crc_in_fake_rotate,
+        by_gtid,
+    })
+}
+
+/// Whether a reader positioned by GTID can start after a set.
+#[derive(Debug, PartialEq, Eq)]
+pub enum GtidStart {
+    Available,
+    /// The server refused it: why (purged, or a set this server never had).
+    Unavailable(String),
+    /// The server speaks the other dialect (or the set is empty): position by file.
+    NotApplicable,
+}
+
+/// Asks the server whether it can send everything after `gtids`, with the reader's own
+/// request, dropped at the first event. `Err` is a failure to ask (retriable).
+pub async fn gtid_start(config: &CdcConfig, gtids: &GtidSet) -> Result<GtidStart, String> {
+    let start = RestartPoint::default();
+    let outcome = async {
+        let mut opened = open(config, &start, Some(gtids)).await?;
+        if !opened.by_gtid {
+            return Ok(GtidStart::NotApplicable);
+        }
+        match opened.stream.next().await {
+            Some(Err(e)) => Err(classify(&e.to_string(), &start, Some(gtids))),
+            _ => Ok(GtidStart::Available),
+        }
+    }
+    .await;
+    match outcome {
+        Ok(start) => Ok(start),
+        Err(stop) => match *stop {
+            StreamItem::Failed {
+                message,
+                retriable: false,
+            } => Ok(GtidStart::Unavailable(message)),
+            StreamItem::Failed { message, .. } => Err(message),
+            _ => Err("the binlog probe stopped".into()),
+        },
+    }
 }
 
 fn failed(message: impl Into<String>, retriable: bool) -> Stop {
@@ -185,44 +293,27 @@ fn failed(message: impl Into<String>, retriable: bool) -> Stop {
 async fn run(
     config: &CdcConfig,
     start: RestartPoint,
+    gtids: Option<&str>,
     tx: &mpsc::Sender<StreamItem>,
 ) -> Result<(), Stop> {
-    let retriable = |e: ServerError| failed(e.to_string(), true);
-    let mut conn: Conn = server::connect(config).await.map_err(retriable)?;
-    let checksum: Option<String> = conn
-        .query_first("SELECT @@GLOBAL.binlog_checksum")
-        .await
-        .map_err(|e| failed(format!("reading binlog_checksum: {e}"), true))?;
-    let crc_in_fake_rotate = checksum.is_some_and(|c| !c.eq_ignore_ascii_case("NONE"));
-    let version: Option<String> = conn
-        .query_first("SELECT VERSION()")
-        .await
-        .map_err(|e| failed(format!("reading the server version: {e}"), true))?;
-    if version.is_some_and(|v| v.contains("MariaDB")) {
-        // A GTID-aware replica: MariaDB then sends its GTID events (instead of turning them
-        // into BEGIN statements), which name each transaction.
-        conn.query_drop("SET @mariadb_slave_capability = 4")
-            .await
-            .map_err(|e| failed(format!("announcing GTID support: {e}"), true))?;
-    }
-    // Idle servers send a heartbeat every second, so a dead connection is noticed and the
-    // position keeps moving for the watermarks.
-    conn.query_drop("SET @master_heartbeat_period = 1000000000")
-        .await
-        .map_err(|e| failed(format!("setting the heartbeat period: {e}"), true))?;
-    let file = start.at.file.clone();
-    let request = BinlogStreamRequest::new(config.server_id)
-        .with_filename(file.as_bytes())
-        .with_pos(start.at.pos);
-    let mut stream = conn.get_binlog_stream(request).await.map_err(|e| {
-        failed(
-            format!(
-                "requesting the binlog from {}:{}: {e}",
-                start.at.file, start.at.pos
-            ),
-            true,
-        )
-    })?;
+    let gtid_start = match gtids {
+        Some(text) => Some(GtidSet::parse(text).map_err(|e| {
+            failed(
+                format!("the stored offset's gtids '{text}' cannot be read: {e}; reset the connector's offsets"),
+                false,
+            )
+        })?),
+        None => None,
+    };
+    let opened = open(config, &start, gtid_start.as_ref()).await?;
+    let crc_in_fake_rotate = opened.crc_in_fake_rotate;
+    let mut stream = opened.stream;
+    // Positioned by GTID, the server replays its file from the top and skips what the set
+    // holds: until the first transaction it sends, the restart point stays where it was (the
+    // events before it are not places to restart from).
+    let mut held_restart = opened.by_gtid.then(|| start.clone());
+    let gtid_set = opened.by_gtid.then(|| gtid_start.clone()).flatten();
+    let mut gtids = gtid_start.unwrap_or_default();
 
     let mut current_file = start.at.file.clone();
     let mut skip_events = start.events;
@@ -230,18 +321,18 @@ async fn run(
     let mut txn = Transaction::default();
     let mut tables: HashMap<u64, Option<Arc<CapturedTable>>> = HashMap::new();
     let mut seen_format = false;
-    let mut gtids = GtidSet::default();
     // A standalone GTID (DDL) names the next statement.
-    let mut standalone_gtid: Option<String> = None;
+    let mut standalone_gtid: Option<Gtid> = None;
 
     while let Some(event) = stream.next().await {
-        let event = event.map_err(|e| classify(&e.to_string(), &start))?;
+        let event = event.map_err(|e| classify(&e.to_string(), &start, gtid_set.as_ref()))?;
         let header = event.header();
         let log_pos = u64::from(header.log_pos());
         let ts_sec = i64::from(header.timestamp());
         let event_start = log_pos.saturating_sub(u64::from(header.event_size()));
         if header.event_type_raw() == MARIADB_GTID_EVENT {
             if let Some((gtid, standalone)) = mariadb_gtid(event.data(), header.server_id()) {
+                held_restart = None;
                 if standalone {
                     standalone_gtid = Some(gtid);
                 } else {
@@ -250,7 +341,7 @@ async fn run(
                         events: 0,
                         thread: None,
                         open: true,
-                        gtid: Some(Arc::from(gtid.as_str())),
+                        gtid: Some(with_text(gtid)),
                     };
                 }
             }
@@ -266,8 +357,11 @@ async fn run(
                         tx,
                         StreamItem::Progress {
                             at: BinlogPoint::new(current_file.clone(), log_pos),
-                            restart: after(&BinlogPoint::new(current_file.clone(), log_pos)),
-                            gtids: gtids.summary(),
+                            restart: restart_after(
+                                &BinlogPoint::new(current_file.clone(), log_pos),
+                                &held_restart,
+                            ),
+                            gtids: gtids.rendered(),
                         },
                     )
                     .await?;
@@ -285,7 +379,7 @@ async fn run(
         let progress = |restart: RestartPoint, gtids: &GtidSet| StreamItem::Progress {
             at: BinlogPoint::new(current_file.clone(), log_pos),
             restart,
-            gtids: gtids.summary(),
+            gtids: gtids.rendered(),
         };
         match data {
             EventData::RotateEvent(rotate) => {
@@ -296,18 +390,14 @@ async fn run(
                     name = &name[..name.len() - 4];
                 }
                 current_file = String::from_utf8_lossy(name).into_owned();
-                let restart = RestartPoint {
-                    at: BinlogPoint::new(current_file.clone(), rotate.position()),
-                    events: 0,
-                    rows: 0,
-                };
+                let at = BinlogPoint::new(current_file.clone(), rotate.position());
                 if !txn.open {
                     send(
                         tx,
                         StreamItem::Progress {
-                            at: restart.at.clone(),
-                            restart,
-                            gtids: gtids.summary(),
+                            restart: restart_after(&at, &held_restart),
+                            at,
+                            gtids: gtids.rendered(),
                         },
                     )
                     .await?;
@@ -330,11 +420,11 @@ async fn run(
                 } else if trimmed.eq_ignore_ascii_case("COMMIT") {
                     txn.end(&mut gtids);
                     (skip_events, skip_rows) = (0, 0);
-                    send(tx, progress(after(&at), &gtids)).await?;
+                    send(tx, progress(restart_after(&at, &held_restart), &gtids)).await?;
                 } else if trimmed.starts_with('#') || trimmed.is_empty() {
                     // MariaDB's stand-in for events an old-style replica cannot read.
                     if !txn.open {
-                        send(tx, progress(after(&at), &gtids)).await?;
+                        send(tx, progress(restart_after(&at, &held_restart), &gtids)).await?;
                     }
                 } else {
                     if let Some(gtid) = standalone_gtid.take() {
@@ -348,7 +438,8 @@ async fn run(
                             db: query.schema().into_owned(),
                             ddl: sql.into_owned(),
                             at: at.clone(),
-                            restart: after(&at),
+                            restart: restart_after(&at, &held_restart),
+                            gtids: gtids.rendered(),
                             ts_sec,
                         },
                     )
@@ -358,15 +449,16 @@ async fn run(
             EventData::XidEvent(_) => {
                 txn.end(&mut gtids);
                 (skip_events, skip_rows) = (0, 0);
-                send(tx, progress(after(&at), &gtids)).await?;
+                send(tx, progress(restart_after(&at, &held_restart), &gtids)).await?;
             }
             EventData::GtidEvent(gtid) => {
                 // MySQL: the next transaction's id (its BEGIN follows).
-                txn.gtid = Some(Arc::from(mysql_gtid(gtid.sid(), gtid.gno()).as_str()));
+                held_restart = None;
+                txn.gtid = Some(with_text(Gtid::mysql(gtid.sid(), gtid.gno())));
             }
             EventData::HeartbeatEvent => {
                 if !txn.open && log_pos > 0 {
-                    send(tx, progress(after(&at), &gtids)).await?;
+                    send(tx, progress(restart_after(&at, &held_restart), &gtids)).await?;
                 }
             }
             EventData::TableMapEvent(tme) => {
@@ -466,15 +558,15 @@ async fn run(
                         ts_sec,
                         server_id: header.server_id(),
                         thread: txn.thread,
-                        gtid: txn.gtid.clone(),
-                        gtids: gtids.summary(),
+                        gtid: txn.gtid_text(),
+                        gtids: gtids.rendered(),
                     };
                     send(tx, StreamItem::Row(Box::new(change))).await?;
                 }
             }
             _ => {
                 if !txn.open && log_pos > 0 {
-                    send(tx, progress(after(&at), &gtids)).await?;
+                    send(tx, progress(restart_after(&at, &held_restart), &gtids)).await?;
                 }
             }
         }
@@ -485,13 +577,14 @@ async fn run(
 /// MariaDB's GTID event type (not known to the binlog library).
 const MARIADB_GTID_EVENT: u8 = 162;
 
-/// The restart point just after a complete event at `at`.
-fn after(at: &BinlogPoint) -> RestartPoint {
-    RestartPoint {
+/// The restart point just after a complete event at `at` (or the one held while a reader
+/// positioned by GTID has not reached its first transaction).
+fn restart_after(at: &BinlogPoint, held: &Option<RestartPoint>) -> RestartPoint {
+    held.clone().unwrap_or_else(|| RestartPoint {
         at: at.clone(),
         events: 0,
         rows: 0,
-    }
+    })
 }
 
 async fn send(tx: &mpsc::Sender<StreamItem>, item: StreamItem) -> Result<(), Stop> {
@@ -502,8 +595,18 @@ async fn send(tx: &mpsc::Sender<StreamItem>, item: StreamItem) -> Result<(), Sto
 }
 
 /// A stream error: a purged or missing binlog is not retriable, a lost connection is.
-fn classify(message: &str, start: &RestartPoint) -> Stop {
+fn classify(message: &str, start: &RestartPoint, gtids: Option<&GtidSet>) -> Stop {
     let lower = message.to_ascii_lowercase();
+    if let Some(set) = gtids
+        && lower.contains("1236")
+    {
+        return failed(
+            format!(
+                "the server cannot send the binlog after GTIDs {set} ({message}): the binlog holding them was purged, or this server never had them; snapshot.mode=when_needed re-snapshots automatically, otherwise reset the connector's offsets"
+            ),
+            false,
+        );
+    }
     if lower.contains("1236")
         || lower.contains("could not find first log file")
         || lower.contains("purged")

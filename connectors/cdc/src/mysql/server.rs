@@ -72,6 +72,34 @@ pub async fn current_point(conn: &mut Conn) -> Result<Option<BinlogPoint>, Serve
     }))
 }
 
+/// The binlog's current end with the set of GTIDs completed there: MySQL reports both in one
+/// row of `SHOW MASTER STATUS`; MariaDB maps the point to its GTID position
+/// (`BINLOG_GTID_POS`). The set is `None` where the server has no GTIDs (or will not say).
+pub async fn current_point_and_gtids(
+    conn: &mut Conn,
+) -> Result<Option<(BinlogPoint, Option<String>)>, ServerError> {
+    let row: Option<Row> = conn
+        .query_first("SHOW MASTER STATUS")
+        .await
+        .map_err(ServerError::query("SHOW MASTER STATUS"))?;
+    let Some(row) = row else { return Ok(None) };
+    let (Some(file), Some(pos)) = (row.get::<String, _>(0), row.get::<u64, _>(1)) else {
+        return Ok(None);
+    };
+    let gtids = if row.len() > 4 {
+        row.get::<Option<String>, _>(4).flatten()
+    } else {
+        conn.exec_first::<Option<String>, _, _>("SELECT BINLOG_GTID_POS(?, ?)", (&file, pos))
+            .await
+            .map_err(ServerError::query("BINLOG_GTID_POS"))?
+            .flatten()
+    };
+    let gtids = gtids
+        .map(|g| g.split_whitespace().collect::<String>())
+        .filter(|g| !g.is_empty());
+    Ok(Some((BinlogPoint::new(file, pos), gtids)))
+}
+
 /// The binlog files the server still has, oldest first.
 pub async fn binlog_files(conn: &mut Conn) -> Result<Vec<String>, ServerError> {
     let rows: Vec<Row> = conn

@@ -21,7 +21,8 @@ use connect_transforms::TransformChain;
 use tokio::sync::mpsc;
 use tracing::{info, warn};
 
-use super::binlog::{self, RowChange, StreamItem};
+use super::binlog::{self, GtidStart, RowChange, StreamItem};
+use super::gtid::GtidSet;
 use super::server;
 use super::snapshot::{self, Chunk};
 use super::source::{SnapshotMarker, SourceInfo};
@@ -169,23 +170,22 @@ async fn initial_position(
         && !Position::is_foreign_snapshot(offset)
         && let Some(position) = Position::from_offset(offset)
     {
-        if files.contains(&position.restart.at.file) {
-            if config.snapshot_mode == SnapshotMode::InitialOnly && position.snapshot.is_none() {
-                info!("initial_only: the snapshot is complete, nothing more to read");
+        let unavailable = match stored_start(config, &position, &files).await? {
+            None => {
+                if config.snapshot_mode == SnapshotMode::InitialOnly && position.snapshot.is_none()
+                {
+                    info!("initial_only: the snapshot is complete, nothing more to read");
+                }
+                return Ok(position);
             }
-            return Ok(position);
-        }
+            Some(why) => why,
+        };
         if config.snapshot_mode != SnapshotMode::WhenNeeded {
-            return Err(ConnectError::other(format!(
-                "the stored binlog position {}:{} is no longer on the server (purged; the oldest file is {}): set snapshot.mode=when_needed to re-snapshot, or reset the connector's offsets",
-                position.restart.at.file,
-                position.restart.at.pos,
-                files.first().map(String::as_str).unwrap_or("none")
-            )));
+            return Err(ConnectError::other(unavailable));
         }
         warn!(
-            file = %position.restart.at.file,
-            "the stored binlog position was purged: snapshot.mode=when_needed takes a new snapshot"
+            reason = %unavailable,
+            "the stored binlog position is gone: snapshot.mode=when_needed takes a new snapshot"
         );
         return fresh_position(config, conn, true).await;
     }
@@ -208,6 +208,41 @@ async fn initial_position(
     }
 }
 
+/// Whether the reader can resume from a stored position: `None` if so, else why not (in
+/// words for the user). A position with GTIDs is checked by asking the server for the binlog
+/// after them (the file may be purged or renamed with nothing unread in it); one without is
+/// checked by its file.
+async fn stored_start(
+    config: &CdcConfig,
+    position: &Position,
+    files: &[String],
+) -> ConnectResult<Option<String>> {
+    if let Some(text) = position.gtids.as_deref() {
+        let set = GtidSet::parse(text).map_err(|e| {
+            ConnectError::other(format!(
+                "the stored offset's gtids '{text}' cannot be read: {e}; reset the connector's offsets"
+            ))
+        })?;
+        match binlog::gtid_start(config, &set)
+            .await
+            .map_err(ConnectError::retriable)?
+        {
+            GtidStart::Available => return Ok(None),
+            GtidStart::Unavailable(why) => return Ok(Some(why)),
+            GtidStart::NotApplicable => {}
+        }
+    }
+    if files.contains(&position.restart.at.file) {
+        return Ok(None);
+    }
+    Ok(Some(format!(
+        "the stored binlog position {}:{} is no longer on the server (purged; the oldest file is {}): set snapshot.mode=when_needed to re-snapshot, or reset the connector's offsets",
+        position.restart.at.file,
+        position.restart.at.pos,
+        files.first().map(String::as_str).unwrap_or("none")
+    )))
+}
+
 /// The current binlog end, with every captured table queued for a snapshot when `snapshot`.
 async fn fresh_position(
     config: &CdcConfig,
@@ -215,7 +250,7 @@ async fn fresh_position(
     snapshot: bool,
 ) -> ConnectResult<Position> {
     let retriable = |e: server::ServerError| ConnectError::retriable(e.to_string());
-    let at = server::current_point(conn)
+    let (at, gtids) = server::current_point_and_gtids(conn)
         .await
         .map_err(retriable)?
         .ok_or_else(|| {
@@ -242,6 +277,7 @@ async fn fresh_position(
             events: 0,
             rows: 0,
         },
+        gtids: gtids.map(|g| Arc::from(g.as_str())),
         snapshot,
         ..Position::default()
     })
@@ -268,6 +304,7 @@ impl Running {
                 self.stream = Some(binlog::spawn(
                     self.config.clone(),
                     self.position.restart.clone(),
+                    self.position.gtids.clone(),
                 ));
             }
             let now = Instant::now();
@@ -483,11 +520,15 @@ impl Running {
                 ddl,
                 at,
                 restart,
+                gtids,
                 ts_sec,
             } => {
                 self.before_stream_point(&at)?;
                 info!(db = %db, ddl = %ddl, "schema change in the binlog");
                 self.position.restart = restart;
+                if gtids.is_some() {
+                    self.position.gtids = gtids;
+                }
                 self.position.ts_sec = ts_sec;
                 if self.config.include_schema_changes
                     && !db.is_empty()
