@@ -340,14 +340,155 @@ pub fn transaction_record(
     Ok(record)
 }
 
-/// A schema-change record (`include.schema.changes`): key `SchemaChangeKey{databaseName}`,
-/// value `SchemaChangeValue{source, databaseName, schemaName, ddl, tableChanges}` on the
-/// `<server>` topic. `tableChanges` is empty: the columns of a changed table are known from the
-/// binlog only when its next rows arrive.
+/// A table a DDL statement changed, as `tableChanges` lists it: the change, the table's id
+/// and its layout after the statement (`None` when it cannot be known: dropped, or changed
+/// again later in binlog not yet read).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableChange {
+    pub kind: crate::ddl::TableChangeKind,
+    /// Debezium's `"db"."table"`.
+    pub id: String,
+    pub table: Option<TableLayout>,
+}
+
+/// A table's layout (`io.debezium.connector.schema.Table`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TableLayout {
+    pub default_charset: Option<String>,
+    pub primary_key: Vec<String>,
+    pub columns: Vec<ColumnLayout>,
+}
+
+/// A column (`io.debezium.connector.schema.Column`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ColumnLayout {
+    pub name: String,
+    /// `java.sql.Types`.
+    pub jdbc_type: i32,
+    pub type_name: String,
+    pub type_expression: Option<String>,
+    pub charset: Option<String>,
+    pub length: Option<i32>,
+    pub scale: Option<i32>,
+    /// 1-based.
+    pub position: i32,
+    pub optional: bool,
+    pub auto_incremented: bool,
+    pub generated: bool,
+}
+
+/// The schemas of one `tableChanges` element, its table and its columns.
+struct ChangeSchemas {
+    change: SchemaRef,
+    table: SchemaRef,
+    column: SchemaRef,
+}
+
+fn table_change_schemas() -> Result<ChangeSchemas, ConnectError> {
+    let string = || SchemaBuilder::string().build();
+    let opt_string = || SchemaBuilder::string().optional().build();
+    let opt_int = || SchemaBuilder::int32().optional().build();
+    let opt_bool = || SchemaBuilder::bool().optional().build();
+    let column = SchemaBuilder::struct_()
+        .name("io.debezium.connector.schema.Column")
+        .field("name", string())?
+        .field("jdbcType", SchemaBuilder::int32().build())?
+        .field("nativeType", opt_int())?
+        .field("typeName", string())?
+        .field("typeExpression", opt_string())?
+        .field("charsetName", opt_string())?
+        .field("length", opt_int())?
+        .field("scale", opt_int())?
+        .field("position", SchemaBuilder::int32().build())?
+        .field("optional", opt_bool())?
+        .field("autoIncremented", opt_bool())?
+        .field("generated", opt_bool())?
+        .build();
+    let table = SchemaBuilder::struct_()
+        .name("io.debezium.connector.schema.Table")
+        .field("defaultCharsetName", opt_string())?
+        .field(
+            "primaryKeyColumnNames",
+            SchemaBuilder::array(string()).optional().build(),
+        )?
+        .field("columns", SchemaBuilder::array(column.clone()).build())?
+        // Debezium always fills it; here a dropped table (or one whose layout at this point
+        // in the binlog is unknown) has none.
+        .optional()
+        .build();
+    let change = SchemaBuilder::struct_()
+        .name("io.debezium.connector.schema.Change")
+        .field("type", string())?
+        .field("id", string())?
+        .field("table", table.clone())?
+        .build();
+    Ok(ChangeSchemas {
+        change,
+        table,
+        column,
+    })
+}
+
+fn table_change_struct(
+    schemas: &ChangeSchemas,
+    change: &TableChange,
+) -> Result<Value, ConnectError> {
+    let mut out = Struct::new(schemas.change.clone())?;
+    out.put("type", change.kind.as_str())?;
+    out.put("id", change.id.as_str())?;
+    if let Some(layout) = &change.table {
+        let mut table = Struct::new(schemas.table.clone())?;
+        if let Some(charset) = &layout.default_charset {
+            table.put("defaultCharsetName", charset.as_str())?;
+        }
+        table.put(
+            "primaryKeyColumnNames",
+            Value::Array(
+                layout
+                    .primary_key
+                    .iter()
+                    .map(|k| Value::from(k.as_str()))
+                    .collect(),
+            ),
+        )?;
+        let mut columns = Vec::with_capacity(layout.columns.len());
+        for c in &layout.columns {
+            let mut column = Struct::new(schemas.column.clone())?;
+            column.put("name", c.name.as_str())?;
+            column.put("jdbcType", c.jdbc_type)?;
+            column.put("typeName", c.type_name.as_str())?;
+            if let Some(e) = &c.type_expression {
+                column.put("typeExpression", e.as_str())?;
+            }
+            if let Some(charset) = &c.charset {
+                column.put("charsetName", charset.as_str())?;
+            }
+            if let Some(length) = c.length {
+                column.put("length", length)?;
+            }
+            if let Some(scale) = c.scale {
+                column.put("scale", scale)?;
+            }
+            column.put("position", c.position)?;
+            column.put("optional", c.optional)?;
+            column.put("autoIncremented", c.auto_incremented)?;
+            column.put("generated", c.generated)?;
+            columns.push(Value::Struct(column));
+        }
+        table.put("columns", Value::Array(columns))?;
+        out.put("table", table)?;
+    }
+    Ok(Value::Struct(out))
+}
+
+/// A schema-change record on `<server>` (`include.schema.changes`): the statement, the
+/// database, and the tables it changed with their layouts after it.
+#[allow(clippy::too_many_arguments, reason = "one record's parts, each named")]
 pub fn schema_change(
     server: &str,
     database: &str,
     ddl: &str,
+    table_changes: &[TableChange],
     source: Struct,
     partition: &RecordPartition,
     offset: RecordOffset,
@@ -359,12 +500,7 @@ pub fn schema_change(
         .field("databaseName", string())?
         .optional()
         .build();
-    let change = SchemaBuilder::struct_()
-        .name("io.debezium.connector.schema.Change")
-        .field("type", string())?
-        .field("id", string())?
-        .optional()
-        .build();
+    let schemas = table_change_schemas()?;
     let value_schema = SchemaBuilder::struct_()
         .name("io.debezium.connector.mysql.SchemaChangeValue")
         .field("source", source.schema().clone())?
@@ -373,7 +509,9 @@ pub fn schema_change(
         .field("ddl", string())?
         .field(
             "tableChanges",
-            SchemaBuilder::array(change).optional().build(),
+            SchemaBuilder::array(schemas.change.clone())
+                .optional()
+                .build(),
         )?
         .optional()
         .build();
@@ -383,7 +521,11 @@ pub fn schema_change(
     value.put("source", source)?;
     value.put("databaseName", database)?;
     value.put("ddl", ddl)?;
-    value.put("tableChanges", Value::Array(Vec::new()))?;
+    let changes = table_changes
+        .iter()
+        .map(|c| table_change_struct(&schemas, c))
+        .collect::<Result<Vec<_>, _>>()?;
+    value.put("tableChanges", Value::Array(changes))?;
     let mut record = ConnectRecord::new(partition.clone(), offset, Some(timestamp))
         .with_key(Some(key_schema), key)
         .with_value(Some(value_schema), value);

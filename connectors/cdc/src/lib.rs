@@ -5,7 +5,8 @@
 //! What every database shares:
 //! - [`config`]: the keys (Debezium 1.7 names and 2.x aliases) in one table, parsed once.
 //! - [`filters`]: include/exclude lists and `message.key.columns`.
-//! - [`envelope`]: the change envelope, key, tombstone and heartbeat records, table schemas.
+//! - [`envelope`]: the change envelope, key, tombstone, heartbeat and schema-change records.
+//! - [`ddl`]: the tables a DDL statement creates, alters or drops (`tableChanges`).
 //! - [`position`]: the offset model (restart point + snapshot progress) in Debezium's keys.
 //! - [`routing`]: in-task `kafka.transforms` and the RocketMQ-valid topic.
 //! - [`refused`]: the Java plugin's other classes, refused at validation with the reason.
@@ -14,6 +15,7 @@
 //! watermarks) and the task that merges them; the connector with its server checks.
 
 pub mod config;
+pub mod ddl;
 pub mod envelope;
 pub mod filters;
 pub mod mysql;

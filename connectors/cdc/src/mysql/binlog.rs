@@ -19,11 +19,12 @@ use tokio::sync::mpsc;
 
 use super::columns::MappedTable;
 use super::gtid::{Gtid, GtidSet};
+use super::layout;
 use super::server::{self, ServerError};
 use super::table::CapturedTable;
 use super::values;
 use crate::config::CdcConfig;
-use crate::envelope::Op;
+use crate::envelope::{self, Op, TableChange};
 use crate::position::{BinlogPoint, RestartPoint};
 use connect_api::Value;
 
@@ -47,6 +48,8 @@ pub enum StreamItem {
         restart: RestartPoint,
         /// The completed set, this statement's GTID included.
         gtids: Option<Arc<str>>,
+        /// The tables it changed (`tableChanges`), when schema changes are published.
+        tables: Vec<TableChange>,
         ts_sec: i64,
     },
     /// The reader stopped: retriable (connection lost) or not (binlog gone, bad metadata).
@@ -323,6 +326,8 @@ async fn run(
     let mut seen_format = false;
     // A standalone GTID (DDL) names the next statement.
     let mut standalone_gtid: Option<Gtid> = None;
+    // A second connection, opened at the first DDL, to read the tables it changed.
+    let mut helper: Option<Conn> = None;
 
     while let Some(event) = stream.next().await {
         let event = event.map_err(|e| classify(&e.to_string(), &start, gtid_set.as_ref()))?;
@@ -432,10 +437,13 @@ async fn run(
                     }
                     // DDL: table ids are re-assigned after it, drop the cached layouts.
                     tables.clear();
+                    let db = query.schema().into_owned();
+                    let changed = table_changes(config, &mut helper, &db, &sql, &at).await;
                     send(
                         tx,
                         StreamItem::SchemaChange {
-                            db: query.schema().into_owned(),
+                            db,
+                            tables: changed,
                             ddl: sql.into_owned(),
                             at: at.clone(),
                             restart: restart_after(&at, &held_restart),
@@ -572,6 +580,41 @@ async fn run(
         }
     }
     Err(failed("the server closed the binlog stream", true))
+}
+
+/// The tables a DDL statement changed, for its schema-change record (none when those are not
+/// published). Layouts come from the server over `helper`; if it cannot be reached the ids
+/// still go out, without layouts.
+async fn table_changes(
+    config: &CdcConfig,
+    helper: &mut Option<Conn>,
+    db: &str,
+    ddl: &str,
+    at: &BinlogPoint,
+) -> Vec<TableChange> {
+    if !config.include_schema_changes || !envelope::is_ddl(ddl) {
+        return Vec::new();
+    }
+    if helper.is_none() {
+        *helper = server::connect(config).await.ok();
+    }
+    if let Some(conn) = helper.as_mut() {
+        match layout::table_changes(conn, db, ddl, at).await {
+            Ok(changes) => return changes,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the tables a DDL statement changed: layouts left out");
+                *helper = None;
+            }
+        }
+    }
+    crate::ddl::table_targets(db, ddl)
+        .into_iter()
+        .map(|t| TableChange {
+            kind: t.kind,
+            id: t.id(),
+            table: None,
+        })
+        .collect()
 }
 
 /// MariaDB's GTID event type (not known to the binlog library).

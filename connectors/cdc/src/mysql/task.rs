@@ -521,6 +521,7 @@ impl Running {
                 at,
                 restart,
                 gtids,
+                tables,
                 ts_sec,
             } => {
                 self.before_stream_point(&at)?;
@@ -554,6 +555,7 @@ impl Running {
                         &self.config.server_name,
                         &db,
                         &ddl,
+                        &tables,
                         source,
                         &self.partition,
                         self.position.to_offset(),
