@@ -892,7 +892,7 @@ fn signal_table_runs_and_stops_incremental_snapshots() {
     db.execute(&format!("INSERT INTO other VALUES {}", values.join(",")));
     let broker = Broker::start(&dir.path().join("rocketmq"));
     let extra = [("namesrvAddr", broker.namesrv_addr.as_str())];
-    let worker = WorkerProcess::start(WORKER, dir.path(), &extra, &[]);
+    let mut worker = WorkerProcess::start(WORKER, dir.path(), &extra, &[]);
     create(
         &worker,
         "signalled",
@@ -965,6 +965,47 @@ fn signal_table_runs_and_stops_incremental_snapshots() {
         })
         .count();
     assert_eq!(other_rows, 3001, "one snapshot of every row of other");
+    // A signal sent while the worker is stopped is read when it starts (the task keeps how far
+    // it read the signal topic in its offsets); the ones already handled are not run again.
+    let snapshot_rows = |messages: &[IncomingMessage], table: &str| {
+        messages
+            .iter()
+            .filter(|m| {
+                let payload = &serde_json::from_slice::<Value>(&m.body).unwrap()["payload"];
+                payload["op"] == "r" && payload["source"]["table"] == table
+            })
+            .count()
+    };
+    let items_before = snapshot_rows(&snapshot_of_other, "items");
+    eventually(
+        "the signal topic's position committed",
+        Duration::from_secs(30),
+        || {
+            worker
+                .get("/connectors/signalled/offsets")
+                .text
+                .contains("signal_offsets")
+        },
+    );
+    assert!(worker.terminate(Duration::from_secs(20)).success());
+    let items_body = br#"{"type":"execute-snapshot","data":{"data-collections":["connect.items"],"type":"INCREMENTAL"}}"#;
+    broker.send("dbz-signals-001", "dbserver1", items_body);
+    let worker = worker.restart(&[]);
+    let items_rows = table_rows(&db).len();
+    let replayed = broker.read_topic_until("cdc-signalled", Duration::from_secs(90), |m| {
+        snapshot_rows(m, "items") >= items_before + items_rows
+    });
+    assert_eq!(
+        snapshot_rows(&replayed, "items"),
+        items_before + items_rows,
+        "the signal sent while stopped ran once"
+    );
+    assert_eq!(
+        snapshot_rows(&replayed, "other"),
+        3001,
+        "signals already handled did not run again"
+    );
+    worker.wait_state("signalled", "RUNNING");
     // While idle, heartbeats on `<prefix>.<server>` made RocketMQ-valid.
     let beats = broker.read_topic("__debezium-heartbeat_dbserver1", 1, Duration::from_secs(30));
     let beat: Value = serde_json::from_slice(&beats[0].body).unwrap();

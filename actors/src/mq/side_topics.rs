@@ -1,14 +1,20 @@
 //! [`TopicSubscriptions`] for source tasks over the worker's message queue: a listener reads
-//! every queue of a topic from its end, outside any consumer group (it never commits), so a
+//! every queue of a topic — from the positions the task kept, else from its end — outside any
+//! consumer group (it never commits: the task keeps the positions in its own offsets), so a
 //! task can follow a side channel such as the CDC plugin's signal topic.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use connect_api::{ConnectResult, TopicMessages, TopicSubscriptions};
+use connect_api::{ConnectResult, SideMessage, SidePositions, TopicMessages, TopicSubscriptions};
 
-use super::{ConsumeFrom, MqClient, MqConsumer};
+use super::{ConsumeFrom, MqClient, MqConsumer, QueueRef};
+
+/// A queue's name in side positions: `broker:queue_id`.
+fn queue_name(queue: &QueueRef) -> String {
+    format!("{}:{}", queue.broker_name, queue.queue_id)
+}
 
 /// Subscriptions through `client`, named after the task that listens.
 #[derive(Debug)]
@@ -25,22 +31,31 @@ struct Listener {
 
 #[async_trait]
 impl TopicMessages for Listener {
-    async fn poll(&mut self, timeout: Duration) -> ConnectResult<Vec<(Option<String>, Vec<u8>)>> {
+    async fn poll(&mut self, timeout: Duration) -> ConnectResult<Vec<SideMessage>> {
         Ok(self
             .reader
             .poll(timeout)
             .await?
             .into_iter()
-            .map(|m| (m.keys, m.body))
+            .map(|m| SideMessage {
+                queue: queue_name(&m.queue),
+                next_offset: m.queue_offset + 1,
+                key: m.keys,
+                body: m.body,
+            })
             .collect())
     }
 }
 
 #[async_trait]
 impl TopicSubscriptions for SideTopics {
-    async fn subscribe(&self, topic: &str) -> ConnectResult<Box<dyn TopicMessages>> {
+    async fn subscribe(
+        &self,
+        topic: &str,
+        resume: &SidePositions,
+    ) -> ConnectResult<Box<dyn TopicMessages>> {
         self.client.ensure_topic(topic, 1).await?;
-        let reader = self
+        let mut reader = self
             .client
             .reader(
                 &format!("{}-{topic}", self.listener),
@@ -48,6 +63,11 @@ impl TopicSubscriptions for SideTopics {
                 ConsumeFrom::LastOffset,
             )
             .await?;
+        for queue in reader.assignment().await {
+            if let Some(offset) = resume.get(&queue_name(&queue)) {
+                reader.seek(&queue, *offset).await?;
+            }
+        }
         Ok(Box::new(Listener { reader }))
     }
 }

@@ -44,7 +44,8 @@ pub use data::{
 pub use error::{ConfigError, ConnectError, ConnectResult};
 pub use plugin::{ConnectorFactory, ConnectorPlugins, Plugin, PluginKind, TaskFactory};
 pub use task::{
-    ErrorRecordReporter, OffsetMap, OffsetStorageReader, SendMetadata, SinkTask, SinkTaskContext,
-    SinkTaskControl, SourceTask, SourceTaskContext, TaskInfo, TopicMessages, TopicSubscriptions,
+    ErrorRecordReporter, OffsetMap, OffsetStorageReader, SendMetadata, SideMessage, SidePositions,
+    SinkTask, SinkTaskContext, SinkTaskControl, SourceTask, SourceTaskContext, TaskInfo,
+    TopicMessages, TopicSubscriptions,
 };
 pub use transform::{Predicate, Transform};

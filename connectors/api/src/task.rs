@@ -78,23 +78,39 @@ impl TaskInfo {
     }
 }
 
-/// Messages of a side-channel topic (e.g. CDC signals), newest first seen: the key and body
-/// of each.
+/// One message of a side-channel topic, with where the listener stands after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SideMessage {
+    pub key: Option<String>,
+    pub body: Vec<u8>,
+    /// The message's queue (`broker:queue_id`).
+    pub queue: String,
+    /// The next offset to read in that queue: keep it (in the task's own offsets) to resume
+    /// after this message.
+    pub next_offset: i64,
+}
+
+/// Where a listener resumes: the next offset per queue (`broker:queue_id`).
+pub type SidePositions = std::collections::BTreeMap<String, i64>;
+
+/// Messages of a side-channel topic (e.g. CDC signals), in each queue's order.
 #[async_trait]
 pub trait TopicMessages: Send + std::fmt::Debug {
     /// What arrived; empty when nothing did within `timeout`.
-    async fn poll(
-        &mut self,
-        timeout: std::time::Duration,
-    ) -> ConnectResult<Vec<(Option<String>, Vec<u8>)>>;
+    async fn poll(&mut self, timeout: std::time::Duration) -> ConnectResult<Vec<SideMessage>>;
 }
 
 /// Lets a source task listen to a topic of the runtime's message queue beside its own data
 /// (the Java CDC plugin's signal topic), without knowing the queue's client.
 #[async_trait]
 pub trait TopicSubscriptions: Send + Sync + std::fmt::Debug {
-    /// A listener to `topic` from its next message on.
-    async fn subscribe(&self, topic: &str) -> ConnectResult<Box<dyn TopicMessages>>;
+    /// A listener to `topic`: queues named in `resume` from those offsets (so what arrived
+    /// while the task was stopped is read), the others from their next message on.
+    async fn subscribe(
+        &self,
+        topic: &str,
+        resume: &SidePositions,
+    ) -> ConnectResult<Box<dyn TopicMessages>>;
 }
 
 /// What a source task may use: its identity, configuration and committed positions.

@@ -78,6 +78,9 @@ pub struct Position {
     /// The completed GTID set (`gtids`): where a reader positioned by GTID restarts.
     pub gtids: Option<std::sync::Arc<str>>,
     pub snapshot: Option<SnapshotProgress>,
+    /// How far the signal topic was read (`signal_offsets`: next offset per queue), so signals
+    /// sent while the connector is stopped are read when it starts.
+    pub signals: connect_api::SidePositions,
 }
 
 /// The partition of a MySQL connector's offsets, as Debezium writes it.
@@ -97,6 +100,17 @@ impl Position {
             .with("server_id", self.server_id);
         if let Some(gtids) = &self.gtids {
             offset = offset.with("gtids", gtids.to_string());
+        }
+        if !self.signals.is_empty() {
+            offset = offset.with(
+                "signal_offsets",
+                serde_json::Value::Object(
+                    self.signals
+                        .iter()
+                        .map(|(queue, next)| (queue.clone(), serde_json::Value::from(*next)))
+                        .collect(),
+                ),
+            );
         }
         if let Some(snapshot) = &self.snapshot {
             offset = offset
@@ -147,6 +161,16 @@ impl Position {
             ts_sec: offset.get_i64("ts_sec").unwrap_or(0),
             server_id: offset.get_i64("server_id").unwrap_or(0) as u32,
             gtids: offset.get_str("gtids").map(std::sync::Arc::from),
+            signals: offset
+                .get("signal_offsets")
+                .and_then(serde_json::Value::as_object)
+                .map(|queues| {
+                    queues
+                        .iter()
+                        .filter_map(|(queue, next)| Some((queue.clone(), next.as_i64()?)))
+                        .collect()
+                })
+                .unwrap_or_default(),
             snapshot,
         })
     }
@@ -183,7 +207,8 @@ mod tests {
             },
             ts_sec: 1_700_000_000,
             server_id: 1,
-            gtids: None,
+            gtids: Some("0-1-42".into()),
+            signals: [("broker-a:0".to_owned(), 7), ("broker-a:3".to_owned(), 0)].into(),
             snapshot: Some(SnapshotProgress {
                 tables: vec!["db.a".into(), "db.b".into()],
                 after: Some(vec![serde_json::json!(42)]),

@@ -109,7 +109,7 @@ impl SourceTask for MySqlCdcTask {
         );
         let stream_after_snapshot = parsed.snapshot_mode != SnapshotMode::InitialOnly;
         let signals = match (&parsed.signal_topic, &context.topics) {
-            (Some(topic), Some(topics)) => Some(topics.subscribe(topic).await?),
+            (Some(topic), Some(topics)) => Some(topics.subscribe(topic, &position.signals).await?),
             (Some(topic), None) => {
                 warn!(topic = %topic, "signal.rocketmq.topic needs a message queue: ignored in direct mode");
                 None
@@ -799,11 +799,14 @@ impl Running {
             return Ok(());
         };
         let messages = signals.poll(Duration::ZERO).await?;
-        for (key, body) in messages {
-            if key.as_deref() != Some(self.config.server_name.as_str()) {
+        for message in messages {
+            self.position
+                .signals
+                .insert(message.queue, message.next_offset);
+            if message.key.as_deref() != Some(self.config.server_name.as_str()) {
                 continue;
             }
-            match serde_json::from_slice::<serde_json::Value>(&body) {
+            match serde_json::from_slice::<serde_json::Value>(&message.body) {
                 Ok(signal) => {
                     let kind = signal["type"].as_str().unwrap_or_default().to_owned();
                     self.apply_signal(&kind, &signal["data"]);
