@@ -14,22 +14,27 @@ use connect_api::{RecordOffset, RecordPartition};
 /// A submitted record's ticket, used to acknowledge it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Ticket {
-    partition: RecordPartition,
+    /// The partition's slot (an index: no copy of the partition per record).
+    slot: usize,
     sequence: u64,
 }
 
-#[derive(Debug, Default)]
-struct Pending {
-    /// Submitted, not yet committable, in submission order: (sequence, offset, acknowledged).
+#[derive(Debug)]
+struct Slot {
+    partition: RecordPartition,
+    /// Submitted, not yet committable, in submission (= sequence) order: (sequence, offset,
+    /// acknowledged).
     entries: VecDeque<(u64, RecordOffset, bool)>,
     /// The newest offset of the acknowledged prefix, not yet taken by `committable`.
     ready: Option<RecordOffset>,
 }
 
-/// Per-partition bookkeeping of in-flight records.
+/// Per-partition bookkeeping of in-flight records. Partitions keep their slot for the
+/// tracker's life (a task has few).
 #[derive(Debug, Default)]
 pub struct OffsetTracker {
-    partitions: HashMap<RecordPartition, Pending>,
+    slots: Vec<Slot>,
+    slot_of: HashMap<RecordPartition, usize>,
     next_sequence: u64,
     in_flight: usize,
 }
@@ -44,31 +49,41 @@ impl OffsetTracker {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
         self.in_flight += 1;
-        let pending = self.partitions.entry(partition.clone()).or_default();
-        pending.entries.push_back((sequence, offset, false));
-        Ticket {
-            partition: partition.clone(),
-            sequence,
-        }
+        let slot = match self.slot_of.get(partition) {
+            Some(&slot) => slot,
+            None => {
+                self.slots.push(Slot {
+                    partition: partition.clone(),
+                    entries: VecDeque::new(),
+                    ready: None,
+                });
+                self.slot_of.insert(partition.clone(), self.slots.len() - 1);
+                self.slots.len() - 1
+            }
+        };
+        self.slots[slot]
+            .entries
+            .push_back((sequence, offset, false));
+        Ticket { slot, sequence }
     }
 
     /// Marks a record delivered (or deliberately skipped by the error policy). Unknown tickets
     /// are ignored, so a late duplicate acknowledgement is harmless.
     pub fn ack(&mut self, ticket: &Ticket) {
-        let Some(pending) = self.partitions.get_mut(&ticket.partition) else {
+        let Some(slot) = self.slots.get_mut(ticket.slot) else {
             return;
         };
-        if let Some(entry) = pending
+        if let Ok(index) = slot
             .entries
-            .iter_mut()
-            .find(|(seq, _, acked)| *seq == ticket.sequence && !*acked)
+            .binary_search_by_key(&ticket.sequence, |(seq, _, _)| *seq)
+            && !slot.entries[index].2
         {
-            entry.2 = true;
+            slot.entries[index].2 = true;
             self.in_flight -= 1;
         }
-        while pending.entries.front().is_some_and(|(_, _, acked)| *acked) {
-            if let Some((_, offset, _)) = pending.entries.pop_front() {
-                pending.ready = Some(offset);
+        while slot.entries.front().is_some_and(|(_, _, acked)| *acked) {
+            if let Some((_, offset, _)) = slot.entries.pop_front() {
+                slot.ready = Some(offset);
             }
         }
     }
@@ -76,14 +91,14 @@ impl OffsetTracker {
     /// The positions that became committable since the last call (one per partition: the
     /// newest offset of its acknowledged prefix).
     pub fn committable(&mut self) -> Vec<(RecordPartition, RecordOffset)> {
-        let mut out = Vec::new();
-        self.partitions.retain(|partition, pending| {
-            if let Some(offset) = pending.ready.take() {
-                out.push((partition.clone(), offset));
-            }
-            !pending.entries.is_empty()
-        });
-        out
+        self.slots
+            .iter_mut()
+            .filter_map(|slot| {
+                slot.ready
+                    .take()
+                    .map(|offset| (slot.partition.clone(), offset))
+            })
+            .collect()
     }
 
     /// Records submitted and not yet acknowledged (for bounding in-flight data).
