@@ -1,12 +1,13 @@
 //! MySQL/MariaDB capture: columns and values (`columns`, `values`), the `source` block, the
 //! server queries and checks (`server`), captured tables (`table`), snapshot chunks
-//! (`snapshot`), transaction ids (`gtid`), the tables a DDL changed (`layout`), the binlog reader (`binlog`), the task that merges them (`task`) and the
+//! (`snapshot`; tables without a key in `keyless`), transaction ids (`gtid`), the tables a DDL changed (`layout`), the binlog reader (`binlog`), the task that merges them (`task`) and the
 //! connector (`connector`).
 
 pub mod binlog;
 pub mod columns;
 pub mod connector;
 pub mod gtid;
+pub mod keyless;
 pub mod layout;
 pub mod server;
 pub mod snapshot;

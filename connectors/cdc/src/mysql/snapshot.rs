@@ -40,7 +40,7 @@ fn quote(name: &str) -> String {
 }
 
 /// The chunk query: every column, in key order, after `after` (a row comparison on the key).
-fn chunk_sql(table: &CapturedTable, after: bool, limit: usize) -> String {
+pub fn chunk_sql(table: &CapturedTable, after: bool, limit: usize) -> String {
     let columns: Vec<String> = table.columns.iter().map(|c| quote(&c.name)).collect();
     let key: Vec<String> = table
         .chunk_key
@@ -64,6 +64,33 @@ fn chunk_sql(table: &CapturedTable, after: bool, limit: usize) -> String {
     sql
 }
 
+/// The exact binlog point of the consistent snapshot just started, where the server names it
+/// (MariaDB's `binlog_snapshot_file/position`).
+pub async fn snapshot_point(conn: &mut Conn) -> Result<Option<BinlogPoint>, ServerError> {
+    let exact: Vec<(String, String)> = conn
+        .query("SHOW STATUS LIKE 'binlog_snapshot_%'")
+        .await
+        .map_err(|source| ServerError::Query {
+            what: "reading the snapshot's binlog point",
+            source,
+        })?;
+    let point = {
+        let file = exact
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("binlog_snapshot_file"));
+        let pos = exact
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("binlog_snapshot_position"));
+        match (file, pos) {
+            (Some((_, f)), Some((_, p))) if !f.is_empty() => {
+                p.parse().ok().map(|p| BinlogPoint::new(f.clone(), p))
+            }
+            _ => None,
+        }
+    };
+    Ok(point)
+}
+
 /// Reads the chunk after `after` (the raw key values of the last row sent).
 pub async fn read_chunk(
     conn: &mut Conn,
@@ -80,24 +107,7 @@ pub async fn read_chunk(
     conn.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT")
         .await
         .map_err(q("starting the snapshot transaction"))?;
-    let exact: Vec<(String, String)> = conn
-        .query("SHOW STATUS LIKE 'binlog_snapshot_%'")
-        .await
-        .map_err(q("reading the snapshot's binlog point"))?;
-    let exact_point = {
-        let file = exact
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("binlog_snapshot_file"));
-        let pos = exact
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("binlog_snapshot_position"));
-        match (file, pos) {
-            (Some((_, f)), Some((_, p))) if !f.is_empty() => {
-                p.parse().ok().map(|p| BinlogPoint::new(f.clone(), p))
-            }
-            _ => None,
-        }
-    };
+    let exact_point = snapshot_point(conn).await?;
     let keyed = !table.chunk_key.is_empty();
     let sql = chunk_sql(table, after.is_some() && keyed, chunk_size);
     let params = match after {
@@ -125,34 +135,10 @@ pub async fn read_chunk(
         .await
         .map_err(q("ending the snapshot transaction"))?;
     let after_read = server::current_point(conn).await?;
-    let mut rows = Vec::with_capacity(raw.len());
-    for row in raw {
-        let mut converted = Vec::with_capacity(table.columns.len());
-        let mut texts = Vec::with_capacity(table.columns.len());
-        for (i, column) in table.columns.iter().enumerate() {
-            let text = raw_text(&row, i);
-            converted.push(
-                values::from_text(&column.kind, text.as_deref(), modes).map_err(|e| {
-                    ServerError::Unexpected(format!("{}.{}: {e}", table.id(), column.name))
-                })?,
-            );
-            texts.push(text);
-        }
-        let key_text = table
-            .chunk_key
-            .iter()
-            .map(|&i| match &texts[i] {
-                Some(bytes) => {
-                    serde_json::Value::String(String::from_utf8_lossy(bytes).into_owned())
-                }
-                None => serde_json::Value::Null,
-            })
-            .collect();
-        rows.push(ChunkRow {
-            values: table.project(converted),
-            key_text,
-        });
-    }
+    let rows = raw
+        .iter()
+        .map(|row| convert_row(table, row, modes))
+        .collect::<Result<Vec<_>, _>>()?;
     let last = !keyed || rows.len() < chunk_size;
     let (low, high) = match (exact_point, before, after_read) {
         (Some(p), _, _) => (p.clone(), p),
@@ -168,6 +154,37 @@ pub async fn read_chunk(
         last,
         low,
         high,
+    })
+}
+
+/// A snapshot row read from the server: converted, with its chunk key's text.
+pub fn convert_row(
+    table: &CapturedTable,
+    row: &Row,
+    modes: &ValueModes,
+) -> Result<ChunkRow, ServerError> {
+    let mut converted = Vec::with_capacity(table.columns.len());
+    let mut texts = Vec::with_capacity(table.columns.len());
+    for (i, column) in table.columns.iter().enumerate() {
+        let text = raw_text(row, i);
+        converted.push(
+            values::from_text(&column.kind, text.as_deref(), modes).map_err(|e| {
+                ServerError::Unexpected(format!("{}.{}: {e}", table.id(), column.name))
+            })?,
+        );
+        texts.push(text);
+    }
+    let key_text = table
+        .chunk_key
+        .iter()
+        .map(|&i| match &texts[i] {
+            Some(bytes) => serde_json::Value::String(String::from_utf8_lossy(bytes).into_owned()),
+            None => serde_json::Value::Null,
+        })
+        .collect();
+    Ok(ChunkRow {
+        values: table.project(converted),
+        key_text,
     })
 }
 

@@ -23,8 +23,9 @@ use tracing::{info, warn};
 
 use super::binlog::{self, GtidStart, RowChange, StreamItem};
 use super::gtid::GtidSet;
+use super::keyless::{self, KeylessItem};
 use super::server;
-use super::snapshot::{self, Chunk};
+use super::snapshot::{self, Chunk, ChunkRow};
 use super::source::{SnapshotMarker, SourceInfo};
 use super::table::CapturedTable;
 use crate::config::{CdcConfig, SnapshotMode};
@@ -78,6 +79,19 @@ struct Running {
     transaction: Option<OpenTransaction>,
     /// The signal topic's listener (`signal.rocketmq.topic`).
     signals: Option<Box<dyn connect_api::TopicMessages>>,
+    /// The read of a table without a key, while one runs.
+    keyless: Option<KeylessRead>,
+}
+
+/// A keyless table's snapshot read (see `keyless`).
+#[derive(Debug)]
+struct KeylessRead {
+    table: Arc<CapturedTable>,
+    rx: mpsc::Receiver<KeylessItem>,
+    /// The read's binlog window, once the reader has sent it.
+    window: Option<BinlogPoint>,
+    /// The last batch received, sent when the next arrives (the table's last row is marked).
+    held: Option<Vec<ChunkRow>>,
 }
 
 /// A transaction with rows sent, for its `END` record.
@@ -132,6 +146,7 @@ impl SourceTask for MySqlCdcTask {
             stream_failures: 0,
             transaction: None,
             signals,
+            keyless: None,
             config: parsed,
         });
         Ok(())
@@ -288,7 +303,12 @@ impl Running {
         self.poll_signal_topic().await?;
         let deadline = Instant::now() + self.config.poll_interval;
         while self.out.len() < self.config.max_batch_size {
-            if self.pending.is_none() && self.position.snapshot.is_some() {
+            if self.keyless.is_some() {
+                if self.pump_keyless().await? {
+                    continue;
+                }
+                // The stream has not passed the read's window yet: stream first.
+            } else if self.pending.is_none() && self.position.snapshot.is_some() {
                 self.next_chunk().await?;
                 self.flush_chunk_if_passed()?;
                 continue;
@@ -379,6 +399,15 @@ impl Running {
                 table
             }
         };
+        if table.chunk_key.is_empty() {
+            self.keyless = Some(KeylessRead {
+                rx: keyless::spawn(self.config.clone(), table.clone(), self.config.chunk_size),
+                table,
+                window: None,
+                held: None,
+            });
+            return Ok(());
+        }
         let chunk = snapshot::read_chunk(
             conn,
             &table,
@@ -397,6 +426,128 @@ impl Running {
             evicted: Default::default(),
         });
         Ok(())
+    }
+
+    /// Moves a keyless read on: takes its window, or — once the stream has passed the window
+    /// — its next batch of rows. `false` when the stream must advance first.
+    async fn pump_keyless(&mut self) -> ConnectResult<bool> {
+        let Some(read) = self.keyless.as_mut() else {
+            return Ok(false);
+        };
+        let stopped = |message: String| {
+            ConnectError::retriable(format!(
+                "the snapshot of {} (a table without a key) stopped and starts over: {message}",
+                read.table.id()
+            ))
+        };
+        let Some(high) = read.window.clone() else {
+            return match read.rx.recv().await {
+                Some(KeylessItem::Window { high, .. }) => {
+                    read.window = Some(high);
+                    Ok(true)
+                }
+                other => {
+                    let error = stopped(format!("{other:?}"));
+                    self.keyless = None;
+                    Err(error)
+                }
+            };
+        };
+        if self.stream_at < high {
+            return Ok(false);
+        }
+        match read.rx.recv().await {
+            Some(KeylessItem::Rows(rows)) => {
+                let table = read.table.clone();
+                if let Some(previous) = read.held.replace(rows) {
+                    self.emit_snapshot_rows(&table, previous, &high, false)?;
+                }
+                Ok(true)
+            }
+            Some(KeylessItem::Done) => {
+                let read = self.keyless.take();
+                match read.and_then(|r| r.held.map(|rows| (r.table, rows))) {
+                    Some((table, rows)) => self.emit_snapshot_rows(&table, rows, &high, true)?,
+                    None => self.advance_table(),
+                }
+                Ok(true)
+            }
+            other => {
+                let message = match other {
+                    Some(KeylessItem::Failed(m)) => m,
+                    _ => "the reader ended".into(),
+                };
+                let error = stopped(message);
+                self.keyless = None;
+                Err(error)
+            }
+        }
+    }
+
+    /// Sends snapshot rows read at `high` (no window to reconcile: a keyless table's rows).
+    /// With `last`, the batch ends the table: its last row's offset moves the snapshot on.
+    fn emit_snapshot_rows(
+        &mut self,
+        table: &CapturedTable,
+        rows: Vec<ChunkRow>,
+        high: &BinlogPoint,
+        last: bool,
+    ) -> ConnectResult<()> {
+        let now_ms = now_ms();
+        let count = rows.len();
+        let progress = self.position.snapshot.as_ref();
+        let incremental = progress.is_some_and(|p| p.incremental);
+        let last_table = progress.is_some_and(|p| p.tables.len() == 1);
+        for (i, row) in rows.into_iter().enumerate() {
+            let final_row = last && i + 1 == count;
+            if final_row {
+                self.advance_table();
+            }
+            let marker = if incremental {
+                SnapshotMarker::Incremental
+            } else if final_row && last_table {
+                SnapshotMarker::Last
+            } else {
+                SnapshotMarker::True
+            };
+            self.emit_snapshot_row(table, row.values, marker, high, now_ms)?;
+        }
+        Ok(())
+    }
+
+    fn emit_snapshot_row(
+        &mut self,
+        table: &CapturedTable,
+        values: Vec<connect_api::Value>,
+        marker: SnapshotMarker,
+        high: &BinlogPoint,
+        now_ms: i64,
+    ) -> ConnectResult<()> {
+        let source = SourceInfo {
+            version: &self.config.source_version,
+            server: &self.config.server_name,
+            ts_ms: now_ms,
+            snapshot: marker,
+            db: &table.db,
+            table: &table.table,
+            server_id: 0,
+            gtid: None,
+            file: &high.file,
+            pos: high.pos,
+            row: 0,
+            thread: None,
+        }
+        .to_struct()?;
+        let change = Change {
+            table: table.schemas.clone(),
+            op: Op::Read,
+            before: None,
+            after: Some(values),
+            source,
+            processed_ms: now_ms,
+            transaction: None,
+        };
+        self.emit(change, now_ms)
     }
 
     /// Moves the snapshot to its next table.
@@ -464,31 +615,7 @@ impl Running {
             } else {
                 SnapshotMarker::True
             };
-            let source = SourceInfo {
-                version: &self.config.source_version,
-                server: &self.config.server_name,
-                ts_ms: now_ms,
-                snapshot: marker,
-                db: &table.db,
-                table: &table.table,
-                server_id: 0,
-                gtid: None,
-                file: &chunk.high.file,
-                pos: chunk.high.pos,
-                row: 0,
-                thread: None,
-            }
-            .to_struct()?;
-            let change = Change {
-                table: table.schemas.clone(),
-                op: Op::Read,
-                before: None,
-                after: Some(row.values),
-                source,
-                processed_ms: now_ms,
-                transaction: None,
-            };
-            self.emit(change, now_ms)?;
+            self.emit_snapshot_row(&table, row.values, marker, &chunk.high, now_ms)?;
         }
         if chunk.last && !table_done {
             self.advance_table();
@@ -891,6 +1018,13 @@ impl Running {
                             .is_some_and(|p| Some(p.table.id().to_owned()) == current)
                         {
                             self.pending = None;
+                        }
+                        if self
+                            .keyless
+                            .as_ref()
+                            .is_some_and(|k| Some(k.table.id().to_owned()) == current)
+                        {
+                            self.keyless = None;
                         }
                     }
                     if progress.tables.is_empty() {
