@@ -455,6 +455,22 @@ fn validation_names_keys_and_server_settings() {
     assert!(!response.text.contains("unknown"), "{}", response.text);
 }
 
+/// Starts a new binlog file and purges the ones before it.
+fn rotate_and_purge_binlog(db: &Database) {
+    let first = db.first_column("SHOW BINARY LOGS")[0].clone();
+    db.execute("FLUSH BINARY LOGS");
+    // The server keeps a file until its crash-recovery checkpoint is written: purge until
+    // the first file is gone.
+    eventually(
+        "the first binlog file purged",
+        Duration::from_secs(30),
+        || {
+            db.execute("PURGE BINARY LOGS BEFORE NOW() + INTERVAL 1 DAY");
+            !db.first_column("SHOW BINARY LOGS").contains(&first)
+        },
+    );
+}
+
 /// A binlog purged while the worker was stopped: `when_needed` takes a new snapshot and the
 /// topic folds to the table again; `initial` fails, naming `snapshot.mode`.
 #[test]
@@ -498,18 +514,7 @@ fn purged_binlog_resnapshots_when_needed() {
     });
     assert!(worker.terminate(Duration::from_secs(20)).success());
     db.execute("INSERT INTO items VALUES (3, 'c', 3)");
-    let first = db.first_column("SHOW BINARY LOGS")[0].clone();
-    db.execute("FLUSH BINARY LOGS");
-    // The server keeps a file until its crash-recovery checkpoint is written: purge until
-    // the connectors' file is gone.
-    eventually(
-        "the first binlog file purged",
-        Duration::from_secs(30),
-        || {
-            db.execute("PURGE BINARY LOGS BEFORE NOW() + INTERVAL 1 DAY");
-            !db.first_column("SHOW BINARY LOGS").contains(&first)
-        },
-    );
+    rotate_and_purge_binlog(&db);
     db.execute("UPDATE items SET qty = 20 WHERE id = 2");
     let worker = worker.restart(&[]);
     eventually(
@@ -648,16 +653,7 @@ fn gtids_resume_past_a_purged_file_with_nothing_unread() {
         },
     );
     assert!(worker.terminate(Duration::from_secs(20)).success());
-    let first = db.first_column("SHOW BINARY LOGS")[0].clone();
-    db.execute("FLUSH BINARY LOGS");
-    eventually(
-        "the first binlog file purged",
-        Duration::from_secs(30),
-        || {
-            db.execute("PURGE BINARY LOGS BEFORE NOW() + INTERVAL 1 DAY");
-            !db.first_column("SHOW BINARY LOGS").contains(&first)
-        },
-    );
+    rotate_and_purge_binlog(&db);
     db.execute("INSERT INTO items VALUES (3, 'c', 3)");
     db.execute("DELETE FROM items WHERE id = 2");
     let worker = worker.restart(&[]);

@@ -141,18 +141,7 @@ async fn describe(
             source,
         })?;
     let columns = rows.iter().map(column_layout).collect();
-    let primary_key: Vec<String> = conn
-        .exec(
-            "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE \
-             WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY' \
-             ORDER BY ORDINAL_POSITION",
-            (db, table),
-        )
-        .await
-        .map_err(|source| ServerError::Query {
-            what: "reading the primary key",
-            source,
-        })?;
+    let primary_key = server::primary_key(conn, db, table).await?;
     Ok(Some(TableLayout {
         // A collation's name starts with its character set's (`utf8mb4_bin`).
         default_charset: collation.map(|c| c.split('_').next().unwrap_or(&c).to_owned()),

@@ -168,20 +168,28 @@ pub async fn table_columns(
         })?;
         columns.push(Column { name, kind });
     }
-    let key: Vec<String> = conn
-        .exec(
-            "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE \
-             WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY' \
-             ORDER BY ORDINAL_POSITION",
-            (db, table),
-        )
-        .await
-        .map_err(ServerError::query("reading the primary key"))?;
+    let key = primary_key(conn, db, table).await?;
     let primary_key = key
         .iter()
         .filter_map(|k| columns.iter().position(|c| &c.name == k))
         .collect();
     Ok((columns, primary_key))
+}
+
+/// The primary key's column names, in key order (empty without one).
+pub async fn primary_key(
+    conn: &mut Conn,
+    db: &str,
+    table: &str,
+) -> Result<Vec<String>, ServerError> {
+    conn.exec(
+        "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE \
+         WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY' \
+         ORDER BY ORDINAL_POSITION",
+        (db, table),
+    )
+    .await
+    .map_err(ServerError::query("reading the primary key"))
 }
 
 /// One failed server check: the setting (or grant) and how to fix it.
