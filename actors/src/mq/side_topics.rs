@@ -64,8 +64,12 @@ impl TopicSubscriptions for SideTopics {
             )
             .await?;
         for queue in reader.assignment().await {
-            if let Some(offset) = resume.get(&queue_name(&queue)) {
-                reader.seek(&queue, *offset).await?;
+            if let Some(offset) = resume.get(&queue_name(&queue))
+                && let Err(e) = reader.seek(&queue, *offset).await
+            {
+                // Out of the queue's range (retention deleted it, or the topic was made
+                // again): read from the end rather than never start.
+                tracing::warn!(topic, queue = %queue_name(&queue), offset, error = %e, "cannot resume the side topic there; reading from its end");
             }
         }
         Ok(Box::new(Listener { reader }))

@@ -44,6 +44,8 @@ enum Token {
     Quoted(String),
     Dot,
     Comma,
+    Open,
+    Close,
     Other,
 }
 
@@ -68,6 +70,38 @@ fn tokens(sql: &str) -> Vec<Token> {
                 }
                 out.push(Token::Quoted(name));
             }
+            // String literals name no table (`COMMENT 'rename to x'`): skipped whole.
+            '\'' | '"' => {
+                let quote = c;
+                while let Some(c) = chars.next() {
+                    if c == '\\' {
+                        chars.next();
+                    } else if c == quote {
+                        if chars.peek() == Some(&quote) {
+                            chars.next();
+                        } else {
+                            break;
+                        }
+                    }
+                }
+                out.push(Token::Other);
+            }
+            '#' => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '-' if chars.peek() == Some(&'-') => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '(' => out.push(Token::Open),
+            ')' => out.push(Token::Close),
             '/' if chars.peek() == Some(&'*') => {
                 chars.next();
                 let mut last = ' ';
@@ -160,6 +194,37 @@ impl Cursor<'_> {
     }
 }
 
+/// The new name of an `ALTER TABLE … RENAME [TO|AS] name` clause: a RENAME at the top level
+/// (not inside parentheses), opening the statement's clauses or after a comma.
+fn renamed_to(tokens: &[Token], from: usize, db: &str) -> Option<(String, String)> {
+    let mut depth = 0usize;
+    let mut clause_start = true;
+    for i in from..tokens.len() {
+        match &tokens[i] {
+            Token::Open => depth += 1,
+            Token::Close => depth = depth.saturating_sub(1),
+            Token::Comma if depth == 0 => {
+                clause_start = true;
+                continue;
+            }
+            Token::Word(w) if depth == 0 && clause_start && w.eq_ignore_ascii_case("RENAME") => {
+                let mut tail = Cursor { tokens, at: i + 1 };
+                if tail
+                    .word()
+                    .is_some_and(|w| matches!(w.as_str(), "COLUMN" | "INDEX" | "KEY"))
+                {
+                    return None;
+                }
+                tail.skip_any(&["TO", "AS"]);
+                return tail.table_name(db);
+            }
+            _ => {}
+        }
+        clause_start = false;
+    }
+    None
+}
+
 /// The tables `ddl` (run with `default_db` selected) creates, alters or drops. Statements on
 /// other objects (databases, views, users) and TRUNCATE change no table's layout: none.
 pub fn table_targets(default_db: &str, ddl: &str) -> Vec<TableTarget> {
@@ -183,6 +248,9 @@ pub fn table_targets(default_db: &str, ddl: &str) -> Vec<TableTarget> {
             if c.eat(&["INDEX"]) {
                 c.eat(&["IF", "NOT", "EXISTS"]);
                 c.name_part();
+                if c.eat(&["USING"]) {
+                    c.name_part();
+                }
                 if c.eat(&["ON"])
                     && let Some(name) = c.table_name(default_db)
                 {
@@ -192,34 +260,18 @@ pub fn table_targets(default_db: &str, ddl: &str) -> Vec<TableTarget> {
         }
     } else if c.eat(&["ALTER"]) {
         c.skip_any(&["ONLINE", "OFFLINE", "IGNORE"]);
-        if c.eat(&["TABLE"])
-            && let Some(name) = c.table_name(default_db)
-        {
-            // A rename inside ALTER: the table lives on under its new name.
-            let renamed = (c.at..tokens.len()).find_map(|i| {
-                let mut tail = Cursor {
-                    tokens: &tokens,
-                    at: i,
-                };
-                if tail.eat(&["RENAME"]) {
-                    tail.skip_any(&["TO", "AS"]);
-                    if tail
-                        .word()
-                        .is_some_and(|w| w == "COLUMN" || w == "INDEX" || w == "KEY")
-                    {
-                        return None;
+        if c.eat(&["TABLE"]) {
+            c.eat(&["IF", "EXISTS"]);
+            if let Some(name) = c.table_name(default_db) {
+                // A rename inside ALTER (a top-level `RENAME [TO|AS] name` clause): the table
+                // lives on under its new name.
+                match renamed_to(&tokens, c.at, &name.0) {
+                    Some(new) => {
+                        out.push(target(TableChangeKind::Drop, name));
+                        out.push(target(TableChangeKind::Create, new));
                     }
-                    tail.table_name(&name.0)
-                } else {
-                    None
+                    None => out.push(target(TableChangeKind::Alter, name)),
                 }
-            });
-            match renamed {
-                Some(new) => {
-                    out.push(target(TableChangeKind::Drop, name));
-                    out.push(target(TableChangeKind::Create, new));
-                }
-                None => out.push(target(TableChangeKind::Alter, name)),
             }
         }
     } else if c.eat(&["DROP"]) {
@@ -319,6 +371,25 @@ mod tests {
                 ("CREATE".to_owned(), "\"shop\".\"b\"".to_owned()),
                 ("DROP".to_owned(), "\"x\".\"c\"".to_owned()),
                 ("CREATE".to_owned(), "\"x\".\"d\"".to_owned()),
+            ]
+        );
+        assert_eq!(
+            targets("ALTER TABLE a ADD c INT COMMENT 'rename to x', RENAME COLUMN d TO e"),
+            one("ALTER", "\"shop\".\"a\"")
+        );
+        assert_eq!(
+            targets("ALTER TABLE IF EXISTS a ADD c INT -- rename to x"),
+            one("ALTER", "\"shop\".\"a\"")
+        );
+        assert_eq!(
+            targets("CREATE INDEX i USING BTREE ON items (c)"),
+            one("ALTER", "\"shop\".\"items\"")
+        );
+        assert_eq!(
+            targets("ALTER TABLE a ADD c INT, RENAME AS b"),
+            vec![
+                ("DROP".to_owned(), "\"shop\".\"a\"".to_owned()),
+                ("CREATE".to_owned(), "\"shop\".\"b\"".to_owned()),
             ]
         );
         assert_eq!(

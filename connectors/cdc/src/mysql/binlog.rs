@@ -316,6 +316,10 @@ async fn run(
     // events before it are not places to restart from).
     let mut held_restart = opened.by_gtid.then(|| start.clone());
     let gtid_set = opened.by_gtid.then(|| gtid_start.clone()).flatten();
+    // Only a set that started from the server's own (stored, or read at the start point) is
+    // reported: one gathered from an arbitrary file position would miss the transactions
+    // before it, and a restart by it would replay or refuse history.
+    let seeded = gtid_start.is_some();
     let mut gtids = gtid_start.unwrap_or_default();
 
     let mut current_file = start.at.file.clone();
@@ -366,7 +370,7 @@ async fn run(
                                 &BinlogPoint::new(current_file.clone(), log_pos),
                                 &held_restart,
                             ),
-                            gtids: gtids.rendered(),
+                            gtids: seeded.then(|| gtids.rendered()).flatten(),
                         },
                     )
                     .await?;
@@ -384,7 +388,7 @@ async fn run(
         let progress = |restart: RestartPoint, gtids: &GtidSet| StreamItem::Progress {
             at: BinlogPoint::new(current_file.clone(), log_pos),
             restart,
-            gtids: gtids.rendered(),
+            gtids: seeded.then(|| gtids.rendered()).flatten(),
         };
         match data {
             EventData::RotateEvent(rotate) => {
@@ -402,7 +406,7 @@ async fn run(
                         StreamItem::Progress {
                             restart: restart_after(&at, &held_restart),
                             at,
-                            gtids: gtids.rendered(),
+                            gtids: seeded.then(|| gtids.rendered()).flatten(),
                         },
                     )
                     .await?;
@@ -435,6 +439,13 @@ async fn run(
                     if let Some(gtid) = standalone_gtid.take() {
                         gtids.complete(&gtid);
                     }
+                    // MySQL: a DDL is its own transaction, named by the GTID event before it
+                    // (no BEGIN, no XID).
+                    if !txn.open
+                        && let Some((gtid, _)) = txn.gtid.take()
+                    {
+                        gtids.complete(&gtid);
+                    }
                     // DDL: table ids are re-assigned after it, drop the cached layouts.
                     tables.clear();
                     let db = query.schema().into_owned();
@@ -447,7 +458,7 @@ async fn run(
                             ddl: sql.into_owned(),
                             at: at.clone(),
                             restart: restart_after(&at, &held_restart),
-                            gtids: gtids.rendered(),
+                            gtids: seeded.then(|| gtids.rendered()).flatten(),
                             ts_sec,
                         },
                     )
@@ -567,7 +578,7 @@ async fn run(
                         server_id: header.server_id(),
                         thread: txn.thread,
                         gtid: txn.gtid_text(),
-                        gtids: gtids.rendered(),
+                        gtids: seeded.then(|| gtids.rendered()).flatten(),
                     };
                     send(tx, StreamItem::Row(Box::new(change))).await?;
                 }

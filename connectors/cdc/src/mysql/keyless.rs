@@ -24,9 +24,12 @@ use crate::position::BinlogPoint;
 /// What the reader hands the engine, in this order: the window, row batches, the end.
 #[derive(Debug)]
 pub enum KeylessItem {
+    /// The snapshot is fixed; the rows are read once `go` is sent (after the stream passed
+    /// `high`), so the server never waits on a full channel for longer than a batch takes.
     Window {
         low: BinlogPoint,
         high: BinlogPoint,
+        go: tokio::sync::oneshot::Sender<()>,
     },
     Rows(Vec<ChunkRow>),
     Done,
@@ -58,9 +61,15 @@ async fn read(
 ) -> Result<(), ServerError> {
     let q = |what| move |source| ServerError::Query { what, source };
     let mut conn = server::connect(config).await?;
+    // The engine takes a batch at a time between sends: the server may wait on the socket
+    // longer than its default 60 s write timeout.
+    conn.query_drop("SET SESSION net_write_timeout = 3600")
+        .await
+        .map_err(q("setting the write timeout"))?;
     conn.query_drop("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         .await
         .map_err(q("setting the isolation level"))?;
+    let connection_id = conn.id();
     let before = server::current_point(&mut conn).await?;
     conn.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT")
         .await
@@ -76,7 +85,13 @@ async fn read(
             }
         },
     };
-    if tx.send(KeylessItem::Window { low, high }).await.is_err() {
+    let (go, ready) = tokio::sync::oneshot::channel();
+    if tx
+        .send(KeylessItem::Window { low, high, go })
+        .await
+        .is_err()
+        || ready.await.is_err()
+    {
         return Ok(());
     }
     let sql = snapshot::chunk_sql(table, false, 0);
@@ -97,7 +112,9 @@ async fn read(
                 if rows.len() == batch {
                     let full = std::mem::replace(&mut rows, Vec::with_capacity(batch));
                     if tx.send(KeylessItem::Rows(full)).await.is_err() {
-                        // The task stopped: the connection goes with the stream.
+                        // The read was cancelled (the task stopped, or a signal dropped the
+                        // table): end the query on the server instead of draining the table.
+                        kill(config, connection_id).await;
                         return Ok(());
                     }
                 }
@@ -114,4 +131,14 @@ async fn read(
     let _ = tx.send(KeylessItem::Done).await;
     let _ = conn.disconnect().await;
     Ok(())
+}
+
+/// Ends a reading connection from another one.
+async fn kill(config: &CdcConfig, connection_id: u32) {
+    if let Ok(mut other) = server::connect(config).await {
+        let _ = other
+            .query_drop(format!("KILL CONNECTION {connection_id}"))
+            .await;
+        let _ = other.disconnect().await;
+    }
 }

@@ -65,7 +65,7 @@ async fn changed_again_later(
         let from = if *file == at.file { at.pos } else { 4 };
         let sql = format!(
             "SHOW BINLOG EVENTS IN '{}' FROM {from} LIMIT {}",
-            file.replace('\\', "\\\\").replace('\'', "\\'"),
+            file.replace('\'', "''"),
             SCAN_LIMIT - scanned + 1
         );
         let rows: Vec<Row> = conn.query(sql).await.map_err(|source| ServerError::Query {

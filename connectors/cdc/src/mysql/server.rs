@@ -74,7 +74,7 @@ pub async fn current_point(conn: &mut Conn) -> Result<Option<BinlogPoint>, Serve
 
 /// The binlog's current end with the set of GTIDs completed there: MySQL reports both in one
 /// row of `SHOW MASTER STATUS`; MariaDB maps the point to its GTID position
-/// (`BINLOG_GTID_POS`). The set is `None` where the server has no GTIDs (or will not say).
+/// (`BINLOG_GTID_POS`). The set is empty before the first GTID, `None` where the server will not say.
 pub async fn current_point_and_gtids(
     conn: &mut Conn,
 ) -> Result<Option<(BinlogPoint, Option<String>)>, ServerError> {
@@ -86,18 +86,30 @@ pub async fn current_point_and_gtids(
     let (Some(file), Some(pos)) = (row.get::<String, _>(0), row.get::<u64, _>(1)) else {
         return Ok(None);
     };
+    let point = BinlogPoint::new(file, pos);
     let gtids = if row.len() > 4 {
-        row.get::<Option<String>, _>(4).flatten()
-    } else {
-        conn.exec_first::<Option<String>, _, _>("SELECT BINLOG_GTID_POS(?, ?)", (&file, pos))
-            .await
-            .map_err(ServerError::query("BINLOG_GTID_POS"))?
+        row.get::<Option<String>, _>(4)
             .flatten()
+            .map(|g| g.split_whitespace().collect::<String>())
+    } else {
+        gtids_at(conn, &point).await
     };
-    let gtids = gtids
-        .map(|g| g.split_whitespace().collect::<String>())
-        .filter(|g| !g.is_empty());
-    Ok(Some((BinlogPoint::new(file, pos), gtids)))
+    Ok(Some((point, gtids)))
+}
+
+/// MariaDB's GTID position at a binlog point (`BINLOG_GTID_POS`): the completed set a reader
+/// starting there begins with (empty before the first GTID). `None` on MySQL (no such
+/// function) or where the server cannot say (a point outside its files).
+pub async fn gtids_at(conn: &mut Conn, point: &BinlogPoint) -> Option<String> {
+    conn.exec_first::<Option<String>, _, _>(
+        "SELECT BINLOG_GTID_POS(?, ?)",
+        (&point.file, point.pos),
+    )
+    .await
+    .ok()
+    .flatten()
+    .flatten()
+    .map(|g| g.split_whitespace().collect::<String>())
 }
 
 /// The binlog files the server still has, oldest first.

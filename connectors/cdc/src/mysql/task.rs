@@ -90,6 +90,8 @@ struct KeylessRead {
     rx: mpsc::Receiver<KeylessItem>,
     /// The read's binlog window, once the reader has sent it.
     window: Option<BinlogPoint>,
+    /// Starts the rows once the stream has passed the window.
+    go: Option<tokio::sync::oneshot::Sender<()>>,
     /// The last batch received, sent when the next arrives (the table's last row is marked).
     held: Option<Vec<ChunkRow>>,
 }
@@ -185,6 +187,14 @@ async fn initial_position(
         && !Position::is_foreign_snapshot(offset)
         && let Some(position) = Position::from_offset(offset)
     {
+        let mut position = position;
+        if position.gtids.is_none() && files.contains(&position.restart.at.file) {
+            // An offset without GTIDs (the Java plugin's, or one from `snapshot.mode=never`):
+            // where the server can name the set at its point, the reader starts with it.
+            position.gtids = server::gtids_at(conn, &position.restart.at)
+                .await
+                .map(|g| Arc::from(g.as_str()));
+        }
         let unavailable = match stored_start(config, &position, &files).await? {
             None => {
                 if config.snapshot_mode == SnapshotMode::InitialOnly && position.snapshot.is_none()
@@ -202,20 +212,28 @@ async fn initial_position(
             reason = %unavailable,
             "the stored binlog position is gone: snapshot.mode=when_needed takes a new snapshot"
         );
-        return fresh_position(config, conn, true).await;
+        // Signals sent while the connector was stopped are still read after the new snapshot.
+        let mut fresh = fresh_position(config, conn, true).await?;
+        fresh.signals = position.signals;
+        return Ok(fresh);
     }
     match config.snapshot_mode {
         SnapshotMode::Never => {
             let first = files.first().cloned().ok_or_else(|| {
                 ConnectError::other("the server has no binary log files (is log_bin on?)")
             })?;
+            let at = BinlogPoint::new(first, 4);
+            let gtids = server::gtids_at(conn, &at)
+                .await
+                .map(|g| Arc::from(g.as_str()));
             Ok(Position {
                 restart: RestartPoint {
-                    at: BinlogPoint::new(first, 4),
+                    at,
                     events: 0,
                     rows: 0,
                 },
                 server_id: 0,
+                gtids,
                 ..Position::default()
             })
         }
@@ -321,6 +339,9 @@ impl Running {
                 break;
             }
             if self.stream.is_none() {
+                // A new reader's points are the server's own (after a failover by GTID, the
+                // files of another server): the stream has passed nothing until it says so.
+                self.stream_at = BinlogPoint::default();
                 self.stream = Some(binlog::spawn(
                     self.config.clone(),
                     self.position.restart.clone(),
@@ -404,6 +425,7 @@ impl Running {
                 rx: keyless::spawn(self.config.clone(), table.clone(), self.config.chunk_size),
                 table,
                 window: None,
+                go: None,
                 held: None,
             });
             return Ok(());
@@ -442,8 +464,9 @@ impl Running {
         };
         let Some(high) = read.window.clone() else {
             return match read.rx.recv().await {
-                Some(KeylessItem::Window { high, .. }) => {
+                Some(KeylessItem::Window { high, go, .. }) => {
                     read.window = Some(high);
+                    read.go = Some(go);
                     Ok(true)
                 }
                 other => {
@@ -455,6 +478,9 @@ impl Running {
         };
         if self.stream_at < high {
             return Ok(false);
+        }
+        if let Some(go) = read.go.take() {
+            let _ = go.send(());
         }
         match read.rx.recv().await {
             Some(KeylessItem::Rows(rows)) => {
