@@ -86,20 +86,9 @@ fn tokens(sql: &str) -> Vec<Token> {
                 }
                 out.push(Token::Other);
             }
-            '#' => {
-                for c in chars.by_ref() {
-                    if c == '\n' {
-                        break;
-                    }
-                }
-            }
-            '-' if chars.peek() == Some(&'-') => {
-                for c in chars.by_ref() {
-                    if c == '\n' {
-                        break;
-                    }
-                }
-            }
+            // Line comments: to the end of the line.
+            '#' => skip_line(&mut chars),
+            '-' if chars.peek() == Some(&'-') => skip_line(&mut chars),
             '(' => out.push(Token::Open),
             ')' => out.push(Token::Close),
             '/' if chars.peek() == Some(&'*') => {
@@ -131,6 +120,14 @@ fn tokens(sql: &str) -> Vec<Token> {
         }
     }
     out
+}
+
+fn skip_line(chars: &mut impl Iterator<Item = char>) {
+    for c in chars.by_ref() {
+        if c == '\n' {
+            break;
+        }
+    }
 }
 
 struct Cursor<'a> {

@@ -351,6 +351,17 @@ pub struct TableChange {
     pub table: Option<TableLayout>,
 }
 
+impl TableChange {
+    /// The change a DDL statement makes to `target`, with the layout after it if known.
+    pub fn of(target: crate::ddl::TableTarget, table: Option<TableLayout>) -> Self {
+        Self {
+            kind: target.kind,
+            id: target.id(),
+            table,
+        }
+    }
+}
+
 /// A table's layout (`io.debezium.connector.schema.Table`).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TableLayout {

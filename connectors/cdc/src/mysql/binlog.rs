@@ -620,11 +620,7 @@ async fn table_changes(
     }
     crate::ddl::table_targets(db, ddl)
         .into_iter()
-        .map(|t| TableChange {
-            kind: t.kind,
-            id: t.id(),
-            table: None,
-        })
+        .map(|target| TableChange::of(target, None))
         .collect()
 }
 

@@ -66,15 +66,9 @@ async fn read(
     conn.query_drop("SET SESSION net_write_timeout = 3600")
         .await
         .map_err(q("setting the write timeout"))?;
-    conn.query_drop("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        .await
-        .map_err(q("setting the isolation level"))?;
     let connection_id = conn.id();
-    let before = server::current_point(&mut conn).await?;
-    conn.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT")
-        .await
-        .map_err(q("starting the snapshot transaction"))?;
-    let (low, high) = match snapshot::snapshot_point(&mut conn).await? {
+    let (before, exact) = snapshot::begin(&mut conn).await?;
+    let (low, high) = match exact {
         Some(point) => (point.clone(), point),
         None => match (before, server::current_point(&mut conn).await?) {
             (Some(low), Some(high)) => (low, high),

@@ -35,11 +35,7 @@ pub async fn table_changes(
         } else {
             describe(conn, &target.db, &target.table).await?
         };
-        changes.push(TableChange {
-            kind: target.kind,
-            id: target.id(),
-            table,
-        });
+        changes.push(TableChange::of(target, table));
     }
     Ok(changes)
 }

@@ -7,6 +7,7 @@ use mysql_async::prelude::Queryable;
 use mysql_async::{Conn, Opts, OptsBuilder, Row};
 
 use super::columns::{Column, ColumnKind};
+use super::gtid::GtidSet;
 use crate::config::CdcConfig;
 use crate::position::BinlogPoint;
 
@@ -90,11 +91,18 @@ pub async fn current_point_and_gtids(
     let gtids = if row.len() > 4 {
         row.get::<Option<String>, _>(4)
             .flatten()
-            .map(|g| g.split_whitespace().collect::<String>())
+            .and_then(|raw| canonical_gtids(&raw))
     } else {
         gtids_at(conn, &point).await
     };
     Ok(Some((point, gtids)))
+}
+
+/// A set as the server printed it (MySQL breaks lines between sources), in the offset's
+/// form; `None` for one this connector cannot read (MySQL 8.3+ tagged GTIDs), which then
+/// positions by file.
+fn canonical_gtids(raw: &str) -> Option<String> {
+    GtidSet::parse(raw).ok().map(|set| set.to_string())
 }
 
 /// MariaDB's GTID position at a binlog point (`BINLOG_GTID_POS`): the completed set a reader
@@ -109,7 +117,7 @@ pub async fn gtids_at(conn: &mut Conn, point: &BinlogPoint) -> Option<String> {
     .ok()
     .flatten()
     .flatten()
-    .map(|g| g.split_whitespace().collect::<String>())
+    .and_then(|raw| canonical_gtids(&raw))
 }
 
 /// The binlog files the server still has, oldest first.

@@ -64,9 +64,24 @@ pub fn chunk_sql(table: &CapturedTable, after: bool, limit: usize) -> String {
     sql
 }
 
-/// The exact binlog point of the consistent snapshot just started, where the server names it
-/// (MariaDB's `binlog_snapshot_file/position`).
-pub async fn snapshot_point(conn: &mut Conn) -> Result<Option<BinlogPoint>, ServerError> {
+/// Starts a consistent-snapshot transaction: the binlog end just before it, and the exact
+/// point of the snapshot where the server names it (MariaDB's
+/// `binlog_snapshot_file/position`). Chunks and keyless reads both start here.
+pub async fn begin(
+    conn: &mut Conn,
+) -> Result<(Option<BinlogPoint>, Option<BinlogPoint>), ServerError> {
+    let q = |what| move |source| ServerError::Query { what, source };
+    conn.query_drop("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        .await
+        .map_err(q("setting the isolation level"))?;
+    let before = server::current_point(conn).await?;
+    conn.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT")
+        .await
+        .map_err(q("starting the snapshot transaction"))?;
+    Ok((before, snapshot_point(conn).await?))
+}
+
+async fn snapshot_point(conn: &mut Conn) -> Result<Option<BinlogPoint>, ServerError> {
     let exact: Vec<(String, String)> = conn
         .query("SHOW STATUS LIKE 'binlog_snapshot_%'")
         .await
@@ -100,14 +115,7 @@ pub async fn read_chunk(
     modes: &ValueModes,
 ) -> Result<Chunk, ServerError> {
     let q = |what| move |source| ServerError::Query { what, source };
-    conn.query_drop("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        .await
-        .map_err(q("setting the isolation level"))?;
-    let before = server::current_point(conn).await?;
-    conn.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT")
-        .await
-        .map_err(q("starting the snapshot transaction"))?;
-    let exact_point = snapshot_point(conn).await?;
+    let (before, exact_point) = begin(conn).await?;
     let keyed = !table.chunk_key.is_empty();
     let sql = chunk_sql(table, after.is_some() && keyed, chunk_size);
     let params = match after {
