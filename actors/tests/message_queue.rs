@@ -272,6 +272,7 @@ async fn undecodable_messages_follow_the_error_tolerance() {
         tags: None,
         body: body.as_bytes().to_vec(),
         properties: Default::default(),
+        queue: None,
     };
     let sent = mq
         .send(&[

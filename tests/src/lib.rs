@@ -598,6 +598,7 @@ impl Broker {
                 tags: None,
                 body: body.to_vec(),
                 properties: Default::default(),
+                queue: None,
             };
             let results = producer.send(std::slice::from_ref(&message)).await;
             assert!(results.iter().all(Result::is_ok), "{results:?}");

@@ -24,8 +24,10 @@ use tokio::sync::oneshot;
 
 use crate::mq::{ConsumeFrom, MqClient, MqConsumer, MqProducer, OutgoingMessage};
 
-/// All control messages go to one queue (a constant key), so the topic is totally ordered
-/// even when someone created it with more queues.
+/// All control messages go to queue 0, so the topic is totally ordered even when someone
+/// created it (or a broker that lost its topic config re-created it) with more queues.
+const CONTROL_QUEUE: i32 = 0;
+/// The key control messages carry (for operators browsing the topic).
 const CONTROL_KEY: &str = "connect-control";
 /// Ids remembered for deduplication (a resent copy lands close to the first one).
 const SEEN_IDS: usize = 16_384;
@@ -211,6 +213,7 @@ impl<S: StateMachine> ReplicatedLog<S> {
             topic: inner.topic.clone(),
             keys: Some(CONTROL_KEY.to_owned()),
             body,
+            queue: Some(CONTROL_QUEUE),
             ..OutgoingMessage::default()
         };
         let (tx, mut rx) = oneshot::channel();
@@ -346,6 +349,7 @@ mod tests {
             topic: "control".to_owned(),
             keys: Some(CONTROL_KEY.to_owned()),
             body: body.as_bytes().to_vec(),
+            queue: Some(CONTROL_QUEUE),
             ..OutgoingMessage::default()
         };
         let resent = r#"{"id":"x-1","body":{"op":1000}}"#;
@@ -377,6 +381,29 @@ mod tests {
         // An append's outcome is the state right after it, in log order.
         let applied = late.append(275, deadline).await.unwrap();
         assert_eq!(applied.outcome, 0);
+    }
+
+    /// A control topic that comes back with more queues (a broker that lost its topic config
+    /// re-created it) still carries every operation on the queue the replicas read.
+    #[actix_rt::test]
+    async fn a_topic_grown_to_more_queues_still_carries_the_log() {
+        let mq = MemoryMq::new();
+        let (a, b) = (open(&mq, "a").await, open(&mq, "b").await);
+        let deadline = Duration::from_secs(5);
+        a.append(1, deadline).await.unwrap();
+        mq.resize_topic("control", 4);
+        assert_ne!(
+            crate::mq::memory::queue_for_key(CONTROL_KEY, 4),
+            CONTROL_QUEUE,
+            "the key alone would now pick another queue"
+        );
+        assert_eq!(b.append(2, deadline).await.unwrap().outcome, 3);
+        a.barrier(deadline).await.unwrap();
+        assert_eq!(a.read(|s| s.0), 3);
+        assert!(
+            mq.messages("control")[1..].iter().all(Vec::is_empty),
+            "nothing went to the queues nobody reads"
+        );
     }
 
     /// With the broker away an append gives up after its deadline with a retriable error.

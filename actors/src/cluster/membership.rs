@@ -110,6 +110,8 @@ impl Membership {
             topic: self.settings.cluster_topic.clone(),
             keys: Some(self.me.clone()),
             body: serde_json::to_vec(&beat).unwrap_or_default(),
+            // The readers read queue 0 only (the topic is created with one).
+            queue: Some(0),
             ..OutgoingMessage::default()
         };
         async move {

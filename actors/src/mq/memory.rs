@@ -60,6 +60,17 @@ impl MemoryMq {
         self.down.store(down, Ordering::SeqCst);
     }
 
+    /// Gives `topic` `queues` queues (keeping what they hold), as a broker does that lost its
+    /// topic config and re-created the topic with its default count.
+    pub fn resize_topic(&self, topic: &str, queues: usize) {
+        self.state
+            .lock()
+            .topics
+            .entry(topic.to_owned())
+            .or_default()
+            .resize(queues, Vec::new());
+    }
+
     /// Every message of `topic`, by queue, in queue order.
     pub fn messages(&self, topic: &str) -> Vec<Vec<IncomingMessage>> {
         self.state
@@ -115,9 +126,10 @@ impl MqProducer for MemoryMq {
                     .entry(message.topic.clone())
                     .or_insert_with(|| vec![Vec::new(); QUEUES as usize]);
                 let count = i32::try_from(queues.len()).unwrap_or(QUEUES);
-                let queue_id = match &message.keys {
-                    Some(key) => queue_for_key(key, count),
-                    None => {
+                let queue_id = match (message.queue, &message.keys) {
+                    (Some(pinned), _) => pinned.clamp(0, count - 1),
+                    (None, Some(key)) => queue_for_key(key, count),
+                    (None, None) => {
                         round_robin = (round_robin + 1) % count;
                         round_robin
                     }
@@ -328,6 +340,7 @@ mod tests {
             tags: None,
             body: k.as_bytes().to_vec(),
             properties: BTreeMap::new(),
+            queue: None,
         };
         let sent = mq.send(&[message("a"), message("b"), message("a")]).await;
         assert_eq!(

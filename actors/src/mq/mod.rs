@@ -31,6 +31,10 @@ pub struct OutgoingMessage {
     pub tags: Option<String>,
     pub body: Vec<u8>,
     pub properties: BTreeMap<String, String>,
+    /// Send to this queue id instead of choosing one by key. Control topics pin queue 0: their
+    /// readers read that queue alone, and a topic re-created with more queues (a broker that
+    /// lost its topic config) must not scatter their records where nobody reads.
+    pub queue: Option<i32>,
 }
 
 /// One queue of a topic on a broker.

@@ -287,6 +287,7 @@ mod tests {
             tags: None,
             body: b"not json".to_vec(),
             properties: BTreeMap::new(),
+            queue: None,
         };
         let failure = Failure {
             stage: Stage::ValueConverter,

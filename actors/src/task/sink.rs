@@ -131,6 +131,7 @@ fn resend_of(message: &IncomingMessage) -> OutgoingMessage {
         tags: message.tags.clone(),
         body: message.body.clone(),
         properties: message.properties.clone(),
+        queue: None,
     }
 }
 
@@ -235,6 +236,7 @@ impl ErrorRecordReporter for SinkErrorReporter {
                     tags: None,
                     body: record.value.to_string().into_bytes(),
                     properties: Default::default(),
+                    queue: None,
                 },
                 Origin {
                     topic: record.topic().unwrap_or_default().to_owned(),

@@ -110,6 +110,7 @@ pub fn to_message(
         tags: None,
         body,
         properties: Default::default(),
+        queue: None,
     };
     if let Some(timestamp) = record.timestamp {
         message
@@ -144,6 +145,7 @@ fn letter_of(
         tags: None,
         body: record.value.to_string().into_bytes(),
         properties: Default::default(),
+        queue: None,
     })
 }
 

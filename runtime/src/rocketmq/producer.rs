@@ -5,7 +5,7 @@
 //! sorted queues, and once a batch of a queue failed nothing later of that queue is sent in the
 //! same call — the caller resends the failed messages, in order.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -38,6 +38,10 @@ const MAX_MESSAGE_BYTES: usize = 4 << 20;
 #[derive(Debug)]
 pub struct Routes {
     cache: parking_lot::Mutex<HashMap<String, Vec<MessageQueue>>>,
+    /// Topics this process has seen a route for. Such a topic exists even when the name server
+    /// has no route for it for a while (a restarted broker registers again): creating it then
+    /// would reset its queue count.
+    known: parking_lot::Mutex<HashSet<String>>,
     auto_create: bool,
 }
 
@@ -45,6 +49,7 @@ impl Routes {
     pub fn new(auto_create: bool) -> Self {
         Self {
             cache: parking_lot::Mutex::new(HashMap::new()),
+            known: parking_lot::Mutex::new(HashSet::new()),
             auto_create,
         }
     }
@@ -77,7 +82,14 @@ impl Routes {
                             .cmp(&(b.broker_name().as_str(), b.queue_id()))
                     });
                     self.cache.lock().insert(topic.to_owned(), queues.clone());
+                    self.known.lock().insert(topic.to_owned());
                     return Ok(queues);
+                }
+                _ if self.known.lock().contains(topic) => {
+                    return Err(ConnectError::retriable(format!(
+                        "topic {topic} has no route at the name server right now (is the broker \
+                         restarting?)"
+                    )));
                 }
                 _ if !self.auto_create => {
                     return Err(ConnectError::retriable(format!(
@@ -242,6 +254,8 @@ struct Prepared {
     topic: String,
     /// Java `hashCode` of the key, for the queue choice.
     key_hash: Option<i32>,
+    /// A queue id the caller pinned.
+    queue: Option<i32>,
     message: Message,
     size: usize,
 }
@@ -268,12 +282,22 @@ impl RocketProducer {
                     continue;
                 }
             };
-            let slot = match item.key_hash {
-                Some(hash) => {
+            let slot = match (item.queue, item.key_hash) {
+                (Some(pinned), _) => match queues.iter().position(|q| q.queue_id() == pinned) {
+                    Some(slot) => slot,
+                    None => {
+                        results[item.index] = Some(Err(ConnectError::retriable(format!(
+                            "topic {} has no writable queue {pinned}",
+                            item.topic
+                        ))));
+                        continue;
+                    }
+                },
+                (None, Some(hash)) => {
                     let count = i32::try_from(queues.len()).unwrap_or(i32::MAX);
                     usize::try_from(queue_for_hash(hash, count)).unwrap_or(0)
                 }
-                None => {
+                (None, None) => {
                     unkeyed = unkeyed.wrapping_add(1);
                     unkeyed % queues.len()
                 }
@@ -325,6 +349,7 @@ impl MqProducer for RocketProducer {
                     index,
                     topic: message.topic.clone(),
                     key_hash: message.keys.as_deref().map(java_hash),
+                    queue: message.queue,
                     message: built,
                     size,
                 }),
