@@ -361,6 +361,24 @@ impl WorkerProcess {
             .unwrap_or(0)
     }
 
+    /// CPU time (user + system) the worker process has used so far, in seconds.
+    pub fn cpu_seconds(&self) -> f64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
+        // Fields after the command (which may hold spaces) start after the last ')'.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().collect())
+            .unwrap_or_default();
+        // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command.
+        let ticks: u64 = [11, 12]
+            .iter()
+            .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
+            .sum();
+        // Linux reports them in USER_HZ: 100 per second on every architecture it runs on.
+        Duration::from_millis(ticks * 10).as_secs_f64()
+    }
+
     /// The connector's connector-and-task states, e.g. `("RUNNING", ["RUNNING"])`.
     pub fn states(&self, name: &str) -> (String, Vec<String>) {
         let status = self.get(&format!("/connectors/{name}/status"));

@@ -145,18 +145,28 @@ fn cdc_config(db: &Database, extra: Value) -> Value {
     config
 }
 
-/// Creates `name` and waits until its committed offset satisfies `done`; returns the seconds
-/// from the task RUNNING to then, and the worker's peak RSS (KiB) meanwhile.
+/// What one connector run took.
+struct Run {
+    /// From the task RUNNING until the committed offset said done.
+    seconds: f64,
+    /// The worker's peak RSS meanwhile.
+    peak_kib: u64,
+    /// The worker's CPU time meanwhile (all its threads).
+    cpu_seconds: f64,
+}
+
+/// Creates `name` and waits until its committed offset satisfies `done`.
 fn run_connector(
     worker: &WorkerProcess,
     name: &str,
     config: &Value,
     done: impl Fn(&Value) -> bool,
-) -> (f64, u64) {
+) -> Run {
     let response = worker.post(&format!("/connectors/{name}"), &config.to_string());
     assert_eq!(response.status, 200, "{}", response.text);
     worker.wait_state(name, "RUNNING");
     let started = Instant::now();
+    let cpu_before = worker.cpu_seconds();
     let mut peak = 0;
     eventually(&format!("{name} done"), Duration::from_secs(600), || {
         peak = peak.max(worker.rss_kib());
@@ -169,8 +179,13 @@ fn run_connector(
             .is_some_and(|o| done(&o["offset"]))
     });
     let seconds = started.elapsed().as_secs_f64();
+    let cpu_seconds = worker.cpu_seconds() - cpu_before;
     assert_eq!(worker.delete(&format!("/connectors/{name}")).status, 200);
-    (seconds, peak)
+    Run {
+        seconds,
+        peak_kib: peak,
+        cpu_seconds,
+    }
 }
 
 fn main() {
@@ -225,16 +240,18 @@ fn main() {
     );
     // Every row of the big transaction is acknowledged once the marker row after it is: the
     // committed position only moves over a contiguous acknowledged prefix.
-    let (stream_seconds, stream_rss) = run_connector(&worker, "stream", &stream_config, |offset| {
+    let stream = run_connector(&worker, "stream", &stream_config, |offset| {
         offset["file"].as_str() == Some(end_file.as_str())
             && offset["pos"].as_u64().is_some_and(|p| p >= end_pos)
     });
-    let connector_stream = rows as f64 / stream_seconds;
+    let connector_stream = rows as f64 / stream.seconds;
     println!(
-        "streaming: raw binlog read+decode {raw_stream:.0} rows/s, connector to RocketMQ {connector_stream:.0} rows/s, ratio {:.2}; worker RSS idle {} MB, peak {} MB",
+        "streaming: raw binlog read+decode {raw_stream:.0} rows/s, connector to RocketMQ {connector_stream:.0} rows/s, ratio {:.2}; worker CPU {:.1} µs/row ({:.0} rows per CPU-second); worker RSS idle {} MB, peak {} MB",
         connector_stream / raw_stream,
+        stream.cpu_seconds * 1e6 / rows as f64,
+        rows as f64 / stream.cpu_seconds,
         idle_rss / 1024,
-        stream_rss / 1024
+        stream.peak_kib / 1024
     );
 
     // The broker's own limit for these messages: the raw producer at its best, sending copies
@@ -263,15 +280,15 @@ fn main() {
                "incremental.snapshot.chunk.size": "4096"}),
     );
     // The last snapshot row's offset says the snapshot is over (no progress keys).
-    let (snapshot_seconds, snapshot_rss) =
-        run_connector(&worker, "snapshot", &snapshot_config, |offset| {
-            offset.get("snapshot_tables").is_none()
-        });
-    let connector_snapshot = rows as f64 / snapshot_seconds;
+    let snapshot = run_connector(&worker, "snapshot", &snapshot_config, |offset| {
+        offset.get("snapshot_tables").is_none()
+    });
+    let connector_snapshot = rows as f64 / snapshot.seconds;
 
     println!(
-        "snapshot:  raw SELECT {raw_scan:.0} rows/s, connector to RocketMQ {connector_snapshot:.0} rows/s, ratio {:.2}; worker RSS peak {} MB",
+        "snapshot:  raw SELECT {raw_scan:.0} rows/s, connector to RocketMQ {connector_snapshot:.0} rows/s, ratio {:.2}; worker CPU {:.1} µs/row; worker RSS peak {} MB",
         connector_snapshot / raw_scan,
-        snapshot_rss / 1024
+        snapshot.cpu_seconds * 1e6 / rows as f64,
+        snapshot.peak_kib / 1024
     );
 }
