@@ -270,7 +270,7 @@ async fn undecodable_messages_follow_the_error_tolerance() {
         topic: "mixed".into(),
         keys: Some("one-queue".into()),
         tags: None,
-        body: body.as_bytes().to_vec(),
+        body: body.as_bytes().to_vec().into(),
         properties: Default::default(),
         queue: None,
     };

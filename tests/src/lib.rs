@@ -614,7 +614,7 @@ impl Broker {
                 topic: topic.to_owned(),
                 keys: Some(keys.to_owned()),
                 tags: None,
-                body: body.to_vec(),
+                body: body.to_vec().into(),
                 properties: Default::default(),
                 queue: None,
             };

@@ -212,7 +212,7 @@ impl<S: StateMachine> ReplicatedLog<S> {
         let message = OutgoingMessage {
             topic: inner.topic.clone(),
             keys: Some(CONTROL_KEY.to_owned()),
-            body,
+            body: body.into(),
             queue: Some(CONTROL_QUEUE),
             ..OutgoingMessage::default()
         };
@@ -348,7 +348,7 @@ mod tests {
         let message = |body: &str| OutgoingMessage {
             topic: "control".to_owned(),
             keys: Some(CONTROL_KEY.to_owned()),
-            body: body.as_bytes().to_vec(),
+            body: body.as_bytes().to_vec().into(),
             queue: Some(CONTROL_QUEUE),
             ..OutgoingMessage::default()
         };

@@ -109,7 +109,7 @@ impl Membership {
         let message = OutgoingMessage {
             topic: self.settings.cluster_topic.clone(),
             keys: Some(self.me.clone()),
-            body: serde_json::to_vec(&beat).unwrap_or_default(),
+            body: serde_json::to_vec(&beat).unwrap_or_default().into(),
             // The readers read queue 0 only (the topic is created with one).
             queue: Some(0),
             ..OutgoingMessage::default()

@@ -147,7 +147,7 @@ impl MqProducer for MemoryMq {
                     msg_id: msg_id.clone(),
                     keys: message.keys.clone(),
                     tags: message.tags.clone(),
-                    body: message.body.clone(),
+                    body: message.body.to_vec(),
                     properties: message.properties.clone(),
                     born_timestamp: 0,
                 });
@@ -338,7 +338,7 @@ mod tests {
             topic: "t".into(),
             keys: Some(k.into()),
             tags: None,
-            body: k.as_bytes().to_vec(),
+            body: k.as_bytes().to_vec().into(),
             properties: BTreeMap::new(),
             queue: None,
         };

@@ -29,7 +29,8 @@ pub struct OutgoingMessage {
     /// Message keys (the record key as text); keyed messages keep per-key order.
     pub keys: Option<String>,
     pub tags: Option<String>,
-    pub body: Vec<u8>,
+    /// Shared bytes: resending or handing it to the client copies nothing.
+    pub body: bytes::Bytes,
     pub properties: BTreeMap<String, String>,
     /// Send to this queue id instead of choosing one by key. Control topics pin queue 0: their
     /// readers read that queue alone, and a topic re-created with more queues (a broker that

@@ -285,7 +285,7 @@ mod tests {
             topic: "orders".into(),
             keys: Some("k".into()),
             tags: None,
-            body: b"not json".to_vec(),
+            body: bytes::Bytes::from_static(b"not json"),
             properties: BTreeMap::new(),
             queue: None,
         };
@@ -305,7 +305,7 @@ mod tests {
         let stored: Vec<_> = mq.messages("dlq").into_iter().flatten().collect();
         assert_eq!(stored.len(), 1);
         let letter = &stored[0];
-        assert_eq!(letter.body, b"not json");
+        assert_eq!(&letter.body[..], b"not json");
         assert_eq!(letter.keys.as_deref(), Some("k"));
         let property = |k: &str| letter.properties.get(k).map(String::as_str);
         assert_eq!(property(ERROR_TOPIC), Some("orders"));

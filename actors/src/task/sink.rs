@@ -129,7 +129,7 @@ fn resend_of(message: &IncomingMessage) -> OutgoingMessage {
         topic: message.queue.topic.clone(),
         keys: message.keys.clone(),
         tags: message.tags.clone(),
-        body: message.body.clone(),
+        body: message.body.clone().into(),
         properties: message.properties.clone(),
         queue: None,
     }
@@ -234,7 +234,7 @@ impl ErrorRecordReporter for SinkErrorReporter {
                     topic: record.topic().unwrap_or_default().to_owned(),
                     keys: (!record.key.is_null()).then(|| record.key.to_string()),
                     tags: None,
-                    body: record.value.to_string().into_bytes(),
+                    body: record.value.to_string().into_bytes().into(),
                     properties: Default::default(),
                     queue: None,
                 },

@@ -108,7 +108,7 @@ pub fn to_message(
         topic: topic.to_owned(),
         keys,
         tags: None,
-        body,
+        body: body.into(),
         properties: Default::default(),
         queue: None,
     };
@@ -143,7 +143,7 @@ fn letter_of(
         topic: String::new(),
         keys: (!record.key.is_null()).then(|| record.key.to_string()),
         tags: None,
-        body: record.value.to_string().into_bytes(),
+        body: record.value.to_string().into_bytes().into(),
         properties: Default::default(),
         queue: None,
     })
@@ -574,7 +574,7 @@ mod tests {
         let message = to_message(&p, Some("t"), &record).unwrap();
         assert_eq!(message.keys.as_deref(), Some("k1"));
         assert_eq!(message.tags.as_deref(), Some("tag-a"));
-        assert_eq!(message.body, b"v");
+        assert_eq!(&message.body[..], b"v");
         assert_eq!(
             message
                 .properties

@@ -144,7 +144,7 @@ fn build(message: &OutgoingMessage) -> ConnectResult<(Message, usize)> {
     let mut size = message.body.len() + message.topic.len() + 64;
     let mut builder = Message::builder()
         .topic(message.topic.as_str())
-        .body_slice(&message.body);
+        .body(message.body.clone());
     if let Some(keys) = &message.keys {
         size += keys.len();
         builder = builder.keys(vec![keys.clone()]);

@@ -2,6 +2,7 @@
 //! [`Extensions`].
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -11,21 +12,23 @@ use super::value::Value;
 /// Where a record came from in its source system, e.g. `{"filename": "/tmp/a.txt"}` or, for
 /// records read from RocketMQ, `{"topic", "brokerName", "queueId"}`. Equal maps are the same
 /// partition; offsets are tracked per partition.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct RecordPartition(pub BTreeMap<String, serde_json::Value>);
+///
+/// The map is shared (`Arc`): every record of a partition and the offset tracker hold the same
+/// one, so a clone per record costs a reference count, not a map.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct RecordPartition(pub Arc<BTreeMap<String, serde_json::Value>>);
 
 /// How far into a partition a record is, e.g. `{"position": 1234}` or `{"queueOffset": 17}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct RecordOffset(pub BTreeMap<String, serde_json::Value>);
+/// Shared like [`RecordPartition`]: a record, its tombstone and the offset tracker hold one map.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct RecordOffset(pub Arc<BTreeMap<String, serde_json::Value>>);
 
 macro_rules! position_map {
     ($ty:ident) => {
         impl $ty {
             /// An empty map.
             pub fn new() -> Self {
-                Self(BTreeMap::new())
+                Self::default()
             }
 
             /// Adds an entry (builder style).
@@ -34,8 +37,23 @@ macro_rules! position_map {
                 key: impl Into<String>,
                 value: impl Into<serde_json::Value>,
             ) -> Self {
-                self.0.insert(key.into(), value.into());
+                self.insert(key, value);
                 self
+            }
+
+            /// Sets an entry (copies the map first if it is shared).
+            pub fn insert(&mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) {
+                Arc::make_mut(&mut self.0).insert(key.into(), value.into());
+            }
+
+            /// The entries, in key order.
+            pub fn iter(&self) -> impl Iterator<Item = (&String, &serde_json::Value)> {
+                self.0.iter()
+            }
+
+            /// The map itself.
+            pub fn as_map(&self) -> &BTreeMap<String, serde_json::Value> {
+                &self.0
             }
 
             /// The entry for `key`.
@@ -65,11 +83,30 @@ macro_rules! position_map {
 
         impl<K: Into<String>, V: Into<serde_json::Value>> FromIterator<(K, V)> for $ty {
             fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-                Self(
+                Self(Arc::new(
                     iter.into_iter()
                         .map(|(k, v)| (k.into(), v.into()))
                         .collect(),
-                )
+                ))
+            }
+        }
+
+        impl From<BTreeMap<String, serde_json::Value>> for $ty {
+            fn from(map: BTreeMap<String, serde_json::Value>) -> Self {
+                Self(Arc::new(map))
+            }
+        }
+
+        /// Serialised as the bare map (what the stores and the REST API show).
+        impl Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                self.0.serialize(serializer)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                BTreeMap::deserialize(deserializer).map(Self::from)
             }
         }
     };
