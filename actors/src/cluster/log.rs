@@ -269,6 +269,11 @@ impl<S: StateMachine> ReplicatedLog<S> {
             }
             let mut changed = false;
             for message in messages {
+                if message.queue.queue_id != CONTROL_QUEUE {
+                    // Written by an older worker (records went where the key hashed) or another
+                    // tool: applied, but the order against queue 0 is not defined.
+                    tracing::warn!(topic = %inner.topic, queue = message.queue.queue_id, offset = message.queue_offset, "a control record outside queue 0: re-create the topic with one queue if replicas disagree");
+                }
                 let envelope: Envelope<S::Op> = match serde_json::from_slice(&message.body) {
                     Ok(envelope) => envelope,
                     Err(e) => {

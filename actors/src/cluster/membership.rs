@@ -110,7 +110,8 @@ impl Membership {
             topic: self.settings.cluster_topic.clone(),
             keys: Some(self.me.clone()),
             body: serde_json::to_vec(&beat).unwrap_or_default().into(),
-            // The readers read queue 0 only (the topic is created with one).
+            // One queue for every worker's heartbeats, whatever the topic's queue count now is:
+            // readers read only the queues that existed when they started.
             queue: Some(0),
             ..OutgoingMessage::default()
         };

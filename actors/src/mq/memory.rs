@@ -68,7 +68,7 @@ impl MemoryMq {
             .topics
             .entry(topic.to_owned())
             .or_default()
-            .resize(queues, Vec::new());
+            .resize(queues.max(1), Vec::new());
     }
 
     /// Every message of `topic`, by queue, in queue order.
@@ -127,7 +127,14 @@ impl MqProducer for MemoryMq {
                     .or_insert_with(|| vec![Vec::new(); QUEUES as usize]);
                 let count = i32::try_from(queues.len()).unwrap_or(QUEUES);
                 let queue_id = match (message.queue, &message.keys) {
-                    (Some(pinned), _) => pinned.clamp(0, count - 1),
+                    // As the broker: a pinned queue the topic lacks is an error.
+                    (Some(pinned), _) if !(0..count).contains(&pinned) => {
+                        return Err(ConnectError::retriable(format!(
+                            "topic {} has no writable queue {pinned}",
+                            message.topic
+                        )));
+                    }
+                    (Some(pinned), _) => pinned,
                     (None, Some(key)) => queue_for_key(key, count),
                     (None, None) => {
                         round_robin = (round_robin + 1) % count;

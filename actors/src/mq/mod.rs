@@ -32,9 +32,10 @@ pub struct OutgoingMessage {
     /// Shared bytes: resending or handing it to the client copies nothing.
     pub body: bytes::Bytes,
     pub properties: BTreeMap<String, String>,
-    /// Send to this queue id instead of choosing one by key. Control topics pin queue 0: their
-    /// readers read that queue alone, and a topic re-created with more queues (a broker that
-    /// lost its topic config) must not scatter their records where nobody reads.
+    /// Send to this queue id instead of choosing one by key. Control topics pin queue 0: they
+    /// are created with one queue, their readers read only the queues that existed when they
+    /// started, and a topic re-created with more queues (a broker that lost its topic config)
+    /// must not scatter their records where nobody reads.
     pub queue: Option<i32>,
 }
 

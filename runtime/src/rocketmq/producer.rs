@@ -87,8 +87,10 @@ impl Routes {
                 }
                 _ if self.known.lock().contains(topic) => {
                     return Err(ConnectError::retriable(format!(
-                        "topic {topic} has no route at the name server right now (is the broker \
-                         restarting?)"
+                        "topic {topic} was routed before and has no route at the name server now: \
+                         the broker may be restarting, or the topic was deleted (then create it \
+                         again, with its queue count; it is not re-created here because that \
+                         would reset its queues)"
                     )));
                 }
                 _ if !self.auto_create => {
@@ -290,6 +292,8 @@ impl RocketProducer {
                             "topic {} has no writable queue {pinned}",
                             item.topic
                         ))));
+                        // The cached route may be stale: look it up again next time.
+                        routes.forget(&item.topic);
                         continue;
                     }
                 },

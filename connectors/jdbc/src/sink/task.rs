@@ -111,8 +111,8 @@ impl JdbcSinkTask {
         let error = match error {
             ConnectError::Data(message) => ConnectError::Data(format!(
                 "record at {} {} cannot be written: {message}",
-                serde_json::to_string(&record.position.partition.0).unwrap_or_default(),
-                serde_json::to_string(&record.position.offset.0).unwrap_or_default(),
+                serde_json::to_string(&record.position.partition).unwrap_or_default(),
+                serde_json::to_string(&record.position.offset).unwrap_or_default(),
             )),
             other => other,
         };
