@@ -9,7 +9,10 @@
 #                                              (MariaDB with a ROW binlog for change data
 #                                              capture; DB_BINLOG=off starts it without;
 #                                              DB_SERVER_ID=N for a second server that
-#                                              replicates from the first);
+#                                              replicates from the first; PostgreSQL with
+#                                              wal_level=logical for change data capture,
+#                                              DB_WAL=replica starts it without, DB_PG_SLOTS=N
+#                                              sets max_replication_slots, 10 by default);
 #                                              writes DIR/env and prints DB_URL=<native URL>
 #                                              (user `connect`, password `connect`, database
 #                                              `connect`)
@@ -93,7 +96,8 @@ launch_mariadb() { # dir
 launch_postgres() { # dir
     local dir=$1
     runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-p $(cat "$dir/port") -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" \
+        -o "-p $(cat "$dir/port") -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300 \
+            -c wal_level=$(cat "$dir/wal") -c max_wal_senders=10 -c max_replication_slots=$(cat "$dir/slots")" \
         start >/dev/null
 }
 
@@ -121,6 +125,8 @@ start() { # kind, dir
         echo "DB_URL=mysql://connect:connect@127.0.0.1:$port/connect" > "$dir/env"
         ;;
     postgres)
+        echo "${DB_WAL:-logical}" > "$dir/wal"
+        echo "${DB_PG_SLOTS:-10}" > "$dir/slots"
         echo connect > "$dir/pwfile"
         touch "$dir/server.log"
         chown postgres:postgres "$dir" "$dir/pwfile" "$dir/server.log"
