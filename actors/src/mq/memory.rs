@@ -338,6 +338,29 @@ mod tests {
     }
 
     /// Produced messages are consumed from the first offset, committed offsets are resumed.
+    /// A pinned queue goes where it says, even against the key; a queue the topic lacks is a
+    /// retriable error (as the broker answers), never another queue.
+    #[tokio::test]
+    async fn pinned_queues_are_honoured_or_refused() {
+        let mq = MemoryMq::new();
+        mq.ensure_topic("t", 2).await.unwrap();
+        let pinned = |queue: i32| OutgoingMessage {
+            topic: "t".into(),
+            keys: Some("hashes-anywhere".into()),
+            body: b"x".to_vec().into(),
+            queue: Some(queue),
+            ..OutgoingMessage::default()
+        };
+        let sent = mq.send(&[pinned(1), pinned(2), pinned(-1)]).await;
+        assert_eq!(sent[0].as_ref().unwrap().queue_id, 1);
+        for refused in &sent[1..] {
+            let error = refused.as_ref().unwrap_err();
+            assert!(error.is_retriable(), "{error}");
+            assert!(error.to_string().contains("no writable queue"), "{error}");
+        }
+        assert_eq!(mq.messages("t").iter().map(Vec::len).sum::<usize>(), 1);
+    }
+
     #[tokio::test]
     async fn produce_consume_commit_resume() {
         let mq = MemoryMq::new();
