@@ -621,7 +621,7 @@ impl Broker {
             let results = producer.send(std::slice::from_ref(&message)).await;
             assert!(results.iter().all(Result::is_ok), "{results:?}");
         });
-        runtime.shutdown();
+        shutdown_in_background(runtime);
     }
 
     /// Reads `topic` from its first offset with a fresh consumer group until `want` messages
@@ -650,8 +650,11 @@ impl Broker {
         (messages.len(), verifiable_report(&messages))
     }
 
-    /// Reads `topic` from its first offset with a fresh consumer group until `done` says the
-    /// messages read so far are enough, or `timeout` passed.
+    /// Reads every queue of `topic` from its first offset until `done` says the messages read
+    /// so far are enough, or `timeout` passed. The queues are assigned, not balanced by a
+    /// consumer group: a topic the worker creates after the read began is picked up as soon as
+    /// its route exists (a group would only see it at its next rebalance, ~20 s later, and
+    /// not at all if the client keeps a stale empty route).
     pub fn read_topic_until(
         &self,
         topic: &str,
@@ -659,35 +662,51 @@ impl Broker {
         mut done: impl FnMut(&[IncomingMessage]) -> bool,
     ) -> Vec<IncomingMessage> {
         static READERS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let group = format!(
+        let name = format!(
             "test-reader-{}-{}",
             std::process::id(),
             READERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         );
         let (runtime, client) =
             RocketMqRuntime::start(&self.namesrv_addr, false).expect("start the RocketMQ client");
-        let topics = [topic.to_owned()];
         let messages = runtime.block_on(async {
-            let mut consumer = client
-                .consumer(&group, &topics, ConsumeFrom::FirstOffset)
-                .await
-                .expect("start a consumer");
             let deadline = Instant::now() + timeout;
             let mut messages = Vec::new();
-            while !done(&messages) && Instant::now() < deadline {
-                messages.extend(
-                    consumer
-                        .poll(Duration::from_millis(200))
-                        .await
-                        .expect("poll"),
-                );
+            let mut consumer = loop {
+                match client.reader(&name, topic, ConsumeFrom::FirstOffset).await {
+                    Ok(consumer) => break Some(consumer),
+                    // No route yet: the worker has not created the topic.
+                    Err(_) if Instant::now() < deadline => {
+                        tokio::time::sleep(Duration::from_millis(200)).await
+                    }
+                    Err(e) => {
+                        eprintln!("topic {topic} never became readable: {e}");
+                        break None;
+                    }
+                }
+            };
+            if let Some(consumer) = consumer.as_mut() {
+                while !done(&messages) && Instant::now() < deadline {
+                    messages.extend(
+                        consumer
+                            .poll(Duration::from_millis(200))
+                            .await
+                            .expect("poll"),
+                    );
+                }
+                consumer.close().await;
             }
-            consumer.close().await;
             messages
         });
-        runtime.shutdown();
+        shutdown_in_background(runtime);
         messages
     }
+}
+
+/// Stops a test client's runtime without waiting: its shutdown waits up to 10 s for background
+/// tasks of the client library, which would only slow the test down.
+fn shutdown_in_background(runtime: RocketMqRuntime) {
+    std::thread::spawn(move || runtime.shutdown());
 }
 
 impl Drop for Broker {

@@ -119,6 +119,16 @@ fn fold(messages: &[IncomingMessage]) -> (BTreeMap<i64, (String, i64)>, usize) {
     (folded, duplicates)
 }
 
+/// The worker's WARN and ERROR lines, for a failure message.
+fn warnings(worker: &WorkerProcess) -> String {
+    let log = worker.log_text();
+    let lines: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(" WARN ") || l.contains(" ERROR "))
+        .collect();
+    lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
 fn table_rows(db: &Database) -> BTreeMap<i64, (String, i64)> {
     db.rows("SELECT CAST(id AS CHAR), name, CAST(qty AS CHAR) FROM items")
         .into_iter()
@@ -1216,6 +1226,12 @@ fn the_database_killed_mid_stream_is_retried_without_loss() {
     let messages = broker.read_topic_until("cdc-outage", Duration::from_secs(120), |m| {
         fold(m).0 == expected
     });
-    assert_eq!(fold(&messages).0, expected);
+    assert_eq!(
+        fold(&messages).0,
+        expected,
+        "{} messages read; the worker's warnings:\n{}",
+        messages.len(),
+        warnings(&worker)
+    );
     worker.wait_state("outage-cdc", "RUNNING");
 }
