@@ -12,6 +12,9 @@ use connect_tests::db::{Database, DbKind, execute_at};
 use connect_tests::{Broker, IncomingMessage, WorkerProcess, eventually};
 use serde_json::{Value, json};
 
+#[path = "cdc/postgres.rs"]
+mod postgres;
+
 const WORKER: &str = env!("CARGO_BIN_EXE_connect-test-worker");
 const JSON: &str = "org.apache.rocketmq.connect.runtime.converter.record.json.JsonConverter";
 const MYSQL_CDC: &str = "org.apache.rocketmq.connect.debezium.mysql.DebeziumMysqlConnector";
@@ -64,12 +67,18 @@ fn parse(message: &IncomingMessage) -> ChangeMessage {
     let payload = &envelope["payload"];
     let op = payload["op"].as_str().map(str::to_owned);
     let source = &payload["source"];
-    let origin = (op.as_deref() != Some("r")).then(|| {
-        (
+    // Where a streamed change came from: (file, pos, row) on MySQL, (txId, lsn) on PostgreSQL.
+    let origin = (op.as_deref() != Some("r")).then(|| match source["connector"].as_str() {
+        Some("postgresql") => (
+            source["txId"].to_string(),
+            source["lsn"].as_i64().unwrap_or(0),
+            0,
+        ),
+        _ => (
             source["file"].as_str().unwrap_or("").to_owned(),
             source["pos"].as_i64().unwrap_or(0),
             source["row"].as_i64().unwrap_or(0),
-        )
+        ),
     });
     ChangeMessage {
         key,
@@ -130,7 +139,11 @@ fn warnings(worker: &WorkerProcess) -> String {
 }
 
 fn table_rows(db: &Database) -> BTreeMap<i64, (String, i64)> {
-    db.rows("SELECT CAST(id AS CHAR), name, CAST(qty AS CHAR) FROM items")
+    let sql = match db.kind {
+        DbKind::Postgres => "SELECT id::text, name, qty::text FROM items",
+        _ => "SELECT CAST(id AS CHAR), name, CAST(qty AS CHAR) FROM items",
+    };
+    db.rows(sql)
         .into_iter()
         .map(|r| {
             (
@@ -163,6 +176,9 @@ fn random_writes_on(url: &str, table: &str, ids: i64, ops: usize, seed: u64) {
     for i in 0..ops {
         let id = next() % ids + 1;
         statements.push(match next() % 3 {
+            0 if url.starts_with("postgres") => format!(
+                "INSERT INTO {table} (id, name, qty) VALUES ({id}, 'ins-{i}', {i}) ON CONFLICT (id) DO UPDATE SET name = 'dup-{i}', qty = {table}.qty + 1"
+            ),
             0 => format!(
                 "INSERT INTO {table} (id, name, qty) VALUES ({id}, 'ins-{i}', {i}) ON DUPLICATE KEY UPDATE name = 'dup-{i}', qty = qty + 1"
             ),
@@ -448,11 +464,11 @@ fn validation_names_keys_and_server_settings() {
         "{}",
         response.text
     );
-    let postgres = json!({
-        "connector.class": "org.apache.rocketmq.connect.debezium.postgres.DebeziumPostgresConnector",
+    let oracle = json!({
+        "connector.class": "org.apache.rocketmq.connect.debezium.oracle.DebeziumOracleConnector",
         "connect.topicname": "t",
     });
-    let response = worker.post("/connectors/pg", &postgres.to_string());
+    let response = worker.post("/connectors/oracle", &oracle.to_string());
     assert_eq!(response.status, 400);
     assert!(
         response.text.contains("not in this native build"),

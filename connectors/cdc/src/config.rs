@@ -36,18 +36,31 @@ const fn key(
 
 use ConfigType::{Boolean, Int, List, Long, Password, String as Str};
 
-/// Every key the connector reads. Keys Debezium has that change nothing here (history
-/// storage, locking) are accepted and described, so Java configurations pass unchanged.
-const KEYS: &[Key] = &[
+/// Which database a connector captures: it picks the key table beside [`COMMON`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    MySql,
+    Postgres,
+}
+
+impl Dialect {
+    fn keys(self) -> &'static [Key] {
+        match self {
+            Self::MySql => MYSQL,
+            Self::Postgres => POSTGRES,
+        }
+    }
+
+    /// Every key of this dialect: the common ones, then its own.
+    fn all_keys(self) -> impl Iterator<Item = &'static Key> {
+        COMMON.iter().chain(self.keys())
+    }
+}
+
+/// The keys every connector reads. Keys Debezium has that change nothing here are accepted
+/// and described, so Java configurations pass unchanged.
+const COMMON: &[Key] = &[
     key("database.hostname", &[], Str, "", "MySQL/MariaDB host"),
-    key("database.port", &[], Int, "3306", "MySQL/MariaDB port"),
-    key(
-        "database.user",
-        &[],
-        Str,
-        "",
-        "user with REPLICATION SLAVE, REPLICATION CLIENT (BINLOG MONITOR on MariaDB), SELECT",
-    ),
     key(
         "database.password",
         &[],
@@ -56,32 +69,11 @@ const KEYS: &[Key] = &[
         "password of database.user",
     ),
     key(
-        "database.server.id",
-        &["database.server.id.offset"],
-        Long,
-        "",
-        "replica server id of the binlog connection (unique among the server's replicas); derived from the server name when unset",
-    ),
-    key(
         "database.server.name",
         &["topic.prefix"],
         Str,
         "",
         "logical server name: names the offsets, topics and schemas",
-    ),
-    key(
-        "database.include.list",
-        &["database.whitelist"],
-        List,
-        "",
-        "regexes of databases to capture (all when empty)",
-    ),
-    key(
-        "database.exclude.list",
-        &["database.blacklist"],
-        List,
-        "",
-        "regexes of databases not to capture",
     ),
     key(
         "table.include.list",
@@ -117,20 +109,6 @@ const KEYS: &[Key] = &[
         Str,
         "",
         "<db>.<table>:<col>,<col>;… key columns for tables without (or instead of) a primary key",
-    ),
-    key(
-        "snapshot.mode",
-        &[],
-        Str,
-        "initial",
-        "initial | initial_only | when_needed | never | schema_only (no_data) | schema_only_recovery (recovery)",
-    ),
-    key(
-        "snapshot.locking.mode",
-        &[],
-        Str,
-        "minimal",
-        "accepted for compatibility: snapshots here never lock (chunked, watermarked)",
     ),
     key(
         "snapshot.fetch.size",
@@ -245,25 +223,11 @@ const KEYS: &[Key] = &[
         "operations not to publish: c, u, d (t is always skipped)",
     ),
     key(
-        "time.precision.mode",
-        &[],
-        Str,
-        "adaptive_time_microseconds",
-        "adaptive_time_microseconds | adaptive | connect",
-    ),
-    key(
         "decimal.handling.mode",
         &[],
         Str,
         "precise",
         "precise | double | string",
-    ),
-    key(
-        "bigint.unsigned.handling.mode",
-        &[],
-        Str,
-        "long",
-        "long | precise",
     ),
     key(
         "binary.handling.mode",
@@ -280,13 +244,6 @@ const KEYS: &[Key] = &[
         "fail | warn | skip",
     ),
     key(
-        "database.connectionTimeZone",
-        &["database.serverTimezone"],
-        Str,
-        "",
-        "accepted for compatibility: binlog and snapshot values are read in UTC",
-    ),
-    key(
         "connect.topicname",
         &[],
         Str,
@@ -299,6 +256,81 @@ const KEYS: &[Key] = &[
         Str,
         "1.7.2.Final",
         "the source.version written into events",
+    ),
+    key(
+        "kafka.transforms",
+        &[],
+        List,
+        "",
+        "Kafka SMT aliases applied inside the task, before conversion",
+    ),
+];
+
+/// MySQL/MariaDB's own keys (history storage and locking are accepted for compatibility).
+const MYSQL: &[Key] = &[
+    key("database.port", &[], Int, "3306", "MySQL/MariaDB port"),
+    key(
+        "database.user",
+        &[],
+        Str,
+        "",
+        "user with REPLICATION SLAVE, REPLICATION CLIENT (BINLOG MONITOR on MariaDB), SELECT",
+    ),
+    key(
+        "database.server.id",
+        &["database.server.id.offset"],
+        Long,
+        "",
+        "replica server id of the binlog connection (unique among the server's replicas); derived from the server name when unset",
+    ),
+    key(
+        "database.include.list",
+        &["database.whitelist"],
+        List,
+        "",
+        "regexes of databases to capture (all when empty)",
+    ),
+    key(
+        "database.exclude.list",
+        &["database.blacklist"],
+        List,
+        "",
+        "regexes of databases not to capture",
+    ),
+    key(
+        "snapshot.mode",
+        &[],
+        Str,
+        "initial",
+        "initial | initial_only | when_needed | never | schema_only (no_data) | schema_only_recovery (recovery)",
+    ),
+    key(
+        "snapshot.locking.mode",
+        &[],
+        Str,
+        "minimal",
+        "accepted for compatibility: snapshots here never lock (chunked, watermarked)",
+    ),
+    key(
+        "time.precision.mode",
+        &[],
+        Str,
+        "adaptive_time_microseconds",
+        "adaptive_time_microseconds | adaptive | connect",
+    ),
+    key(
+        "bigint.unsigned.handling.mode",
+        &[],
+        Str,
+        "long",
+        "long | precise",
+    ),
+    key(
+        "database.connectionTimeZone",
+        &["database.serverTimezone"],
+        Str,
+        "",
+        "accepted for compatibility: binlog and snapshot values are read in UTC",
     ),
     key(
         "database.history",
@@ -352,19 +384,153 @@ const KEYS: &[Key] = &[
         "1000",
         "accepted for compatibility",
     ),
+];
+
+/// PostgreSQL's own keys (Debezium 1.7 PostgreSQL).
+const POSTGRES: &[Key] = &[
+    key("database.port", &[], Int, "5432", "PostgreSQL port"),
     key(
-        "kafka.transforms",
+        "database.user",
         &[],
+        Str,
+        "",
+        "user with REPLICATION (or superuser) and SELECT on the captured tables",
+    ),
+    key("database.dbname", &[], Str, "", "the database to capture"),
+    key(
+        "database.sslmode",
+        &[],
+        Str,
+        "disable",
+        "disable (TLS to PostgreSQL is not in this build)",
+    ),
+    key(
+        "schema.include.list",
+        &["schema.whitelist"],
         List,
         "",
-        "Kafka SMT aliases applied inside the task, before conversion",
+        "regexes of schemas to capture (all when empty)",
+    ),
+    key(
+        "schema.exclude.list",
+        &["schema.blacklist"],
+        List,
+        "",
+        "regexes of schemas not to capture",
+    ),
+    key(
+        "snapshot.mode",
+        &[],
+        Str,
+        "initial",
+        "initial | always | initial_only | when_needed | never (no_data) | exported (= initial)",
+    ),
+    key(
+        "time.precision.mode",
+        &[],
+        Str,
+        "adaptive",
+        "adaptive | adaptive_time_microseconds | connect",
+    ),
+    key(
+        "plugin.name",
+        &[],
+        Str,
+        "pgoutput",
+        "pgoutput (decoderbufs and wal2json are read as pgoutput: the events are the same)",
+    ),
+    key(
+        "slot.name",
+        &[],
+        Str,
+        "debezium",
+        "the logical replication slot ([a-z0-9_], at most 63 characters)",
+    ),
+    key(
+        "slot.drop.on.stop",
+        &[],
+        Boolean,
+        "false",
+        "drop the slot when the task stops (the WAL it held is released; changes made meanwhile are lost)",
+    ),
+    key(
+        "publication.name",
+        &[],
+        Str,
+        "dbz_publication",
+        "the publication the slot reads ([a-z0-9_], at most 63 characters)",
+    ),
+    key(
+        "publication.autocreate.mode",
+        &[],
+        Str,
+        "all_tables",
+        "all_tables | filtered | disabled: create the publication when missing, for every table or the captured ones",
+    ),
+    key(
+        "status.update.interval.ms",
+        &[],
+        Int,
+        "10000",
+        "how often the slot's confirmed position is reported to the server",
+    ),
+    key(
+        "heartbeat.action.query",
+        &[],
+        Str,
+        "",
+        "SQL run at each heartbeat (e.g. an UPDATE of a captured table, so the slot advances on an idle database)",
+    ),
+    key(
+        "interval.handling.mode",
+        &[],
+        Str,
+        "numeric",
+        "numeric (microseconds) | string (ISO-8601)",
+    ),
+    key(
+        "hstore.handling.mode",
+        &[],
+        Str,
+        "json",
+        "json | map (hstore columns are read as text)",
+    ),
+    key(
+        "money.fraction.digits",
+        &[],
+        Int,
+        "2",
+        "the scale of money values",
+    ),
+    key(
+        "include.unknown.datatypes",
+        &[],
+        Boolean,
+        "false",
+        "keep columns of unmapped types as text (else they are left out)",
+    ),
+    key(
+        "unavailable.value.placeholder",
+        &[],
+        Str,
+        "__debezium_unavailable_value",
+        "what an unchanged TOAST value the server did not send becomes",
+    ),
+    key(
+        "xmin.fetch.interval.ms",
+        &[],
+        Long,
+        "0",
+        "accepted for compatibility (source.xmin stays null)",
     ),
 ];
 
 /// The key `name` or the first alias set in `config`: (the key found, its trimmed value).
 fn lookup<'a>(config: &'a Config, name: &'static str) -> Option<(&'static str, &'a str)> {
-    let aliases = KEYS
+    let aliases = COMMON
         .iter()
+        .chain(MYSQL)
+        .chain(POSTGRES)
         .find(|k| k.name == name)
         .map(|k| k.aliases)
         .unwrap_or(&[]);
@@ -383,8 +549,10 @@ pub enum SnapshotMode {
     InitialOnly,
     /// Snapshot when there are no offsets or the stored binlog position is gone.
     WhenNeeded,
-    /// Stream from the oldest binlog, no snapshot.
+    /// Stream from the oldest binlog (PostgreSQL: from the slot), no snapshot.
     Never,
+    /// Snapshot on every start, then stream (PostgreSQL).
+    Always,
     /// No data snapshot: stream from the current position (`schema_only`, 2.x `no_data`).
     SchemaOnly,
     /// Keep the stored position (schemas come from the binlog anyway: nothing to rebuild).
@@ -392,21 +560,26 @@ pub enum SnapshotMode {
 }
 
 impl SnapshotMode {
-    fn parse(raw: &str) -> Option<Self> {
-        Some(match raw.to_ascii_lowercase().as_str() {
-            "initial" => Self::Initial,
-            "initial_only" => Self::InitialOnly,
-            "when_needed" => Self::WhenNeeded,
-            "never" => Self::Never,
-            "schema_only" | "no_data" => Self::SchemaOnly,
-            "schema_only_recovery" | "recovery" => Self::SchemaOnlyRecovery,
+    fn parse(dialect: Dialect, raw: &str) -> Option<Self> {
+        let raw = raw.to_ascii_lowercase();
+        Some(match (dialect, raw.as_str()) {
+            (_, "initial") | (Dialect::Postgres, "exported") => Self::Initial,
+            (_, "initial_only") => Self::InitialOnly,
+            (_, "when_needed") => Self::WhenNeeded,
+            (_, "never") | (Dialect::Postgres, "no_data") => Self::Never,
+            (Dialect::Postgres, "always") => Self::Always,
+            (Dialect::MySql, "schema_only" | "no_data") => Self::SchemaOnly,
+            (Dialect::MySql, "schema_only_recovery" | "recovery") => Self::SchemaOnlyRecovery,
             _ => return None,
         })
     }
 
     /// True when a connector without offsets snapshots the data first.
     pub fn snapshots_data(self) -> bool {
-        matches!(self, Self::Initial | Self::InitialOnly | Self::WhenNeeded)
+        matches!(
+            self,
+            Self::Initial | Self::InitialOnly | Self::WhenNeeded | Self::Always
+        )
     }
 }
 
@@ -422,9 +595,12 @@ pub enum DecimalMode {
 /// `time.precision.mode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TimePrecision {
-    #[default]
-    /// `adaptive_time_microseconds` (and `adaptive`, the same for MySQL): Debezium's time types.
+    /// `adaptive`: Debezium's time types, by the column's precision (PostgreSQL's TIME(p ≤ 3)
+    /// in ms; MySQL reads it as `adaptive_time_microseconds`).
     Adaptive,
+    #[default]
+    /// `adaptive_time_microseconds`: as `adaptive`, TIME always in µs.
+    AdaptiveTimeMicroseconds,
     /// Kafka Connect's Date/Time/Timestamp (milliseconds).
     Connect,
 }
@@ -452,7 +628,7 @@ impl Default for ValueModes {
     fn default() -> Self {
         Self {
             decimal: DecimalMode::Precise,
-            time: TimePrecision::Adaptive,
+            time: TimePrecision::AdaptiveTimeMicroseconds,
             bigint_unsigned_precise: false,
             binary: BinaryMode::Bytes,
         }
@@ -467,9 +643,38 @@ pub struct SkippedOps {
     pub delete: bool,
 }
 
+/// `publication.autocreate.mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PublicationAutocreate {
+    /// `FOR ALL TABLES` (needs a superuser).
+    #[default]
+    AllTables,
+    /// `FOR TABLE` the captured tables, reset when the set differs.
+    Filtered,
+    /// The publication must exist.
+    Disabled,
+}
+
+/// PostgreSQL's settings.
+#[derive(Debug, Clone)]
+pub struct PgSettings {
+    pub dbname: String,
+    pub slot_name: String,
+    pub publication_name: String,
+    pub publication_autocreate: PublicationAutocreate,
+    pub slot_drop_on_stop: bool,
+    pub status_interval: Duration,
+    pub heartbeat_action_query: Option<String>,
+    /// The value representations (`*.handling.mode` and PostgreSQL's own keys).
+    pub modes: crate::postgres::values::PgModes,
+}
+
 /// The parsed configuration; what validation checks is what the task runs.
 #[derive(Debug, Clone)]
 pub struct CdcConfig {
+    pub dialect: Dialect,
+    /// PostgreSQL's settings (`None` for MySQL).
+    pub postgres: Option<PgSettings>,
     pub hostname: String,
     pub port: u16,
     pub user: String,
@@ -499,12 +704,22 @@ pub struct CdcConfig {
 }
 
 impl CdcConfig {
-    /// The declared keys for `/plugin/config`, generated from the key table.
+    /// MySQL's declared keys for `/plugin/config`.
     pub fn def() -> ConfigDef {
-        KEYS.iter().fold(ConfigDef::new(), |def, k| {
+        Self::def_for(Dialect::MySql)
+    }
+
+    /// MySQL: parses `config`, collecting every problem (each names its key and value).
+    pub fn parse(config: &Config) -> Result<Self, Vec<ConfigError>> {
+        Self::parse_for(Dialect::MySql, config)
+    }
+
+    /// The declared keys of a dialect for `/plugin/config`, generated from the key tables.
+    pub fn def_for(dialect: Dialect) -> ConfigDef {
+        dialect.all_keys().fold(ConfigDef::new(), |def, k| {
             if matches!(
                 k.name,
-                "database.hostname" | "database.user" | "database.server.name"
+                "database.hostname" | "database.user" | "database.server.name" | "database.dbname"
             ) {
                 def.required(k.name, k.ty, k.doc)
             } else {
@@ -513,11 +728,12 @@ impl CdcConfig {
         })
     }
 
-    /// Parses `config`, collecting every problem (each names its key and value).
-    pub fn parse(config: &Config) -> Result<Self, Vec<ConfigError>> {
+    /// Parses `config` for `dialect`, collecting every problem (each names its key and value).
+    pub fn parse_for(dialect: Dialect, config: &Config) -> Result<Self, Vec<ConfigError>> {
         let mut errors = Vec::new();
         let mut p = Parser {
             config,
+            dialect,
             errors: &mut errors,
         };
         let hostname = p.required("database.hostname");
@@ -533,6 +749,7 @@ impl CdcConfig {
         let port = p.number::<u16>("database.port", "a TCP port (1-65535)");
         let password = p.string("database.password");
         let server_id = match lookup(config, "database.server.id") {
+            _ if dialect == Dialect::Postgres => 0,
             Some((key, raw)) => match raw.parse::<u32>() {
                 Ok(id) if id > 0 => id,
                 _ => {
@@ -546,10 +763,23 @@ impl CdcConfig {
             },
             None => derived_server_id(&server_name),
         };
-        let snapshot_mode = p.choice("snapshot.mode", SnapshotMode::parse, "initial, initial_only, when_needed, never, schema_only (no_data) or schema_only_recovery (recovery)");
+        let snapshot_modes = match dialect {
+            Dialect::MySql => {
+                "initial, initial_only, when_needed, never, schema_only (no_data) or schema_only_recovery (recovery)"
+            }
+            Dialect::Postgres => {
+                "initial, always, initial_only, when_needed, never (no_data) or exported"
+            }
+        };
+        let snapshot_mode = p.choice(
+            "snapshot.mode",
+            |raw| SnapshotMode::parse(dialect, raw),
+            snapshot_modes,
+        );
         let locking = p.string("snapshot.locking.mode");
-        if !["minimal", "minimal_percona", "extended", "none"]
-            .contains(&locking.to_ascii_lowercase().as_str())
+        if dialect == Dialect::MySql
+            && !["minimal", "minimal_percona", "extended", "none"]
+                .contains(&locking.to_ascii_lowercase().as_str())
         {
             p.error(
                 "snapshot.locking.mode",
@@ -570,21 +800,23 @@ impl CdcConfig {
         let time = p.choice(
             "time.precision.mode",
             |v| match v.to_ascii_lowercase().as_str() {
-                "adaptive_time_microseconds" | "adaptive" => Some(TimePrecision::Adaptive),
+                "adaptive_time_microseconds" => Some(TimePrecision::AdaptiveTimeMicroseconds),
+                "adaptive" => Some(TimePrecision::Adaptive),
                 "connect" => Some(TimePrecision::Connect),
                 _ => None,
             },
             "adaptive_time_microseconds, adaptive or connect",
         );
-        let bigint_unsigned_precise = p.choice(
-            "bigint.unsigned.handling.mode",
-            |v| match v.to_ascii_lowercase().as_str() {
-                "long" => Some(false),
-                "precise" => Some(true),
-                _ => None,
-            },
-            "long or precise",
-        );
+        let bigint_unsigned_precise = dialect == Dialect::MySql
+            && p.choice(
+                "bigint.unsigned.handling.mode",
+                |v| match v.to_ascii_lowercase().as_str() {
+                    "long" => Some(false),
+                    "precise" => Some(true),
+                    _ => None,
+                },
+                "long or precise",
+            );
         let binary = p.choice(
             "binary.handling.mode",
             |v| match v.to_ascii_lowercase().as_str() {
@@ -620,7 +852,7 @@ impl CdcConfig {
         }
         let max_batch_size = p.number::<usize>("max.batch.size", "a record count").max(1);
         let max_queue_size = p.number::<usize>("max.queue.size", "an event count").max(1);
-        let filters = match Filters::parse(config, |name| lookup(config, name)) {
+        let filters = match Filters::parse(dialect, |name| lookup(config, name)) {
             Ok(filters) => filters,
             Err(list) => {
                 p.errors.extend(list);
@@ -639,14 +871,27 @@ impl CdcConfig {
             );
         }
         // Accepted for compatibility, but still type-checked.
-        for flag in [
-            "database.history.skip.unparseable.ddl",
-            "database.history.store.only.monitored.tables.ddl",
-            "incremental.snapshot.allow.schema.changes",
-        ] {
+        let flags: &[&'static str] = match dialect {
+            Dialect::MySql => &[
+                "database.history.skip.unparseable.ddl",
+                "database.history.store.only.monitored.tables.ddl",
+                "incremental.snapshot.allow.schema.changes",
+            ],
+            Dialect::Postgres => &["incremental.snapshot.allow.schema.changes"],
+        };
+        for flag in flags {
             p.boolean(flag);
         }
+        let modes = ValueModes {
+            decimal,
+            time,
+            bigint_unsigned_precise: dialect == Dialect::MySql && bigint_unsigned_precise,
+            binary,
+        };
+        let postgres = (dialect == Dialect::Postgres).then(|| pg_settings(&mut p, modes));
         let parsed = Self {
+            dialect,
+            postgres,
             hostname,
             port,
             user,
@@ -679,12 +924,7 @@ impl CdcConfig {
             read_only: p.boolean("read.only"),
             chunk_size: chunk_size.max(1),
             skipped,
-            modes: ValueModes {
-                decimal,
-                time,
-                bigint_unsigned_precise,
-                binary,
-            },
+            modes,
             topic_name: lookup(config, "connect.topicname").map(|(_, v)| v.to_owned()),
             source_version: p.string("source.version"),
             server_name,
@@ -694,6 +934,95 @@ impl CdcConfig {
         } else {
             Err(errors)
         }
+    }
+}
+
+/// PostgreSQL's own keys, parsed through `p` (errors recorded there).
+fn pg_settings(p: &mut Parser<'_, '_>, base: ValueModes) -> PgSettings {
+    let dbname = p.required("database.dbname");
+    let identifier = |p: &mut Parser<'_, '_>, name: &'static str| {
+        let value = p.string(name);
+        let valid = !value.is_empty()
+            && value.len() <= 63
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !valid {
+            p.error(
+                name,
+                &value,
+                "expected 1 to 63 lower-case letters, digits or '_' (PostgreSQL's rule for slot names)",
+            );
+        }
+        value
+    };
+    let slot_name = identifier(p, "slot.name");
+    let publication_name = identifier(p, "publication.name");
+    let plugin = p.string("plugin.name").to_ascii_lowercase();
+    match plugin.as_str() {
+        "pgoutput" => {}
+        "decoderbufs" | "wal2json" | "wal2json_streaming" | "wal2json_rds" => {
+            tracing::warn!(plugin = %plugin, "plugin.name: read as pgoutput, the server's built-in plugin (the events are the same)");
+        }
+        other => p.error(
+            "plugin.name",
+            other,
+            "expected pgoutput (decoderbufs and wal2json are read as pgoutput)",
+        ),
+    }
+    let sslmode = p.string("database.sslmode").to_ascii_lowercase();
+    if !matches!(sslmode.as_str(), "disable" | "allow" | "prefer") {
+        p.error(
+            "database.sslmode",
+            &sslmode,
+            "TLS to PostgreSQL is not in this build: use disable (or prefer/allow, which then connect without TLS)",
+        );
+    }
+    let publication_autocreate = p.choice(
+        "publication.autocreate.mode",
+        |v| match v.to_ascii_lowercase().as_str() {
+            "all_tables" => Some(PublicationAutocreate::AllTables),
+            "filtered" => Some(PublicationAutocreate::Filtered),
+            "disabled" => Some(PublicationAutocreate::Disabled),
+            _ => None,
+        },
+        "all_tables, filtered or disabled",
+    );
+    let interval_string = p.choice(
+        "interval.handling.mode",
+        |v| match v.to_ascii_lowercase().as_str() {
+            "numeric" => Some(false),
+            "string" => Some(true),
+            _ => None,
+        },
+        "numeric or string",
+    );
+    // hstore columns arrive as text either way; the key is still checked.
+    p.choice(
+        "hstore.handling.mode",
+        |v| matches!(v.to_ascii_lowercase().as_str(), "json" | "map").then_some(()),
+        "json or map",
+    );
+    p.number::<u64>("xmin.fetch.interval.ms", "milliseconds");
+    PgSettings {
+        dbname,
+        slot_name,
+        publication_name,
+        publication_autocreate,
+        slot_drop_on_stop: p.boolean("slot.drop.on.stop"),
+        status_interval: Duration::from_millis(
+            p.number::<u64>("status.update.interval.ms", "milliseconds")
+                .max(100),
+        ),
+        heartbeat_action_query: lookup(p.config, "heartbeat.action.query")
+            .map(|(_, v)| v.to_owned()),
+        modes: crate::postgres::values::PgModes {
+            base,
+            interval_string,
+            money_digits: p.number::<u32>("money.fraction.digits", "a digit count"),
+            unknown_as_text: p.boolean("include.unknown.datatypes"),
+            placeholder: p.string("unavailable.value.placeholder"),
+        },
     }
 }
 
@@ -716,6 +1045,7 @@ fn derived_server_id(server_name: &str) -> u32 {
 /// Reads keys through the table (defaults, aliases), recording errors instead of stopping.
 struct Parser<'a, 'e> {
     config: &'a Config,
+    dialect: Dialect,
     errors: &'e mut Vec<ConfigError>,
 }
 
@@ -724,8 +1054,9 @@ impl Parser<'_, '_> {
         self.errors.push(ConfigError::invalid(key, value, message));
     }
 
-    fn default_of(name: &str) -> &'static str {
-        KEYS.iter()
+    fn default_of(&self, name: &str) -> &'static str {
+        self.dialect
+            .all_keys()
             .find(|k| k.name == name)
             .map(|k| k.default)
             .unwrap_or("")
@@ -734,7 +1065,7 @@ impl Parser<'_, '_> {
     fn string(&mut self, name: &'static str) -> String {
         lookup(self.config, name)
             .map(|(_, v)| v)
-            .unwrap_or(Self::default_of(name))
+            .unwrap_or(self.default_of(name))
             .to_owned()
     }
 
@@ -756,7 +1087,7 @@ impl Parser<'_, '_> {
     }
 
     fn number<T: std::str::FromStr + Default>(&mut self, name: &'static str, expected: &str) -> T {
-        let (key, raw) = lookup(self.config, name).unwrap_or((name, Self::default_of(name)));
+        let (key, raw) = lookup(self.config, name).unwrap_or((name, self.default_of(name)));
         match raw.parse() {
             Ok(v) => v,
             Err(_) => {
@@ -767,7 +1098,7 @@ impl Parser<'_, '_> {
     }
 
     fn boolean(&mut self, name: &'static str) -> bool {
-        let (key, raw) = lookup(self.config, name).unwrap_or((name, Self::default_of(name)));
+        let (key, raw) = lookup(self.config, name).unwrap_or((name, self.default_of(name)));
         match raw.to_ascii_lowercase().as_str() {
             "true" => true,
             "false" => false,
@@ -784,7 +1115,7 @@ impl Parser<'_, '_> {
         parse: impl Fn(&str) -> Option<T>,
         expected: &str,
     ) -> T {
-        let (key, raw) = lookup(self.config, name).unwrap_or((name, Self::default_of(name)));
+        let (key, raw) = lookup(self.config, name).unwrap_or((name, self.default_of(name)));
         match parse(raw) {
             Some(v) => v,
             None => {

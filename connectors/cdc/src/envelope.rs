@@ -38,6 +38,42 @@ impl Op {
     }
 }
 
+/// The `snapshot` field's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnapshotMarker {
+    /// A streamed change.
+    False,
+    /// A snapshot row.
+    True,
+    /// The last row of the initial snapshot.
+    Last,
+    /// A row of an ad-hoc (incremental) snapshot.
+    Incremental,
+}
+
+impl SnapshotMarker {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::False => "false",
+            Self::True => "true",
+            Self::Last => "last",
+            Self::Incremental => "incremental",
+        }
+    }
+}
+
+impl SnapshotMarker {
+    /// The field's schema: Debezium's Enum of the values, `false` by default.
+    pub fn schema() -> Result<SchemaRef, ConnectError> {
+        Ok(SchemaBuilder::string()
+            .name(crate::values::names::ENUM)
+            .parameter("allowed", "true,last,false")
+            .optional()
+            .default_value(Value::String("false".into()))?
+            .build())
+    }
+}
+
 /// A captured table's schemas, built once per column layout and shared by every event of it.
 #[derive(Debug)]
 pub struct TableSchemas {

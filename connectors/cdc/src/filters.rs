@@ -2,7 +2,9 @@
 //! when `message.key.columns` says so. Patterns are Debezium's: regular expressions matched
 //! against the whole `db`, `db.table` or `db.table.column` name, case-insensitively.
 
-use connect_api::{Config, ConfigError};
+use connect_api::ConfigError;
+
+use crate::config::Dialect;
 use regex::{Regex, RegexBuilder};
 
 /// The include/exclude lists and key-column overrides, compiled once.
@@ -16,10 +18,14 @@ pub struct Filters {
     column_exclude: Vec<Regex>,
     /// (`db.table` pattern, key column names).
     key_columns: Vec<(Regex, Vec<String>)>,
+    /// The server's own databases (schemas), never captured.
+    system: &'static [&'static str],
 }
 
-/// Databases no connector captures: the server's own.
-const SYSTEM_DATABASES: [&str; 4] = ["mysql", "information_schema", "performance_schema", "sys"];
+/// MySQL's databases no connector captures: the server's own.
+const MYSQL_SYSTEM: &[&str] = &["mysql", "information_schema", "performance_schema", "sys"];
+/// PostgreSQL's schemas no connector captures.
+const POSTGRES_SYSTEM: &[&str] = &["pg_catalog", "information_schema", "pg_toast"];
 
 fn compile(pattern: &str) -> Result<Regex, regex::Error> {
     RegexBuilder::new(&format!("^(?:{pattern})$"))
@@ -29,11 +35,23 @@ fn compile(pattern: &str) -> Result<Regex, regex::Error> {
 
 impl Filters {
     /// Compiles the lists; `lookup` resolves a key through its aliases to (key as written,
-    /// value).
+    /// value). The first level is the database (MySQL) or the schema (PostgreSQL).
     pub fn parse<'a>(
-        _config: &'a Config,
+        dialect: Dialect,
         lookup: impl Fn(&'static str) -> Option<(&'static str, &'a str)>,
     ) -> Result<Self, Vec<ConfigError>> {
+        let (first_include, first_exclude, system) = match dialect {
+            Dialect::MySql => (
+                "database.include.list",
+                "database.exclude.list",
+                MYSQL_SYSTEM,
+            ),
+            Dialect::Postgres => (
+                "schema.include.list",
+                "schema.exclude.list",
+                POSTGRES_SYSTEM,
+            ),
+        };
         let mut errors = Vec::new();
         let mut list = |name: &'static str| -> Vec<Regex> {
             let Some((key, raw)) = lookup(name) else {
@@ -55,13 +73,14 @@ impl Filters {
                 .collect()
         };
         let mut filters = Self {
-            db_include: list("database.include.list"),
-            db_exclude: list("database.exclude.list"),
+            db_include: list(first_include),
+            db_exclude: list(first_exclude),
             table_include: list("table.include.list"),
             table_exclude: list("table.exclude.list"),
             column_include: list("column.include.list"),
             column_exclude: list("column.exclude.list"),
             key_columns: Vec::new(),
+            system,
         };
         if let Some((key, raw)) = lookup("message.key.columns") {
             for entry in raw.split(';').map(str::trim).filter(|e| !e.is_empty()) {
@@ -99,7 +118,9 @@ impl Filters {
 
     /// True when the database's tables may be captured.
     pub fn database_included(&self, db: &str) -> bool {
-        if SYSTEM_DATABASES.iter().any(|s| s.eq_ignore_ascii_case(db)) {
+        if self.system.iter().any(|s| s.eq_ignore_ascii_case(db))
+            || (self.system.contains(&"pg_toast") && db.starts_with("pg_toast"))
+        {
             return false;
         }
         (self.db_include.is_empty() || self.db_include.iter().any(|r| r.is_match(db)))
@@ -141,14 +162,13 @@ mod tests {
     use super::*;
 
     fn filters(pairs: &[(&'static str, &'static str)]) -> Result<Filters, Vec<ConfigError>> {
-        let config = pairs.iter().fold(Config::new(), |c, (k, v)| c.with(*k, *v));
         let lookup = |name: &'static str| {
             pairs
                 .iter()
                 .find(|(k, _)| *k == name)
                 .map(|(k, v)| (*k, *v))
         };
-        Filters::parse(&config, lookup)
+        Filters::parse(Dialect::MySql, lookup)
     }
 
     /// Patterns match whole names, case-insensitively; excludes win; system databases never

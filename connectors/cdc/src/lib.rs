@@ -11,22 +11,36 @@
 //! - [`routing`]: in-task `kafka.transforms` and the RocketMQ-valid topic.
 //! - [`refused`]: the Java plugin's other classes, refused at validation with the reason.
 //!
+//! - [`table`]: a captured table's kept columns, key and schemas, from either side's columns.
+//! - [`values`]: Debezium's semantic names and shared value helpers.
+//! - [`transaction`]: the open transaction's counts (`provide.transaction.metadata`).
+//! - [`check`]: a failed server check as a 400 entry.
+//!
 //! MySQL/MariaDB ([`mysql`]): the binlog reader, the lock-free chunked snapshot (DBLog
 //! watermarks) and the task that merges them; the connector with its server checks.
+//!
+//! PostgreSQL ([`postgres`]): the slot and publication, the pgoutput reader, the snapshot
+//! read after the slot's consistent point, and the task; the connector with its checks.
 
+pub mod check;
 pub mod config;
 pub mod ddl;
 pub mod envelope;
 pub mod filters;
 pub mod mysql;
 pub mod position;
+pub mod postgres;
 pub mod refused;
 pub mod routing;
+pub mod table;
+pub mod transaction;
+pub mod values;
 
 use connect_api::AnyConnector;
 use connect_api::plugin::{ConnectorPlugins, Plugin, PluginKind, TaskFactory};
 
 pub use mysql::{MySqlCdcConnector, MySqlCdcTask};
+pub use postgres::{PgCdcConnector, PgCdcTask};
 
 /// The connector and task classes of this crate.
 pub fn plugins() -> ConnectorPlugins {
@@ -43,17 +57,38 @@ pub fn plugins() -> ConnectorPlugins {
         kind: PluginKind::Source,
         factory: || AnyConnector::Source(Box::new(MySqlCdcConnector::default())),
     }];
+    connectors.push(Plugin {
+        class_name: "org.apache.rocketmq.connect.debezium.postgres.DebeziumPostgresConnector",
+        aliases: &[
+            "io.debezium.connector.postgresql.PostgresConnector",
+            "PostgresCdc",
+            "postgres-cdc",
+        ],
+        kind: PluginKind::Source,
+        factory: || AnyConnector::Source(Box::new(PgCdcConnector::default())),
+    });
     connectors.extend(refused::plugins());
     ConnectorPlugins {
         connectors,
-        tasks: vec![Plugin {
-            class_name: mysql::TASK_CLASS,
-            aliases: &[
-                "io.debezium.connector.mysql.MySqlConnectorTask",
-                "MySqlCdcTask",
-            ],
-            kind: PluginKind::Source,
-            factory: TaskFactory::Source(|| Box::new(MySqlCdcTask::default())),
-        }],
+        tasks: vec![
+            Plugin {
+                class_name: postgres::TASK_CLASS,
+                aliases: &[
+                    "io.debezium.connector.postgresql.PostgresConnectorTask",
+                    "PostgresCdcTask",
+                ],
+                kind: PluginKind::Source,
+                factory: TaskFactory::Source(|| Box::new(PgCdcTask::default())),
+            },
+            Plugin {
+                class_name: mysql::TASK_CLASS,
+                aliases: &[
+                    "io.debezium.connector.mysql.MySqlConnectorTask",
+                    "MySqlCdcTask",
+                ],
+                kind: PluginKind::Source,
+                factory: TaskFactory::Source(|| Box::new(MySqlCdcTask::default())),
+            },
+        ],
     }
 }

@@ -101,32 +101,7 @@ impl Position {
         if let Some(gtids) = &self.gtids {
             offset = offset.with("gtids", gtids.to_string());
         }
-        if !self.signals.is_empty() {
-            offset = offset.with(
-                "signal_offsets",
-                serde_json::Value::Object(
-                    self.signals
-                        .iter()
-                        .map(|(queue, next)| (queue.clone(), serde_json::Value::from(*next)))
-                        .collect(),
-                ),
-            );
-        }
-        if let Some(snapshot) = &self.snapshot {
-            offset = offset
-                .with("snapshot", true)
-                .with("snapshot_tables", snapshot.tables.clone())
-                .with("snapshot_incremental", snapshot.incremental)
-                .with(
-                    "snapshot_after",
-                    snapshot
-                        .after
-                        .clone()
-                        .map(serde_json::Value::Array)
-                        .unwrap_or(serde_json::Value::Null),
-                );
-        }
-        offset
+        put_progress(offset, self.snapshot.as_ref(), &self.signals)
     }
 
     /// Reads an offset written by this connector or by the Java plugin (Debezium 1.7). A
@@ -135,23 +110,7 @@ impl Position {
     pub fn from_offset(offset: &RecordOffset) -> Option<Self> {
         let file = offset.get_str("file")?.to_owned();
         let pos = offset.get_i64("pos")? as u64;
-        let snapshot = offset
-            .get("snapshot_tables")
-            .and_then(serde_json::Value::as_array)
-            .map(|tables| SnapshotProgress {
-                tables: tables
-                    .iter()
-                    .filter_map(|t| t.as_str().map(str::to_owned))
-                    .collect(),
-                after: offset
-                    .get("snapshot_after")
-                    .and_then(serde_json::Value::as_array)
-                    .cloned(),
-                incremental: offset
-                    .get("snapshot_incremental")
-                    .and_then(serde_json::Value::as_bool)
-                    .unwrap_or(false),
-            });
+        let (snapshot, signals) = read_progress(offset);
         Some(Self {
             restart: RestartPoint {
                 at: BinlogPoint::new(file, pos),
@@ -161,16 +120,7 @@ impl Position {
             ts_sec: offset.get_i64("ts_sec").unwrap_or(0),
             server_id: offset.get_i64("server_id").unwrap_or(0) as u32,
             gtids: offset.get_str("gtids").map(std::sync::Arc::from),
-            signals: offset
-                .get("signal_offsets")
-                .and_then(serde_json::Value::as_object)
-                .map(|queues| {
-                    queues
-                        .iter()
-                        .filter_map(|(queue, next)| Some((queue.clone(), next.as_i64()?)))
-                        .collect()
-                })
-                .unwrap_or_default(),
+            signals,
             snapshot,
         })
     }
@@ -180,6 +130,74 @@ impl Position {
         offset.get("snapshot").and_then(serde_json::Value::as_bool) == Some(true)
             && offset.get("snapshot_tables").is_none()
     }
+}
+
+/// Adds the snapshot progress and signal positions to an offset (both databases' keys).
+pub fn put_progress(
+    mut offset: RecordOffset,
+    snapshot: Option<&SnapshotProgress>,
+    signals: &connect_api::SidePositions,
+) -> RecordOffset {
+    if !signals.is_empty() {
+        offset = offset.with(
+            "signal_offsets",
+            serde_json::Value::Object(
+                signals
+                    .iter()
+                    .map(|(queue, next)| (queue.clone(), serde_json::Value::from(*next)))
+                    .collect(),
+            ),
+        );
+    }
+    if let Some(snapshot) = snapshot {
+        offset = offset
+            .with("snapshot", true)
+            .with("snapshot_tables", snapshot.tables.clone())
+            .with("snapshot_incremental", snapshot.incremental)
+            .with(
+                "snapshot_after",
+                snapshot
+                    .after
+                    .clone()
+                    .map(serde_json::Value::Array)
+                    .unwrap_or(serde_json::Value::Null),
+            );
+    }
+    offset
+}
+
+/// Reads what [`put_progress`] wrote.
+pub fn read_progress(
+    offset: &RecordOffset,
+) -> (Option<SnapshotProgress>, connect_api::SidePositions) {
+    let snapshot = offset
+        .get("snapshot_tables")
+        .and_then(serde_json::Value::as_array)
+        .map(|tables| SnapshotProgress {
+            tables: tables
+                .iter()
+                .filter_map(|t| t.as_str().map(str::to_owned))
+                .collect(),
+            after: offset
+                .get("snapshot_after")
+                .and_then(serde_json::Value::as_array)
+                .cloned(),
+            incremental: offset
+                .get("snapshot_incremental")
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false),
+        });
+    let signals = offset
+        .get("signal_offsets")
+        .and_then(serde_json::Value::as_object)
+        .map(|queues| {
+            queues
+                .iter()
+                .filter_map(|(queue, next)| Some((queue.clone(), next.as_i64()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    (snapshot, signals)
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ impl RefusedConnector {
             "connector.class",
             self.class,
             format!(
-                "change data capture from {} is not in this native build (MySQL/MariaDB is: org.apache.rocketmq.connect.debezium.mysql.DebeziumMysqlConnector); run this connector on the Java runtime",
+                "change data capture from {} is not in this native build (MySQL/MariaDB and PostgreSQL are: org.apache.rocketmq.connect.debezium.mysql.DebeziumMysqlConnector, org.apache.rocketmq.connect.debezium.postgres.DebeziumPostgresConnector); run this connector on the Java runtime",
                 self.database
             ),
         )])
@@ -84,10 +84,6 @@ macro_rules! refused {
 /// The refused classes.
 pub fn plugins() -> Vec<Plugin<connect_api::plugin::ConnectorFactory>> {
     vec![
-        refused!(
-            "org.apache.rocketmq.connect.debezium.postgres.DebeziumPostgresConnector",
-            "PostgreSQL"
-        ),
         refused!(
             "org.apache.rocketmq.connect.debezium.oracle.DebeziumOracleConnector",
             "Oracle"

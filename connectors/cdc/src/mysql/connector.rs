@@ -39,16 +39,7 @@ async fn check_server(config: CdcConfig) -> ConnectResult<Vec<ConfigError>> {
         .await
         .map_err(|e| ConnectError::other(e.to_string()))?;
     let _ = conn.disconnect().await;
-    Ok(failures
-        .into_iter()
-        .map(|f| {
-            ConfigError::invalid(
-                format!("server setting {}", f.setting),
-                &f.found,
-                format!("the server is not ready for change data capture: {}", f.fix),
-            )
-        })
-        .collect())
+    Ok(crate::check::to_config_errors(failures))
 }
 
 #[async_trait]

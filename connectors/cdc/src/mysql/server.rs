@@ -212,14 +212,7 @@ pub async fn primary_key(
     .map_err(ServerError::query("reading the primary key"))
 }
 
-/// One failed server check: the setting (or grant) and how to fix it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckFailure {
-    /// The server variable or privilege at fault.
-    pub setting: String,
-    pub found: String,
-    pub fix: String,
-}
+pub use crate::check::CheckFailure;
 
 /// Checks that the server can be captured: binary log on, ROW format, FULL row image and
 /// row metadata, and the privileges the connector uses.

@@ -7,29 +7,7 @@ use std::sync::OnceLock;
 use connect_api::data::SchemaBuilder;
 use connect_api::{ConnectError, SchemaRef, Struct};
 
-/// The `snapshot` field's value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SnapshotMarker {
-    /// A streamed change.
-    False,
-    /// A snapshot row.
-    True,
-    /// The last row of the initial snapshot.
-    Last,
-    /// A row of an ad-hoc (incremental) snapshot.
-    Incremental,
-}
-
-impl SnapshotMarker {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::False => "false",
-            Self::True => "true",
-            Self::Last => "last",
-            Self::Incremental => "incremental",
-        }
-    }
-}
+use crate::envelope::SnapshotMarker;
 
 /// The schema of the `source` block.
 pub fn schema() -> SchemaRef {
@@ -42,19 +20,13 @@ pub fn schema() -> SchemaRef {
 fn build() -> Result<SchemaRef, ConnectError> {
     let string = || SchemaBuilder::string().optional().build();
     let int64 = || SchemaBuilder::int64().optional().build();
-    let snapshot = SchemaBuilder::string()
-        .name("io.debezium.data.Enum")
-        .parameter("allowed", "true,last,false")
-        .optional()
-        .default_value(connect_api::Value::String("false".into()))?
-        .build();
     Ok(SchemaBuilder::struct_()
         .name("io.debezium.connector.mysql.Source")
         .field("version", string())?
         .field("connector", string())?
         .field("name", string())?
         .field("ts_ms", int64())?
-        .field("snapshot", snapshot)?
+        .field("snapshot", SnapshotMarker::schema()?)?
         .field("db", string())?
         .field("sequence", string())?
         .field("table", string())?

@@ -3,9 +3,7 @@
 //! snapshot's text row ([`from_text`]) becomes the same Connect value. Both paths meet in the
 //! small helpers at the bottom, so the two cannot drift.
 
-use base64::Engine;
 use bigdecimal::BigDecimal;
-use chrono::{Datelike, NaiveDate};
 use connect_api::data::SchemaBuilder;
 use connect_api::{SchemaRef, Value};
 use mysql_async::Value as MyValue;
@@ -13,20 +11,9 @@ use mysql_async::binlog::value::BinlogValue;
 
 use super::columns::ColumnKind;
 use crate::config::{BinaryMode, DecimalMode, TimePrecision, ValueModes};
-
-/// Debezium's semantic type names.
-pub mod names {
-    pub const DATE: &str = "io.debezium.time.Date";
-    pub const MICRO_TIME: &str = "io.debezium.time.MicroTime";
-    pub const TIMESTAMP: &str = "io.debezium.time.Timestamp";
-    pub const MICRO_TIMESTAMP: &str = "io.debezium.time.MicroTimestamp";
-    pub const ZONED_TIMESTAMP: &str = "io.debezium.time.ZonedTimestamp";
-    pub const YEAR: &str = "io.debezium.time.Year";
-    pub const BITS: &str = "io.debezium.data.Bits";
-    pub const ENUM: &str = "io.debezium.data.Enum";
-    pub const ENUM_SET: &str = "io.debezium.data.EnumSet";
-    pub const JSON: &str = "io.debezium.data.Json";
-}
+use crate::values::{
+    binary, bits_from_be, days_since_epoch, decimal_schema, micros_of, names, zoned_timestamp,
+};
 
 /// The (optional) schema of a column's field in `before`/`after` and in keys.
 pub fn field_schema(kind: &ColumnKind, modes: &ValueModes) -> SchemaRef {
@@ -59,16 +46,24 @@ pub fn field_schema(kind: &ColumnKind, modes: &ValueModes) -> SchemaRef {
             BinaryMode::Base64 | BinaryMode::Hex => SchemaBuilder::string(),
         },
         ColumnKind::Date => match modes.time {
-            TimePrecision::Adaptive => SchemaBuilder::int32().name(names::DATE),
+            TimePrecision::Adaptive | TimePrecision::AdaptiveTimeMicroseconds => {
+                SchemaBuilder::int32().name(names::DATE)
+            }
             TimePrecision::Connect => SchemaBuilder::date(),
         },
         ColumnKind::Time { .. } => match modes.time {
-            TimePrecision::Adaptive => SchemaBuilder::int64().name(names::MICRO_TIME),
+            TimePrecision::Adaptive | TimePrecision::AdaptiveTimeMicroseconds => {
+                SchemaBuilder::int64().name(names::MICRO_TIME)
+            }
             TimePrecision::Connect => SchemaBuilder::time(),
         },
         ColumnKind::DateTime { fsp } => match modes.time {
-            TimePrecision::Adaptive if *fsp <= 3 => SchemaBuilder::int64().name(names::TIMESTAMP),
-            TimePrecision::Adaptive => SchemaBuilder::int64().name(names::MICRO_TIMESTAMP),
+            TimePrecision::Adaptive | TimePrecision::AdaptiveTimeMicroseconds if *fsp <= 3 => {
+                SchemaBuilder::int64().name(names::TIMESTAMP)
+            }
+            TimePrecision::Adaptive | TimePrecision::AdaptiveTimeMicroseconds => {
+                SchemaBuilder::int64().name(names::MICRO_TIMESTAMP)
+            }
             TimePrecision::Connect => SchemaBuilder::timestamp(),
         },
         ColumnKind::Timestamp { .. } => SchemaBuilder::string().name(names::ZONED_TIMESTAMP),
@@ -84,12 +79,12 @@ pub fn field_schema(kind: &ColumnKind, modes: &ValueModes) -> SchemaRef {
     builder.optional().build()
 }
 
-/// The logical Decimal under the runtime's (openmessaging) name, as the Java adaptor renames
-/// Kafka's; no version, because the adaptor drops versions.
-fn decimal_schema(scale: u32) -> SchemaBuilder {
-    SchemaBuilder::bytes()
-        .name(connect_api::data::logical::DECIMAL_NAME)
-        .parameter(connect_api::data::logical::DECIMAL_SCALE, scale.to_string())
+/// BIT(n): BIT(1) is a boolean; longer ones are Debezium's `Bits` (little-endian bytes).
+fn bits(raw: &[u8], length: u32) -> Value {
+    if length == 1 {
+        return Value::Boolean(raw.iter().any(|b| *b != 0));
+    }
+    Value::Bytes(bits_from_be(raw.to_vec(), length))
 }
 
 /// A value the column's type cannot hold (a bug or a corrupt event): named, not guessed.
@@ -331,46 +326,19 @@ fn decimal(
     })
 }
 
-/// BIT(n): BIT(1) is a boolean; longer ones are Debezium's `Bits`, bytes in little-endian
-/// order (the server sends them big-endian).
-fn bits(raw: &[u8], length: u32) -> Value {
-    if length == 1 {
-        return Value::Boolean(raw.iter().any(|b| *b != 0));
-    }
-    let mut bytes = raw.to_vec();
-    bytes.reverse();
-    bytes.resize((length as usize).div_ceil(8).max(1), 0);
-    Value::Bytes(bytes)
-}
-
-fn binary(bytes: Vec<u8>, modes: &ValueModes) -> Value {
-    match modes.binary {
-        BinaryMode::Bytes => Value::Bytes(bytes),
-        BinaryMode::Base64 => {
-            Value::String(base64::engine::general_purpose::STANDARD.encode(bytes))
-        }
-        BinaryMode::Hex => Value::String(bytes.iter().map(|b| format!("{b:02x}")).collect()),
-    }
-}
-
-fn days_since_epoch(y: u16, m: u8, d: u8) -> Option<i32> {
-    let date = NaiveDate::from_ymd_opt(i32::from(y), u32::from(m), u32::from(d))?;
-    Some(date.num_days_from_ce() - 719_163)
-}
-
 /// DATE: days since the epoch; zero dates ('0000-00-00') become null, as in Debezium.
 fn date(y: u16, m: u8, d: u8, modes: &ValueModes) -> Value {
-    match days_since_epoch(y, m, d) {
+    match days_since_epoch(i32::from(y), u32::from(m), u32::from(d)) {
         None => Value::Null,
         Some(days) => match modes.time {
-            TimePrecision::Adaptive => Value::Int32(days),
+            TimePrecision::Adaptive | TimePrecision::AdaptiveTimeMicroseconds => Value::Int32(days),
             TimePrecision::Connect => Value::Date(days),
         },
     }
 }
 
 fn epoch_micros(y: u16, mo: u8, d: u8, (h, mi, s, us): (u8, u8, u8, u32)) -> Option<i64> {
-    let days = i64::from(days_since_epoch(y, mo, d)?);
+    let days = i64::from(days_since_epoch(i32::from(y), u32::from(mo), u32::from(d))?);
     Some(
         ((days * 24 + i64::from(h)) * 3600 + i64::from(mi) * 60 + i64::from(s)) * 1_000_000
             + i64::from(us),
@@ -390,8 +358,10 @@ fn datetime(
         return Value::Null;
     };
     match modes.time {
-        TimePrecision::Adaptive if fsp <= 3 => Value::Int64(micros.div_euclid(1000)),
-        TimePrecision::Adaptive => Value::Int64(micros),
+        TimePrecision::Adaptive | TimePrecision::AdaptiveTimeMicroseconds if fsp <= 3 => {
+            Value::Int64(micros.div_euclid(1000))
+        }
+        TimePrecision::Adaptive | TimePrecision::AdaptiveTimeMicroseconds => Value::Int64(micros),
         TimePrecision::Connect => Value::Timestamp(micros.div_euclid(1000)),
     }
 }
@@ -399,27 +369,9 @@ fn datetime(
 /// TIME: µs (may be negative or beyond 24 h, as MySQL allows).
 fn time(micros: i64, modes: &ValueModes) -> Value {
     match modes.time {
-        TimePrecision::Adaptive => Value::Int64(micros),
+        TimePrecision::Adaptive | TimePrecision::AdaptiveTimeMicroseconds => Value::Int64(micros),
         TimePrecision::Connect => Value::Time(micros.div_euclid(1000) as i32),
     }
-}
-
-/// TIMESTAMP: ISO-8601 in UTC ("2022-06-14T11:57:51Z", fraction as Java prints it: only the
-/// digits needed).
-pub(crate) fn zoned_timestamp(micros: i64, _fsp: u32) -> Value {
-    let secs = micros.div_euclid(1_000_000);
-    let frac = micros.rem_euclid(1_000_000) as u32;
-    let Some(at) = chrono::DateTime::from_timestamp(secs, frac * 1000) else {
-        return Value::Null;
-    };
-    let mut out = at.format("%Y-%m-%dT%H:%M:%S").to_string();
-    if frac > 0 {
-        let digits = format!("{frac:06}");
-        out.push('.');
-        out.push_str(digits.trim_end_matches('0'));
-    }
-    out.push('Z');
-    Value::String(out)
 }
 
 fn parse_date(s: &str) -> Option<(u16, u8, u8)> {
@@ -461,14 +413,6 @@ fn parse_time(s: &str) -> Option<i64> {
     let sec: i64 = parts.next()?.parse().ok()?;
     let micros = (h * 3600 + m * 60 + sec) * 1_000_000 + i64::from(micros_of(frac)?);
     Some(if negative { -micros } else { micros })
-}
-
-fn micros_of(frac: &str) -> Option<u32> {
-    if frac.is_empty() {
-        return Some(0);
-    }
-    let digits: String = frac.chars().chain(std::iter::repeat('0')).take(6).collect();
-    digits.parse().ok()
 }
 
 #[cfg(test)]

@@ -1,0 +1,113 @@
+//! Where a PostgreSQL connector is: Debezium's offset keys (`lsn`, `lsn_commit`, `txId`,
+//! `ts_usec`) plus how far into a transaction the records went (`txn_lsn`, `event`) and the
+//! shared snapshot/signal progress.
+
+use connect_api::{RecordOffset, SidePositions};
+
+use crate::position::{SnapshotProgress, put_progress, read_progress};
+
+/// The connector's whole position.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PgPosition {
+    /// The end of the last transaction whose changes were all sent: replication restarts
+    /// here, and the slot may confirm up to here.
+    pub lsn_commit: u64,
+    /// The last change sent.
+    pub lsn: u64,
+    /// The commit LSN (Begin's `final_lsn`) of the transaction being sent, 0 when none.
+    pub txn_lsn: u64,
+    /// How many of that transaction's changes were sent (skipped when it is replayed).
+    pub events: u64,
+    pub tx_id: Option<i64>,
+    pub ts_usec: i64,
+    pub snapshot: Option<SnapshotProgress>,
+    pub signals: SidePositions,
+}
+
+impl PgPosition {
+    pub fn to_offset(&self) -> RecordOffset {
+        let mut offset = RecordOffset::new()
+            .with("lsn", self.lsn)
+            .with("lsn_proc", self.lsn)
+            .with("lsn_commit", self.lsn_commit)
+            .with("txn_lsn", self.txn_lsn)
+            .with("event", self.events)
+            .with("ts_usec", self.ts_usec);
+        if let Some(tx) = self.tx_id {
+            offset = offset.with("txId", tx);
+        }
+        put_progress(offset, self.snapshot.as_ref(), &self.signals)
+    }
+
+    /// Reads this connector's offset or the Java plugin's (which restarts at `lsn_commit`,
+    /// else at `lsn`). `None` without any LSN.
+    pub fn from_offset(offset: &RecordOffset) -> Option<Self> {
+        let lsn = offset.get_i64("lsn").map(|l| l as u64);
+        let lsn_commit = offset.get_i64("lsn_commit").map(|l| l as u64).or(lsn)?;
+        let (snapshot, signals) = read_progress(offset);
+        Some(Self {
+            lsn_commit,
+            lsn: lsn.unwrap_or(lsn_commit),
+            txn_lsn: offset.get_i64("txn_lsn").unwrap_or(0).max(0) as u64,
+            events: offset.get_i64("event").unwrap_or(0).max(0) as u64,
+            tx_id: offset.get_i64("txId"),
+            ts_usec: offset.get_i64("ts_usec").unwrap_or(0),
+            snapshot,
+            signals,
+        })
+    }
+}
+
+/// An LSN as PostgreSQL writes it ("16/B374D848").
+pub fn lsn_text(lsn: u64) -> String {
+    format!("{:X}/{:X}", lsn >> 32, lsn & 0xffff_ffff)
+}
+
+/// Parses "16/B374D848".
+pub fn parse_lsn(text: &str) -> Option<u64> {
+    let (high, low) = text.trim().split_once('/')?;
+    Some((u64::from_str_radix(high, 16).ok()? << 32) | u64::from_str_radix(low, 16).ok()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_round_trip_and_java_offsets_restart_at_their_commit() {
+        let position = PgPosition {
+            lsn_commit: 100,
+            lsn: 140,
+            txn_lsn: 200,
+            events: 3,
+            tx_id: Some(771),
+            ts_usec: 1_700_000_000_000_000,
+            snapshot: Some(SnapshotProgress {
+                tables: vec!["public.a".into()],
+                after: Some(vec![serde_json::json!(5)]),
+                incremental: false,
+            }),
+            signals: [("q:0".to_owned(), 4)].into(),
+        };
+        assert_eq!(
+            PgPosition::from_offset(&position.to_offset()),
+            Some(position)
+        );
+        let java: RecordOffset =
+            serde_json::from_str(r#"{"lsn":24023128,"txId":555,"ts_usec":1}"#).unwrap();
+        let read = PgPosition::from_offset(&java).unwrap();
+        assert_eq!(
+            (read.lsn_commit, read.events, read.txn_lsn),
+            (24023128, 0, 0)
+        );
+        assert!(PgPosition::from_offset(&RecordOffset::new()).is_none());
+    }
+
+    #[test]
+    fn lsn_text_round_trips() {
+        assert_eq!(parse_lsn("16/B374D848"), Some(0x16_B374_D848));
+        assert_eq!(lsn_text(0x16_B374_D848), "16/B374D848");
+        assert_eq!(parse_lsn("0/0"), Some(0));
+        assert!(parse_lsn("nonsense").is_none());
+    }
+}

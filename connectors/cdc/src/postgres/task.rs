@@ -1,0 +1,830 @@
+//! The PostgreSQL CDC task: the initial snapshot (chunks ordered by the key, read after the
+//! slot's consistent point), then the replication stream from where the offsets say. The
+//! slot's confirmed position follows what RocketMQ stored, and also moves on while the
+//! captured tables are idle, so the slot does not pin WAL other tables write.
+//!
+//! Why the snapshot needs no lock and no exported snapshot: every change committed after the
+//! slot's consistent point is streamed after the snapshot's rows, in commit order, so the last
+//! event of each key on the topic is the table's current row — whatever each chunk saw.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use connect_api::{
+    Config, ConnectError, ConnectRecord, ConnectResult, RecordPartition, SendMetadata, SourceTask,
+    SourceTaskContext, Value,
+};
+use connect_transforms::TransformChain;
+use sqlx::postgres::PgConnection;
+use sqlx::{AssertSqlSafe, Connection, Row, ValueRef};
+use tokio::sync::{mpsc, watch};
+use tracing::{info, warn};
+
+use super::columns::{PgColumn, TypeRegistry};
+use super::position::{PgPosition, lsn_text};
+use super::server::{self, ServerError, quote_ident};
+use super::source::{PgSourceInfo, pg_micros_to_unix_ms};
+use super::stream::{self, PgItem, PgTable, RowChange, Stream, StreamStart};
+use super::values;
+use crate::config::{CdcConfig, Dialect, SkippedOps, SnapshotMode};
+use crate::envelope::{self, Change, Op, SnapshotMarker};
+use crate::position::SnapshotProgress;
+use crate::routing::Router;
+use crate::table::CapturedTable;
+use crate::transaction::TransactionTracker;
+
+/// The task class the connector hands out (the Java plugin's name).
+pub const TASK_CLASS: &str = "org.apache.rocketmq.connect.debezium.postgres.DebeziumPostgresSource";
+
+/// Slot + snapshot → records.
+#[derive(Debug, Default)]
+pub struct PgCdcTask {
+    state: Option<Running>,
+}
+
+struct Running {
+    config: Arc<CdcConfig>,
+    partition: RecordPartition,
+    router: Router,
+    position: PgPosition,
+    stream: Option<Stream>,
+    /// The snapshot's session and the table being read.
+    snapshot: Option<SnapshotRead>,
+    stream_after_snapshot: bool,
+    out: VecDeque<ConnectRecord>,
+    /// The LSN the slot may confirm, for the reader.
+    acks: watch::Sender<u64>,
+    /// Records handed out and not yet stored or skipped.
+    inflight: u64,
+    /// Everything before this LSN was handed over as records (or had none).
+    sent_through: u64,
+    last_heartbeat: Instant,
+    transactions: TransactionTracker,
+}
+
+impl std::fmt::Debug for Running {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Running")
+            .field("server", &self.config.server_name)
+            .field("position", &self.position)
+            .finish()
+    }
+}
+
+struct SnapshotRead {
+    conn: PgConnection,
+    types: TypeRegistry,
+    table: Option<Arc<PgTable>>,
+    /// A keyless table is read through a cursor in one transaction; the last row read is
+    /// held back until the next fetch tells whether it is the table's last.
+    cursor_open: bool,
+    held: Option<Vec<Value>>,
+}
+
+fn retriable(e: ServerError) -> ConnectError {
+    if e.is_transient() {
+        ConnectError::retriable(e.to_string())
+    } else {
+        ConnectError::other(e.to_string())
+    }
+}
+
+#[async_trait]
+impl SourceTask for PgCdcTask {
+    async fn start(&mut self, config: Config, context: SourceTaskContext) -> ConnectResult<()> {
+        let parsed = Arc::new(
+            CdcConfig::parse_for(Dialect::Postgres, &config).map_err(ConnectError::Config)?,
+        );
+        let pg = server::settings(&parsed).map_err(retriable)?;
+        let transforms = TransformChain::from_config(&config.with_prefix_stripped("kafka."))?;
+        let partition = crate::position::partition(&parsed.server_name);
+        let stored = context.offset_storage_reader().read_offset(&partition);
+        let stored = stored.as_ref().and_then(PgPosition::from_offset);
+        let mut conn = server::connect(&parsed).await.map_err(retriable)?;
+        server::ensure_publication(&mut conn, &parsed)
+            .await
+            .map_err(retriable)?;
+        let (mut slot, created) = server::ensure_slot(&mut conn, &parsed)
+            .await
+            .map_err(retriable)?;
+        let lost = slot.wal_status == "lost" || (created && stored.is_some());
+        if lost {
+            if parsed.snapshot_mode != SnapshotMode::WhenNeeded {
+                return Err(ConnectError::other(format!(
+                    "replication slot '{}' is lost ({}): the changes since the connector's last position are gone. Set snapshot.mode=when_needed to take a new snapshot, or drop the slot and reset the connector's offsets",
+                    pg.slot_name,
+                    if created {
+                        "it no longer existed and was created anew".to_owned()
+                    } else {
+                        "wal_status=lost: the WAL it needed was removed, see max_slot_wal_keep_size"
+                            .to_owned()
+                    }
+                )));
+            }
+            warn!(slot = %pg.slot_name, "replication slot lost: taking a new snapshot (snapshot.mode=when_needed)");
+            if !created {
+                server::drop_slot(&mut conn, &pg.slot_name)
+                    .await
+                    .map_err(retriable)?;
+                slot = server::ensure_slot(&mut conn, &parsed)
+                    .await
+                    .map_err(retriable)?
+                    .0;
+            }
+        }
+        let slot_lsn = slot.confirmed_flush.unwrap_or(0);
+        let tables: Vec<String> = server::captured_tables(&mut conn, &parsed)
+            .await
+            .map_err(retriable)?
+            .iter()
+            .map(server::TableRef::id)
+            .collect();
+        let position = match stored {
+            Some(mut stored) if !lost => {
+                if parsed.snapshot_mode == SnapshotMode::Always && stored.snapshot.is_none() {
+                    stored.snapshot = Some(SnapshotProgress {
+                        tables,
+                        ..Default::default()
+                    });
+                }
+                stored
+            }
+            stored => PgPosition {
+                lsn_commit: slot_lsn,
+                lsn: slot_lsn,
+                snapshot: if parsed.snapshot_mode.snapshots_data() {
+                    Some(SnapshotProgress {
+                        tables,
+                        ..Default::default()
+                    })
+                } else {
+                    None
+                },
+                signals: stored.map(|s| s.signals).unwrap_or_default(),
+                ..Default::default()
+            },
+        };
+        info!(
+            server = %parsed.server_name,
+            slot = %pg.slot_name,
+            lsn = %lsn_text(position.lsn_commit),
+            snapshot_tables = position.snapshot.as_ref().map_or(0, |s| s.tables.len()),
+            "starting PostgreSQL CDC"
+        );
+        let snapshot = match position.snapshot {
+            Some(_) => Some(SnapshotRead {
+                types: server::load_types(&mut conn).await.map_err(retriable)?,
+                conn,
+                table: None,
+                cursor_open: false,
+                held: None,
+            }),
+            None => {
+                let _ = conn.close().await;
+                None
+            }
+        };
+        let (acks, _) = watch::channel(position.lsn_commit);
+        self.state = Some(Running {
+            router: Router::new(transforms, parsed.topic_name.clone()),
+            stream_after_snapshot: parsed.snapshot_mode != SnapshotMode::InitialOnly,
+            partition,
+            sent_through: position.lsn_commit,
+            position,
+            stream: None,
+            snapshot,
+            out: VecDeque::new(),
+            acks,
+            inflight: 0,
+            last_heartbeat: Instant::now(),
+            transactions: TransactionTracker::default(),
+            config: parsed,
+        });
+        Ok(())
+    }
+
+    async fn poll(&mut self) -> ConnectResult<Vec<ConnectRecord>> {
+        let state = self
+            .state
+            .as_mut()
+            .ok_or_else(|| ConnectError::other("the PostgreSQL CDC task was not started"))?;
+        let records = state.poll().await?;
+        state.inflight += records.len() as u64;
+        state.release_acks();
+        Ok(records)
+    }
+
+    async fn commit_record(
+        &mut self,
+        record: &ConnectRecord,
+        _metadata: Option<&SendMetadata>,
+    ) -> ConnectResult<()> {
+        if let Some(state) = self.state.as_mut() {
+            state.inflight = state.inflight.saturating_sub(1);
+            if let Some(lsn) = record
+                .position
+                .offset
+                .get_i64("lsn_commit")
+                .map(|l| l as u64)
+            {
+                state.ack(lsn);
+            }
+            state.release_acks();
+        }
+        Ok(())
+    }
+
+    async fn stop(&mut self) -> ConnectResult<()> {
+        let Some(mut state) = self.state.take() else {
+            return Ok(());
+        };
+        state.stream = None;
+        if let Some(snapshot) = state.snapshot.take() {
+            let _ = snapshot.conn.close().await;
+        }
+        state.router.stop();
+        let Some(pg) = state.config.postgres.as_ref() else {
+            return Ok(());
+        };
+        if pg.slot_drop_on_stop {
+            // The walsender lets go of the slot a moment after the stream closes.
+            for _ in 0..20 {
+                let dropped = match server::connect(&state.config).await {
+                    Ok(mut conn) => {
+                        let result = server::drop_slot(&mut conn, &pg.slot_name).await;
+                        let _ = conn.close().await;
+                        result
+                    }
+                    Err(e) => Err(e),
+                };
+                match dropped {
+                    Ok(()) => {
+                        info!(slot = %pg.slot_name, "replication slot dropped (slot.drop.on.stop)");
+                        break;
+                    }
+                    Err(e) => {
+                        warn!(slot = %pg.slot_name, error = %e, "dropping the slot; retrying");
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Running {
+    async fn poll(&mut self) -> ConnectResult<Vec<ConnectRecord>> {
+        let deadline = Instant::now() + self.config.poll_interval;
+        while self.out.len() < self.config.max_batch_size {
+            if self.position.snapshot.is_some() {
+                self.next_chunk().await?;
+                continue;
+            }
+            if let Some(snapshot) = self.snapshot.take() {
+                info!(server = %self.config.server_name, "snapshot complete");
+                let _ = snapshot.conn.close().await;
+            }
+            if !self.stream_after_snapshot {
+                // initial_only: done.
+                if self.out.is_empty() {
+                    tokio::time::sleep(self.config.poll_interval).await;
+                }
+                break;
+            }
+            if self.stream.is_none() {
+                self.stream = Some(stream::spawn(
+                    self.config.clone(),
+                    StreamStart {
+                        lsn_commit: self.position.lsn_commit,
+                        txn_lsn: self.position.txn_lsn,
+                        events: self.position.events,
+                    },
+                    self.acks.subscribe(),
+                ));
+            }
+            let now = Instant::now();
+            if now >= deadline && !self.out.is_empty() {
+                break;
+            }
+            let wait = deadline
+                .saturating_duration_since(now)
+                .max(Duration::from_millis(1));
+            let item = match self.stream.as_mut() {
+                Some(stream) if !self.out.is_empty() => match stream.rx.try_recv() {
+                    Ok(item) => Some(item),
+                    Err(mpsc::error::TryRecvError::Empty) => break,
+                    Err(mpsc::error::TryRecvError::Disconnected) => None,
+                },
+                Some(stream) => match tokio::time::timeout(wait, stream.rx.recv()).await {
+                    Ok(item) => item,
+                    Err(_) => break,
+                },
+                None => None,
+            };
+            match item {
+                Some(PgItem::Failed { message, retriable }) => {
+                    self.stream = None;
+                    self.transactions.close();
+                    return Err(if retriable {
+                        ConnectError::retriable(message)
+                    } else {
+                        ConnectError::other(message)
+                    });
+                }
+                Some(item) => self.handle(item)?,
+                None => {
+                    self.stream = None;
+                    return Err(ConnectError::retriable("the replication reader stopped"));
+                }
+            }
+        }
+        self.maybe_heartbeat().await?;
+        let n = self.out.len().min(self.config.max_batch_size);
+        Ok(self.out.drain(..n).collect())
+    }
+
+    fn ack(&mut self, lsn: u64) {
+        self.acks.send_if_modified(|acked| {
+            if lsn > *acked {
+                *acked = lsn;
+                true
+            } else {
+                false
+            }
+        });
+    }
+
+    /// With nothing in flight, everything handed over is stored: the slot may confirm it.
+    fn release_acks(&mut self) {
+        if self.inflight == 0 && self.out.is_empty() && self.position.snapshot.is_none() {
+            self.ack(self.sent_through);
+        }
+    }
+
+    fn handle(&mut self, item: PgItem) -> ConnectResult<()> {
+        match item {
+            PgItem::Begin { xid, final_lsn } => {
+                if self.config.provide_transaction_metadata {
+                    let id = format!("{xid}:{final_lsn}");
+                    if let Some(closed) = self.transactions.open(id.clone()) {
+                        self.transaction_record(&closed.0, Some(&closed.1))?;
+                    }
+                    self.transaction_record(&id, None)?;
+                }
+            }
+            PgItem::Row(change) => self.on_row(*change, 0)?,
+            PgItem::Rows(delete, create) => {
+                self.on_row(*delete, 1)?;
+                self.on_row(*create, 0)?;
+            }
+            PgItem::Commit { end_lsn } => {
+                self.position.lsn_commit = self.position.lsn_commit.max(end_lsn);
+                self.position.txn_lsn = 0;
+                self.position.events = 0;
+                self.sent_through = self.sent_through.max(end_lsn);
+                if let Some((id, counts)) = self.transactions.close() {
+                    self.transaction_record(&id, Some(&counts))?;
+                }
+            }
+            PgItem::Idle { wal_end } => {
+                self.position.lsn_commit = self.position.lsn_commit.max(wal_end);
+                self.sent_through = self.sent_through.max(wal_end);
+            }
+            PgItem::Failed { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// A streamed change at its position; `before_last` is 1 for the delete half of a key
+    /// change (a restart after it replays the change and sends both halves again).
+    fn on_row(&mut self, change: RowChange, before_last: u64) -> ConnectResult<()> {
+        self.position.lsn = change.lsn;
+        self.position.txn_lsn = change.final_lsn;
+        self.position.events = change.event - before_last;
+        self.position.tx_id = Some(i64::from(change.xid));
+        self.position.ts_usec = pg_micros_to_unix_ms(change.commit_micros) * 1000;
+        if skipped(&self.config.skipped, change.op) {
+            return Ok(());
+        }
+        let table = &change.table;
+        let source = PgSourceInfo {
+            version: &self.config.source_version,
+            server: &self.config.server_name,
+            ts_ms: pg_micros_to_unix_ms(change.commit_micros),
+            snapshot: SnapshotMarker::False,
+            db: self.db(),
+            schema: &table.db,
+            table: &table.table,
+            tx_id: Some(i64::from(change.xid)),
+            lsn: Some(change.lsn),
+            last_commit_lsn: Some(self.position.lsn_commit),
+        }
+        .to_struct()?;
+        let transaction = self.transactions.next_order(table.id());
+        let now_ms = now_ms();
+        self.emit(
+            Change {
+                table: table.schemas.clone(),
+                op: change.op,
+                before: change.before,
+                after: change.after,
+                source,
+                processed_ms: now_ms,
+                transaction,
+            },
+            now_ms,
+        )
+    }
+
+    fn db(&self) -> &str {
+        self.config
+            .postgres
+            .as_ref()
+            .map_or("", |pg| pg.dbname.as_str())
+    }
+
+    /// Reads the next chunk of the snapshot's current table (or moves to the next table).
+    async fn next_chunk(&mut self) -> ConnectResult<()> {
+        let Some(progress) = self.position.snapshot.clone() else {
+            return Ok(());
+        };
+        let Some(table_id) = progress.tables.first().cloned() else {
+            self.position.snapshot = None;
+            return Ok(());
+        };
+        if self.snapshot.is_none() {
+            let mut conn = server::connect(&self.config).await.map_err(retriable)?;
+            let types = server::load_types(&mut conn).await.map_err(retriable)?;
+            self.snapshot = Some(SnapshotRead {
+                conn,
+                types,
+                table: None,
+                cursor_open: false,
+                held: None,
+            });
+        }
+        let read = self.snapshot.as_mut().expect("opened above");
+        let table = match read.table.clone().filter(|t| t.id() == table_id) {
+            Some(table) => table,
+            None => {
+                let (schema, name) = table_id.split_once('.').unwrap_or(("public", &table_id));
+                let Some(oid) = server::table_oid(&mut read.conn, schema, name)
+                    .await
+                    .map_err(retriable)?
+                else {
+                    // Dropped since the snapshot began.
+                    self.advance_table();
+                    return Ok(());
+                };
+                let (columns, key) = server::table_columns(&mut read.conn, oid, &read.types)
+                    .await
+                    .map_err(retriable)?;
+                let table = Arc::new(CapturedTable::new(
+                    &self.config,
+                    schema,
+                    name,
+                    columns,
+                    key,
+                )?);
+                read.table = Some(table.clone());
+                table
+            }
+        };
+        let limit = self.config.chunk_size.min(self.config.max_batch_size);
+        let last_table = progress.tables.len() == 1;
+        if table.chunk_key.is_empty() {
+            return self.next_keyless_batch(table, limit, last_table).await;
+        }
+        let config = self.config.clone();
+        let modes = &config
+            .postgres
+            .as_ref()
+            .expect("a PostgreSQL configuration")
+            .modes;
+        let read = self.snapshot.as_mut().expect("opened above");
+        let sql = chunk_sql(&table, progress.after.as_deref(), limit + 1);
+        let rows = sqlx::raw_sql(AssertSqlSafe(sql))
+            .fetch_all(&mut read.conn)
+            .await
+            .map_err(|e| {
+                let error = ServerError::Query {
+                    what: "read a snapshot chunk",
+                    source: e,
+                };
+                retriable(error)
+            });
+        let rows = match rows {
+            Ok(rows) => rows,
+            Err(e) => {
+                self.snapshot = None;
+                return Err(e);
+            }
+        };
+        let more = rows.len() > limit;
+        let count = rows.len().min(limit);
+        let now_ms = now_ms();
+        for (i, row) in rows.iter().take(count).enumerate() {
+            let (values, texts) = decode_row(&table, row, modes)?;
+            let key: Vec<serde_json::Value> = table
+                .chunk_key
+                .iter()
+                .map(|&k| {
+                    texts[k]
+                        .clone()
+                        .map_or(serde_json::Value::Null, serde_json::Value::String)
+                })
+                .collect();
+            let table_done = !more && i + 1 == count;
+            if let Some(progress) = self.position.snapshot.as_mut() {
+                progress.after = Some(key);
+            }
+            if table_done {
+                self.advance_table();
+            }
+            let marker = if table_done && last_table {
+                SnapshotMarker::Last
+            } else {
+                SnapshotMarker::True
+            };
+            self.emit_snapshot_row(&table, table.project(values), marker, now_ms)?;
+        }
+        if count == 0 {
+            self.advance_table();
+        }
+        Ok(())
+    }
+
+    /// The next batch of a table without a key, through a cursor.
+    async fn next_keyless_batch(
+        &mut self,
+        table: Arc<PgTable>,
+        limit: usize,
+        last_table: bool,
+    ) -> ConnectResult<()> {
+        let config = self.config.clone();
+        let modes = &config
+            .postgres
+            .as_ref()
+            .expect("a PostgreSQL configuration")
+            .modes;
+        let read = self.snapshot.as_mut().expect("opened by next_chunk");
+        let fail = |e: sqlx::Error| {
+            retriable(ServerError::Query {
+                what: "read a table without a key",
+                source: e,
+            })
+        };
+        if !read.cursor_open {
+            let columns: Vec<String> = table.columns.iter().map(|c| quote_ident(&c.name)).collect();
+            let sql = format!(
+                "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; DECLARE rmq_snapshot NO SCROLL CURSOR FOR SELECT {} FROM {}.{}",
+                columns.join(", "),
+                quote_ident(&table.db),
+                quote_ident(&table.table)
+            );
+            sqlx::raw_sql(AssertSqlSafe(sql))
+                .execute(&mut read.conn)
+                .await
+                .map_err(fail)?;
+            read.cursor_open = true;
+        }
+        let rows = sqlx::raw_sql(AssertSqlSafe(format!("FETCH {limit} FROM rmq_snapshot")))
+            .fetch_all(&mut read.conn)
+            .await;
+        let rows = match rows {
+            Ok(rows) => rows,
+            Err(e) => {
+                self.snapshot = None;
+                return Err(fail(e));
+            }
+        };
+        let mut batch = Vec::with_capacity(rows.len() + 1);
+        batch.extend(read.held.take());
+        for row in &rows {
+            batch.push(table.project(decode_row(&table, row, modes)?.0));
+        }
+        let done = rows.len() < limit;
+        if done {
+            sqlx::raw_sql("COMMIT")
+                .execute(&mut read.conn)
+                .await
+                .map_err(fail)?;
+            read.cursor_open = false;
+        } else {
+            read.held = batch.pop();
+        }
+        let count = batch.len();
+        let now_ms = now_ms();
+        if done {
+            self.advance_table();
+        }
+        for (i, values) in batch.into_iter().enumerate() {
+            let marker = if done && last_table && i + 1 == count {
+                SnapshotMarker::Last
+            } else {
+                SnapshotMarker::True
+            };
+            self.emit_snapshot_row(&table, values, marker, now_ms)?;
+        }
+        Ok(())
+    }
+
+    fn advance_table(&mut self) {
+        if let Some(progress) = self.position.snapshot.as_mut() {
+            if !progress.tables.is_empty() {
+                progress.tables.remove(0);
+            }
+            progress.after = None;
+            if progress.tables.is_empty() {
+                self.position.snapshot = None;
+            }
+        }
+        if let Some(read) = self.snapshot.as_mut() {
+            read.table = None;
+        }
+    }
+
+    fn emit_snapshot_row(
+        &mut self,
+        table: &PgTable,
+        values: Vec<Value>,
+        marker: SnapshotMarker,
+        now_ms: i64,
+    ) -> ConnectResult<()> {
+        let source = PgSourceInfo {
+            version: &self.config.source_version,
+            server: &self.config.server_name,
+            ts_ms: now_ms,
+            snapshot: marker,
+            db: self.db(),
+            schema: &table.db,
+            table: &table.table,
+            tx_id: None,
+            lsn: Some(self.position.lsn_commit),
+            last_commit_lsn: None,
+        }
+        .to_struct()?;
+        let change = Change {
+            table: table.schemas.clone(),
+            op: Op::Read,
+            before: None,
+            after: Some(values),
+            source,
+            processed_ms: now_ms,
+            transaction: None,
+        };
+        self.emit(change, now_ms)
+    }
+
+    fn transaction_record(&mut self, id: &str, end: Option<&[(String, i64)]>) -> ConnectResult<()> {
+        let record = envelope::transaction_record(
+            &self.config.server_name,
+            id,
+            end,
+            &self.partition,
+            self.position.to_offset(),
+            now_ms(),
+        )?;
+        self.push_own_topic(record)
+    }
+
+    fn push_own_topic(&mut self, record: ConnectRecord) -> ConnectResult<()> {
+        if let Some(record) = self.router.route_own_topic(record)? {
+            self.out.push_back(record);
+        }
+        Ok(())
+    }
+
+    fn emit(&mut self, change: Change, now_ms: i64) -> ConnectResult<()> {
+        let records = envelope::records(
+            change,
+            &self.partition,
+            self.position.to_offset(),
+            false,
+            Some(now_ms),
+        )?;
+        for record in records {
+            if let Some(record) = self.router.route(record)? {
+                self.out.push_back(record);
+            }
+        }
+        self.last_heartbeat = Instant::now();
+        Ok(())
+    }
+
+    /// A heartbeat when the interval passed without a record (with `heartbeat.action.query`
+    /// run first): it carries the position, so an idle connector's offset and slot keep up.
+    async fn maybe_heartbeat(&mut self) -> ConnectResult<()> {
+        let Some(interval) = self.config.heartbeat_interval else {
+            return Ok(());
+        };
+        if self.last_heartbeat.elapsed() < interval || self.position.snapshot.is_some() {
+            return Ok(());
+        }
+        self.last_heartbeat = Instant::now();
+        if let Some(query) = self
+            .config
+            .postgres
+            .as_ref()
+            .and_then(|pg| pg.heartbeat_action_query.clone())
+        {
+            match server::connect(&self.config).await {
+                Ok(mut conn) => {
+                    if let Err(e) = sqlx::raw_sql(AssertSqlSafe(query)).execute(&mut conn).await {
+                        warn!(error = %e, "heartbeat.action.query failed");
+                    }
+                    let _ = conn.close().await;
+                }
+                Err(e) => warn!(error = %e, "heartbeat.action.query: cannot connect"),
+            }
+        }
+        let record = envelope::heartbeat(
+            &self.config.server_name,
+            &self.config.heartbeat_topics_prefix,
+            &self.partition,
+            self.position.to_offset(),
+            now_ms(),
+        )?;
+        self.push_own_topic(record)
+    }
+}
+
+fn skipped(skipped: &SkippedOps, op: Op) -> bool {
+    match op {
+        Op::Create => skipped.create,
+        Op::Update => skipped.update,
+        Op::Delete => skipped.delete,
+        Op::Read => false,
+    }
+}
+
+/// The next chunk of a keyed table: rows after `after` (the key's text values) in key order.
+fn chunk_sql(table: &PgTable, after: Option<&[serde_json::Value]>, limit: usize) -> String {
+    let columns: Vec<String> = table.columns.iter().map(|c| quote_ident(&c.name)).collect();
+    let key: Vec<String> = table
+        .chunk_key
+        .iter()
+        .map(|&k| quote_ident(&table.columns[k].name))
+        .collect();
+    let mut sql = format!(
+        "SELECT {} FROM {}.{}",
+        columns.join(", "),
+        quote_ident(&table.db),
+        quote_ident(&table.table)
+    );
+    if let Some(after) = after.filter(|a| a.len() == key.len()) {
+        let literals: Vec<String> = after
+            .iter()
+            .map(|v| match v.as_str() {
+                Some(text) => format!("'{}'", text.replace('\'', "''")),
+                None => "NULL".to_owned(),
+            })
+            .collect();
+        sql.push_str(&format!(
+            " WHERE ({}) > ({})",
+            key.join(", "),
+            literals.join(", ")
+        ));
+    }
+    sql.push_str(&format!(" ORDER BY {} LIMIT {limit}", key.join(", ")));
+    sql
+}
+
+/// A snapshot row (text format) as the table's full values and each column's text.
+fn decode_row(
+    table: &CapturedTable<PgColumn>,
+    row: &sqlx::postgres::PgRow,
+    modes: &values::PgModes,
+) -> ConnectResult<(Vec<Value>, Vec<Option<String>>)> {
+    let mut out = Vec::with_capacity(table.columns.len());
+    let mut texts = Vec::with_capacity(table.columns.len());
+    for (i, column) in table.columns.iter().enumerate() {
+        let raw = row
+            .try_get_raw(i)
+            .map_err(|e| ConnectError::other(format!("{}.{}: {e}", table.id(), column.name)))?;
+        let bytes =
+            if raw.is_null() {
+                None
+            } else {
+                Some(raw.as_bytes().map_err(|e| {
+                    ConnectError::other(format!("{}.{}: {e}", table.id(), column.name))
+                })?)
+            };
+        out.push(
+            values::from_text(&column.kind, bytes, modes)
+                .map_err(|e| ConnectError::other(format!("{}.{}: {e}", table.id(), column.name)))?,
+        );
+        texts.push(bytes.map(|b| String::from_utf8_lossy(b).into_owned()));
+    }
+    Ok((out, texts))
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

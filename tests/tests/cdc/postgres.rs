@@ -1,0 +1,316 @@
+//! PostgreSQL change data capture through logical replication (pgoutput) from a real server
+//! with `wal_level=logical` through a real broker: the snapshot and the stream under writes
+//! with the worker killed -9, folded by key against the table; the slot and publication
+//! created, the slot's confirmed position following what was stored; the type mapping of
+//! snapshot and stream; TOAST, key changes; validation naming each server setting to fix.
+
+use std::time::Duration;
+
+use connect_tests::db::{Database, DbKind};
+use connect_tests::{Broker, IncomingMessage, WorkerProcess, eventually};
+use serde_json::{Value, json};
+
+use super::{JSON, WORKER, create, fold, random_writes_on, table_rows, warnings};
+
+const PG_CDC: &str = "org.apache.rocketmq.connect.debezium.postgres.DebeziumPostgresConnector";
+
+fn pg_config(db: &Database, topic: &str, extra: Value) -> Value {
+    let mut config = json!({
+        "connector.class": PG_CDC, "max.tasks": "1", "connect.topicname": topic,
+        "database.hostname": "127.0.0.1", "database.port": db.port().to_string(),
+        "database.user": "connect", "database.password": "connect",
+        "database.dbname": "connect", "database.server.name": "pgserver1",
+        "table.include.list": "public.items", "status.update.interval.ms": "500",
+        "key.converter": JSON, "value.converter": JSON,
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        config[k] = v.clone();
+    }
+    config
+}
+
+fn payload(message: &IncomingMessage) -> Value {
+    serde_json::from_slice::<Value>(&message.body).unwrap()["payload"].clone()
+}
+
+fn items_table(db: &Database, rows: i64) {
+    db.execute(
+        "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(64), qty INT NOT NULL DEFAULT 0)",
+    );
+    db.execute(&format!(
+        "INSERT INTO items SELECT g, 'row-' || g, g FROM generate_series(1, {rows}) g"
+    ));
+}
+
+/// The snapshot (several chunks) under concurrent writes, the worker killed -9 and started
+/// again, then more writes: the topic folds to the table. The slot and publication were
+/// created, streamed events carry PostgreSQL's `source` block, and the slot's confirmed
+/// position reaches the end of the writes once they are stored.
+#[test]
+fn postgres_snapshot_and_stream_survive_kill9_and_fold_to_the_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::start(DbKind::Postgres, &dir.path().join("db"));
+    items_table(&db, 3000);
+    let broker = Broker::start(&dir.path().join("rocketmq"));
+    let extra = [("namesrvAddr", broker.namesrv_addr.as_str())];
+    let mut worker = WorkerProcess::start(WORKER, dir.path(), &extra, &[]);
+    create(
+        &worker,
+        "pg",
+        &pg_config(
+            &db,
+            "cdc-pg",
+            json!({"incremental.snapshot.chunk.size": "250"}),
+        ),
+    );
+    random_writes_on(&db.url, "items", 4000, 300, 11);
+    worker.kill9();
+    let worker = worker.restart(&[]);
+    random_writes_on(&db.url, "items", 4000, 300, 12);
+    let first: i64 = db.rows("SELECT min(id)::text FROM items")[0][0]
+        .as_deref()
+        .unwrap()
+        .parse()
+        .unwrap();
+    db.execute(&format!("UPDATE items SET id = 9999 WHERE id = {first}"));
+    let expected = table_rows(&db);
+    let messages = broker.read_topic_until("cdc-pg", Duration::from_secs(120), |m| {
+        fold(m).0 == expected
+    });
+    assert_eq!(
+        fold(&messages).0,
+        expected,
+        "{} messages; the worker's warnings:\n{}",
+        messages.len(),
+        warnings(&worker)
+    );
+    let slots = db.rows("SELECT slot_name::text, plugin::text FROM pg_replication_slots");
+    assert_eq!(
+        slots,
+        vec![vec![
+            Some("debezium".to_owned()),
+            Some("pgoutput".to_owned())
+        ]]
+    );
+    assert_eq!(
+        db.count("SELECT count(*) FROM pg_publication WHERE pubname = 'dbz_publication'"),
+        1
+    );
+    let streamed = messages
+        .iter()
+        .map(payload)
+        .find(|p| p["op"] == "u")
+        .expect("an update on the topic");
+    let source = &streamed["source"];
+    assert_eq!(source["connector"], "postgresql");
+    assert_eq!(source["name"], "pgserver1");
+    assert_eq!(source["db"], "connect");
+    assert_eq!(source["schema"], "public");
+    assert_eq!(source["table"], "items");
+    assert_eq!(source["snapshot"], "false");
+    assert!(source["txId"].as_i64().unwrap() > 0, "{source}");
+    assert!(source["lsn"].as_i64().unwrap() > 0, "{source}");
+    assert!(
+        source["sequence"].as_str().unwrap().starts_with("[\""),
+        "{source}"
+    );
+    let snapshot_rows: Vec<Value> = messages
+        .iter()
+        .map(payload)
+        .filter(|p| p["op"] == "r")
+        .collect();
+    assert!(
+        snapshot_rows.len() >= 2900,
+        "{} snapshot rows",
+        snapshot_rows.len()
+    );
+    assert!(
+        snapshot_rows
+            .iter()
+            .any(|p| p["source"]["snapshot"] == "last")
+    );
+    // The key change: the old key's last event is a delete, in the transaction that created
+    // the new key.
+    let last_of_first = messages
+        .iter()
+        .map(payload)
+        .rfind(|p| p["before"]["id"] == first || p["after"]["id"] == first)
+        .expect("events of the changed key");
+    let created = messages
+        .iter()
+        .map(payload)
+        .rfind(|p| p["op"] == "c" && p["after"]["id"] == 9999)
+        .expect("the new key created");
+    assert_eq!(last_of_first["op"], "d", "{last_of_first}");
+    assert_eq!(last_of_first["source"]["txId"], created["source"]["txId"]);
+    // Everything is stored: the slot confirms the server's position of the last write.
+    let end = db.rows("SELECT pg_current_wal_lsn()::text")[0][0]
+        .clone()
+        .unwrap();
+    eventually(
+        "the slot confirmed the stored changes",
+        Duration::from_secs(60),
+        || {
+            db.count(&format!(
+                "SELECT count(*) FROM pg_replication_slots WHERE confirmed_flush_lsn >= '{end}'::pg_lsn"
+            )) == 1
+        },
+    );
+}
+
+/// Snapshot rows and streamed rows of the same values agree, field by field; the values are
+/// Debezium's representations; an unchanged TOAST value becomes the placeholder.
+#[test]
+fn postgres_types_agree_between_snapshot_and_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::start(DbKind::Postgres, &dir.path().join("db"));
+    db.execute("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')");
+    db.execute(
+        "CREATE TABLE items (id INT PRIMARY KEY, b BOOLEAN, s SMALLINT, big BIGINT, r REAL, d DOUBLE PRECISION, \
+         n NUMERIC(10,2), nv NUMERIC, t TEXT, vc VARCHAR(20), u UUID, j JSONB, by BYTEA, dt DATE, tm TIME, \
+         ts TIMESTAMP(3), tz TIMESTAMPTZ, iv INTERVAL, arr INT[], tags TEXT[], m mood, bits BIT(10), \
+         doc TEXT, qty INT NOT NULL DEFAULT 0)",
+    );
+    db.execute("ALTER TABLE items ALTER COLUMN doc SET STORAGE EXTERNAL");
+    let values = "true, -7, 9007199254740993, 1.5, 2.25, 12.3, -1.005, 'a b', 'vc', \
+        'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{\"k\": [1, 2]}', '\\x00ff', '2024-03-01', '01:02:03.5', \
+        '2024-03-01 10:00:00.125', '2024-03-01 10:00:00+02', '1 day 2 hours', '{1,NULL,3}', '{\"x y\",z}', \
+        'happy', B'1000000001', repeat('0123456789', 600), 0";
+    db.execute(&format!("INSERT INTO items VALUES (1, {values})"));
+    let broker = Broker::start(&dir.path().join("rocketmq"));
+    let extra = [("namesrvAddr", broker.namesrv_addr.as_str())];
+    let worker = WorkerProcess::start(WORKER, dir.path(), &extra, &[]);
+    create(
+        &worker,
+        "pg-types",
+        &pg_config(&db, "cdc-pg-types", json!({})),
+    );
+    worker.wait_state("pg-types", "RUNNING");
+    db.execute(&format!("INSERT INTO items VALUES (2, {values})"));
+    db.execute("UPDATE items SET qty = 5 WHERE id = 2");
+    // Keys land on different queues: wait for all three events, not for the last one written.
+    let messages = broker.read_topic_until("cdc-pg-types", Duration::from_secs(60), |m| {
+        ["r", "c", "u"]
+            .iter()
+            .all(|op| m.iter().map(payload).any(|p| p["op"] == *op))
+    });
+    let payloads: Vec<Value> = messages.iter().map(payload).collect();
+    let read = payloads
+        .iter()
+        .find(|p| p["op"] == "r")
+        .expect("the snapshot row");
+    let created = payloads
+        .iter()
+        .find(|p| p["op"] == "c")
+        .expect("the streamed row");
+    let updated = payloads
+        .iter()
+        .find(|p| p["op"] == "u")
+        .expect("the update");
+    let mut snapshot_after = read["after"].clone();
+    let mut stream_after = created["after"].clone();
+    snapshot_after["id"] = json!(0);
+    stream_after["id"] = json!(0);
+    assert_eq!(snapshot_after, stream_after, "snapshot and stream disagree");
+    let after = &created["after"];
+    assert_eq!(after["b"], true);
+    assert_eq!(after["s"], -7);
+    assert_eq!(after["big"], 9007199254740993_i64);
+    assert_eq!(after["r"], 1.5);
+    assert_eq!(after["t"], "a b");
+    assert_eq!(after["u"], "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
+    assert_eq!(after["j"], "{\"k\": [1, 2]}");
+    assert_eq!(after["dt"], 19783);
+    assert_eq!(after["tm"], 3_723_500_000_i64);
+    assert_eq!(after["ts"], 1_709_287_200_125_i64);
+    assert_eq!(after["tz"], "2024-03-01T08:00:00Z");
+    assert_eq!(after["iv"], 93_600_000_000_i64);
+    assert_eq!(after["arr"], json!([1, null, 3]));
+    assert_eq!(after["tags"], json!(["x y", "z"]));
+    assert_eq!(after["m"], "happy");
+    assert_eq!(after["doc"].as_str().unwrap().len(), 6000);
+    let schema_of = |name: &str| {
+        let envelope: Value = serde_json::from_slice(&messages[0].body).unwrap();
+        envelope["schema"]["fields"][0]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["field"] == name)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(schema_of("u")["name"], "io.debezium.data.Uuid");
+    assert_eq!(schema_of("m")["parameters"]["allowed"], "sad,ok,happy");
+    assert_eq!(schema_of("tz")["name"], "io.debezium.time.ZonedTimestamp");
+    // The update left the TOASTed text alone: the server did not send it.
+    assert_eq!(updated["after"]["qty"], 5);
+    assert_eq!(updated["after"]["doc"], "__debezium_unavailable_value");
+    assert!(updated["before"].is_null(), "{}", updated["before"]);
+}
+
+/// A server without logical WAL, a user without the REPLICATION privilege, bad slot names and
+/// full slot tables are refused with 400s naming the setting and the fix; `plugin.name` of the
+/// Java plugin (decoderbufs) is accepted and read as pgoutput.
+#[test]
+fn postgres_validation_names_server_settings_and_fixes() {
+    let dir = tempfile::tempdir().unwrap();
+    let replica = Database::start_with_env(
+        DbKind::Postgres,
+        &dir.path().join("replica"),
+        &[("DB_WAL", "replica")],
+    );
+    let db = Database::start_with_env(
+        DbKind::Postgres,
+        &dir.path().join("logical"),
+        &[("DB_PG_SLOTS", "1")],
+    );
+    items_table(&db, 3);
+    let broker = Broker::start(&dir.path().join("rocketmq"));
+    let extra = [("namesrvAddr", broker.namesrv_addr.as_str())];
+    let worker = WorkerProcess::start(WORKER, dir.path(), &extra, &[]);
+    let response = worker.post(
+        "/connectors/nowal",
+        &pg_config(&replica, "t", json!({})).to_string(),
+    );
+    assert_eq!(response.status, 400, "{}", response.text);
+    assert!(response.text.contains("wal_level"), "{}", response.text);
+    assert!(response.text.contains("ALTER SYSTEM"), "{}", response.text);
+
+    db.execute("CREATE ROLE plain LOGIN PASSWORD 'plain'");
+    db.execute("GRANT SELECT ON items TO plain");
+    let plain = pg_config(
+        &db,
+        "t",
+        json!({"database.user": "plain", "database.password": "plain"}),
+    );
+    let response = worker.post("/connectors/plain", &plain.to_string());
+    assert_eq!(response.status, 400, "{}", response.text);
+    assert!(response.text.contains("ALTER ROLE"), "{}", response.text);
+
+    let bad = pg_config(
+        &db,
+        "t",
+        json!({"slot.name": "Bad-Slot", "plugin.name": "wal3json", "snapshot.mode": "schema_only"}),
+    );
+    let response = worker.post("/connectors/bad", &bad.to_string());
+    assert_eq!(response.status, 400, "{}", response.text);
+    for key in ["slot.name", "plugin.name", "snapshot.mode"] {
+        assert!(response.text.contains(key), "{key}: {}", response.text);
+    }
+
+    db.execute("SELECT 1 FROM pg_create_logical_replication_slot('someone_else', 'pgoutput')");
+    let response = worker.post(
+        "/connectors/noslot",
+        &pg_config(&db, "t", json!({})).to_string(),
+    );
+    assert_eq!(response.status, 400, "{}", response.text);
+    assert!(
+        response.text.contains("max_replication_slots"),
+        "{}",
+        response.text
+    );
+    db.execute("SELECT 1 FROM pg_drop_replication_slot('someone_else')");
+    let java = pg_config(&db, "t", json!({"plugin.name": "decoderbufs"}));
+    let response = worker.post("/connectors/java", &java.to_string());
+    assert_eq!(response.status, 200, "{}", response.text);
+}
