@@ -30,9 +30,10 @@ use super::source::SourceInfo;
 use super::table::CapturedTable;
 use crate::config::{CdcConfig, SnapshotMode};
 use crate::envelope::SnapshotMarker;
-use crate::envelope::{self, Change, Op, TransactionOrder};
+use crate::envelope::{self, Change, Op};
 use crate::position::{self, BinlogPoint, Position, RestartPoint, SnapshotProgress};
 use crate::routing::Router;
+use crate::transaction::TransactionTracker;
 
 /// The Java task class (`…mysql.DebeziumMysqlSource`).
 pub const TASK_CLASS: &str = "org.apache.rocketmq.connect.debezium.mysql.DebeziumMysqlSource";
@@ -77,7 +78,7 @@ struct Running {
     last_heartbeat: Instant,
     stream_failures: u32,
     /// The transaction whose rows are being sent (`provide.transaction.metadata`).
-    transaction: Option<OpenTransaction>,
+    transactions: TransactionTracker,
     /// The signal topic's listener (`signal.rocketmq.topic`).
     signals: Option<Box<dyn connect_api::TopicMessages>>,
     /// The read of a table without a key, while one runs.
@@ -95,15 +96,6 @@ struct KeylessRead {
     go: Option<tokio::sync::oneshot::Sender<()>>,
     /// The last batch received, sent when the next arrives (the table's last row is marked).
     held: Option<Vec<ChunkRow>>,
-}
-
-/// A transaction with rows sent, for its `END` record.
-#[derive(Debug)]
-struct OpenTransaction {
-    id: String,
-    total: i64,
-    /// Events per table, in first-seen order.
-    per_table: Vec<(String, i64)>,
 }
 
 #[async_trait]
@@ -147,7 +139,7 @@ impl SourceTask for MySqlCdcTask {
             stream_after_snapshot,
             last_heartbeat: Instant::now(),
             stream_failures: 0,
-            transaction: None,
+            transactions: TransactionTracker::default(),
             signals,
             keyless: None,
             config: parsed,
@@ -832,7 +824,7 @@ impl Running {
                 _ => false,
             };
         if key_changed {
-            let transaction = self.next_order(change.table.id());
+            let transaction = self.transactions.next_order(change.table.id());
             self.emit(
                 Change {
                     table: change.table.schemas.clone(),
@@ -845,7 +837,7 @@ impl Running {
                 },
                 now_ms,
             )?;
-            let transaction = self.next_order(change.table.id());
+            let transaction = self.transactions.next_order(change.table.id());
             return self.emit(
                 Change {
                     table: change.table.schemas.clone(),
@@ -859,7 +851,7 @@ impl Running {
                 now_ms,
             );
         }
-        let transaction = self.next_order(change.table.id());
+        let transaction = self.transactions.next_order(change.table.id());
         self.emit(
             Change {
                 table: change.table.schemas.clone(),
@@ -887,10 +879,12 @@ impl Running {
                 change.restart.at.file, change.restart.at.pos
             ),
         };
-        if self.transaction.as_ref().is_some_and(|t| t.id == id) {
+        if self.transactions.is_open(&id) {
             return Ok(());
         }
-        self.close_transaction()?;
+        if let Some((closed, counts)) = self.transactions.open(id.clone()) {
+            self.transaction_end(&closed, &counts)?;
+        }
         let record = envelope::transaction_record(
             &self.config.server_name,
             &id,
@@ -899,51 +893,27 @@ impl Running {
             self.position.to_offset(),
             now_ms(),
         )?;
-        self.push_own_topic(record)?;
-        self.transaction = Some(OpenTransaction {
-            id,
-            total: 0,
-            per_table: Vec::new(),
-        });
-        Ok(())
-    }
-
-    /// The next change's place in the open transaction.
-    fn next_order(&mut self, table: &str) -> Option<TransactionOrder> {
-        let open = self.transaction.as_mut()?;
-        open.total += 1;
-        let count = match open.per_table.iter_mut().find(|(t, _)| t == table) {
-            Some((_, n)) => {
-                *n += 1;
-                *n
-            }
-            None => {
-                open.per_table.push((table.to_owned(), 1));
-                1
-            }
-        };
-        Some(TransactionOrder {
-            id: open.id.clone(),
-            total_order: open.total,
-            data_collection_order: count,
-        })
+        self.push_own_topic(record)
     }
 
     /// At a commit: the open transaction's `END` record, with its counts.
     fn close_transaction(&mut self) -> ConnectResult<()> {
-        let Some(open) = self.transaction.take() else {
-            return Ok(());
-        };
+        match self.transactions.close() {
+            Some((id, counts)) => self.transaction_end(&id, &counts),
+            None => Ok(()),
+        }
+    }
+
+    fn transaction_end(&mut self, id: &str, counts: &[(String, i64)]) -> ConnectResult<()> {
         let record = envelope::transaction_record(
             &self.config.server_name,
-            &open.id,
-            Some(&open.per_table),
+            id,
+            Some(counts),
             &self.partition,
             self.position.to_offset(),
             now_ms(),
         )?;
-        self.push_own_topic(record)?;
-        Ok(())
+        self.push_own_topic(record)
     }
 
     /// Signals that arrived on the signal topic: messages keyed by the server name with the
