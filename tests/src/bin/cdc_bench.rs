@@ -9,7 +9,11 @@
 //! - snapshot: raw = `SELECT *` of the table through mysql_async (text protocol, every value
 //!   read); connector = an `initial` snapshot until every row is acknowledged.
 //!
-//! Run it with `scripts/bench-cdc.sh` (release build; starts MariaDB and a broker on loopback).
+//! - PostgreSQL (`postgres.rs`): the same two cases against raw logical replication (the
+//!   transport and pgoutput parser) and a raw `SELECT`.
+//!
+//! `BENCH_DB` picks `mariadb`, `postgres` or `all` (default). Run it with
+//! `scripts/bench-cdc.sh` (release build; starts the databases and a broker on loopback).
 
 #![allow(
     clippy::unwrap_used,
@@ -29,6 +33,9 @@ use futures_util::StreamExt;
 use mysql_async::binlog::events::EventData;
 use mysql_async::prelude::Queryable;
 use serde_json::{Value, json};
+
+#[path = "cdc_bench/postgres.rs"]
+mod postgres;
 
 const JSON: &str = "org.apache.rocketmq.connect.runtime.converter.record.json.JsonConverter";
 
@@ -131,10 +138,10 @@ fn raw_select(db: &Database, rows: usize) -> f64 {
     })
 }
 
-fn cdc_config(db: &Database, extra: Value) -> Value {
+fn cdc_config(port: u16, extra: Value) -> Value {
     let mut config = json!({
         "connector.class": "org.apache.rocketmq.connect.debezium.mysql.DebeziumMysqlConnector",
-        "database.hostname": "127.0.0.1", "database.port": db.port().to_string(),
+        "database.hostname": "127.0.0.1", "database.port": port.to_string(),
         "database.user": "connect", "database.password": "connect",
         "key.converter": JSON, "value.converter": JSON,
         "max.batch.size": "2048",
@@ -193,9 +200,31 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
+    let which = std::env::var("BENCH_DB").unwrap_or_else(|_| "all".to_owned());
     let dir = tempfile::tempdir().unwrap();
-    let db = Database::start(DbKind::MariaDb, &dir.path().join("db"));
     let broker = Broker::start(&dir.path().join("rocketmq"));
+    let worker_dir = dir.path().join("worker");
+    std::fs::create_dir_all(&worker_dir).unwrap();
+    let worker = WorkerProcess::start(
+        worker_binary().to_str().unwrap(),
+        &worker_dir,
+        &[
+            ("namesrvAddr", broker.namesrv_addr.as_str()),
+            ("offsetCommitIntervalMsConfig", "200"),
+        ],
+        &[],
+    );
+    if which == "all" || which == "mariadb" {
+        mariadb(dir.path(), &broker, &worker, rows);
+    }
+    if which == "all" || which == "postgres" {
+        postgres::run(dir.path(), &broker, &worker, rows);
+    }
+}
+
+/// The MariaDB cases and the broker's limit for the connector's messages.
+fn mariadb(dir: &std::path::Path, broker: &Broker, worker: &WorkerProcess, rows: usize) {
+    let db = Database::start(DbKind::MariaDb, &dir.join("db"));
     let table = "(id INT PRIMARY KEY, name VARCHAR(64) NOT NULL, amount DECIMAL(12,2) NOT NULL, \
                  created DATETIME(3) NOT NULL, flag TINYINT NOT NULL, score DOUBLE NOT NULL)";
     let fill = |name: &str| {
@@ -221,26 +250,15 @@ fn main() {
     ));
     let raw_stream = raw_binlog(&db, &from, end_pos, rows);
 
-    let worker_dir = dir.path().join("worker");
-    std::fs::create_dir_all(&worker_dir).unwrap();
-    let worker = WorkerProcess::start(
-        worker_binary().to_str().unwrap(),
-        &worker_dir,
-        &[
-            ("namesrvAddr", broker.namesrv_addr.as_str()),
-            ("offsetCommitIntervalMsConfig", "200"),
-        ],
-        &[],
-    );
     let idle_rss = worker.rss_kib();
     let stream_config = cdc_config(
-        &db,
+        db.port(),
         json!({"database.server.name": "bench1", "snapshot.mode": "never",
                "table.include.list": "connect.big", "connect.topicname": "cdc-bench-stream"}),
     );
     // Every row of the big transaction is acknowledged once the marker row after it is: the
     // committed position only moves over a contiguous acknowledged prefix.
-    let stream = run_connector(&worker, "stream", &stream_config, |offset| {
+    let stream = run_connector(worker, "stream", &stream_config, |offset| {
         offset["file"].as_str() == Some(end_file.as_str())
             && offset["pos"].as_u64().is_some_and(|p| p >= end_pos)
     });
@@ -274,13 +292,13 @@ fn main() {
     db.execute(&fill("snap"));
     let raw_scan = raw_select(&db, rows);
     let snapshot_config = cdc_config(
-        &db,
+        db.port(),
         json!({"database.server.name": "bench2", "snapshot.mode": "initial",
                "table.include.list": "connect.snap", "connect.topicname": "cdc-bench-snapshot",
                "incremental.snapshot.chunk.size": "4096"}),
     );
     // The last snapshot row's offset says the snapshot is over (no progress keys).
-    let snapshot = run_connector(&worker, "snapshot", &snapshot_config, |offset| {
+    let snapshot = run_connector(worker, "snapshot", &snapshot_config, |offset| {
         offset.get("snapshot_tables").is_none()
     });
     let connector_snapshot = rows as f64 / snapshot.seconds;
