@@ -588,3 +588,79 @@ fn postgres_lost_slot_fails_clearly_or_resnapshots_when_needed() {
         1
     );
 }
+
+/// `provide.transaction.metadata`: each streamed change carries its place in the transaction,
+/// and BEGIN/END records with the counts go to `<server>_transaction`; heartbeats arrive on
+/// `<prefix>_<server>` while idle, and `heartbeat.action.query` runs at each.
+#[test]
+fn postgres_transaction_metadata_and_heartbeats() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::start(DbKind::Postgres, &dir.path().join("db"));
+    items_table(&db, 3);
+    db.execute("CREATE TABLE beats (id SERIAL PRIMARY KEY, at TIMESTAMPTZ DEFAULT now())");
+    let broker = Broker::start(&dir.path().join("rocketmq"));
+    let extra = [("namesrvAddr", broker.namesrv_addr.as_str())];
+    let worker = WorkerProcess::start(WORKER, dir.path(), &extra, &[]);
+    create(
+        &worker,
+        "pg-tx",
+        &pg_config(
+            &db,
+            "cdc-pg-tx",
+            json!({"provide.transaction.metadata": "true", "heartbeat.interval.ms": "300",
+                   "heartbeat.action.query": "INSERT INTO beats DEFAULT VALUES"}),
+        ),
+    );
+    worker.wait_state("pg-tx", "RUNNING");
+    db.execute(
+        "START TRANSACTION;\nINSERT INTO items VALUES (10, 'ten', 10);\nUPDATE items SET qty = 2 WHERE id = 1;\nCOMMIT",
+    );
+    let messages = broker.read_topic_until("cdc-pg-tx", Duration::from_secs(60), |m| {
+        ["c", "u"]
+            .iter()
+            .all(|op| m.iter().map(payload).any(|p| p["op"] == *op))
+    });
+    let payloads: Vec<Value> = messages.iter().map(payload).collect();
+    let created = payloads.iter().find(|p| p["op"] == "c").unwrap();
+    let updated = payloads.iter().find(|p| p["op"] == "u").unwrap();
+    let id = created["transaction"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        id,
+        format!(
+            "{}:{}",
+            created["source"]["txId"],
+            id.split(':').nth(1).unwrap()
+        )
+    );
+    assert_eq!(updated["transaction"]["id"], id.as_str());
+    assert_eq!(created["transaction"]["total_order"], 1);
+    assert_eq!(updated["transaction"]["total_order"], 2);
+    assert_eq!(updated["transaction"]["data_collection_order"], 2);
+    assert!(
+        payloads
+            .iter()
+            .filter(|p| p["op"] == "r")
+            .all(|p| p["transaction"].is_null())
+    );
+    let markers = broker.read_topic_until("pgserver1_transaction", Duration::from_secs(30), |m| {
+        m.iter().map(payload).any(|p| p["status"] == "END")
+    });
+    let markers: Vec<Value> = markers.iter().map(payload).collect();
+    let end = markers
+        .iter()
+        .find(|m| m["status"] == "END" && m["id"] == id.as_str())
+        .expect("the END record");
+    assert_eq!(end["event_count"], 2);
+    assert_eq!(end["data_collections"][0]["data_collection"], "public.items");
+    assert_eq!(end["data_collections"][0]["event_count"], 2);
+    assert!(
+        markers
+            .iter()
+            .any(|m| m["status"] == "BEGIN" && m["id"] == id.as_str())
+    );
+    let beats = broker.read_topic("__debezium-heartbeat_pgserver1", 1, Duration::from_secs(30));
+    assert!(!beats.is_empty());
+    eventually("heartbeat.action.query ran", Duration::from_secs(30), || {
+        db.count("SELECT count(*) FROM beats") > 0
+    });
+}
