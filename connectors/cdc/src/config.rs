@@ -493,7 +493,7 @@ const POSTGRES: &[Key] = &[
         &[],
         Str,
         "json",
-        "json | map (hstore columns are read as text)",
+        "json (a JSON object as text) | map",
     ),
     key(
         "money.fraction.digits",
@@ -997,10 +997,13 @@ fn pg_settings(p: &mut Parser<'_, '_>, base: ValueModes) -> PgSettings {
         },
         "numeric or string",
     );
-    // hstore columns arrive as text either way; the key is still checked.
-    p.choice(
+    let hstore_map = p.choice(
         "hstore.handling.mode",
-        |v| matches!(v.to_ascii_lowercase().as_str(), "json" | "map").then_some(()),
+        |v| match v.to_ascii_lowercase().as_str() {
+            "json" => Some(false),
+            "map" => Some(true),
+            _ => None,
+        },
         "json or map",
     );
     p.number::<u64>("xmin.fetch.interval.ms", "milliseconds");
@@ -1021,6 +1024,7 @@ fn pg_settings(p: &mut Parser<'_, '_>, base: ValueModes) -> PgSettings {
             interval_string,
             money_digits: p.number::<u32>("money.fraction.digits", "a digit count"),
             unknown_as_text: p.boolean("include.unknown.datatypes"),
+            hstore_map,
             placeholder: p.string("unavailable.value.placeholder"),
         },
     }

@@ -2,7 +2,6 @@
 //! that build its values (decimals, bit strings, binary modes, dates and zoned timestamps).
 
 use base64::Engine;
-use chrono::{Datelike, NaiveDate};
 use connect_api::Value;
 use connect_api::data::SchemaBuilder;
 
@@ -26,6 +25,7 @@ pub mod names {
     pub const JSON: &str = "io.debezium.data.Json";
     pub const UUID: &str = "io.debezium.data.Uuid";
     pub const XML: &str = "io.debezium.data.Xml";
+    pub const LTREE: &str = "io.debezium.data.Ltree";
     pub const VARIABLE_SCALE_DECIMAL: &str = "io.debezium.data.VariableScaleDecimal";
 }
 
@@ -69,10 +69,28 @@ pub fn binary(bytes: Vec<u8>, modes: &ValueModes) -> Value {
     }
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (year 0 is 1 BC).
+/// Days since 1970-01-01 of a proleptic Gregorian date (year 0 is 1 BC); `None` for a date
+/// that does not exist. Plain arithmetic (Hinnant's `days_from_civil`), so PostgreSQL's whole
+/// range (to 5874897 AD) fits, beyond what a calendar library accepts.
 pub fn days_since_epoch(year: i32, month: u32, day: u32) -> Option<i32> {
-    let date = NaiveDate::from_ymd_opt(year, month, day)?;
-    Some(date.num_days_from_ce() - 719_163)
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if day == 0 || day > month_days {
+        return None;
+    }
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let m = i64::from(month);
+    let day_of_year = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    i32::try_from(era * 146_097 + day_of_era - 719_468).ok()
 }
 
 /// A fraction of a second written as digits ("5" = 500000 µs) in µs.
@@ -119,5 +137,10 @@ mod tests {
         assert_eq!(days_since_epoch(1970, 1, 1), Some(0));
         assert_eq!(days_since_epoch(0, 1, 1), Some(-719_528));
         assert_eq!(days_since_epoch(2023, 2, 30), None);
+        assert_eq!(days_since_epoch(2024, 2, 29), Some(19_782));
+        assert_eq!(days_since_epoch(2023, 2, 29), None);
+        assert_eq!(days_since_epoch(1969, 12, 31), Some(-1));
+        // PostgreSQL's last date, beyond chrono's range.
+        assert_eq!(days_since_epoch(5_874_897, 12, 31), Some(2_145_042_905));
     }
 }

@@ -33,6 +33,10 @@ pub enum PgKind {
     Bits(u32),
     /// An enum type and its labels in order.
     Enum(Vec<String>),
+    /// The `hstore` extension's key/value text.
+    Hstore,
+    /// The `ltree` extension's label paths.
+    Ltree,
     /// A one-dimensional array of the element kind.
     Array(Box<PgKind>),
     /// A type the connector does not map: its name (kept as text only with
@@ -119,6 +123,8 @@ impl PgKind {
             1114 => Self::Timestamp(precision(6)),
             1184 => Self::TimestampTz,
             1186 => Self::Interval,
+            // Ranges (int4range … daterange) are their text, as in Debezium 1.7.
+            3904 | 3906 | 3908 | 3910 | 3912 | 3926 => Self::Text,
             1560 => Self::Bits(precision(1)),
             1562 => Self::Bits(precision(0)),
             _ => match BUILTIN_ARRAYS.iter().find(|(array, _)| *array == oid) {
@@ -144,7 +150,12 @@ impl PgKind {
                     kind => Self::Array(Box::new(kind)),
                 }
             }
-            Some(UserType::Other(name)) => Self::Unknown(name.clone()),
+            Some(UserType::Other(name)) => match name.as_str() {
+                "citext" => Self::Text,
+                "hstore" => Self::Hstore,
+                "ltree" => Self::Ltree,
+                _ => Self::Unknown(name.clone()),
+            },
             None => Self::Unknown(format!("type {oid}")),
         }
     }
@@ -222,15 +233,24 @@ mod tests {
                 },
             ),
             (50003, UserType::Other("hstore".into())),
+            (50004, UserType::Other("citext".into())),
+            (50005, UserType::Other("postgis_geometry".into())),
         ]);
         assert_eq!(
             PgKind::of(50001, -1, &types),
             PgKind::Array(Box::new(PgKind::Enum(vec!["a".into(), "b".into()])))
         );
         assert_eq!(PgKind::of(50002, -1, &types), PgKind::Numeric(Some((8, 3))));
+        assert_eq!(PgKind::of(50003, -1, &types), PgKind::Hstore);
+        let more = TypeRegistry::from([
+            (50004, UserType::Other("citext".into())),
+            (50005, UserType::Other("postgis_geometry".into())),
+        ]);
+        assert_eq!(PgKind::of(50004, -1, &more), PgKind::Text);
         assert_eq!(
-            PgKind::of(50003, -1, &types),
-            PgKind::Unknown("hstore".into())
+            PgKind::of(50005, -1, &more),
+            PgKind::Unknown("postgis_geometry".into())
         );
+        assert_eq!(PgKind::of(3904, -1, &more), PgKind::Text);
     }
 }

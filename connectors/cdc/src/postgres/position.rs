@@ -40,8 +40,12 @@ impl PgPosition {
     }
 
     /// Reads this connector's offset or the Java plugin's (which restarts at `lsn_commit`,
-    /// else at `lsn`). `None` without any LSN.
+    /// else at `lsn`). `None` without any LSN, and for a Java offset written during its
+    /// snapshot (nothing here can resume that snapshot: it is taken again).
     pub fn from_offset(offset: &RecordOffset) -> Option<Self> {
+        if crate::position::Position::is_foreign_snapshot(offset) {
+            return None;
+        }
         let lsn = offset.get_i64("lsn").map(|l| l as u64);
         let lsn_commit = offset.get_i64("lsn_commit").map(|l| l as u64).or(lsn)?;
         let (snapshot, signals) = read_progress(offset);
@@ -101,6 +105,11 @@ mod tests {
             (24023128, 0, 0)
         );
         assert!(PgPosition::from_offset(&RecordOffset::new()).is_none());
+        let java_snapshot: RecordOffset = serde_json::from_str(
+            r#"{"lsn":24023128,"snapshot":true,"last_snapshot_record":false}"#,
+        )
+        .unwrap();
+        assert!(PgPosition::from_offset(&java_snapshot).is_none());
     }
 
     #[test]

@@ -361,7 +361,7 @@ pub async fn captured_tables(
                 EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary), \
                 c.relreplident::text, has_table_privilege(c.oid, 'SELECT') \
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition \
+         WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relpersistence = 'p' \
          ORDER BY n.nspname, c.relname",
     )
     .fetch_all(&mut *conn)
@@ -403,11 +403,13 @@ pub async fn ensure_publication(
             )));
         }
         (PublicationAutocreate::Disabled, Some(_))
-        | (PublicationAutocreate::AllTables, Some(_)) => {
+        | (PublicationAutocreate::AllTables, Some(_))
+        // FOR ALL TABLES includes the captured ones (and cannot be altered into a list).
+        | (PublicationAutocreate::Filtered, Some(true)) => {
             return Ok(());
         }
         (PublicationAutocreate::AllTables, None) => {
-            format!("CREATE PUBLICATION {name} FOR ALL TABLES")
+            format!("CREATE PUBLICATION {name} FOR ALL TABLES WITH (publish_via_partition_root = true)")
         }
         (PublicationAutocreate::Filtered, existing) => {
             let tables = captured_tables(conn, config).await?;
@@ -429,14 +431,20 @@ pub async fn ensure_publication(
                     return Ok(());
                 }
                 if list.is_empty() {
-                    format!("ALTER PUBLICATION {name} SET TABLE ONLY pg_catalog.pg_class")
+                    // SET TABLE needs at least one table: an empty publication is re-created.
+                    format!(
+                        "DROP PUBLICATION {name}; CREATE PUBLICATION {name} WITH (publish_via_partition_root = true)"
+                    )
                 } else {
                     format!("ALTER PUBLICATION {name} SET TABLE {}", list.join(", "))
                 }
             } else if list.is_empty() {
-                format!("CREATE PUBLICATION {name}")
+                format!("CREATE PUBLICATION {name} WITH (publish_via_partition_root = true)")
             } else {
-                format!("CREATE PUBLICATION {name} FOR TABLE {}", list.join(", "))
+                format!(
+                    "CREATE PUBLICATION {name} FOR TABLE {} WITH (publish_via_partition_root = true)",
+                    list.join(", ")
+                )
             }
         }
     };

@@ -296,16 +296,18 @@ impl Reader<'_> {
             Message::Delete { oid, old } => (oid, Some(old), false, None, Op::Delete),
             Message::Truncate { .. } | Message::Other(_) => return Ok(Vec::new()),
         };
-        let Some(Some(table)) = self.relations.get(&oid).cloned() else {
-            return Ok(Vec::new());
-        };
         let Some(open) = self.open.as_mut() else {
             return Err(("a change outside a transaction".into(), false));
         };
+        // Every change counts, captured or not: the count must not depend on the filters,
+        // which may differ after a restart.
         open.seen += 1;
         if open.seen <= open.skip {
             return Ok(Vec::new());
         }
+        let Some(Some(table)) = self.relations.get(&oid).cloned() else {
+            return Ok(Vec::new());
+        };
         let change = |op, before, after, event| RowChange {
             table: table.clone(),
             op,
@@ -378,7 +380,8 @@ impl Reader<'_> {
                 .map_err(transient)?;
         }
         // The primary key from the catalog (Relation flags mark every column under
-        // REPLICA IDENTITY FULL); its columns by name, as the relation lists them now.
+        // REPLICA IDENTITY FULL), by name as the relation lists its columns now — the same
+        // key the snapshot uses.
         let (catalog_columns, catalog_key) =
             server::table_columns(&mut self.catalog, oid, &self.types)
                 .await
@@ -390,17 +393,6 @@ impl Reader<'_> {
                 columns.iter().position(|c| &c.name == key_name)
             })
             .collect();
-        let key = if key.is_empty() {
-            // REPLICA IDENTITY USING INDEX: the relation's flagged columns.
-            let flagged: Vec<usize> = (0..columns.len()).filter(|&i| columns[i].key).collect();
-            if flagged.len() < columns.len() {
-                flagged
-            } else {
-                Vec::new()
-            }
-        } else {
-            key
-        };
         let columns: Vec<PgColumn> = columns
             .iter()
             .map(|c| PgColumn {

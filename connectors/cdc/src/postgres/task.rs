@@ -7,7 +7,7 @@
 //! slot's consistent point is streamed after the snapshot's rows, in commit order, so the last
 //! event of each key on the topic is the table's current row — whatever each chunk saw.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -56,8 +56,10 @@ struct Running {
     out: VecDeque<ConnectRecord>,
     /// The LSN the slot may confirm, for the reader.
     acks: watch::Sender<u64>,
-    /// Records handed out and not yet stored or skipped.
-    inflight: u64,
+    /// The `lsn_commit` of each record handed out and not yet stored or skipped (value →
+    /// count). RocketMQ acknowledges records in any order (queues, retries): the slot may
+    /// confirm only up to the smallest of these.
+    inflight: BTreeMap<u64, u64>,
     /// Everything before this LSN was handed over as records (or had none).
     sent_through: u64,
     last_heartbeat: Instant,
@@ -81,6 +83,8 @@ struct SnapshotRead {
     /// held back until the next fetch tells whether it is the table's last.
     cursor_open: bool,
     held: Option<Vec<Value>>,
+    /// The current table has a primary key to read it in chunks by.
+    by_key: bool,
 }
 
 fn retriable(e: ServerError) -> ConnectError {
@@ -180,6 +184,7 @@ impl SourceTask for PgCdcTask {
                 table: None,
                 cursor_open: false,
                 held: None,
+                by_key: false,
             }),
             None => {
                 let _ = conn.close().await;
@@ -197,7 +202,7 @@ impl SourceTask for PgCdcTask {
             snapshot,
             out: VecDeque::new(),
             acks,
-            inflight: 0,
+            inflight: BTreeMap::new(),
             last_heartbeat: Instant::now(),
             transactions: TransactionTracker::default(),
             config: parsed,
@@ -211,7 +216,9 @@ impl SourceTask for PgCdcTask {
             .as_mut()
             .ok_or_else(|| ConnectError::other("the PostgreSQL CDC task was not started"))?;
         let records = state.poll().await?;
-        state.inflight += records.len() as u64;
+        for record in &records {
+            *state.inflight.entry(lsn_commit_of(record)).or_default() += 1;
+        }
         state.release_acks();
         Ok(records)
     }
@@ -222,14 +229,12 @@ impl SourceTask for PgCdcTask {
         _metadata: Option<&SendMetadata>,
     ) -> ConnectResult<()> {
         if let Some(state) = self.state.as_mut() {
-            state.inflight = state.inflight.saturating_sub(1);
-            if let Some(lsn) = record
-                .position
-                .offset
-                .get_i64("lsn_commit")
-                .map(|l| l as u64)
-            {
-                state.ack(lsn);
+            let lsn = lsn_commit_of(record);
+            if let Some(count) = state.inflight.get_mut(&lsn) {
+                *count -= 1;
+                if *count == 0 {
+                    state.inflight.remove(&lsn);
+                }
             }
             state.release_acks();
         }
@@ -357,24 +362,24 @@ impl Running {
         });
     }
 
-    /// With nothing in flight, everything handed over is stored: the slot may confirm it.
+    /// What the slot may confirm: up to the oldest record in flight (every transaction that
+    /// ended before it was stored), or — with nothing in flight or queued — everything handed
+    /// over.
     fn release_acks(&mut self) {
-        if self.inflight == 0 && self.out.is_empty() && self.position.snapshot.is_none() {
-            self.ack(self.sent_through);
+        match self.inflight.keys().next() {
+            Some(&oldest) => self.ack(oldest),
+            None if self.out.is_empty() && self.position.snapshot.is_none() => {
+                self.ack(self.sent_through)
+            }
+            None => {}
         }
     }
 
     fn handle(&mut self, item: PgItem) -> ConnectResult<()> {
         match item {
-            PgItem::Begin { xid, final_lsn } => {
-                if self.config.provide_transaction_metadata {
-                    let id = format!("{xid}:{final_lsn}");
-                    if let Some(closed) = self.transactions.open(id.clone()) {
-                        self.transaction_record(&closed.0, Some(&closed.1))?;
-                    }
-                    self.transaction_record(&id, None)?;
-                }
-            }
+            // A transaction is opened (BEGIN record) at its first captured change: one without
+            // any (a heartbeat query, an uncaptured table) leaves no trace.
+            PgItem::Begin { .. } => {}
             PgItem::Row(change) => self.on_row(*change, 0)?,
             PgItem::Rows(delete, create) => {
                 self.on_row(*delete, 1)?;
@@ -408,6 +413,16 @@ impl Running {
         self.position.ts_usec = pg_micros_to_unix_ms(change.commit_micros) * 1000;
         if skipped(&self.config.skipped, change.op) {
             return Ok(());
+        }
+        if self.config.provide_transaction_metadata {
+            // Debezium 1.7 names a PostgreSQL transaction by its xid.
+            let id = change.xid.to_string();
+            if !self.transactions.is_open(&id) {
+                if let Some((closed, counts)) = self.transactions.open(id.clone()) {
+                    self.transaction_record(&closed, Some(&counts))?;
+                }
+                self.transaction_record(&id, None)?;
+            }
         }
         let table = &change.table;
         let source = PgSourceInfo {
@@ -464,6 +479,7 @@ impl Running {
                 table: None,
                 cursor_open: false,
                 held: None,
+                by_key: false,
             });
         }
         let read = self.snapshot.as_mut().expect("opened above");
@@ -495,7 +511,7 @@ impl Running {
         };
         let limit = self.config.chunk_size.min(self.config.max_batch_size);
         let last_table = progress.tables.len() == 1;
-        if table.chunk_key.is_empty() {
+        if !read.by_key {
             return self.next_keyless_batch(table, limit, last_table).await;
         }
         let config = self.config.clone();
@@ -750,6 +766,15 @@ impl Running {
         )?;
         self.push_own_topic(record)
     }
+}
+
+/// The restart point a record's offset carries.
+fn lsn_commit_of(record: &ConnectRecord) -> u64 {
+    record
+        .position
+        .offset
+        .get_i64("lsn_commit")
+        .map_or(0, |l| l as u64)
 }
 
 fn skipped(skipped: &SkippedOps, op: Op) -> bool {

@@ -24,6 +24,8 @@ pub struct PgModes {
     pub money_digits: u32,
     /// `include.unknown.datatypes`: unmapped types as their text (else the column is dropped).
     pub unknown_as_text: bool,
+    /// `hstore.handling.mode=map`: hstore as a map (else a JSON object as text).
+    pub hstore_map: bool,
     /// `unavailable.value.placeholder`: what an unchanged TOAST value the server did not send
     /// becomes.
     pub placeholder: String,
@@ -39,6 +41,7 @@ impl Default for PgModes {
             interval_string: false,
             money_digits: 2,
             unknown_as_text: false,
+            hstore_map: false,
             placeholder: "__debezium_unavailable_value".to_owned(),
         }
     }
@@ -105,6 +108,12 @@ fn builder(kind: &PgKind, modes: &PgModes) -> Option<SchemaBuilder> {
         PgKind::Enum(labels) => SchemaBuilder::string()
             .name(names::ENUM)
             .parameter("allowed", labels.join(",")),
+        PgKind::Ltree => SchemaBuilder::string().name(names::LTREE),
+        PgKind::Hstore if modes.hstore_map => SchemaBuilder::map(
+            SchemaBuilder::string().build(),
+            SchemaBuilder::string().optional().build(),
+        ),
+        PgKind::Hstore => SchemaBuilder::string().name(names::JSON),
         PgKind::Array(element) => SchemaBuilder::array(builder(element, modes)?.optional().build()),
         PgKind::Unknown(_) if modes.unknown_as_text => SchemaBuilder::string(),
         PgKind::Unknown(_) => return None,
@@ -164,7 +173,30 @@ fn scalar(kind: &PgKind, s: &str, modes: &PgModes) -> Result<Value, String> {
         | PgKind::Json
         | PgKind::Xml
         | PgKind::Enum(_)
+        | PgKind::Ltree
         | PgKind::Unknown(_) => Value::String(s.to_owned()),
+        PgKind::Hstore => {
+            let pairs = parse_hstore(s).ok_or_else(parse_err)?;
+            if modes.hstore_map {
+                Value::Map(
+                    pairs
+                        .into_iter()
+                        .map(|(k, v)| (Value::String(k), v.map_or(Value::Null, Value::String)))
+                        .collect(),
+                )
+            } else {
+                let object: serde_json::Map<String, serde_json::Value> = pairs
+                    .into_iter()
+                    .map(|(k, v)| {
+                        (
+                            k,
+                            v.map_or(serde_json::Value::Null, serde_json::Value::String),
+                        )
+                    })
+                    .collect();
+                Value::String(serde_json::Value::Object(object).to_string())
+            }
+        }
         PgKind::TimestampTz => match parse_timestamp(s) {
             Some((micros, offset)) => zoned_timestamp(micros - offset * 1_000_000, 6),
             None => infinity(s).ok_or_else(parse_err)?,
@@ -436,11 +468,60 @@ fn parse_array(s: &str) -> Option<Vec<Option<String>>> {
     }
 }
 
+/// hstore's text (`"a"=>"1", "b"=>NULL`) as its pairs in order.
+fn parse_hstore(s: &str) -> Option<Vec<(String, Option<String>)>> {
+    let mut chars = s.chars().peekable();
+    let mut pairs = Vec::new();
+    let quoted = |chars: &mut std::iter::Peekable<std::str::Chars<'_>>| -> Option<String> {
+        let mut text = String::new();
+        loop {
+            match chars.next()? {
+                '\\' => text.push(chars.next()?),
+                '"' => return Some(text),
+                c => text.push(c),
+            }
+        }
+    };
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace() || *c == ',') {
+            chars.next();
+        }
+        if chars.peek().is_none() {
+            return Some(pairs);
+        }
+        if chars.next()? != '"' {
+            return None;
+        }
+        let key = quoted(&mut chars)?;
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        if chars.next()? != '=' || chars.next()? != '>' {
+            return None;
+        }
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let value = if chars.peek() == Some(&'"') {
+            chars.next();
+            Some(quoted(&mut chars)?)
+        } else {
+            let word: String =
+                std::iter::from_fn(|| chars.next_if(|c| c.is_alphabetic())).collect();
+            if word != "NULL" {
+                return None;
+            }
+            None
+        };
+        pairs.push((key, value));
+    }
+}
+
 /// The placeholder for an unchanged TOAST value the server did not send, in the column's
 /// type; `None` when the type cannot carry it (the value becomes null).
 pub fn unavailable(kind: &PgKind, modes: &PgModes) -> Option<Value> {
     match kind {
-        PgKind::Text | PgKind::Json | PgKind::Xml | PgKind::Unknown(_) => {
+        PgKind::Text | PgKind::Json | PgKind::Xml | PgKind::Ltree | PgKind::Unknown(_) => {
             Some(Value::String(modes.placeholder.clone()))
         }
         PgKind::Bytea => Some(binary(modes.placeholder.as_bytes().to_vec(), &modes.base)),
@@ -595,6 +676,24 @@ mod tests {
             Some("sad,happy")
         );
         assert_eq!(read(kind, "happy"), Value::String("happy".into()));
+    }
+
+    #[test]
+    fn hstore_as_json_text_or_a_map() {
+        assert_eq!(
+            read(PgKind::Hstore, r#""a"=>"1", "b c"=>NULL, "q\"x"=>"y""#),
+            Value::String(r#"{"a":"1","b c":null,"q\"x":"y"}"#.into())
+        );
+        let map = PgModes {
+            hstore_map: true,
+            ..PgModes::default()
+        };
+        assert_eq!(
+            from_text(&PgKind::Hstore, Some(br#""k"=>"v""#), &map).unwrap(),
+            Value::Map(vec![(Value::String("k".into()), Value::String("v".into()))])
+        );
+        assert_eq!(read(PgKind::Hstore, ""), Value::String("{}".into()));
+        assert!(from_text(&PgKind::Hstore, Some(b"oops"), &PgModes::default()).is_err());
     }
 
     #[test]
