@@ -202,6 +202,40 @@ pub struct Change {
     pub transaction: Option<TransactionOrder>,
 }
 
+impl Change {
+    /// A row read by a snapshot.
+    pub fn read(table: Arc<TableSchemas>, row: Vec<Value>, source: Struct, now_ms: i64) -> Self {
+        Self {
+            table,
+            op: Op::Read,
+            before: None,
+            after: Some(row),
+            source,
+            processed_ms: now_ms,
+            transaction: None,
+        }
+    }
+}
+
+/// The `source` block's schema: the fields every connector writes (`version`, `connector`,
+/// `name`, `ts_ms`, `snapshot`, `db`, `sequence`) then `own` (name, schema) in order.
+pub fn source_schema(name: &str, own: &[(&str, SchemaRef)]) -> Result<SchemaRef, ConnectError> {
+    let string = || SchemaBuilder::string().optional().build();
+    let mut builder = SchemaBuilder::struct_()
+        .name(name)
+        .field("version", string())?
+        .field("connector", string())?
+        .field("name", string())?
+        .field("ts_ms", SchemaBuilder::int64().optional().build())?
+        .field("snapshot", SnapshotMarker::schema()?)?
+        .field("db", string())?
+        .field("sequence", string())?;
+    for (field, schema) in own {
+        builder = builder.field(*field, schema.clone())?;
+    }
+    Ok(builder.optional().build())
+}
+
 /// A change's place in its transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransactionOrder {

@@ -13,6 +13,7 @@
 //!
 //! - [`table`]: a captured table's kept columns, key and schemas, from either side's columns.
 //! - [`values`]: Debezium's semantic names and shared value helpers.
+//! - [`outbox`]: a task's queued records, their routing, and when a heartbeat is due.
 //! - [`transaction`]: the open transaction's counts (`provide.transaction.metadata`).
 //! - [`check`]: a failed server check as a 400 entry.
 //!
@@ -28,6 +29,7 @@ pub mod ddl;
 pub mod envelope;
 pub mod filters;
 pub mod mysql;
+pub mod outbox;
 pub mod position;
 pub mod postgres;
 pub mod refused;

@@ -591,7 +591,8 @@ fn postgres_lost_slot_fails_clearly_or_resnapshots_when_needed() {
 
 /// `provide.transaction.metadata`: each streamed change carries its place in the transaction,
 /// and BEGIN/END records with the counts go to `<server>_transaction`; heartbeats arrive on
-/// `<prefix>_<server>` while idle, and `heartbeat.action.query` runs at each.
+/// `<prefix>_<server>` while idle, `heartbeat.action.query` runs at each, and the slot's lag
+/// shows in the offset.
 #[test]
 fn postgres_transaction_metadata_and_heartbeats() {
     let dir = tempfile::tempdir().unwrap();

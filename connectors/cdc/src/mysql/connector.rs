@@ -8,11 +8,10 @@ use connect_api::{
     Config, ConfigDef, ConfigError, ConnectError, ConnectResult, Connector, ConnectorContext,
     SourceConnector, SourceTask,
 };
-use connect_transforms::TransformChain;
 
 use super::server;
 use super::task::{MySqlCdcTask, TASK_CLASS};
-use crate::config::CdcConfig;
+use crate::config::{CdcConfig, Dialect};
 
 /// Binlog → topics. Java class `org.apache.rocketmq.connect.debezium.mysql.DebeziumMysqlConnector`.
 #[derive(Debug, Default)]
@@ -25,15 +24,7 @@ pub struct MySqlCdcConnector {
 async fn check_server(config: CdcConfig) -> ConnectResult<Vec<ConfigError>> {
     let mut conn = match server::connect(&config).await {
         Ok(conn) => conn,
-        Err(e) => {
-            return Ok(vec![ConfigError::invalid(
-                "database.hostname",
-                &format!("{}:{}", config.hostname, config.port),
-                format!(
-                    "{e} (check database.hostname, database.port, database.user and database.password)"
-                ),
-            )]);
-        }
+        Err(e) => return Ok(vec![crate::check::unreachable(&config, e)]),
     };
     let failures = server::check(&mut conn)
         .await
@@ -49,25 +40,13 @@ impl Connector for MySqlCdcConnector {
     }
 
     fn validate(&self, config: &Config) -> ConnectResult<()> {
-        let mut errors = Vec::new();
-        errors.extend(
-            TransformChain::validate(&config.with_prefix_stripped("kafka."))
-                .into_iter()
-                .map(|e| ConfigError {
-                    key: format!("kafka.{}", e.key),
-                    ..e
-                }),
-        );
-        match CdcConfig::parse(config) {
-            Err(list) => errors.extend(list),
-            Ok(parsed) if errors.is_empty() => {
-                errors.extend(connect_api::connector::run_check("cdc-probe", move || {
-                    check_server(parsed)
-                })?);
-            }
-            Ok(_) => {}
-        }
-        ConnectError::verdict(errors)
+        crate::check::validate(
+            config,
+            Dialect::MySql,
+            Vec::new(),
+            "cdc-probe",
+            check_server,
+        )
     }
 
     async fn start(

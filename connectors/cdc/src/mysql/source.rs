@@ -20,25 +20,19 @@ pub fn schema() -> SchemaRef {
 fn build() -> Result<SchemaRef, ConnectError> {
     let string = || SchemaBuilder::string().optional().build();
     let int64 = || SchemaBuilder::int64().optional().build();
-    Ok(SchemaBuilder::struct_()
-        .name("io.debezium.connector.mysql.Source")
-        .field("version", string())?
-        .field("connector", string())?
-        .field("name", string())?
-        .field("ts_ms", int64())?
-        .field("snapshot", SnapshotMarker::schema()?)?
-        .field("db", string())?
-        .field("sequence", string())?
-        .field("table", string())?
-        .field("server_id", int64())?
-        .field("gtid", string())?
-        .field("file", string())?
-        .field("pos", int64())?
-        .field("row", SchemaBuilder::int32().optional().build())?
-        .field("thread", int64())?
-        .field("query", string())?
-        .optional()
-        .build())
+    crate::envelope::source_schema(
+        "io.debezium.connector.mysql.Source",
+        &[
+            ("table", string()),
+            ("server_id", int64()),
+            ("gtid", string()),
+            ("file", string()),
+            ("pos", int64()),
+            ("row", SchemaBuilder::int32().optional().build()),
+            ("thread", int64()),
+            ("query", string()),
+        ],
+    )
 }
 
 /// The values of one event's `source` block.

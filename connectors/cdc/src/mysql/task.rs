@@ -8,14 +8,13 @@
 //! events (DBLog). Every record's offset is the whole [`Position`], so a restart resumes both
 //! the binlog (mid-transaction included) and the snapshot (after the last row sent).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use connect_api::{
-    Config, ConnectError, ConnectRecord, ConnectResult, RecordPartition, SourceTask,
-    SourceTaskContext,
+    Config, ConnectError, ConnectRecord, ConnectResult, SourceTask, SourceTaskContext,
 };
 use connect_transforms::TransformChain;
 use tokio::sync::mpsc;
@@ -31,6 +30,7 @@ use super::table::CapturedTable;
 use crate::config::{CdcConfig, SnapshotMode};
 use crate::envelope::SnapshotMarker;
 use crate::envelope::{self, Change, Op};
+use crate::outbox::{Outbox, now_ms};
 use crate::position::{self, BinlogPoint, Position, RestartPoint, SnapshotProgress};
 use crate::routing::Router;
 use crate::transaction::TransactionTracker;
@@ -61,7 +61,6 @@ impl std::fmt::Debug for MySqlCdcTask {
 
 struct Running {
     config: Arc<CdcConfig>,
-    partition: RecordPartition,
     position: Position,
     /// The furthest binlog point the stream has passed.
     stream_at: BinlogPoint,
@@ -71,11 +70,9 @@ struct Running {
     snapshot_tables: HashMap<String, Arc<CapturedTable>>,
     pending: Option<PendingChunk>,
     /// Records made but not yet returned (a poll returns at most `max.batch.size`).
-    out: VecDeque<ConnectRecord>,
-    router: Router,
+    outbox: Outbox,
     /// Streaming stops after the snapshot (`initial_only`).
     stream_after_snapshot: bool,
-    last_heartbeat: Instant,
     stream_failures: u32,
     /// The transaction whose rows are being sent (`provide.transaction.metadata`).
     transactions: TransactionTracker,
@@ -127,17 +124,17 @@ impl SourceTask for MySqlCdcTask {
         };
         let snapshot_conn = position.snapshot.is_some().then_some(conn);
         self.state = Some(Running {
-            router: Router::new(transforms, parsed.topic_name.clone()),
+            outbox: Outbox::new(
+                Router::new(transforms, parsed.topic_name.clone()),
+                partition,
+            ),
             stream_at: position.restart.at.clone(),
-            partition,
             position,
             stream: None,
             snapshot_conn,
             snapshot_tables: HashMap::new(),
             pending: None,
-            out: VecDeque::new(),
             stream_after_snapshot,
-            last_heartbeat: Instant::now(),
             stream_failures: 0,
             transactions: TransactionTracker::default(),
             signals,
@@ -161,7 +158,7 @@ impl SourceTask for MySqlCdcTask {
             if let Some(conn) = state.snapshot_conn.take() {
                 let _ = conn.disconnect().await;
             }
-            state.router.stop();
+            state.outbox.stop();
         }
         Ok(())
     }
@@ -313,7 +310,7 @@ impl Running {
     async fn poll(&mut self) -> ConnectResult<Vec<ConnectRecord>> {
         self.poll_signal_topic().await?;
         let deadline = Instant::now() + self.config.poll_interval;
-        while self.out.len() < self.config.max_batch_size {
+        while self.outbox.len() < self.config.max_batch_size {
             if self.keyless.is_some() {
                 if self.pump_keyless().await? {
                     continue;
@@ -326,7 +323,7 @@ impl Running {
             }
             if self.position.snapshot.is_none() && !self.stream_after_snapshot {
                 // initial_only: done.
-                if self.out.is_empty() {
+                if self.outbox.is_empty() {
                     tokio::time::sleep(self.config.poll_interval).await;
                 }
                 break;
@@ -342,14 +339,14 @@ impl Running {
                 ));
             }
             let now = Instant::now();
-            if now >= deadline && !self.out.is_empty() {
+            if now >= deadline && !self.outbox.is_empty() {
                 break;
             }
             let wait = deadline
                 .saturating_duration_since(now)
                 .max(Duration::from_millis(1));
             let item = match self.stream.as_mut() {
-                Some(rx) if !self.out.is_empty() => match rx.try_recv() {
+                Some(rx) if !self.outbox.is_empty() => match rx.try_recv() {
                     Ok(item) => Some(item),
                     Err(mpsc::error::TryRecvError::Empty) => break,
                     Err(mpsc::error::TryRecvError::Disconnected) => None,
@@ -372,8 +369,7 @@ impl Running {
             }
         }
         self.maybe_heartbeat()?;
-        let n = self.out.len().min(self.config.max_batch_size);
-        Ok(self.out.drain(..n).collect())
+        Ok(self.outbox.drain(self.config.max_batch_size))
     }
 
     /// Reads the next chunk of the snapshot (or finishes the snapshot).
@@ -557,16 +553,10 @@ impl Running {
             thread: None,
         }
         .to_struct()?;
-        let change = Change {
-            table: table.schemas.clone(),
-            op: Op::Read,
-            before: None,
-            after: Some(values),
-            source,
-            processed_ms: now_ms,
-            transaction: None,
-        };
-        self.emit(change, now_ms)
+        self.emit(
+            Change::read(table.schemas.clone(), values, source, now_ms),
+            now_ms,
+        )
     }
 
     /// Moves the snapshot to its next table.
@@ -703,7 +693,7 @@ impl Running {
                         &ddl,
                         &tables,
                         source,
-                        &self.partition,
+                        &self.outbox.partition,
                         self.position.to_offset(),
                         now_ms(),
                     )?;
@@ -885,15 +875,9 @@ impl Running {
         if let Some((closed, counts)) = self.transactions.open(id.clone()) {
             self.transaction_end(&closed, &counts)?;
         }
-        let record = envelope::transaction_record(
-            &self.config.server_name,
-            &id,
-            None,
-            &self.partition,
-            self.position.to_offset(),
-            now_ms(),
-        )?;
-        self.push_own_topic(record)
+        let offset = self.position.to_offset();
+        self.outbox
+            .transaction_record(&self.config.server_name, &id, None, offset)
     }
 
     /// At a commit: the open transaction's `END` record, with its counts.
@@ -905,15 +889,9 @@ impl Running {
     }
 
     fn transaction_end(&mut self, id: &str, counts: &[(String, i64)]) -> ConnectResult<()> {
-        let record = envelope::transaction_record(
-            &self.config.server_name,
-            id,
-            Some(counts),
-            &self.partition,
-            self.position.to_offset(),
-            now_ms(),
-        )?;
-        self.push_own_topic(record)
+        let offset = self.position.to_offset();
+        self.outbox
+            .transaction_record(&self.config.server_name, id, Some(counts), offset)
     }
 
     /// Signals that arrived on the signal topic: messages keyed by the server name with the
@@ -1035,57 +1013,22 @@ impl Running {
 
     /// Queues a record that keeps its own topic (heartbeats, schema changes, transactions).
     fn push_own_topic(&mut self, record: ConnectRecord) -> ConnectResult<()> {
-        if let Some(record) = self.router.route_own_topic(record)? {
-            self.out.push_back(record);
-        }
-        Ok(())
+        self.outbox.push_own_topic(record)
     }
 
-    /// Turns a change into records (tombstone included) at the current position, through the
-    /// in-task transforms and topic routing.
+    /// Turns a change into records (tombstone included) at the current position.
     fn emit(&mut self, change: Change, now_ms: i64) -> ConnectResult<()> {
         let offset = self.position.to_offset();
-        let records = envelope::records(
-            change,
-            &self.partition,
-            offset,
-            self.config.tombstones_on_delete,
-            Some(now_ms),
-        )?;
-        for record in records {
-            if let Some(record) = self.router.route(record)? {
-                self.out.push_back(record);
-            }
-        }
-        self.last_heartbeat = Instant::now();
-        Ok(())
+        self.outbox
+            .emit(change, offset, self.config.tombstones_on_delete, now_ms)
     }
 
-    /// A heartbeat when the interval passed without one (it also carries the position, so
-    /// an idle connector's committed position keeps up).
+    /// A heartbeat when the interval passed without a record.
     fn maybe_heartbeat(&mut self) -> ConnectResult<()> {
-        let Some(interval) = self.config.heartbeat_interval else {
-            return Ok(());
-        };
-        if self.last_heartbeat.elapsed() < interval {
-            return Ok(());
+        if self.outbox.heartbeat_due(self.config.heartbeat_interval) {
+            self.outbox
+                .heartbeat(&self.config, self.position.to_offset())?;
         }
-        self.last_heartbeat = Instant::now();
-        let record = envelope::heartbeat(
-            &self.config.server_name,
-            &self.config.heartbeat_topics_prefix,
-            &self.partition,
-            self.position.to_offset(),
-            now_ms(),
-        )?;
-        self.push_own_topic(record)?;
         Ok(())
     }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }

@@ -8,7 +8,6 @@ use connect_api::{
     Config, ConfigDef, ConfigError, ConnectError, ConnectResult, Connector, ConnectorContext,
     SourceConnector, SourceTask,
 };
-use connect_transforms::TransformChain;
 use sqlx::Connection;
 
 use super::server;
@@ -25,15 +24,7 @@ pub struct PgCdcConnector {
 async fn check_server(config: CdcConfig) -> ConnectResult<Vec<ConfigError>> {
     let mut conn = match server::connect(&config).await {
         Ok(conn) => conn,
-        Err(e) => {
-            return Ok(vec![ConfigError::invalid(
-                "database.hostname",
-                &format!("{}:{}", config.hostname, config.port),
-                format!(
-                    "{e} (check database.hostname, database.port, database.user, database.password and database.dbname)"
-                ),
-            )]);
-        }
+        Err(e) => return Ok(vec![crate::check::unreachable(&config, e)]),
     };
     let failures = server::check(&mut conn, &config)
         .await
@@ -65,27 +56,13 @@ impl Connector for PgCdcConnector {
     }
 
     fn validate(&self, config: &Config) -> ConnectResult<()> {
-        let mut errors = Vec::new();
-        errors.extend(
-            TransformChain::validate(&config.with_prefix_stripped("kafka."))
-                .into_iter()
-                .map(|e| ConfigError {
-                    key: format!("kafka.{}", e.key),
-                    ..e
-                }),
-        );
-        errors.extend(not_yet(config));
-        match CdcConfig::parse_for(Dialect::Postgres, config) {
-            Err(list) => errors.extend(list),
-            Ok(parsed) if errors.is_empty() => {
-                errors.extend(connect_api::connector::run_check(
-                    "pg-cdc-probe",
-                    move || check_server(parsed),
-                )?);
-            }
-            Ok(_) => {}
-        }
-        ConnectError::verdict(errors)
+        crate::check::validate(
+            config,
+            Dialect::Postgres,
+            not_yet(config),
+            "pg-cdc-probe",
+            check_server,
+        )
     }
 
     async fn start(

@@ -22,6 +22,10 @@ pub struct PgPosition {
     pub ts_usec: i64,
     pub snapshot: Option<SnapshotProgress>,
     pub signals: SidePositions,
+    /// The slot's lag behind the server's WAL when last read (bytes) and its `wal_status`:
+    /// monitoring, shown in `GET /connectors/{name}/offsets`; not used to restart.
+    pub slot_lag_bytes: Option<i64>,
+    pub slot_wal_status: Option<String>,
 }
 
 impl PgPosition {
@@ -35,6 +39,12 @@ impl PgPosition {
             .with("ts_usec", self.ts_usec);
         if let Some(tx) = self.tx_id {
             offset = offset.with("txId", tx);
+        }
+        if let Some(lag) = self.slot_lag_bytes {
+            offset = offset.with("slot_lag_bytes", lag);
+        }
+        if let Some(status) = &self.slot_wal_status {
+            offset = offset.with("slot_wal_status", status.clone());
         }
         put_progress(offset, self.snapshot.as_ref(), &self.signals)
     }
@@ -58,6 +68,8 @@ impl PgPosition {
             ts_usec: offset.get_i64("ts_usec").unwrap_or(0),
             snapshot,
             signals,
+            slot_lag_bytes: offset.get_i64("slot_lag_bytes"),
+            slot_wal_status: offset.get_str("slot_wal_status").map(str::to_owned),
         })
     }
 }
@@ -92,6 +104,8 @@ mod tests {
                 incremental: false,
             }),
             signals: [("q:0".to_owned(), 4)].into(),
+            slot_lag_bytes: Some(4096),
+            slot_wal_status: Some("reserved".into()),
         };
         assert_eq!(
             PgPosition::from_offset(&position.to_offset()),

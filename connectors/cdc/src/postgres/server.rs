@@ -146,6 +146,31 @@ pub async fn slot(conn: &mut PgConnection, slot: &str) -> Result<Option<SlotInfo
     }))
 }
 
+/// How many bytes of WAL the slot's confirmed position is behind the server's, and its
+/// `wal_status`.
+pub async fn slot_lag(
+    conn: &mut PgConnection,
+    slot: &str,
+) -> Result<Option<(i64, String)>, ServerError> {
+    let row = sqlx::query(
+        "SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::int8, wal_status::text \
+         FROM pg_replication_slots WHERE slot_name = $1",
+    )
+    .bind(slot)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(ServerError::query("read the slot's lag"))?;
+    Ok(row.map(|r| {
+        (
+            r.try_get::<Option<i64>, _>(0).ok().flatten().unwrap_or(0),
+            r.try_get::<Option<String>, _>(1)
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
+        )
+    }))
+}
+
 /// Checks that the server can be captured with this configuration. A failure to query
 /// (not a failed check) is an error.
 pub async fn check(

@@ -20,22 +20,16 @@ pub fn schema() -> SchemaRef {
 fn build() -> Result<SchemaRef, ConnectError> {
     let string = || SchemaBuilder::string().optional().build();
     let int64 = || SchemaBuilder::int64().optional().build();
-    Ok(SchemaBuilder::struct_()
-        .name("io.debezium.connector.postgresql.Source")
-        .field("version", string())?
-        .field("connector", string())?
-        .field("name", string())?
-        .field("ts_ms", int64())?
-        .field("snapshot", SnapshotMarker::schema()?)?
-        .field("db", string())?
-        .field("sequence", string())?
-        .field("schema", string())?
-        .field("table", string())?
-        .field("txId", int64())?
-        .field("lsn", int64())?
-        .field("xmin", int64())?
-        .optional()
-        .build())
+    crate::envelope::source_schema(
+        "io.debezium.connector.postgresql.Source",
+        &[
+            ("schema", string()),
+            ("table", string()),
+            ("txId", int64()),
+            ("lsn", int64()),
+            ("xmin", int64()),
+        ],
+    )
 }
 
 /// The values of one event's `source` block.

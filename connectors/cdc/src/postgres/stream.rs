@@ -74,6 +74,12 @@ pub enum PgItem {
     Idle {
         wal_end: u64,
     },
+    /// The slot as the server sees it: how far its confirmed position is behind the WAL's
+    /// end, and its `wal_status` (`reserved`, `extended`, `unreserved`, `lost`).
+    SlotStatus {
+        lag_bytes: i64,
+        wal_status: String,
+    },
     /// The stream ended; `retriable` says whether reconnecting may help.
     Failed {
         message: String,
@@ -185,8 +191,20 @@ async fn run(
         open: None,
     };
     let mut last_idle = Instant::now() - Duration::from_secs(60);
+    let mut status_tick = tokio::time::interval(pg.status_interval);
     loop {
         tokio::select! {
+            _ = status_tick.tick() => {
+                match server::slot_lag(&mut reader.catalog, &pg.slot_name).await {
+                    Ok(Some((lag_bytes, wal_status))) => {
+                        if tx.send(PgItem::SlotStatus { lag_bytes, wal_status }).await.is_err() {
+                            return Ok(());
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => debug!(error = %e, "reading the slot's lag"),
+                }
+            }
             event = client.recv() => {
                 let event = match event {
                     Ok(Some(event)) => event,

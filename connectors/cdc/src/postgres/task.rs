@@ -7,13 +7,13 @@
 //! slot's consistent point is streamed after the snapshot's rows, in commit order, so the last
 //! event of each key on the topic is the table's current row — whatever each chunk saw.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use connect_api::{
-    Config, ConnectError, ConnectRecord, ConnectResult, RecordPartition, SendMetadata, SourceTask,
+    Config, ConnectError, ConnectRecord, ConnectResult, SendMetadata, SourceTask,
     SourceTaskContext, Value,
 };
 use connect_transforms::TransformChain;
@@ -29,11 +29,15 @@ use super::source::{PgSourceInfo, pg_micros_to_unix_ms};
 use super::stream::{self, PgItem, PgTable, RowChange, Stream, StreamStart};
 use super::values;
 use crate::config::{CdcConfig, Dialect, SkippedOps, SnapshotMode};
-use crate::envelope::{self, Change, Op, SnapshotMarker};
+use crate::envelope::{Change, Op, SnapshotMarker};
+use crate::outbox::{Outbox, now_ms};
 use crate::position::SnapshotProgress;
 use crate::routing::Router;
 use crate::table::CapturedTable;
 use crate::transaction::TransactionTracker;
+
+/// Above this much WAL held by the slot, a warning is logged (once per crossing).
+const LAG_WARNING_BYTES: i64 = 1 << 30;
 
 /// The task class the connector hands out (the Java plugin's name).
 pub const TASK_CLASS: &str = "org.apache.rocketmq.connect.debezium.postgres.DebeziumPostgresSource";
@@ -46,14 +50,13 @@ pub struct PgCdcTask {
 
 struct Running {
     config: Arc<CdcConfig>,
-    partition: RecordPartition,
-    router: Router,
     position: PgPosition,
     stream: Option<Stream>,
     /// The snapshot's session and the table being read.
     snapshot: Option<SnapshotRead>,
     stream_after_snapshot: bool,
-    out: VecDeque<ConnectRecord>,
+    /// Records made but not yet returned.
+    outbox: Outbox,
     /// The LSN the slot may confirm, for the reader.
     acks: watch::Sender<u64>,
     /// The `lsn_commit` of each record handed out and not yet stored or skipped (value →
@@ -62,7 +65,6 @@ struct Running {
     inflight: BTreeMap<u64, u64>,
     /// Everything before this LSN was handed over as records (or had none).
     sent_through: u64,
-    last_heartbeat: Instant,
     transactions: TransactionTracker,
 }
 
@@ -193,17 +195,17 @@ impl SourceTask for PgCdcTask {
         };
         let (acks, _) = watch::channel(position.lsn_commit);
         self.state = Some(Running {
-            router: Router::new(transforms, parsed.topic_name.clone()),
+            outbox: Outbox::new(
+                Router::new(transforms, parsed.topic_name.clone()),
+                partition,
+            ),
             stream_after_snapshot: parsed.snapshot_mode != SnapshotMode::InitialOnly,
-            partition,
             sent_through: position.lsn_commit,
             position,
             stream: None,
             snapshot,
-            out: VecDeque::new(),
             acks,
             inflight: BTreeMap::new(),
-            last_heartbeat: Instant::now(),
             transactions: TransactionTracker::default(),
             config: parsed,
         });
@@ -249,7 +251,7 @@ impl SourceTask for PgCdcTask {
         if let Some(snapshot) = state.snapshot.take() {
             let _ = snapshot.conn.close().await;
         }
-        state.router.stop();
+        state.outbox.stop();
         let Some(pg) = state.config.postgres.as_ref() else {
             return Ok(());
         };
@@ -283,7 +285,7 @@ impl SourceTask for PgCdcTask {
 impl Running {
     async fn poll(&mut self) -> ConnectResult<Vec<ConnectRecord>> {
         let deadline = Instant::now() + self.config.poll_interval;
-        while self.out.len() < self.config.max_batch_size {
+        while self.outbox.len() < self.config.max_batch_size {
             if self.position.snapshot.is_some() {
                 self.next_chunk().await?;
                 continue;
@@ -294,7 +296,7 @@ impl Running {
             }
             if !self.stream_after_snapshot {
                 // initial_only: done.
-                if self.out.is_empty() {
+                if self.outbox.is_empty() {
                     tokio::time::sleep(self.config.poll_interval).await;
                 }
                 break;
@@ -311,14 +313,14 @@ impl Running {
                 ));
             }
             let now = Instant::now();
-            if now >= deadline && !self.out.is_empty() {
+            if now >= deadline && !self.outbox.is_empty() {
                 break;
             }
             let wait = deadline
                 .saturating_duration_since(now)
                 .max(Duration::from_millis(1));
             let item = match self.stream.as_mut() {
-                Some(stream) if !self.out.is_empty() => match stream.rx.try_recv() {
+                Some(stream) if !self.outbox.is_empty() => match stream.rx.try_recv() {
                     Ok(item) => Some(item),
                     Err(mpsc::error::TryRecvError::Empty) => break,
                     Err(mpsc::error::TryRecvError::Disconnected) => None,
@@ -347,8 +349,7 @@ impl Running {
             }
         }
         self.maybe_heartbeat().await?;
-        let n = self.out.len().min(self.config.max_batch_size);
-        Ok(self.out.drain(..n).collect())
+        Ok(self.outbox.drain(self.config.max_batch_size))
     }
 
     fn ack(&mut self, lsn: u64) {
@@ -368,7 +369,7 @@ impl Running {
     fn release_acks(&mut self) {
         match self.inflight.keys().next() {
             Some(&oldest) => self.ack(oldest),
-            None if self.out.is_empty() && self.position.snapshot.is_none() => {
+            None if self.outbox.is_empty() && self.position.snapshot.is_none() => {
                 self.ack(self.sent_through)
             }
             None => {}
@@ -397,6 +398,28 @@ impl Running {
             PgItem::Idle { wal_end } => {
                 self.position.lsn_commit = self.position.lsn_commit.max(wal_end);
                 self.sent_through = self.sent_through.max(wal_end);
+            }
+            PgItem::SlotStatus {
+                lag_bytes,
+                wal_status,
+            } => {
+                let worse = self.position.slot_wal_status.as_deref() != Some(wal_status.as_str())
+                    && matches!(wal_status.as_str(), "unreserved" | "lost");
+                if worse {
+                    warn!(slot_lag_bytes = lag_bytes, wal_status = %wal_status, "the replication slot is about to lose WAL it needs (max_slot_wal_keep_size): the connector is too far behind");
+                } else if lag_bytes > LAG_WARNING_BYTES
+                    && self
+                        .position
+                        .slot_lag_bytes
+                        .is_none_or(|l| l <= LAG_WARNING_BYTES)
+                {
+                    warn!(
+                        slot_lag_bytes = lag_bytes,
+                        "the replication slot holds more than 1 GiB of WAL"
+                    );
+                }
+                self.position.slot_lag_bytes = Some(lag_bytes);
+                self.position.slot_wal_status = Some(wal_status);
             }
             PgItem::Failed { .. } => {}
         }
@@ -683,64 +706,31 @@ impl Running {
             last_commit_lsn: None,
         }
         .to_struct()?;
-        let change = Change {
-            table: table.schemas.clone(),
-            op: Op::Read,
-            before: None,
-            after: Some(values),
-            source,
-            processed_ms: now_ms,
-            transaction: None,
-        };
-        self.emit(change, now_ms)
+        self.emit(
+            Change::read(table.schemas.clone(), values, source, now_ms),
+            now_ms,
+        )
     }
 
     fn transaction_record(&mut self, id: &str, end: Option<&[(String, i64)]>) -> ConnectResult<()> {
-        let record = envelope::transaction_record(
-            &self.config.server_name,
-            id,
-            end,
-            &self.partition,
-            self.position.to_offset(),
-            now_ms(),
-        )?;
-        self.push_own_topic(record)
-    }
-
-    fn push_own_topic(&mut self, record: ConnectRecord) -> ConnectResult<()> {
-        if let Some(record) = self.router.route_own_topic(record)? {
-            self.out.push_back(record);
-        }
-        Ok(())
+        let offset = self.position.to_offset();
+        self.outbox
+            .transaction_record(&self.config.server_name, id, end, offset)
     }
 
     fn emit(&mut self, change: Change, now_ms: i64) -> ConnectResult<()> {
-        let records = envelope::records(
-            change,
-            &self.partition,
-            self.position.to_offset(),
-            false,
-            Some(now_ms),
-        )?;
-        for record in records {
-            if let Some(record) = self.router.route(record)? {
-                self.out.push_back(record);
-            }
-        }
-        self.last_heartbeat = Instant::now();
-        Ok(())
+        let offset = self.position.to_offset();
+        self.outbox.emit(change, offset, false, now_ms)
     }
 
     /// A heartbeat when the interval passed without a record (with `heartbeat.action.query`
     /// run first): it carries the position, so an idle connector's offset and slot keep up.
     async fn maybe_heartbeat(&mut self) -> ConnectResult<()> {
-        let Some(interval) = self.config.heartbeat_interval else {
-            return Ok(());
-        };
-        if self.last_heartbeat.elapsed() < interval || self.position.snapshot.is_some() {
+        if self.position.snapshot.is_some()
+            || !self.outbox.heartbeat_due(self.config.heartbeat_interval)
+        {
             return Ok(());
         }
-        self.last_heartbeat = Instant::now();
         if let Some(query) = self
             .config
             .postgres
@@ -757,14 +747,8 @@ impl Running {
                 Err(e) => warn!(error = %e, "heartbeat.action.query: cannot connect"),
             }
         }
-        let record = envelope::heartbeat(
-            &self.config.server_name,
-            &self.config.heartbeat_topics_prefix,
-            &self.partition,
-            self.position.to_offset(),
-            now_ms(),
-        )?;
-        self.push_own_topic(record)
+        let offset = self.position.to_offset();
+        self.outbox.heartbeat(&self.config, offset)
     }
 }
 
@@ -845,11 +829,4 @@ fn decode_row(
         texts.push(bytes.map(|b| String::from_utf8_lossy(b).into_owned()));
     }
     Ok((out, texts))
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
