@@ -708,3 +708,33 @@ fn postgres_ddl_mid_stream_keeps_each_event_in_its_own_layout() {
     );
     assert_eq!(row(12), json!({"id": 12, "qty": 3, "note": "bye"}));
 }
+
+/// `slot.drop.on.stop=true`: deleting the connector stops the task, which ends its own
+/// walsender and drops the slot, releasing the WAL it held.
+#[test]
+fn postgres_slot_dropped_on_stop_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::start(DbKind::Postgres, &dir.path().join("db"));
+    items_table(&db, 3);
+    let broker = Broker::start(&dir.path().join("rocketmq"));
+    let extra = [("namesrvAddr", broker.namesrv_addr.as_str())];
+    let worker = WorkerProcess::start(WORKER, dir.path(), &extra, &[]);
+    create(
+        &worker,
+        "pg-drop",
+        &pg_config(&db, "cdc-pg-drop", json!({"slot.drop.on.stop": "true"})),
+    );
+    broker.read_topic_until("cdc-pg-drop", Duration::from_secs(60), |m| m.len() >= 3);
+    eventually("the stream holds the slot", Duration::from_secs(30), || {
+        db.count("SELECT count(*) FROM pg_replication_slots WHERE active_pid IS NOT NULL") == 1
+    });
+    assert_eq!(worker.delete("/connectors/pg-drop").status, 200);
+    eventually("the slot dropped", Duration::from_secs(30), || {
+        db.count("SELECT count(*) FROM pg_replication_slots") == 0
+    });
+    assert!(
+        !worker
+            .log_text()
+            .contains("could not drop the replication slot")
+    );
+}

@@ -500,8 +500,18 @@ pub async fn ensure_slot(
     Ok((created, true))
 }
 
-/// Drops the slot (`slot.drop.on.stop`).
+/// Drops the slot (`slot.drop.on.stop`, a lost slot). A walsender still holding it (ours,
+/// closing) is ended first and waited for (`pg_terminate_backend` with a timeout): no retry
+/// loop racing its exit.
 pub async fn drop_slot(conn: &mut PgConnection, name: &str) -> Result<(), ServerError> {
+    sqlx::query(
+        "SELECT pg_terminate_backend(active_pid, 10000) FROM pg_replication_slots \
+         WHERE slot_name = $1 AND active_pid IS NOT NULL",
+    )
+    .bind(name)
+    .execute(&mut *conn)
+    .await
+    .map_err(ServerError::query("end the slot's walsender"))?;
     sqlx::query("SELECT pg_drop_replication_slot($1)")
         .bind(name)
         .execute(&mut *conn)

@@ -256,25 +256,20 @@ impl SourceTask for PgCdcTask {
             return Ok(());
         };
         if pg.slot_drop_on_stop {
-            // The walsender lets go of the slot a moment after the stream closes.
-            for _ in 0..20 {
-                let dropped = match server::connect(&state.config).await {
-                    Ok(mut conn) => {
-                        let result = server::drop_slot(&mut conn, &pg.slot_name).await;
-                        let _ = conn.close().await;
-                        result
-                    }
-                    Err(e) => Err(e),
-                };
-                match dropped {
-                    Ok(()) => {
-                        info!(slot = %pg.slot_name, "replication slot dropped (slot.drop.on.stop)");
-                        break;
-                    }
-                    Err(e) => {
-                        warn!(slot = %pg.slot_name, error = %e, "dropping the slot; retrying");
-                        tokio::time::sleep(Duration::from_millis(250)).await;
-                    }
+            let dropped = match server::connect(&state.config).await {
+                Ok(mut conn) => {
+                    let result = server::drop_slot(&mut conn, &pg.slot_name).await;
+                    let _ = conn.close().await;
+                    result
+                }
+                Err(e) => Err(e),
+            };
+            match dropped {
+                Ok(()) => {
+                    info!(slot = %pg.slot_name, "replication slot dropped (slot.drop.on.stop)")
+                }
+                Err(e) => {
+                    warn!(slot = %pg.slot_name, error = %e, "could not drop the replication slot (slot.drop.on.stop); drop it with SELECT pg_drop_replication_slot(…)")
                 }
             }
         }
@@ -538,11 +533,7 @@ impl Running {
             return self.next_keyless_batch(table, limit, last_table).await;
         }
         let config = self.config.clone();
-        let modes = &config
-            .postgres
-            .as_ref()
-            .expect("a PostgreSQL configuration")
-            .modes;
+        let modes = pg_modes(&config);
         let read = self.snapshot.as_mut().expect("opened above");
         let sql = chunk_sql(&table, progress.after.as_deref(), limit + 1);
         let rows = sqlx::raw_sql(AssertSqlSafe(sql))
@@ -604,11 +595,7 @@ impl Running {
         last_table: bool,
     ) -> ConnectResult<()> {
         let config = self.config.clone();
-        let modes = &config
-            .postgres
-            .as_ref()
-            .expect("a PostgreSQL configuration")
-            .modes;
+        let modes = pg_modes(&config);
         let read = self.snapshot.as_mut().expect("opened by next_chunk");
         let fail = |e: sqlx::Error| {
             retriable(ServerError::Query {
@@ -750,6 +737,16 @@ impl Running {
         let offset = self.position.to_offset();
         self.outbox.heartbeat(&self.config, offset)
     }
+}
+
+/// The value representations of a PostgreSQL configuration (`parse_for(Postgres)` always
+/// sets them).
+fn pg_modes(config: &CdcConfig) -> &values::PgModes {
+    &config
+        .postgres
+        .as_ref()
+        .expect("a PostgreSQL configuration")
+        .modes
 }
 
 /// The restart point a record's offset carries.
