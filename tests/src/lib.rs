@@ -349,6 +349,30 @@ impl WorkerProcess {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// The worker's last 40 WARN and ERROR lines, for a failure message.
+    pub fn warnings(&self) -> String {
+        let log = self.log_text();
+        let lines: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains(" WARN ") || l.contains(" ERROR "))
+            .collect();
+        lines[lines.len().saturating_sub(40)..].join("\n")
+    }
+
+    /// [`eventually`], with the worker's warnings in the failure message: a timeout says what
+    /// the worker was complaining about.
+    pub fn eventually(&self, what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
+        let deadline = Instant::now() + timeout;
+        while !check() {
+            assert!(
+                Instant::now() < deadline,
+                "timed out after {timeout:?} waiting for {what}; the worker's warnings:\n{}",
+                self.warnings()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Resident memory in KiB (Linux).
     pub fn rss_kib(&self) -> u64 {
         let status =

@@ -128,16 +128,6 @@ fn fold(messages: &[IncomingMessage]) -> (BTreeMap<i64, (String, i64)>, usize) {
     (folded, duplicates)
 }
 
-/// The worker's WARN and ERROR lines, for a failure message.
-fn warnings(worker: &WorkerProcess) -> String {
-    let log = worker.log_text();
-    let lines: Vec<&str> = log
-        .lines()
-        .filter(|l| l.contains(" WARN ") || l.contains(" ERROR "))
-        .collect();
-    lines[lines.len().saturating_sub(40)..].join("\n")
-}
-
 fn table_rows(db: &Database) -> BTreeMap<i64, (String, i64)> {
     let sql = match db.kind {
         DbKind::Postgres => "SELECT id::text, name, qty::text FROM items",
@@ -789,6 +779,22 @@ fn java_readme_config_mirrors_mariadb_into_postgres() {
     let extra = [("namesrvAddr", broker.namesrv_addr.as_str())];
     let worker = WorkerProcess::start(WORKER, dir.path(), &extra, &[]);
     let topic = "debezium-MySQL-source-topic";
+    // The sink first, reading from the first offset: a group created after the snapshot was
+    // sent would otherwise start at the queues' end and never see it.
+    let mut sink = pg.connection();
+    for (k, v) in json!({
+        "connector.class": "org.apache.rocketmq.connect.jdbc.connector.JdbcSinkConnector",
+        "max.tasks": "1", "connect.topicnames": topic, "table.name.from.header": "true",
+        "insert.mode": "upsert", "pk.mode": "record_key", "delete.enabled": "true",
+        "auto.create": "true", "consume.from.where": "CONSUME_FROM_FIRST_OFFSET",
+        "key.converter": JSON, "value.converter": JSON,
+    })
+    .as_object()
+    .unwrap()
+    {
+        sink[k] = v.clone();
+    }
+    create(&worker, "employee-sink", &sink);
     create(
         &worker,
         "employee-cdc",
@@ -804,19 +810,6 @@ fn java_readme_config_mirrors_mariadb_into_postgres() {
             }),
         ),
     );
-    let mut sink = pg.connection();
-    for (k, v) in json!({
-        "connector.class": "org.apache.rocketmq.connect.jdbc.connector.JdbcSinkConnector",
-        "max.tasks": "1", "connect.topicnames": topic, "table.name.from.header": "true",
-        "insert.mode": "upsert", "pk.mode": "record_key", "delete.enabled": "true",
-        "auto.create": "true", "key.converter": JSON, "value.converter": JSON,
-    })
-    .as_object()
-    .unwrap()
-    {
-        sink[k] = v.clone();
-    }
-    create(&worker, "employee-sink", &sink);
     let mirror =
         |db: &Database, cast: &str| db.rows(&format!("SELECT {cast} FROM employee ORDER BY id"));
     let maria_text = "CAST(id AS CHAR), name, CAST(howold AS CHAR), CAST(salary AS CHAR), \
@@ -829,12 +822,12 @@ fn java_readme_config_mirrors_mariadb_into_postgres() {
             == 1
             && mirror(&maria, maria_text) == mirror(&pg, pg_text)
     };
-    eventually("the snapshot mirrored", Duration::from_secs(60), same);
+    worker.eventually("the snapshot mirrored", Duration::from_secs(60), same);
     maria.execute("INSERT INTO employee VALUES (4, 'dan', 22, 7.5, '2001-02-03', '2021-01-01 10:00:00.5', '2021-01-01 10:00:00')");
     maria.execute("UPDATE employee SET name = 'ANN', salary = 2000 WHERE id = 1");
     maria.execute("DELETE FROM employee WHERE id = 2");
     maria.execute("START TRANSACTION;\nUPDATE employee SET howold = howold + 1;\nDELETE FROM employee WHERE id = 3;\nCOMMIT");
-    eventually("the changes mirrored", Duration::from_secs(60), same);
+    worker.eventually("the changes mirrored", Duration::from_secs(60), same);
     assert_eq!(pg.count("SELECT COUNT(*) FROM employee"), 2);
 }
 
@@ -1247,7 +1240,7 @@ fn the_database_killed_mid_stream_is_retried_without_loss() {
         expected,
         "{} messages read; the worker's warnings:\n{}",
         messages.len(),
-        warnings(&worker)
+        worker.warnings()
     );
     worker.wait_state("outage-cdc", "RUNNING");
 }

@@ -10,7 +10,7 @@ use connect_tests::db::{Database, DbKind};
 use connect_tests::{Broker, IncomingMessage, WorkerProcess, eventually};
 use serde_json::{Value, json};
 
-use super::{JSON, WORKER, create, fold, random_writes_on, table_rows, warnings};
+use super::{JSON, WORKER, create, fold, random_writes_on, table_rows};
 
 const PG_CDC: &str = "org.apache.rocketmq.connect.debezium.postgres.DebeziumPostgresConnector";
 
@@ -82,7 +82,7 @@ fn postgres_snapshot_and_stream_survive_kill9_and_fold_to_the_table() {
         expected,
         "{} messages; the worker's warnings:\n{}",
         messages.len(),
-        warnings(&worker)
+        worker.warnings()
     );
     let slots = db.rows("SELECT slot_name::text, plugin::text FROM pg_replication_slots");
     assert_eq!(
@@ -352,7 +352,7 @@ fn postgres_killed_mid_stream_is_retried_without_loss() {
         expected,
         "{} messages; the worker's warnings:\n{}",
         messages.len(),
-        warnings(&worker)
+        worker.warnings()
     );
     worker.wait_state("pg-outage", "RUNNING");
 }
@@ -484,13 +484,15 @@ fn java_readme_config_mirrors_postgres_into_mariadb() {
         "kafka.transforms.Unwrap.add.headers": "op,source.db,source.table",
         "key.converter": JSON, "value.converter": JSON,
     });
-    create(&worker, "employee-cdc", &source);
+    // The sink first, reading from the first offset: a group created after the snapshot was
+    // sent would otherwise start at the queues' end and never see it.
     let mut sink = maria.connection();
     for (k, v) in json!({
         "connector.class": "org.apache.rocketmq.connect.jdbc.connector.JdbcSinkConnector",
         "max.tasks": "1", "connect.topicnames": topic, "table.name.from.header": "true",
         "insert.mode": "upsert", "pk.mode": "record_key", "delete.enabled": "true",
-        "auto.create": "true", "key.converter": JSON, "value.converter": JSON,
+        "auto.create": "true", "consume.from.where": "CONSUME_FROM_FIRST_OFFSET",
+        "key.converter": JSON, "value.converter": JSON,
     })
     .as_object()
     .unwrap()
@@ -498,6 +500,7 @@ fn java_readme_config_mirrors_postgres_into_mariadb() {
         sink[k] = v.clone();
     }
     create(&worker, "employee-sink", &sink);
+    create(&worker, "employee-cdc", &source);
     let pg_text = "id::text, name, howold::text, salary::text, born::text, \
         to_char(begin_time, 'YYYY-MM-DD HH24:MI:SS.MS')";
     let maria_text = "CAST(id AS CHAR), name, CAST(howold AS CHAR), CAST(salary AS CHAR), \
@@ -517,14 +520,14 @@ fn java_readme_config_mirrors_postgres_into_mariadb() {
             == 1
             && rows(&pg, pg_text) == rows(&maria, maria_text)
     };
-    eventually("the snapshot mirrored", Duration::from_secs(60), same);
+    worker.eventually("the snapshot mirrored", Duration::from_secs(60), same);
     pg.execute(
         "INSERT INTO employee VALUES (4, 'dan', 22, 7.5, '2001-02-03', '2021-01-01 10:00:00.5')",
     );
     pg.execute("UPDATE employee SET name = 'ANN', salary = 2000 WHERE id = 1");
     pg.execute("DELETE FROM employee WHERE id = 2");
     pg.execute("START TRANSACTION;\nUPDATE employee SET howold = howold + 1;\nDELETE FROM employee WHERE id = 3;\nCOMMIT");
-    eventually("the changes mirrored", Duration::from_secs(60), same);
+    worker.eventually("the changes mirrored", Duration::from_secs(60), same);
     assert_eq!(maria.count("SELECT COUNT(*) FROM employee"), 2);
 }
 
@@ -581,7 +584,7 @@ fn postgres_lost_slot_fails_clearly_or_resnapshots_when_needed() {
         current(&messages),
         "{}\nthe worker's warnings:\n{}",
         worker.get("/connectors/pg-lost/status").text,
-        warnings(&worker)
+        worker.warnings()
     );
     assert_eq!(
         db.count("SELECT count(*) FROM pg_replication_slots WHERE wal_status <> 'lost'"),
