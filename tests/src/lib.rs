@@ -263,7 +263,7 @@ impl WorkerProcess {
             for _ in lines {}
         });
         let line = rx
-            .recv_timeout(Duration::from_secs(30))
+            .recv_timeout(Duration::from_secs(60))
             .unwrap_or_else(|_| {
                 panic!(
                     "worker did not report its address; log:\n{}",
@@ -421,9 +421,9 @@ impl WorkerProcess {
 
     /// Waits until the connector and all its (≥1) tasks are in `state`.
     pub fn wait_state(&self, name: &str, state: &str) {
-        eventually(
+        self.eventually(
             &format!("{name} to be {state}"),
-            Duration::from_secs(30),
+            Duration::from_secs(60),
             || {
                 let (connector, tasks) = self.states(name);
                 connector == state && !tasks.is_empty() && tasks.iter().all(|t| t == state)

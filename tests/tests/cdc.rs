@@ -1219,9 +1219,20 @@ fn the_database_killed_mid_stream_is_retried_without_loss() {
             json!({"table.include.list": "connect.items"}),
         ),
     );
+    // The kill must land while the task streams, not before it has connected (a start that
+    // fails is a restart, not the retriable trouble this test is about).
+    worker.wait_state("outage-cdc", "RUNNING");
+    let snapshot =
+        broker.read_topic_until("cdc-outage", Duration::from_secs(120), |m| m.len() >= 500);
+    assert!(
+        snapshot.len() >= 500,
+        "{} snapshot rows; the worker's warnings:\n{}",
+        snapshot.len(),
+        worker.warnings()
+    );
     random_writes_on(&db.url, "items", 600, 100, 3);
     db.kill();
-    eventually(
+    worker.eventually(
         "the outage shown in the status",
         Duration::from_secs(60),
         || {

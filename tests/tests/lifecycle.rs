@@ -62,13 +62,21 @@ fn kill_9_mid_stream_loses_nothing() {
         std::slice::from_ref(&connector),
     );
 
-    const TOTAL: usize = 60_000;
     let writer_input = input.clone();
-    // The writer paces itself (500 lines every 10 ms, ~1.2 s in all) so the kill lands while
-    // lines are still being appended: this sleep shapes the load, it synchronises nothing.
+    let killed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer_killed = killed.clone();
+    // The writer appends until the worker has been killed, then one more chunk: the kill
+    // always lands while lines are being appended, however slowly the worker started. The
+    // sleep paces the load (500 lines every 10 ms); it synchronises nothing.
     let writer = std::thread::spawn(move || {
-        for chunk in 0..TOTAL / 500 {
-            append(&writer_input, chunk * 500, chunk * 500 + 500);
+        let mut written = 0;
+        loop {
+            let last = writer_killed.load(std::sync::atomic::Ordering::SeqCst);
+            append(&writer_input, written, written + 500);
+            written += 500;
+            if last {
+                return written;
+            }
             std::thread::sleep(Duration::from_millis(10));
         }
     });
@@ -77,7 +85,7 @@ fn kill_9_mid_stream_loses_nothing() {
     let mut committed_lines = 0;
     eventually(
         "a committed position with copied lines beyond it",
-        Duration::from_secs(30),
+        Duration::from_secs(60),
         || {
             let position = worker.get("/connectors/copy/offsets").body()["offsets"][0]["offset"]["nextPosition"].as_i64().unwrap_or(0);
             committed_lines = usize::try_from(position / LINE_BYTES).unwrap();
@@ -85,12 +93,12 @@ fn kill_9_mid_stream_loses_nothing() {
         },
     );
     worker.kill9();
+    killed.store(true, std::sync::atomic::Ordering::SeqCst);
     let copied_before_kill = lines(&output).len();
-    assert!(!writer.is_finished(), "the kill should land mid-stream");
 
     let worker = worker.restart(&[connector]);
-    writer.join().unwrap();
-    let expected: Vec<String> = (0..TOTAL).map(|i| format!("line-{i:07}")).collect();
+    let total = writer.join().unwrap();
+    let expected: Vec<String> = (0..total).map(|i| format!("line-{i:07}")).collect();
     eventually(
         "every line after the restart",
         Duration::from_secs(60),
@@ -126,7 +134,7 @@ fn kill_9_mid_stream_loses_nothing() {
     assert_eq!(duplicates, k - replay_start);
     assert!(duplicates <= copied_before_kill - committed_lines);
     eprintln!(
-        "kill -9 test: {TOTAL} lines, {copied_before_kill} copied and {committed_lines} committed (seen) before the kill, replay from line {replay_start}, {duplicates} duplicates"
+        "kill -9 test: {total} lines, {copied_before_kill} copied and {committed_lines} committed (seen) before the kill, replay from line {replay_start}, {duplicates} duplicates"
     );
     worker.wait_state("copy", "RUNNING");
 }
