@@ -10,6 +10,7 @@
 //! - [`position`]: the offset model (restart point + snapshot progress) in Debezium's keys.
 //! - [`routing`]: in-task `kafka.transforms` and the RocketMQ-valid topic.
 //! - [`refused`]: the Java plugin's other classes, refused at validation with the reason.
+//! - [`signals`]: ad-hoc signals (signal table, signal topic) and their effect on the snapshot.
 //!
 //! - [`table`]: a captured table's kept columns, key and schemas, from either side's columns.
 //! - [`values`]: Debezium's semantic names and shared value helpers.
@@ -34,6 +35,7 @@ pub mod position;
 pub mod postgres;
 pub mod refused;
 pub mod routing;
+pub mod signals;
 pub mod table;
 pub mod transaction;
 pub mod values;

@@ -753,3 +753,145 @@ fn postgres_slot_dropped_on_stop_when_asked() {
             .contains("could not drop the replication slot")
     );
 }
+
+/// The snapshot rows (`op: r`) of `table` among `messages`, as ids in arrival order.
+fn snapshot_ids(messages: &[IncomingMessage], table: &str) -> Vec<i64> {
+    messages
+        .iter()
+        .map(payload)
+        .filter(|p| p["op"] == "r" && p["source"]["table"] == table)
+        .filter_map(|p| p["after"]["id"].as_i64())
+        .collect()
+}
+
+/// Ad-hoc snapshots for PostgreSQL: an `execute-snapshot` row in the signal table reads a
+/// table in chunks between WAL watermarks while a writer changes it, and the topic folds to
+/// the table (rows marked `incremental`); the same signal on `signal.rocketmq.topic` (keyed by
+/// the server name) snapshots another table, and the worker killed -9 in the middle resumes
+/// it after its last committed chunk instead of from the first row; a `stop-snapshot` right
+/// behind an `execute-snapshot` sends no rows.
+#[test]
+fn postgres_signals_run_resume_and_stop_incremental_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::start(DbKind::Postgres, &dir.path().join("db"));
+    db.execute(
+        "CREATE TABLE debezium_signal (id VARCHAR(42) PRIMARY KEY, type VARCHAR(32) NOT NULL, data VARCHAR(2048) NULL)",
+    );
+    items_table(&db, 3000);
+    db.execute(
+        "CREATE TABLE other (id INT PRIMARY KEY, name VARCHAR(64), qty INT NOT NULL DEFAULT 0)",
+    );
+    db.execute("INSERT INTO other SELECT g, 'other-' || g, g FROM generate_series(1, 3000) g");
+    let broker = Broker::start(&dir.path().join("rocketmq"));
+    let extra = [("namesrvAddr", broker.namesrv_addr.as_str())];
+    let mut worker = WorkerProcess::start(WORKER, dir.path(), &extra, &[]);
+    let topic = "cdc-pg-signalled";
+    create(
+        &worker,
+        "pg-signalled",
+        &pg_config(
+            &db,
+            topic,
+            json!({"snapshot.mode": "never", "table.include.list": "public.items,public.other",
+                   "signal.data.collection": "public.debezium_signal",
+                   "signal.rocketmq.topic": "pg-signals", "incremental.snapshot.chunk.size": "250"}),
+        ),
+    );
+    worker.wait_state("pg-signalled", "RUNNING");
+    db.execute(
+        "INSERT INTO debezium_signal VALUES ('s1', 'execute-snapshot', '{\"data-collections\": [\"public.items\"], \"type\": \"incremental\"}')",
+    );
+    random_writes_on(&db.url, "items", 3000, 200, 5);
+    let expected = table_rows(&db);
+    let items_of = |messages: &[IncomingMessage]| -> Vec<IncomingMessage> {
+        messages
+            .iter()
+            .filter(|m| payload(m)["source"]["table"] == "items")
+            .cloned()
+            .collect()
+    };
+    let messages = broker.read_topic_until(topic, Duration::from_secs(120), |m| {
+        fold(&items_of(m)).0 == expected
+    });
+    assert_eq!(
+        fold(&items_of(&messages)).0,
+        expected,
+        "the worker's warnings:\n{}",
+        worker.warnings()
+    );
+    let incremental = messages
+        .iter()
+        .filter(|m| payload(m)["source"]["snapshot"] == "incremental")
+        .count();
+    assert!(incremental > 2000, "{incremental} incremental rows");
+    assert!(
+        messages
+            .iter()
+            .all(|m| payload(m)["source"]["table"] == "items"),
+        "only items: the signal table is not captured"
+    );
+
+    // The signal topic, keyed by the server name; another server's message is ignored.
+    let body = br#"{"type":"execute-snapshot","data":{"data-collections":["public.other"],"type":"INCREMENTAL"}}"#;
+    broker.send("pg-signals", "another-server", body);
+    broker.send("pg-signals", "pgserver1", body);
+    // Killed once a chunk of `other` is committed and the snapshot is not done.
+    let mut committed_after = 0;
+    worker.eventually(
+        "a committed chunk of other",
+        Duration::from_secs(120),
+        || {
+            let offset =
+                worker.get("/connectors/pg-signalled/offsets").body()["offsets"][0]["offset"]
+                    .clone();
+            committed_after = offset["snapshot_after"][0]
+                .as_str()
+                .and_then(|id| id.parse().ok())
+                .unwrap_or(0);
+            offset["snapshot_tables"] == json!(["public.other"]) && committed_after >= 250
+        },
+    );
+    assert!(committed_after < 3000, "the kill must land mid-snapshot");
+    worker.kill9();
+    let worker = worker.restart(&[]);
+    let messages = broker.read_topic_until(topic, Duration::from_secs(120), |m| {
+        snapshot_ids(m, "other")
+            .into_iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+            == 3000
+    });
+    let ids = snapshot_ids(&messages, "other");
+    let distinct: std::collections::BTreeSet<i64> = ids.iter().copied().collect();
+    assert_eq!(
+        distinct.len(),
+        3000,
+        "every row of other, once the snapshot resumed; the worker's warnings:\n{}",
+        worker.warnings()
+    );
+    let first_rows_twice = ids.iter().filter(|&&id| id <= committed_after).count()
+        - usize::try_from(committed_after).unwrap();
+    assert_eq!(
+        first_rows_twice, 0,
+        "rows up to the committed chunk ({committed_after}) are not read again"
+    );
+
+    // stop-snapshot right behind execute-snapshot: nothing more of `other` is sent.
+    let before = snapshot_ids(&messages, "other").len();
+    db.execute(
+        "BEGIN;\n\
+         INSERT INTO debezium_signal VALUES ('s2', 'execute-snapshot', '{\"data-collections\": [\"public.other\"]}');\n\
+         INSERT INTO debezium_signal VALUES ('s3', 'stop-snapshot', '{\"data-collections\": [\"public.other\"]}');\n\
+         COMMIT",
+    );
+    db.execute("INSERT INTO other VALUES (5000, 'after-stop', 1)");
+    let after = broker.read_topic_until(topic, Duration::from_secs(60), |m| {
+        m.iter()
+            .any(|m| payload(m)["after"]["name"] == "after-stop")
+    });
+    assert_eq!(
+        snapshot_ids(&after, "other").len(),
+        before,
+        "a stopped snapshot sent rows"
+    );
+}

@@ -33,6 +33,7 @@ use crate::envelope::{self, Change, Op};
 use crate::outbox::{Outbox, now_ms};
 use crate::position::{self, BinlogPoint, Position, RestartPoint, SnapshotProgress};
 use crate::routing::Router;
+use crate::signals::Signal;
 use crate::transaction::TransactionTracker;
 
 /// The Java task class (`…mysql.DebeziumMysqlSource`).
@@ -746,7 +747,7 @@ impl Running {
             if change.op == Op::Create
                 && let Some(row) = &change.after
             {
-                self.on_signal(&change.table, row);
+                self.apply_signal(&Signal::from_row(&change.table, row));
             }
             self.position.restart = change.restart.clone();
             if !self
@@ -904,110 +905,37 @@ impl Running {
         for message in messages {
             self.position
                 .signals
-                .insert(message.queue, message.next_offset);
-            if message.key.as_deref() != Some(self.config.server_name.as_str()) {
-                continue;
-            }
-            match serde_json::from_slice::<serde_json::Value>(&message.body) {
-                Ok(signal) => {
-                    let kind = signal["type"].as_str().unwrap_or_default().to_owned();
-                    self.apply_signal(&kind, &signal["data"]);
-                }
-                Err(e) => warn!(error = %e, "a signal message that is not JSON: ignored"),
+                .insert(message.queue.clone(), message.next_offset);
+            if let Some(signal) = Signal::from_message(&message, &self.config.server_name) {
+                self.apply_signal(&signal);
             }
         }
         Ok(())
     }
 
-    /// A row inserted into the signal table (`signal.data.collection`).
-    fn on_signal(&mut self, table: &CapturedTable, row: &[connect_api::Value]) {
-        let text = |name: &str| {
-            table
-                .schemas
-                .value
-                .field(name)
-                .and_then(|f| row.get(f.index()))
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
-        };
-        let kind = text("type").unwrap_or_default();
-        let data: serde_json::Value = text("data")
-            .and_then(|d| serde_json::from_str(&d).ok())
-            .unwrap_or(serde_json::Value::Null);
-        self.apply_signal(&kind, &data);
-    }
-
     /// `execute-snapshot` queues an ad-hoc snapshot of the `data-collections`, read by the same
-    /// chunked engine; `stop-snapshot` drops them (all when none are named). Other signals are
-    /// logged.
-    fn apply_signal(&mut self, kind: &str, data: &serde_json::Value) {
-        let collections: Vec<String> = data["data-collections"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|c| c.as_str().map(str::to_owned))
-            .collect();
-        match kind {
-            "execute-snapshot" => {
-                let wanted: Vec<String> = collections
-                    .into_iter()
-                    .filter(|c| {
-                        c.split_once('.')
-                            .is_some_and(|(db, t)| self.config.filters.table_included(db, t))
-                    })
-                    .collect();
-                info!(tables = ?wanted, "signal: incremental snapshot");
-                match self.position.snapshot.as_mut() {
-                    Some(progress) => {
-                        for table in wanted {
-                            if !progress.tables.contains(&table) {
-                                progress.tables.push(table);
-                            }
-                        }
-                    }
-                    None if !wanted.is_empty() => {
-                        self.position.snapshot = Some(SnapshotProgress {
-                            tables: wanted,
-                            after: None,
-                            incremental: true,
-                        });
-                    }
-                    None => {}
-                }
+    /// chunked engine; `stop-snapshot` drops them, and the chunk of a dropped table is not sent.
+    fn apply_signal(&mut self, signal: &Signal) {
+        let current = self
+            .position
+            .snapshot
+            .as_ref()
+            .and_then(|p| p.tables.first().cloned());
+        if signal.apply(&mut self.position.snapshot, &self.config.filters) {
+            if self
+                .pending
+                .as_ref()
+                .is_some_and(|p| Some(p.table.id().to_owned()) == current)
+            {
+                self.pending = None;
             }
-            "stop-snapshot" => {
-                info!(tables = ?collections, "signal: stop snapshot");
-                if let Some(progress) = self.position.snapshot.as_mut() {
-                    let current = progress.tables.first().cloned();
-                    if collections.is_empty() {
-                        progress.tables.clear();
-                    } else {
-                        progress.tables.retain(|t| !collections.contains(t));
-                    }
-                    if progress.tables.first() != current.as_ref() {
-                        progress.after = None;
-                        // The chunk of a dropped table is not sent.
-                        if self
-                            .pending
-                            .as_ref()
-                            .is_some_and(|p| Some(p.table.id().to_owned()) == current)
-                        {
-                            self.pending = None;
-                        }
-                        if self
-                            .keyless
-                            .as_ref()
-                            .is_some_and(|k| Some(k.table.id().to_owned()) == current)
-                        {
-                            self.keyless = None;
-                        }
-                    }
-                    if progress.tables.is_empty() {
-                        self.position.snapshot = None;
-                    }
-                }
+            if self
+                .keyless
+                .as_ref()
+                .is_some_and(|k| Some(k.table.id().to_owned()) == current)
+            {
+                self.keyless = None;
             }
-            other => info!(signal = other, "signal ignored"),
         }
     }
 

@@ -33,22 +33,6 @@ async fn check_server(config: CdcConfig) -> ConnectResult<Vec<ConfigError>> {
     Ok(crate::check::to_config_errors(failures))
 }
 
-/// Keys this build reads for MySQL only so far: refused for PostgreSQL rather than ignored.
-fn not_yet(config: &Config) -> Vec<ConfigError> {
-    ["signal.data.collection", "signal.rocketmq.topic"]
-        .into_iter()
-        .filter_map(|key| {
-            config.get_trimmed(key).map(|value| {
-                ConfigError::invalid(
-                    key,
-                    value,
-                    "signals (ad-hoc snapshots) are not yet supported for PostgreSQL in this build: remove the key (snapshot.mode=always re-reads every table at start)",
-                )
-            })
-        })
-        .collect()
-}
-
 #[async_trait]
 impl Connector for PgCdcConnector {
     fn config_def(&self) -> ConfigDef {
@@ -59,7 +43,7 @@ impl Connector for PgCdcConnector {
         crate::check::validate(
             config,
             Dialect::Postgres,
-            not_yet(config),
+            Vec::new(),
             "pg-cdc-probe",
             check_server,
         )

@@ -381,6 +381,31 @@ pub async fn captured_tables(
     conn: &mut PgConnection,
     config: &CdcConfig,
 ) -> Result<Vec<TableRef>, ServerError> {
+    Ok(permanent_tables(conn)
+        .await?
+        .into_iter()
+        .filter(|t| config.filters.table_included(&t.schema, &t.name))
+        .collect())
+}
+
+/// The tables a filtered publication holds: the captured ones and the signal table.
+async fn published_tables(
+    conn: &mut PgConnection,
+    config: &CdcConfig,
+) -> Result<Vec<TableRef>, ServerError> {
+    let signals = config.signal_data_collection.as_deref();
+    Ok(permanent_tables(conn)
+        .await?
+        .into_iter()
+        .filter(|t| {
+            config.filters.table_included(&t.schema, &t.name)
+                || signals.is_some_and(|s| s.eq_ignore_ascii_case(&t.id()))
+        })
+        .collect())
+}
+
+/// Every permanent ordinary or partitioned (root) table of the database, in name order.
+async fn permanent_tables(conn: &mut PgConnection) -> Result<Vec<TableRef>, ServerError> {
     let rows = sqlx::query(
         "SELECT c.oid::int8, n.nspname::text, c.relname::text, \
                 EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary), \
@@ -395,24 +420,20 @@ pub async fn captured_tables(
     Ok(rows
         .iter()
         .filter_map(|row| {
-            let table = TableRef {
+            Some(TableRef {
                 oid: row.try_get::<i64, _>(0).ok()? as u32,
                 schema: row.try_get(1).ok()?,
                 name: row.try_get(2).ok()?,
                 has_primary_key: row.try_get(3).ok()?,
                 replica_identity: row.try_get(4).ok()?,
                 selectable: row.try_get(5).ok()?,
-            };
-            config
-                .filters
-                .table_included(&table.schema, &table.name)
-                .then_some(table)
+            })
         })
         .collect())
 }
 
 /// Creates the publication when missing (per `publication.autocreate.mode`); a filtered one
-/// is reset to the captured tables when its set differs.
+/// is reset to the captured tables (and the signal table) when its set differs.
 pub async fn ensure_publication(
     conn: &mut PgConnection,
     config: &CdcConfig,
@@ -437,7 +458,7 @@ pub async fn ensure_publication(
             format!("CREATE PUBLICATION {name} FOR ALL TABLES WITH (publish_via_partition_root = true)")
         }
         (PublicationAutocreate::Filtered, existing) => {
-            let tables = captured_tables(conn, config).await?;
+            let tables = published_tables(conn, config).await?;
             let list: Vec<String> = tables.iter().map(TableRef::quoted).collect();
             if existing.is_some() {
                 let current = sqlx::query(

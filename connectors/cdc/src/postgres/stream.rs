@@ -80,12 +80,18 @@ pub enum PgItem {
         lag_bytes: i64,
         wal_status: String,
     },
+    /// A watermark the task wrote (`pg_logical_emit_message` with [`WATERMARK_PREFIX`]), at
+    /// its place in the WAL: an incremental snapshot's chunk window opening or closing.
+    Watermark(String),
     /// The stream ended; `retriable` says whether reconnecting may help.
     Failed {
         message: String,
         retriable: bool,
     },
 }
+
+/// The prefix of the logical decoding messages that mark incremental snapshot windows.
+pub const WATERMARK_PREFIX: &str = "rocketmq-connect-watermark";
 
 /// A running reader.
 #[derive(Debug)]
@@ -271,6 +277,13 @@ impl Reader<'_> {
                     wal_end: wal_end.as_u64(),
                 }]
             }
+            ReplicationEvent::Message {
+                prefix, content, ..
+            } if prefix == WATERMARK_PREFIX => {
+                vec![PgItem::Watermark(
+                    String::from_utf8_lossy(&content).into_owned(),
+                )]
+            }
             ReplicationEvent::XLogData {
                 wal_start, data, ..
             } => {
@@ -380,7 +393,12 @@ impl Reader<'_> {
         name: &str,
         columns: &[RelationColumn],
     ) -> Result<Option<Arc<PgTable>>, (String, bool)> {
-        if !self.config.filters.table_included(namespace, name) {
+        let signals = self
+            .config
+            .signal_data_collection
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case(&format!("{namespace}.{name}")));
+        if !signals && !self.config.filters.table_included(namespace, name) {
             return Ok(None);
         }
         let transient = |e: server::ServerError| {

@@ -6,8 +6,12 @@
 //! Why the snapshot needs no lock and no exported snapshot: every change committed after the
 //! slot's consistent point is streamed after the snapshot's rows, in commit order, so the last
 //! event of each key on the topic is the table's current row — whatever each chunk saw.
+//!
+//! Incremental snapshots (signals: the signal table or topic) run beside the stream, a chunk
+//! at a time between two watermarks written into the WAL (DBLog): changes streamed between
+//! them supersede the chunk's copy of their rows, the rest is sent at the closing one.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -26,13 +30,14 @@ use super::columns::{PgColumn, TypeRegistry};
 use super::position::{PgPosition, lsn_text};
 use super::server::{self, ServerError, quote_ident};
 use super::source::{PgSourceInfo, pg_micros_to_unix_ms};
-use super::stream::{self, PgItem, PgTable, RowChange, Stream, StreamStart};
+use super::stream::{self, PgItem, PgTable, RowChange, Stream, StreamStart, WATERMARK_PREFIX};
 use super::values;
 use crate::config::{CdcConfig, Dialect, SkippedOps, SnapshotMode};
 use crate::envelope::{Change, Op, SnapshotMarker};
 use crate::outbox::{Outbox, now_ms};
 use crate::position::SnapshotProgress;
 use crate::routing::Router;
+use crate::signals::Signal;
 use crate::table::CapturedTable;
 use crate::transaction::TransactionTracker;
 
@@ -41,6 +46,9 @@ const LAG_WARNING_BYTES: i64 = 1 << 30;
 
 /// The task class the connector hands out (the Java plugin's name).
 pub const TASK_CLASS: &str = "org.apache.rocketmq.connect.debezium.postgres.DebeziumPostgresSource";
+
+/// An incremental snapshot chunk's rows: projected values and the key's text, in key order.
+type ChunkRows = Vec<(Vec<Value>, Vec<serde_json::Value>)>;
 
 /// Slot + snapshot → records.
 #[derive(Debug, Default)]
@@ -66,6 +74,26 @@ struct Running {
     /// Everything before this LSN was handed over as records (or had none).
     sent_through: u64,
     transactions: TransactionTracker,
+    /// The signal topic's listener (`signal.rocketmq.topic`).
+    signals: Option<Box<dyn connect_api::TopicMessages>>,
+    /// The incremental snapshot's chunk read between two watermarks, not yet sent.
+    pending: Option<PendingChunk>,
+    /// Names this task's watermarks apart from an earlier run's still in the WAL.
+    watermark_run: i64,
+    watermarks: u64,
+}
+
+/// An incremental snapshot's chunk (DBLog): read between an opening and a closing watermark
+/// written into the WAL. Changes of its table streamed between the two supersede the chunk's
+/// copy of their rows; at the closing watermark the rest is sent.
+struct PendingChunk {
+    id: String,
+    table: Arc<PgTable>,
+    rows: ChunkRows,
+    /// The table has no rows after these.
+    last: bool,
+    window_open: bool,
+    evicted: HashSet<String>,
 }
 
 impl std::fmt::Debug for Running {
@@ -193,8 +221,20 @@ impl SourceTask for PgCdcTask {
                 None
             }
         };
+        let signals = match (&parsed.signal_topic, &context.topics) {
+            (Some(topic), Some(topics)) => Some(topics.subscribe(topic, &position.signals).await?),
+            (Some(topic), None) => {
+                warn!(topic = %topic, "signal.rocketmq.topic needs a message queue: ignored in direct mode");
+                None
+            }
+            (None, _) => None,
+        };
         let (acks, _) = watch::channel(position.lsn_commit);
         self.state = Some(Running {
+            signals,
+            pending: None,
+            watermark_run: now_ms(),
+            watermarks: 0,
             outbox: Outbox::new(
                 Router::new(transforms, parsed.topic_name.clone()),
                 partition,
@@ -280,14 +320,24 @@ impl SourceTask for PgCdcTask {
 impl Running {
     async fn poll(&mut self) -> ConnectResult<Vec<ConnectRecord>> {
         let deadline = Instant::now() + self.config.poll_interval;
+        if self.stream.is_some() {
+            self.poll_signal_topic().await?;
+        }
         while self.outbox.len() < self.config.max_batch_size {
-            if self.position.snapshot.is_some() {
-                self.next_chunk().await?;
-                continue;
-            }
-            if let Some(snapshot) = self.snapshot.take() {
-                info!(server = %self.config.server_name, "snapshot complete");
-                let _ = snapshot.conn.close().await;
+            match &self.position.snapshot {
+                // The initial snapshot runs before the stream.
+                Some(progress) if !progress.incremental => {
+                    self.next_chunk().await?;
+                    continue;
+                }
+                // An incremental one runs beside it, a chunk at a time.
+                Some(_) => {}
+                None => {
+                    if let Some(snapshot) = self.snapshot.take() {
+                        info!(server = %self.config.server_name, "snapshot complete");
+                        let _ = snapshot.conn.close().await;
+                    }
+                }
             }
             if !self.stream_after_snapshot {
                 // initial_only: done.
@@ -306,6 +356,9 @@ impl Running {
                     },
                     self.acks.subscribe(),
                 ));
+            }
+            if self.pending.is_none() && self.position.snapshot.is_some() {
+                self.open_chunk().await?;
             }
             let now = Instant::now();
             if now >= deadline && !self.outbox.is_empty() {
@@ -329,6 +382,8 @@ impl Running {
             match item {
                 Some(PgItem::Failed { message, retriable }) => {
                     self.stream = None;
+                    // Its watermarks may never come: the chunk is read again.
+                    self.pending = None;
                     self.transactions.close();
                     return Err(if retriable {
                         ConnectError::retriable(message)
@@ -339,6 +394,7 @@ impl Running {
                 Some(item) => self.handle(item)?,
                 None => {
                     self.stream = None;
+                    self.pending = None;
                     return Err(ConnectError::retriable("the replication reader stopped"));
                 }
             }
@@ -364,7 +420,15 @@ impl Running {
     fn release_acks(&mut self) {
         match self.inflight.keys().next() {
             Some(&oldest) => self.ack(oldest),
-            None if self.outbox.is_empty() && self.position.snapshot.is_none() => {
+            // (An incremental snapshot's chunks are read again after a restart: they need
+            // no WAL.)
+            None if self.outbox.is_empty()
+                && self
+                    .position
+                    .snapshot
+                    .as_ref()
+                    .is_none_or(|p| p.incremental) =>
+            {
                 self.ack(self.sent_through)
             }
             None => {}
@@ -416,6 +480,7 @@ impl Running {
                 self.position.slot_lag_bytes = Some(lag_bytes);
                 self.position.slot_wal_status = Some(wal_status);
             }
+            PgItem::Watermark(content) => self.on_watermark(&content)?,
             PgItem::Failed { .. } => {}
         }
         Ok(())
@@ -429,6 +494,26 @@ impl Running {
         self.position.events = change.event - before_last;
         self.position.tx_id = Some(i64::from(change.xid));
         self.position.ts_usec = pg_micros_to_unix_ms(change.commit_micros) * 1000;
+        if self
+            .config
+            .signal_data_collection
+            .as_deref()
+            .is_some_and(|signals| signals.eq_ignore_ascii_case(change.table.id()))
+        {
+            if change.op == Op::Create
+                && let Some(row) = &change.after
+            {
+                self.apply_signal(&Signal::from_row(&change.table, row));
+            }
+            if !self
+                .config
+                .filters
+                .table_included(&change.table.db, &change.table.table)
+            {
+                return Ok(());
+            }
+        }
+        self.evict(&change);
         if skipped(&self.config.skipped, change.op) {
             return Ok(());
         }
@@ -479,14 +564,16 @@ impl Running {
             .map_or("", |pg| pg.dbname.as_str())
     }
 
-    /// Reads the next chunk of the snapshot's current table (or moves to the next table).
-    async fn next_chunk(&mut self) -> ConnectResult<()> {
-        let Some(progress) = self.position.snapshot.clone() else {
-            return Ok(());
+    /// The snapshot's current table with its layout and the session reading it, opened when
+    /// needed; `None` when no table is left or the current one was dropped meanwhile (the
+    /// snapshot moved on).
+    async fn snapshot_table(&mut self) -> ConnectResult<Option<Arc<PgTable>>> {
+        let Some(progress) = self.position.snapshot.as_ref() else {
+            return Ok(None);
         };
         let Some(table_id) = progress.tables.first().cloned() else {
             self.position.snapshot = None;
-            return Ok(());
+            return Ok(None);
         };
         if self.snapshot.is_none() {
             let mut conn = server::connect(&self.config).await.map_err(retriable)?;
@@ -501,72 +588,53 @@ impl Running {
             });
         }
         let read = self.snapshot.as_mut().expect("opened above");
-        let table = match read.table.clone().filter(|t| t.id() == table_id) {
-            Some(table) => table,
-            None => {
-                let (schema, name) = table_id.split_once('.').unwrap_or(("public", &table_id));
-                let Some(oid) = server::table_oid(&mut read.conn, schema, name)
-                    .await
-                    .map_err(retriable)?
-                else {
-                    // Dropped since the snapshot began.
-                    self.advance_table();
-                    return Ok(());
-                };
-                let (columns, key) = server::table_columns(&mut read.conn, oid, &read.types)
-                    .await
-                    .map_err(retriable)?;
-                let table = Arc::new(CapturedTable::new(
-                    &self.config,
-                    schema,
-                    name,
-                    columns,
-                    key,
-                )?);
-                read.table = Some(table.clone());
-                table
-            }
+        if let Some(table) = read.table.clone().filter(|t| t.id() == table_id) {
+            return Ok(Some(table));
+        }
+        let (schema, name) = table_id.split_once('.').unwrap_or(("public", &table_id));
+        let Some(oid) = server::table_oid(&mut read.conn, schema, name)
+            .await
+            .map_err(retriable)?
+        else {
+            info!(table = %table_id, "the table was dropped since the snapshot began: skipped");
+            self.advance_table();
+            return Ok(None);
+        };
+        let (columns, primary_key) = server::table_columns(&mut read.conn, oid, &read.types)
+            .await
+            .map_err(retriable)?;
+        // Chunks go by the primary key only: message.key.columns need not be unique.
+        read.by_key = !primary_key.is_empty();
+        let table = Arc::new(CapturedTable::new(
+            &self.config,
+            schema,
+            name,
+            columns,
+            primary_key,
+        )?);
+        read.table = Some(table.clone());
+        Ok(Some(table))
+    }
+
+    /// Reads the next chunk of the snapshot's current table (or moves to the next table).
+    async fn next_chunk(&mut self) -> ConnectResult<()> {
+        let Some(table) = self.snapshot_table().await? else {
+            return Ok(());
+        };
+        let Some(progress) = self.position.snapshot.clone() else {
+            return Ok(());
         };
         let limit = self.config.chunk_size.min(self.config.max_batch_size);
         let last_table = progress.tables.len() == 1;
-        if !read.by_key {
+        if !self.snapshot.as_ref().is_some_and(|r| r.by_key) {
             return self.next_keyless_batch(table, limit, last_table).await;
         }
-        let config = self.config.clone();
-        let modes = pg_modes(&config);
-        let read = self.snapshot.as_mut().expect("opened above");
-        let sql = chunk_sql(&table, progress.after.as_deref(), limit + 1);
-        let rows = sqlx::raw_sql(AssertSqlSafe(sql))
-            .fetch_all(&mut read.conn)
-            .await
-            .map_err(|e| {
-                let error = ServerError::Query {
-                    what: "read a snapshot chunk",
-                    source: e,
-                };
-                retriable(error)
-            });
-        let rows = match rows {
-            Ok(rows) => rows,
-            Err(e) => {
-                self.snapshot = None;
-                return Err(e);
-            }
-        };
-        let more = rows.len() > limit;
-        let count = rows.len().min(limit);
+        let (rows, more) = self
+            .read_chunk(&table, progress.after.as_deref(), limit)
+            .await?;
+        let count = rows.len();
         let now_ms = now_ms();
-        for (i, row) in rows.iter().take(count).enumerate() {
-            let (values, texts) = decode_row(&table, row, modes)?;
-            let key: Vec<serde_json::Value> = table
-                .chunk_key
-                .iter()
-                .map(|&k| {
-                    texts[k]
-                        .clone()
-                        .map_or(serde_json::Value::Null, serde_json::Value::String)
-                })
-                .collect();
+        for (i, (values, key)) in rows.into_iter().enumerate() {
             let table_done = !more && i + 1 == count;
             if let Some(progress) = self.position.snapshot.as_mut() {
                 progress.after = Some(key);
@@ -579,12 +647,198 @@ impl Running {
             } else {
                 SnapshotMarker::True
             };
-            self.emit_snapshot_row(&table, table.project(values), marker, now_ms)?;
+            self.emit_snapshot_row(&table, values, marker, now_ms)?;
         }
         if count == 0 {
             self.advance_table();
         }
         Ok(())
+    }
+
+    /// Up to `limit` rows of a keyed table after `after`, in key order: each row's projected
+    /// values and its key's text (the next `after`); and whether more rows follow.
+    async fn read_chunk(
+        &mut self,
+        table: &PgTable,
+        after: Option<&[serde_json::Value]>,
+        limit: usize,
+    ) -> ConnectResult<(ChunkRows, bool)> {
+        let config = self.config.clone();
+        let modes = pg_modes(&config);
+        let read = self.snapshot.as_mut().expect("opened by snapshot_table");
+        let sql = chunk_sql(table, after, limit + 1);
+        let rows = match sqlx::raw_sql(AssertSqlSafe(sql))
+            .fetch_all(&mut read.conn)
+            .await
+        {
+            Ok(rows) => rows,
+            Err(e) => {
+                self.snapshot = None;
+                return Err(retriable(ServerError::Query {
+                    what: "read a snapshot chunk",
+                    source: e,
+                }));
+            }
+        };
+        let more = rows.len() > limit;
+        let mut chunk = Vec::with_capacity(rows.len().min(limit));
+        for row in rows.iter().take(limit) {
+            let (values, texts) = decode_row(table, row, modes)?;
+            let key: Vec<serde_json::Value> = table
+                .chunk_key
+                .iter()
+                .map(|&k| {
+                    texts[k]
+                        .clone()
+                        .map_or(serde_json::Value::Null, serde_json::Value::String)
+                })
+                .collect();
+            chunk.push((table.project(values), key));
+        }
+        Ok((chunk, more))
+    }
+
+    /// Opens the next window of the incremental snapshot: an opening watermark, the chunk,
+    /// a closing watermark. The chunk waits in `pending` until the stream reaches the closing
+    /// one. A table without a primary key is skipped (its rows cannot be matched to the
+    /// stream's changes).
+    async fn open_chunk(&mut self) -> ConnectResult<()> {
+        let Some(table) = self.snapshot_table().await? else {
+            return Ok(());
+        };
+        let Some(progress) = self.position.snapshot.clone() else {
+            return Ok(());
+        };
+        if !self.snapshot.as_ref().is_some_and(|r| r.by_key) {
+            warn!(table = %table.id(), "an incremental snapshot needs a primary key: table skipped");
+            self.advance_table();
+            return Ok(());
+        }
+        self.watermarks += 1;
+        let id = format!("{}-{}", self.watermark_run, self.watermarks);
+        self.watermark(&format!("{id}:open")).await?;
+        let (rows, more) = self
+            .read_chunk(&table, progress.after.as_deref(), self.config.chunk_size)
+            .await?;
+        self.watermark(&format!("{id}:close")).await?;
+        self.pending = Some(PendingChunk {
+            id,
+            table,
+            rows,
+            last: !more,
+            window_open: false,
+            evicted: HashSet::new(),
+        });
+        Ok(())
+    }
+
+    /// Writes a watermark into the WAL (a non-transactional logical decoding message: it
+    /// reaches the stream at its place among the commits, and changes no table).
+    async fn watermark(&mut self, content: &str) -> ConnectResult<()> {
+        let read = self.snapshot.as_mut().expect("opened by snapshot_table");
+        let written = sqlx::query("SELECT 1 FROM pg_logical_emit_message(false, $1, $2)")
+            .bind(WATERMARK_PREFIX)
+            .bind(content)
+            .execute(&mut read.conn)
+            .await;
+        if let Err(e) = written {
+            self.snapshot = None;
+            return Err(retriable(ServerError::Query {
+                what: "write an incremental snapshot watermark (pg_logical_emit_message)",
+                source: e,
+            }));
+        }
+        Ok(())
+    }
+
+    /// A watermark came through the stream: the pending chunk's window opens, or closes and
+    /// the chunk's rows no change superseded are sent.
+    fn on_watermark(&mut self, content: &str) -> ConnectResult<()> {
+        let Some((id, edge)) = content.rsplit_once(':') else {
+            return Ok(());
+        };
+        let Some(pending) = self.pending.as_mut().filter(|p| p.id == id) else {
+            // An earlier run's, or a dropped chunk's.
+            return Ok(());
+        };
+        match edge {
+            "open" => pending.window_open = true,
+            "close" => {
+                let Some(pending) = self.pending.take() else {
+                    return Ok(());
+                };
+                let count = pending.rows.len();
+                let now_ms = now_ms();
+                for (i, (values, key)) in pending.rows.into_iter().enumerate() {
+                    if let Some(progress) = self.position.snapshot.as_mut() {
+                        progress.after = Some(key);
+                    }
+                    if pending.last && i + 1 == count {
+                        // The offset of the table's last row says the table is done.
+                        self.advance_table();
+                    }
+                    if pending
+                        .evicted
+                        .contains(&pending.table.key_fingerprint(&values))
+                    {
+                        continue;
+                    }
+                    self.emit_snapshot_row(
+                        &pending.table,
+                        values,
+                        SnapshotMarker::Incremental,
+                        now_ms,
+                    )?;
+                }
+                if pending.last && count == 0 {
+                    self.advance_table();
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// A change streamed inside the pending chunk's window supersedes the chunk's copy of its
+    /// row.
+    fn evict(&mut self, change: &RowChange) {
+        let Some(pending) = self.pending.as_mut() else {
+            return;
+        };
+        if !pending.window_open || pending.table.id() != change.table.id() {
+            return;
+        }
+        for image in [&change.before, &change.after].into_iter().flatten() {
+            pending.evicted.insert(change.table.key_fingerprint(image));
+        }
+    }
+
+    /// Signals that arrived on the signal topic (messages keyed by the server name).
+    async fn poll_signal_topic(&mut self) -> ConnectResult<()> {
+        let Some(signals) = self.signals.as_mut() else {
+            return Ok(());
+        };
+        let messages = signals.poll(Duration::ZERO).await?;
+        for message in messages {
+            self.position
+                .signals
+                .insert(message.queue.clone(), message.next_offset);
+            if let Some(signal) = Signal::from_message(&message, &self.config.server_name) {
+                self.apply_signal(&signal);
+            }
+        }
+        Ok(())
+    }
+
+    /// `execute-snapshot` queues an incremental snapshot; `stop-snapshot` drops tables, and
+    /// the pending chunk of a dropped table is not sent.
+    fn apply_signal(&mut self, signal: &Signal) {
+        if signal.apply(&mut self.position.snapshot, &self.config.filters) {
+            self.pending = None;
+            if let Some(read) = self.snapshot.as_mut() {
+                read.table = None;
+            }
+        }
     }
 
     /// The next batch of a table without a key, through a cursor.
@@ -713,7 +967,11 @@ impl Running {
     /// A heartbeat when the interval passed without a record (with `heartbeat.action.query`
     /// run first): it carries the position, so an idle connector's offset and slot keep up.
     async fn maybe_heartbeat(&mut self) -> ConnectResult<()> {
-        if self.position.snapshot.is_some()
+        if self
+            .position
+            .snapshot
+            .as_ref()
+            .is_some_and(|p| !p.incremental)
             || !self.outbox.heartbeat_due(self.config.heartbeat_interval)
         {
             return Ok(());
