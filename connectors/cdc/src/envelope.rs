@@ -293,6 +293,9 @@ pub fn records(
     Ok(out)
 }
 
+/// The value schema name of heartbeat records.
+const HEARTBEAT_SCHEMA: &str = "io.debezium.connector.common.Heartbeat";
+
 /// The heartbeat record: key `ServerNameKey{serverName}`, value `Heartbeat{ts_ms}`, on
 /// `<prefix>.<server>`.
 pub fn heartbeat(
@@ -308,7 +311,7 @@ pub fn heartbeat(
         .optional()
         .build();
     let value_schema = SchemaBuilder::struct_()
-        .name("io.debezium.connector.common.Heartbeat")
+        .name(HEARTBEAT_SCHEMA)
         .field("ts_ms", SchemaBuilder::int64().optional().build())?
         .optional()
         .build();
@@ -321,6 +324,15 @@ pub fn heartbeat(
         .with_value(Some(value_schema), value);
     record.set_topic(format!("{prefix}.{server}"));
     Ok(record)
+}
+
+/// Whether `record` is a heartbeat made by [`heartbeat`].
+pub fn is_heartbeat(record: &ConnectRecord) -> bool {
+    record
+        .value_schema
+        .as_ref()
+        .and_then(|s| s.name())
+        .is_some_and(|name| name == HEARTBEAT_SCHEMA)
 }
 
 /// Whether a statement changes schemas (what schema-change records publish): table, index,

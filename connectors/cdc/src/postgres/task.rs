@@ -33,7 +33,7 @@ use super::source::{PgSourceInfo, pg_micros_to_unix_ms};
 use super::stream::{self, PgItem, PgTable, RowChange, Stream, StreamStart, WATERMARK_PREFIX};
 use super::values;
 use crate::config::{CdcConfig, Dialect, SkippedOps, SnapshotMode};
-use crate::envelope::{Change, Op, SnapshotMarker};
+use crate::envelope::{self, Change, Op, SnapshotMarker};
 use crate::outbox::{Outbox, now_ms};
 use crate::position::SnapshotProgress;
 use crate::routing::Router;
@@ -81,6 +81,21 @@ struct Running {
     /// Names this task's watermarks apart from an earlier run's still in the WAL.
     watermark_run: i64,
     watermarks: u64,
+    /// A signal-table signal changed the snapshot's progress, which only offsets keep.
+    hold: Option<SignalHold>,
+}
+
+/// Until an offset carrying a signal's effect is durably committed, the slot must not confirm
+/// the signal's transaction: a crash would lose the signal (its row makes no record). A
+/// heartbeat carries the new progress at once; the hold ends at the first offset commit after
+/// it and everything before it were acknowledged.
+#[derive(Debug, Clone, Copy)]
+struct SignalHold {
+    /// `lsn_commit` when the signal came: the slot confirms no further.
+    cap: u64,
+    /// The heartbeat's timestamp (ms); heartbeats from then on carry the progress.
+    since_ms: i64,
+    heartbeat_stored: bool,
 }
 
 /// An incremental snapshot's chunk (DBLog): read between an opening and a closing watermark
@@ -177,7 +192,9 @@ impl SourceTask for PgCdcTask {
             .collect();
         let position = match stored {
             Some(mut stored) if !lost => {
-                if parsed.snapshot_mode == SnapshotMode::Always && stored.snapshot.is_none() {
+                if parsed.snapshot_mode == SnapshotMode::Always
+                    && stored.snapshot.as_ref().is_none_or(|p| p.incremental)
+                {
                     stored.snapshot = Some(SnapshotProgress {
                         tables,
                         ..Default::default()
@@ -235,6 +252,7 @@ impl SourceTask for PgCdcTask {
             pending: None,
             watermark_run: now_ms(),
             watermarks: 0,
+            hold: None,
             outbox: Outbox::new(
                 Router::new(transforms, parsed.topic_name.clone()),
                 partition,
@@ -278,6 +296,26 @@ impl SourceTask for PgCdcTask {
                     state.inflight.remove(&lsn);
                 }
             }
+            if let Some(hold) = state.hold.as_mut()
+                && envelope::is_heartbeat(record)
+                && record.timestamp.is_some_and(|ts| ts >= hold.since_ms)
+            {
+                hold.heartbeat_stored = true;
+            }
+            state.release_acks();
+        }
+        Ok(())
+    }
+
+    async fn commit(&mut self) -> ConnectResult<()> {
+        if let Some(state) = self.state.as_mut()
+            && let Some(hold) = state.hold
+            // Everything up to the heartbeat was acknowledged, so the committed prefix
+            // includes it.
+            && hold.heartbeat_stored
+            && state.inflight.keys().next().is_none_or(|&oldest| oldest > hold.cap)
+        {
+            state.hold = None;
             state.release_acks();
         }
         Ok(())
@@ -418,8 +456,8 @@ impl Running {
     /// ended before it was stored), or — with nothing in flight or queued — everything handed
     /// over.
     fn release_acks(&mut self) {
-        match self.inflight.keys().next() {
-            Some(&oldest) => self.ack(oldest),
+        let confirmable = match self.inflight.keys().next() {
+            Some(&oldest) => oldest,
             // (An incremental snapshot's chunks are read again after a restart: they need
             // no WAL.)
             None if self.outbox.is_empty()
@@ -429,9 +467,13 @@ impl Running {
                     .as_ref()
                     .is_none_or(|p| p.incremental) =>
             {
-                self.ack(self.sent_through)
+                self.sent_through
             }
-            None => {}
+            None => return,
+        };
+        match self.hold {
+            Some(hold) => self.ack(confirmable.min(hold.cap)),
+            None => self.ack(confirmable),
         }
     }
 
@@ -503,7 +545,11 @@ impl Running {
             if change.op == Op::Create
                 && let Some(row) = &change.after
             {
+                let before = self.position.snapshot.clone();
                 self.apply_signal(&Signal::from_row(&change.table, row));
+                if self.position.snapshot != before {
+                    self.hold_for_signal()?;
+                }
             }
             if !self
                 .config
@@ -629,9 +675,12 @@ impl Running {
         if !self.snapshot.as_ref().is_some_and(|r| r.by_key) {
             return self.next_keyless_batch(table, limit, last_table).await;
         }
-        let (rows, more) = self
+        let Some((rows, more)) = self
             .read_chunk(&table, progress.after.as_deref(), limit)
-            .await?;
+            .await?
+        else {
+            return Ok(());
+        };
         let count = rows.len();
         let now_ms = now_ms();
         for (i, (values, key)) in rows.into_iter().enumerate() {
@@ -656,13 +705,14 @@ impl Running {
     }
 
     /// Up to `limit` rows of a keyed table after `after`, in key order: each row's projected
-    /// values and its key's text (the next `after`); and whether more rows follow.
+    /// values and its key's text (the next `after`); and whether more rows follow. `None` when
+    /// the table changed since its layout was read (read it again, then retry).
     async fn read_chunk(
         &mut self,
         table: &PgTable,
         after: Option<&[serde_json::Value]>,
         limit: usize,
-    ) -> ConnectResult<(ChunkRows, bool)> {
+    ) -> ConnectResult<Option<(ChunkRows, bool)>> {
         let config = self.config.clone();
         let modes = pg_modes(&config);
         let read = self.snapshot.as_mut().expect("opened by snapshot_table");
@@ -672,6 +722,13 @@ impl Running {
             .await
         {
             Ok(rows) => rows,
+            Err(e) if layout_changed(&e) => {
+                // Dropped, or a column renamed or dropped, since the layout was read: read it
+                // again (a dropped table is skipped then).
+                info!(table = %table.id(), error = %e, "the table changed during its snapshot: reading its layout again");
+                read.table = None;
+                return Ok(None);
+            }
             Err(e) => {
                 self.snapshot = None;
                 return Err(retriable(ServerError::Query {
@@ -695,7 +752,7 @@ impl Running {
                 .collect();
             chunk.push((table.project(values), key));
         }
-        Ok((chunk, more))
+        Ok(Some((chunk, more)))
     }
 
     /// Opens the next window of the incremental snapshot: an opening watermark, the chunk,
@@ -709,17 +766,28 @@ impl Running {
         let Some(progress) = self.position.snapshot.clone() else {
             return Ok(());
         };
-        if !self.snapshot.as_ref().is_some_and(|r| r.by_key) {
-            warn!(table = %table.id(), "an incremental snapshot needs a primary key: table skipped");
+        // A streamed change is matched to the chunk's rows by the event key: it must be the
+        // primary key the chunks go by, all of it kept.
+        let event_key: Vec<usize> = table
+            .schemas
+            .key_fields
+            .iter()
+            .map(|&f| table.kept[f])
+            .collect();
+        if !self.snapshot.as_ref().is_some_and(|r| r.by_key) || event_key != table.chunk_key {
+            warn!(table = %table.id(), "an incremental snapshot needs a primary key that is the event key (no message.key.columns, no excluded key column): table skipped");
             self.advance_table();
             return Ok(());
         }
         self.watermarks += 1;
         let id = format!("{}-{}", self.watermark_run, self.watermarks);
         self.watermark(&format!("{id}:open")).await?;
-        let (rows, more) = self
+        let Some((rows, more)) = self
             .read_chunk(&table, progress.after.as_deref(), self.config.chunk_size)
-            .await?;
+            .await?
+        else {
+            return Ok(());
+        };
         self.watermark(&format!("{id}:close")).await?;
         self.pending = Some(PendingChunk {
             id,
@@ -732,11 +800,13 @@ impl Running {
         Ok(())
     }
 
-    /// Writes a watermark into the WAL (a non-transactional logical decoding message: it
-    /// reaches the stream at its place among the commits, and changes no table).
+    /// Writes a watermark into the WAL: a transactional logical decoding message in a
+    /// transaction of its own, so it reaches the stream at its commit's place among the
+    /// others, and the commit flushes the WAL (a non-transactional message waits for the WAL
+    /// writer, ~200 ms per watermark). No table is changed.
     async fn watermark(&mut self, content: &str) -> ConnectResult<()> {
         let read = self.snapshot.as_mut().expect("opened by snapshot_table");
-        let written = sqlx::query("SELECT 1 FROM pg_logical_emit_message(false, $1, $2)")
+        let written = sqlx::query("SELECT 1 FROM pg_logical_emit_message(true, $1, $2)")
             .bind(WATERMARK_PREFIX)
             .bind(content)
             .execute(&mut read.conn)
@@ -828,6 +898,22 @@ impl Running {
             }
         }
         Ok(())
+    }
+
+    /// Holds the slot at the signal until its effect is in a committed offset: a heartbeat
+    /// carries it now.
+    fn hold_for_signal(&mut self) -> ConnectResult<()> {
+        let since_ms = now_ms();
+        let cap = self.hold.map_or(self.position.lsn_commit, |h| {
+            h.cap.min(self.position.lsn_commit)
+        });
+        self.hold = Some(SignalHold {
+            cap,
+            since_ms,
+            heartbeat_stored: false,
+        });
+        let offset = self.position.to_offset();
+        self.outbox.heartbeat(&self.config, offset)
     }
 
     /// `execute-snapshot` queues an incremental snapshot; `stop-snapshot` drops tables, and
@@ -1023,6 +1109,15 @@ fn skipped(skipped: &SkippedOps, op: Op) -> bool {
         Op::Delete => skipped.delete,
         Op::Read => false,
     }
+}
+
+/// Whether a query failed because the table or one of its columns is gone (`undefined_table`,
+/// `undefined_column`): its layout changed.
+fn layout_changed(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "42P01" || code == "42703")
 }
 
 /// The next chunk of a keyed table: rows after `after` (the key's text values) in key order.
