@@ -3,9 +3,14 @@
 //! (`signal.rocketmq.topic`, keyed by the server name, the Java plugin's body
 //! `{"type": …, "data": {…}}`), and what they do to the snapshot's progress.
 
-use connect_api::{SideMessage, Value};
+use std::time::Duration;
+
+use connect_api::{
+    ConnectResult, SideMessage, SidePositions, SourceTaskContext, TopicMessages, Value,
+};
 use tracing::{info, warn};
 
+use crate::config::CdcConfig;
 use crate::filters::Filters;
 use crate::position::SnapshotProgress;
 use crate::table::{CapturedTable, ColumnDef};
@@ -132,6 +137,41 @@ impl Signal {
             }
         }
     }
+}
+
+/// The signal topic's listener (`signal.rocketmq.topic`), resumed at `resume`; `None` without
+/// the key, or in direct mode (no message queue: a warning).
+pub async fn subscribe(
+    config: &CdcConfig,
+    context: &SourceTaskContext,
+    resume: &SidePositions,
+) -> ConnectResult<Option<Box<dyn TopicMessages>>> {
+    match (&config.signal_topic, &context.topics) {
+        (Some(topic), Some(topics)) => Ok(Some(topics.subscribe(topic, resume).await?)),
+        (Some(topic), None) => {
+            warn!(topic = %topic, "signal.rocketmq.topic needs a message queue: ignored in direct mode");
+            Ok(None)
+        }
+        (None, _) => Ok(None),
+    }
+}
+
+/// What arrived on the signal topic since the last call, for this `server`; `positions` (kept
+/// in the task's offsets) moves past every message read.
+pub async fn poll_topic(
+    listener: Option<&mut Box<dyn TopicMessages>>,
+    positions: &mut SidePositions,
+    server: &str,
+) -> ConnectResult<Vec<Signal>> {
+    let Some(listener) = listener else {
+        return Ok(Vec::new());
+    };
+    let mut signals = Vec::new();
+    for message in listener.poll(Duration::ZERO).await? {
+        positions.insert(message.queue.clone(), message.next_offset);
+        signals.extend(Signal::from_message(&message, server));
+    }
+    Ok(signals)
 }
 
 #[cfg(test)]

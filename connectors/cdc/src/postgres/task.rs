@@ -238,14 +238,7 @@ impl SourceTask for PgCdcTask {
                 None
             }
         };
-        let signals = match (&parsed.signal_topic, &context.topics) {
-            (Some(topic), Some(topics)) => Some(topics.subscribe(topic, &position.signals).await?),
-            (Some(topic), None) => {
-                warn!(topic = %topic, "signal.rocketmq.topic needs a message queue: ignored in direct mode");
-                None
-            }
-            (None, _) => None,
-        };
+        let signals = crate::signals::subscribe(&parsed, &context, &position.signals).await?;
         let (acks, _) = watch::channel(position.lsn_commit);
         self.state = Some(Running {
             signals,
@@ -885,17 +878,14 @@ impl Running {
 
     /// Signals that arrived on the signal topic (messages keyed by the server name).
     async fn poll_signal_topic(&mut self) -> ConnectResult<()> {
-        let Some(signals) = self.signals.as_mut() else {
-            return Ok(());
-        };
-        let messages = signals.poll(Duration::ZERO).await?;
-        for message in messages {
-            self.position
-                .signals
-                .insert(message.queue.clone(), message.next_offset);
-            if let Some(signal) = Signal::from_message(&message, &self.config.server_name) {
-                self.apply_signal(&signal);
-            }
+        let signals = crate::signals::poll_topic(
+            self.signals.as_mut(),
+            &mut self.position.signals,
+            &self.config.server_name,
+        )
+        .await?;
+        for signal in signals {
+            self.apply_signal(&signal);
         }
         Ok(())
     }
