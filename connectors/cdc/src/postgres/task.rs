@@ -83,6 +83,8 @@ struct Running {
     watermarks: u64,
     /// A signal-table signal changed the snapshot's progress, which only offsets keep.
     hold: Option<SignalHold>,
+    /// The session `heartbeat.action.query` runs on.
+    heartbeat_conn: Option<PgConnection>,
 }
 
 /// Until an offset carrying a signal's effect is durably committed, the slot must not confirm
@@ -246,6 +248,7 @@ impl SourceTask for PgCdcTask {
             watermark_run: now_ms(),
             watermarks: 0,
             hold: None,
+            heartbeat_conn: None,
             outbox: Outbox::new(
                 Router::new(transforms, parsed.topic_name.clone()),
                 partition,
@@ -321,6 +324,9 @@ impl SourceTask for PgCdcTask {
         state.stream = None;
         if let Some(snapshot) = state.snapshot.take() {
             let _ = snapshot.conn.close().await;
+        }
+        if let Some(conn) = state.heartbeat_conn.take() {
+            let _ = conn.close().await;
         }
         state.outbox.stop();
         let Some(pg) = state.config.postgres.as_ref() else {
@@ -1058,14 +1064,18 @@ impl Running {
             .as_ref()
             .and_then(|pg| pg.heartbeat_action_query.clone())
         {
-            match server::connect(&self.config).await {
-                Ok(mut conn) => {
-                    if let Err(e) = sqlx::raw_sql(AssertSqlSafe(query)).execute(&mut conn).await {
-                        warn!(error = %e, "heartbeat.action.query failed");
-                    }
-                    let _ = conn.close().await;
+            // One session, kept between heartbeats; opened again after a failure.
+            if self.heartbeat_conn.is_none() {
+                match server::connect(&self.config).await {
+                    Ok(conn) => self.heartbeat_conn = Some(conn),
+                    Err(e) => warn!(error = %e, "heartbeat.action.query: cannot connect"),
                 }
-                Err(e) => warn!(error = %e, "heartbeat.action.query: cannot connect"),
+            }
+            if let Some(conn) = self.heartbeat_conn.as_mut()
+                && let Err(e) = sqlx::raw_sql(AssertSqlSafe(query)).execute(conn).await
+            {
+                warn!(error = %e, "heartbeat.action.query failed");
+                self.heartbeat_conn = None;
             }
         }
         let offset = self.position.to_offset();
