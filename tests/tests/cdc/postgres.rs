@@ -1074,7 +1074,15 @@ fn postgres_values_match_debeziums_own_test_expectations() {
          ts_ms TIMESTAMP(3), ts_us TIMESTAMP(6), tz TIMESTAMPTZ, date DATE, ti TIME, tip TIME(3), ttf TIME, \
          ttz TIME WITH TIME ZONE, tptz TIME(3) WITH TIME ZONE, it INTERVAL, PRIMARY KEY(pk));\n\
          CREATE TABLE text_table (pk SERIAL, j JSON, jb JSONB, x XML, u Uuid, PRIMARY KEY(pk));\n\
-         CREATE TABLE network_table (pk SERIAL, i INET, c CIDR, m MACADDR, PRIMARY KEY(pk))",
+         CREATE TABLE network_table (pk SERIAL, i INET, c CIDR, m MACADDR, PRIMARY KEY(pk));\n\
+         CREATE TABLE cash_table (pk SERIAL, csh MONEY, PRIMARY KEY(pk));\n\
+         CREATE TABLE bitbin_table (pk SERIAL, ba BYTEA, bol BIT(1), bol2 BIT, bs BIT(2), bs7 BIT(7), \
+         bv BIT VARYING(2), bv2 BIT VARYING(24), bvl BIT VARYING(64), bvunlimited1 BIT VARYING, \
+         bvunlimited2 BIT VARYING, PRIMARY KEY(pk));\n\
+         CREATE TABLE array_table (pk SERIAL, int_array INT[], bigint_array BIGINT[], text_array TEXT[], \
+         char_array CHAR(10)[], varchar_array VARCHAR(10)[], date_array DATE[], numeric_array NUMERIC(10, 2)[], \
+         varnumeric_array NUMERIC[3], inet_array INET[], cidr_array CIDR[], macaddr_array MACADDR[], \
+         int4range_array INT4RANGE[], uuid_array UUID[], json_array json[], oid_array OID[], PRIMARY KEY(pk))",
     );
     let broker = Broker::start(&dir.path().join("rocketmq"));
     let extra = [("namesrvAddr", broker.namesrv_addr.as_str())];
@@ -1105,7 +1113,25 @@ fn postgres_values_match_debeziums_own_test_expectations() {
          'P1Y2M3DT4H5M6.78S'::INTERVAL);\n\
          INSERT INTO text_table (j, jb, x, u) VALUES ('{\"bar\": \"baz\"}'::json, '{\"bar\": \"baz\"}'::jsonb, \
          '<foo>bar</foo><foo>bar</foo>'::xml, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::UUID);\n\
-         INSERT INTO network_table (i, c, m) VALUES ('192.168.2.0/12', '192.168.100.128/25', '08:00:2b:01:02:03')",
+         INSERT INTO network_table (i, c, m) VALUES ('192.168.2.0/12', '192.168.100.128/25', '08:00:2b:01:02:03');\n\
+         INSERT INTO cash_table (csh) VALUES ('$1234.11');\n\
+         INSERT INTO cash_table (csh) VALUES ('($1234.11)');\n\
+         INSERT INTO bitbin_table (ba, bol, bol2, bs, bs7, bv, bv2, bvl, bvunlimited1, bvunlimited2) VALUES \
+         (E'\\\\001\\\\002\\\\003'::bytea, '0'::bit(1), '1'::bit(1), '11'::bit(2), '1'::bit(7), '00'::bit(2), \
+         '000000110000001000000001'::bit(24), \
+         '1000000000000000000000000000000000000000000000000000000000000000'::bit(64), '101'::bit(3), \
+         '111011010001000110000001000000001'::bit(33));\n\
+         INSERT INTO array_table (int_array, bigint_array, text_array, char_array, varchar_array, date_array, \
+         numeric_array, varnumeric_array, inet_array, cidr_array, macaddr_array, int4range_array, uuid_array, \
+         json_array, oid_array) VALUES ('{1,2,3}', '{1550166368505037572}', '{\"one\",\"two\",\"three\"}', \
+         '{\"cone\",\"ctwo\",\"cthree\"}', '{\"vcone\",\"vctwo\",\"vcthree\"}', \
+         '{2016-11-04,2016-11-05,2016-11-06}', '{1.2,3.4,5.6}', '{1.1,2.22,3.333}', \
+         '{\"192.168.2.0/12\",\"192.168.1.1\",\"192.168.0.2/1\"}', \
+         '{\"192.168.100.128/25\",\"192.168.0.0/25\",\"192.168.1.0/24\"}', \
+         '{\"08:00:2b:01:02:03\",\"08-00-2b-01-02-03\",\"08002b:010203\"}', \
+         ARRAY['[1,6)'::int4range, '[1,4)'::int4range], \
+         ARRAY['a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid, 'f0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid], \
+         array['{\"bar\": \"baz\"}','{\"foo\": \"qux\"}']::json[], '{3,4000000000}')",
     );
     let tables = [
         "numeric_table",
@@ -1114,6 +1140,8 @@ fn postgres_values_match_debeziums_own_test_expectations() {
         "time_table",
         "text_table",
         "network_table",
+        "bitbin_table",
+        "array_table",
     ];
     let messages = broker.read_topic_until(topic, Duration::from_secs(60), |m| {
         tables
@@ -1264,4 +1292,103 @@ fn postgres_values_match_debeziums_own_test_expectations() {
     assert_eq!(network["i"], "192.168.2.0/12");
     assert_eq!(network["c"], "192.168.100.128/25");
     assert_eq!(network["m"], "08:00:2b:01:02:03");
+    // schemasAndValuesForCashTypes: money is Decimal(2), even negative in parentheses.
+    let cash: Vec<Value> = messages
+        .iter()
+        .map(payload)
+        .filter(|p| p["source"]["table"] == "cash_table")
+        .map(|p| p["after"]["csh"].clone())
+        .collect();
+    let messages = if cash.len() < 2 {
+        broker.read_topic_until(topic, Duration::from_secs(60), |m| {
+            m.iter()
+                .filter(|m| payload(m)["source"]["table"] == "cash_table")
+                .count()
+                >= 2
+        })
+    } else {
+        messages
+    };
+    let mut cash: Vec<Value> = messages
+        .iter()
+        .map(payload)
+        .filter(|p| p["source"]["table"] == "cash_table")
+        .map(|p| p["after"]["csh"].clone())
+        .collect();
+    cash.sort_by_key(|v| v.to_string());
+    assert_eq!(cash, [json!("/h3t"), json!("AeIT")], "-1234.11 and 1234.11");
+    // schemasAndValuesForBinTypes: BIT(1) is a boolean, longer bit strings io.debezium.data.Bits
+    // (little-endian bytes).
+    let row = |table: &str| -> Value {
+        messages
+            .iter()
+            .map(payload)
+            .find(|p| p["source"]["table"] == table)
+            .unwrap_or_else(|| panic!("no event of {table}"))["after"]
+            .clone()
+    };
+    let bits = row("bitbin_table");
+    for (column, expected) in [
+        ("ba", json!("AQID")),
+        ("bol", json!(false)),
+        ("bol2", json!(true)),
+        ("bs", json!("Aw==")),
+        ("bs7", json!("QA==")),
+        ("bv", json!("")),
+        ("bv2", json!("AQID")),
+        ("bvl", json!("AAAAAAAAAIA=")),
+        ("bvunlimited1", json!("BQ==")),
+        ("bvunlimited2", json!("AQIj2gE=")),
+    ] {
+        assert_eq!(bits[column], expected, "bitbin_table.{column}");
+    }
+    // schemasAndValuesForArrayTypes
+    let arrays = row("array_table");
+    for (column, expected) in [
+        ("int_array", json!([1, 2, 3])),
+        ("bigint_array", json!([1_550_166_368_505_037_572_i64])),
+        ("text_array", json!(["one", "two", "three"])),
+        (
+            "char_array",
+            json!(["cone      ", "ctwo      ", "cthree    "]),
+        ),
+        ("varchar_array", json!(["vcone", "vctwo", "vcthree"])),
+        ("date_array", json!([17_109, 17_110, 17_111])),
+        ("numeric_array", json!(["eA==", "AVQ=", "AjA="])),
+        (
+            "varnumeric_array",
+            json!([{"scale": 1, "value": "Cw=="}, {"scale": 2, "value": "AN4="}, {"scale": 3, "value": "DQU="}]),
+        ),
+        (
+            "inet_array",
+            json!(["192.168.2.0/12", "192.168.1.1", "192.168.0.2/1"]),
+        ),
+        (
+            "cidr_array",
+            json!(["192.168.100.128/25", "192.168.0.0/25", "192.168.1.0/24"]),
+        ),
+        (
+            "macaddr_array",
+            json!([
+                "08:00:2b:01:02:03",
+                "08:00:2b:01:02:03",
+                "08:00:2b:01:02:03"
+            ]),
+        ),
+        ("int4range_array", json!(["[1,6)", "[1,4)"])),
+        (
+            "uuid_array",
+            json!([
+                "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+                "f0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"
+            ]),
+        ),
+        (
+            "json_array",
+            json!(["{\"bar\": \"baz\"}", "{\"foo\": \"qux\"}"]),
+        ),
+        ("oid_array", json!([3, 4_000_000_000_i64])),
+    ] {
+        assert_eq!(arrays[column], expected, "array_table.{column}");
+    }
 }

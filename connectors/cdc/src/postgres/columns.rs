@@ -128,7 +128,8 @@ impl PgKind {
             1560 => Self::Bits(precision(1)),
             1562 => Self::Bits(precision(0)),
             _ => match BUILTIN_ARRAYS.iter().find(|(array, _)| *array == oid) {
-                Some((_, element)) => Self::Array(Box::new(Self::of(*element, -1, types))),
+                // An array column's type modifier is its element's (numeric(10,2)[]).
+                Some((_, element)) => Self::Array(Box::new(Self::of(*element, modifier, types))),
                 None => Self::user(oid, modifier, types, depth),
             },
         }
@@ -145,7 +146,7 @@ impl PgKind {
                 Self::resolve(*base, modifier, types, depth + 1)
             }
             Some(UserType::Array { element }) => {
-                match Self::resolve(*element, -1, types, depth + 1) {
+                match Self::resolve(*element, modifier, types, depth + 1) {
                     unknown @ Self::Unknown(_) => unknown,
                     kind => Self::Array(Box::new(kind)),
                 }
@@ -193,6 +194,13 @@ const BUILTIN_ARRAYS: &[(u32, u32)] = &[
     (1187, 1186),
     (1561, 1560),
     (1563, 1562),
+    // Ranges: int4range, numrange, tsrange, tstzrange, daterange, int8range.
+    (3905, 3904),
+    (3907, 3906),
+    (3909, 3908),
+    (3911, 3910),
+    (3913, 3912),
+    (3927, 3926),
 ];
 
 #[cfg(test)]

@@ -238,7 +238,13 @@ fn scalar(kind: &PgKind, s: &str, modes: &PgModes) -> Result<Value, String> {
             if *length == 1 {
                 Value::Boolean(s == "1")
             } else {
-                Value::Bytes(bits_le(s))
+                // Debezium's PostgreSQL converter goes through java.util.BitSet, whose bytes
+                // stop at the highest set bit: B'00' is empty, B'0000000100000000' one byte.
+                let mut bytes = bits_le(s);
+                while bytes.last() == Some(&0) {
+                    bytes.pop();
+                }
+                Value::Bytes(bytes)
             }
         }
         PgKind::Array(element) => Value::Array(
@@ -640,6 +646,12 @@ mod tests {
         assert_eq!(
             read(PgKind::Bits(10), "1000000001"),
             Value::Bytes(vec![0x01, 0x02])
+        );
+        // As java.util.BitSet.toByteArray: no bytes above the highest set bit.
+        assert_eq!(read(PgKind::Bits(2), "00"), Value::Bytes(vec![]));
+        assert_eq!(
+            read(PgKind::Bits(16), "0000000000000001"),
+            Value::Bytes(vec![0x01])
         );
         assert_eq!(
             read(PgKind::Array(Box::new(PgKind::Int32)), "{1,NULL,3}"),
