@@ -40,15 +40,23 @@ pub fn fixture(name: &str) -> Vec<u8> {
 }
 
 /// Polls `check` every 20 ms until it returns true; panics with `what` after `timeout`.
-pub fn eventually(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
+pub fn eventually(what: &str, timeout: Duration, check: impl FnMut() -> bool) {
+    assert!(
+        poll_until(timeout, check),
+        "timed out after {timeout:?} waiting for {what}"
+    );
+}
+
+/// Polls `check` every 20 ms until it returns true (→ true) or `timeout` passes (→ false).
+fn poll_until(timeout: Duration, mut check: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + timeout;
     while !check() {
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for {what}"
-        );
+        if Instant::now() >= deadline {
+            return false;
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
+    true
 }
 
 /// A response: HTTP status and JSON body (`Null` when the body is not JSON).
@@ -361,16 +369,12 @@ impl WorkerProcess {
 
     /// [`eventually`], with the worker's warnings in the failure message: a timeout says what
     /// the worker was complaining about.
-    pub fn eventually(&self, what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
-        let deadline = Instant::now() + timeout;
-        while !check() {
-            assert!(
-                Instant::now() < deadline,
-                "timed out after {timeout:?} waiting for {what}; the worker's warnings:\n{}",
-                self.warnings()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+    pub fn eventually(&self, what: &str, timeout: Duration, check: impl FnMut() -> bool) {
+        assert!(
+            poll_until(timeout, check),
+            "timed out after {timeout:?} waiting for {what}; the worker's warnings:\n{}",
+            self.warnings()
+        );
     }
 
     /// Resident memory in KiB (Linux).

@@ -704,6 +704,17 @@ pub struct CdcConfig {
 }
 
 impl CdcConfig {
+    /// Whether `db.table` (`schema.table`) is the signal table (`signal.data.collection`): its
+    /// rows are read even when the filters leave it out.
+    pub fn is_signal_table(&self, db: &str, table: &str) -> bool {
+        self.signal_data_collection
+            .as_deref()
+            .is_some_and(|signals| {
+                signals.len() == db.len() + 1 + table.len()
+                    && signals.eq_ignore_ascii_case(&format!("{db}.{table}"))
+            })
+    }
+
     /// MySQL's declared keys for `/plugin/config`.
     pub fn def() -> ConfigDef {
         Self::def_for(Dialect::MySql)

@@ -487,11 +487,9 @@ async fn run(
                 }
                 let db = tme.database_name().into_owned();
                 let name = tme.table_name().into_owned();
-                let signals = config
-                    .signal_data_collection
-                    .as_deref()
-                    .is_some_and(|s| s.eq_ignore_ascii_case(&format!("{db}.{name}")));
-                let captured = if signals || config.filters.table_included(&db, &name) {
+                let captured = if config.is_signal_table(&db, &name)
+                    || config.filters.table_included(&db, &name)
+                {
                     let mapped = MappedTable::from_table_map(&tme)
                         .map_err(|e| failed(e.to_string(), false))?;
                     let table =

@@ -733,9 +733,7 @@ impl Running {
     fn on_row(&mut self, change: RowChange) -> ConnectResult<()> {
         if self
             .config
-            .signal_data_collection
-            .as_deref()
-            .is_some_and(|signals| signals.eq_ignore_ascii_case(change.table.id()))
+            .is_signal_table(&change.table.db, &change.table.table)
         {
             if change.op == Op::Create
                 && let Some(row) = &change.after

@@ -393,13 +393,12 @@ async fn published_tables(
     conn: &mut PgConnection,
     config: &CdcConfig,
 ) -> Result<Vec<TableRef>, ServerError> {
-    let signals = config.signal_data_collection.as_deref();
     Ok(permanent_tables(conn)
         .await?
         .into_iter()
         .filter(|t| {
             config.filters.table_included(&t.schema, &t.name)
-                || signals.is_some_and(|s| s.eq_ignore_ascii_case(&t.id()))
+                || config.is_signal_table(&t.schema, &t.name)
         })
         .collect())
 }

@@ -393,12 +393,9 @@ impl Reader<'_> {
         name: &str,
         columns: &[RelationColumn],
     ) -> Result<Option<Arc<PgTable>>, (String, bool)> {
-        let signals = self
-            .config
-            .signal_data_collection
-            .as_deref()
-            .is_some_and(|t| t.eq_ignore_ascii_case(&format!("{namespace}.{name}")));
-        if !signals && !self.config.filters.table_included(namespace, name) {
+        if !self.config.is_signal_table(namespace, name)
+            && !self.config.filters.table_included(namespace, name)
+        {
             return Ok(None);
         }
         let transient = |e: server::ServerError| {

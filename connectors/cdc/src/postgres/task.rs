@@ -537,9 +537,7 @@ impl Running {
         self.position.ts_usec = pg_micros_to_unix_ms(change.commit_micros) * 1000;
         if self
             .config
-            .signal_data_collection
-            .as_deref()
-            .is_some_and(|signals| signals.eq_ignore_ascii_case(change.table.id()))
+            .is_signal_table(&change.table.db, &change.table.table)
         {
             if change.op == Op::Create
                 && let Some(row) = &change.after
