@@ -4,8 +4,13 @@
 //! `{"schema": <schema|null>, "payload": <value>}`; with `false` it is the bare value and reads
 //! are schemaless. Logical types are recognised by schema name; Decimal is written as base64 of
 //! the unscaled bytes (`decimal.format=BASE64`, default, exact at any size) or as a JSON number
-//! (`NUMERIC`; numbers are read through `f64`, so they are exact to 15 significant digits).
+//! (`NUMERIC`: written from the decimal's exact text, scale kept; read through `f64`, so a
+//! NUMERIC read is exact to 15 significant digits — BASE64 is the lossless choice).
+//! `replace.null.with.default` (default `true`) writes and reads a null as its schema default.
+//! Reading follows Kafka's leniency for numbers with leading zeros and for an empty message
+//! without envelopes (a null).
 
+mod numbers;
 mod payload;
 mod schema_json;
 
@@ -37,6 +42,9 @@ pub(crate) struct JsonSettings {
     pub schemas_enable: bool,
     pub decimal_format: DecimalFormat,
     pub cache_size: usize,
+    /// A null with a schema default is written/read as the default (`true`, Kafka's default)
+    /// or kept null (`false`; then only optional schemas take a null).
+    pub replace_null_with_default: bool,
 }
 
 impl Default for JsonSettings {
@@ -45,6 +53,7 @@ impl Default for JsonSettings {
             schemas_enable: true,
             decimal_format: DecimalFormat::Base64,
             cache_size: 1000,
+            replace_null_with_default: true,
         }
     }
 }
@@ -96,6 +105,12 @@ impl JsonConverter {
                 "How Decimal values are written",
             )
             .validate_with(Validator::OneOf(&["BASE64", "NUMERIC"]))
+            .optional(
+                "replace.null.with.default",
+                ConfigType::Boolean,
+                "true",
+                "Write and read a null that has a schema default as that default",
+            )
     }
 
     fn cached_schema(&self, raw: &str) -> ConnectResult<SchemaRef> {
@@ -188,6 +203,8 @@ impl RecordConverter for JsonConverter {
             return Err(ConnectError::Config(errors));
         }
         self.settings.schemas_enable = config.get_bool_or("schemas.enable", true)?;
+        self.settings.replace_null_with_default =
+            config.get_bool_or("replace.null.with.default", true)?;
         self.settings.cache_size =
             usize::try_from(config.get_i32_or("schemas.cache.size", 1000)?).unwrap_or(0);
         self.settings.decimal_format = if config
@@ -252,7 +269,25 @@ impl RecordConverter for JsonConverter {
         let Some(bytes) = bytes else {
             return Ok(SchemaAndValue::null());
         };
+        match self.decode_json(bytes) {
+            // Numbers written with leading zeros (`0012`) are read as Kafka reads them
+            // (Jackson's ALLOW_LEADING_ZEROS_FOR_NUMBERS); only a failed parse pays for the retry.
+            Err(error) => match numbers::without_leading_zeros(bytes) {
+                Some(fixed) => self.decode_json(&fixed).map_err(|_| error),
+                None => Err(error),
+            },
+            ok => ok,
+        }
+    }
+}
+
+impl JsonConverter {
+    fn decode_json(&self, bytes: &[u8]) -> ConnectResult<SchemaAndValue> {
         if !self.settings.schemas_enable {
+            // An empty message is a null without a schema (as Kafka reads it).
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                return Ok(SchemaAndValue::null());
+            }
             let json: Json = serde_json::from_slice(bytes)
                 .map_err(|e| ConnectError::data(format!("invalid JSON: {e}")))?;
             return Ok(SchemaAndValue::new(None, decode_schemaless(&json)));
@@ -265,8 +300,11 @@ impl RecordConverter for JsonConverter {
                 ConnectError::data(format!("invalid JSON: {e}"))
             }
         })?;
-        let (Some(schema), Some(payload)) = (envelope.get("schema"), envelope.get("payload"))
-        else {
+        let (Some(schema), Some(payload), 2) = (
+            envelope.get("schema"),
+            envelope.get("payload"),
+            envelope.len(),
+        ) else {
             return Err(ConnectError::data(ENVELOPE_REQUIRED));
         };
         let payload: Json = serde_json::from_str(payload.get())
@@ -280,8 +318,10 @@ impl RecordConverter for JsonConverter {
     }
 }
 
-const ENVELOPE_REQUIRED: &str = "with schemas.enable=true a message must be a JSON object with \"schema\" and \
-     \"payload\" fields; set schemas.enable=false to read plain JSON";
+const ENVELOPE_REQUIRED: &str = "with schemas.enable=true a message must be a JSON object with exactly two \
+     fields, \"schema\" and \"payload\"; set schemas.enable=false to read plain JSON";
 
+#[cfg(test)]
+mod kafka_facts;
 #[cfg(test)]
 mod tests;

@@ -11,6 +11,7 @@ use connect_api::{ConnectError, FieldType, LogicalType, Schema, SchemaRef, Struc
 use serde::ser::{Error as _, SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::Value as Json;
+use serde_json::value::RawValue;
 
 use super::{DecimalFormat, JsonSettings};
 
@@ -41,6 +42,26 @@ fn float<S: Serializer>(serializer: S, v: f64) -> Result<S::Ok, S::Error> {
     }
 }
 
+/// A float32 written with float32 precision (`12.34`, as Kafka writes it), not widened to
+/// f64 first (`12.34000015258789`): both read back as the same f32.
+fn float32<S: Serializer>(serializer: S, v: f32) -> Result<S::Ok, S::Error> {
+    if v.is_finite() {
+        serializer.serialize_f32(v)
+    } else {
+        Err(S::Error::custom(format!(
+            "{v} cannot be represented in JSON"
+        )))
+    }
+}
+
+/// A decimal as a JSON number written from its exact text: every digit and the scale kept
+/// (`1.5600` stays `1.5600`), never through f64.
+fn exact_number<S: Serializer>(serializer: S, text: String) -> Result<S::Ok, S::Error> {
+    let raw = RawValue::from_string(text)
+        .map_err(|e| S::Error::custom(format!("decimal is not a JSON number: {e}")))?;
+    raw.serialize(serializer)
+}
+
 fn decimal_json<S: Serializer>(
     serializer: S,
     decimal: &BigDecimal,
@@ -51,13 +72,10 @@ fn decimal_json<S: Serializer>(
         DecimalFormat::Base64 => {
             serializer.serialize_str(&BASE64.encode(decimal_to_bytes(decimal, scale)))
         }
-        DecimalFormat::Numeric => {
-            let text = decimal.with_scale(i64::from(scale)).to_string();
-            let number: serde_json::Number = text
-                .parse()
-                .map_err(|_| S::Error::custom(format!("decimal {text} is not a JSON number")))?;
-            number.serialize(serializer)
-        }
+        DecimalFormat::Numeric => exact_number(
+            serializer,
+            decimal.with_scale(i64::from(scale)).to_plain_string(),
+        ),
     }
 }
 
@@ -68,7 +86,10 @@ impl Serialize for PayloadJson<'_> {
             return self.serialize_schemaless(serializer);
         };
         if value.is_null() {
-            if let Some(default) = schema.default_value() {
+            if let Some(default) = schema
+                .default_value()
+                .filter(|_| self.settings.replace_null_with_default)
+            {
                 return self.nested(Some(schema), default).serialize(serializer);
             }
             if schema.is_optional() {
@@ -99,7 +120,7 @@ impl Serialize for PayloadJson<'_> {
             (FieldType::Int16, Value::Int16(v)) => serializer.serialize_i16(*v),
             (FieldType::Int32, Value::Int32(v)) => serializer.serialize_i32(*v),
             (FieldType::Int64, Value::Int64(v)) => serializer.serialize_i64(*v),
-            (FieldType::Float32, Value::Float32(v)) => float(serializer, f64::from(*v)),
+            (FieldType::Float32, Value::Float32(v)) => float32(serializer, *v),
             (FieldType::Float64, Value::Float64(v)) => float(serializer, *v),
             (FieldType::Boolean, Value::Boolean(v)) => serializer.serialize_bool(*v),
             (FieldType::String, Value::String(v)) => serializer.serialize_str(v),
@@ -191,17 +212,11 @@ impl PayloadJson<'_> {
             Value::Int16(v) => serializer.serialize_i16(*v),
             Value::Int32(v) | Value::Date(v) | Value::Time(v) => serializer.serialize_i32(*v),
             Value::Int64(v) | Value::Timestamp(v) => serializer.serialize_i64(*v),
-            Value::Float32(v) => float(serializer, f64::from(*v)),
+            Value::Float32(v) => float32(serializer, *v),
             Value::Float64(v) => float(serializer, *v),
             Value::String(v) => serializer.serialize_str(v),
             Value::Bytes(v) => serializer.serialize_str(&BASE64.encode(v)),
-            Value::Decimal(d) => {
-                let number: serde_json::Number = d
-                    .to_string()
-                    .parse()
-                    .map_err(|_| S::Error::custom(format!("decimal {d} is not a JSON number")))?;
-                number.serialize(serializer)
-            }
+            Value::Decimal(d) => exact_number(serializer, d.to_plain_string()),
             Value::Array(items) => {
                 let mut seq = serializer.serialize_seq(Some(items.len()))?;
                 for item in items {
@@ -244,7 +259,10 @@ pub(crate) fn decode_payload(
         return Ok(decode_schemaless(json));
     };
     if json.is_null() {
-        if let Some(default) = schema.default_value() {
+        if let Some(default) = schema
+            .default_value()
+            .filter(|_| settings.replace_null_with_default)
+        {
             return Ok(default.clone());
         }
         if schema.is_optional() {
