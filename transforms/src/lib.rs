@@ -12,6 +12,7 @@
 //!   TimestampConverter, Filter (with RegexRouter shared with the RocketMQ set).
 //! - [`debezium`]: Debezium's `ExtractNewRecordState` (CDC envelopes → rows).
 //! - [`predicates`](mod@predicates): TopicNameMatches, HasHeaderKey, RecordIsTombstone.
+//! - [`java_text`]: values as Kafka prints them (Java float forms, ISO dates), for casts to text.
 //! - [`transforms()`] and [`predicates()`]: the registries, by class name and aliases.
 //!
 //! Every transform handles schema'd structs and schemaless maps; a tombstone (null value)
@@ -20,6 +21,7 @@
 pub mod chain;
 pub mod debezium;
 mod field_rename;
+pub mod java_text;
 pub mod kafka;
 mod predicate_impls;
 pub mod rocketmq;

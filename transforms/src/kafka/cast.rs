@@ -1,18 +1,19 @@
 //! `Cast$Key` / `$Value`: casts the whole value (`spec=int64`) or listed fields
 //! (`spec=id:int64,score:float64`) to int8/16/32/64, float32/64, boolean or string.
-//! Out-of-range integers are errors, not silent wrap-arounds as in Kafka.
+//! Out-of-range integers are errors, not silent wrap-arounds as in Kafka. Casts to `string` write
+//! Kafka's text ([`java_text`]: ISO dates, Java float forms); schema defaults are cast with their
+//! fields; `replace.null.with.default` (default `true`) casts a null field's default in its place.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use bigdecimal::ToPrimitive;
 use connect_api::config_def::{ConfigDef, ConfigType, Validator};
 use connect_api::data::SchemaBuilder;
 use connect_api::{
-    Config, ConfigError, ConnectError, ConnectRecord, ConnectResult, FieldType, SchemaAndValue,
-    Value,
+    Config, ConfigError, ConnectError, ConnectRecord, ConnectResult, FieldType, Schema,
+    SchemaAndValue, SchemaRef, Value,
 };
 
 use crate::field_rename::struct_like;
+use crate::java_text::java_text;
 use crate::side::FieldTransform;
 use crate::util::{SchemaCache, make_struct, unsupported};
 
@@ -23,6 +24,7 @@ const TYPES: &[&str] = &[
 #[derive(Debug, Default)]
 pub struct Cast {
     whole: Option<FieldType>,
+    replace_null_with_default: bool,
     fields: Vec<(String, FieldType)>,
     cache: SchemaCache,
 }
@@ -83,6 +85,9 @@ fn as_f64(value: &Value, target: FieldType) -> ConnectResult<f64> {
             .trim()
             .parse()
             .map_err(|_| ConnectError::data(format!("Cast: '{s}' is not a number"))),
+        Value::Date(v) | Value::Time(v) => Ok(f64::from(*v)),
+        #[allow(clippy::cast_precision_loss, reason = "Kafka casts a long to a double")]
+        Value::Timestamp(v) => Ok(*v as f64),
         other => other.as_f64().ok_or_else(|| {
             ConnectError::data(format!(
                 "Cast: cannot cast {} to {target}",
@@ -121,18 +126,29 @@ pub fn cast_value(value: &Value, target: FieldType) -> ConnectResult<Value> {
             Value::String(s) => {
                 return Err(ConnectError::data(format!("Cast: '{s}' is not a boolean")));
             }
-            other => as_f64(other, target)? != 0.0,
+            // A number is true when its integral part is not zero (Kafka: `longValue() != 0`).
+            Value::Float32(f) => !f.is_nan() && f.trunc() != 0.0,
+            Value::Float64(f) => !f.is_nan() && f.trunc() != 0.0,
+            Value::Decimal(d) => d.abs() >= 1,
+            other => as_i128(other, target)? != 0,
         }),
-        FieldType::String => Value::String(match value {
-            Value::Bytes(b) => BASE64.encode(b),
-            other => other.to_string(),
-        }),
+        FieldType::String => Value::String(java_text(value)),
         other => {
             return Err(ConnectError::data(format!(
                 "Cast: {other} is not a cast target"
             )));
         }
     })
+}
+
+/// The schema a value of `schema` has once cast to `target`: the target type, the same
+/// optionality, and the default cast too.
+fn cast_schema(schema: &Schema, target: FieldType) -> ConnectResult<SchemaRef> {
+    let mut builder = SchemaBuilder::of(target).optional_if(schema.is_optional());
+    if let Some(default) = schema.default_value() {
+        builder = builder.default_value(cast_value(default, target)?)?;
+    }
+    Ok(builder.build())
 }
 
 impl FieldTransform for Cast {
@@ -144,9 +160,16 @@ impl FieldTransform for Cast {
                 "A type for the whole value, or field:type pairs",
             )
             .validate_with(Validator::NonEmpty)
+            .optional(
+                "replace.null.with.default",
+                ConfigType::Boolean,
+                "true",
+                "Cast a null field's schema default in its place",
+            )
     }
 
     fn configure(&mut self, config: &Config) -> ConnectResult<()> {
+        self.replace_null_with_default = config.get_bool_or("replace.null.with.default", true)?;
         let spec = config.require("spec")?;
         let items = config.get_list("spec");
         if items.len() == 1 && !items[0].contains(':') {
@@ -169,11 +192,14 @@ impl FieldTransform for Cast {
         _record: &ConnectRecord,
     ) -> ConnectResult<Option<SchemaAndValue>> {
         if let Some(target) = self.whole {
-            let schema = data.schema.map(|s| {
-                SchemaBuilder::of(target)
-                    .optional_if(s.is_optional())
-                    .build()
-            });
+            // A null key or value passes untouched, schema and all.
+            if data.value.is_null() {
+                return Ok(Some(data));
+            }
+            let schema = match &data.schema {
+                Some(s) => Some(cast_schema(s, target)?),
+                None => None,
+            };
             return Ok(Some(SchemaAndValue::new(
                 schema,
                 cast_value(&data.value, target)?,
@@ -188,9 +214,7 @@ impl FieldTransform for Cast {
                     let mut builder = struct_like(input);
                     for field in input.fields() {
                         let fs = match fields.iter().find(|(f, _)| f == field.name()) {
-                            Some((_, t)) => SchemaBuilder::of(*t)
-                                .optional_if(field.schema().is_optional())
-                                .build(),
+                            Some((_, t)) => cast_schema(field.schema(), *t)?,
                             None => field.schema().clone(),
                         };
                         builder = builder.field(field.name(), fs)?;
@@ -200,7 +224,12 @@ impl FieldTransform for Cast {
                 let mut values = Vec::with_capacity(s.values().len());
                 for (field, value) in schema.fields().iter().zip(s.into_values()) {
                     values.push(match target_of(field.name()) {
-                        Some(t) => cast_value(&value, t)?,
+                        Some(t) => match field.schema().default_value() {
+                            Some(default) if value.is_null() && self.replace_null_with_default => {
+                                cast_value(default, t)?
+                            }
+                            _ => cast_value(&value, t)?,
+                        },
                         None => value,
                     });
                 }

@@ -3,6 +3,7 @@
 
 mod chain;
 mod kafka;
+mod kafka_facts;
 mod robustness;
 mod rocketmq;
 
