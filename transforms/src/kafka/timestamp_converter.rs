@@ -8,8 +8,8 @@ use connect_api::config_def::{ConfigDef, ConfigType, Validator};
 use connect_api::data::SchemaBuilder;
 use connect_api::data::logical::MILLIS_PER_DAY;
 use connect_api::{
-    Config, ConfigError, ConnectError, ConnectRecord, ConnectResult, LogicalType, SchemaAndValue,
-    SchemaRef, Value,
+    Config, ConfigError, ConnectError, ConnectRecord, ConnectResult, FieldType, LogicalType,
+    Schema, SchemaAndValue, SchemaRef, Value,
 };
 
 use crate::field_rename::struct_like;
@@ -38,6 +38,7 @@ pub struct TimestampConverter {
     /// Unix units per second.
     units_per_second: i64,
     cache: SchemaCache,
+    replace_null_with_default: bool,
 }
 
 /// Translates a Java `SimpleDateFormat` pattern into a chrono format string.
@@ -165,7 +166,8 @@ impl TimestampConverter {
         Ok(match self.target {
             Target::Timestamp => Value::Timestamp(ms),
             Target::Unix => Value::Int64(match self.units_per_second {
-                1 => ms.div_euclid(1000),
+                // Toward zero, as Kafka's TimeUnit conversion: -1500 ms is -1 s.
+                1 => ms / 1000,
                 units => ms.saturating_mul(units / 1000),
             }),
             Target::Date => {
@@ -205,6 +207,34 @@ impl TimestampConverter {
     }
 }
 
+fn no_field(name: &str, schema: &Schema) -> ConnectError {
+    ConnectError::schema(format!(
+        "TimestampConverter: no field '{name}' in {}",
+        schema.describe()
+    ))
+}
+
+impl TimestampConverter {
+    /// `schema` with field `name` given the target type (cached per input schema).
+    fn struct_schema(&mut self, schema: &SchemaRef, name: &str) -> ConnectResult<SchemaRef> {
+        let field = schema.field(name).ok_or_else(|| no_field(name, schema))?;
+        let index = field.index();
+        let replacement = self.target_schema(field.schema().is_optional());
+        self.cache.get_or_try_insert(schema, |input| {
+            let mut builder = struct_like(input);
+            for f in input.fields() {
+                let fs = if f.index() == index {
+                    replacement.clone()
+                } else {
+                    f.schema().clone()
+                };
+                builder = builder.field(f.name(), fs)?;
+            }
+            Ok(builder.build())
+        })
+    }
+}
+
 impl FieldTransform for TimestampConverter {
     fn config_def() -> ConfigDef {
         ConfigDef::new()
@@ -233,9 +263,16 @@ impl FieldTransform for TimestampConverter {
                 "Unit of unix numbers",
             )
             .validate_with(Validator::OneOf(PRECISIONS))
+            .optional(
+                "replace.null.with.default",
+                ConfigType::Boolean,
+                "true",
+                "Convert a null field's schema default in its place",
+            )
     }
 
     fn configure(&mut self, config: &Config) -> ConnectResult<()> {
+        self.replace_null_with_default = config.get_bool_or("replace.null.with.default", true)?;
         self.field = config.get_trimmed("field").map(str::to_owned);
         self.target = match config.require("target.type")?.to_ascii_lowercase().as_str() {
             "string" => Target::String,
@@ -281,31 +318,26 @@ impl FieldTransform for TimestampConverter {
             return Ok(Some(SchemaAndValue::new(schema, value)));
         };
         match (data.schema, data.value) {
+            // A null struct still gets the converted schema: a tombstone and a record of one
+            // stream carry the same schema.
+            (Some(schema), Value::Null) if schema.field_type() == FieldType::Struct => {
+                let out_schema = self.struct_schema(&schema, &name)?;
+                Ok(Some(SchemaAndValue::new(Some(out_schema), Value::Null)))
+            }
             (schema, Value::Null) => Ok(Some(SchemaAndValue::new(schema, Value::Null))),
             (Some(schema), Value::Struct(s)) => {
-                let field = schema.field(&name).ok_or_else(|| {
-                    ConnectError::schema(format!(
-                        "TimestampConverter: no field '{name}' in {}",
-                        schema.describe()
-                    ))
-                })?;
-                let converted = self.convert(s.get_field(field), Some(field.schema()))?;
-                let index = field.index();
-                let replacement = self.target_schema(field.schema().is_optional());
-                let out_schema = self.cache.get_or_try_insert(&schema, |input| {
-                    let mut builder = struct_like(input);
-                    for f in input.fields() {
-                        let fs = if f.index() == index {
-                            replacement.clone()
-                        } else {
-                            f.schema().clone()
-                        };
-                        builder = builder.field(f.name(), fs)?;
-                    }
-                    Ok(builder.build())
-                })?;
+                let out_schema = self.struct_schema(&schema, &name)?;
+                let field = schema
+                    .field(&name)
+                    .ok_or_else(|| no_field(&name, &schema))?;
+                let value = if self.replace_null_with_default {
+                    s.get_field(field)
+                } else {
+                    &s.values()[field.index()]
+                };
+                let converted = self.convert(value, Some(field.schema()))?;
                 let mut values = s.into_values();
-                values[index] = converted;
+                values[field.index()] = converted;
                 Ok(Some(SchemaAndValue::new(
                     Some(out_schema.clone()),
                     make_struct(out_schema, values)?,
