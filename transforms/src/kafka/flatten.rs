@@ -1,10 +1,13 @@
 //! `Flatten$Key` / `$Value`: lifts nested struct (or map) fields to the top level, joining
-//! names with `delimiter` (default `.`). Arrays are kept as they are.
+//! names with `delimiter` (default `.`). Arrays are kept as they are; a MAP field in a
+//! schema'd struct is refused (as Kafka). Structs inside schemaless maps are flattened too
+//! (Kafka refuses them).
 
 use connect_api::config_def::{ConfigDef, ConfigType};
-use connect_api::data::{SchemaBuilder, optional_copy};
+use connect_api::data::SchemaBuilder;
 use connect_api::{
-    Config, ConnectRecord, ConnectResult, FieldType, SchemaAndValue, SchemaRef, Struct, Value,
+    Config, ConnectError, ConnectRecord, ConnectResult, FieldType, SchemaAndValue, SchemaRef,
+    Struct, Value,
 };
 
 use crate::field_rename::struct_like;
@@ -25,26 +28,49 @@ fn join(prefix: &str, delimiter: &str, name: &str) -> String {
     }
 }
 
+/// Adds `schema`'s leaves to `builder`. A leaf is optional when it or any ancestor (the
+/// top-level struct included) is; its default is its own, else its value in the nearest
+/// ancestor's default (Kafka's rules).
 fn flatten_schema(
     schema: &SchemaRef,
     prefix: &str,
     delimiter: &str,
     optional: bool,
+    parent_default: Option<&Struct>,
     builder: SchemaBuilder,
 ) -> ConnectResult<SchemaBuilder> {
     let mut builder = builder;
     for field in schema.fields() {
         let name = join(prefix, delimiter, field.name());
         let fs = field.schema();
-        if fs.field_type() == FieldType::Struct {
-            builder = flatten_schema(fs, &name, delimiter, optional || fs.is_optional(), builder)?;
-        } else {
-            let fs = if optional {
-                optional_copy(fs)
-            } else {
-                fs.clone()
-            };
-            builder = builder.field(name, fs)?;
+        let default = fs
+            .default_value()
+            .or_else(|| parent_default.map(|d| d.get_field(field)))
+            .filter(|d| !d.is_null());
+        let optional = optional || fs.is_optional();
+        match fs.field_type() {
+            FieldType::Struct => {
+                let default = default.and_then(Value::as_struct);
+                builder = flatten_schema(fs, &name, delimiter, optional, default, builder)?;
+            }
+            FieldType::Map => {
+                return Err(ConnectError::data(format!(
+                    "Flatten does not support MAP fields in records with schemas (field {name})"
+                )));
+            }
+            _ => {
+                let unchanged = fs.is_optional() == optional && fs.default_value() == default;
+                let leaf = if unchanged {
+                    fs.clone()
+                } else {
+                    let mut leaf = SchemaBuilder::from_schema(fs).optional_if(optional);
+                    if let Some(default) = default {
+                        leaf = leaf.default_value(default.clone())?;
+                    }
+                    leaf.build()
+                };
+                builder = builder.field(name, leaf)?;
+            }
         }
     }
     Ok(builder)
@@ -110,7 +136,12 @@ impl FieldTransform for Flatten {
             (schema, Value::Null) => Ok(Some(SchemaAndValue::new(schema, Value::Null))),
             (Some(schema), Value::Struct(s)) => {
                 let out_schema = self.cache.get_or_try_insert(&schema, |input| {
-                    Ok(flatten_schema(input, "", &delimiter, false, struct_like(input))?.build())
+                    // The flat struct itself is required; an optional input makes every leaf
+                    // optional instead, and the input's default feeds the leaves' defaults.
+                    let flat = struct_like(input).required();
+                    let default = input.default_value().and_then(Value::as_struct);
+                    let optional = input.is_optional();
+                    Ok(flatten_schema(input, "", &delimiter, optional, default, flat)?.build())
                 })?;
                 let mut values = Vec::with_capacity(out_schema.fields().len());
                 flatten_values(Some(&s), &schema, &mut values);

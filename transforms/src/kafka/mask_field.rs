@@ -1,11 +1,15 @@
 //! `MaskField$Key` / `$Value`: replaces the listed fields with an empty value of their type
-//! (0, false, "", empty bytes/array/map) or with `replacement` parsed as that type.
+//! (0, false, "", epoch, empty array/map) or with `replacement` parsed as that type. As in
+//! Kafka: bytes cannot be masked, booleans, dates and collections take no replacement, an
+//! empty `replacement` is refused, and a null field with a default is masked as its default.
 
 use std::str::FromStr;
 
 use bigdecimal::BigDecimal;
 use connect_api::config_def::{ConfigDef, ConfigType, Validator};
-use connect_api::{Config, ConnectError, ConnectRecord, ConnectResult, SchemaAndValue, Value};
+use connect_api::{
+    Config, ConfigError, ConnectError, ConnectRecord, ConnectResult, SchemaAndValue, Value,
+};
 
 use crate::side::FieldTransform;
 use crate::util::{make_struct, unsupported};
@@ -14,6 +18,7 @@ use crate::util::{make_struct, unsupported};
 pub struct MaskField {
     fields: Vec<String>,
     replacement: Option<String>,
+    replace_null_with_default: bool,
 }
 
 fn parse<T: FromStr>(text: &str, what: &str) -> ConnectResult<T> {
@@ -29,7 +34,7 @@ fn mask(value: &Value, replacement: Option<&str>) -> ConnectResult<Value> {
     Ok(match (value, replacement) {
         (Value::Null, _) => Value::Null,
         (Value::Boolean(_), None) => Value::Boolean(false),
-        (Value::Boolean(_), Some(r)) => Value::Boolean(parse(r, "boolean")?),
+
         (Value::Int8(_), r) => Value::Int8(r.map_or(Ok(0), |r| parse(r, "int8"))?),
         (Value::Int16(_), r) => Value::Int16(r.map_or(Ok(0), |r| parse(r, "int16"))?),
         (Value::Int32(_), r) => Value::Int32(r.map_or(Ok(0), |r| parse(r, "int32"))?),
@@ -43,7 +48,6 @@ fn mask(value: &Value, replacement: Option<&str>) -> ConnectResult<Value> {
         (Value::Date(_), None) => Value::Date(0),
         (Value::Time(_), None) => Value::Time(0),
         (Value::Timestamp(_), None) => Value::Timestamp(0),
-        (Value::Bytes(_), None) => Value::Bytes(Vec::new()),
         (Value::Array(_), None) => Value::Array(Vec::new()),
         (Value::Map(_), None) => Value::Map(Vec::new()),
         (other, Some(_)) => {
@@ -55,6 +59,12 @@ fn mask(value: &Value, replacement: Option<&str>) -> ConnectResult<Value> {
         (Value::Struct(_), None) => {
             return Err(ConnectError::data(
                 "MaskField: struct fields cannot be masked; mask their members",
+            ));
+        }
+        (Value::Bytes(_), None) => {
+            return Err(ConnectError::data(
+                "MaskField: bytes fields cannot be masked (as in Kafka); drop them with \
+                 ReplaceField instead",
             ));
         }
     })
@@ -71,14 +81,28 @@ impl FieldTransform for MaskField {
                 "",
                 "Replacement value (default: the type's empty value)",
             )
+            .optional(
+                "replace.null.with.default",
+                ConfigType::Boolean,
+                "true",
+                "Mask a null field's schema default (so the default cannot leak unmasked)",
+            )
     }
 
     fn configure(&mut self, config: &Config) -> ConnectResult<()> {
         self.fields = config.get_list("fields");
-        self.replacement = config
-            .get("replacement")
-            .filter(|r| !r.is_empty())
-            .map(str::to_owned);
+        self.replacement = match config.get("replacement") {
+            Some("") => {
+                return Err(ConfigError::invalid(
+                    "replacement",
+                    "",
+                    "must not be empty; leave it out to mask with the type's empty value",
+                )
+                .into());
+            }
+            other => other.map(str::to_owned),
+        };
+        self.replace_null_with_default = config.get_bool_or("replace.null.with.default", true)?;
         Ok(())
     }
 
@@ -95,7 +119,12 @@ impl FieldTransform for MaskField {
                 let mut values = Vec::with_capacity(s.values().len());
                 for (field, value) in schema.fields().iter().zip(s.into_values()) {
                     values.push(if masked(field.name()) {
-                        mask(&value, replacement)?
+                        match field.schema().default_value() {
+                            Some(default) if value.is_null() && self.replace_null_with_default => {
+                                mask(default, replacement)?
+                            }
+                            _ => mask(&value, replacement)?,
+                        }
                     } else {
                         value
                     });

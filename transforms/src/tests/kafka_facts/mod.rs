@@ -3,6 +3,8 @@
 //! Deliberate differences are in the README's table; each is asserted here as what we do.
 
 mod cast;
+mod flatten;
+mod mask_field;
 mod timestamp_converter;
 
 use connect_api::{ConnectRecord, SchemaAndValue, Value};
