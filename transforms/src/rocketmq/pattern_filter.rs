@@ -1,5 +1,7 @@
 //! `PatternFilter$Key` / `$Value`: drops the record when a listed string field fully matches
-//! `pattern`. `fields` empty means every string field. Non-struct, non-map data passes.
+//! `pattern`. `fields` is required: the Java transform tests only listed fields, so without
+//! them it filters nothing — a configuration error here rather than a silent no-op.
+//! Non-struct, non-map data passes.
 //! (In the Java runtime a dropped source record crashes the task; here it is simply dropped.)
 
 use connect_api::config_def::{ConfigDef, ConfigType, Validator};
@@ -17,7 +19,7 @@ pub struct PatternFilter {
 
 impl PatternFilter {
     fn listed(&self, name: &str) -> bool {
-        self.fields.is_empty() || self.fields.iter().any(|f| f == name)
+        self.fields.iter().any(|f| f == name)
     }
 
     fn matches(&self, text: &str) -> bool {
@@ -34,12 +36,8 @@ impl FieldTransform for PatternFilter {
                 "Regular expression; a record whose field matches it entirely is dropped",
             )
             .validate_with(Validator::Custom(valid_regex))
-            .optional(
-                "fields",
-                ConfigType::List,
-                "",
-                "Fields to test (empty: every string field)",
-            )
+            .required("fields", ConfigType::List, "Fields to test")
+            .validate_with(Validator::NonEmpty)
     }
 
     fn configure(&mut self, config: &Config) -> ConnectResult<()> {

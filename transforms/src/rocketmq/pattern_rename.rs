@@ -78,10 +78,11 @@ impl FieldTransform for PatternRename {
                 "",
                 "Java Pattern flags, e.g. CASE_INSENSITIVE",
             )
-            .required(
+            .optional(
                 "field.replacement",
                 ConfigType::String,
-                "Replacement for each match ($1 refers to a group)",
+                "",
+                "Replacement for each match ($1 refers to a group; empty strips the match)",
             )
     }
 

@@ -6,6 +6,7 @@ mod kafka;
 mod kafka_facts;
 mod robustness;
 mod rocketmq;
+mod rocketmq_facts;
 
 use connect_api::{
     Config, ConnectRecord, RecordOffset, RecordPartition, SchemaBuilder, SchemaRef, Struct, Value,

@@ -16,7 +16,7 @@ fn minimal_config(class: &str) -> Vec<(&'static str, &'static str)> {
             ("input.inner.field.name", "b"),
             ("output.field.name", "c"),
         ],
-        "PatternFilter" => vec![("pattern", "x.*")],
+        "PatternFilter" => vec![("pattern", "x.*"), ("fields", "name")],
         "PatternRename" => vec![("field.pattern", "a"), ("field.replacement", "z")],
         "SetMaximumPrecision" => vec![("precision.max", "10")],
         "RegexRouter" => vec![("regex", "(.*)"), ("replacement", "r-$1")],
