@@ -22,6 +22,86 @@ pub fn java_text(value: &Value) -> String {
     }
 }
 
+/// The text of a header made from `value` (`HeaderFrom`): `None` for a null (no header),
+/// strings as they are, structs, maps and arrays as JSON, anything else as [`java_text`].
+pub fn header_text(value: &Value) -> Option<String> {
+    match value {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Struct(_) | Value::Map(_) | Value::Array(_) => {
+            let mut out = String::new();
+            write_json(value, &mut out);
+            Some(out)
+        }
+        other => Some(java_text(other)),
+    }
+}
+
+/// Compact JSON of a value: structs and string-keyed maps as objects, other maps as arrays of
+/// `[key, value]` pairs (as the JSON converter writes them), numbers as Java prints them.
+fn write_json(value: &Value, out: &mut String) {
+    let quoted = |text: &str| serde_json::to_string(text).unwrap_or_default();
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Boolean(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::String(s) => out.push_str(&quoted(s)),
+        Value::Bytes(_) | Value::Date(_) | Value::Time(_) | Value::Timestamp(_) => {
+            out.push_str(&quoted(&java_text(value)));
+        }
+        Value::Float32(f) if !f.is_finite() => out.push_str(&quoted(&java_text(value))),
+        Value::Float64(f) if !f.is_finite() => out.push_str(&quoted(&java_text(value))),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_json(item, out);
+            }
+            out.push(']');
+        }
+        Value::Map(entries) if entries.iter().all(|(k, _)| k.as_str().is_some()) => {
+            out.push('{');
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&quoted(k.as_str().unwrap_or_default()));
+                out.push(':');
+                write_json(v, out);
+            }
+            out.push('}');
+        }
+        Value::Map(entries) => {
+            out.push('[');
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push('[');
+                write_json(k, out);
+                out.push(',');
+                write_json(v, out);
+                out.push(']');
+            }
+            out.push(']');
+        }
+        Value::Struct(s) => {
+            out.push('{');
+            for (i, (field, v)) in s.schema().fields().iter().zip(s.values()).enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&quoted(field.name()));
+                out.push(':');
+                write_json(v, out);
+            }
+            out.push('}');
+        }
+        other => out.push_str(&java_text(other)),
+    }
+}
+
 /// Java's `Double.toString`: plain notation with at least one decimal between 10⁻³ and 10⁷,
 /// computerized scientific notation (`1.0E7`, `1.5E-4`) outside, from the shortest digits that
 /// read back to the same number (`scientific` is Rust's `{:e}` of the value, e.g. `1.5e-4`).

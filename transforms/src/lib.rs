@@ -9,7 +9,9 @@
 //!   SetNull, RegexRouter.
 //! - [`kafka`]: the Kafka Connect set under `org.apache.kafka.connect.transforms.*`:
 //!   InsertField, ReplaceField, MaskField, Cast, ExtractField, HoistField, Flatten, ValueToKey,
-//!   TimestampConverter, Filter (with RegexRouter shared with the RocketMQ set).
+//!   TimestampConverter, SetSchemaMetadata, TimestampRouter, DropHeaders, InsertHeader,
+//!   HeaderFrom, Filter (with RegexRouter shared with the RocketMQ set). Headers are the
+//!   record's extensions.
 //! - [`debezium`]: Debezium's `ExtractNewRecordState` (CDC envelopes → rows).
 //! - [`predicates`](mod@predicates): TopicNameMatches, HasHeaderKey, RecordIsTombstone.
 //! - [`java_text`]: values as Kafka prints them (Java float forms, ISO dates), for casts to text.
@@ -200,6 +202,44 @@ pub fn transforms() -> Vec<Plugin<TransformFactory>> {
         ],
         kind: PluginKind::Transformation,
         factory: || Box::new(ValueToKey::default()),
+    });
+    sided!(
+        list,
+        "org.apache.kafka.connect.transforms.",
+        "SetSchemaMetadata",
+        SetSchemaMetadata,
+        [],
+        []
+    );
+    list.push(Plugin {
+        class_name: "org.apache.kafka.connect.transforms.HeaderFrom$Key",
+        aliases: &["HeaderFrom$Key"],
+        kind: PluginKind::Transformation,
+        factory: || Box::new(HeaderFrom::new(side::Side::Key)),
+    });
+    list.push(Plugin {
+        class_name: "org.apache.kafka.connect.transforms.HeaderFrom$Value",
+        aliases: &["HeaderFrom$Value"],
+        kind: PluginKind::Transformation,
+        factory: || Box::new(HeaderFrom::new(side::Side::Value)),
+    });
+    list.push(Plugin {
+        class_name: "org.apache.kafka.connect.transforms.TimestampRouter",
+        aliases: &["TimestampRouter"],
+        kind: PluginKind::Transformation,
+        factory: || Box::new(TimestampRouter::default()),
+    });
+    list.push(Plugin {
+        class_name: "org.apache.kafka.connect.transforms.DropHeaders",
+        aliases: &["DropHeaders"],
+        kind: PluginKind::Transformation,
+        factory: || Box::new(DropHeaders::default()),
+    });
+    list.push(Plugin {
+        class_name: "org.apache.kafka.connect.transforms.InsertHeader",
+        aliases: &["InsertHeader"],
+        kind: PluginKind::Transformation,
+        factory: || Box::new(InsertHeader::default()),
     });
     list.push(Plugin {
         class_name: "org.apache.kafka.connect.transforms.Filter",

@@ -27,6 +27,10 @@ fn minimal_config(class: &str) -> Vec<(&'static str, &'static str)> {
         "ExtractField" | "HoistField" => vec![("field", "a")],
         "TimestampConverter" => vec![("field", "a"), ("target.type", "unix")],
         "ValueToKey" => vec![("fields", "a")],
+        "SetSchemaMetadata" => vec![("schema.name", "renamed")],
+        "DropHeaders" => vec![("headers", "h")],
+        "InsertHeader" => vec![("header", "h"), ("value.literal", "v")],
+        "HeaderFrom" => vec![("fields", "a"), ("headers", "h"), ("operation", "move")],
         _ => vec![],
     }
 }

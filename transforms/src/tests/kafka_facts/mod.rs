@@ -4,8 +4,11 @@
 
 mod cast;
 mod flatten;
+mod headers;
 mod mask_field;
+mod set_schema_metadata;
 mod timestamp_converter;
+mod timestamp_router;
 
 use connect_api::{ConnectRecord, SchemaAndValue, Value};
 
