@@ -10,17 +10,20 @@ use crate::util::{SchemaCache, make_struct, string_key, unsupported};
 pub type RenameFn<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// Applies `rename` to every top-level field name (struct) or key (map).
+/// `like` starts the output struct schema from the input's ([`struct_like`] or
+/// [`kafka_struct_like`]).
 pub fn rename_fields(
     transform: &str,
     data: SchemaAndValue,
     cache: &mut SchemaCache,
+    like: fn(&SchemaRef) -> SchemaBuilder,
     rename: RenameFn<'_>,
 ) -> ConnectResult<SchemaAndValue> {
     match (data.schema, data.value) {
         (schema, Value::Null) => Ok(SchemaAndValue::new(schema, Value::Null)),
         (Some(schema), Value::Struct(s)) => {
             let out_schema =
-                cache.get_or_try_insert(&schema, |input| renamed_schema(input, rename))?;
+                cache.get_or_try_insert(&schema, |input| renamed_schema(input, like, rename))?;
             let mut values = Vec::with_capacity(out_schema.fields().len());
             for (field, value) in schema.fields().iter().zip(s.into_values()) {
                 if rename(field.name()).is_some() {
@@ -55,8 +58,12 @@ pub fn rename_fields(
     }
 }
 
-fn renamed_schema(input: &SchemaRef, rename: RenameFn<'_>) -> ConnectResult<SchemaRef> {
-    let mut builder = struct_like(input);
+fn renamed_schema(
+    input: &SchemaRef,
+    like: fn(&SchemaRef) -> SchemaBuilder,
+    rename: RenameFn<'_>,
+) -> ConnectResult<SchemaRef> {
+    let mut builder = like(input);
     for field in input.fields() {
         if let Some(new_name) = rename(field.name()) {
             builder = builder
@@ -70,6 +77,13 @@ fn renamed_schema(input: &SchemaRef, rename: RenameFn<'_>) -> ConnectResult<Sche
         }
     }
     Ok(builder.build())
+}
+
+/// Kafka's `copySchemaBasics` for a struct: `input`'s name, version, doc and parameters, and
+/// required — InsertField, ReplaceField and HeaderFrom build their output that way whatever
+/// the input's optionality (Cast and TimestampConverter keep it: [`struct_like`]).
+pub fn kafka_struct_like(input: &SchemaRef) -> SchemaBuilder {
+    struct_like(input).required()
 }
 
 /// A struct schema like `input` (name, version, doc, optionality) but with no fields yet.

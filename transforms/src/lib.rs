@@ -14,6 +14,7 @@
 //!   record's extensions.
 //! - [`debezium`]: Debezium's `ExtractNewRecordState` (CDC envelopes → rows).
 //! - [`predicates`](mod@predicates): TopicNameMatches, HasHeaderKey, RecordIsTombstone.
+//! - [`field_path`](mod@field_path): nested field paths (`field.syntax.version=V2`, KIP-821).
 //! - [`java_text`]: values as Kafka prints them (Java float forms, ISO dates), for casts to text.
 //! - [`transforms()`] and [`predicates()`]: the registries, by class name and aliases.
 //!
@@ -22,6 +23,7 @@
 
 pub mod chain;
 pub mod debezium;
+pub mod field_path;
 mod field_rename;
 pub mod java_text;
 pub mod kafka;

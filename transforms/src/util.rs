@@ -134,3 +134,37 @@ mod tests {
         assert!(err.message.contains("invalid regular expression"));
     }
 }
+
+/// Kafka's `replace.null.with.default` key, shared by the transforms that copy struct fields.
+pub const REPLACE_NULL_WITH_DEFAULT: &str = "replace.null.with.default";
+
+/// Declares [`REPLACE_NULL_WITH_DEFAULT`] (default `true`, as Kafka).
+pub fn with_replace_null_key(
+    def: connect_api::config_def::ConfigDef,
+) -> connect_api::config_def::ConfigDef {
+    def.optional(
+        REPLACE_NULL_WITH_DEFAULT,
+        connect_api::config_def::ConfigType::Boolean,
+        "true",
+        "Copy a null field as its schema default (false: keep the null)",
+    )
+}
+
+/// `s`'s values, each null replaced by its field's default when `with_defaults` (what Kafka's
+/// SMTs copy under `replace.null.with.default=true`), else as stored.
+pub fn field_values(s: Struct, with_defaults: bool) -> Vec<Value> {
+    if !with_defaults {
+        return s.into_values();
+    }
+    let schema = s.schema().clone();
+    s.into_values()
+        .into_iter()
+        .zip(schema.fields())
+        .map(
+            |(value, field)| match (value, field.schema().default_value()) {
+                (Value::Null, Some(default)) => default.clone(),
+                (value, _) => value,
+            },
+        )
+        .collect()
+}

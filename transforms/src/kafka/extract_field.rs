@@ -1,23 +1,38 @@
-//! `ExtractField$Key` / `$Value`: replaces the struct or map with one of its fields.
+//! `ExtractField$Key` / `$Value`: replaces the struct or map with one of its fields; with
+//! `field.syntax.version=V2` the field may be nested (`address.city`, see [`FieldPath`]).
+//! A null field with a schema default gives the default unless `replace.null.with.default=false`.
 
 use connect_api::config_def::{ConfigDef, ConfigType};
 use connect_api::{Config, ConnectError, ConnectRecord, ConnectResult, SchemaAndValue, Value};
 
+use crate::field_path::{FieldPath, with_syntax_key};
 use crate::side::FieldTransform;
 use crate::util::unsupported;
 
 #[derive(Debug, Default)]
 pub struct ExtractField {
-    field: String,
+    path: FieldPath,
+    replace_null_with_default: bool,
 }
 
 impl FieldTransform for ExtractField {
     fn config_def() -> ConfigDef {
-        ConfigDef::new().required("field", ConfigType::String, "The field to extract")
+        with_syntax_key(ConfigDef::new().required(
+            "field",
+            ConfigType::String,
+            "The field to extract",
+        ))
+        .optional(
+            "replace.null.with.default",
+            ConfigType::Boolean,
+            "true",
+            "Extract a null field's schema default in its place",
+        )
     }
 
     fn configure(&mut self, config: &Config) -> ConnectResult<()> {
-        self.field = config.require("field")?.to_owned();
+        self.path = FieldPath::configured(config, "field", config.require("field")?)?;
+        self.replace_null_with_default = config.get_bool_or("replace.null.with.default", true)?;
         Ok(())
     }
 
@@ -26,26 +41,23 @@ impl FieldTransform for ExtractField {
         data: SchemaAndValue,
         _record: &ConnectRecord,
     ) -> ConnectResult<Option<SchemaAndValue>> {
-        let name = self.field.as_str();
         Ok(Some(match (data.schema, data.value) {
-            (Some(schema), Value::Null) => {
-                let field = schema.field(name).map(|f| f.schema().clone());
-                SchemaAndValue::new(field, Value::Null)
-            }
             (None, Value::Null) => SchemaAndValue::null(),
-            (Some(schema), Value::Struct(s)) => {
-                let field = schema.field(name).ok_or_else(|| {
+            // With a schema the field must exist, even when the value is null (as Kafka).
+            (Some(schema), value @ (Value::Null | Value::Struct(_))) => {
+                let field = self.path.field_in(&schema).ok_or_else(|| {
                     ConnectError::schema(format!(
-                        "ExtractField: no field '{name}' in {}",
+                        "ExtractField: Unknown field: {} (in {})",
+                        self.path.text(),
                         schema.describe()
                     ))
                 })?;
-                let value = s.get_field(field).clone();
+                let value = self
+                    .path
+                    .value_in_struct(&value, self.replace_null_with_default);
                 SchemaAndValue::new(Some(field.schema().clone()), value)
             }
-            (_, map @ Value::Map(_)) => {
-                SchemaAndValue::new(None, map.map_get(name).cloned().unwrap_or_default())
-            }
+            (_, map @ Value::Map(_)) => SchemaAndValue::new(None, self.path.value_in_map(&map)?),
             (_, other) => return Err(unsupported("ExtractField", &other)),
         }))
     }

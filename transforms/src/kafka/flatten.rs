@@ -10,7 +10,7 @@ use connect_api::{
     Struct, Value,
 };
 
-use crate::field_rename::struct_like;
+use crate::field_rename::kafka_struct_like;
 use crate::side::FieldTransform;
 use crate::util::{SchemaCache, make_struct, unsupported};
 
@@ -138,7 +138,7 @@ impl FieldTransform for Flatten {
                 let out_schema = self.cache.get_or_try_insert(&schema, |input| {
                     // The flat struct itself is required; an optional input makes every leaf
                     // optional instead, and the input's default feeds the leaves' defaults.
-                    let flat = struct_like(input).required();
+                    let flat = kafka_struct_like(input);
                     let default = input.default_value().and_then(Value::as_struct);
                     let optional = input.is_optional();
                     Ok(flatten_schema(input, "", &delimiter, optional, default, flat)?.build())

@@ -11,7 +11,7 @@ use connect_api::{
     Value,
 };
 
-use crate::field_rename::struct_like;
+use crate::field_rename::kafka_struct_like;
 use crate::java_text::header_text;
 use crate::side::Side;
 use crate::util::{SchemaCache, make_struct, unsupported};
@@ -66,7 +66,7 @@ impl HeaderFrom {
                 }
                 let moved = &self.fields;
                 let out_schema = self.cache.get_or_try_insert(&schema, |input| {
-                    let mut builder = struct_like(input);
+                    let mut builder = kafka_struct_like(input);
                     for f in input.fields() {
                         if !moved.contains(&f.name().to_owned()) {
                             builder = builder.field(f.name(), f.schema().clone())?;

@@ -36,7 +36,10 @@ impl FieldTransform for HoistField {
         Ok(Some(match data.schema {
             Some(schema) => {
                 let wrapper = self.cache.get_or_try_insert(&schema, |inner| {
-                    Ok(SchemaBuilder::struct_().field(name, inner.clone())?.build())
+                    Ok(SchemaBuilder::struct_()
+                        .required()
+                        .field(name, inner.clone())?
+                        .build())
                 })?;
                 let value = make_struct(wrapper.clone(), vec![data.value])?;
                 SchemaAndValue::new(Some(wrapper), value)

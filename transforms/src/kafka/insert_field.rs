@@ -8,9 +8,9 @@ use connect_api::{
     Config, ConnectError, ConnectRecord, ConnectResult, SchemaAndValue, SchemaRef, Value,
 };
 
-use crate::field_rename::struct_like;
+use crate::field_rename::kafka_struct_like;
 use crate::side::FieldTransform;
-use crate::util::{SchemaCache, make_struct, unsupported};
+use crate::util::{REPLACE_NULL_WITH_DEFAULT, SchemaCache, field_values, make_struct, unsupported};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Source {
@@ -32,6 +32,7 @@ struct Insertion {
 pub struct InsertField {
     insertions: Vec<Insertion>,
     static_value: Option<String>,
+    replace_null_with_default: bool,
     cache: SchemaCache,
 }
 
@@ -108,6 +109,12 @@ impl FieldTransform for InsertField {
                 "Field for a static value",
             )
             .optional("static.value", ConfigType::String, "", "The static value")
+            .optional(
+                REPLACE_NULL_WITH_DEFAULT,
+                ConfigType::Boolean,
+                "true",
+                "Copy a null field as its schema default (false: keep the null)",
+            )
     }
 
     fn configure(&mut self, config: &Config) -> ConnectResult<()> {
@@ -128,6 +135,7 @@ impl FieldTransform for InsertField {
             }
         }
         self.static_value = config.get_trimmed("static.value").map(str::to_owned);
+        self.replace_null_with_default = config.get_bool_or(REPLACE_NULL_WITH_DEFAULT, true)?;
         if self.insertions.is_empty() {
             return Err(connect_api::ConfigError {
                 key: "topic.field".to_owned(),
@@ -156,7 +164,7 @@ impl FieldTransform for InsertField {
             (Some(schema), Value::Struct(s)) => {
                 let insertions = self.insertions.clone();
                 let out_schema = self.cache.get_or_try_insert(&schema, |input| {
-                    let mut builder = struct_like(input);
+                    let mut builder = kafka_struct_like(input);
                     for field in input.fields() {
                         builder = builder.field(field.name(), field.schema().clone())?;
                     }
@@ -172,7 +180,7 @@ impl FieldTransform for InsertField {
                     }
                     Ok(builder.build())
                 })?;
-                let mut values = s.into_values();
+                let mut values = field_values(s, self.replace_null_with_default);
                 for insertion in &self.insertions {
                     values.push(self.value_of(insertion.source, record));
                 }

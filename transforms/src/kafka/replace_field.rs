@@ -1,20 +1,24 @@
 //! `ReplaceField$Key` / `$Value`: keeps (`include`), drops (`exclude`) and renames (`renames`,
-//! `old:new,…`) top-level fields. Kafka's older names `whitelist`/`blacklist` work too.
+//! `old:new,…`) top-level fields. Kafka's older names `whitelist`/`blacklist` work too. Null
+//! fields are copied as their defaults unless `replace.null.with.default=false`.
 
 use std::collections::HashMap;
 
 use connect_api::config_def::{ConfigDef, ConfigType};
-use connect_api::{Config, ConfigError, ConnectRecord, ConnectResult, SchemaAndValue};
+use connect_api::{
+    Config, ConfigError, ConnectRecord, ConnectResult, SchemaAndValue, Struct, Value,
+};
 
-use crate::field_rename::rename_fields;
+use crate::field_rename::{kafka_struct_like, rename_fields};
 use crate::side::FieldTransform;
-use crate::util::SchemaCache;
+use crate::util::{REPLACE_NULL_WITH_DEFAULT, SchemaCache, field_values, with_replace_null_key};
 
 #[derive(Debug, Default)]
 pub struct ReplaceField {
     include: Vec<String>,
     exclude: Vec<String>,
     renames: HashMap<String, String>,
+    replace_null_with_default: bool,
     cache: SchemaCache,
 }
 
@@ -39,27 +43,29 @@ fn parse_renames(raw: &[String]) -> Result<HashMap<String, String>, ConfigError>
 
 impl FieldTransform for ReplaceField {
     fn config_def() -> ConfigDef {
-        ConfigDef::new()
-            .optional(
-                "include",
-                ConfigType::List,
-                "",
-                "Fields to keep (empty: all)",
-            )
-            .optional("exclude", ConfigType::List, "", "Fields to drop")
-            .optional(
-                "whitelist",
-                ConfigType::List,
-                "",
-                "Deprecated name of include",
-            )
-            .optional(
-                "blacklist",
-                ConfigType::List,
-                "",
-                "Deprecated name of exclude",
-            )
-            .optional("renames", ConfigType::List, "", "old:new pairs")
+        with_replace_null_key(
+            ConfigDef::new()
+                .optional(
+                    "include",
+                    ConfigType::List,
+                    "",
+                    "Fields to keep (empty: all)",
+                )
+                .optional("exclude", ConfigType::List, "", "Fields to drop")
+                .optional(
+                    "whitelist",
+                    ConfigType::List,
+                    "",
+                    "Deprecated name of include",
+                )
+                .optional(
+                    "blacklist",
+                    ConfigType::List,
+                    "",
+                    "Deprecated name of exclude",
+                )
+                .optional("renames", ConfigType::List, "", "old:new pairs"),
+        )
     }
 
     fn configure(&mut self, config: &Config) -> ConnectResult<()> {
@@ -68,6 +74,7 @@ impl FieldTransform for ReplaceField {
         self.exclude = config.get_list("exclude");
         self.exclude.extend(config.get_list("blacklist"));
         self.renames = parse_renames(&config.get_list("renames"))?;
+        self.replace_null_with_default = config.get_bool_or(REPLACE_NULL_WITH_DEFAULT, true)?;
         Ok(())
     }
 
@@ -87,6 +94,24 @@ impl FieldTransform for ReplaceField {
                     .unwrap_or_else(|| name.to_owned())
             })
         };
-        rename_fields("ReplaceField", data, &mut self.cache, &rename).map(Some)
+        let data = match data.value {
+            Value::Struct(s) if self.replace_null_with_default => {
+                let schema = s.schema().clone();
+                let values = field_values(s, true);
+                SchemaAndValue::new(
+                    data.schema,
+                    Value::Struct(Struct::from_values(schema, values)?),
+                )
+            }
+            value => SchemaAndValue::new(data.schema, value),
+        };
+        rename_fields(
+            "ReplaceField",
+            data,
+            &mut self.cache,
+            kafka_struct_like,
+            &rename,
+        )
+        .map(Some)
     }
 }

@@ -4,27 +4,33 @@ use connect_api::config_def::{ConfigDef, ConfigType, Validator};
 use connect_api::data::SchemaBuilder;
 use connect_api::{Config, ConnectError, ConnectRecord, ConnectResult, Transform, Value};
 
-use crate::util::{SchemaCache, make_struct, unsupported};
+use crate::util::{
+    REPLACE_NULL_WITH_DEFAULT, SchemaCache, make_struct, unsupported, with_replace_null_key,
+};
 
 #[derive(Debug, Default)]
 pub struct ValueToKey {
     fields: Vec<String>,
+    replace_null_with_default: bool,
     cache: SchemaCache,
 }
 
 impl Transform for ValueToKey {
     fn config_def(&self) -> ConfigDef {
-        ConfigDef::new()
-            .required(
-                "fields",
-                ConfigType::List,
-                "Value fields that make up the key",
-            )
-            .validate_with(Validator::NonEmpty)
+        with_replace_null_key(
+            ConfigDef::new()
+                .required(
+                    "fields",
+                    ConfigType::List,
+                    "Value fields that make up the key",
+                )
+                .validate_with(Validator::NonEmpty),
+        )
     }
 
     fn configure(&mut self, config: &Config) -> ConnectResult<()> {
         self.fields = config.get_list("fields");
+        self.replace_null_with_default = config.get_bool_or(REPLACE_NULL_WITH_DEFAULT, true)?;
         Ok(())
     }
 
@@ -34,7 +40,7 @@ impl Transform for ValueToKey {
             (_, Value::Null) => {}
             (Some(schema), Value::Struct(s)) => {
                 let key_schema = self.cache.get_or_try_insert(schema, |input| {
-                    let mut builder = SchemaBuilder::struct_();
+                    let mut builder = SchemaBuilder::struct_().required();
                     for name in fields {
                         let field = input.field(name).ok_or_else(|| {
                             ConnectError::schema(format!(
@@ -48,7 +54,14 @@ impl Transform for ValueToKey {
                 })?;
                 let values = fields
                     .iter()
-                    .map(|f| s.get(f).cloned().unwrap_or_default())
+                    .map(|f| {
+                        let value = if self.replace_null_with_default {
+                            s.get(f)
+                        } else {
+                            s.get_without_default(f)
+                        };
+                        value.cloned().unwrap_or_default()
+                    })
                     .collect();
                 record.key = make_struct(key_schema.clone(), values)?;
                 record.key_schema = Some(key_schema);

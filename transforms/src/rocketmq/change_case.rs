@@ -5,7 +5,7 @@
 use connect_api::config_def::{ConfigDef, ConfigType, Validator};
 use connect_api::{Config, ConfigError, ConnectRecord, ConnectResult, SchemaAndValue};
 
-use crate::field_rename::rename_fields;
+use crate::field_rename::{rename_fields, struct_like};
 use crate::side::FieldTransform;
 use crate::util::SchemaCache;
 
@@ -145,7 +145,7 @@ impl FieldTransform for ChangeCase {
     ) -> ConnectResult<Option<SchemaAndValue>> {
         let (from, to) = (self.from, self.to);
         let rename = move |name: &str| Some(from.convert(to, name));
-        rename_fields("ChangeCase", data, &mut self.cache, &rename).map(Some)
+        rename_fields("ChangeCase", data, &mut self.cache, struct_like, &rename).map(Some)
     }
 }
 

@@ -6,7 +6,7 @@ use connect_api::config_def::{ConfigDef, ConfigType, Validator};
 use connect_api::{Config, ConfigError, ConnectRecord, ConnectResult, SchemaAndValue};
 use regex::Regex;
 
-use crate::field_rename::rename_fields;
+use crate::field_rename::{rename_fields, struct_like};
 use crate::side::FieldTransform;
 use crate::util::{SchemaCache, compile_regex, java_replacement, valid_regex};
 
@@ -106,7 +106,7 @@ impl FieldTransform for PatternRename {
         };
         let replacement = self.replacement.as_str();
         let rename = |name: &str| Some(pattern.replace_all(name, replacement).into_owned());
-        rename_fields("PatternRename", data, &mut self.cache, &rename).map(Some)
+        rename_fields("PatternRename", data, &mut self.cache, struct_like, &rename).map(Some)
     }
 }
 

@@ -3,9 +3,11 @@
 //! Deliberate differences are in the README's table; each is asserted here as what we do.
 
 mod cast;
+mod fields;
 mod flatten;
 mod headers;
 mod mask_field;
+mod routing;
 mod set_schema_metadata;
 mod timestamp_converter;
 mod timestamp_router;
