@@ -110,31 +110,6 @@ pub fn string_key<'a>(transform: &str, key: &'a Value) -> ConnectResult<&'a str>
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn java_replacements_translate() {
-        assert_eq!(java_replacement("$1a"), "${1}a");
-        assert_eq!(java_replacement("x_${name}"), "x_${name}");
-        assert_eq!(java_replacement(r"cost\$"), "cost$$");
-        assert_eq!(java_replacement("company02"), "company02");
-        let re = Regex::new("(comp)any").unwrap();
-        assert_eq!(
-            re.replace_all("company", java_replacement("$1_x").as_str()),
-            "comp_x"
-        );
-    }
-
-    #[test]
-    fn bad_regex_is_a_config_error_on_the_key() {
-        let err = compile_regex("field.pattern", "(unclosed").unwrap_err();
-        assert_eq!(err.key, "field.pattern");
-        assert!(err.message.contains("invalid regular expression"));
-    }
-}
-
 /// Kafka's `replace.null.with.default` key, shared by the transforms that copy struct fields.
 pub const REPLACE_NULL_WITH_DEFAULT: &str = "replace.null.with.default";
 
@@ -167,4 +142,29 @@ pub fn field_values(s: Struct, with_defaults: bool) -> Vec<Value> {
             },
         )
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn java_replacements_translate() {
+        assert_eq!(java_replacement("$1a"), "${1}a");
+        assert_eq!(java_replacement("x_${name}"), "x_${name}");
+        assert_eq!(java_replacement(r"cost\$"), "cost$$");
+        assert_eq!(java_replacement("company02"), "company02");
+        let re = Regex::new("(comp)any").unwrap();
+        assert_eq!(
+            re.replace_all("company", java_replacement("$1_x").as_str()),
+            "comp_x"
+        );
+    }
+
+    #[test]
+    fn bad_regex_is_a_config_error_on_the_key() {
+        let err = compile_regex("field.pattern", "(unclosed").unwrap_err();
+        assert_eq!(err.key, "field.pattern");
+        assert!(err.message.contains("invalid regular expression"));
+    }
 }
