@@ -111,20 +111,46 @@ impl Pipeline {
         key: Option<&[u8]>,
         body: Option<&[u8]>,
     ) -> ConnectResult<Option<ConnectRecord>> {
+        let record = self.decode(topic, key, body)?;
+        self.transforms.apply(record)
+    }
+
+    /// Decodes one message (key and body bytes) from `topic` into a record.
+    pub fn decode(
+        &self,
+        topic: &str,
+        key: Option<&[u8]>,
+        body: Option<&[u8]>,
+    ) -> ConnectResult<ConnectRecord> {
         let key = self.key_converter.decode(topic, key)?;
         let value = self.value_converter.decode(topic, body)?;
         let mut record = ConnectRecord::default()
             .with_key(key.schema, key.value)
             .with_value(value.schema, value.value);
         record.set_topic(topic);
+        Ok(record)
+    }
+
+    /// Applies the transforms. `None`: a transform dropped the record.
+    pub fn transform(&mut self, record: ConnectRecord) -> ConnectResult<Option<ConnectRecord>> {
         self.transforms.apply(record)
     }
 
-    /// Encodes a record's value for `topic`.
+    /// Encodes a record's value for its topic.
     pub fn encode_value(&self, record: &ConnectRecord) -> ConnectResult<Option<Vec<u8>>> {
         let topic = record.topic().unwrap_or_default();
         self.value_converter
             .encode(topic, record.value_schema.as_deref(), &record.value)
+    }
+
+    /// Encodes a record's key for its topic (`None` for a null key).
+    pub fn encode_key(&self, record: &ConnectRecord) -> ConnectResult<Option<Vec<u8>>> {
+        if record.key.is_null() && record.key_schema.is_none() {
+            return Ok(None);
+        }
+        let topic = record.topic().unwrap_or_default();
+        self.key_converter
+            .encode(topic, record.key_schema.as_deref(), &record.key)
     }
 }
 

@@ -6,20 +6,19 @@
 //! ones finish) → stop every task with a final offset commit → stores are already durable →
 //! exit.
 
-use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use connect_actors::ControllerHandle;
 use connect_actors::controller::messages::PutMode;
-use connect_actors::pipeline::{DEFAULT_CONVERTER, Pipeline};
 use connect_actors::system::{start_distributed, start_standalone};
 use connect_api::Config;
 
 use crate::plugins::{all_plugins, catalog};
 use crate::rocketmq::{RocketMq, RocketMqRuntime};
 use crate::stores::open_stores;
+use crate::transform_command::{self, Input};
 use crate::worker_config::WorkerConfig;
 
 /// RocketMQ Connect, in Rust.
@@ -49,8 +48,9 @@ enum Command {
         config: PathBuf,
     },
     Plugins,
-    /// Runs messages from stdin through a connector configuration's value converter and
-    /// transform chain, printing each result on one line (dropped records print nothing).
+    /// Runs messages or whole records from stdin through a connector configuration's
+    /// converters and transform chain, printing each result on one line (dropped records
+    /// print nothing).
     Transform {
         /// Connector configuration: a JSON object, as POSTed to /connectors/{name}.
         #[arg(short = 'c', long = "config")]
@@ -58,18 +58,11 @@ enum Command {
         /// Topic the messages are read from (visible to predicates and RegexRouter).
         #[arg(long, default_value = "test-topic")]
         topic: String,
-        /// How stdin is split into messages.
+        /// How stdin is split: JSON message bodies, lines, or whole JSON records (topic, key,
+        /// value, headers, partition, offset, timestamp) printed whole after the chain.
         #[arg(long, value_enum, default_value_t = Input::Json)]
         input: Input,
     },
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum Input {
-    /// A stream of JSON documents (each may span lines).
-    Json,
-    /// One message per line.
-    Lines,
 }
 
 /// Reads a connector configuration; non-string JSON values become their JSON text, as in Java.
@@ -313,58 +306,6 @@ fn run_worker(
     }
 }
 
-fn messages(input: Input) -> Box<dyn Iterator<Item = Result<Vec<u8>, String>>> {
-    let stdin = std::io::stdin().lock();
-    match input {
-        Input::Lines => Box::new(
-            stdin
-                .lines()
-                .map(|l| l.map(String::into_bytes).map_err(|e| e.to_string())),
-        ),
-        Input::Json => Box::new(
-            serde_json::Deserializer::from_reader(stdin)
-                .into_iter::<serde_json::Value>()
-                .map(|v| {
-                    v.map(|v| v.to_string().into_bytes())
-                        .map_err(|e| format!("invalid JSON input: {e}"))
-                }),
-        ),
-    }
-}
-
-#[allow(clippy::print_stdout, reason = "this is the command's output")]
-fn transform(config: &PathBuf, topic: &str, input: Input) -> Result<usize, String> {
-    let config = read_config(config)?;
-    let mut pipeline = Pipeline::from_config(&config, DEFAULT_CONVERTER, DEFAULT_CONVERTER)
-        .map_err(|e| e.to_string())?;
-    let mut failures = 0;
-    let mut out = std::io::stdout().lock();
-    for (index, message) in messages(input).enumerate() {
-        let result = message.and_then(|bytes| {
-            let record = pipeline
-                .decode_and_transform(topic, None, Some(&bytes))
-                .map_err(|e| e.to_string())?;
-            record
-                .map(|r| pipeline.encode_value(&r).map_err(|e| e.to_string()))
-                .transpose()
-        });
-        match result {
-            Ok(Some(Some(bytes))) => {
-                out.write_all(&bytes)
-                    .and_then(|()| out.write_all(b"\n"))
-                    .map_err(|e| e.to_string())?;
-            }
-            Ok(Some(None)) => writeln!(out, "null").map_err(|e| e.to_string())?,
-            Ok(None) => eprintln!("message {index}: dropped by a transform"),
-            Err(e) => {
-                failures += 1;
-                eprintln!("message {index}: {e}");
-            }
-        }
-    }
-    Ok(failures)
-}
-
 /// Parses the command line and runs the command.
 #[allow(clippy::print_stdout, reason = "this is the command's output")]
 pub fn run() -> ExitCode {
@@ -386,7 +327,7 @@ pub fn run() -> ExitCode {
             config,
             topic,
             input,
-        } => match transform(&config, &topic, input) {
+        } => match read_config(&config).and_then(|c| transform_command::run(&c, &topic, input)) {
             Ok(0) => ExitCode::SUCCESS,
             Ok(_) => ExitCode::FAILURE,
             Err(e) => {

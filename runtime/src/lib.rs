@@ -1,8 +1,10 @@
 //! The runtime: the `rocketmq-connect` binary and what it wires together.
 //!
 //! # Codemap
-//! - [`cli`]: the command line (`standalone`, `plugins`, `transform`) and the standalone
-//!   startup/shutdown sequence.
+//! - [`cli`]: the command line (`standalone`, `distributed`, `plugins`, `transform`) and the
+//!   standalone startup/shutdown sequence.
+//! - [`transform_command`]: `rocketmq-connect transform`, messages or whole records through a
+//!   configuration's converters and transforms.
 //! - [`worker_config`]: the Java-compatible `.conf` worker configuration, with env overrides.
 //! - [`stores`]: crash-safe file documents behind the actors' stores.
 //! - [`http_server`]: where the REST API listens (HTTP or HTTPS), its guards (authentication,
@@ -20,4 +22,5 @@ pub mod plugins;
 pub mod rest;
 pub mod rocketmq;
 pub mod stores;
+pub mod transform_command;
 pub mod worker_config;
