@@ -48,13 +48,13 @@ pub fn converters() -> Vec<Plugin<ConverterFactory>> {
     vec![
         plugin(
             "org.apache.rocketmq.connect.runtime.converter.record.json.JsonConverter",
-            &[
-                "JsonConverter",
-                "json",
-                "org.apache.kafka.connect.json.JsonConverter",
-            ],
+            &["JsonConverter", "json"],
             make::<JsonConverter>,
         ),
+        // Kafka's name writes Kafka's logical type names (a Kafka reader relies on them).
+        plugin("org.apache.kafka.connect.json.JsonConverter", &[], || {
+            Box::new(JsonConverter::kafka())
+        }),
         plugin(
             "org.apache.rocketmq.connect.runtime.converter.record.StringConverter",
             &[
@@ -195,7 +195,9 @@ mod tests {
                 "{simple}"
             );
         }
-        assert_eq!(registry.len(), 8);
+        // Kafka's JsonConverter is an entry of its own: it writes Kafka's logical names.
+        assert!(find_plugin(&registry, "org.apache.kafka.connect.json.JsonConverter").is_some());
+        assert_eq!(registry.len(), 9);
     }
 
     #[test]

@@ -292,6 +292,42 @@ mod tests {
         assert!(line.contains(r#""key":{"b":1,"a":2}"#), "{line}");
     }
 
+    /// A logical type made by a transform is written with the converter's family's name: a
+    /// Kafka pipeline gives Kafka readers `org.apache.kafka.connect.data.Timestamp`.
+    #[test]
+    fn logical_types_made_by_transforms_take_the_pipelines_names() {
+        for (converter, name) in [
+            (
+                "org.apache.kafka.connect.json.JsonConverter",
+                "org.apache.kafka.connect.data.Timestamp",
+            ),
+            (
+                "org.apache.rocketmq.connect.runtime.converter.record.json.JsonConverter",
+                "io.openmessaging.connector.api.data.logical.Timestamp",
+            ),
+        ] {
+            let mut p = pipeline(&[
+                ("value.converter", converter),
+                ("transforms", "ts"),
+                (
+                    "transforms.ts.type",
+                    "org.apache.kafka.connect.transforms.TimestampConverter$Value",
+                ),
+                ("transforms.ts.target.type", "Timestamp"),
+            ]);
+            let out = run_one(
+                &mut p,
+                serde_json::json!({"value": {"schema": {"type": "int64"}, "payload": 1000}}),
+            );
+            assert_eq!(
+                out["value"]["schema"]["name"],
+                serde_json::json!(name),
+                "{converter}"
+            );
+            assert_eq!(out["value"]["payload"], serde_json::json!(1000));
+        }
+    }
+
     #[test]
     fn bad_records_are_errors_naming_the_problem() {
         let mut p = pipeline(&[]);

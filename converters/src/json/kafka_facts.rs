@@ -23,7 +23,8 @@ fn converter(pairs: &[(&str, &str)]) -> JsonConverter {
     let config = pairs
         .iter()
         .fold(Config::new(), |config, (k, v)| config.with(*k, *v));
-    let mut c = JsonConverter::new();
+    // Kafka's class name: logical types are written with Kafka's names.
+    let mut c = JsonConverter::kafka();
     c.configure(&config, false).unwrap();
     c
 }
@@ -51,6 +52,43 @@ fn kafka_decimal(scale: i32) -> SchemaBuilder {
 
 fn decimal(text: &str) -> Value {
     Value::Decimal(BigDecimal::from_str(text).unwrap())
+}
+
+/// Logical types take the names of the converter's family, whatever built the schema: a
+/// schema made by a RocketMQ-named source or transform reaches a Kafka reader as Kafka's
+/// Timestamp, and the other way round; both names are read.
+#[test]
+fn logical_names_follow_the_converters_family() {
+    let rocketmq_named = SchemaBuilder::timestamp().required().build();
+    let kafka_named = SchemaBuilder::int64()
+        .required()
+        .name(TIMESTAMP)
+        .version(1)
+        .build();
+    let value = Value::Timestamp(4_000_000_000);
+    let kafka = converter(&[]);
+    let rocketmq = JsonConverter::new();
+    for schema in [&rocketmq_named, &kafka_named] {
+        assert_eq!(
+            written(&kafka, Some(schema), &value)["schema"]["name"],
+            json!(TIMESTAMP)
+        );
+        assert_eq!(
+            written(&rocketmq, Some(schema), &value)["schema"]["name"],
+            json!("io.openmessaging.connector.api.data.logical.Timestamp")
+        );
+    }
+    for c in [&kafka, &rocketmq] {
+        for name in [
+            TIMESTAMP,
+            "io.openmessaging.connector.api.data.logical.Timestamp",
+        ] {
+            let input = format!(
+                r#"{{"schema":{{"type":"int64","name":"{name}","version":1}},"payload":42}}"#
+            );
+            assert_eq!(read(c, &input).value, Value::Timestamp(42), "{name}");
+        }
+    }
 }
 
 #[test]

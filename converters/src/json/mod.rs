@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
 use connect_api::config_def::{ConfigDef, ConfigType, Validator};
+use connect_api::data::LogicalNames;
 use connect_api::{
     Config, ConnectError, ConnectResult, RecordConverter, Schema, SchemaAndValue, SchemaRef, Value,
 };
@@ -45,6 +46,8 @@ pub(crate) struct JsonSettings {
     /// A null with a schema default is written/read as the default (`true`, Kafka's default)
     /// or kept null (`false`; then only optional schemas take a null).
     pub replace_null_with_default: bool,
+    /// The names logical types are written with (Kafka's class name writes Kafka's).
+    pub logical_names: LogicalNames,
 }
 
 impl Default for JsonSettings {
@@ -54,6 +57,7 @@ impl Default for JsonSettings {
             decimal_format: DecimalFormat::Base64,
             cache_size: 1000,
             replace_null_with_default: true,
+            logical_names: LogicalNames::RocketMq,
         }
     }
 }
@@ -77,6 +81,14 @@ const WRITTEN_SCHEMAS: usize = 16;
 impl JsonConverter {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The converter under Kafka's class name (`org.apache.kafka.connect.json.JsonConverter`):
+    /// logical types are written with Kafka's names, so a Kafka reader sees them as such.
+    pub fn kafka() -> Self {
+        let mut converter = Self::default();
+        converter.settings.logical_names = LogicalNames::Kafka;
+        converter
     }
 
     /// The keys the converter accepts (after `key.converter.`/`value.converter.` is stripped).

@@ -30,7 +30,12 @@ impl Serialize for SchemaJson<'_> {
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("type", schema.field_type().json_name())?;
         map.serialize_entry("optional", &schema.is_optional())?;
-        if let Some(name) = schema.name() {
+        // A logical type's name is the converter's family's; other names are kept.
+        let name = schema
+            .logical_type()
+            .map(|logical| logical.schema_name(self.settings.logical_names))
+            .or(schema.name());
+        if let Some(name) = name {
             map.serialize_entry("name", name)?;
         }
         if let Some(version) = schema.version() {

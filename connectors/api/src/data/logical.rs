@@ -26,6 +26,16 @@ const KAFKA_TIMESTAMP: &str = "org.apache.kafka.connect.data.Timestamp";
 /// Milliseconds in a day.
 pub const MILLIS_PER_DAY: i64 = 86_400_000;
 
+/// Which family's names logical types are written with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogicalNames {
+    /// `io.openmessaging.connector.api.data.logical.*` (the RocketMQ / OpenMessaging API).
+    #[default]
+    RocketMq,
+    /// `org.apache.kafka.connect.data.*` (Kafka Connect).
+    Kafka,
+}
+
 /// A logical type and its parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogicalType {
@@ -56,6 +66,22 @@ impl LogicalType {
             (TIME_NAME | KAFKA_TIME, FieldType::Int32) => Some(Self::Time),
             (TIMESTAMP_NAME | KAFKA_TIMESTAMP, FieldType::Int64) => Some(Self::Timestamp),
             _ => None,
+        }
+    }
+
+    /// The full schema name of this logical type in a naming family: a Kafka pipeline writes
+    /// `org.apache.kafka.connect.data.*` so Kafka readers see their logical types, a RocketMQ
+    /// one `io.openmessaging.connector.api.data.logical.*`; both are understood on read.
+    pub fn schema_name(self, names: LogicalNames) -> &'static str {
+        match (names, self) {
+            (LogicalNames::RocketMq, Self::Decimal { .. }) => DECIMAL_NAME,
+            (LogicalNames::RocketMq, Self::Date) => DATE_NAME,
+            (LogicalNames::RocketMq, Self::Time) => TIME_NAME,
+            (LogicalNames::RocketMq, Self::Timestamp) => TIMESTAMP_NAME,
+            (LogicalNames::Kafka, Self::Decimal { .. }) => KAFKA_DECIMAL,
+            (LogicalNames::Kafka, Self::Date) => KAFKA_DATE,
+            (LogicalNames::Kafka, Self::Time) => KAFKA_TIME,
+            (LogicalNames::Kafka, Self::Timestamp) => KAFKA_TIMESTAMP,
         }
     }
 

@@ -8,7 +8,7 @@ mod struct_;
 mod value;
 
 pub use builder::{SchemaBuilder, logical_schema, optional_copy};
-pub use logical::LogicalType;
+pub use logical::{LogicalNames, LogicalType};
 pub use record::{
     ConnectRecord, Extensions, RecordOffset, RecordPartition, RecordPosition, SchemaAndValue,
     TOPIC_EXTENSION,
