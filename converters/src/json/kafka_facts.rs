@@ -394,6 +394,9 @@ fn reads_logical_types() {
             "{input}"
         );
     }
+    // Past what an f64 holds, every digit is read.
+    let input = r#"{"schema":{"type":"bytes","name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"17"}},"payload":1.23456789123456789}"#;
+    assert_eq!(read(&c, input).value, decimal("1.23456789123456789"));
     // The scale is the schema's: 1.5600 keeps its four digits.
     let Value::Decimal(d) = read(&c, cases_scale_4()).value else {
         panic!("a decimal")
@@ -706,6 +709,20 @@ fn writes_float32_and_numeric_decimals_exactly() {
         ),
         "123456789012345678901234567890"
     );
+}
+
+/// Jackson keeps an object's field order; so do we (a schemaless map, key by key).
+#[test]
+fn schemaless_maps_keep_their_key_order() {
+    let c = converter(&[("schemas.enable", "false")]);
+    let got = read(&c, r#"{"zeta":1,"alpha":{"y":2,"b":3},"mid":[1]}"#);
+    let Value::Map(entries) = &got.value else {
+        panic!("{got:?}")
+    };
+    let keys: Vec<String> = entries.iter().map(|(k, _)| k.to_string()).collect();
+    assert_eq!(keys, ["zeta", "alpha", "mid"]);
+    let out = c.encode("topic", None, &got.value).unwrap().unwrap();
+    assert_eq!(out, br#"{"zeta":1,"alpha":{"y":2,"b":3},"mid":[1]}"#);
 }
 
 #[test]

@@ -4,8 +4,9 @@
 //! `{"schema": <schema|null>, "payload": <value>}`; with `false` it is the bare value and reads
 //! are schemaless. Logical types are recognised by schema name; Decimal is written as base64 of
 //! the unscaled bytes (`decimal.format=BASE64`, default, exact at any size) or as a JSON number
-//! (`NUMERIC`: written from the decimal's exact text, scale kept; read through `f64`, so a
-//! NUMERIC read is exact to 15 significant digits — BASE64 is the lossless choice).
+//! (`NUMERIC`: written from the decimal's exact text, scale kept, and read from the number's
+//! own digits — a payload is parsed into [`tree::Node`], which keeps number text and field
+//! order, so nothing passes through f64 and schemaless maps keep their key order).
 //! `replace.null.with.default` (default `true`) writes and reads a null as its schema default.
 //! Reading follows Kafka's leniency for numbers with leading zeros and for an empty message
 //! without envelopes (a null).
@@ -13,6 +14,7 @@
 mod numbers;
 mod payload;
 mod schema_json;
+mod tree;
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -300,8 +302,10 @@ impl JsonConverter {
             if bytes.iter().all(u8::is_ascii_whitespace) {
                 return Ok(SchemaAndValue::null());
             }
-            let json: Json = serde_json::from_slice(bytes)
-                .map_err(|e| ConnectError::data(format!("invalid JSON: {e}")))?;
+            let text = std::str::from_utf8(bytes)
+                .map_err(|e| ConnectError::data(format!("invalid JSON: not UTF-8: {e}")))?;
+            let json =
+                tree::parse(text).map_err(|e| ConnectError::data(format!("invalid JSON: {e}")))?;
             return Ok(SchemaAndValue::new(None, decode_schemaless(&json)));
         }
         // Split the envelope without parsing its parts: the schema is looked up by its text.
@@ -319,7 +323,7 @@ impl JsonConverter {
         ) else {
             return Err(ConnectError::data(ENVELOPE_REQUIRED));
         };
-        let payload: Json = serde_json::from_str(payload.get())
+        let payload = tree::parse(payload.get())
             .map_err(|e| ConnectError::data(format!("invalid JSON: {e}")))?;
         if schema.get() == "null" {
             return Ok(SchemaAndValue::new(None, decode_schemaless(&payload)));

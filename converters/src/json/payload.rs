@@ -10,9 +10,9 @@ use connect_api::data::logical::{decimal_from_bytes, decimal_to_bytes};
 use connect_api::{ConnectError, FieldType, LogicalType, Schema, SchemaRef, Struct, Value};
 use serde::ser::{Error as _, SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
-use serde_json::Value as Json;
 use serde_json::value::RawValue;
 
+use super::tree::JsonLike;
 use super::{DecimalFormat, JsonSettings};
 
 /// Serializes `value` under `schema` (or schemaless when `schema` is `None`).
@@ -233,25 +233,33 @@ impl PayloadJson<'_> {
     }
 }
 
-fn mismatch(path: &str, expected: &str, found: &Json) -> ConnectError {
-    let mut shown = found.to_string();
+fn mismatch<J: JsonLike>(path: &str, expected: &str, found: &J) -> ConnectError {
+    let mut shown = found.shown();
     if shown.len() > 64 {
-        shown.truncate(64);
+        let mut end = 64;
+        while !shown.is_char_boundary(end) {
+            end -= 1;
+        }
+        shown.truncate(end);
         shown.push('…');
     }
     ConnectError::data(format!("'{path}': expected {expected}, found {shown}"))
 }
 
-fn integer<T: TryFrom<i64>>(json: &Json, path: &str, expected: &str) -> Result<T, ConnectError> {
+fn integer<T: TryFrom<i64>, J: JsonLike>(
+    json: &J,
+    path: &str,
+    expected: &str,
+) -> Result<T, ConnectError> {
     json.as_i64()
         .and_then(|v| T::try_from(v).ok())
         .ok_or_else(|| mismatch(path, expected, json))
 }
 
 /// Decodes payload JSON under `schema`; `path` locates the value in error messages.
-pub(crate) fn decode_payload(
+pub(crate) fn decode_payload<J: JsonLike>(
     schema: Option<&SchemaRef>,
-    json: &Json,
+    json: &J,
     settings: &JsonSettings,
     path: &str,
 ) -> Result<Value, ConnectError> {
@@ -275,26 +283,26 @@ pub(crate) fn decode_payload(
     }
     if let Some(logical) = schema.logical_type() {
         return match logical {
-            LogicalType::Decimal { scale } => match json {
-                Json::String(text) => {
+            LogicalType::Decimal { scale } => {
+                if let Some(text) = json.as_str() {
                     let bytes = BASE64.decode(text).map_err(|e| {
                         ConnectError::data(format!("'{path}': invalid base64 decimal: {e}"))
                     })?;
                     Ok(Value::Decimal(decimal_from_bytes(&bytes, scale)))
-                }
-                Json::Number(n) => {
-                    let decimal: BigDecimal = n
-                        .to_string()
+                } else if let Some(text) = json.number_text() {
+                    // Exact: the number's own digits, never through f64.
+                    let decimal: BigDecimal = text
                         .parse()
                         .map_err(|_| mismatch(path, "a decimal number", json))?;
                     Ok(Value::Decimal(decimal.with_scale(i64::from(scale))))
+                } else {
+                    Err(mismatch(
+                        path,
+                        "a base64 string or number for a Decimal",
+                        json,
+                    ))
                 }
-                _ => Err(mismatch(
-                    path,
-                    "a base64 string or number for a Decimal",
-                    json,
-                )),
-            },
+            }
             LogicalType::Date => Ok(Value::Date(integer(json, path, "an int32 day count")?)),
             LogicalType::Time => Ok(Value::Time(integer(
                 json,
@@ -343,11 +351,11 @@ pub(crate) fn decode_payload(
         }
         FieldType::Array => {
             let items = json
-                .as_array()
+                .items()
                 .ok_or_else(|| mismatch(path, "an array", json))?;
             let element = schema.value_schema();
             let mut out = Vec::with_capacity(items.len());
-            for (i, item) in items.iter().enumerate() {
+            for (i, item) in items.into_iter().enumerate() {
                 out.push(decode_payload(
                     element,
                     item,
@@ -360,18 +368,16 @@ pub(crate) fn decode_payload(
         FieldType::Map => decode_map(schema, json, settings, path)?,
         FieldType::Struct => {
             let object = json
-                .as_object()
+                .fields()
                 .ok_or_else(|| mismatch(path, "an object", json))?;
             let mut values = Vec::with_capacity(schema.fields().len());
-            for field in schema.fields() {
-                let item = object.get(field.name()).unwrap_or(&Json::Null);
+            for (index, field) in schema.fields().iter().enumerate() {
+                let item = field_named(&object, index, field.name());
                 let child = format!("{path}.{}", field.name());
-                values.push(decode_payload(
-                    Some(field.schema()),
-                    item,
-                    settings,
-                    &child,
-                )?);
+                values.push(match item {
+                    Some(item) => decode_payload(Some(field.schema()), item, settings, &child)?,
+                    None => decode_payload(Some(field.schema()), &J::null(), settings, &child)?,
+                });
             }
             Value::Struct(Struct::from_values(schema.clone(), values)?)
         }
@@ -383,62 +389,79 @@ pub(crate) fn decode_payload(
     })
 }
 
-fn decode_map(
+/// The value of field `name` in an object; writers usually keep the schema's order, so the
+/// field at `index` is tried first.
+fn field_named<'j, J>(object: &[(&str, &'j J)], index: usize, name: &str) -> Option<&'j J> {
+    match object.get(index) {
+        Some((key, value)) if *key == name => Some(*value),
+        _ => object.iter().find(|(key, _)| *key == name).map(|(_, v)| *v),
+    }
+}
+
+fn decode_map<J: JsonLike>(
     schema: &Schema,
-    json: &Json,
+    json: &J,
     settings: &JsonSettings,
     path: &str,
 ) -> Result<Value, ConnectError> {
     let key_schema = schema.key_schema();
     let value_schema = schema.value_schema();
     let mut entries = Vec::new();
-    match json {
-        Json::Object(object) => {
-            for (k, v) in object {
-                let key_json = Json::String(k.clone());
-                let key =
-                    decode_payload(key_schema, &key_json, settings, &format!("{path}{{key}}"))?;
-                let value = decode_payload(value_schema, v, settings, &format!("{path}.{k}"))?;
-                entries.push((key, value));
-            }
+    if let Some(object) = json.fields() {
+        for (k, v) in object {
+            let key = decode_payload(
+                key_schema,
+                &J::string(k),
+                settings,
+                &format!("{path}{{key}}"),
+            )?;
+            let value = decode_payload(value_schema, v, settings, &format!("{path}.{k}"))?;
+            entries.push((key, value));
         }
-        Json::Array(pairs) => {
-            for (i, pair) in pairs.iter().enumerate() {
-                let pair = pair.as_array().filter(|p| p.len() == 2).ok_or_else(|| {
-                    mismatch(&format!("{path}[{i}]"), "a [key, value] pair", pair)
-                })?;
-                let key =
-                    decode_payload(key_schema, &pair[0], settings, &format!("{path}[{i}].key"))?;
-                let value = decode_payload(
-                    value_schema,
-                    &pair[1],
-                    settings,
-                    &format!("{path}[{i}].value"),
-                )?;
-                entries.push((key, value));
-            }
+    } else if let Some(pairs) = json.items() {
+        for (i, pair) in pairs.into_iter().enumerate() {
+            let pair = pair
+                .items()
+                .filter(|p| p.len() == 2)
+                .ok_or_else(|| mismatch(&format!("{path}[{i}]"), "a [key, value] pair", pair))?;
+            let key = decode_payload(key_schema, pair[0], settings, &format!("{path}[{i}].key"))?;
+            let value = decode_payload(
+                value_schema,
+                pair[1],
+                settings,
+                &format!("{path}[{i}].value"),
+            )?;
+            entries.push((key, value));
         }
-        other => return Err(mismatch(path, "an object or an array of pairs", other)),
+    } else {
+        return Err(mismatch(path, "an object or an array of pairs", json));
     }
     Ok(Value::Map(entries))
 }
 
-/// Schemaless JSON: objects become string-keyed maps, integers int64, other numbers float64.
-pub(crate) fn decode_schemaless(json: &Json) -> Value {
-    match json {
-        Json::Null => Value::Null,
-        Json::Bool(b) => Value::Boolean(*b),
-        Json::Number(n) => match n.as_i64() {
+/// Schemaless JSON: objects become string-keyed maps (in document order), integers int64,
+/// other numbers float64.
+pub(crate) fn decode_schemaless<J: JsonLike>(json: &J) -> Value {
+    if json.is_null() {
+        Value::Null
+    } else if let Some(b) = json.as_bool() {
+        Value::Boolean(b)
+    } else if let Some(s) = json.as_str() {
+        Value::String(s.to_owned())
+    } else if json.number_text().is_some() {
+        match json.as_i64() {
             Some(i) => Value::Int64(i),
-            None => Value::Float64(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        Json::String(s) => Value::String(s.clone()),
-        Json::Array(items) => Value::Array(items.iter().map(decode_schemaless).collect()),
-        Json::Object(object) => Value::Map(
-            object
-                .iter()
-                .map(|(k, v)| (Value::String(k.clone()), decode_schemaless(v)))
+            None => Value::Float64(json.as_f64().unwrap_or(f64::NAN)),
+        }
+    } else if let Some(items) = json.items() {
+        Value::Array(items.into_iter().map(decode_schemaless).collect())
+    } else {
+        Value::Map(
+            json.fields()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, v)| (Value::String(k.to_owned()), decode_schemaless(v)))
                 .collect(),
-        ),
+        )
     }
 }

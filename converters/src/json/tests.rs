@@ -268,8 +268,8 @@ fn arb_present_value(schema: SchemaRef) -> BoxedStrategy<Value> {
     use connect_api::LogicalType;
     if let Some(logical) = schema.logical_type() {
         return match logical {
-            // NUMERIC decimals are read through f64, exact to 15 significant digits.
-            LogicalType::Decimal { scale } => (-999_999_999_999_999i64..999_999_999_999_999)
+            // Exact in both formats at any size: unscaled values up to 38 digits.
+            LogicalType::Decimal { scale } => any::<i128>()
                 .prop_map(move |u| {
                     Value::Decimal(BigDecimal::new(BigInt::from(u), i64::from(scale)))
                 })

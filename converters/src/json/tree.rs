@@ -1,0 +1,260 @@
+//! A parsed JSON payload that loses nothing Kafka's reader keeps: numbers as their text (a
+//! NUMERIC decimal reads every digit; serde_json's tree would pass it through f64) and object
+//! fields in document order (a schemaless map keeps its key order, as Jackson's does).
+//!
+//! [`JsonLike`] is what decoding needs of a JSON value; it is implemented for this tree (the
+//! payloads of messages) and for `serde_json::Value` (schema defaults, parsed with schemas).
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde_json::Value as Json;
+use serde_json::value::RawValue;
+
+/// One JSON value, borrowing from the message text where it can.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Node<'a> {
+    Null,
+    Bool(bool),
+    /// The number exactly as written.
+    Number(Cow<'a, str>),
+    String(Cow<'a, str>),
+    Array(Vec<Node<'a>>),
+    /// Fields in document order.
+    Object(Vec<(Cow<'a, str>, Node<'a>)>),
+}
+
+/// A string that borrows from the input unless it had escapes.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(TextVisitor)
+    }
+}
+
+/// An object's fields, in order, each still raw.
+struct Fields<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for Fields<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FieldsVisitor;
+        impl<'de> Visitor<'de> for FieldsVisitor {
+            type Value = Fields<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(8));
+                while let Some(Text(key)) = map.next_key::<Text<'de>>()? {
+                    fields.push((key, map.next_value::<&'de RawValue>()?));
+                }
+                Ok(Fields(fields))
+            }
+        }
+        deserializer.deserialize_map(FieldsVisitor)
+    }
+}
+
+/// Parses `text` (one JSON document).
+pub(crate) fn parse(text: &str) -> Result<Node<'_>, serde_json::Error> {
+    let raw: &RawValue = serde_json::from_str(text)?;
+    node(raw)
+}
+
+fn node(raw: &RawValue) -> Result<Node<'_>, serde_json::Error> {
+    let text = raw.get();
+    Ok(match text.as_bytes().first() {
+        Some(b'{') => {
+            let Fields(fields) = serde_json::from_str(text)?;
+            let mut out = Vec::with_capacity(fields.len());
+            for (key, value) in fields {
+                out.push((key, node(value)?));
+            }
+            Node::Object(out)
+        }
+        Some(b'[') => {
+            let items: Vec<&RawValue> = serde_json::from_str(text)?;
+            Node::Array(items.into_iter().map(node).collect::<Result<_, _>>()?)
+        }
+        Some(b'"') => Node::String(serde_json::from_str::<Text<'_>>(text)?.0),
+        Some(b't') => Node::Bool(true),
+        Some(b'f') => Node::Bool(false),
+        Some(b'n') => Node::Null,
+        _ => Node::Number(Cow::Borrowed(text)),
+    })
+}
+
+/// What decoding reads of a JSON value.
+pub(crate) trait JsonLike {
+    fn is_null(&self) -> bool;
+    fn as_bool(&self) -> Option<bool>;
+    fn as_str(&self) -> Option<&str>;
+    /// The number as written (for exact decimals), `None` when not a number.
+    fn number_text(&self) -> Option<Cow<'_, str>>;
+    fn as_i64(&self) -> Option<i64>;
+    fn as_f64(&self) -> Option<f64>;
+    fn items(&self) -> Option<Vec<&Self>>;
+    /// An object's fields in document order.
+    fn fields(&self) -> Option<Vec<(&str, &Self)>>;
+    /// A short text of the value for error messages.
+    fn shown(&self) -> String;
+    /// A JSON null (a struct field absent from an object).
+    fn null() -> Self;
+    /// A JSON string (a map key read as a value).
+    fn string(text: &str) -> Self;
+}
+
+/// True when a JSON number's text is an integer (no fraction, no exponent).
+fn integral(text: &str) -> bool {
+    !text.contains(['.', 'e', 'E'])
+}
+
+impl JsonLike for Node<'_> {
+    fn is_null(&self) -> bool {
+        matches!(self, Node::Null)
+    }
+    fn as_bool(&self) -> Option<bool> {
+        match self {
+            Node::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Node::String(s) => Some(s),
+            _ => None,
+        }
+    }
+    fn number_text(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Node::Number(text) => Some(Cow::Borrowed(text)),
+            _ => None,
+        }
+    }
+    fn as_i64(&self) -> Option<i64> {
+        match self {
+            Node::Number(text) if integral(text) => text.parse().ok(),
+            _ => None,
+        }
+    }
+    fn as_f64(&self) -> Option<f64> {
+        match self {
+            Node::Number(text) => text.parse().ok(),
+            _ => None,
+        }
+    }
+    fn items(&self) -> Option<Vec<&Self>> {
+        match self {
+            Node::Array(items) => Some(items.iter().collect()),
+            _ => None,
+        }
+    }
+    fn fields(&self) -> Option<Vec<(&str, &Self)>> {
+        match self {
+            Node::Object(fields) => Some(fields.iter().map(|(k, v)| (k.as_ref(), v)).collect()),
+            _ => None,
+        }
+    }
+    fn shown(&self) -> String {
+        match self {
+            Node::Null => "null".to_owned(),
+            Node::Bool(b) => b.to_string(),
+            Node::Number(text) => text.to_string(),
+            Node::String(s) => serde_json::to_string(s).unwrap_or_default(),
+            Node::Array(_) => "an array".to_owned(),
+            Node::Object(_) => "an object".to_owned(),
+        }
+    }
+    fn null() -> Self {
+        Node::Null
+    }
+    fn string(text: &str) -> Self {
+        Node::String(Cow::Owned(text.to_owned()))
+    }
+}
+
+impl JsonLike for Json {
+    fn is_null(&self) -> bool {
+        self.is_null()
+    }
+    fn as_bool(&self) -> Option<bool> {
+        self.as_bool()
+    }
+    fn as_str(&self) -> Option<&str> {
+        self.as_str()
+    }
+    fn number_text(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Json::Number(n) => Some(Cow::Owned(n.to_string())),
+            _ => None,
+        }
+    }
+    fn as_i64(&self) -> Option<i64> {
+        self.as_i64()
+    }
+    fn as_f64(&self) -> Option<f64> {
+        self.as_f64()
+    }
+    fn items(&self) -> Option<Vec<&Self>> {
+        self.as_array().map(|items| items.iter().collect())
+    }
+    fn fields(&self) -> Option<Vec<(&str, &Self)>> {
+        self.as_object()
+            .map(|fields| fields.iter().map(|(k, v)| (k.as_str(), v)).collect())
+    }
+    fn shown(&self) -> String {
+        self.to_string()
+    }
+    fn null() -> Self {
+        Json::Null
+    }
+    fn string(text: &str) -> Self {
+        Json::String(text.to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_keep_their_text_and_objects_their_order() {
+        let tree = parse(r#" {"b": 1.5600, "a": [12345678901234567890.123456789, -0, 1e3], "c": "x\"y", "d": null} "#)
+            .unwrap();
+        let Node::Object(fields) = &tree else {
+            panic!("{tree:?}")
+        };
+        let keys: Vec<&str> = fields.iter().map(|(k, _)| k.as_ref()).collect();
+        assert_eq!(keys, ["b", "a", "c", "d"]);
+        assert_eq!(fields[0].1, Node::Number(Cow::Borrowed("1.5600")));
+        assert_eq!(
+            fields[1].1.items().unwrap()[0].number_text().as_deref(),
+            Some("12345678901234567890.123456789")
+        );
+        assert_eq!(fields[2].1.as_str(), Some("x\"y"));
+        assert!(fields[3].1.is_null());
+        assert_eq!(parse("1e3").unwrap().as_i64(), None);
+        assert_eq!(parse("1e3").unwrap().as_f64(), Some(1000.0));
+        assert!(parse("{").is_err());
+        assert!(parse("[1,]").is_err());
+    }
+}
