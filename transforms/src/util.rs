@@ -144,6 +144,19 @@ pub fn field_values(s: Struct, with_defaults: bool) -> Vec<Value> {
         .collect()
 }
 
+/// Adds `name: null` for each of `names` the map entries lack (Kafka's schemaless SMTs put
+/// every listed field, present or not).
+pub fn add_missing_as_null(entries: &mut Vec<(Value, Value)>, names: &[String]) {
+    for name in names {
+        if !entries
+            .iter()
+            .any(|(k, _)| k.as_str() == Some(name.as_str()))
+        {
+            entries.push((Value::String(name.clone()), Value::Null));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

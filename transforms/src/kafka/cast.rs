@@ -15,7 +15,7 @@ use connect_api::{
 use crate::field_rename::struct_like;
 use crate::java_text::java_text;
 use crate::side::FieldTransform;
-use crate::util::{SchemaCache, make_struct, unsupported};
+use crate::util::{SchemaCache, add_missing_as_null, make_struct, unsupported};
 
 const TYPES: &[&str] = &[
     "int8", "int16", "int32", "int64", "float32", "float64", "boolean", "string",
@@ -247,6 +247,9 @@ impl FieldTransform for Cast {
                     };
                     out.push((k, v));
                 }
+                // As Kafka: a listed field the map lacks is added as null.
+                let names: Vec<String> = self.fields.iter().map(|(f, _)| f.clone()).collect();
+                add_missing_as_null(&mut out, &names);
                 Ok(Some(SchemaAndValue::new(None, Value::Map(out))))
             }
             (_, other) => Err(unsupported("Cast", &other)),

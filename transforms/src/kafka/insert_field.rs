@@ -134,7 +134,8 @@ impl FieldTransform for InsertField {
                 });
             }
         }
-        self.static_value = config.get_trimmed("static.value").map(str::to_owned);
+        // An empty static value is a value (as Kafka).
+        self.static_value = config.get("static.value").map(str::to_owned);
         self.replace_null_with_default = config.get_bool_or(REPLACE_NULL_WITH_DEFAULT, true)?;
         if self.insertions.is_empty() {
             return Err(connect_api::ConfigError {
@@ -191,7 +192,20 @@ impl FieldTransform for InsertField {
             }
             (_, Value::Map(mut entries)) => {
                 for insertion in &self.insertions {
-                    let value = self.value_of(insertion.source, record);
+                    // As Kafka: a schemaless timestamp is a plain long, and a partition or
+                    // timestamp the record lacks adds no key.
+                    let value = match self.value_of(insertion.source, record) {
+                        Value::Timestamp(ms) => Value::Int64(ms),
+                        Value::Null
+                            if matches!(
+                                insertion.source,
+                                Source::Partition | Source::Timestamp
+                            ) =>
+                        {
+                            continue;
+                        }
+                        value => value,
+                    };
                     entries.retain(|(k, _)| k.as_str() != Some(insertion.name.as_str()));
                     entries.push((Value::String(insertion.name.clone()), value));
                 }

@@ -12,7 +12,7 @@ use connect_api::{
 };
 
 use crate::side::FieldTransform;
-use crate::util::{make_struct, unsupported};
+use crate::util::{add_missing_as_null, make_struct, unsupported};
 
 #[derive(Debug, Default)]
 pub struct MaskField {
@@ -140,6 +140,8 @@ impl FieldTransform for MaskField {
                     let hit = k.as_str().is_some_and(masked);
                     out.push((k, if hit { mask(&v, replacement)? } else { v }));
                 }
+                // As Kafka: a listed key the map lacks is added, masked null (null).
+                add_missing_as_null(&mut out, &self.fields);
                 Ok(Some(SchemaAndValue::new(schema, Value::Map(out))))
             }
             (_, other) => Err(unsupported("MaskField", &other)),

@@ -68,11 +68,10 @@ impl Transform for ValueToKey {
             }
             (_, value @ Value::Map(_)) => {
                 let mut entries = Vec::with_capacity(fields.len());
+                // As Kafka: a field the map lacks is a null in the key.
                 for name in fields {
-                    let v = value.map_get(name).ok_or_else(|| {
-                        ConnectError::data(format!("ValueToKey: value has no field '{name}'"))
-                    })?;
-                    entries.push((Value::String(name.clone()), v.clone()));
+                    let v = value.map_get(name).cloned().unwrap_or_default();
+                    entries.push((Value::String(name.clone()), v));
                 }
                 record.key = Value::Map(entries);
                 record.key_schema = None;

@@ -258,6 +258,22 @@ fn replacements_that_do_not_parse_are_refused() {
     }
 }
 
+/// Kafka puts every listed field: one the map lacks comes out as a null.
+#[test]
+fn a_listed_key_the_map_lacks_is_added_as_null() {
+    let out = value_after(
+        &mut mask("absent,int", None),
+        SchemaAndValue::new(None, schemaless()),
+    );
+    assert_eq!(out.value.map_get("absent"), Some(&Value::Null));
+    assert_eq!(out.value.map_get("int"), Some(&Value::Int32(0)));
+    let out = value_after(
+        &mut smt("Cast$Value", &[("spec", "absent:int64")]),
+        SchemaAndValue::new(None, schemaless()),
+    );
+    assert_eq!(out.value.map_get("absent"), Some(&Value::Null));
+}
+
 #[test]
 fn an_empty_replacement_is_a_config_error() {
     assert_eq!(
