@@ -26,7 +26,9 @@ fn parse_renames(raw: &[String]) -> Result<HashMap<String, String>, ConfigError>
     let mut renames = HashMap::new();
     for pair in raw {
         match pair.split_once(':') {
-            Some((from, to)) if !from.trim().is_empty() && !to.trim().is_empty() => {
+            Some((from, to))
+                if !from.trim().is_empty() && !to.trim().is_empty() && !to.contains(':') =>
+            {
                 renames.insert(from.trim().to_owned(), to.trim().to_owned());
             }
             _ => {

@@ -447,6 +447,18 @@ fn replace_field_includes_excludes_and_renames() {
 }
 
 #[test]
+fn replace_field_renames_are_pairs() {
+    let class = format!("{K}ReplaceField$Value");
+    for bad in ["a:b:c", "a:", "a"] {
+        assert_eq!(
+            single_errors(&class, &[("renames", bad)]),
+            ["transforms.t.renames"],
+            "{bad}"
+        );
+    }
+}
+
+#[test]
 fn replace_field_copies_an_unset_optional_field() {
     for key in [false, true] {
         for (replace, expected) in [("true", Value::Int32(42)), ("false", Value::Null)] {
