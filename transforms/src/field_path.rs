@@ -205,6 +205,78 @@ mod tests {
         }
     }
 
+    fn v2(path: &str) -> FieldPath {
+        let config: Config = [(FIELD_SYNTAX_VERSION, "V2")].into_iter().collect();
+        FieldPath::configured(&config, "field", path).unwrap()
+    }
+
+    /// Kafka's SingleFieldPathTest: lookups through structs and maps.
+    #[test]
+    fn lookups_walk_structs_and_maps() {
+        use connect_api::{SchemaBuilder, Struct};
+        let inner = SchemaBuilder::struct_()
+            .optional()
+            .field("inner", SchemaBuilder::string().build())
+            .unwrap()
+            .build();
+        let foo = SchemaBuilder::struct_()
+            .required()
+            .field("bar", SchemaBuilder::int32().required().build())
+            .unwrap()
+            .field("baz", inner)
+            .unwrap()
+            .build();
+        let schema = SchemaBuilder::struct_()
+            .required()
+            .field("foo", foo.clone())
+            .unwrap()
+            .build();
+        let foo_value =
+            Value::Struct(Struct::from_values(foo, vec![Value::Int32(42), Value::Null]).unwrap());
+        let value =
+            Value::Struct(Struct::from_values(schema.clone(), vec![foo_value.clone()]).unwrap());
+
+        assert_eq!(
+            v2("foo.bar").field_in(&schema).map(|f| f.name()),
+            Some("bar")
+        );
+        assert_eq!(
+            v2("foo.bar").value_in_struct(&value, true),
+            Value::Int32(42)
+        );
+        assert_eq!(v2("foo").value_in_struct(&value, true), foo_value);
+        assert_eq!(v2("foo.baz").value_in_struct(&value, true), Value::Null);
+        assert!(v2("foo.baz.inner").field_in(&schema).is_some());
+        assert_eq!(
+            v2("foo.baz.inner").value_in_struct(&value, true),
+            Value::Null
+        );
+        for unknown in ["un.known", "foo.unknown", "unknown"] {
+            assert!(v2(unknown).field_in(&schema).is_none(), "{unknown}");
+            assert_eq!(v2(unknown).value_in_struct(&value, true), Value::Null);
+        }
+
+        let map = Value::map_of([(
+            "foo".to_owned(),
+            Value::map_of([
+                ("bar".to_owned(), Value::Int32(42)),
+                ("baz".to_owned(), Value::Null),
+            ]),
+        )]);
+        assert_eq!(v2("foo.bar").value_in_map(&map).unwrap(), Value::Int32(42));
+        for null in [
+            "foo.baz",
+            "un.known",
+            "foo.unknown",
+            "unknown",
+            "foo.baz.inner",
+        ] {
+            assert_eq!(v2(null).value_in_map(&map).unwrap(), Value::Null, "{null}");
+        }
+        // Something other than a map on the way is an error.
+        assert!(v2("foo.bar.x").value_in_map(&map).is_err());
+    }
+
     #[test]
     fn unclosed_backticks_are_errors_naming_the_position() {
         let cases = [
