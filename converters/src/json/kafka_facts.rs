@@ -820,3 +820,59 @@ fn replace_null_with_default_on_write_and_read() {
     let required = r#"{"schema":{"type":"string","default":"default"},"payload":null}"#;
     assert!(keeping.decode("topic", Some(required.as_bytes())).is_err());
 }
+
+/// The README's deliberate differences from Kafka's JsonConverter, asserted as what we do.
+#[test]
+fn deliberate_differences() {
+    let c = converter(&[]);
+    // Narrowing is an error, not a Java cast.
+    for input in [
+        r#"{"schema":{"type":"int8"},"payload":300}"#,
+        r#"{"schema":{"type":"int32"},"payload":12.5}"#,
+        r#"{"schema":{"type":"boolean"},"payload":"true"}"#,
+    ] {
+        let err = c
+            .decode("topic", Some(input.as_bytes()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("'payload': expected"), "{input}: {err}");
+    }
+    // NaN is refused.
+    assert!(
+        c.encode(
+            "topic",
+            Some(&SchemaBuilder::float64().build()),
+            &Value::Float64(f64::NAN)
+        )
+        .is_err()
+    );
+    // A Decimal without a schema is written as a number.
+    assert_eq!(
+        written(&c, None, &decimal("1.50")),
+        json!({"schema": null, "payload": 1.50})
+    );
+    // A struct schema without fields is an empty struct; non-string parameters are their JSON.
+    let got = read(&c, r#"{"schema":{"type":"struct"},"payload":{}}"#);
+    assert_eq!(got.schema.unwrap().fields().len(), 0);
+    let got = read(
+        &c,
+        r#"{"schema":{"type":"int32","parameters":{"n":1}},"payload":1}"#,
+    );
+    assert_eq!(
+        got.schema
+            .unwrap()
+            .parameters()
+            .get("n")
+            .map(String::as_str),
+        Some("1")
+    );
+    // A NUMERIC decimal takes the schema's scale.
+    let got = read(
+        &c,
+        r#"{"schema":{"type":"bytes","name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"2"}},"payload":2}"#,
+    );
+    let Value::Decimal(d) = got.value else {
+        panic!("a decimal")
+    };
+    assert_eq!(d.to_plain_string(), "2.00");
+}

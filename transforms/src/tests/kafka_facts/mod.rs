@@ -3,6 +3,7 @@
 //! Deliberate differences are in the README's table; each is asserted here as what we do.
 
 mod cast;
+mod differences;
 mod fields;
 mod flatten;
 mod headers;
