@@ -876,3 +876,46 @@ fn deliberate_differences() {
     };
     assert_eq!(d.to_plain_string(), "2.00");
 }
+
+/// `testCacheSchemaToConnectConversion` and `testCacheSchemaToJsonConversion`: a schema read or
+/// written again is not parsed or serialised again; a different one is.
+#[test]
+fn schemas_are_cached_both_ways() {
+    let c = converter(&[]);
+    assert_eq!(c.cached_read_schemas(), 0);
+    read(&c, r#"{"schema":{"type":"boolean"},"payload":true}"#);
+    assert_eq!(c.cached_read_schemas(), 1);
+    read(&c, r#"{"schema":{"type":"boolean"},"payload":true}"#);
+    assert_eq!(c.cached_read_schemas(), 1);
+    read(
+        &c,
+        r#"{"schema":{"type":"boolean","optional":true},"payload":true}"#,
+    );
+    assert_eq!(c.cached_read_schemas(), 2);
+    read(
+        &c,
+        r#"{"schema":{"type":"boolean","optional":false},"payload":true}"#,
+    );
+    assert_eq!(c.cached_read_schemas(), 3);
+
+    assert_eq!(c.cached_written_schemas(), 0);
+    written(
+        &c,
+        Some(&SchemaBuilder::bool().required().build()),
+        &Value::Boolean(true),
+    );
+    assert_eq!(c.cached_written_schemas(), 1);
+    // An equal schema built again is the same cache entry.
+    written(
+        &c,
+        Some(&SchemaBuilder::bool().required().build()),
+        &Value::Boolean(true),
+    );
+    assert_eq!(c.cached_written_schemas(), 1);
+    written(
+        &c,
+        Some(&SchemaBuilder::bool().optional().build()),
+        &Value::Boolean(true),
+    );
+    assert_eq!(c.cached_written_schemas(), 2);
+}

@@ -210,6 +210,25 @@ impl JsonConverter {
     }
 }
 
+#[cfg(test)]
+impl JsonConverter {
+    /// How many parsed schemas the read cache holds.
+    pub(crate) fn cached_read_schemas(&self) -> usize {
+        self.schema_cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+
+    /// How many schemas the write cache holds.
+    pub(crate) fn cached_written_schemas(&self) -> usize {
+        self.written_schemas
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+}
+
 impl RecordConverter for JsonConverter {
     fn configure(&mut self, config: &Config, _is_key: bool) -> ConnectResult<()> {
         let errors = Self::config_def().validate(config);
