@@ -17,6 +17,7 @@ mod schema_json;
 mod tree;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use connect_api::config_def::{ConfigDef, ConfigType, Validator};
@@ -75,6 +76,9 @@ pub struct JsonConverter {
     /// once; a hit is an equality check (the address only picks the candidate, equality
     /// decides, so a reused address can never return another schema's text).
     written_schemas: Mutex<Vec<(usize, Schema, std::sync::Arc<str>)>>,
+    /// The size of the last envelope written: the next one's buffer starts that big, so a
+    /// stream of similar records is written without growing (and copying) the buffer.
+    last_envelope_len: AtomicUsize,
 }
 
 /// How many written schemas are kept (a task usually writes a handful).
@@ -265,7 +269,8 @@ impl RecordConverter for JsonConverter {
                 // The envelope with the schema's text written once per schema: the same bytes
                 // as serialising the whole envelope, without re-escaping the schema per record.
                 Some(schema) => self.written_schema(schema).and_then(|text| {
-                    let mut out = Vec::with_capacity(text.len() + 256);
+                    let hint = self.last_envelope_len.load(Ordering::Relaxed);
+                    let mut out = Vec::with_capacity(hint.max(text.len() + 256));
                     out.extend_from_slice(b"{\"schema\":");
                     out.extend_from_slice(text.as_bytes());
                     out.extend_from_slice(b",\"payload\":");
@@ -278,6 +283,7 @@ impl RecordConverter for JsonConverter {
                         },
                     )?;
                     out.push(b'}');
+                    self.last_envelope_len.store(out.len() + 64, Ordering::Relaxed);
                     Ok(out)
                 }),
                 None => serde_json::to_vec(&Envelope {
