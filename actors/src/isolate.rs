@@ -55,13 +55,20 @@ pub struct Isolate {
 }
 
 impl Isolate {
-    /// Starts the thread; `name` shows up in thread dumps and panic messages.
-    pub fn start(name: &str) -> std::io::Result<Self> {
+    /// Starts the thread; `name` shows up in thread dumps and panic messages. `span` (the
+    /// connector's or task's identity) is entered on the thread for its whole life: every
+    /// future it polls — the loop, the connector's code and whatever that spawns on the
+    /// runtime — logs inside it, so no log line has to name its task by hand.
+    pub fn start(name: &str, span: tracing::Span) -> std::io::Result<Self> {
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (stop, stopped) = oneshot::channel::<()>();
+        // The thread logs where its creator does (the worker's subscriber, or a test's).
+        let dispatch = tracing::dispatcher::get_default(Clone::clone);
         std::thread::Builder::new()
             .name(name.to_owned())
             .spawn(move || {
+                let _dispatch = tracing::dispatcher::set_default(&dispatch);
+                let _entered = span.enter();
                 match tokio::runtime::Builder::new_current_thread()
                     .enable_all()
                     .build()
@@ -184,10 +191,67 @@ where
 mod tests {
     use super::*;
 
+    /// A writer into a shared buffer, for reading log lines back.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Whatever runs on an isolate logs inside its span — the loop itself and tasks it
+    /// spawns on the runtime — so every line names its connector and task.
+    #[test]
+    fn everything_on_an_isolate_logs_inside_its_span() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let _default = tracing::subscriber::set_default(subscriber);
+        let span = tracing::info_span!("task", connector = %"orders", task = 3u32);
+        let isolate = Isolate::start("span-test", span).unwrap();
+        let done = isolate.spawn(async {
+            tracing::info!("from the loop");
+            tokio::spawn(async { tracing::warn!("from a spawned task") }).await
+        });
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        assert!(runtime.block_on(done).unwrap().is_ok());
+        tracing::info!("outside any isolate");
+        let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let line = |needle: &str| {
+            text.lines()
+                .find(|l| l.contains(needle))
+                .unwrap_or_else(|| panic!("no line with {needle:?} in {text}"))
+                .to_owned()
+        };
+        for needle in ["from the loop", "from a spawned task"] {
+            assert!(
+                line(needle).contains("task{connector=orders task=3}"),
+                "{}",
+                line(needle)
+            );
+        }
+        assert!(!line("outside any isolate").contains("task{"));
+    }
+
     /// A panic becomes a value; a blocked thread becomes a timeout; neither hurts the caller.
     #[actix_rt::test]
     async fn panics_and_hangs_are_contained() {
-        let isolate = Isolate::start("test-isolate").unwrap();
+        let isolate = Isolate::start("test-isolate", tracing::Span::none()).unwrap();
         assert_eq!(
             isolate.run(Duration::from_secs(5), async { 41 + 1 }).await,
             Ok(42)
@@ -199,7 +263,7 @@ mod tests {
             .await;
         assert_eq!(panicked, Err::<(), _>(Guarded::Panicked("boom".into())));
 
-        let stuck = Isolate::start("stuck-isolate").unwrap();
+        let stuck = Isolate::start("stuck-isolate", tracing::Span::none()).unwrap();
         let hung = stuck
             .run(Duration::from_millis(50), async {
                 loop {

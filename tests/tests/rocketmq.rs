@@ -323,6 +323,16 @@ fn sink_retriable_failures_then_recovery_lose_nothing() {
     assert_eq!(report["duplicates"], 0, "{report}");
     let (_, tasks) = worker.states("flaky-dst");
     assert_eq!(tasks, ["RUNNING"]);
+    // The task's own log lines carry its identity (the task's span), nothing written by hand.
+    let log = worker.log_text();
+    let retry = log
+        .lines()
+        .find(|l| l.contains("put failed; retrying the same batch"))
+        .unwrap_or_else(|| panic!("no retry warning in the log:\n{}", worker.warnings()));
+    assert!(
+        retry.contains("task{connector=flaky-dst task=0}"),
+        "{retry}"
+    );
 }
 
 /// The broker is killed (-9) mid-stream and restarted: the tasks retry meanwhile (their status

@@ -54,7 +54,6 @@ impl LoopControl {
     /// queue that must not be skipped, such as creating topics or starting a consumer.
     pub async fn until_ok<T, F, Fut>(
         &mut self,
-        name: &str,
         what: &str,
         policy: &ErrorPolicy,
         mut attempt: F,
@@ -72,7 +71,7 @@ impl LoopControl {
                 }
                 Err(e) if e.is_retriable() => {
                     failures += 1;
-                    tracing::warn!(task = name, error = %e, attempt = failures, "{what} failed; retrying");
+                    tracing::warn!(error = %e, attempt = failures, "{what} failed; retrying");
                     self.trouble(format!("{what} failed (attempt {failures}), retrying: {e}"));
                     if !self.may_retry(policy.backoff(failures)).await {
                         return Ok(None);
@@ -167,7 +166,6 @@ impl LoopControl {
     /// uncommitted, so it is delivered again after a restart.
     pub async fn put_until_accepted(
         &mut self,
-        name: &str,
         policy: &ErrorPolicy,
         sink: &mut dyn SinkTask,
         batch: &[ConnectRecord],
@@ -181,7 +179,7 @@ impl LoopControl {
                 }
                 Err(e) if e.is_retriable() => {
                     attempt += 1;
-                    tracing::warn!(task = name, error = %e, attempt, "put failed; retrying the same batch");
+                    tracing::warn!(error = %e, attempt, "put failed; retrying the same batch");
                     self.trouble(format!(
                         "put failed (attempt {attempt}), retrying the same batch: {e}"
                     ));
@@ -300,7 +298,7 @@ mod tests {
         let (_tx, mut control, events) = control();
         let mut left = 2;
         let value = control
-            .until_ok("t", "starting", &policy("0"), || {
+            .until_ok("starting", &policy("0"), || {
                 let outcome = if left > 0 {
                     left -= 1;
                     Err(ConnectError::retriable("broker away"))
@@ -340,7 +338,7 @@ mod tests {
         assert_eq!(seen[2], None, "cleared on recovery");
 
         let fatal = control
-            .until_ok("t", "starting", &policy("0"), || {
+            .until_ok("starting", &policy("0"), || {
                 std::future::ready(Err::<(), _>(ConnectError::other("no such topic")))
             })
             .await;

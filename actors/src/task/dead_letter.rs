@@ -173,7 +173,6 @@ impl DeadLetterQueue {
     /// was stopped meanwhile.
     pub async fn open_configured(
         control: &mut LoopControl,
-        name: &str,
         policy: &ErrorPolicy,
         client: &dyn MqClient,
         settings: &WorkerSettings,
@@ -184,7 +183,7 @@ impl DeadLetterQueue {
             return Ok(Some(None));
         };
         let opened = control
-            .until_ok(name, "opening the dead-letter topic", policy, || {
+            .until_ok("opening the dead-letter topic", policy, || {
                 Self::open(client, settings, wanted.clone(), id)
             })
             .await?;
@@ -198,7 +197,6 @@ impl DeadLetterQueue {
     pub async fn deliver(
         &self,
         control: &mut LoopControl,
-        name: &str,
         policy: &ErrorPolicy,
         message: OutgoingMessage,
         origin: &Origin,
@@ -206,7 +204,7 @@ impl DeadLetterQueue {
     ) -> bool {
         let letter = self.letter(message, origin, failure);
         match control
-            .until_ok(name, "sending to the dead-letter topic", policy, || {
+            .until_ok("sending to the dead-letter topic", policy, || {
                 self.send(letter.clone())
             })
             .await
@@ -214,7 +212,7 @@ impl DeadLetterQueue {
             Ok(Some(())) => true,
             Ok(None) => false,
             Err(e) => {
-                tracing::error!(task = name, topic = %self.config.topic, error = %e, "a failed record could not be sent to the dead-letter topic; skipped");
+                tracing::error!(topic = %self.config.topic, error = %e, "a failed record could not be sent to the dead-letter topic; skipped");
                 true
             }
         }

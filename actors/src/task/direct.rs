@@ -97,15 +97,13 @@ impl SinkTaskControl for DirectControl {
 /// Logs records a sink task reports as failed.
 #[derive(Debug)]
 struct LoggingReporter {
-    task: String,
     policy: ErrorPolicy,
 }
 
 #[async_trait::async_trait]
 impl ErrorRecordReporter for LoggingReporter {
     async fn report(&self, record: &ConnectRecord, error: &ConnectError) -> ConnectResult<()> {
-        self.policy
-            .log_failure(&self.task, "TASK_PUT", record, error);
+        self.policy.log_failure("TASK_PUT", record, error);
         Ok(())
     }
 }
@@ -113,7 +111,6 @@ impl ErrorRecordReporter for LoggingReporter {
 impl DirectLoop {
     /// Runs until told to stop; an `Err` fails the task.
     pub async fn run(mut self) -> ConnectResult<()> {
-        let name = self.id.to_string();
         let policy = ErrorPolicy::from_config(&self.config).map_err(ConnectError::Config)?;
         let source_class = self.config.require("source.task.class")?.to_owned();
         let sink_class = self.config.require("sink.task.class")?.to_owned();
@@ -133,7 +130,6 @@ impl DirectLoop {
             control: control.clone(),
             reporter: policy.log.then(|| {
                 Arc::new(LoggingReporter {
-                    task: name.clone(),
                     policy: policy.clone(),
                 }) as Arc<dyn ErrorRecordReporter>
             }),
@@ -157,7 +153,6 @@ impl DirectLoop {
         };
         let outcome = self
             .pump(
-                &name,
                 &policy,
                 &mut *source,
                 &mut *sink,
@@ -177,7 +172,6 @@ impl DirectLoop {
     #[allow(clippy::too_many_arguments)]
     async fn pump(
         &mut self,
-        name: &str,
         policy: &ErrorPolicy,
         source: &mut dyn SourceTask,
         sink: &mut dyn SinkTask,
@@ -206,7 +200,7 @@ impl DirectLoop {
                 }
                 Err(e) if e.is_retriable() => {
                     poll_failures += 1;
-                    tracing::warn!(task = name, error = %e, attempt = poll_failures, "poll failed; retrying");
+                    tracing::warn!(error = %e, attempt = poll_failures, "poll failed; retrying");
                     self.control.backoff(policy.backoff(poll_failures)).await;
                     continue;
                 }
@@ -220,7 +214,7 @@ impl DirectLoop {
                         Ok(Some(out)) => batch.push(out),
                         Ok(None) => {}
                         Err(e) if policy.tolerate_all => {
-                            policy.log_failure(name, "TRANSFORMATION", record, &e)
+                            policy.log_failure("TRANSFORMATION", record, &e)
                         }
                         Err(e) => {
                             return Err(ConnectError::other(format!(
@@ -231,7 +225,7 @@ impl DirectLoop {
                 }
                 if !self
                     .control
-                    .put_until_accepted(name, policy, sink, &batch)
+                    .put_until_accepted(policy, sink, &batch)
                     .await?
                 {
                     // The batch's positions were never made pending: a restart replays it.
@@ -276,12 +270,15 @@ impl DirectLoop {
         {
             Ok(Ok(confirmed)) => confirmed,
             Ok(Err(e)) if e.is_retriable() => {
-                tracing::warn!(task = %self.id, error = %e, "flush failed; positions stay uncommitted until the next commit");
+                tracing::warn!(error = %e, "flush failed; positions stay uncommitted until the next commit");
                 return Ok(());
             }
             Ok(Err(e)) => return Err(e),
             Err(_) => {
-                tracing::warn!(task = %self.id, timeout_ms = self.commit_timeout.as_millis() as u64, "flush timed out; positions stay uncommitted until the next commit");
+                tracing::warn!(
+                    timeout_ms = self.commit_timeout.as_millis() as u64,
+                    "flush timed out; positions stay uncommitted until the next commit"
+                );
                 return Ok(());
             }
         };
@@ -294,7 +291,7 @@ impl DirectLoop {
             positions,
         });
         let Ok(outcome) = tokio::time::timeout(self.commit_timeout, request).await else {
-            tracing::warn!(task = %self.id, "persisting positions timed out; retrying at the next commit");
+            tracing::warn!("persisting positions timed out; retrying at the next commit");
             return Ok(());
         };
         match outcome {
@@ -309,7 +306,7 @@ impl DirectLoop {
                 source.commit().await
             }
             Ok(Err(e)) => {
-                tracing::warn!(task = %self.id, error = %e, "positions not persisted; retrying at the next commit");
+                tracing::warn!(error = %e, "positions not persisted; retrying at the next commit");
                 Ok(())
             }
             Err(e) => Err(ConnectError::other(format!(

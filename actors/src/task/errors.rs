@@ -95,7 +95,6 @@ impl ErrorPolicy {
     /// Logs a skipped record according to the policy.
     pub fn log_failure(
         &self,
-        task: &str,
         stage: &str,
         record: &ConnectRecord,
         error: &connect_api::ConnectError,
@@ -104,9 +103,9 @@ impl ErrorPolicy {
             return;
         }
         if self.log_messages {
-            tracing::error!(task, stage, %error, position = ?record.position, key = %record.key, value = %record.value, "record failed");
+            tracing::error!(stage, %error, position = ?record.position, key = %record.key, value = %record.value, "record failed");
         } else {
-            tracing::error!(task, stage, %error, position = ?record.position, "record failed");
+            tracing::error!(stage, %error, position = ?record.position, "record failed");
         }
     }
 }

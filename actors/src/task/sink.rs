@@ -190,7 +190,6 @@ impl SinkTaskControl for QueueControl {
 /// `errors.tolerance=none`, else sends the original message to the dead-letter topic.
 #[derive(Debug)]
 struct SinkErrorReporter {
-    task: String,
     task_class: String,
     policy: ErrorPolicy,
     dead_letters: Option<Arc<DeadLetterQueue>>,
@@ -213,8 +212,7 @@ impl SinkErrorReporter {
 #[async_trait::async_trait]
 impl ErrorRecordReporter for SinkErrorReporter {
     async fn report(&self, record: &ConnectRecord, error: &ConnectError) -> ConnectResult<()> {
-        self.policy
-            .log_failure(&self.task, "TASK_PUT", record, error);
+        self.policy.log_failure("TASK_PUT", record, error);
         if !self.policy.tolerate_all {
             return Err(ConnectError::other(format!(
                 "tolerance exceeded (errors.tolerance=none): the task reported a failed record: {error}"
@@ -295,7 +293,6 @@ struct State {
 impl SinkLoop {
     /// Runs until told to stop; an `Err` fails the task.
     pub async fn run(mut self) -> ConnectResult<()> {
-        let name = self.id.to_string();
         let policy = ErrorPolicy::from_config(&self.config).map_err(ConnectError::Config)?;
         let class = self.config.require("task.class")?.to_owned();
         let mut task: Box<dyn SinkTask> = match self.catalog.task(&class).map(|p| p.factory) {
@@ -327,7 +324,7 @@ impl SinkLoop {
             for topic in &topics {
                 let created = self
                     .control
-                    .until_ok(&name, "creating the topic", &policy, || {
+                    .until_ok("creating the topic", &policy, || {
                         client.ensure_topic(topic, crate::mq::DEFAULT_QUEUES)
                     })
                     .await?;
@@ -338,7 +335,6 @@ impl SinkLoop {
         }
         let Some(dead_letters) = DeadLetterQueue::open_configured(
             &mut self.control,
-            &name,
             &policy,
             &*client,
             &self.settings,
@@ -352,7 +348,7 @@ impl SinkLoop {
         let dead_letters = dead_letters.map(Arc::new);
         let Some(mut consumer) = self
             .control
-            .until_ok(&name, "starting the consumer", &policy, || {
+            .until_ok("starting the consumer", &policy, || {
                 client.consumer(&group, &topics, from)
             })
             .await?
@@ -363,7 +359,6 @@ impl SinkLoop {
         let control = Arc::new(QueueControl::default());
         let reporter = (policy.log || dead_letters.is_some()).then(|| {
             Arc::new(SinkErrorReporter {
-                task: name.clone(),
                 task_class: class.clone(),
                 policy: policy.clone(),
                 dead_letters: dead_letters.clone(),
@@ -389,7 +384,6 @@ impl SinkLoop {
         };
         let outcome = self
             .pump(
-                &name,
                 &policy,
                 &mut *task,
                 &mut pipeline,
@@ -412,7 +406,6 @@ impl SinkLoop {
     #[allow(clippy::too_many_arguments)]
     async fn pump(
         &mut self,
-        name: &str,
         policy: &ErrorPolicy,
         task: &mut dyn SinkTask,
         pipeline: &mut Pipeline,
@@ -451,7 +444,7 @@ impl SinkLoop {
                 }
                 Err(e) if e.is_retriable() => {
                     poll_failures += 1;
-                    tracing::warn!(task = name, error = %e, attempt = poll_failures, "consume failed; retrying");
+                    tracing::warn!(error = %e, attempt = poll_failures, "consume failed; retrying");
                     self.control.trouble(format!(
                         "consume failed (attempt {poll_failures}), retrying: {e}"
                     ));
@@ -487,10 +480,7 @@ impl SinkLoop {
                         Some(Ok(Some(record))) => records.push(record),
                         Some(Ok(None)) => {}
                         Some(Err(failure)) if policy.tolerate_all => {
-                            if !self
-                                .tolerate(name, policy, handling, message, &failure)
-                                .await
-                            {
+                            if !self.tolerate(policy, handling, message, &failure).await {
                                 return Ok(());
                             }
                         }
@@ -508,8 +498,7 @@ impl SinkLoop {
                 }
                 // The next batch is fetched while the task writes this one.
                 let (accepted, polled) = tokio::join!(
-                    self.control
-                        .put_until_accepted(name, policy, task, &records),
+                    self.control.put_until_accepted(policy, task, &records),
                     consumer.poll(POLL_TIMEOUT)
                 );
                 read_ahead = Some(polled);
@@ -532,7 +521,6 @@ impl SinkLoop {
     /// topic if there is one (retried until it is stored). `false` when stopped meanwhile.
     async fn tolerate(
         &mut self,
-        name: &str,
         policy: &ErrorPolicy,
         handling: &Handling<'_>,
         message: &IncomingMessage,
@@ -543,13 +531,12 @@ impl SinkLoop {
             RecordOffset::new().with("queueOffset", message.queue_offset.to_string()),
             None,
         );
-        policy.log_failure(name, failure.stage.as_str(), &placeholder, &failure.error);
+        policy.log_failure(failure.stage.as_str(), &placeholder, &failure.error);
         match handling.dead_letters {
             Some(dead_letters) => {
                 dead_letters
                     .deliver(
                         &mut self.control,
-                        name,
                         policy,
                         resend_of(message),
                         &origin_of(&message.queue, message.queue_offset),
@@ -634,12 +621,12 @@ impl SinkLoop {
         let confirmed = match tokio::time::timeout(timeout, task.pre_commit(changed)).await {
             Ok(Ok(confirmed)) => confirmed,
             Ok(Err(e)) if e.is_retriable() => {
-                tracing::warn!(task = %self.id, error = %e, "flush failed; offsets stay uncommitted until the next commit");
+                tracing::warn!(error = %e, "flush failed; offsets stay uncommitted until the next commit");
                 return Ok(());
             }
             Ok(Err(e)) => return Err(e),
             Err(_) => {
-                tracing::warn!(task = %self.id, "flush timed out; offsets stay uncommitted until the next commit");
+                tracing::warn!("flush timed out; offsets stay uncommitted until the next commit");
                 return Ok(());
             }
         };
@@ -655,11 +642,11 @@ impl SinkLoop {
                 Ok(())
             }
             Ok(Err(e)) => {
-                tracing::warn!(task = %self.id, error = %e, "offsets not committed; the records are redelivered after a restart");
+                tracing::warn!(error = %e, "offsets not committed; the records are redelivered after a restart");
                 Ok(())
             }
             Err(_) => {
-                tracing::warn!(task = %self.id, "committing offsets timed out");
+                tracing::warn!("committing offsets timed out");
                 Ok(())
             }
         }

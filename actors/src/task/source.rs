@@ -160,7 +160,6 @@ fn origin_of(topic: &str, record: &ConnectRecord) -> Origin {
 impl SourceLoop {
     /// Runs until told to stop; an `Err` fails the task.
     pub async fn run(mut self) -> ConnectResult<()> {
-        let name = self.id.to_string();
         let policy = ErrorPolicy::from_config(&self.config).map_err(ConnectError::Config)?;
         let class = self.config.require("task.class")?.to_owned();
         let mut task: Box<dyn SourceTask> = match self.catalog.task(&class).map(|p| p.factory) {
@@ -192,23 +191,20 @@ impl SourceLoop {
             }),
             topics: Some(Arc::new(crate::mq::side_topics::SideTopics {
                 client: self.client.clone(),
-                listener: name.clone(),
+                listener: self.id.to_string(),
             })),
         };
         let client = self.client.clone();
         let group = self.settings.producer_group.clone();
         let Some(producer) = self
             .control
-            .until_ok(&name, "starting the producer", &policy, || {
-                client.producer(&group)
-            })
+            .until_ok("starting the producer", &policy, || client.producer(&group))
             .await?
         else {
             return Ok(());
         };
         let Some(dead_letters) = DeadLetterQueue::open_configured(
             &mut self.control,
-            &name,
             &policy,
             &*client,
             &self.settings,
@@ -226,7 +222,6 @@ impl SourceLoop {
         let mut next_commit = Instant::now() + self.settings.offset_commit_interval;
         let outcome = self
             .pump(
-                &name,
                 &policy,
                 &mut *task,
                 &mut pipeline,
@@ -248,7 +243,6 @@ impl SourceLoop {
     #[allow(clippy::too_many_arguments)]
     async fn pump(
         &mut self,
-        name: &str,
         policy: &ErrorPolicy,
         task: &mut dyn SourceTask,
         pipeline: &mut Pipeline,
@@ -280,7 +274,7 @@ impl SourceLoop {
                 }
                 Err(e) if e.is_retriable() => {
                     poll_failures += 1;
-                    tracing::warn!(task = name, error = %e, attempt = poll_failures, "poll failed; retrying");
+                    tracing::warn!(error = %e, attempt = poll_failures, "poll failed; retrying");
                     self.control.trouble(format!(
                         "poll failed (attempt {poll_failures}), retrying: {e}"
                     ));
@@ -341,7 +335,6 @@ impl SourceLoop {
                             .map(|_| letter_of(pipeline, default_topic, &record));
                         if !self
                             .tolerate(
-                                name,
                                 policy,
                                 outlet.dead_letters,
                                 &record,
@@ -365,11 +358,7 @@ impl SourceLoop {
                     }
                 }
             }
-            if !outgoing.is_empty()
-                && !self
-                    .send(name, policy, task, tracker, outgoing, outlet)
-                    .await?
-            {
+            if !outgoing.is_empty() && !self.send(policy, task, tracker, outgoing, outlet).await? {
                 return Ok(());
             }
             if Instant::now() >= *next_commit {
@@ -384,7 +373,6 @@ impl SourceLoop {
     /// acknowledged stays uncommitted and is produced again after a restart).
     async fn send(
         &mut self,
-        name: &str,
         policy: &ErrorPolicy,
         task: &mut dyn SourceTask,
         tracker: &mut OffsetTracker,
@@ -422,7 +410,6 @@ impl SourceLoop {
                         let letter = Some(std::mem::take(&mut item.message));
                         if !self
                             .tolerate(
-                                name,
                                 policy,
                                 outlet.dead_letters,
                                 &item.record,
@@ -451,7 +438,7 @@ impl SourceLoop {
             }
             attempt += 1;
             if let Some(e) = last_error {
-                tracing::warn!(task = name, error = %e, attempt, unsent = failed.len(), "send failed; retrying");
+                tracing::warn!(error = %e, attempt, unsent = failed.len(), "send failed; retrying");
                 self.control.trouble(format!(
                     "send failed (attempt {attempt}, {} messages unsent), retrying: {e}",
                     failed.len()
@@ -469,7 +456,6 @@ impl SourceLoop {
     #[allow(clippy::too_many_arguments)]
     async fn tolerate(
         &mut self,
-        name: &str,
         policy: &ErrorPolicy,
         dead_letters: Option<&DeadLetterQueue>,
         record: &ConnectRecord,
@@ -477,12 +463,12 @@ impl SourceLoop {
         topic: &str,
         failure: &Failure,
     ) -> bool {
-        policy.log_failure(name, failure.stage.as_str(), record, &failure.error);
+        policy.log_failure(failure.stage.as_str(), record, &failure.error);
         match (dead_letters, letter) {
             (Some(dead_letters), Some(letter)) => {
                 let origin = origin_of(topic, record);
                 dead_letters
-                    .deliver(&mut self.control, name, policy, letter, &origin, failure)
+                    .deliver(&mut self.control, policy, letter, &origin, failure)
                     .await
             }
             _ => true,
@@ -519,14 +505,14 @@ impl SourceLoop {
         match tokio::time::timeout(self.settings.offset_commit_timeout, request).await {
             Ok(Ok(Ok(()))) => task.commit().await,
             Ok(Ok(Err(e))) => {
-                tracing::warn!(task = %self.id, error = %e, "positions not persisted; they are replayed after a crash");
+                tracing::warn!(error = %e, "positions not persisted; they are replayed after a crash");
                 Ok(())
             }
             Ok(Err(e)) => Err(ConnectError::other(format!(
                 "offset committer unavailable: {e}"
             ))),
             Err(_) => {
-                tracing::warn!(task = %self.id, "persisting positions timed out");
+                tracing::warn!("persisting positions timed out");
                 Ok(())
             }
         }

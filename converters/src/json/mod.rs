@@ -283,7 +283,8 @@ impl RecordConverter for JsonConverter {
                         },
                     )?;
                     out.push(b'}');
-                    self.last_envelope_len.store(out.len() + 64, Ordering::Relaxed);
+                    self.last_envelope_len
+                        .store(out.len() + 64, Ordering::Relaxed);
                     Ok(out)
                 }),
                 None => serde_json::to_vec(&Envelope {
