@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use connect_api::{ConfigError, ConnectError, ConnectResult, SchemaRef, Struct, Value};
+use connect_api::{Config, ConfigError, ConnectError, ConnectResult, SchemaRef, Struct, Value};
 use regex::Regex;
 
 /// Derived schemas by input schema. Streams usually carry one schema, so a handful of entries
@@ -123,6 +123,11 @@ pub fn with_replace_null_key(
         "true",
         "Copy a null field as its schema default (false: keep the null)",
     )
+}
+
+/// Reads [`REPLACE_NULL_WITH_DEFAULT`] (default `true`).
+pub fn replace_null_with_default(config: &Config) -> Result<bool, ConfigError> {
+    config.get_bool_or(REPLACE_NULL_WITH_DEFAULT, true)
 }
 
 /// `s`'s values, each null replaced by its field's default when `with_defaults` (what Kafka's

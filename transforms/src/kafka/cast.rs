@@ -15,7 +15,10 @@ use connect_api::{
 use crate::field_rename::struct_like;
 use crate::java_text::java_text;
 use crate::side::FieldTransform;
-use crate::util::{SchemaCache, add_missing_as_null, make_struct, unsupported};
+use crate::util::{
+    SchemaCache, add_missing_as_null, make_struct, replace_null_with_default, unsupported,
+    with_replace_null_key,
+};
 
 const TYPES: &[&str] = &[
     "int8", "int16", "int32", "int64", "float32", "float64", "boolean", "string",
@@ -153,23 +156,19 @@ fn cast_schema(schema: &Schema, target: FieldType) -> ConnectResult<SchemaRef> {
 
 impl FieldTransform for Cast {
     fn config_def() -> ConfigDef {
-        ConfigDef::new()
-            .required(
-                "spec",
-                ConfigType::List,
-                "A type for the whole value, or field:type pairs",
-            )
-            .validate_with(Validator::NonEmpty)
-            .optional(
-                "replace.null.with.default",
-                ConfigType::Boolean,
-                "true",
-                "Cast a null field's schema default in its place",
-            )
+        with_replace_null_key(
+            ConfigDef::new()
+                .required(
+                    "spec",
+                    ConfigType::List,
+                    "A type for the whole value, or field:type pairs",
+                )
+                .validate_with(Validator::NonEmpty),
+        )
     }
 
     fn configure(&mut self, config: &Config) -> ConnectResult<()> {
-        self.replace_null_with_default = config.get_bool_or("replace.null.with.default", true)?;
+        self.replace_null_with_default = replace_null_with_default(config)?;
         let spec = config.require("spec")?;
         let items = config.get_list("spec");
         if items.len() == 1 && !items[0].contains(':') {

@@ -7,7 +7,7 @@ use connect_api::{Config, ConnectError, ConnectRecord, ConnectResult, SchemaAndV
 
 use crate::field_path::{FieldPath, with_syntax_key};
 use crate::side::FieldTransform;
-use crate::util::unsupported;
+use crate::util::{replace_null_with_default, unsupported, with_replace_null_key};
 
 #[derive(Debug, Default)]
 pub struct ExtractField {
@@ -17,22 +17,16 @@ pub struct ExtractField {
 
 impl FieldTransform for ExtractField {
     fn config_def() -> ConfigDef {
-        with_syntax_key(ConfigDef::new().required(
+        with_replace_null_key(with_syntax_key(ConfigDef::new().required(
             "field",
             ConfigType::String,
             "The field to extract",
-        ))
-        .optional(
-            "replace.null.with.default",
-            ConfigType::Boolean,
-            "true",
-            "Extract a null field's schema default in its place",
-        )
+        )))
     }
 
     fn configure(&mut self, config: &Config) -> ConnectResult<()> {
         self.path = FieldPath::configured(config, "field", config.require("field")?)?;
-        self.replace_null_with_default = config.get_bool_or("replace.null.with.default", true)?;
+        self.replace_null_with_default = replace_null_with_default(config)?;
         Ok(())
     }
 

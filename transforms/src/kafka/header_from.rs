@@ -14,7 +14,9 @@ use connect_api::{
 use crate::field_rename::kafka_struct_like;
 use crate::java_text::header_text;
 use crate::side::Side;
-use crate::util::{SchemaCache, make_struct, unsupported};
+use crate::util::{
+    SchemaCache, make_struct, replace_null_with_default, unsupported, with_replace_null_key,
+};
 
 /// A header's name and its text (`None`: the field was null, no header).
 type HeaderText = (String, Option<String>);
@@ -108,19 +110,15 @@ impl HeaderFrom {
 
 impl Transform for HeaderFrom {
     fn config_def(&self) -> ConfigDef {
-        ConfigDef::new()
-            .required("fields", ConfigType::List, "Fields to copy or move")
-            .validate_with(Validator::NonEmpty)
-            .required("headers", ConfigType::List, "Header names, one per field")
-            .validate_with(Validator::NonEmpty)
-            .required("operation", ConfigType::String, "move or copy")
-            .validate_with(Validator::OneOf(&["move", "copy"]))
-            .optional(
-                "replace.null.with.default",
-                ConfigType::Boolean,
-                "true",
-                "Use a null field's schema default as the header value",
-            )
+        with_replace_null_key(
+            ConfigDef::new()
+                .required("fields", ConfigType::List, "Fields to copy or move")
+                .validate_with(Validator::NonEmpty)
+                .required("headers", ConfigType::List, "Header names, one per field")
+                .validate_with(Validator::NonEmpty)
+                .required("operation", ConfigType::String, "move or copy")
+                .validate_with(Validator::OneOf(&["move", "copy"])),
+        )
     }
 
     fn configure(&mut self, config: &Config) -> ConnectResult<()> {
@@ -151,7 +149,7 @@ impl Transform for HeaderFrom {
                 .into());
             }
         };
-        self.replace_null_with_default = config.get_bool_or("replace.null.with.default", true)?;
+        self.replace_null_with_default = replace_null_with_default(config)?;
         Ok(())
     }
 

@@ -10,7 +10,10 @@ use connect_api::{
 
 use crate::field_rename::kafka_struct_like;
 use crate::side::FieldTransform;
-use crate::util::{REPLACE_NULL_WITH_DEFAULT, SchemaCache, field_values, make_struct, unsupported};
+use crate::util::{
+    SchemaCache, field_values, make_struct, replace_null_with_default, unsupported,
+    with_replace_null_key,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Source {
@@ -77,44 +80,40 @@ impl InsertField {
 
 impl FieldTransform for InsertField {
     fn config_def() -> ConfigDef {
-        ConfigDef::new()
-            .optional(
-                "topic.field",
-                ConfigType::String,
-                "",
-                "Field for the topic (suffix ! = required)",
-            )
-            .optional(
-                "partition.field",
-                ConfigType::String,
-                "",
-                "Field for the queue id",
-            )
-            .optional(
-                "offset.field",
-                ConfigType::String,
-                "",
-                "Field for the queue offset",
-            )
-            .optional(
-                "timestamp.field",
-                ConfigType::String,
-                "",
-                "Field for the record timestamp",
-            )
-            .optional(
-                "static.field",
-                ConfigType::String,
-                "",
-                "Field for a static value",
-            )
-            .optional("static.value", ConfigType::String, "", "The static value")
-            .optional(
-                REPLACE_NULL_WITH_DEFAULT,
-                ConfigType::Boolean,
-                "true",
-                "Copy a null field as its schema default (false: keep the null)",
-            )
+        with_replace_null_key(
+            ConfigDef::new()
+                .optional(
+                    "topic.field",
+                    ConfigType::String,
+                    "",
+                    "Field for the topic (suffix ! = required)",
+                )
+                .optional(
+                    "partition.field",
+                    ConfigType::String,
+                    "",
+                    "Field for the queue id",
+                )
+                .optional(
+                    "offset.field",
+                    ConfigType::String,
+                    "",
+                    "Field for the queue offset",
+                )
+                .optional(
+                    "timestamp.field",
+                    ConfigType::String,
+                    "",
+                    "Field for the record timestamp",
+                )
+                .optional(
+                    "static.field",
+                    ConfigType::String,
+                    "",
+                    "Field for a static value",
+                )
+                .optional("static.value", ConfigType::String, "", "The static value"),
+        )
     }
 
     fn configure(&mut self, config: &Config) -> ConnectResult<()> {
@@ -136,7 +135,7 @@ impl FieldTransform for InsertField {
         }
         // An empty static value is a value (as Kafka).
         self.static_value = config.get("static.value").map(str::to_owned);
-        self.replace_null_with_default = config.get_bool_or(REPLACE_NULL_WITH_DEFAULT, true)?;
+        self.replace_null_with_default = replace_null_with_default(config)?;
         if self.insertions.is_empty() {
             return Err(connect_api::ConfigError {
                 key: "topic.field".to_owned(),

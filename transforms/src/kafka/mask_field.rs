@@ -12,7 +12,9 @@ use connect_api::{
 };
 
 use crate::side::FieldTransform;
-use crate::util::{add_missing_as_null, make_struct, unsupported};
+use crate::util::{
+    add_missing_as_null, make_struct, replace_null_with_default, unsupported, with_replace_null_key,
+};
 
 #[derive(Debug, Default)]
 pub struct MaskField {
@@ -72,21 +74,17 @@ fn mask(value: &Value, replacement: Option<&str>) -> ConnectResult<Value> {
 
 impl FieldTransform for MaskField {
     fn config_def() -> ConfigDef {
-        ConfigDef::new()
-            .required("fields", ConfigType::List, "Fields to mask")
-            .validate_with(Validator::NonEmpty)
-            .optional(
-                "replacement",
-                ConfigType::String,
-                "",
-                "Replacement value (default: the type's empty value)",
-            )
-            .optional(
-                "replace.null.with.default",
-                ConfigType::Boolean,
-                "true",
-                "Mask a null field's schema default (so the default cannot leak unmasked)",
-            )
+        with_replace_null_key(
+            ConfigDef::new()
+                .required("fields", ConfigType::List, "Fields to mask")
+                .validate_with(Validator::NonEmpty)
+                .optional(
+                    "replacement",
+                    ConfigType::String,
+                    "",
+                    "Replacement value (default: the type's empty value)",
+                ),
+        )
     }
 
     fn configure(&mut self, config: &Config) -> ConnectResult<()> {
@@ -102,7 +100,7 @@ impl FieldTransform for MaskField {
             }
             other => other.map(str::to_owned),
         };
-        self.replace_null_with_default = config.get_bool_or("replace.null.with.default", true)?;
+        self.replace_null_with_default = replace_null_with_default(config)?;
         Ok(())
     }
 

@@ -11,7 +11,7 @@ use connect_api::{
 
 use crate::field_rename::{kafka_struct_like, rename_fields};
 use crate::side::FieldTransform;
-use crate::util::{REPLACE_NULL_WITH_DEFAULT, SchemaCache, field_values, with_replace_null_key};
+use crate::util::{SchemaCache, field_values, replace_null_with_default, with_replace_null_key};
 
 #[derive(Debug, Default)]
 pub struct ReplaceField {
@@ -76,7 +76,7 @@ impl FieldTransform for ReplaceField {
         self.exclude = config.get_list("exclude");
         self.exclude.extend(config.get_list("blacklist"));
         self.renames = parse_renames(&config.get_list("renames"))?;
-        self.replace_null_with_default = config.get_bool_or(REPLACE_NULL_WITH_DEFAULT, true)?;
+        self.replace_null_with_default = replace_null_with_default(config)?;
         Ok(())
     }
 

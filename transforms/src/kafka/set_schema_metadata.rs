@@ -10,7 +10,7 @@ use connect_api::{
 };
 
 use crate::side::FieldTransform;
-use crate::util::SchemaCache;
+use crate::util::{SchemaCache, replace_null_with_default, with_replace_null_key};
 
 #[derive(Debug, Default)]
 pub struct SetSchemaMetadata {
@@ -22,20 +22,16 @@ pub struct SetSchemaMetadata {
 
 impl FieldTransform for SetSchemaMetadata {
     fn config_def() -> ConfigDef {
-        ConfigDef::new()
-            .optional("schema.name", ConfigType::String, "", "The new schema name")
-            .optional(
-                "schema.version",
-                ConfigType::Int,
-                "",
-                "The new schema version",
-            )
-            .optional(
-                "replace.null.with.default",
-                ConfigType::Boolean,
-                "true",
-                "Re-home a null struct field as its schema default",
-            )
+        with_replace_null_key(
+            ConfigDef::new()
+                .optional("schema.name", ConfigType::String, "", "The new schema name")
+                .optional(
+                    "schema.version",
+                    ConfigType::Int,
+                    "",
+                    "The new schema version",
+                ),
+        )
     }
 
     fn configure(&mut self, config: &Config) -> ConnectResult<()> {
@@ -53,7 +49,7 @@ impl FieldTransform for SetSchemaMetadata {
             }
             .into());
         }
-        self.replace_null_with_default = config.get_bool_or("replace.null.with.default", true)?;
+        self.replace_null_with_default = replace_null_with_default(config)?;
         Ok(())
     }
 

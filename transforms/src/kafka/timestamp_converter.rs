@@ -14,7 +14,9 @@ use connect_api::{
 
 use crate::field_rename::struct_like;
 use crate::side::FieldTransform;
-use crate::util::{SchemaCache, make_struct, unsupported};
+use crate::util::{
+    SchemaCache, make_struct, replace_null_with_default, unsupported, with_replace_null_key,
+};
 
 const TARGETS: &[&str] = &["string", "unix", "Date", "Time", "Timestamp"];
 const PRECISIONS: &[&str] = &["seconds", "milliseconds", "microseconds", "nanoseconds"];
@@ -237,42 +239,38 @@ impl TimestampConverter {
 
 impl FieldTransform for TimestampConverter {
     fn config_def() -> ConfigDef {
-        ConfigDef::new()
-            .optional(
-                "field",
-                ConfigType::String,
-                "",
-                "Field holding the timestamp (empty: the whole value)",
-            )
-            .required(
-                "target.type",
-                ConfigType::String,
-                "string, unix, Date, Time or Timestamp",
-            )
-            .validate_with(Validator::OneOf(TARGETS))
-            .optional(
-                "format",
-                ConfigType::String,
-                "",
-                "SimpleDateFormat pattern for strings",
-            )
-            .optional(
-                "unix.precision",
-                ConfigType::String,
-                "milliseconds",
-                "Unit of unix numbers",
-            )
-            .validate_with(Validator::OneOf(PRECISIONS))
-            .optional(
-                "replace.null.with.default",
-                ConfigType::Boolean,
-                "true",
-                "Convert a null field's schema default in its place",
-            )
+        with_replace_null_key(
+            ConfigDef::new()
+                .optional(
+                    "field",
+                    ConfigType::String,
+                    "",
+                    "Field holding the timestamp (empty: the whole value)",
+                )
+                .required(
+                    "target.type",
+                    ConfigType::String,
+                    "string, unix, Date, Time or Timestamp",
+                )
+                .validate_with(Validator::OneOf(TARGETS))
+                .optional(
+                    "format",
+                    ConfigType::String,
+                    "",
+                    "SimpleDateFormat pattern for strings",
+                )
+                .optional(
+                    "unix.precision",
+                    ConfigType::String,
+                    "milliseconds",
+                    "Unit of unix numbers",
+                )
+                .validate_with(Validator::OneOf(PRECISIONS)),
+        )
     }
 
     fn configure(&mut self, config: &Config) -> ConnectResult<()> {
-        self.replace_null_with_default = config.get_bool_or("replace.null.with.default", true)?;
+        self.replace_null_with_default = replace_null_with_default(config)?;
         self.field = config.get_trimmed("field").map(str::to_owned);
         self.target = match config.require("target.type")?.to_ascii_lowercase().as_str() {
             "string" => Target::String,

@@ -5,7 +5,7 @@ use connect_api::data::SchemaBuilder;
 use connect_api::{Config, ConnectError, ConnectRecord, ConnectResult, Transform, Value};
 
 use crate::util::{
-    REPLACE_NULL_WITH_DEFAULT, SchemaCache, make_struct, unsupported, with_replace_null_key,
+    SchemaCache, make_struct, replace_null_with_default, unsupported, with_replace_null_key,
 };
 
 #[derive(Debug, Default)]
@@ -30,7 +30,7 @@ impl Transform for ValueToKey {
 
     fn configure(&mut self, config: &Config) -> ConnectResult<()> {
         self.fields = config.get_list("fields");
-        self.replace_null_with_default = config.get_bool_or(REPLACE_NULL_WITH_DEFAULT, true)?;
+        self.replace_null_with_default = replace_null_with_default(config)?;
         Ok(())
     }
 
