@@ -875,6 +875,18 @@ fn deliberate_differences() {
         panic!("a decimal")
     };
     assert_eq!(d.to_plain_string(), "2.00");
+    // Digits the schema's scale cannot hold are an error, not cut off (Kafka keeps 1.567 under
+    // a scale-2 schema; a reader of that schema would see a value it cannot represent).
+    for payload in ["1.567", "-1.567", "1e10000000"] {
+        let input = format!(
+            r#"{{"schema":{{"type":"bytes","name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{{"scale":"2"}}}},"payload":{payload}}}"#
+        );
+        let err = c
+            .decode("topic", Some(input.as_bytes()))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("expected a decimal"), "{payload}: {err}");
+    }
 }
 
 /// `testCacheSchemaToConnectConversion` and `testCacheSchemaToJsonConversion`: a schema read or

@@ -294,7 +294,7 @@ pub(crate) fn decode_payload<J: JsonLike>(
                     let decimal: BigDecimal = text
                         .parse()
                         .map_err(|_| mismatch(path, "a decimal number", json))?;
-                    Ok(Value::Decimal(decimal.with_scale(i64::from(scale))))
+                    Ok(Value::Decimal(at_scale(decimal, scale, path, json)?))
                 } else {
                     Err(mismatch(
                         path,
@@ -387,6 +387,38 @@ pub(crate) fn decode_payload<J: JsonLike>(
             )));
         }
     })
+}
+
+/// How far a number's own exponent may be from its schema's scale: further is refused rather
+/// than expanded (`1e10000000` would be ten million digits).
+const MAX_RESCALE: i64 = 10_000;
+
+/// `decimal` at the schema's `scale`: more zeros are added freely, but digits that would be
+/// cut off are an error, never a silent truncation (`1.567` under scale 2).
+fn at_scale<J: JsonLike>(
+    decimal: BigDecimal,
+    scale: i32,
+    path: &str,
+    json: &J,
+) -> Result<BigDecimal, ConnectError> {
+    let (_, own_scale) = decimal.as_bigint_and_exponent();
+    let target = i64::from(scale);
+    if (own_scale - target).abs() > MAX_RESCALE {
+        return Err(mismatch(
+            path,
+            &format!("a decimal near scale {scale}"),
+            json,
+        ));
+    }
+    let rescaled = decimal.with_scale(target);
+    if rescaled != decimal {
+        return Err(mismatch(
+            path,
+            &format!("a decimal with at most {scale} decimal places"),
+            json,
+        ));
+    }
+    Ok(rescaled)
 }
 
 /// The value of field `name` in an object; writers usually keep the schema's order, so the

@@ -6,6 +6,7 @@
 //! payloads of messages) and for `serde_json::Value` (schema defaults, parsed with schemas).
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 
 use serde::Deserialize;
@@ -74,26 +75,61 @@ impl<'de> Deserialize<'de> for Fields<'de> {
     }
 }
 
+/// How deep arrays and objects may nest (serde_json's own limit): deeper input is an error,
+/// never a stack overflow.
+const MAX_DEPTH: usize = 128;
+
 /// Parses `text` (one JSON document).
 pub(crate) fn parse(text: &str) -> Result<Node<'_>, serde_json::Error> {
     let raw: &RawValue = serde_json::from_str(text)?;
-    node(raw)
+    node(raw, 0)
 }
 
-fn node(raw: &RawValue) -> Result<Node<'_>, serde_json::Error> {
+fn node(raw: &RawValue, depth: usize) -> Result<Node<'_>, serde_json::Error> {
     let text = raw.get();
+    let nested = matches!(text.as_bytes().first(), Some(b'{' | b'['));
+    if nested && depth >= MAX_DEPTH {
+        return Err(serde::de::Error::custom(format!(
+            "nested deeper than {MAX_DEPTH} levels"
+        )));
+    }
     Ok(match text.as_bytes().first() {
         Some(b'{') => {
             let Fields(fields) = serde_json::from_str(text)?;
-            let mut out = Vec::with_capacity(fields.len());
+            let mut out: Vec<(Cow<'_, str>, Node<'_>)> = Vec::with_capacity(fields.len());
+            // Wide objects look keys up in a map, so repeated keys stay linear to find.
+            let mut index: HashMap<Cow<'_, str>, usize> = HashMap::new();
             for (key, value) in fields {
-                out.push((key, node(value)?));
+                let value = node(value, depth + 1)?;
+                // A repeated key: the last value wins, at the first one's place (as Jackson).
+                let seen = if out.len() < 16 {
+                    out.iter().position(|(k, _)| *k == key)
+                } else {
+                    if index.is_empty() {
+                        index.extend(out.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)));
+                    }
+                    index.get(&key).copied()
+                };
+                match seen {
+                    Some(at) => out[at].1 = value,
+                    None => {
+                        if !index.is_empty() {
+                            index.insert(key.clone(), out.len());
+                        }
+                        out.push((key, value));
+                    }
+                }
             }
             Node::Object(out)
         }
         Some(b'[') => {
             let items: Vec<&RawValue> = serde_json::from_str(text)?;
-            Node::Array(items.into_iter().map(node).collect::<Result<_, _>>()?)
+            Node::Array(
+                items
+                    .into_iter()
+                    .map(|item| node(item, depth + 1))
+                    .collect::<Result<_, _>>()?,
+            )
         }
         Some(b'"') => Node::String(serde_json::from_str::<Text<'_>>(text)?.0),
         Some(b't') => Node::Bool(true),
@@ -256,5 +292,40 @@ mod tests {
         assert_eq!(parse("1e3").unwrap().as_f64(), Some(1000.0));
         assert!(parse("{").is_err());
         assert!(parse("[1,]").is_err());
+        assert!(parse("1 x").is_err());
+    }
+
+    /// Deep nesting is an error, not a stack overflow (10 KB of brackets).
+    #[test]
+    fn deep_nesting_is_an_error() {
+        let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+        assert!(
+            parse(&deep)
+                .unwrap_err()
+                .to_string()
+                .contains("nested deeper")
+        );
+        let ok = format!("{}{}", "[".repeat(100), "]".repeat(100));
+        assert!(parse(&ok).is_ok());
+    }
+
+    /// A repeated key keeps its first place and its last value, as Jackson reads it.
+    #[test]
+    fn a_repeated_key_keeps_the_last_value() {
+        let Node::Object(fields) = parse(r#"{"a":1,"b":2,"a":3}"#).unwrap() else {
+            panic!("an object")
+        };
+        assert_eq!(fields.len(), 2);
+        assert_eq!(fields[0].0, "a");
+        assert_eq!(fields[0].1, Node::Number(Cow::Borrowed("3")));
+        // The same in a wide object (keys found through the map).
+        let wide: Vec<String> = (0..40).map(|i| format!(r#""k{i}":{i}"#)).collect();
+        let text = format!(r#"{{{},"k3":"again","k39":"last"}}"#, wide.join(","));
+        let Node::Object(fields) = parse(&text).unwrap() else {
+            panic!("an object")
+        };
+        assert_eq!(fields.len(), 40);
+        assert_eq!(fields[3].1.as_str(), Some("again"));
+        assert_eq!(fields[39].1.as_str(), Some("last"));
     }
 }
