@@ -214,15 +214,17 @@ mod tests {
     fn everything_on_an_isolate_logs_inside_its_span() {
         let captured = Captured::default();
         let writer = captured.clone();
+        // At `warn`, as an operator might run it: the span must survive the filter.
         let subscriber = tracing_subscriber::fmt()
             .with_ansi(false)
+            .with_max_level(tracing::Level::WARN)
             .with_writer(move || writer.clone())
             .finish();
         let _default = tracing::subscriber::set_default(subscriber);
-        let span = tracing::info_span!("task", connector = %"orders", task = 3u32);
+        let span = tracing::error_span!("task", connector = %"orders", task = 3u32);
         let isolate = Isolate::start("span-test", span).unwrap();
         let done = isolate.spawn(async {
-            tracing::info!("from the loop");
+            tracing::warn!("from the loop");
             tokio::spawn(async { tracing::warn!("from a spawned task") }).await
         });
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -230,7 +232,7 @@ mod tests {
             .build()
             .unwrap();
         assert!(runtime.block_on(done).unwrap().is_ok());
-        tracing::info!("outside any isolate");
+        tracing::warn!("outside any isolate");
         let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
         let line = |needle: &str| {
             text.lines()

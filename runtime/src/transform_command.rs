@@ -61,18 +61,25 @@ struct RecordJson {
     /// Headers (the record's extensions); values are text.
     #[serde(default)]
     headers: BTreeMap<String, Json>,
+    /// As written: its text is the message's (field order and number digits kept).
     #[serde(default)]
-    key: Option<Json>,
+    key: Option<Box<RawValue>>,
     #[serde(default)]
-    value: Option<Json>,
+    value: Option<Box<RawValue>>,
 }
 
-/// The message bytes a record's key or value stands for.
-fn wire_bytes(json: Option<&Json>) -> Option<Vec<u8>> {
-    match json? {
-        Json::Null => None,
-        Json::String(text) => Some(text.clone().into_bytes()),
-        other => Some(other.to_string().into_bytes()),
+/// The message bytes a record's key or value stands for: a JSON string is the text on the
+/// wire; `null` is no bytes; anything else is its JSON text exactly as written.
+fn wire_bytes(raw: Option<&RawValue>) -> Result<Option<Vec<u8>>, String> {
+    let Some(raw) = raw else {
+        return Ok(None);
+    };
+    match raw.get() {
+        "null" => Ok(None),
+        text if text.starts_with('"') => serde_json::from_str::<String>(text)
+            .map(|s| Some(s.into_bytes()))
+            .map_err(|e| e.to_string()),
+        text => Ok(Some(text.as_bytes().to_vec())),
     }
 }
 
@@ -99,16 +106,15 @@ fn header_text(value: Json) -> String {
 fn run_record(
     pipeline: &mut Pipeline,
     default_topic: &str,
-    json: Json,
+    text: &str,
 ) -> Result<Option<String>, String> {
-    let input: RecordJson =
-        serde_json::from_value(json).map_err(|e| format!("not a record: {e}"))?;
+    let input: RecordJson = serde_json::from_str(text).map_err(|e| format!("not a record: {e}"))?;
     let topic = input.topic.as_deref().unwrap_or(default_topic);
     let mut record = pipeline
         .decode(
             topic,
-            wire_bytes(input.key.as_ref()).as_deref(),
-            wire_bytes(input.value.as_ref()).as_deref(),
+            wire_bytes(input.key.as_deref())?.as_deref(),
+            wire_bytes(input.value.as_deref())?.as_deref(),
         )
         .map_err(|e| e.to_string())?;
     let mut partition = RecordPartition::new().with("topic", topic);
@@ -168,11 +174,12 @@ fn messages(input: Input) -> Box<dyn Iterator<Item = Result<Vec<u8>, String>>> {
                 .lines()
                 .map(|l| l.map(String::into_bytes).map_err(|e| e.to_string())),
         ),
+        // Each document's text as written: the converter sees the message's own bytes.
         Input::Json | Input::Record => Box::new(
             serde_json::Deserializer::from_reader(stdin)
-                .into_iter::<Json>()
+                .into_iter::<Box<RawValue>>()
                 .map(|v| {
-                    v.map(|v| v.to_string().into_bytes())
+                    v.map(|v| v.get().as_bytes().to_vec())
                         .map_err(|e| format!("invalid JSON input: {e}"))
                 }),
         ),
@@ -189,8 +196,8 @@ pub fn run(config: &Config, topic: &str, input: Input) -> Result<usize, String> 
     for (index, message) in messages(input).enumerate() {
         let line = message.and_then(|bytes| match input {
             Input::Record => {
-                let json: Json = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
-                run_record(&mut pipeline, topic, json)
+                let text = String::from_utf8(bytes).map_err(|e| e.to_string())?;
+                run_record(&mut pipeline, topic, &text)
             }
             Input::Json | Input::Lines => {
                 let record = pipeline
@@ -229,7 +236,9 @@ mod tests {
     }
 
     fn run_one(pipeline: &mut Pipeline, record: Json) -> Json {
-        let line = run_record(pipeline, "test-topic", record).unwrap().unwrap();
+        let line = run_record(pipeline, "test-topic", &record.to_string())
+            .unwrap()
+            .unwrap();
         serde_json::from_str(&line).unwrap()
     }
 
@@ -285,11 +294,23 @@ mod tests {
         let line = run_record(
             &mut p,
             "t",
-            serde_json::json!({"timestamp": 0, "key": "{\"b\":1,\"a\":2}"}),
+            r#"{"timestamp": 0, "key": "{\"b\":1,\"a\":2}"}"#,
         )
         .unwrap()
         .unwrap();
         assert!(line.contains(r#""key":{"b":1,"a":2}"#), "{line}");
+        // A JSON key or value stands for its text exactly as written: order and digits kept.
+        let line = run_record(
+            &mut p,
+            "t",
+            r#"{"timestamp": 0, "key": {"b": 1, "a": 12345678901234567890.5}}"#,
+        )
+        .unwrap()
+        .unwrap();
+        assert!(
+            line.contains(r#""key":{"b": 1, "a": 12345678901234567890.5}"#),
+            "{line}"
+        );
     }
 
     /// A logical type made by a transform is written with the converter's family's name: a
@@ -331,9 +352,9 @@ mod tests {
     #[test]
     fn bad_records_are_errors_naming_the_problem() {
         let mut p = pipeline(&[]);
-        let err = run_record(&mut p, "t", serde_json::json!({"valeu": 1})).unwrap_err();
+        let err = run_record(&mut p, "t", r#"{"valeu": 1}"#).unwrap_err();
         assert!(err.contains("valeu"), "{err}");
-        let err = run_record(&mut p, "t", serde_json::json!([1])).unwrap_err();
+        let err = run_record(&mut p, "t", "[1]").unwrap_err();
         assert!(err.contains("not a record"), "{err}");
     }
 }

@@ -4,19 +4,20 @@
 use connect_api::data::SchemaBuilder;
 use connect_api::{ConnectError, ConnectResult, FieldType, SchemaAndValue, SchemaRef, Value};
 
-use crate::util::{SchemaCache, make_struct, string_key, unsupported};
+use crate::util::{SchemaCache, field_values, make_struct, string_key, unsupported};
 
 /// What to do with one field: keep under a (possibly new) name, or drop.
 pub type RenameFn<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// Applies `rename` to every top-level field name (struct) or key (map).
 /// `like` starts the output struct schema from the input's ([`struct_like`] or
-/// [`kafka_struct_like`]).
+/// [`kafka_struct_like`]); `with_defaults` copies a null field as its default.
 pub fn rename_fields(
     transform: &str,
     data: SchemaAndValue,
     cache: &mut SchemaCache,
     like: fn(&SchemaRef) -> SchemaBuilder,
+    with_defaults: bool,
     rename: RenameFn<'_>,
 ) -> ConnectResult<SchemaAndValue> {
     match (data.schema, data.value) {
@@ -25,7 +26,7 @@ pub fn rename_fields(
             let out_schema =
                 cache.get_or_try_insert(&schema, |input| renamed_schema(input, like, rename))?;
             let mut values = Vec::with_capacity(out_schema.fields().len());
-            for (field, value) in schema.fields().iter().zip(s.into_values()) {
+            for (field, value) in schema.fields().iter().zip(field_values(s, with_defaults)) {
                 if rename(field.name()).is_some() {
                     values.push(value);
                 }

@@ -239,7 +239,8 @@ impl Actor for ConnectorActor {
             return self.fail(format!("unknown connector.class {class}"));
         };
         self.connector = Some(Arc::new(Mutex::new((plugin.factory)())));
-        let span = tracing::info_span!("connector", connector = %self.spec.name);
+        // At ERROR level, so the span is kept whenever any of its events is (a `warn` filter too).
+        let span = tracing::error_span!("connector", connector = %self.spec.name);
         match Isolate::start(&format!("connector-{}", self.spec.name), span) {
             Ok(isolate) => self.isolate = Some(isolate),
             Err(e) => return self.fail(format!("cannot start the connector thread: {e}")),

@@ -224,7 +224,8 @@ impl Actor for TaskActor {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         let id = self.spec.id.clone();
-        let span = tracing::info_span!("task", connector = %id.connector, task = id.task);
+        // At ERROR level, so the span is kept whenever any of its events is (a `warn` filter too).
+        let span = tracing::error_span!("task", connector = %id.connector, task = id.task);
         let isolate = match Isolate::start(&format!("task-{id}"), span) {
             Ok(isolate) => isolate,
             Err(e) => return self.fail(format!("cannot start the task thread: {e}"), ctx),

@@ -210,6 +210,15 @@ fn reads_numbers_written_with_leading_zeros() {
     for (input, value) in cases {
         assert_eq!(read(&c, input).value, value, "{input}");
     }
+    // Once the zeros are read past, a value that does not fit says so (not "invalid number").
+    let err = c
+        .decode(
+            "topic",
+            Some(br#"{"schema":{"type":"int8"},"payload":0300}"#),
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("expected an int8"), "{err}");
 }
 
 #[test]

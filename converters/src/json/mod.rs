@@ -81,6 +81,9 @@ pub struct JsonConverter {
     last_envelope_len: AtomicUsize,
 }
 
+/// The largest buffer an envelope starts with (see `last_envelope_len`).
+const MAX_ENVELOPE_HINT: usize = 256 * 1024;
+
 /// How many written schemas are kept (a task usually writes a handful).
 const WRITTEN_SCHEMAS: usize = 16;
 
@@ -140,7 +143,7 @@ impl JsonConverter {
             return Ok(schema.clone());
         }
         let json: Json = serde_json::from_str(raw)
-            .map_err(|e| ConnectError::data(format!("invalid JSON: {e}")))?;
+            .map_err(|e| ConnectError::data(format!("{INVALID_JSON}: {e}")))?;
         let schema = decode_schema(&json, &self.settings, "schema")?;
         if self.settings.cache_size > 0 {
             if cache.len() >= self.settings.cache_size {
@@ -283,8 +286,9 @@ impl RecordConverter for JsonConverter {
                         },
                     )?;
                     out.push(b'}');
-                    self.last_envelope_len
-                        .store(out.len() + 64, Ordering::Relaxed);
+                    // Capped: one huge record must not make every later buffer huge.
+                    let hint = (out.len() + 64).min(MAX_ENVELOPE_HINT);
+                    self.last_envelope_len.store(hint, Ordering::Relaxed);
                     Ok(out)
                 }),
                 None => serde_json::to_vec(&Envelope {
@@ -311,12 +315,19 @@ impl RecordConverter for JsonConverter {
         };
         match self.decode_json(bytes) {
             // Numbers written with leading zeros (`0012`) are read as Kafka reads them
-            // (Jackson's ALLOW_LEADING_ZEROS_FOR_NUMBERS); only a failed parse pays for the retry.
-            Err(error) => match numbers::without_leading_zeros(bytes) {
-                Some(fixed) => self.decode_json(&fixed).map_err(|_| error),
-                None => Err(error),
-            },
-            ok => ok,
+            // (Jackson's ALLOW_LEADING_ZEROS_FOR_NUMBERS); only a message that is not JSON pays
+            // for the retry. If the fixed text parses, its own error (a schema mismatch) is the
+            // one that says what is wrong.
+            Err(error) if error.to_string().contains(INVALID_JSON) => {
+                match numbers::without_leading_zeros(bytes) {
+                    Some(fixed) => match self.decode_json(&fixed) {
+                        Err(retry) if retry.to_string().contains(INVALID_JSON) => Err(error),
+                        other => other,
+                    },
+                    None => Err(error),
+                }
+            }
+            other => other,
         }
     }
 }
@@ -329,9 +340,9 @@ impl JsonConverter {
                 return Ok(SchemaAndValue::null());
             }
             let text = std::str::from_utf8(bytes)
-                .map_err(|e| ConnectError::data(format!("invalid JSON: not UTF-8: {e}")))?;
-            let json =
-                tree::parse(text).map_err(|e| ConnectError::data(format!("invalid JSON: {e}")))?;
+                .map_err(|e| ConnectError::data(format!("{INVALID_JSON}: not UTF-8: {e}")))?;
+            let json = tree::parse(text)
+                .map_err(|e| ConnectError::data(format!("{INVALID_JSON}: {e}")))?;
             return Ok(SchemaAndValue::new(None, decode_schemaless(&json)));
         }
         // Split the envelope without parsing its parts: the schema is looked up by its text.
@@ -339,7 +350,7 @@ impl JsonConverter {
             if e.is_data() {
                 ConnectError::data(ENVELOPE_REQUIRED)
             } else {
-                ConnectError::data(format!("invalid JSON: {e}"))
+                ConnectError::data(format!("{INVALID_JSON}: {e}"))
             }
         })?;
         let (Some(schema), Some(payload), 2) = (
@@ -350,7 +361,7 @@ impl JsonConverter {
             return Err(ConnectError::data(ENVELOPE_REQUIRED));
         };
         let payload = tree::parse(payload.get())
-            .map_err(|e| ConnectError::data(format!("invalid JSON: {e}")))?;
+            .map_err(|e| ConnectError::data(format!("{INVALID_JSON}: {e}")))?;
         if schema.get() == "null" {
             return Ok(SchemaAndValue::new(None, decode_schemaless(&payload)));
         }
@@ -359,6 +370,9 @@ impl JsonConverter {
         Ok(SchemaAndValue::new(Some(schema), value))
     }
 }
+
+/// How a message that is not JSON at all is reported.
+const INVALID_JSON: &str = "invalid JSON";
 
 const ENVELOPE_REQUIRED: &str = "with schemas.enable=true a message must be a JSON object with exactly two \
      fields, \"schema\" and \"payload\"; set schemas.enable=false to read plain JSON";

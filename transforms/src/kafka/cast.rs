@@ -16,8 +16,8 @@ use crate::field_rename::struct_like;
 use crate::java_text::java_text;
 use crate::side::FieldTransform;
 use crate::util::{
-    SchemaCache, add_missing_as_null, make_struct, replace_null_with_default, unsupported,
-    with_replace_null_key,
+    SchemaCache, add_missing_as_null, field_values, make_struct, replace_null_with_default,
+    unsupported, with_replace_null_key,
 };
 
 const TYPES: &[&str] = &[
@@ -29,6 +29,8 @@ pub struct Cast {
     whole: Option<FieldType>,
     replace_null_with_default: bool,
     fields: Vec<(String, FieldType)>,
+    /// The names in `fields` (kept for the schemaless path).
+    field_names: Vec<String>,
     cache: SchemaCache,
 }
 
@@ -182,6 +184,7 @@ impl FieldTransform for Cast {
             self.fields
                 .push((field.trim().to_owned(), parse_type(ty, spec)?));
         }
+        self.field_names = self.fields.iter().map(|(f, _)| f.clone()).collect();
         Ok(())
     }
 
@@ -220,15 +223,13 @@ impl FieldTransform for Cast {
                     }
                     Ok(builder.build())
                 })?;
-                let mut values = Vec::with_capacity(s.values().len());
-                for (field, value) in schema.fields().iter().zip(s.into_values()) {
+                // Every field is copied as Kafka reads it (a null as its default unless
+                // replace.null.with.default=false); the listed ones are then cast.
+                let copied = field_values(s, self.replace_null_with_default);
+                let mut values = Vec::with_capacity(copied.len());
+                for (field, value) in schema.fields().iter().zip(copied) {
                     values.push(match target_of(field.name()) {
-                        Some(t) => match field.schema().default_value() {
-                            Some(default) if value.is_null() && self.replace_null_with_default => {
-                                cast_value(default, t)?
-                            }
-                            _ => cast_value(&value, t)?,
-                        },
+                        Some(t) => cast_value(&value, t)?,
                         None => value,
                     });
                 }
@@ -247,8 +248,7 @@ impl FieldTransform for Cast {
                     out.push((k, v));
                 }
                 // As Kafka: a listed field the map lacks is added as null.
-                let names: Vec<String> = self.fields.iter().map(|(f, _)| f.clone()).collect();
-                add_missing_as_null(&mut out, &names);
+                add_missing_as_null(&mut out, &self.field_names);
                 Ok(Some(SchemaAndValue::new(None, Value::Map(out))))
             }
             (_, other) => Err(unsupported("Cast", &other)),

@@ -15,7 +15,8 @@ use crate::field_rename::kafka_struct_like;
 use crate::java_text::header_text;
 use crate::side::Side;
 use crate::util::{
-    SchemaCache, make_struct, replace_null_with_default, unsupported, with_replace_null_key,
+    SchemaCache, field_values, make_struct, replace_null_with_default, unsupported,
+    with_replace_null_key,
 };
 
 /// A header's name and its text (`None`: the field was null, no header).
@@ -70,7 +71,7 @@ impl HeaderFrom {
                 let out_schema = self.cache.get_or_try_insert(&schema, |input| {
                     let mut builder = kafka_struct_like(input);
                     for f in input.fields() {
-                        if !moved.contains(&f.name().to_owned()) {
+                        if !moved.iter().any(|m| m == f.name()) {
                             builder = builder.field(f.name(), f.schema().clone())?;
                         }
                     }
@@ -79,8 +80,8 @@ impl HeaderFrom {
                 let values = schema
                     .fields()
                     .iter()
-                    .zip(s.into_values())
-                    .filter(|(f, _)| !moved.contains(&f.name().to_owned()))
+                    .zip(field_values(s, self.replace_null_with_default))
+                    .filter(|(f, _)| !moved.iter().any(|m| m == f.name()))
                     .map(|(_, v)| v)
                     .collect();
                 let value = make_struct(out_schema.clone(), values)?;

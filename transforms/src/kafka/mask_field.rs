@@ -13,7 +13,8 @@ use connect_api::{
 
 use crate::side::FieldTransform;
 use crate::util::{
-    add_missing_as_null, make_struct, replace_null_with_default, unsupported, with_replace_null_key,
+    add_missing_as_null, field_values, make_struct, replace_null_with_default, unsupported,
+    with_replace_null_key,
 };
 
 #[derive(Debug, Default)]
@@ -114,15 +115,13 @@ impl FieldTransform for MaskField {
         match (data.schema, data.value) {
             (schema, Value::Null) => Ok(Some(SchemaAndValue::new(schema, Value::Null))),
             (Some(schema), Value::Struct(s)) => {
-                let mut values = Vec::with_capacity(s.values().len());
-                for (field, value) in schema.fields().iter().zip(s.into_values()) {
+                // Every field is copied as Kafka reads it (a null as its default unless
+                // replace.null.with.default=false); the listed ones are then masked.
+                let copied = field_values(s, self.replace_null_with_default);
+                let mut values = Vec::with_capacity(copied.len());
+                for (field, value) in schema.fields().iter().zip(copied) {
                     values.push(if masked(field.name()) {
-                        match field.schema().default_value() {
-                            Some(default) if value.is_null() && self.replace_null_with_default => {
-                                mask(default, replacement)?
-                            }
-                            _ => mask(&value, replacement)?,
-                        }
+                        mask(&value, replacement)?
                     } else {
                         value
                     });

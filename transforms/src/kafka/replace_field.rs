@@ -5,13 +5,11 @@
 use std::collections::HashMap;
 
 use connect_api::config_def::{ConfigDef, ConfigType};
-use connect_api::{
-    Config, ConfigError, ConnectRecord, ConnectResult, SchemaAndValue, Struct, Value,
-};
+use connect_api::{Config, ConfigError, ConnectRecord, ConnectResult, SchemaAndValue};
 
 use crate::field_rename::{kafka_struct_like, rename_fields};
 use crate::side::FieldTransform;
-use crate::util::{SchemaCache, field_values, replace_null_with_default, with_replace_null_key};
+use crate::util::{SchemaCache, replace_null_with_default, with_replace_null_key};
 
 #[derive(Debug, Default)]
 pub struct ReplaceField {
@@ -96,22 +94,12 @@ impl FieldTransform for ReplaceField {
                     .unwrap_or_else(|| name.to_owned())
             })
         };
-        let data = match data.value {
-            Value::Struct(s) if self.replace_null_with_default => {
-                let schema = s.schema().clone();
-                let values = field_values(s, true);
-                SchemaAndValue::new(
-                    data.schema,
-                    Value::Struct(Struct::from_values(schema, values)?),
-                )
-            }
-            value => SchemaAndValue::new(data.schema, value),
-        };
         rename_fields(
             "ReplaceField",
             data,
             &mut self.cache,
             kafka_struct_like,
+            self.replace_null_with_default,
             &rename,
         )
         .map(Some)

@@ -15,7 +15,8 @@ use connect_api::{
 use crate::field_rename::struct_like;
 use crate::side::FieldTransform;
 use crate::util::{
-    SchemaCache, make_struct, replace_null_with_default, unsupported, with_replace_null_key,
+    SchemaCache, field_values, make_struct, replace_null_with_default, unsupported,
+    with_replace_null_key,
 };
 
 const TARGETS: &[&str] = &["string", "unix", "Date", "Time", "Timestamp"];
@@ -328,14 +329,12 @@ impl FieldTransform for TimestampConverter {
                 let field = schema
                     .field(&name)
                     .ok_or_else(|| no_field(&name, &schema))?;
-                let value = if self.replace_null_with_default {
-                    s.get_field(field)
-                } else {
-                    &s.values()[field.index()]
-                };
-                let converted = self.convert(value, Some(field.schema()))?;
-                let mut values = s.into_values();
-                values[field.index()] = converted;
+                let index = field.index();
+                let field_schema = field.schema().clone();
+                // Every field is copied as Kafka reads it (a null as its default unless
+                // replace.null.with.default=false); the named one is then converted.
+                let mut values = field_values(s, self.replace_null_with_default);
+                values[index] = self.convert(&values[index], Some(&field_schema))?;
                 Ok(Some(SchemaAndValue::new(
                     Some(out_schema.clone()),
                     make_struct(out_schema, values)?,

@@ -145,7 +145,15 @@ impl FieldTransform for ChangeCase {
     ) -> ConnectResult<Option<SchemaAndValue>> {
         let (from, to) = (self.from, self.to);
         let rename = move |name: &str| Some(from.convert(to, name));
-        rename_fields("ChangeCase", data, &mut self.cache, struct_like, &rename).map(Some)
+        rename_fields(
+            "ChangeCase",
+            data,
+            &mut self.cache,
+            struct_like,
+            false,
+            &rename,
+        )
+        .map(Some)
     }
 }
 

@@ -106,7 +106,15 @@ impl FieldTransform for PatternRename {
         };
         let replacement = self.replacement.as_str();
         let rename = |name: &str| Some(pattern.replace_all(name, replacement).into_owned());
-        rename_fields("PatternRename", data, &mut self.cache, struct_like, &rename).map(Some)
+        rename_fields(
+            "PatternRename",
+            data,
+            &mut self.cache,
+            struct_like,
+            false,
+            &rename,
+        )
+        .map(Some)
     }
 }
 

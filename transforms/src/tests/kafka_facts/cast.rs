@@ -421,3 +421,37 @@ fn a_null_field_with_a_default_under_replace_null_with_default() {
         );
     }
 }
+
+/// Kafka copies every field as `Struct.get` reads it: a null field that is not cast, but has
+/// a default, is copied as its default (with `replace.null.with.default=true`).
+#[test]
+fn fields_not_cast_are_copied_with_their_defaults() {
+    let schema = SchemaBuilder::struct_()
+        .required()
+        .field("n", SchemaBuilder::int32().required().build())
+        .unwrap()
+        .field(
+            "d",
+            SchemaBuilder::string()
+                .optional()
+                .default_value(Value::from("dflt"))
+                .unwrap()
+                .build(),
+        )
+        .unwrap()
+        .build();
+    for (replace, expected) in [("true", Value::from("dflt")), ("false", Value::Null)] {
+        let s = Struct::from_values(schema.clone(), vec![Value::Int32(1), Value::Null]).unwrap();
+        let mut t = smt(
+            "Cast$Value",
+            &[("spec", "n:int64"), ("replace.null.with.default", replace)],
+        );
+        let out = value_after(&mut t, with_schema(schema.clone(), Value::Struct(s)));
+        let out = out.value.as_struct().unwrap().clone();
+        assert_eq!(
+            out.get_without_default("d"),
+            Some(&expected),
+            "replace={replace}"
+        );
+    }
+}
