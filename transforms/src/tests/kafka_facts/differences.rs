@@ -123,3 +123,25 @@ fn hoist_field_keeps_a_null_whose_required_schema_has_a_default() {
     assert_eq!(s.get_without_default("magic"), Some(&Value::Null));
     assert_eq!(s.get("magic"), Some(&Value::Int32(7)));
 }
+
+#[test]
+fn timestamp_converter_drops_a_struct_schemas_default() {
+    let shape = SchemaBuilder::struct_()
+        .optional()
+        .field("ts", SchemaBuilder::int64().optional().build())
+        .unwrap();
+    let default =
+        connect_api::Struct::from_values(shape.clone().build(), vec![Value::Int64(1)]).unwrap();
+    let schema = shape.default_value(Value::Struct(default)).unwrap().build();
+    let mut t = smt(
+        "TimestampConverter$Value",
+        &[("field", "ts"), ("target.type", "Timestamp")],
+    );
+    let out = value_after(&mut t, SchemaAndValue::new(Some(schema), Value::Null));
+    let out_schema = out.schema.unwrap();
+    assert_eq!(out_schema.default_value(), None);
+    assert_eq!(
+        out_schema.field("ts").unwrap().schema().logical_type(),
+        Some(connect_api::LogicalType::Timestamp)
+    );
+}
