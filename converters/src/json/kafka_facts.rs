@@ -940,3 +940,20 @@ fn schemas_are_cached_both_ways() {
     );
     assert_eq!(c.cached_written_schemas(), 2);
 }
+
+/// Schema defaults are read from the same lossless tree as payloads: every digit of a NUMERIC
+/// decimal default, and `-0` as an int64 default.
+#[test]
+fn schema_defaults_lose_nothing() {
+    let c = converter(&[]);
+    let got = read(
+        &c,
+        r#"{"schema":{"type":"bytes","name":"org.apache.kafka.connect.data.Decimal","version":1,"optional":true,"default":1.23456789123456789,"parameters":{"scale":"17"}},"payload":null}"#,
+    );
+    assert_eq!(got.value, decimal("1.23456789123456789"));
+    let got = read(
+        &c,
+        r#"{"schema":{"type":"int64","optional":true,"default":-0},"payload":null}"#,
+    );
+    assert_eq!(got.value, Value::Int64(0));
+}

@@ -27,7 +27,6 @@ use connect_api::{
 };
 use serde::Serialize;
 use serde::ser::SerializeMap;
-use serde_json::Value as Json;
 use serde_json::value::RawValue;
 
 use payload::{PayloadJson, decode_payload, decode_schemaless};
@@ -142,8 +141,8 @@ impl JsonConverter {
         if let Some(schema) = cache.get(raw) {
             return Ok(schema.clone());
         }
-        let json: Json = serde_json::from_str(raw)
-            .map_err(|e| ConnectError::data(format!("{INVALID_JSON}: {e}")))?;
+        let json =
+            tree::parse(raw).map_err(|e| ConnectError::data(format!("{INVALID_JSON}: {e}")))?;
         let schema = decode_schema(&json, &self.settings, "schema")?;
         if self.settings.cache_size > 0 {
             if cache.len() >= self.settings.cache_size {

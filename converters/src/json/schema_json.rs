@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use connect_api::{ConnectError, FieldType, Schema, SchemaBuilder, SchemaRef};
 use serde::ser::{Error as _, SerializeMap};
 use serde::{Serialize, Serializer};
-use serde_json::Value as Json;
 
 use super::JsonSettings;
 use super::payload::{PayloadJson, decode_payload};
+use super::tree::{JsonLike, Node};
 
 /// Serializes a schema as envelope JSON; `field` is set for struct members.
 pub(crate) struct SchemaJson<'a> {
@@ -102,20 +102,22 @@ impl<'a> SchemaJson<'a> {
     }
 }
 
-/// Parses envelope schema JSON. `path` locates the schema in error messages.
+/// Parses envelope schema JSON (the lossless tree, so a default keeps every digit). `path`
+/// locates the schema in error messages.
 pub(crate) fn decode_schema(
-    json: &Json,
+    json: &Node<'_>,
     settings: &JsonSettings,
     path: &str,
 ) -> Result<SchemaRef, ConnectError> {
-    let object = json.as_object().ok_or_else(|| {
-        ConnectError::data(format!(
-            "schema at '{path}' must be a JSON object, found {json}"
-        ))
-    })?;
-    let type_name = object
+    if json.fields().is_none() {
+        return Err(ConnectError::data(format!(
+            "schema at '{path}' must be a JSON object, found {}",
+            json.shown()
+        )));
+    }
+    let type_name = json
         .get("type")
-        .and_then(Json::as_str)
+        .and_then(JsonLike::as_str)
         .ok_or_else(|| ConnectError::data(format!("schema at '{path}' has no string \"type\"")))?;
     let field_type = FieldType::from_name(type_name).ok_or_else(|| {
         ConnectError::data(format!(
@@ -125,16 +127,16 @@ pub(crate) fn decode_schema(
     })?;
     let mut builder = match field_type {
         FieldType::Array => {
-            let items = object.get("items").ok_or_else(|| {
+            let items = json.get("items").ok_or_else(|| {
                 ConnectError::data(format!("array schema at '{path}' has no \"items\""))
             })?;
             SchemaBuilder::array(decode_schema(items, settings, &format!("{path}.items"))?)
         }
         FieldType::Map => {
-            let keys = object.get("keys").ok_or_else(|| {
+            let keys = json.get("keys").ok_or_else(|| {
                 ConnectError::data(format!("map schema at '{path}' has no \"keys\""))
             })?;
-            let values = object.get("values").ok_or_else(|| {
+            let values = json.get("values").ok_or_else(|| {
                 ConnectError::data(format!("map schema at '{path}' has no \"values\""))
             })?;
             SchemaBuilder::map(
@@ -145,36 +147,38 @@ pub(crate) fn decode_schema(
         other => SchemaBuilder::of(other),
     };
     if field_type == FieldType::Struct {
-        let fields = match object.get("fields") {
-            None => &Vec::new(),
-            Some(Json::Array(fields)) => fields,
-            Some(other) => {
-                return Err(ConnectError::data(format!(
-                    "struct schema at '{path}' has \"fields\" that is not an array: {other}"
-                )));
-            }
+        let fields = match json.get("fields") {
+            None => Vec::new(),
+            Some(fields) => fields.items().ok_or_else(|| {
+                ConnectError::data(format!(
+                    "struct schema at '{path}' has \"fields\" that is not an array: {}",
+                    fields.shown()
+                ))
+            })?,
         };
         for field in fields {
-            let name = field.get("field").and_then(Json::as_str).ok_or_else(|| {
-                ConnectError::data(format!(
-                    "a field of the struct schema at '{path}' has no string \"field\" name"
-                ))
-            })?;
+            let name = field
+                .get("field")
+                .and_then(JsonLike::as_str)
+                .ok_or_else(|| {
+                    ConnectError::data(format!(
+                        "a field of the struct schema at '{path}' has no string \"field\" name"
+                    ))
+                })?;
             let field_schema = decode_schema(field, settings, &format!("{path}.{name}"))?;
             builder = builder.field(name, field_schema)?;
         }
     }
     // Kafka and the Java runtime both read a missing "optional" as required.
     builder = builder.optional_if(
-        object
-            .get("optional")
-            .and_then(Json::as_bool)
+        json.get("optional")
+            .and_then(JsonLike::as_bool)
             .unwrap_or(false),
     );
-    if let Some(name) = object.get("name").and_then(Json::as_str) {
+    if let Some(name) = json.get("name").and_then(JsonLike::as_str) {
         builder = builder.name(name);
     }
-    if let Some(version) = object.get("version").and_then(Json::as_i64) {
+    if let Some(version) = json.get("version").and_then(JsonLike::as_i64) {
         let version = i32::try_from(version).map_err(|_| {
             ConnectError::data(format!(
                 "schema at '{path}' has version {version} beyond int32"
@@ -182,25 +186,25 @@ pub(crate) fn decode_schema(
         })?;
         builder = builder.version(version);
     }
-    if let Some(doc) = object.get("doc").and_then(Json::as_str) {
+    if let Some(doc) = json.get("doc").and_then(JsonLike::as_str) {
         builder = builder.doc(doc);
     }
-    if let Some(parameters) = object.get("parameters") {
-        let parameters = parameters.as_object().ok_or_else(|| {
+    if let Some(parameters) = json.get("parameters") {
+        let parameters = parameters.fields().ok_or_else(|| {
             ConnectError::data(format!(
                 "schema at '{path}' has \"parameters\" that is not an object"
             ))
         })?;
         let parameters: BTreeMap<String, String> = parameters
-            .iter()
+            .into_iter()
             .map(|(k, v)| {
-                let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-                (k.clone(), text)
+                let text = v.as_str().map_or_else(|| v.text(), str::to_owned);
+                (k.to_owned(), text)
             })
             .collect();
         builder = builder.parameters(parameters);
     }
-    if let Some(default) = object.get("default").filter(|d| !d.is_null()) {
+    if let Some(default) = json.get("default").filter(|d| !d.is_null()) {
         let probe = builder.clone().build();
         let value = decode_payload(Some(&probe), default, settings, &format!("{path}.default"))?;
         builder = builder.default_value(value)?;

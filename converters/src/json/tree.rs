@@ -2,8 +2,8 @@
 //! NUMERIC decimal reads every digit; serde_json's tree would pass it through f64) and object
 //! fields in document order (a schemaless map keeps its key order, as Jackson's does).
 //!
-//! [`JsonLike`] is what decoding needs of a JSON value; it is implemented for this tree (the
-//! payloads of messages) and for `serde_json::Value` (schema defaults, parsed with schemas).
+//! [`JsonLike`] is what decoding needs of a JSON value (schemas, their defaults and payloads are
+//! all read from this tree).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -11,7 +11,6 @@ use std::fmt;
 
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
-use serde_json::Value as Json;
 use serde_json::value::RawValue;
 
 /// One JSON value, borrowing from the message text where it can.
@@ -153,6 +152,13 @@ pub(crate) trait JsonLike {
     fn fields(&self) -> Option<Vec<(&str, &Self)>>;
     /// A short text of the value for error messages.
     fn shown(&self) -> String;
+    /// The value of `key` in an object.
+    fn get(&self, key: &str) -> Option<&Self> {
+        self.fields()?
+            .into_iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v)
+    }
     /// A JSON null (a struct field absent from an object).
     fn null() -> Self;
     /// A JSON string (a map key read as a value).
@@ -162,6 +168,35 @@ pub(crate) trait JsonLike {
 /// True when a JSON number's text is an integer (no fraction, no exponent).
 fn integral(text: &str) -> bool {
     !text.contains(['.', 'e', 'E'])
+}
+
+impl Node<'_> {
+    /// The value as compact JSON text (for a schema parameter that is not a string).
+    pub(crate) fn text(&self) -> String {
+        match self {
+            Node::Null => "null".to_owned(),
+            Node::Bool(b) => b.to_string(),
+            Node::Number(text) => text.to_string(),
+            Node::String(s) => serde_json::to_string(s).unwrap_or_default(),
+            Node::Array(items) => {
+                let items: Vec<String> = items.iter().map(Node::text).collect();
+                format!("[{}]", items.join(","))
+            }
+            Node::Object(fields) => {
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|(k, v)| {
+                        format!(
+                            "{}:{}",
+                            serde_json::to_string(k).unwrap_or_default(),
+                            v.text()
+                        )
+                    })
+                    .collect();
+                format!("{{{}}}", fields.join(","))
+            }
+        }
+    }
 }
 
 impl JsonLike for Node<'_> {
@@ -225,46 +260,6 @@ impl JsonLike for Node<'_> {
     }
     fn string(text: &str) -> Self {
         Node::String(Cow::Owned(text.to_owned()))
-    }
-}
-
-impl JsonLike for Json {
-    fn is_null(&self) -> bool {
-        self.is_null()
-    }
-    fn as_bool(&self) -> Option<bool> {
-        self.as_bool()
-    }
-    fn as_str(&self) -> Option<&str> {
-        self.as_str()
-    }
-    fn number_text(&self) -> Option<Cow<'_, str>> {
-        match self {
-            Json::Number(n) => Some(Cow::Owned(n.to_string())),
-            _ => None,
-        }
-    }
-    fn as_i64(&self) -> Option<i64> {
-        self.as_i64()
-    }
-    fn as_f64(&self) -> Option<f64> {
-        self.as_f64()
-    }
-    fn items(&self) -> Option<Vec<&Self>> {
-        self.as_array().map(|items| items.iter().collect())
-    }
-    fn fields(&self) -> Option<Vec<(&str, &Self)>> {
-        self.as_object()
-            .map(|fields| fields.iter().map(|(k, v)| (k.as_str(), v)).collect())
-    }
-    fn shown(&self) -> String {
-        self.to_string()
-    }
-    fn null() -> Self {
-        Json::Null
-    }
-    fn string(text: &str) -> Self {
-        Json::String(text.to_owned())
     }
 }
 
