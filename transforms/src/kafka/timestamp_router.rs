@@ -12,8 +12,8 @@ use super::timestamp_converter::java_to_chrono;
 #[derive(Debug, Default)]
 pub struct TimestampRouter {
     topic_format: String,
-    /// chrono format translated from the Java pattern.
-    timestamp_format: String,
+    /// The Java pattern, translated and parsed once.
+    timestamp_format: Vec<Item<'static>>,
 }
 
 impl Transform for TimestampRouter {
@@ -40,12 +40,9 @@ impl Transform for TimestampRouter {
         let java = config.get_string_or("timestamp.format", "yyyyMMdd");
         let chrono =
             java_to_chrono(java).map_err(|e| ConfigError::invalid("timestamp.format", java, e))?;
-        if StrftimeItems::new(&chrono).any(|item| matches!(item, Item::Error)) {
-            return Err(
-                ConfigError::invalid("timestamp.format", java, "not a usable date format").into(),
-            );
-        }
-        self.timestamp_format = chrono;
+        self.timestamp_format = StrftimeItems::new(&chrono).parse_to_owned().map_err(|_| {
+            ConfigError::invalid("timestamp.format", java, "not a usable date format")
+        })?;
         Ok(())
     }
 
@@ -62,7 +59,8 @@ impl Transform for TimestampRouter {
         // ${topic} first, then ${timestamp} (Kafka's order).
         let routed = self.topic_format.replace("${topic}", &topic).replace(
             "${timestamp}",
-            &at.format(&self.timestamp_format).to_string(),
+            &at.format_with_items(self.timestamp_format.iter())
+                .to_string(),
         );
         record.set_topic(routed);
         Ok(Some(record))

@@ -36,4 +36,13 @@ fn routes_by_the_records_timestamp() {
     assert_eq!(routed(&[], "t", Some(-1)).unwrap(), "t-19691231");
     let err = routed(&[], "t", None).unwrap_err();
     assert!(err.contains("no timestamp"), "{err}");
+    // A pattern that is no date format is refused when configured (Kafka fails at the first
+    // record).
+    assert_eq!(
+        crate::tests::single_errors(
+            &format!("{}TimestampRouter", super::K),
+            &[("timestamp.format", "bad-format")]
+        ),
+        ["transforms.t.timestamp.format"]
+    );
 }
