@@ -330,3 +330,51 @@ fn bad_worker_config_is_a_clear_error() {
         .unwrap();
     assert!(String::from_utf8_lossy(&help.stdout).contains("--config"));
 }
+
+/// Direct mode keeps the failure policy of source tasks: a poll failing retriably shows in
+/// the task's status while it retries (the task stays RUNNING), the trouble clears once a
+/// poll succeeds, and every record arrives.
+#[test]
+fn direct_mode_shows_retriable_poll_failures_then_recovers() {
+    let dir = tempfile::tempdir().unwrap();
+    let worker = WorkerProcess::start(WORKER, dir.path(), &[], &[]);
+    let report = dir.path().join("report.json");
+    let config = verifiable_pipeline(&[
+        ("poll.retriable.failures", "60"),
+        ("max.messages", "500"),
+        ("errors.retry.delay.max.ms", "100"),
+        ("sink.report.file", &report.display().to_string()),
+    ]);
+    assert_eq!(
+        worker
+            .post("/connectors/flaky-direct", &config.to_string())
+            .status,
+        200
+    );
+    let task = || worker.get("/connectors/flaky-direct/status").body()["tasks"][0].clone();
+    worker.eventually(
+        "the retries in the task's status",
+        Duration::from_secs(30),
+        || {
+            let task = task();
+            task["state"] == "RUNNING"
+                && task["trace"]
+                    .as_str()
+                    .is_some_and(|t| t.contains("poll failed"))
+        },
+    );
+    worker.eventually(
+        "every record, and the trouble cleared",
+        Duration::from_secs(60),
+        || {
+            let delivered = std::fs::read_to_string(&report)
+                .ok()
+                .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+                .is_some_and(|r| r["unique"] == 500 && r["missing"] == 0);
+            let task = task();
+            delivered
+                && task["state"] == "RUNNING"
+                && task["trace"].as_str().is_none_or(str::is_empty)
+        },
+    );
+}

@@ -24,6 +24,7 @@ use connect_api::{
 use connect_transforms::TransformChain;
 
 use super::Control;
+use super::dead_letter::{Failure, Stage};
 use super::errors::ErrorPolicy;
 use crate::catalog::Catalog;
 use crate::model::TaskId;
@@ -195,12 +196,19 @@ impl DirectLoop {
 
             let records = match source.poll().await {
                 Ok(records) => {
-                    poll_failures = 0;
+                    if poll_failures > 0 {
+                        poll_failures = 0;
+                        self.control.recovered();
+                    }
                     records
                 }
                 Err(e) if e.is_retriable() => {
                     poll_failures += 1;
                     tracing::warn!(error = %e, attempt = poll_failures, "poll failed; retrying");
+                    // The status shows the trouble while the task retries (as source tasks).
+                    self.control.trouble(format!(
+                        "poll failed (attempt {poll_failures}), retrying: {e}"
+                    ));
                     self.control.backoff(policy.backoff(poll_failures)).await;
                     continue;
                 }
@@ -210,15 +218,30 @@ impl DirectLoop {
             if !records.is_empty() {
                 let mut batch = Vec::with_capacity(records.len());
                 for record in &records {
-                    match chain.apply(record.clone()) {
-                        Ok(Some(out)) => batch.push(out),
-                        Ok(None) => {}
-                        Err(e) if policy.tolerate_all => {
-                            policy.log_failure("TRANSFORMATION", record, &e)
+                    // Retriable transform failures are retried for errors.retry.timeout (as
+                    // in source and sink tasks) before the tolerance decides.
+                    let transformed = self
+                        .control
+                        .retry_record(policy, || {
+                            chain.apply(record.clone()).map_err(|error| Failure {
+                                stage: Stage::Transformation,
+                                class_name: String::new(),
+                                error,
+                            })
+                        })
+                        .await;
+                    match transformed {
+                        // Stopped while retrying: nothing of this batch is pending yet.
+                        None => return Ok(()),
+                        Some(Ok(Some(out))) => batch.push(out),
+                        Some(Ok(None)) => {}
+                        Some(Err(failure)) if policy.tolerate_all => {
+                            policy.log_failure("TRANSFORMATION", record, &failure.error);
                         }
-                        Err(e) => {
+                        Some(Err(failure)) => {
                             return Err(ConnectError::other(format!(
-                                "tolerance exceeded (errors.tolerance=none): {e}"
+                                "tolerance exceeded (errors.tolerance=none): {}",
+                                failure.error
                             )));
                         }
                     }

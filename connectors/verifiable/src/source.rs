@@ -59,6 +59,13 @@ fn config_def() -> ConfigDef {
         )
         .fault_injection()
         .optional(
+            "poll.retriable.failures",
+            ConfigType::Int,
+            "0",
+            "Fault injection: the first N polls fail retriably",
+        )
+        .fault_injection()
+        .optional(
             "panic.on.poll",
             ConfigType::Boolean,
             "false",
@@ -140,6 +147,7 @@ pub struct VerifiableSourceTask {
     interval: Option<Duration>,
     next_send: Option<Instant>,
     fail_at_seq: i64,
+    retriable_failures_left: i64,
     key_count: i64,
     panic_on_poll: bool,
     hang_on_stop: bool,
@@ -173,6 +181,7 @@ impl SourceTask for VerifiableSourceTask {
         let throughput = config.get_i64_or("throughput", -1)?;
         self.interval = (throughput > 0).then(|| Duration::from_secs_f64(1.0 / throughput as f64));
         self.fail_at_seq = config.get_i64_or("fail.at.seq", -1)?;
+        self.retriable_failures_left = i64::from(config.get_i32_or("poll.retriable.failures", 0)?);
         self.key_count = config.get_i64_or("key.count", 0)?;
         self.panic_on_poll = config.get_bool_or("panic.on.poll", false)?;
         self.hang_on_stop = config.get_bool_or("hang.on.stop", false)?;
@@ -203,6 +212,14 @@ impl SourceTask for VerifiableSourceTask {
             loop {
                 std::thread::park();
             }
+        }
+        if self.retriable_failures_left > 0 {
+            self.retriable_failures_left -= 1;
+            // Slow enough for a status check to see the trouble.
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            return Err(ConnectError::retriable(
+                "fault injection: poll.retriable.failures",
+            ));
         }
         if self.next_seq == self.fail_at_seq {
             return Err(ConnectError::other(format!(
