@@ -48,6 +48,24 @@ fn json(c: &mut Criterion) {
                 .expect("decodes")
         });
     });
+    // The raw baselines: serde_json alone parsing the same bytes into its own tree, and
+    // writing that tree back — what any JSON converter must at least do.
+    group.bench_function("raw_serde_json_parse_envelope", |b| {
+        b.iter(|| {
+            serde_json::from_slice::<serde_json::Value>(std::hint::black_box(ENVELOPE))
+                .expect("parses")
+        });
+    });
+    let tree: serde_json::Value = serde_json::from_slice(ENVELOPE).expect("parses");
+    group.bench_function("raw_serde_json_write_envelope", |b| {
+        b.iter(|| serde_json::to_vec(std::hint::black_box(&tree)).expect("writes"));
+    });
+    group.bench_function("raw_serde_json_parse_schemaless", |b| {
+        b.iter(|| {
+            serde_json::from_slice::<serde_json::Value>(std::hint::black_box(payload))
+                .expect("parses")
+        });
+    });
     group.finish();
 }
 

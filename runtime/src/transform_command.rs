@@ -356,5 +356,21 @@ mod tests {
         assert!(err.contains("valeu"), "{err}");
         let err = run_record(&mut p, "t", "[1]").unwrap_err();
         assert!(err.contains("not a record"), "{err}");
+        // A value its converter cannot read, and a chain that fails: each an error naming why.
+        let mut json = pipeline(&[(
+            "value.converter",
+            "org.apache.rocketmq.connect.runtime.converter.record.json.JsonConverter",
+        )]);
+        let err = run_record(&mut json, "t", r#"{"value": "not json"}"#).unwrap_err();
+        assert!(err.contains("invalid JSON"), "{err}");
+        let mut failing = pipeline(&[
+            ("transforms", "ts"),
+            (
+                "transforms.ts.type",
+                "org.apache.kafka.connect.transforms.TimestampRouter",
+            ),
+        ]);
+        let err = run_record(&mut failing, "t", r#"{"value": "v"}"#).unwrap_err();
+        assert!(err.contains("no timestamp"), "{err}");
     }
 }

@@ -215,8 +215,6 @@ impl SourceTask for VerifiableSourceTask {
         }
         if self.retriable_failures_left > 0 {
             self.retriable_failures_left -= 1;
-            // Slow enough for a status check to see the trouble.
-            tokio::time::sleep(Duration::from_millis(20)).await;
             return Err(ConnectError::retriable(
                 "fault injection: poll.retriable.failures",
             ));

@@ -425,6 +425,17 @@ fn header_from_configuration_errors() {
             ["transforms.t.operation"]
         );
     }
+    // With a schema, a field the schema lacks is an error naming it (Kafka fails too).
+    let (schema, value) = two_strings();
+    let mut t = smt(
+        "HeaderFrom$Value",
+        &[("fields", "nope"), ("headers", "h"), ("operation", "copy")],
+    );
+    let err = t
+        .apply(record(Some(schema), value))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no field 'nope'"), "{err}");
     // Schemaless: a missing field sets no header; a plain value is refused.
     let mut t = smt(
         "HeaderFrom$Value",

@@ -36,6 +36,8 @@ fn routes_by_the_records_timestamp() {
     assert_eq!(routed(&[], "t", Some(-1)).unwrap(), "t-19691231");
     let err = routed(&[], "t", None).unwrap_err();
     assert!(err.contains("no timestamp"), "{err}");
+    let err = routed(&[], "t", Some(i64::MAX)).unwrap_err();
+    assert!(err.contains("out of range"), "{err}");
     // A pattern that is no date format is refused when configured (Kafka fails at the first
     // record).
     assert_eq!(
