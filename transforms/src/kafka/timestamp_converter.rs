@@ -44,6 +44,20 @@ pub struct TimestampConverter {
     replace_null_with_default: bool,
 }
 
+/// The Java pattern under `key` as a chrono format string and its parsed items; a pattern
+/// chrono cannot use is a configuration error naming the key (one rule for every transform
+/// that takes a date format).
+pub fn java_date_format(
+    key: &str,
+    java: &str,
+) -> Result<(String, Vec<Item<'static>>), ConfigError> {
+    let chrono = java_to_chrono(java).map_err(|e| ConfigError::invalid(key, java, e))?;
+    let items = StrftimeItems::new(&chrono)
+        .parse_to_owned()
+        .map_err(|_| ConfigError::invalid(key, java, "not a usable date format"))?;
+    Ok((chrono, items))
+}
+
 /// Translates a Java `SimpleDateFormat` pattern into a chrono format string.
 pub fn java_to_chrono(pattern: &str) -> Result<String, String> {
     let chars: Vec<char> = pattern.chars().collect();
@@ -282,16 +296,7 @@ impl FieldTransform for TimestampConverter {
         };
         self.format = match config.get_trimmed("format") {
             None => None,
-            Some(java) => {
-                let chrono =
-                    java_to_chrono(java).map_err(|e| ConfigError::invalid("format", java, e))?;
-                if StrftimeItems::new(&chrono).any(|item| matches!(item, Item::Error)) {
-                    return Err(
-                        ConfigError::invalid("format", java, "not a usable date format").into(),
-                    );
-                }
-                Some(chrono)
-            }
+            Some(java) => Some(java_date_format("format", java)?.0),
         };
         if self.target == Target::String && self.format.is_none() {
             return Err(ConfigError::missing("format").into());

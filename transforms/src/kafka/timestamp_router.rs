@@ -3,11 +3,11 @@
 //! `timestamp.format` (Java `SimpleDateFormat`, default `yyyyMMdd`, UTC) — e.g. `orders-20170103`.
 
 use chrono::DateTime;
-use chrono::format::{Item, StrftimeItems};
+use chrono::format::Item;
 use connect_api::config_def::{ConfigDef, ConfigType};
-use connect_api::{Config, ConfigError, ConnectError, ConnectRecord, ConnectResult, Transform};
+use connect_api::{Config, ConnectError, ConnectRecord, ConnectResult, Transform};
 
-use super::timestamp_converter::java_to_chrono;
+use super::timestamp_converter::java_date_format;
 
 #[derive(Debug, Default)]
 pub struct TimestampRouter {
@@ -38,11 +38,7 @@ impl Transform for TimestampRouter {
             .get_string_or("topic.format", "${topic}-${timestamp}")
             .to_owned();
         let java = config.get_string_or("timestamp.format", "yyyyMMdd");
-        let chrono =
-            java_to_chrono(java).map_err(|e| ConfigError::invalid("timestamp.format", java, e))?;
-        self.timestamp_format = StrftimeItems::new(&chrono).parse_to_owned().map_err(|_| {
-            ConfigError::invalid("timestamp.format", java, "not a usable date format")
-        })?;
+        self.timestamp_format = java_date_format("timestamp.format", java)?.1;
         Ok(())
     }
 
