@@ -25,27 +25,7 @@ pub enum State {
     Failed,
 }
 
-/// A task of a connector.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct TaskId {
-    pub connector: String,
-    pub task: u32,
-}
-
-impl TaskId {
-    pub fn new(connector: impl Into<String>, task: u32) -> Self {
-        Self {
-            connector: connector.into(),
-            task,
-        }
-    }
-}
-
-impl fmt::Display for TaskId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}", self.connector, self.task)
-    }
-}
+pub use connect_dataplane::ids::{Epoch, TaskId};
 
 /// Something a worker runs and claims in distributed mode: a connector instance or a task.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -63,10 +43,6 @@ impl fmt::Display for Unit {
         }
     }
 }
-
-/// A claim's place in the position log: statuses and commits of a unit carry the epoch of the
-/// claim they run under, and the newest claim fences the older ones. Standalone uses 0.
-pub type Epoch = u64;
 
 /// A connector as stored: its configuration, target state and task configurations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,29 +2,23 @@
 
 use std::time::Duration;
 
-use crate::security::{ConfigProviders, FileAccess, Limits};
+use connect_dataplane::settings::DataPlaneSettings;
+
+use crate::security::{ConfigProviders, FileAccess, Gate, Limits};
 
 /// Timeouts, intervals and policies of one worker.
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
     pub worker_id: String,
-    /// How often tasks commit positions (`offsetCommitIntervalMsConfig`).
-    pub offset_commit_interval: Duration,
-    /// Longest a commit may take (`offsetCommitTimeoutMsConfig`).
-    pub offset_commit_timeout: Duration,
+    /// What every data loop of this worker uses: commit interval and timeout, default
+    /// converters, topic creation, producer group.
+    pub data: DataPlaneSettings,
     /// Longest a connector or task may take to start (`maxStartTimeoutMills`).
     pub start_timeout: Duration,
     /// Longest a connector or task may take to stop (`maxStopTimeoutMills`).
     pub stop_timeout: Duration,
     /// Task restart policy after failures.
     pub restart: RestartPolicy,
-    /// Default converters (`keyConverter`, `valueConverter`).
-    pub key_converter: String,
-    pub value_converter: String,
-    /// Whether tasks create missing topics (`autoCreateTopicEnable`).
-    pub auto_create_topics: bool,
-    /// Producer group of source tasks and dead-letter producers (`rmqProducerGroup`).
-    pub producer_group: String,
     /// Directories connectors may read and write (`allowedPaths`), never the store.
     pub files: FileAccess,
     /// Configuration providers enabled (`configProviders`).
@@ -56,12 +50,22 @@ impl RestartPolicy {
     }
 }
 
+impl WorkerSettings {
+    /// What the configuration gate (`security::prepare`) applies.
+    pub fn gate(&self) -> Gate<'_> {
+        Gate {
+            files: &self.files,
+            providers: &self.providers,
+            limits: &self.limits,
+        }
+    }
+}
+
 impl Default for WorkerSettings {
     fn default() -> Self {
         Self {
             worker_id: "standalone-worker".to_owned(),
-            offset_commit_interval: Duration::from_secs(30),
-            offset_commit_timeout: Duration::from_secs(5),
+            data: DataPlaneSettings::default(),
             start_timeout: Duration::from_secs(180),
             stop_timeout: Duration::from_secs(10),
             restart: RestartPolicy {
@@ -70,10 +74,6 @@ impl Default for WorkerSettings {
                 max_backoff: Duration::from_secs(60),
                 healthy_after: Duration::from_secs(60),
             },
-            key_converter: crate::pipeline::DEFAULT_CONVERTER.to_owned(),
-            value_converter: crate::pipeline::DEFAULT_CONVERTER.to_owned(),
-            auto_create_topics: true,
-            producer_group: "connector-producer-group".to_owned(),
             files: FileAccess::default(),
             providers: ConfigProviders::default(),
             limits: Limits::default(),

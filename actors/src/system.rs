@@ -63,7 +63,7 @@ struct Wiring {
     state_manager: Addr<StateManager>,
     committer: Addr<OffsetCommitter>,
     positions: PositionTable,
-    mq: Option<Arc<dyn crate::mq::MqClient>>,
+    mq: Option<Arc<dyn connect_dataplane::mq::MqClient>>,
     data_plane: bool,
     members: Option<Members>,
 }
@@ -110,7 +110,7 @@ pub fn start_standalone(
     settings: WorkerSettings,
     catalog: Catalog,
     stores: Stores,
-    mq: Option<Arc<dyn crate::mq::MqClient>>,
+    mq: Option<Arc<dyn connect_dataplane::mq::MqClient>>,
 ) -> Result<ControllerHandle, String> {
     let settings = Arc::new(settings);
     let catalog = Arc::new(catalog);
@@ -152,7 +152,7 @@ pub async fn start_distributed(
     settings: WorkerSettings,
     cluster: ClusterSettings,
     catalog: Catalog,
-    mq: Arc<dyn crate::mq::MqClient>,
+    mq: Arc<dyn connect_dataplane::mq::MqClient>,
 ) -> Result<ControllerHandle, String> {
     let settings = Arc::new(settings);
     let catalog = Arc::new(catalog);
@@ -199,7 +199,7 @@ pub async fn start_distributed(
     let committer = start_sync(OffsetCommitter::replicated(
         positions.clone(),
         arbiter,
-        settings.offset_commit_timeout,
+        settings.data.offset_commit_timeout,
     ));
     let members = Members::default();
     let claims = positions.clone();
@@ -255,7 +255,7 @@ pub async fn start_distributed(
 
 /// Opens this worker's replicated logs (each replayed to its end before it returns).
 struct Opener<'a> {
-    mq: &'a Arc<dyn crate::mq::MqClient>,
+    mq: &'a Arc<dyn connect_dataplane::mq::MqClient>,
     reader_prefix: String,
     worker_id: &'a str,
     origin: &'a str,

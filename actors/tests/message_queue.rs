@@ -17,14 +17,16 @@ use std::time::Duration;
 use connect_actors::catalog::Catalog;
 use connect_actors::controller::messages::PutMode;
 use connect_actors::model::State;
-use connect_actors::mq::MqClient;
-use connect_actors::mq::memory::{MemoryMq, queue_for_key};
 use connect_actors::ports::MemoryDocument;
 use connect_actors::security::{FileAccess, Limits};
 use connect_actors::settings::WorkerSettings;
 use connect_actors::system::{Stores, start_standalone};
 use connect_actors::{ControllerError, ControllerHandle};
 use connect_api::{Config, ConnectorPlugins};
+use connect_dataplane::mq::MqClient;
+use connect_dataplane::mq::memory::MemoryMq;
+use connect_dataplane::mq::routing::queue_for_key;
+use connect_dataplane::settings::DataPlaneSettings;
 
 use common::{eventually, wait_state};
 
@@ -38,7 +40,10 @@ fn start(mq: &MemoryMq) -> ControllerHandle {
         positions: Box::new(MemoryDocument::default()),
     };
     let settings = WorkerSettings {
-        offset_commit_interval: Duration::from_millis(100),
+        data: DataPlaneSettings {
+            offset_commit_interval: Duration::from_millis(100),
+            ..DataPlaneSettings::default()
+        },
         stop_timeout: Duration::from_secs(2),
         // In-process tests: files anywhere under the temporary directory, fault switches on.
         files: FileAccess::new(&[std::env::temp_dir()], &[]),
@@ -263,7 +268,7 @@ async fn a_source_without_a_topic_fails_clearly() {
 /// `all` skips them and delivers the rest.
 #[actix_rt::test]
 async fn undecodable_messages_follow_the_error_tolerance() {
-    use connect_actors::mq::{MqProducer, OutgoingMessage};
+    use connect_dataplane::mq::{MqProducer, OutgoingMessage};
     let dir = tempfile::tempdir().unwrap();
     let mq = MemoryMq::new();
     let message = |body: &str| OutgoingMessage {

@@ -14,13 +14,14 @@ use std::time::{Duration, Instant};
 use connect_actors::catalog::Catalog;
 use connect_actors::controller::messages::PutMode;
 use connect_actors::model::{State, TargetState};
-use connect_actors::mq::memory::MemoryMq;
 use connect_actors::ports::MemoryDocument;
 use connect_actors::security::{FileAccess, Limits};
 use connect_actors::settings::{RestartPolicy, WorkerSettings};
 use connect_actors::system::{Stores, start_standalone};
 use connect_actors::{ControllerError, ControllerHandle};
 use connect_api::{Config, ConnectorPlugins};
+use connect_dataplane::mq::memory::MemoryMq;
+use connect_dataplane::settings::DataPlaneSettings;
 
 use common::{eventually, until, wait_state};
 
@@ -33,7 +34,10 @@ struct Docs {
 
 fn settings() -> WorkerSettings {
     WorkerSettings {
-        offset_commit_interval: Duration::from_millis(100),
+        data: DataPlaneSettings {
+            offset_commit_interval: Duration::from_millis(100),
+            ..DataPlaneSettings::default()
+        },
         stop_timeout: Duration::from_secs(2),
         restart: RestartPolicy {
             max_attempts: 2,
@@ -64,7 +68,8 @@ fn start_with(docs: &Docs, mq: Option<MemoryMq>) -> ControllerHandle {
         statuses: Box::new(docs.statuses.clone()),
         positions: Box::new(docs.positions.clone()),
     };
-    let mq = mq.map(|m| std::sync::Arc::new(m) as std::sync::Arc<dyn connect_actors::mq::MqClient>);
+    let mq =
+        mq.map(|m| std::sync::Arc::new(m) as std::sync::Arc<dyn connect_dataplane::mq::MqClient>);
     start_standalone(settings(), Catalog::new(plugins), stores, mq).unwrap()
 }
 

@@ -174,7 +174,7 @@ async fn serve(
     let mut signals =
         ShutdownSignals::register().map_err(|e| format!("cannot handle signals: {e}"))?;
     let client = rocketmq.map(|client| {
-        std::sync::Arc::new(client) as std::sync::Arc<dyn connect_actors::mq::MqClient>
+        std::sync::Arc::new(client) as std::sync::Arc<dyn connect_dataplane::mq::MqClient>
     });
     let handle = if distributed {
         let client = client.ok_or("distributed mode needs namesrvAddr")?;
@@ -277,7 +277,7 @@ fn run_worker(
     }
     // The RocketMQ client runs on its own runtime, created before and stopped after the actix
     // system (it cannot be shut down from inside a runtime).
-    let auto_create_topics = config.settings.auto_create_topics;
+    let auto_create_topics = config.settings.data.auto_create_topics;
     let rocketmq = match config
         .namesrv_addr
         .as_deref()

@@ -13,9 +13,9 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 
 use clap::ValueEnum;
-use connect_actors::pipeline::{DEFAULT_CONVERTER, Pipeline};
 use connect_api::data::TOPIC_EXTENSION;
 use connect_api::{Config, ConnectRecord, RecordOffset, RecordPartition};
+use connect_dataplane::pipeline::{DEFAULT_CONVERTER, Pipeline};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use serde_json::value::RawValue;

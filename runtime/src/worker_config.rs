@@ -9,11 +9,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use connect_actors::allocation::Strategy;
 use connect_actors::cluster::ClusterSettings;
-use connect_actors::rebalancer::allocation::Strategy;
 use connect_actors::security::{ConfigProviders, FileAccess, Limits};
 use connect_actors::settings::{RestartPolicy, WorkerSettings};
 pub use connect_api::config::parse_properties;
+use connect_dataplane::settings::DataPlaneSettings;
 
 /// How a key's value is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -300,14 +301,22 @@ impl WorkerConfig {
         );
         let settings = WorkerSettings {
             worker_id: text("workerId", "standalone-worker"),
-            offset_commit_interval: millis(
-                "offsetCommitIntervalMsConfig",
-                defaults.offset_commit_interval,
-            ),
-            offset_commit_timeout: millis(
-                "offsetCommitTimeoutMsConfig",
-                defaults.offset_commit_timeout,
-            ),
+            data: DataPlaneSettings {
+                offset_commit_interval: millis(
+                    "offsetCommitIntervalMsConfig",
+                    defaults.data.offset_commit_interval,
+                ),
+                offset_commit_timeout: millis(
+                    "offsetCommitTimeoutMsConfig",
+                    defaults.data.offset_commit_timeout,
+                ),
+                key_converter: text("keyConverter", &defaults.data.key_converter),
+                value_converter: text("valueConverter", &defaults.data.value_converter),
+                auto_create_topics: values
+                    .get("autoCreateTopicEnable")
+                    .is_none_or(|(v, _)| v.trim().eq_ignore_ascii_case("true")),
+                producer_group: text("rmqProducerGroup", &defaults.data.producer_group),
+            },
             start_timeout: millis("maxStartTimeoutMills", defaults.start_timeout),
             stop_timeout: millis("maxStopTimeoutMills", defaults.stop_timeout),
             restart: RestartPolicy {
@@ -322,12 +331,6 @@ impl WorkerConfig {
                 max_backoff: millis("taskRestartBackoffMaxMs", defaults.restart.max_backoff),
                 healthy_after: millis("taskRestartResetMs", defaults.restart.healthy_after),
             },
-            key_converter: text("keyConverter", &defaults.key_converter),
-            value_converter: text("valueConverter", &defaults.value_converter),
-            auto_create_topics: values
-                .get("autoCreateTopicEnable")
-                .is_none_or(|(v, _)| v.trim().eq_ignore_ascii_case("true")),
-            producer_group: text("rmqProducerGroup", &defaults.producer_group),
             files: FileAccess::new(
                 &connect_api::config::split_list(&text("allowedPaths", ""), &[','])
                     .into_iter()
@@ -534,7 +537,7 @@ pluginPaths=/home/connect/plugins
         .unwrap();
         assert_eq!(ok.unknown_keys, ["someTypo"]);
         assert_eq!(
-            ok.settings.offset_commit_interval,
+            ok.settings.data.offset_commit_interval,
             Duration::from_millis(500)
         );
         let zero =

@@ -27,8 +27,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-pub use connect_actors::mq::IncomingMessage;
-use connect_actors::mq::{ConsumeFrom, MqClient};
+pub use connect_dataplane::mq::IncomingMessage;
+use connect_dataplane::mq::{ConsumeFrom, MqClient};
 use connect_runtime::rocketmq::RocketMqRuntime;
 
 /// The contents of `tests/fixtures/<name>`.
@@ -638,7 +638,7 @@ impl Broker {
             RocketMqRuntime::start(&self.namesrv_addr, false).expect("start the RocketMQ client");
         runtime.block_on(async {
             let producer = client.producer("test-sender").await.expect("a producer");
-            let message = connect_actors::mq::OutgoingMessage {
+            let message = connect_dataplane::mq::OutgoingMessage {
                 topic: topic.to_owned(),
                 keys: Some(keys.to_owned()),
                 tags: None,

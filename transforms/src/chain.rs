@@ -95,6 +95,24 @@ impl TransformChain {
         }
     }
 
+    /// A chain of already configured transforms, applied to every record in order (no
+    /// predicates) — for callers that build transforms themselves, such as tests of the loops.
+    pub fn of(transforms: Vec<(String, Box<dyn Transform>)>) -> Self {
+        Self {
+            steps: transforms
+                .into_iter()
+                .map(|(alias, transform)| Step {
+                    alias,
+                    class_name: "",
+                    transform,
+                    condition: None,
+                })
+                .collect(),
+            predicates: Vec::new(),
+            stopped: false,
+        }
+    }
+
     /// Builds and configures every transform named by `transforms`. All problems of all
     /// aliases are reported together, each naming its full key.
     pub fn from_config(config: &Config) -> ConnectResult<Self> {

@@ -22,7 +22,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
-use crate::mq::{ConsumeFrom, MqClient, MqConsumer, MqProducer, OutgoingMessage};
+use connect_dataplane::mq::{ConsumeFrom, MqClient, MqConsumer, MqProducer, OutgoingMessage};
 
 /// All control messages go to queue 0, so the topic is totally ordered even when someone
 /// created it (or a broker that lost its topic config re-created it) with more queues.
@@ -321,7 +321,7 @@ impl<S: StateMachine> ReplicatedLog<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mq::memory::MemoryMq;
+    use connect_dataplane::mq::memory::MemoryMq;
 
     /// Sums what it reads; the outcome is the running total.
     #[derive(Debug, Default)]
@@ -398,7 +398,7 @@ mod tests {
         a.append(1, deadline).await.unwrap();
         mq.resize_topic("control", 4);
         assert_ne!(
-            crate::mq::memory::queue_for_key(CONTROL_KEY, 4),
+            connect_dataplane::mq::routing::queue_for_key(CONTROL_KEY, 4),
             CONTROL_QUEUE,
             "the key alone would now pick another queue"
         );

@@ -18,7 +18,7 @@ use actix::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{ClusterSettings, Members};
-use crate::mq::{ConsumeFrom, MqClient, MqConsumer, MqProducer, OutgoingMessage};
+use connect_dataplane::mq::{ConsumeFrom, MqClient, MqConsumer, MqProducer, OutgoingMessage};
 
 /// One heartbeat.
 #[derive(Debug, Clone, Serialize, Deserialize)]

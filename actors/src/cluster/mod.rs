@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use parking_lot::RwLock;
 
-use crate::rebalancer::allocation::Strategy;
+use crate::allocation::Strategy;
 
 /// The live members as this worker sees them (for `/getClusterInfo`).
 pub type Members = Arc<RwLock<Vec<String>>>;

@@ -138,7 +138,7 @@ impl ConnectorActor {
         let connector = connector.clone();
         let stored = self.spec.config.clone();
         let defs = security::plugin_defs(&self.spec.catalog, &stored);
-        let config = match security::prepare(&self.spec.settings, &defs, &stored) {
+        let config = match security::prepare(self.spec.settings.gate(), &defs, &stored) {
             Ok(config) => config,
             Err(errors) => {
                 return self.fail(format!(

@@ -285,7 +285,7 @@ impl Handler<PutConnectorConfig> for ConnectController {
         let data_plane = self.deps.data_plane;
         let validation = async move {
             if validated {
-                Ok(ConnectorKind::Source)
+                Ok(())
             } else {
                 validate::validate_connector(catalog, settings, to_check, data_plane).await
             }
@@ -298,7 +298,7 @@ impl Handler<PutConnectorConfig> for ConnectController {
                 let commit: Box<dyn ActorFuture<Self, Output = Reply<PutOutcome>>> = match validated
                 {
                     Err(errors) => Box::new(fut::ready(Err(ControllerError::BadConfig(errors)))),
-                    Ok(_kind) => {
+                    Ok(()) => {
                         let op = ConfigOp::PutConfig {
                             name: name.clone(),
                             config,

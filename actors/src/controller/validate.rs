@@ -5,15 +5,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use connect_api::config_def::{ConfigDef, ConfigType, Validator};
-use connect_api::{Config, ConfigError, ConnectError, ConnectorKind, PluginKind, TaskFactory};
+use connect_api::{Config, ConfigError, ConnectError, ConnectorKind, PluginKind};
+use connect_dataplane::plan::{DIRECT, side_config};
+use connect_dataplane::{TaskId, TaskPlan};
 
 use crate::catalog::Catalog;
 use crate::isolate::guard_blocking;
-use crate::pipeline::Pipeline;
 use crate::security;
 use crate::settings::WorkerSettings;
-use crate::task::direct::side_config;
-use crate::task::{dead_letter, errors};
 
 /// How long a connector's `validate` may take.
 const VALIDATE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -76,20 +75,13 @@ pub fn check_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn task_kind(catalog: &Catalog, class: &str) -> Option<PluginKind> {
-    catalog.task(class).map(|p| match p.factory {
-        TaskFactory::Source(_) => PluginKind::Source,
-        TaskFactory::Sink(_) => PluginKind::Sink,
-    })
-}
-
-/// All problems of `config`; on success, the connector's kind.
+/// All problems of `config`.
 pub async fn validate_connector(
     catalog: Arc<Catalog>,
     settings: Arc<WorkerSettings>,
     config: Config,
     data_plane: bool,
-) -> Result<ConnectorKind, Vec<ConfigError>> {
+) -> Result<(), Vec<ConfigError>> {
     let mut errors = common_def().validate(&config);
     let limit = settings.limits.max_tasks_per_connector;
     if let Ok(tasks) = config.get_i32_or("max.tasks", 1)
@@ -109,7 +101,7 @@ pub async fn validate_connector(
     // open the very file that was refused).
     let mut refused_by_worker = false;
     let config = match security::prepare(
-        &settings,
+        settings.gate(),
         &security::plugin_defs(&catalog, &config),
         &config,
     ) {
@@ -132,87 +124,41 @@ pub async fn validate_connector(
             "unknown connector class; GET /plugin/list/connectors shows the available ones",
         ));
     }
-    let direct = config
-        .get_bool_or("connector.direct.enable", false)
-        .unwrap_or(false);
-    if direct {
-        for (key, kind) in [
-            ("source.task.class", PluginKind::Source),
-            ("sink.task.class", PluginKind::Sink),
-        ] {
-            match config.get_trimmed(key) {
-                None => errors.push(ConfigError::missing(key)),
-                Some(task) => match task_kind(&catalog, task) {
-                    None => errors.push(ConfigError::invalid(key, task, "unknown task class; GET /plugin/list/connectors shows the connectors and their tasks")),
-                    Some(found) if found != kind => {
-                        errors.push(ConfigError::invalid(key, task, format!("expected a {kind:?} task class, found a {found:?} task").to_lowercase()));
-                    }
-                    Some(_) => {}
-                },
-            }
-        }
-        if let Some(def) = config
+    let direct = config.get_bool_or(DIRECT, false).unwrap_or(false);
+    // What the connector's tasks will run, parsed as each task's loop parses it: through
+    // RocketMQ with the connector's task class, or direct with the two task classes.
+    let mut as_task = config.clone();
+    if !direct && let Some(plugin) = plugin {
+        as_task.put("task.class", (plugin.factory)().as_connector().task_class());
+    }
+    let name = config.get_trimmed("name").unwrap_or_default();
+    match TaskPlan::parse(
+        TaskId::new(name, 0),
+        &as_task,
+        &|class| catalog.task(class).map(|p| p.factory),
+        &settings.data,
+        data_plane,
+    ) {
+        Ok(plan) => plan.discard(),
+        // An unknown connector class is reported as such, not as its missing task class.
+        Err(list) => errors.extend(list.into_iter().filter(|e| e.key != "task.class")),
+    }
+    if direct
+        && let Some(def) = config
             .get_trimmed("sink.task.class")
             .and_then(|t| catalog.config_def_for_task(t))
-        {
-            errors.extend(
-                def.validate(&side_config(&config, "sink"))
-                    .into_iter()
-                    .map(|mut e| {
-                        e.message = format!(
-                            "{} (sink task; set it as sink.{} or {})",
-                            e.message, e.key, e.key
-                        );
-                        e
-                    }),
-            );
-        }
-    } else if data_plane {
-        // Through RocketMQ: a sink needs its topics, and a valid start position.
-        if plugin.is_some_and(|p| p.kind == PluginKind::Sink) {
-            if config.get_trimmed("connect.topicnames").is_none() {
-                errors.push(ConfigError {
-                    key: "connect.topicnames".to_owned(),
-                    value: None,
-                    message: "is required for a sink connector: the topics to consume, separated by ';' or ','".to_owned(),
-                });
-            }
-            let from = config.get_string_or("consume.from.where", "CONSUME_FROM_LAST_OFFSET");
-            if !["CONSUME_FROM_LAST_OFFSET", "CONSUME_FROM_FIRST_OFFSET"].contains(&from) {
-                errors.push(ConfigError::invalid(
-                    "consume.from.where",
-                    from,
-                    "expected CONSUME_FROM_LAST_OFFSET or CONSUME_FROM_FIRST_OFFSET",
-                ));
-            }
-        }
-    } else if config.get_bool_or("connector.direct.enable", false).is_ok() {
-        errors.push(ConfigError {
-            key: "connector.direct.enable".to_owned(),
-            value: config.get("connector.direct.enable").map(str::to_owned),
-            message:
-                "must be true: this worker runs connectors in direct mode only, with source.task.class and sink.task.class"
-                    .to_owned(),
-        });
-    }
-    if let Err(list) = errors::ErrorPolicy::from_config(&config) {
-        errors.extend(list);
-    }
-    if (direct || !data_plane) && config.get_trimmed(dead_letter::TOPIC).is_some() {
-        errors.push(ConfigError::invalid(
-            dead_letter::TOPIC,
-            config.get_trimmed(dead_letter::TOPIC).unwrap_or_default(),
-            "a dead-letter topic needs RocketMQ: set namesrvAddr on the worker and run the connector through topics (not connector.direct.enable)",
-        ));
-    }
-    match Pipeline::from_config(&config, &settings.key_converter, &settings.value_converter) {
-        Ok(mut pipeline) => pipeline.transforms.stop(),
-        Err(ConnectError::Config(list)) => errors.extend(list),
-        Err(other) => errors.push(ConfigError {
-            key: "transforms".into(),
-            value: None,
-            message: other.to_string(),
-        }),
+    {
+        errors.extend(
+            def.validate(&side_config(&config, "sink"))
+                .into_iter()
+                .map(|mut e| {
+                    e.message = format!(
+                        "{} (sink task; set it as sink.{} or {})",
+                        e.message, e.key, e.key
+                    );
+                    e
+                }),
+        );
     }
     let Some(plugin) = plugin.filter(|_| !refused_by_worker) else {
         return Err(errors);
@@ -257,7 +203,7 @@ pub async fn validate_connector(
     let mut seen = std::collections::HashSet::new();
     errors.retain(|e| seen.insert((e.key.clone(), e.message.clone())));
     if errors.is_empty() {
-        Ok(kind)
+        Ok(())
     } else {
         Err(errors)
     }

@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use actix::prelude::*;
 use connect_api::{OffsetStorageReader, RecordOffset, RecordPartition};
+use connect_dataplane::ports::{PositionError, PositionStore};
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
 
@@ -224,6 +225,43 @@ impl OffsetStorageReader for PositionReader {
             .get(&self.connector)?
             .get(partition)
             .cloned()
+    }
+}
+
+/// One task's [`PositionStore`]: reads the connector's committed positions, commits under
+/// the task's claim through the offset committer.
+#[derive(Debug, Clone)]
+pub struct TaskPositions {
+    pub id: crate::model::TaskId,
+    pub epoch: crate::model::Epoch,
+    pub committer: Addr<OffsetCommitter>,
+    pub table: PositionTable,
+}
+
+#[async_trait::async_trait]
+impl PositionStore for TaskPositions {
+    fn reader(&self) -> Arc<dyn OffsetStorageReader> {
+        Arc::new(PositionReader {
+            connector: self.id.connector.clone(),
+            table: self.table.clone(),
+        })
+    }
+
+    async fn commit(
+        &self,
+        positions: Vec<(RecordPartition, RecordOffset)>,
+    ) -> Result<(), PositionError> {
+        let request = CommitPositions {
+            connector: self.id.connector.clone(),
+            task: self.id.task,
+            epoch: self.epoch,
+            positions,
+        };
+        match self.committer.send(request).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(PositionError::NotPersisted(e)),
+            Err(e) => Err(PositionError::Unavailable(e.to_string())),
+        }
     }
 }
 

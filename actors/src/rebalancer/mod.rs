@@ -7,19 +7,17 @@
 //! for a session timeout, so two workers with briefly different views cannot take a unit from
 //! each other in a loop. Claims that fail (broker away) are retried on the next tick.
 
-pub mod allocation;
-
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 
+use crate::allocation::{Assignment, Strategy};
 use crate::cluster::log::ReplicatedLog;
 use crate::cluster::membership::{Leave, MembersChanged};
 use crate::model::{ConfigSnapshot, TaskId, Unit};
 use crate::offset_committer::{PositionLogState, PositionOp, PositionOutcome};
 use crate::worker::{ApplyAssignment, Worker};
-use allocation::{Assignment, Strategy};
 
 /// How often a distributed rebalancer re-checks (failed claims, fencing).
 const TICK: Duration = Duration::from_secs(2);

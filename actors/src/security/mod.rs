@@ -14,7 +14,6 @@ pub use file_access::{ALLOWED_PATHS, FileAccess};
 pub use providers::{CONFIG_PROVIDERS, ConfigProviders};
 
 use crate::catalog::Catalog;
-use crate::settings::WorkerSettings;
 
 /// Worker keys bounding what REST clients may create.
 pub const MAX_CONNECTORS: &str = "maxConnectors";
@@ -85,16 +84,24 @@ pub fn plugin_defs(catalog: &Catalog, config: &Config) -> Vec<(String, ConfigDef
     defs
 }
 
+/// The worker settings the gate applies (`WorkerSettings::gate`).
+#[derive(Debug, Clone, Copy)]
+pub struct Gate<'a> {
+    pub files: &'a FileAccess,
+    pub providers: &'a ConfigProviders,
+    pub limits: &'a Limits,
+}
+
 /// `config` as connector or task code may see it, given the keys `defs` declare: provider
 /// references resolved, file keys confined to `allowedPaths` (and replaced by their canonical
 /// path, so the component opens what was checked), fault-injection keys refused unless the
 /// worker enables test plugins. Every problem names its key and the worker key that governs it.
 pub fn prepare(
-    settings: &WorkerSettings,
+    settings: Gate<'_>,
     defs: &[(String, ConfigDef)],
     config: &Config,
 ) -> Result<Config, Vec<ConfigError>> {
-    let mut config = settings.providers.resolve(config, &settings.files)?;
+    let mut config = settings.providers.resolve(config, settings.files)?;
     let mut errors = Vec::new();
     let keys = defs
         .iter()

@@ -1,39 +1,27 @@
-//! The `TaskActor`: one task's lifecycle and status. It starts the task's data loop on the
-//! task's own [`Isolate`], steers it (run / pause / stop) through a watch channel, turns the
-//! loop's events into statuses, and tells the worker when the loop failed. It never touches
-//! records.
-
-pub mod control;
-pub mod dead_letter;
-pub mod direct;
-pub mod errors;
-pub mod offsets;
-pub mod sink;
-pub mod source;
+//! The `TaskActor`: one task's lifecycle and status. It parses the task's [`TaskPlan`],
+//! starts its data loop ([`connect_dataplane::run`]) on the task's own [`Isolate`], steers it
+//! (run / pause / stop) through a watch channel, turns the loop's events into statuses, and
+//! tells the worker when the loop failed. It never touches records.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix::prelude::*;
 use connect_api::Config;
+use connect_dataplane::TaskPlan;
+use connect_dataplane::control::LoopControl;
+use connect_dataplane::loops::{LoopFuture, LoopPorts};
+use connect_dataplane::ports::{Control, LoopEvent, LoopEvents};
 use tokio::sync::watch;
 
 use crate::catalog::Catalog;
 use crate::error::ControllerError;
 use crate::isolate::{Guarded, Isolate, join_guarded};
 use crate::model::{State, TargetState, TaskId};
-use crate::offset_committer::{OffsetCommitter, PositionTable};
+use crate::offset_committer::{OffsetCommitter, PositionTable, TaskPositions};
 use crate::security;
 use crate::settings::WorkerSettings;
 use crate::state_manager::{PutTaskStatus, StateManager};
-
-/// What the loop should be doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Control {
-    Run,
-    Pause,
-    Stop,
-}
 
 impl From<TargetState> for Control {
     fn from(target: TargetState) -> Self {
@@ -44,18 +32,19 @@ impl From<TargetState> for Control {
     }
 }
 
-/// Reported by the data loop.
+/// A loop's event, delivered to its task actor.
 #[derive(Debug, Clone, Message)]
 #[rtype(result = "()")]
-pub enum LoopEvent {
-    Started,
-    Paused,
-    Resumed,
-    /// Still running, but retrying something that fails (`Some(trace)`), or recovered (`None`):
-    /// shown as the RUNNING task's trace.
-    Trouble(Option<String>),
-    /// The loop ended: `Ok` when it was told to stop, `Err(trace)` when it failed.
-    Exited(Result<(), String>),
+pub struct LoopReport(pub LoopEvent);
+
+/// The loop's [`LoopEvents`] port: the task actor's mailbox.
+#[derive(Debug)]
+struct ToActor(Recipient<LoopReport>);
+
+impl LoopEvents for ToActor {
+    fn send(&self, event: LoopEvent) {
+        self.0.do_send(LoopReport(event));
+    }
 }
 
 /// Sent to the worker when a task's loop failed (error or panic).
@@ -92,7 +81,7 @@ pub struct TaskSpec {
     pub failed: Recipient<TaskFailed>,
     pub running: Recipient<TaskRunning>,
     /// The message queue for source and sink tasks (`None`: direct mode only).
-    pub mq: Option<Arc<dyn crate::mq::MqClient>>,
+    pub mq: Option<Arc<dyn connect_dataplane::mq::MqClient>>,
 }
 
 #[derive(Debug)]
@@ -126,20 +115,13 @@ impl TaskActor {
         });
     }
 
-    /// The data loop this task runs: direct (source → sink in-process), or a source or sink
-    /// through the message queue.
-    fn data_loop(
-        &self,
-        ctx: &mut Context<Self>,
-    ) -> Result<
-        std::pin::Pin<Box<dyn std::future::Future<Output = connect_api::ConnectResult<()>> + Send>>,
-        String,
-    > {
+    /// The data loop this task runs: its configuration (as the task's code sees it) parsed
+    /// into a [`TaskPlan`], connected to this worker's ports.
+    fn data_loop(&self, ctx: &mut Context<Self>) -> Result<LoopFuture, String> {
         let spec = &self.spec;
-        let events = ctx.address().recipient();
         // What the task's code sees: provider references resolved, files confined.
         let config = security::prepare(
-            &spec.settings,
+            spec.settings.gate(),
             &security::plugin_defs(&spec.catalog, &spec.config),
             &spec.config,
         )
@@ -149,61 +131,33 @@ impl TaskActor {
                 ControllerError::BadConfig(errors)
             )
         })?;
-        if config
-            .get_bool_or("connector.direct.enable", false)
-            .unwrap_or(false)
-        {
-            return Ok(Box::pin(
-                direct::DirectLoop {
-                    id: spec.id.clone(),
-                    config: config.clone(),
-                    catalog: spec.catalog.clone(),
-                    commit_interval: spec.settings.offset_commit_interval,
-                    commit_timeout: spec.settings.offset_commit_timeout,
-                    control: control::LoopControl::new(self.control.subscribe(), events),
-                    committer: spec.committer.clone(),
-                    epoch: spec.epoch,
-                    positions: spec.positions.clone(),
-                }
-                .run(),
-            ));
-        }
-        let Some(mq) = spec.mq.clone() else {
-            return Err(
-                "this worker has no RocketMQ data plane: run the connector in direct mode \
-                        (connector.direct.enable=true)"
-                    .to_owned(),
-            );
+        let catalog = spec.catalog.clone();
+        let plan = TaskPlan::parse(
+            spec.id.clone(),
+            &config,
+            &|class| catalog.task(class).map(|p| p.factory),
+            &spec.settings.data,
+            spec.mq.is_some(),
+        )
+        .map_err(|errors| {
+            format!(
+                "task configuration cannot run: {}",
+                ControllerError::BadConfig(errors)
+            )
+        })?;
+        let events = Arc::new(ToActor(ctx.address().recipient()));
+        let ports = LoopPorts {
+            settings: Arc::new(spec.settings.data.clone()),
+            control: LoopControl::new(self.control.subscribe(), events),
+            positions: Arc::new(TaskPositions {
+                id: spec.id.clone(),
+                epoch: spec.epoch,
+                committer: spec.committer.clone(),
+                table: spec.positions.clone(),
+            }),
+            mq: spec.mq.clone(),
         };
-        let class = config.get("task.class").unwrap_or_default();
-        match spec.catalog.task(class).map(|p| p.factory) {
-            Some(connect_api::TaskFactory::Source(_)) => {
-                let source = source::SourceLoop {
-                    id: spec.id.clone(),
-                    config: config.clone(),
-                    catalog: spec.catalog.clone(),
-                    settings: spec.settings.clone(),
-                    control: control::LoopControl::new(self.control.subscribe(), events),
-                    committer: spec.committer.clone(),
-                    epoch: spec.epoch,
-                    positions: spec.positions.clone(),
-                    client: mq,
-                };
-                Ok(Box::pin(source.run()))
-            }
-            Some(connect_api::TaskFactory::Sink(_)) => Ok(Box::pin(
-                sink::SinkLoop {
-                    id: spec.id.clone(),
-                    config: config.clone(),
-                    catalog: spec.catalog.clone(),
-                    settings: spec.settings.clone(),
-                    control: control::LoopControl::new(self.control.subscribe(), events),
-                    client: mq,
-                }
-                .run(),
-            )),
-            None => Err(format!("unknown task.class {class}")),
-        }
+        Ok(connect_dataplane::run(plan, ports))
     }
 
     fn fail(&mut self, trace: String, ctx: &mut Context<Self>) {
@@ -235,7 +189,7 @@ impl Actor for TaskActor {
             Err(trace) => return self.fail(trace, ctx),
         };
         let join = isolate.spawn(data_loop);
-        let events = ctx.address().recipient::<LoopEvent>();
+        let events = ctx.address().recipient::<LoopReport>();
         // A watcher on the same thread turns the loop's end (including a panic) into an event.
         isolate.spawn(async move {
             let outcome = match join_guarded(join).await {
@@ -244,7 +198,7 @@ impl Actor for TaskActor {
                 Err(Guarded::Panicked(message)) => Err(format!("task panicked: {message}")),
                 Err(other) => Err(format!("task {other}")),
             };
-            events.do_send(LoopEvent::Exited(outcome));
+            events.do_send(LoopReport(LoopEvent::Exited(outcome)));
         });
         self.isolate = Some(isolate);
         // A task that never gets going is failed after the start timeout.
@@ -266,11 +220,11 @@ impl Actor for TaskActor {
     }
 }
 
-impl Handler<LoopEvent> for TaskActor {
+impl Handler<LoopReport> for TaskActor {
     type Result = ();
 
-    fn handle(&mut self, msg: LoopEvent, ctx: &mut Self::Context) {
-        match msg {
+    fn handle(&mut self, LoopReport(event): LoopReport, ctx: &mut Self::Context) {
+        match event {
             LoopEvent::Started => {
                 self.started = true;
                 let paused = *self.control.borrow() == Control::Pause;

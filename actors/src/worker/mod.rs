@@ -12,6 +12,7 @@ use std::time::Instant;
 use actix::prelude::*;
 use connect_api::Config;
 
+use crate::allocation::Assignment;
 use crate::catalog::Catalog;
 use crate::connector::{
     ConnectorActor, ConnectorSpec, SetConnectorTarget, StopConnector, TaskConfigsComputed,
@@ -21,7 +22,6 @@ use crate::model::{
     AllocatedTask, Allocation, Epoch, State, TargetState, TaskId, Unit, WorkerTaskState,
 };
 use crate::offset_committer::{OffsetCommitter, PositionTable};
-use crate::rebalancer::allocation::Assignment;
 use crate::settings::WorkerSettings;
 use crate::state_manager::{PutTaskStatus, StateManager};
 use crate::task::{SetTaskTarget, StopTask, TaskActor, TaskFailed, TaskRunning, TaskSpec};
@@ -67,7 +67,7 @@ pub struct WorkerDeps {
     pub positions: PositionTable,
     pub task_configs: Recipient<TaskConfigsComputed>,
     /// The message queue for source and sink tasks (`None`: direct mode only).
-    pub mq: Option<std::sync::Arc<dyn crate::mq::MqClient>>,
+    pub mq: Option<std::sync::Arc<dyn connect_dataplane::mq::MqClient>>,
 }
 
 pub struct Worker {

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use connect_actors::mq::{IncomingMessage, MqConsumer, QueueRef};
 use connect_api::ConnectResult;
+use connect_dataplane::mq::{IncomingMessage, MqConsumer, QueueRef};
 use rocketmq_client_rust::DefaultLitePullConsumer;
 use rocketmq_model::common::message::message_ext::MessageExt;
 use rocketmq_model::message::MessageQueue;

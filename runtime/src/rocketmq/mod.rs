@@ -17,8 +17,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use connect_actors::mq::{ConsumeFrom, MqClient, MqConsumer, MqProducer};
 use connect_api::{ConnectError, ConnectResult};
+use connect_dataplane::mq::{ConsumeFrom, MqClient, MqConsumer, MqProducer};
 use rocketmq_client_rust::{
     ClientRuntime, ClientRuntimeConfig, DefaultLitePullConsumer, DefaultMQProducer,
 };

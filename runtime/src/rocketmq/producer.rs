@@ -11,9 +11,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use connect_actors::mq::memory::{java_hash, queue_for_hash};
-use connect_actors::mq::{MqProducer, OutgoingMessage};
 use connect_api::{ConnectError, ConnectResult, SendMetadata};
+use connect_dataplane::mq::routing::{java_hash, queue_for_hash};
+use connect_dataplane::mq::{MqProducer, OutgoingMessage};
 use rocketmq_client_rust::DefaultMQProducer;
 use rocketmq_model::common::message::STRING_HASH_SET;
 use rocketmq_model::common::message::message_single::Message;

@@ -1,8 +1,6 @@
-//! The sink data loop through the message queue: consumer → converters → transforms →
-//! `put` → `pre_commit` → consumer offsets committed. Runs on the task's isolate.
-//!
-//! Records carry partition `{"topic", "brokerName", "queueId"}` and offset `{"queueOffset"}`
-//! (strings, as the Java runtime). A retriable `put` failure retries the same batch with
+//! The sink data loop through the message queue: consumer → message to record
+//! ([`crate::mapping`]) → transforms → `put` → `pre_commit` → consumer offsets committed.
+//! A retriable `put` failure retries the same batch with
 //! backoff while nothing new is consumed; offsets are committed only for what `pre_commit`
 //! returned. `SinkTaskContext` reset/pause/resume reach the consumer between batches.
 
@@ -10,44 +8,37 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::control::LoopControl;
 use connect_api::{
     Config, ConnectError, ConnectRecord, ConnectResult, ErrorRecordReporter, OffsetMap,
-    RecordOffset, RecordPartition, SinkTask, SinkTaskContext, SinkTaskControl, TaskFactory,
-    TaskInfo,
+    RecordOffset, RecordPartition, SinkTask, SinkTaskContext, SinkTaskControl, TaskInfo,
 };
 use parking_lot::Mutex;
 
-use super::Control;
-use super::dead_letter::{DeadLetterQueue, Failure, Origin, Stage};
-use super::errors::ErrorPolicy;
-use super::source::{EXTENSION_PREFIX, TIMESTAMP_PROPERTY};
-use crate::catalog::Catalog;
-use crate::model::TaskId;
-use crate::mq::{ConsumeFrom, IncomingMessage, MqClient, MqConsumer, OutgoingMessage, QueueRef};
+use crate::commit;
+use crate::control::LoopControl;
+use crate::dead_letter::DeadLetterQueue;
+use crate::failure::{Failure, Stage};
+use crate::ids::TaskId;
+use crate::mapping::{
+    origin_of_message, origin_of_record, partition_of, queue_of, resend_of, text_letter, to_record,
+};
+use crate::mq::{IncomingMessage, MqClient, MqConsumer, QueueRef};
 use crate::pipeline::Pipeline;
-use crate::settings::WorkerSettings;
+use crate::plan::SinkPlan;
+use crate::policy::ErrorPolicy;
+use crate::ports::Control;
+use crate::settings::DataPlaneSettings;
 
 /// How long one poll waits for messages.
 const POLL_TIMEOUT: Duration = Duration::from_millis(200);
 
-/// Message properties RocketMQ itself sets, renamed `MQ-SYS-<key>` on records.
-const SYSTEM_PROPERTIES: [&str; 7] = [
-    "MIN_OFFSET",
-    "TRACE_ON",
-    "MAX_OFFSET",
-    "MSG_REGION",
-    "UNIQ_KEY",
-    "WAIT",
-    "TAGS",
-];
-
 /// Everything the loop needs, moved onto the isolate.
 pub struct SinkLoop {
     pub id: TaskId,
+    /// What the task sees.
     pub config: Config,
-    pub catalog: Arc<Catalog>,
-    pub settings: Arc<WorkerSettings>,
+    pub sink: SinkPlan,
+    pub settings: Arc<DataPlaneSettings>,
     pub control: LoopControl,
     pub client: Arc<dyn MqClient>,
 }
@@ -57,89 +48,6 @@ impl std::fmt::Debug for SinkLoop {
         f.debug_struct("SinkLoop")
             .field("id", &self.id)
             .finish_non_exhaustive()
-    }
-}
-
-/// The record partition of a queue (string values, as the Java runtime).
-pub fn partition_of(queue: &QueueRef) -> RecordPartition {
-    RecordPartition::new()
-        .with("topic", queue.topic.clone())
-        .with("brokerName", queue.broker_name.clone())
-        .with("queueId", queue.queue_id.to_string())
-}
-
-/// The queue of a record partition (strings or numbers accepted).
-pub fn queue_of(partition: &RecordPartition) -> Option<QueueRef> {
-    Some(QueueRef {
-        topic: partition.get_str("topic")?.to_owned(),
-        broker_name: partition.get_str("brokerName")?.to_owned(),
-        queue_id: i32::try_from(partition.get_i64("queueId")?).ok()?,
-    })
-}
-
-/// Builds a record from a consumed message; a failure names the converter.
-pub fn to_record(pipeline: &Pipeline, message: &IncomingMessage) -> Result<ConnectRecord, Failure> {
-    let topic = message.queue.topic.as_str();
-    let key = pipeline
-        .key_converter
-        .decode(topic, message.keys.as_ref().map(String::as_bytes))
-        .map_err(|error| Failure {
-            stage: Stage::KeyConverter,
-            class_name: pipeline.key_converter_class.clone(),
-            error,
-        })?;
-    let value = pipeline
-        .value_converter
-        .decode(topic, Some(&message.body))
-        .map_err(|error| Failure {
-            stage: Stage::ValueConverter,
-            class_name: pipeline.value_converter_class.clone(),
-            error,
-        })?;
-    let timestamp = message
-        .properties
-        .get(TIMESTAMP_PROPERTY)
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(message.born_timestamp);
-    let offset = RecordOffset::new().with("queueOffset", message.queue_offset.to_string());
-    let mut record = ConnectRecord::new(partition_of(&message.queue), offset, Some(timestamp))
-        .with_key(key.schema, key.value)
-        .with_value(value.schema, value.value);
-    for (name, text) in &message.properties {
-        if name == TIMESTAMP_PROPERTY {
-            continue;
-        }
-        let name = match name.strip_prefix(EXTENSION_PREFIX) {
-            Some(stripped) => stripped.to_owned(),
-            None if SYSTEM_PROPERTIES.contains(&name.as_str()) => format!("MQ-SYS-{name}"),
-            None => name.clone(),
-        };
-        record.extensions.put(name, text);
-    }
-    if let Some(tags) = &message.tags {
-        record.extensions.put("MQ-SYS-TAGS", tags);
-    }
-    record.extensions.put("MQ-SYS-MSG_ID", &message.msg_id);
-    Ok(record)
-}
-
-/// The consumed message as it would be produced again (for a dead letter).
-fn resend_of(message: &IncomingMessage) -> OutgoingMessage {
-    OutgoingMessage {
-        topic: message.queue.topic.clone(),
-        keys: message.keys.clone(),
-        tags: message.tags.clone(),
-        body: message.body.clone().into(),
-        properties: message.properties.clone(),
-        queue: None,
-    }
-}
-
-fn origin_of(queue: &QueueRef, offset: i64) -> Origin {
-    Origin {
-        topic: queue.topic.clone(),
-        partition: queue.queue_id.to_string(),
-        offset: offset.to_string(),
     }
 }
 
@@ -224,24 +132,12 @@ impl ErrorRecordReporter for SinkErrorReporter {
         let (message, origin) = match self.original(record) {
             Some(original) => (
                 resend_of(&original),
-                origin_of(&original.queue, original.queue_offset),
+                origin_of_message(&original.queue, original.queue_offset),
             ),
             // A record the task made itself: its value as text.
             None => (
-                OutgoingMessage {
-                    topic: record.topic().unwrap_or_default().to_owned(),
-                    keys: (!record.key.is_null()).then(|| record.key.to_string()),
-                    tags: None,
-                    body: record.value.to_string().into_bytes().into(),
-                    properties: Default::default(),
-                    queue: None,
-                },
-                Origin {
-                    topic: record.topic().unwrap_or_default().to_owned(),
-                    partition: serde_json::to_string(&record.position.partition)
-                        .unwrap_or_default(),
-                    offset: serde_json::to_string(&record.position.offset).unwrap_or_default(),
-                },
+                text_letter(record),
+                origin_of_record(record.topic().unwrap_or_default(), record),
             ),
         };
         let failure = Failure {
@@ -264,19 +160,6 @@ impl ErrorRecordReporter for SinkErrorReporter {
     }
 }
 
-fn consume_from(config: &Config) -> ConnectResult<ConsumeFrom> {
-    match config.get_string_or("consume.from.where", "CONSUME_FROM_LAST_OFFSET") {
-        "CONSUME_FROM_LAST_OFFSET" => Ok(ConsumeFrom::LastOffset),
-        "CONSUME_FROM_FIRST_OFFSET" => Ok(ConsumeFrom::FirstOffset),
-        other => Err(connect_api::ConfigError::invalid(
-            "consume.from.where",
-            other,
-            "expected CONSUME_FROM_LAST_OFFSET or CONSUME_FROM_FIRST_OFFSET",
-        )
-        .into()),
-    }
-}
-
 /// Where failed records go.
 struct Handling<'a> {
     dead_letters: Option<&'a DeadLetterQueue>,
@@ -292,31 +175,14 @@ struct State {
 
 impl SinkLoop {
     /// Runs until told to stop; an `Err` fails the task.
-    pub async fn run(mut self) -> ConnectResult<()> {
-        let policy = ErrorPolicy::from_config(&self.config).map_err(ConnectError::Config)?;
-        let class = self.config.require("task.class")?.to_owned();
-        let mut task: Box<dyn SinkTask> = match self.catalog.task(&class).map(|p| p.factory) {
-            Some(TaskFactory::Sink(make)) => make(),
-            _ => {
-                return Err(ConnectError::other(format!(
-                    "task.class {class} is not a sink task"
-                )));
-            }
-        };
-        let mut pipeline = Pipeline::from_config(
-            &self.config,
-            &self.settings.key_converter,
-            &self.settings.value_converter,
-        )?;
-        let topics = connect_api::config::split_list(
-            self.config.require("connect.topicnames")?,
-            &[';', ','],
+    pub async fn run(mut self, policy: ErrorPolicy, mut pipeline: Pipeline) -> ConnectResult<()> {
+        let mut task: Box<dyn SinkTask> = (self.sink.factory)();
+        let class = self.sink.class.clone();
+        let (topics, group, from) = (
+            self.sink.topics.clone(),
+            self.sink.group.clone(),
+            self.sink.from,
         );
-        let group = self
-            .config
-            .get_trimmed("task.group.id")
-            .map_or_else(|| format!("connect-{}", self.id.connector), str::to_owned);
-        let from = consume_from(&self.config)?;
         let client = self.client.clone();
         if self.settings.auto_create_topics {
             // A consumer sees a topic created after it started only at its next route
@@ -338,7 +204,7 @@ impl SinkLoop {
             &policy,
             &*client,
             &self.settings,
-            &self.config,
+            self.sink.dead_letters.clone(),
             &self.id,
         )
         .await?
@@ -434,25 +300,11 @@ impl SinkLoop {
                 Some(polled) => polled,
                 None => consumer.poll(POLL_TIMEOUT).await,
             };
-            let messages = match polled {
-                Ok(messages) => {
-                    if poll_failures > 0 {
-                        poll_failures = 0;
-                        self.control.recovered();
-                    }
-                    messages
-                }
-                Err(e) if e.is_retriable() => {
-                    poll_failures += 1;
-                    tracing::warn!(error = %e, attempt = poll_failures, "consume failed; retrying");
-                    self.control.trouble(format!(
-                        "consume failed (attempt {poll_failures}), retrying: {e}"
-                    ));
-                    self.control.backoff(policy.backoff(poll_failures)).await;
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
+            let messages = self
+                .control
+                .polled("consume", policy, &mut poll_failures, polled)
+                .await?
+                .unwrap_or_default();
             if !messages.is_empty() {
                 let messages: Arc<[IncomingMessage]> = Arc::from(messages);
                 let mut next: HashMap<QueueRef, i64> = HashMap::new();
@@ -539,7 +391,7 @@ impl SinkLoop {
                         &mut self.control,
                         policy,
                         resend_of(message),
-                        &origin_of(&message.queue, message.queue_offset),
+                        &origin_of_message(&message.queue, message.queue_offset),
                         failure,
                     )
                     .await
@@ -618,17 +470,8 @@ impl SinkLoop {
             return Ok(());
         }
         let timeout = self.settings.offset_commit_timeout;
-        let confirmed = match tokio::time::timeout(timeout, task.pre_commit(changed)).await {
-            Ok(Ok(confirmed)) => confirmed,
-            Ok(Err(e)) if e.is_retriable() => {
-                tracing::warn!(error = %e, "flush failed; offsets stay uncommitted until the next commit");
-                return Ok(());
-            }
-            Ok(Err(e)) => return Err(e),
-            Err(_) => {
-                tracing::warn!("flush timed out; offsets stay uncommitted until the next commit");
-                return Ok(());
-            }
+        let Some(confirmed) = commit::flush(task, changed, timeout).await? else {
+            return Ok(());
         };
         let offsets: HashMap<QueueRef, i64> = confirmed
             .iter()
@@ -650,52 +493,5 @@ impl SinkLoop {
                 Ok(())
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::collections::BTreeMap;
-
-    use connect_api::Value;
-
-    use super::*;
-
-    #[test]
-    fn records_carry_java_positions_and_extensions() {
-        let pipeline = Pipeline::from_config(
-            &Config::new(),
-            crate::pipeline::DEFAULT_CONVERTER,
-            crate::pipeline::DEFAULT_CONVERTER,
-        )
-        .unwrap();
-        let mut properties = BTreeMap::new();
-        properties.insert("connect.timestamp".to_owned(), "77".to_owned());
-        properties.insert("connect-ext-source".to_owned(), "db1".to_owned());
-        properties.insert("UNIQ_KEY".to_owned(), "u".to_owned());
-        let message = IncomingMessage {
-            queue: QueueRef {
-                topic: "t".into(),
-                broker_name: "b".into(),
-                queue_id: 2,
-            },
-            queue_offset: 9,
-            msg_id: "m1".into(),
-            keys: Some("k".into()),
-            tags: None,
-            body: b"hello".to_vec(),
-            properties,
-            born_timestamp: 1,
-        };
-        let record = to_record(&pipeline, &message).unwrap();
-        assert_eq!(record.value, Value::from("hello"));
-        assert_eq!(record.key, Value::from("k"));
-        assert_eq!(record.timestamp, Some(77));
-        assert_eq!(record.position.partition.get_str("queueId"), Some("2"));
-        assert_eq!(record.position.offset.get_i64("queueOffset"), Some(9));
-        assert_eq!(record.extensions.get("source"), Some("db1"));
-        assert_eq!(record.extensions.get("MQ-SYS-UNIQ_KEY"), Some("u"));
-        assert_eq!(record.extensions.get("MQ-SYS-MSG_ID"), Some("m1"));
-        assert_eq!(queue_of(&record.position.partition), Some(message.queue));
     }
 }

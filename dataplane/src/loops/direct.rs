@@ -5,76 +5,36 @@
 //! committed (persisted by the offset committer) only after the sink's `pre_commit` returned
 //! them — so a crash loses nothing and replays at most one commit interval.
 //!
-//! Task configurations: the source task sees the task configuration with `source.*` keys
-//! overriding (so `source.filename` sets its `filename`), the sink task likewise with
-//! `sink.*` — the two tasks of one direct connector usually need different values for the
-//! same key.
+//! Task configurations: each task sees the configuration with its side's keys overriding
+//! ([`crate::plan::side_config`]).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use super::control::LoopControl;
-use actix::prelude::*;
 use connect_api::{
     Config, ConnectError, ConnectRecord, ConnectResult, ErrorRecordReporter, OffsetMap,
     RecordOffset, RecordPartition, SinkTask, SinkTaskContext, SinkTaskControl, SourceTask,
-    SourceTaskContext, TaskFactory, TaskInfo,
+    SourceTaskContext, TaskInfo,
 };
 use connect_transforms::TransformChain;
 
-use super::Control;
-use super::dead_letter::{Failure, Stage};
-use super::errors::ErrorPolicy;
-use crate::catalog::Catalog;
-use crate::model::TaskId;
-use crate::offset_committer::{CommitPositions, OffsetCommitter, PositionReader, PositionTable};
+use crate::commit;
+use crate::control::LoopControl;
+use crate::failure::{Failure, Stage};
+use crate::ids::TaskId;
+use crate::plan::DirectPlan;
+use crate::policy::ErrorPolicy;
+use crate::ports::{Control, PositionStore};
+use crate::settings::DataPlaneSettings;
 
-/// Everything the loop needs, moved onto the isolate.
+/// Everything the loop needs, moved onto the task's thread.
 pub struct DirectLoop {
     pub id: TaskId,
-    pub config: Config,
-    pub catalog: Arc<Catalog>,
-    pub commit_interval: Duration,
-    /// Longest a commit (sink flush + persisting positions) may take before it is retried at
-    /// the next interval.
-    pub commit_timeout: Duration,
+    pub direct: DirectPlan,
+    pub settings: Arc<DataPlaneSettings>,
     pub control: LoopControl,
-    pub committer: Addr<OffsetCommitter>,
-    /// The claim commits are made under (distributed mode).
-    pub epoch: crate::model::Epoch,
-    pub positions: PositionTable,
-}
-
-/// The configuration a direct task of `side` (`source` or `sink`) sees.
-pub fn side_config(config: &Config, side: &str) -> Config {
-    let mut out = config.clone();
-    out.extend(&config.with_prefix_stripped(&format!("{side}.")));
-    out
-}
-
-fn source_task(catalog: &Catalog, class: &str) -> ConnectResult<Box<dyn SourceTask>> {
-    match catalog.task(class).map(|p| p.factory) {
-        Some(TaskFactory::Source(make)) => Ok(make()),
-        Some(TaskFactory::Sink(_)) => Err(ConnectError::other(format!(
-            "source.task.class {class} is a sink task"
-        ))),
-        None => Err(ConnectError::other(format!(
-            "unknown source.task.class {class}"
-        ))),
-    }
-}
-
-fn sink_task(catalog: &Catalog, class: &str) -> ConnectResult<Box<dyn SinkTask>> {
-    match catalog.task(class).map(|p| p.factory) {
-        Some(TaskFactory::Sink(make)) => Ok(make()),
-        Some(TaskFactory::Source(_)) => Err(ConnectError::other(format!(
-            "sink.task.class {class} is a source task"
-        ))),
-        None => Err(ConnectError::other(format!(
-            "unknown sink.task.class {class}"
-        ))),
-    }
+    pub positions: Arc<dyn PositionStore>,
 }
 
 /// In direct mode there is no consumer to steer: resets and pauses are accepted and ignored
@@ -111,13 +71,13 @@ impl ErrorRecordReporter for LoggingReporter {
 
 impl DirectLoop {
     /// Runs until told to stop; an `Err` fails the task.
-    pub async fn run(mut self) -> ConnectResult<()> {
-        let policy = ErrorPolicy::from_config(&self.config).map_err(ConnectError::Config)?;
-        let source_class = self.config.require("source.task.class")?.to_owned();
-        let sink_class = self.config.require("sink.task.class")?.to_owned();
-        let mut source = source_task(&self.catalog, &source_class)?;
-        let mut sink = sink_task(&self.catalog, &sink_class)?;
-        let mut chain = TransformChain::from_config(&self.config)?;
+    pub async fn run(
+        mut self,
+        policy: ErrorPolicy,
+        mut chain: TransformChain,
+    ) -> ConnectResult<()> {
+        let mut source = (self.direct.source)();
+        let mut sink = (self.direct.sink)();
         let control = Arc::new(DirectControl::default());
         let info = |config: Config| TaskInfo {
             connector_name: self.id.connector.clone(),
@@ -125,7 +85,7 @@ impl DirectLoop {
             configs: config,
         };
 
-        let sink_config = side_config(&self.config, "sink");
+        let sink_config = self.direct.sink_config.clone();
         let sink_context = SinkTaskContext {
             info: info(sink_config.clone()),
             control: control.clone(),
@@ -136,13 +96,10 @@ impl DirectLoop {
             }),
         };
         sink.start(sink_config, sink_context).await?;
-        let source_config = side_config(&self.config, "source");
+        let source_config = self.direct.source_config.clone();
         let source_context = SourceTaskContext {
             info: info(source_config.clone()),
-            offsets: Arc::new(PositionReader {
-                connector: self.id.connector.clone(),
-                table: self.positions.clone(),
-            }),
+            offsets: self.positions.reader(),
             topics: None,
         };
         source.start(source_config, source_context).await?;
@@ -150,7 +107,7 @@ impl DirectLoop {
 
         let mut state = LoopState {
             pending: HashMap::new(),
-            next_commit: Instant::now() + self.commit_interval,
+            next_commit: Instant::now() + self.settings.offset_commit_interval,
         };
         let outcome = self
             .pump(
@@ -194,27 +151,12 @@ impl DirectLoop {
                 Control::Run => {}
             }
 
-            let records = match source.poll().await {
-                Ok(records) => {
-                    if poll_failures > 0 {
-                        poll_failures = 0;
-                        self.control.recovered();
-                    }
-                    records
-                }
-                Err(e) if e.is_retriable() => {
-                    poll_failures += 1;
-                    tracing::warn!(error = %e, attempt = poll_failures, "poll failed; retrying");
-                    // The status shows the trouble while the task retries (as source tasks).
-                    self.control.trouble(format!(
-                        "poll failed (attempt {poll_failures}), retrying: {e}"
-                    ));
-                    self.control.backoff(policy.backoff(poll_failures)).await;
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-
+            let polled = source.poll().await;
+            let records = self
+                .control
+                .polled("poll", policy, &mut poll_failures, polled)
+                .await?
+                .unwrap_or_default();
             if !records.is_empty() {
                 let mut batch = Vec::with_capacity(records.len());
                 for record in &records {
@@ -283,59 +225,28 @@ impl DirectLoop {
         sink: &mut dyn SinkTask,
         state: &mut LoopState,
     ) -> ConnectResult<()> {
-        state.next_commit = Instant::now() + self.commit_interval;
+        state.next_commit = Instant::now() + self.settings.offset_commit_interval;
         if state.pending.is_empty() {
             return Ok(());
         }
         let offsets: OffsetMap = state.pending.clone();
-        let confirmed = match tokio::time::timeout(self.commit_timeout, sink.pre_commit(offsets))
-            .await
-        {
-            Ok(Ok(confirmed)) => confirmed,
-            Ok(Err(e)) if e.is_retriable() => {
-                tracing::warn!(error = %e, "flush failed; positions stay uncommitted until the next commit");
-                return Ok(());
-            }
-            Ok(Err(e)) => return Err(e),
-            Err(_) => {
-                tracing::warn!(
-                    timeout_ms = self.commit_timeout.as_millis() as u64,
-                    "flush timed out; positions stay uncommitted until the next commit"
-                );
-                return Ok(());
-            }
+        let timeout = self.settings.offset_commit_timeout;
+        let Some(confirmed) = commit::flush(sink, offsets, timeout).await? else {
+            return Ok(());
         };
         let positions: Vec<(RecordPartition, RecordOffset)> = confirmed.into_iter().collect();
         let committed = positions.clone();
-        let request = self.committer.send(CommitPositions {
-            connector: self.id.connector.clone(),
-            task: self.id.task,
-            epoch: self.epoch,
-            positions,
-        });
-        let Ok(outcome) = tokio::time::timeout(self.commit_timeout, request).await else {
-            tracing::warn!("persisting positions timed out; retrying at the next commit");
+        if !commit::persist(&*self.positions, positions, timeout).await? {
             return Ok(());
-        };
-        match outcome {
-            Ok(Ok(())) => {
-                // Forget a pending position only if it is the one committed (a sink may confirm
-                // less than everything).
-                for (partition, offset) in committed {
-                    if state.pending.get(&partition) == Some(&offset) {
-                        state.pending.remove(&partition);
-                    }
-                }
-                source.commit().await
-            }
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "positions not persisted; retrying at the next commit");
-                Ok(())
-            }
-            Err(e) => Err(ConnectError::other(format!(
-                "offset committer unavailable: {e}"
-            ))),
         }
+        // Forget a pending position only if it is the one committed (a sink may confirm less
+        // than everything).
+        for (partition, offset) in committed {
+            if state.pending.get(&partition) == Some(&offset) {
+                state.pending.remove(&partition);
+            }
+        }
+        source.commit().await
     }
 }
 
@@ -350,19 +261,4 @@ impl std::fmt::Debug for DirectLoop {
 struct LoopState {
     pending: HashMap<RecordPartition, RecordOffset>,
     next_commit: Instant,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn side_keys_override_for_their_task_only() {
-        let config = Config::new()
-            .with("filename", "/shared")
-            .with("source.filename", "/in")
-            .with("sink.filename", "/out");
-        assert_eq!(side_config(&config, "source").get("filename"), Some("/in"));
-        assert_eq!(side_config(&config, "sink").get("filename"), Some("/out"));
-    }
 }

@@ -1,20 +1,20 @@
 //! [`LoopControl`]: the data loops' side of a task's control channel — run, pause, stop — and
 //! the waits that must give way to it, shared by the direct, source and sink loops.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use actix::prelude::*;
 use connect_api::{ConnectRecord, ConnectResult, SinkTask};
 use tokio::sync::watch;
 
-use super::dead_letter::Failure;
-use super::errors::ErrorPolicy;
-use super::{Control, LoopEvent};
+use crate::failure::Failure;
+use crate::policy::ErrorPolicy;
+use crate::ports::{Control, LoopEvent, LoopEvents};
 
-/// Reads what the actor wants and reports transitions back.
+/// Reads what the owner wants and reports transitions back.
 pub struct LoopControl {
     rx: watch::Receiver<Control>,
-    events: Recipient<LoopEvent>,
+    events: Arc<dyn LoopEvents>,
     /// Whether a trouble is being shown in the task's status.
     troubled: bool,
 }
@@ -28,7 +28,7 @@ impl std::fmt::Debug for LoopControl {
 }
 
 impl LoopControl {
-    pub fn new(rx: watch::Receiver<Control>, events: Recipient<LoopEvent>) -> Self {
+    pub fn new(rx: watch::Receiver<Control>, events: Arc<dyn LoopEvents>) -> Self {
         Self {
             rx,
             events,
@@ -39,13 +39,43 @@ impl LoopControl {
     /// Shows `trace` in the RUNNING task's status while something is being retried.
     pub fn trouble(&mut self, trace: String) {
         self.troubled = true;
-        self.events.do_send(LoopEvent::Trouble(Some(trace)));
+        self.events.send(LoopEvent::Trouble(Some(trace)));
     }
 
     /// Clears a trouble shown by [`Self::trouble`] once things work again.
     pub fn recovered(&mut self) {
         if std::mem::take(&mut self.troubled) {
-            self.events.do_send(LoopEvent::Trouble(None));
+            self.events.send(LoopEvent::Trouble(None));
+        }
+    }
+
+    /// Judges one poll of the loop's input (`what`: "poll", "consume"): its items, or — after
+    /// a retriable failure, shown in the status and backed off — `None`, so the loop goes on
+    /// (committing what is due, obeying a stop). The first success clears the trouble.
+    /// `failures` counts consecutive failures, for the backoff.
+    pub async fn polled<T>(
+        &mut self,
+        what: &str,
+        policy: &ErrorPolicy,
+        failures: &mut u32,
+        outcome: ConnectResult<T>,
+    ) -> ConnectResult<Option<T>> {
+        match outcome {
+            Ok(items) => {
+                if std::mem::take(failures) > 0 {
+                    self.recovered();
+                }
+                Ok(Some(items))
+            }
+            Err(e) if e.is_retriable() => {
+                *failures += 1;
+                let attempt = *failures;
+                tracing::warn!(error = %e, attempt, "{what} failed; retrying");
+                self.trouble(format!("{what} failed (attempt {attempt}), retrying: {e}"));
+                self.backoff(policy.backoff(attempt)).await;
+                Ok(None)
+            }
+            Err(e) => Err(e),
         }
     }
 
@@ -84,7 +114,7 @@ impl LoopControl {
 
     /// Reports that the loop's tasks started.
     pub fn started(&self) {
-        self.events.do_send(LoopEvent::Started);
+        self.events.send(LoopEvent::Started);
     }
 
     /// What to do now; `Stop` once the actor is gone (nobody will ever say run again).
@@ -98,7 +128,7 @@ impl LoopControl {
     /// Sits out a pause (reported as PAUSED, then RUNNING on resume); returns the control that
     /// ended it, `Run` or `Stop`. Call after committing what was delivered.
     pub async fn sit_out_pause(&mut self) -> Control {
-        self.events.do_send(LoopEvent::Paused);
+        self.events.send(LoopEvent::Paused);
         loop {
             match self.current() {
                 Control::Pause => {
@@ -107,7 +137,7 @@ impl LoopControl {
                     }
                 }
                 Control::Run => {
-                    self.events.do_send(LoopEvent::Resumed);
+                    self.events.send(LoopEvent::Resumed);
                     return Control::Run;
                 }
                 Control::Stop => return Control::Stop,
@@ -200,19 +230,15 @@ mod tests {
     use connect_api::{Config, ConnectError};
     use parking_lot::Mutex;
 
-    use super::super::dead_letter::Stage;
     use super::*;
+    use crate::failure::Stage;
 
     /// Collects the events a loop reports.
+    #[derive(Debug)]
     struct Events(Arc<Mutex<Vec<LoopEvent>>>);
 
-    impl Actor for Events {
-        type Context = Context<Self>;
-    }
-
-    impl Handler<LoopEvent> for Events {
-        type Result = ();
-        fn handle(&mut self, event: LoopEvent, _ctx: &mut Self::Context) {
+    impl LoopEvents for Events {
+        fn send(&self, event: LoopEvent) {
             self.0.lock().push(event);
         }
     }
@@ -224,8 +250,11 @@ mod tests {
     ) {
         let (tx, rx) = watch::channel(Control::Run);
         let events = Arc::new(Mutex::new(Vec::new()));
-        let recipient = Events(events.clone()).start().recipient();
-        (tx, LoopControl::new(rx, recipient), events)
+        (
+            tx,
+            LoopControl::new(rx, Arc::new(Events(events.clone()))),
+            events,
+        )
     }
 
     fn policy(retry_timeout: &str) -> ErrorPolicy {
@@ -245,7 +274,7 @@ mod tests {
         }
     }
 
-    #[actix_rt::test]
+    #[tokio::test]
     async fn record_operations_are_retried_within_errors_retry_timeout() {
         let (tx, mut control, _) = control();
         let mut left = 3;
@@ -293,7 +322,7 @@ mod tests {
         );
     }
 
-    #[actix_rt::test]
+    #[tokio::test]
     async fn until_ok_shows_the_trouble_and_clears_it() {
         let (_tx, mut control, events) = control();
         let mut left = 2;
@@ -310,24 +339,15 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(value, Some(5));
-        // Let the collector actor take the events (it runs on this thread between yields).
-        let mut yields = 0;
-        let seen = loop {
-            let seen: Vec<Option<String>> = events
-                .lock()
-                .iter()
-                .filter_map(|e| match e {
-                    LoopEvent::Trouble(trace) => Some(trace.clone()),
-                    _ => None,
-                })
-                .collect();
-            if seen.len() == 3 {
-                break seen;
-            }
-            yields += 1;
-            assert!(yields < 10_000, "events never arrived: {seen:?}");
-            actix_rt::task::yield_now().await;
-        };
+        let seen: Vec<Option<String>> = events
+            .lock()
+            .iter()
+            .filter_map(|e| match e {
+                LoopEvent::Trouble(trace) => Some(trace.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(seen.len(), 3, "{seen:?}");
         assert!(
             seen[0]
                 .as_deref()

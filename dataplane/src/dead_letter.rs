@@ -13,11 +13,12 @@ use std::sync::Arc;
 use connect_api::config_def::{ConfigDef, ConfigType};
 use connect_api::{Config, ConnectError, ConnectResult};
 
-use super::control::LoopControl;
-use super::errors::ErrorPolicy;
-use crate::model::TaskId;
+use crate::control::LoopControl;
+use crate::failure::{Failure, Origin};
+use crate::ids::TaskId;
 use crate::mq::{MqClient, MqProducer, OutgoingMessage};
-use crate::settings::WorkerSettings;
+use crate::policy::ErrorPolicy;
+use crate::settings::DataPlaneSettings;
 
 pub const TOPIC: &str = "errors.deadletterqueue.topic.name";
 pub const READ_QUEUES: &str = "errors.deadletterqueue.read.queue.nums";
@@ -65,44 +66,6 @@ pub fn config_def() -> ConfigDef {
         )
 }
 
-/// Where in the pipeline a record failed (the Java runtime's stage names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
-    KeyConverter,
-    ValueConverter,
-    Transformation,
-    TaskPut,
-    RocketmqProduce,
-}
-
-impl Stage {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::KeyConverter => "KEY_CONVERTER",
-            Self::ValueConverter => "VALUE_CONVERTER",
-            Self::Transformation => "TRANSFORMATION",
-            Self::TaskPut => "TASK_PUT",
-            Self::RocketmqProduce => "ROCKETMQ_PRODUCE",
-        }
-    }
-}
-
-/// A failure: stage, the class that failed there, and the error.
-#[derive(Debug, Clone)]
-pub struct Failure {
-    pub stage: Stage,
-    pub class_name: String,
-    pub error: ConnectError,
-}
-
-/// Where the failed record came from: a queue position (sink side) or a source position.
-#[derive(Debug, Clone)]
-pub struct Origin {
-    pub topic: String,
-    pub partition: String,
-    pub offset: String,
-}
-
 /// The exception class a Java tool reading the properties would expect.
 fn exception_class(error: &ConnectError) -> &'static str {
     match error {
@@ -126,6 +89,10 @@ pub struct DeadLetterConfig {
 impl DeadLetterConfig {
     /// `None` when no dead-letter topic is set.
     pub fn from_config(config: &Config) -> ConnectResult<Option<Self>> {
+        let errors = config_def().validate(config);
+        if !errors.is_empty() {
+            return Err(ConnectError::Config(errors));
+        }
         let Some(topic) = config.get_trimmed(TOPIC) else {
             return Ok(None);
         };
@@ -151,7 +118,7 @@ impl DeadLetterQueue {
     /// Creates the topic if needed (and allowed) and starts a producer.
     pub async fn open(
         client: &dyn MqClient,
-        settings: &WorkerSettings,
+        settings: &DataPlaneSettings,
         config: DeadLetterConfig,
         id: &TaskId,
     ) -> ConnectResult<Self> {
@@ -168,18 +135,18 @@ impl DeadLetterQueue {
         })
     }
 
-    /// Opens the dead-letter queue the task's `config` asks for, retrying through broker
+    /// Opens the dead-letter queue the task's plan asks for, retrying through broker
     /// outages (shown in the status). `Ok(Some(None))`: none configured; `Ok(None)`: the task
     /// was stopped meanwhile.
     pub async fn open_configured(
         control: &mut LoopControl,
         policy: &ErrorPolicy,
         client: &dyn MqClient,
-        settings: &WorkerSettings,
-        config: &Config,
+        settings: &DataPlaneSettings,
+        wanted: Option<DeadLetterConfig>,
         id: &TaskId,
     ) -> ConnectResult<Option<Option<Self>>> {
-        let Some(wanted) = DeadLetterConfig::from_config(config)? else {
+        let Some(wanted) = wanted else {
             return Ok(Some(None));
         };
         let opened = control
@@ -263,9 +230,10 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+    use crate::failure::Stage;
     use crate::mq::memory::MemoryMq;
 
-    #[actix_rt::test]
+    #[tokio::test]
     async fn letters_go_to_the_dead_letter_topic_with_context() {
         let mq = MemoryMq::new();
         let config = Config::new()
@@ -273,7 +241,7 @@ mod tests {
             .with(CONTEXT_PROPERTIES, "true");
         let dlq = DeadLetterQueue::open(
             &mq,
-            &WorkerSettings::default(),
+            &DataPlaneSettings::default(),
             DeadLetterConfig::from_config(&config).unwrap().unwrap(),
             &TaskId::new("c1", 3),
         )

@@ -40,7 +40,6 @@ pub fn config_def() -> ConfigDef {
             "false",
             "Include the record in the log line",
         )
-        .merge(super::dead_letter::config_def())
 }
 
 /// The parsed policy.

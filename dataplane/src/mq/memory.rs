@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use connect_api::{ConnectError, ConnectResult, SendMetadata};
 use parking_lot::Mutex;
 
+use super::routing::queue_for_key;
 use super::{
     ConsumeFrom, IncomingMessage, MqClient, MqConsumer, MqProducer, OutgoingMessage, QueueRef,
 };
@@ -32,22 +33,6 @@ pub struct MemoryMq {
     ids: Arc<AtomicU64>,
     /// Calls refused while down, so a test can wait until an outage was actually felt.
     refused: Arc<AtomicU64>,
-}
-
-/// Java's `String.hashCode`, as RocketMQ's `SelectMessageQueueByHash` uses it.
-pub fn java_hash(key: &str) -> i32 {
-    key.encode_utf16()
-        .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)))
-}
-
-/// The queue a key is sent to among `queues`.
-pub fn queue_for_key(key: &str, queues: i32) -> i32 {
-    queue_for_hash(java_hash(key), queues)
-}
-
-/// The queue of a key whose [`java_hash`] is `hash` (`SelectMessageQueueByHash`).
-pub fn queue_for_hash(hash: i32, queues: i32) -> i32 {
-    (hash % queues).abs()
 }
 
 impl MemoryMq {
@@ -328,14 +313,6 @@ impl MqClient for MemoryMq {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn java_string_hash_matches() {
-        // "hello".hashCode() == 99162322 in Java.
-        assert_eq!(java_hash("hello"), 99_162_322);
-        assert_eq!(java_hash(""), 0);
-        assert!((0..4).contains(&queue_for_key("a-very-long-key-that-overflows", 4)));
-    }
 
     /// Produced messages are consumed from the first offset, committed offsets are resumed.
     /// A pinned queue goes where it says, even against the key; a queue the topic lacks is a

@@ -1,5 +1,6 @@
 //! Ports to the message queue: what the RocketMQ source and sink loops need. The runtime
-//! implements them with the RocketMQ client; [`memory`] implements them in-process for tests.
+//! implements them with the RocketMQ client; [`memory`] implements them in-process for tests
+//! (feature `memory`).
 //!
 //! Contracts the loops rely on:
 //! - [`MqProducer::send`] sends messages with the same key to the same queue (hash of the key)
@@ -8,7 +9,10 @@
 //! - [`MqConsumer::commit`] stores *next* offsets to consume; a restarted consumer of the same
 //!   group resumes from them.
 
+/// In-process queue for tests (feature `memory`); never part of a worker.
+#[cfg(any(test, feature = "memory"))]
 pub mod memory;
+pub mod routing;
 pub mod side_topics;
 
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -1,0 +1,520 @@
+//! The failure policy in every mode, as plain async tests: a scripted source task, a
+//! collecting sink task and a transform that fails on cue run through the real loops over the
+//! in-memory queue. Each case runs through the source loop (task → queue), the sink loop
+//! (queue → task) and the direct loop (task → task).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use connect_api::config_def::ConfigDef;
+use connect_api::{
+    Config, ConnectError, ConnectRecord, ConnectResult, OffsetStorageReader, RecordOffset,
+    RecordPartition, SinkTask, SinkTaskContext, SourceTask, SourceTaskContext, TaskFactory,
+    Transform, Value,
+};
+use connect_transforms::TransformChain;
+use parking_lot::Mutex;
+use tokio::sync::{mpsc, watch};
+
+use super::{LoopPorts, run};
+use crate::control::LoopControl;
+use crate::dead_letter;
+use crate::ids::TaskId;
+use crate::mq::memory::MemoryMq;
+use crate::mq::{IncomingMessage, MqClient, OutgoingMessage};
+use crate::plan::TaskPlan;
+use crate::ports::{Control, LoopEvent, PositionError, PositionStore};
+use crate::settings::DataPlaneSettings;
+
+/// What one test's tasks share with it (found through the `test.id` key).
+#[derive(Debug, Default)]
+struct Shared {
+    /// What the source's polls return, in order; when empty, polls return nothing.
+    polls: Mutex<VecDeque<ConnectResult<Vec<String>>>>,
+    /// Values the sink took.
+    received: Mutex<Vec<String>>,
+}
+
+static SHARED: LazyLock<Mutex<HashMap<String, Arc<Shared>>>> = LazyLock::new(Default::default);
+static NEXT_TEST: AtomicU64 = AtomicU64::new(0);
+
+fn shared_of(config: &Config) -> ConnectResult<Arc<Shared>> {
+    let id = config.require("test.id")?;
+    Ok(SHARED.lock().entry(id.to_owned()).or_default().clone())
+}
+
+fn text(value: &Value) -> String {
+    value
+        .as_str()
+        .map_or_else(|| value.to_string(), str::to_owned)
+}
+
+#[derive(Default)]
+struct ScriptedSource {
+    shared: Option<Arc<Shared>>,
+    sent: i64,
+}
+
+#[async_trait]
+impl SourceTask for ScriptedSource {
+    async fn start(&mut self, config: Config, _context: SourceTaskContext) -> ConnectResult<()> {
+        self.shared = Some(shared_of(&config)?);
+        Ok(())
+    }
+
+    async fn poll(&mut self) -> ConnectResult<Vec<ConnectRecord>> {
+        let next = self
+            .shared
+            .as_ref()
+            .and_then(|s| s.polls.lock().pop_front());
+        let Some(values) = next.transpose()? else {
+            // Idle: yield to the loop without spinning.
+            tokio::time::sleep(Duration::from_millis(2)).await;
+            return Ok(Vec::new());
+        };
+        Ok(values
+            .into_iter()
+            .map(|value| {
+                self.sent += 1;
+                ConnectRecord::new(
+                    RecordPartition::new().with("p", "0"),
+                    RecordOffset::new().with("n", self.sent),
+                    None,
+                )
+                .with_value(None, value)
+            })
+            .collect())
+    }
+
+    async fn stop(&mut self) -> ConnectResult<()> {
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct CollectingSink {
+    shared: Option<Arc<Shared>>,
+}
+
+#[async_trait]
+impl SinkTask for CollectingSink {
+    async fn start(&mut self, config: Config, _context: SinkTaskContext) -> ConnectResult<()> {
+        self.shared = Some(shared_of(&config)?);
+        Ok(())
+    }
+
+    async fn put(&mut self, records: &[ConnectRecord]) -> ConnectResult<()> {
+        if let Some(shared) = &self.shared {
+            let mut received = shared.received.lock();
+            received.extend(records.iter().map(|r| text(&r.value)));
+        }
+        Ok(())
+    }
+
+    async fn stop(&mut self) -> ConnectResult<()> {
+        Ok(())
+    }
+}
+
+fn tasks(class: &str) -> Option<TaskFactory> {
+    match class {
+        "ScriptedSource" => Some(TaskFactory::Source(|| Box::<ScriptedSource>::default())),
+        "CollectingSink" => Some(TaskFactory::Sink(|| Box::<CollectingSink>::default())),
+        _ => None,
+    }
+}
+
+/// Fails `"bad"` records with a data error, and `"flaky"` records retriably while it has
+/// failures left.
+struct OnCue {
+    retriable_left: Arc<AtomicU32>,
+}
+
+impl Transform for OnCue {
+    fn config_def(&self) -> ConfigDef {
+        ConfigDef::new()
+    }
+    fn configure(&mut self, _config: &Config) -> ConnectResult<()> {
+        Ok(())
+    }
+    fn apply(&mut self, record: ConnectRecord) -> ConnectResult<Option<ConnectRecord>> {
+        match record.value.as_str() {
+            Some("bad") => Err(ConnectError::data("bad record")),
+            Some("flaky")
+                if self
+                    .retriable_left
+                    .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                    .is_ok() =>
+            {
+                Err(ConnectError::retriable("busy, try again"))
+            }
+            _ => Ok(Some(record)),
+        }
+    }
+}
+
+/// Committed source positions, in memory.
+#[derive(Debug, Default)]
+struct MemoryPositions {
+    committed: Arc<Mutex<HashMap<RecordPartition, RecordOffset>>>,
+}
+
+#[derive(Debug)]
+struct Reader(Arc<Mutex<HashMap<RecordPartition, RecordOffset>>>);
+
+impl OffsetStorageReader for Reader {
+    fn read_offset(&self, partition: &RecordPartition) -> Option<RecordOffset> {
+        self.0.lock().get(partition).cloned()
+    }
+}
+
+#[async_trait]
+impl PositionStore for MemoryPositions {
+    fn reader(&self) -> Arc<dyn OffsetStorageReader> {
+        Arc::new(Reader(self.committed.clone()))
+    }
+    async fn commit(
+        &self,
+        positions: Vec<(RecordPartition, RecordOffset)>,
+    ) -> Result<(), PositionError> {
+        self.committed.lock().extend(positions);
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Via {
+    /// Scripted source → in-memory topic `out`.
+    Source,
+    /// Topic `in` → collecting sink.
+    Sink,
+    /// Scripted source → collecting sink.
+    Direct,
+}
+
+const MODES: [Via; 3] = [Via::Source, Via::Sink, Via::Direct];
+
+/// One loop under test.
+struct Harness {
+    via: Via,
+    mq: MemoryMq,
+    shared: Arc<Shared>,
+    control: watch::Sender<Control>,
+    events: mpsc::UnboundedReceiver<LoopEvent>,
+    seen: Vec<LoopEvent>,
+    positions: Arc<Mutex<HashMap<RecordPartition, RecordOffset>>>,
+    join: tokio::task::JoinHandle<ConnectResult<()>>,
+}
+
+impl Harness {
+    /// Starts the loop of `via` with `extra` keys; the chain is one [`OnCue`] transform that
+    /// fails `flaky` records `retriable_failures` times.
+    fn start(via: Via, extra: &[(&str, &str)], retriable_failures: u32) -> Self {
+        let id = format!("t{}", NEXT_TEST.fetch_add(1, Ordering::SeqCst));
+        let mut config = Config::new()
+            .with("test.id", id.clone())
+            .with("errors.retry.delay.max.ms", "5");
+        match via {
+            Via::Source => {
+                config.put("task.class", "ScriptedSource");
+                config.put("connect.topicname", "out");
+            }
+            Via::Sink => {
+                config.put("task.class", "CollectingSink");
+                config.put("connect.topicnames", "in");
+                config.put("consume.from.where", "CONSUME_FROM_FIRST_OFFSET");
+            }
+            Via::Direct => {
+                config.put("connector.direct.enable", "true");
+                config.put("source.task.class", "ScriptedSource");
+                config.put("sink.task.class", "CollectingSink");
+            }
+        }
+        for (key, value) in extra {
+            config.put(*key, *value);
+        }
+        let settings = DataPlaneSettings {
+            offset_commit_interval: Duration::from_millis(20),
+            ..DataPlaneSettings::default()
+        };
+        let mut plan = TaskPlan::parse(TaskId::new(&id, 0), &config, &tasks, &settings, true)
+            .unwrap_or_else(|errors| panic!("{via:?}: {errors:?}"));
+        plan.pipeline.transforms = TransformChain::of(vec![(
+            "onCue".to_owned(),
+            Box::new(OnCue {
+                retriable_left: Arc::new(AtomicU32::new(retriable_failures)),
+            }),
+        )]);
+        let (control, rx) = watch::channel(Control::Run);
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let mq = MemoryMq::new();
+        let positions = MemoryPositions::default();
+        let committed = positions.committed.clone();
+        let ports = LoopPorts {
+            settings: Arc::new(settings),
+            control: LoopControl::new(rx, Arc::new(events_tx)),
+            positions: Arc::new(positions),
+            mq: Some(Arc::new(mq.clone())),
+        };
+        let join = tokio::spawn(run(plan, ports));
+        Self {
+            via,
+            mq,
+            shared: SHARED.lock().entry(id).or_default().clone(),
+            control,
+            events,
+            seen: Vec::new(),
+            positions: committed,
+            join,
+        }
+    }
+
+    /// Hands `values` to the loop's input: the source's next poll, or topic `in`.
+    async fn feed(&self, values: &[&str]) {
+        let values: Vec<String> = values.iter().map(|v| (*v).to_owned()).collect();
+        match self.via {
+            Via::Source | Via::Direct => self.shared.polls.lock().push_back(Ok(values)),
+            Via::Sink => {
+                let producer = self.mq.producer("test").await.unwrap();
+                let messages: Vec<OutgoingMessage> = values
+                    .into_iter()
+                    .map(|v| OutgoingMessage {
+                        topic: "in".into(),
+                        body: v.into_bytes().into(),
+                        ..OutgoingMessage::default()
+                    })
+                    .collect();
+                for result in producer.send(&messages).await {
+                    result.unwrap();
+                }
+            }
+        }
+    }
+
+    /// What reached the loop's output, sorted (queues do not keep order between each other).
+    fn delivered(&self) -> Vec<String> {
+        let mut out = match self.via {
+            Via::Source => self
+                .mq
+                .messages("out")
+                .into_iter()
+                .flatten()
+                .map(|m| String::from_utf8_lossy(&m.body).into_owned())
+                .collect(),
+            Via::Sink | Via::Direct => self.shared.received.lock().clone(),
+        };
+        out.sort();
+        out
+    }
+
+    fn dead_letters(&self) -> Vec<IncomingMessage> {
+        self.mq.messages("dlq").into_iter().flatten().collect()
+    }
+
+    /// Waits (at most 10 s) until `done` holds of the harness.
+    async fn until(&mut self, what: &str, done: impl Fn(&Self) -> bool) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while !done(self) {
+            while let Ok(event) = self.events.try_recv() {
+                self.seen.push(event);
+            }
+            assert!(
+                !self.join.is_finished(),
+                "{:?}: the loop ended while waiting for {what}",
+                self.via
+            );
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{:?}: timed out waiting for {what}; delivered {:?}, events {:?}",
+                self.via,
+                self.delivered(),
+                self.seen
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        while let Ok(event) = self.events.try_recv() {
+            self.seen.push(event);
+        }
+    }
+
+    async fn until_delivered(&mut self, expected: &[&str]) {
+        let mut expected: Vec<String> = expected.iter().map(|v| (*v).to_owned()).collect();
+        expected.sort();
+        self.until("the records", |h| h.delivered() == expected)
+            .await;
+    }
+
+    /// The troubles shown so far (`None`: cleared).
+    fn troubles(&self) -> Vec<Option<String>> {
+        self.seen
+            .iter()
+            .filter_map(|e| match e {
+                LoopEvent::Trouble(trace) => Some(trace.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    async fn stop(self) -> ConnectResult<()> {
+        self.control.send(Control::Stop).unwrap();
+        self.join.await.unwrap()
+    }
+
+    /// The loop's own ending (it failed), with its error.
+    async fn failure(self) -> ConnectError {
+        match tokio::time::timeout(Duration::from_secs(10), self.join).await {
+            Ok(outcome) => outcome.unwrap().expect_err("the loop should have failed"),
+            Err(_) => panic!("{:?}: the loop did not fail", self.via),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_retriable_poll_is_shown_retried_and_cleared_in_every_mode() {
+    for via in MODES {
+        let mut h = Harness::start(via, &[], 0);
+        h.until("the start", |h| !h.seen.is_empty()).await;
+        match via {
+            Via::Source | Via::Direct => {
+                let mut polls = h.shared.polls.lock();
+                for _ in 0..3 {
+                    polls.push_back(Err(ConnectError::retriable("source away")));
+                }
+            }
+            Via::Sink => h.mq.set_down(true),
+        }
+        let what = if via == Via::Sink { "consume" } else { "poll" };
+        h.until("the trouble", |h| {
+            h.troubles()
+                .iter()
+                .flatten()
+                .any(|t| t.contains("attempt 2"))
+        })
+        .await;
+        h.mq.set_down(false);
+        h.feed(&["a", "b", "c"]).await;
+        h.until_delivered(&["a", "b", "c"]).await;
+        h.until("the trouble cleared", |h| {
+            h.troubles().last() == Some(&None)
+        })
+        .await;
+        let troubles = h.troubles();
+        assert!(
+            troubles[0]
+                .as_deref()
+                .is_some_and(|t| t.starts_with(&format!("{what} failed (attempt 1), retrying"))),
+            "{via:?}: {troubles:?}"
+        );
+        assert!(h.seen.contains(&LoopEvent::Started), "{via:?}");
+        h.stop().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_retriable_transform_is_retried_within_errors_retry_timeout_in_every_mode() {
+    for via in MODES {
+        // Retried until it works: nothing lost, nothing out of place.
+        let mut h = Harness::start(via, &[("errors.retry.timeout", "-1")], 3);
+        h.feed(&["a", "flaky", "b"]).await;
+        h.until_delivered(&["a", "b", "flaky"]).await;
+        h.stop().await.unwrap();
+
+        // No retry time and no tolerance: the task fails naming the stage.
+        let h = Harness::start(via, &[("errors.retry.timeout", "0")], 3);
+        h.feed(&["flaky"]).await;
+        let error = h.failure().await.to_string();
+        assert!(
+            error.contains("tolerance exceeded") && error.contains("busy, try again"),
+            "{via:?}: {error}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn errors_tolerance_decides_between_failing_and_skipping_in_every_mode() {
+    for via in MODES {
+        let h = Harness::start(via, &[], 0);
+        h.feed(&["a", "bad", "b"]).await;
+        let error = h.failure().await.to_string();
+        assert!(
+            error.contains("tolerance exceeded (errors.tolerance=none)")
+                && error.contains("bad record"),
+            "{via:?}: {error}"
+        );
+
+        let mut h = Harness::start(via, &[("errors.tolerance", "all")], 0);
+        h.feed(&["a", "bad", "b"]).await;
+        h.feed(&["c"]).await;
+        h.until_delivered(&["a", "b", "c"]).await;
+        if via != Via::Sink {
+            // The skipped record's position is committed with the rest: it is not replayed.
+            h.until("the positions", |h| {
+                h.positions
+                    .lock()
+                    .values()
+                    .any(|o| o.get_i64("n") == Some(4))
+            })
+            .await;
+        }
+        h.stop().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn failed_records_go_to_the_dead_letter_topic_through_rocketmq() {
+    for via in [Via::Source, Via::Sink] {
+        let mut h = Harness::start(
+            via,
+            &[
+                ("errors.tolerance", "all"),
+                (dead_letter::TOPIC, "dlq"),
+                (dead_letter::CONTEXT_PROPERTIES, "true"),
+            ],
+            0,
+        );
+        h.feed(&["a", "bad", "b"]).await;
+        h.until_delivered(&["a", "b"]).await;
+        h.until("the dead letter", |h| h.dead_letters().len() == 1)
+            .await;
+        let letter = &h.dead_letters()[0];
+        assert_eq!(&letter.body[..], b"bad", "{via:?}");
+        assert_eq!(
+            letter
+                .properties
+                .get(dead_letter::ERROR_STAGE)
+                .map(String::as_str),
+            Some("TRANSFORMATION"),
+            "{via:?}"
+        );
+        h.stop().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_pause_commits_and_holds_and_a_resume_goes_on_in_every_mode() {
+    for via in MODES {
+        let mut h = Harness::start(via, &[], 0);
+        h.feed(&["a"]).await;
+        h.until_delivered(&["a"]).await;
+        h.control.send(Control::Pause).unwrap();
+        h.until("the pause", |h| h.seen.contains(&LoopEvent::Paused))
+            .await;
+        if via != Via::Sink {
+            assert!(
+                h.positions
+                    .lock()
+                    .values()
+                    .any(|o| o.get_i64("n") == Some(1)),
+                "{via:?}: a pause commits what was delivered"
+            );
+        }
+        h.feed(&["b"]).await;
+        h.control.send(Control::Run).unwrap();
+        h.until_delivered(&["a", "b"]).await;
+        assert!(h.seen.contains(&LoopEvent::Resumed), "{via:?}");
+        h.stop().await.unwrap();
+    }
+}
