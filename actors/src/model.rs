@@ -25,6 +25,18 @@ pub enum State {
     Failed,
 }
 
+impl State {
+    /// The REST name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unassigned => "UNASSIGNED",
+            Self::Running => "RUNNING",
+            Self::Paused => "PAUSED",
+            Self::Failed => "FAILED",
+        }
+    }
+}
+
 pub use connect_dataplane::ids::{Epoch, TaskId};
 
 /// Something a worker runs and claims in distributed mode: a connector instance or a task.

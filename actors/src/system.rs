@@ -10,6 +10,7 @@
 use std::sync::Arc;
 
 use actix::prelude::*;
+use connect_dataplane::metrics::WorkerMetrics;
 use parking_lot::Mutex;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -66,6 +67,7 @@ struct Wiring {
     mq: Option<Arc<dyn connect_dataplane::mq::MqClient>>,
     data_plane: bool,
     members: Option<Members>,
+    metrics: Arc<WorkerMetrics>,
 }
 
 /// Starts the controller, which creates the worker (reporting task configurations back to
@@ -84,6 +86,7 @@ fn start_actors(
             positions: wiring.positions,
             task_configs: ctx.address().recipient(),
             mq: wiring.mq,
+            metrics: wiring.metrics,
         })
         .start();
         let rebalancer = rebalancer(worker.clone()).start();
@@ -114,6 +117,7 @@ pub fn start_standalone(
 ) -> Result<ControllerHandle, String> {
     let settings = Arc::new(settings);
     let catalog = Arc::new(catalog);
+    let metrics = WorkerMetrics::new();
     let config_store = start_sync(ConfigStore::open(stores.configs)?);
     let state_manager = start_sync(StateManager::open(
         stores.statuses,
@@ -134,10 +138,11 @@ pub fn start_standalone(
             data_plane: mq.is_some(),
             mq,
             members: None,
+            metrics: metrics.clone(),
         },
         |worker| Rebalancer::standalone(worker_id, worker),
     );
-    Ok(ControllerHandle::new(controller))
+    Ok(ControllerHandle::new(controller, metrics))
 }
 
 /// Starts a distributed worker; must be called inside a running actix `System`.
@@ -156,6 +161,7 @@ pub async fn start_distributed(
 ) -> Result<ControllerHandle, String> {
     let settings = Arc::new(settings);
     let catalog = Arc::new(catalog);
+    let metrics = WorkerMetrics::new();
     let worker_id = settings.worker_id.clone();
     let incarnation = incarnation();
     let origin = format!("{worker_id}@{incarnation}");
@@ -214,6 +220,7 @@ pub async fn start_distributed(
             mq: Some(mq.clone()),
             data_plane: true,
             members: Some(members.clone()),
+            metrics: metrics.clone(),
         },
         |worker| {
             Rebalancer::distributed(
@@ -250,7 +257,7 @@ pub async fn start_distributed(
     .map_err(|e| format!("cannot join the cluster: {e}"))?
     .start();
     rebalancer.do_send(SetMembership(membership.recipient()));
-    Ok(ControllerHandle::new(controller))
+    Ok(ControllerHandle::new(controller, metrics))
 }
 
 /// Opens this worker's replicated logs (each replayed to its end before it returns).

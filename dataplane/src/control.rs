@@ -8,6 +8,7 @@ use connect_api::{ConnectRecord, ConnectResult, SinkTask};
 use tokio::sync::watch;
 
 use crate::failure::Failure;
+use crate::metrics::TaskMetrics;
 use crate::policy::ErrorPolicy;
 use crate::ports::{Control, LoopEvent, LoopEvents};
 
@@ -17,6 +18,8 @@ pub struct LoopControl {
     events: Arc<dyn LoopEvents>,
     /// Whether a trouble is being shown in the task's status.
     troubled: bool,
+    /// The task's metrics: every retry and failure below is counted here.
+    pub metrics: Arc<TaskMetrics>,
 }
 
 impl std::fmt::Debug for LoopControl {
@@ -28,11 +31,31 @@ impl std::fmt::Debug for LoopControl {
 }
 
 impl LoopControl {
-    pub fn new(rx: watch::Receiver<Control>, events: Arc<dyn LoopEvents>) -> Self {
+    pub fn new(
+        rx: watch::Receiver<Control>,
+        events: Arc<dyn LoopEvents>,
+        metrics: Arc<TaskMetrics>,
+    ) -> Self {
         Self {
             rx,
             events,
             troubled: false,
+            metrics,
+        }
+    }
+
+    /// A record that failed for good and is skipped (`errors.tolerance=all`): logged as the
+    /// policy says, and counted.
+    pub fn skipped(
+        &self,
+        policy: &ErrorPolicy,
+        stage: &str,
+        record: &ConnectRecord,
+        error: &connect_api::ConnectError,
+    ) {
+        self.metrics.records_skipped.inc();
+        if policy.log_failure(stage, record, error) {
+            self.metrics.errors_logged.inc();
         }
     }
 
@@ -68,6 +91,7 @@ impl LoopControl {
                 Ok(Some(items))
             }
             Err(e) if e.is_retriable() => {
+                self.metrics.retries.inc();
                 *failures += 1;
                 let attempt = *failures;
                 tracing::warn!(error = %e, attempt, "{what} failed; retrying");
@@ -100,6 +124,7 @@ impl LoopControl {
                     return Ok(Some(value));
                 }
                 Err(e) if e.is_retriable() => {
+                    self.metrics.retries.inc();
                     failures += 1;
                     tracing::warn!(error = %e, attempt = failures, "{what} failed; retrying");
                     self.trouble(format!("{what} failed (attempt {failures}), retrying: {e}"));
@@ -176,14 +201,22 @@ impl LoopControl {
         loop {
             match operation() {
                 Err(failure) if failure.error.is_retriable() => {
+                    self.metrics.record_failures.inc();
                     let since = *first_failure.get_or_insert_with(std::time::Instant::now);
                     if !policy.may_retry_after(since.elapsed()) {
+                        self.metrics.record_errors.inc();
                         return Some(Err(failure));
                     }
                     attempt += 1;
+                    self.metrics.retries.inc();
                     if !self.may_retry(policy.backoff(attempt)).await {
                         return None;
                     }
+                }
+                Err(failure) => {
+                    self.metrics.record_failures.inc();
+                    self.metrics.record_errors.inc();
+                    return Some(Err(failure));
                 }
                 outcome => return Some(outcome),
             }
@@ -201,13 +234,17 @@ impl LoopControl {
         batch: &[ConnectRecord],
     ) -> ConnectResult<bool> {
         let mut attempt = 0u32;
+        let started = std::time::Instant::now();
         loop {
             match sink.put(batch).await {
                 Ok(()) => {
                     self.recovered();
+                    self.metrics.put_batch.observe_duration(started.elapsed());
+                    self.metrics.sink_send.add(batch.len() as u64);
                     return Ok(true);
                 }
                 Err(e) if e.is_retriable() => {
+                    self.metrics.retries.inc();
                     attempt += 1;
                     tracing::warn!(error = %e, attempt, "put failed; retrying the same batch");
                     self.trouble(format!(
@@ -252,7 +289,11 @@ mod tests {
         let events = Arc::new(Mutex::new(Vec::new()));
         (
             tx,
-            LoopControl::new(rx, Arc::new(Events(events.clone()))),
+            LoopControl::new(
+                rx,
+                Arc::new(Events(events.clone())),
+                Arc::new(TaskMetrics::detached()),
+            ),
             events,
         )
     }

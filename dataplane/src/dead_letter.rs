@@ -170,9 +170,18 @@ impl DeadLetterQueue {
         failure: &Failure,
     ) -> bool {
         let letter = self.letter(message, origin, failure);
+        let metrics = control.metrics.clone();
+        metrics.dlq_requests.inc();
         match control
             .until_ok("sending to the dead-letter topic", policy, || {
-                self.send(letter.clone())
+                let (letter, metrics) = (letter.clone(), metrics.clone());
+                async move {
+                    let sent = self.send(letter).await;
+                    if sent.is_err() {
+                        metrics.dlq_failures.inc();
+                    }
+                    sent
+                }
             })
             .await
         {

@@ -23,6 +23,7 @@ pub mod failure;
 pub mod ids;
 pub mod loops;
 pub mod mapping;
+pub mod metrics;
 pub mod mq;
 pub mod offsets;
 pub mod pipeline;

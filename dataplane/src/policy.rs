@@ -91,21 +91,22 @@ impl ErrorPolicy {
         delay.min(self.max_delay.max(Duration::from_millis(1)))
     }
 
-    /// Logs a skipped record according to the policy.
+    /// Logs a failed record according to the policy; whether it was logged.
     pub fn log_failure(
         &self,
         stage: &str,
         record: &ConnectRecord,
         error: &connect_api::ConnectError,
-    ) {
+    ) -> bool {
         if !self.log {
-            return;
+            return false;
         }
         if self.log_messages {
             tracing::error!(stage, %error, position = ?record.position, key = %record.key, value = %record.value, "record failed");
         } else {
             tracing::error!(stage, %error, position = ?record.position, "record failed");
         }
+        true
     }
 }
 

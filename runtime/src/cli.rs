@@ -176,6 +176,7 @@ async fn serve(
     let client = rocketmq.map(|client| {
         std::sync::Arc::new(client) as std::sync::Arc<dyn connect_dataplane::mq::MqClient>
     });
+    let client_for_reporters = client.clone();
     let handle = if distributed {
         let client = client.ok_or("distributed mode needs namesrvAddr")?;
         tracing::info!(worker = %config.settings.worker_id, cluster = %config.cluster.cluster_id, "joining the cluster");
@@ -204,10 +205,14 @@ async fn serve(
     let server_handle = server.handle();
     actix_rt::spawn(server);
 
+    let reporting = start_reporters(&config, &handle, client_for_reporters).await;
     let created = create_connectors(&handle, connectors).await;
     if created.is_ok() {
         signals.recv().await;
         tracing::info!("shutting down: no new requests, stopping tasks with final commits");
+    }
+    if let Some(reporting) = reporting {
+        reporting.abort();
     }
     server_handle.stop(true).await;
     if let Err(e) = handle.shutdown().await {
@@ -215,6 +220,52 @@ async fn serve(
     }
     tracing::info!("stopped");
     created
+}
+
+/// Starts the metrics reporters the worker configuration asks for (log, topic); `None` when
+/// there are none. The topic reporter's producer is started here, once.
+async fn start_reporters(
+    config: &WorkerConfig,
+    handle: &ControllerHandle,
+    client: Option<std::sync::Arc<dyn connect_dataplane::mq::MqClient>>,
+) -> Option<actix_rt::task::JoinHandle<()>> {
+    use connect_dataplane::metrics::report::{
+        LogReporter, MetricsReporter, TopicReporter, report_every,
+    };
+    let settings = &config.metrics;
+    let mut reporters: Vec<std::sync::Arc<dyn MetricsReporter>> = Vec::new();
+    if settings.log_reporter {
+        reporters.push(std::sync::Arc::new(LogReporter));
+    }
+    if let (Some(topic), Some(client)) = (&settings.topic, client) {
+        if config.settings.data.auto_create_topics
+            && let Err(e) = client
+                .ensure_topic(topic, connect_dataplane::mq::DEFAULT_QUEUES)
+                .await
+        {
+            tracing::warn!(%topic, error = %e, "cannot create the metrics topic; sends will retry it");
+        }
+        match client.producer(&config.settings.data.producer_group).await {
+            Ok(producer) => reporters.push(std::sync::Arc::new(TopicReporter {
+                producer,
+                topic: topic.clone(),
+            })),
+            Err(e) => tracing::error!(%topic, error = %e, "metrics topic reporter not started"),
+        }
+    }
+    if reporters.is_empty() {
+        return None;
+    }
+    tracing::info!(
+        reporters = reporters.len(),
+        interval_ms = settings.interval.as_millis() as u64,
+        "metrics reporters started"
+    );
+    Some(actix_rt::spawn(report_every(
+        handle.metrics().clone(),
+        reporters,
+        settings.interval,
+    )))
 }
 
 async fn create_connectors(

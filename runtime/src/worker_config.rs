@@ -91,7 +91,10 @@ const KEYS: &[(&str, Kind, bool)] = &[
     ("rmqMaxConsumeThreadNums", Kind::Count, false),
     ("rmqMinConsumeThreadNums", Kind::Count, false),
     ("brokerSuspendMaxTimeMillis", Kind::Millis, false),
-    ("openLogMetricReporter", Kind::Bool, false),
+    // Metrics reporters (the Java runtime's: a log reporter, a RocketMQ-topic reporter).
+    ("openLogMetricReporter", Kind::Bool, true),
+    ("metrics.topic", Kind::Text, true),
+    ("metricsReportIntervalMs", Kind::Millis, true),
     ("metricsConfigPath", Kind::Text, false),
     ("clusterManagementService", Kind::Text, false),
     ("configManagementService", Kind::Text, false),
@@ -114,10 +117,23 @@ pub struct WorkerConfig {
     pub cluster: ClusterSettings,
     /// Authentication, TLS and request limits of the REST API.
     pub http: HttpSettings,
+    /// The periodic metrics reporters.
+    pub metrics: MetricsSettings,
     /// The secret-key pattern (`secretKeyPattern`), when not the default.
     pub secret_key_pattern: Option<regex::Regex>,
     /// Keys that were not recognised, for warnings.
     pub unknown_keys: Vec<String>,
+}
+
+/// Which metrics reporters run, and how often (`GET /metrics` is always served).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricsSettings {
+    /// `openLogMetricReporter`: log every metric (target `ROCKETMQ_CONNECT_STATS`).
+    pub log_reporter: bool,
+    /// `metrics.topic`: send every metric as a message to this topic (needs `namesrvAddr`).
+    pub topic: Option<String>,
+    /// `metricsReportIntervalMs`: how often reporters report (the Java runtime: 10 s).
+    pub interval: Duration,
 }
 
 /// How the REST API guards itself.
@@ -419,9 +435,25 @@ impl WorkerConfig {
                 ),
             });
         }
+        let metrics = MetricsSettings {
+            log_reporter: flag("openLogMetricReporter"),
+            topic: Some(text("metrics.topic", ""))
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty()),
+            interval: millis("metricsReportIntervalMs", Duration::from_secs(10))
+                .max(Duration::from_millis(100)),
+        };
+        if metrics.topic.is_some() && !values.contains_key("namesrvAddr") {
+            return Err(invalid(
+                "metrics.topic",
+                "the topic reporter needs RocketMQ: set namesrvAddr, or remove metrics.topic"
+                    .to_owned(),
+            ));
+        }
         Ok(Self {
             source_name: name.to_owned(),
             cluster,
+            metrics,
             http_port: values
                 .get("httpPort")
                 .and_then(|(v, _)| v.parse().ok())

@@ -38,6 +38,8 @@ pub struct ConnectorSpec {
     pub catalog: Arc<Catalog>,
     pub state_manager: Addr<StateManager>,
     pub task_configs: Recipient<TaskConfigsComputed>,
+    /// The worker's metrics registry.
+    pub metrics: Arc<connect_dataplane::metrics::WorkerMetrics>,
 }
 
 pub struct ConnectorActor {
@@ -115,6 +117,9 @@ impl ConnectorActor {
     }
 
     fn report(&self, state: State, trace: Option<String>) {
+        self.spec
+            .metrics
+            .set_connector_state(&self.spec.name, Some(state.as_str()));
         self.spec.state_manager.do_send(PutConnectorStatus {
             connector: self.spec.name.clone(),
             state,
@@ -124,6 +129,9 @@ impl ConnectorActor {
     }
 
     fn fail(&mut self, trace: String) {
+        if !self.running {
+            self.spec.metrics.connector_startup_failures.inc();
+        }
         tracing::error!(connector = %self.spec.name, %trace, "connector failed");
         self.failed = true;
         self.running = false;
@@ -135,6 +143,7 @@ impl ConnectorActor {
         let (Some(isolate), Some(connector)) = (&self.isolate, &self.connector) else {
             return;
         };
+        self.spec.metrics.connector_startup_attempts.inc();
         let connector = connector.clone();
         let stored = self.spec.config.clone();
         let defs = security::plugin_defs(&self.spec.catalog, &stored);

@@ -17,13 +17,23 @@ use crate::model::{
 #[derive(Debug, Clone)]
 pub struct ControllerHandle {
     addr: Addr<ConnectController>,
+    /// The worker's metrics (read directly: they are atomics, not state to ask an actor for).
+    metrics: std::sync::Arc<connect_dataplane::metrics::WorkerMetrics>,
 }
 
 type Reply<T> = Result<T, ControllerError>;
 
 impl ControllerHandle {
-    pub fn new(addr: Addr<ConnectController>) -> Self {
-        Self { addr }
+    pub fn new(
+        addr: Addr<ConnectController>,
+        metrics: std::sync::Arc<connect_dataplane::metrics::WorkerMetrics>,
+    ) -> Self {
+        Self { addr, metrics }
+    }
+
+    /// The worker's metrics registry.
+    pub fn metrics(&self) -> &std::sync::Arc<connect_dataplane::metrics::WorkerMetrics> {
+        &self.metrics
     }
 
     async fn ask<M>(&self, msg: M) -> Reply<M::Result>

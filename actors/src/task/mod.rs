@@ -11,6 +11,8 @@ use connect_api::Config;
 use connect_dataplane::TaskPlan;
 use connect_dataplane::control::LoopControl;
 use connect_dataplane::loops::{LoopFuture, LoopPorts};
+use connect_dataplane::metrics::{Sides, TaskMetrics, WorkerMetrics};
+use connect_dataplane::plan::Mode;
 use connect_dataplane::ports::{Control, LoopEvent, LoopEvents};
 use tokio::sync::watch;
 
@@ -82,6 +84,8 @@ pub struct TaskSpec {
     pub running: Recipient<TaskRunning>,
     /// The message queue for source and sink tasks (`None`: direct mode only).
     pub mq: Option<Arc<dyn connect_dataplane::mq::MqClient>>,
+    /// The worker's metrics registry.
+    pub metrics: Arc<WorkerMetrics>,
 }
 
 #[derive(Debug)]
@@ -91,6 +95,8 @@ pub struct TaskActor {
     exited: watch::Sender<bool>,
     started: bool,
     isolate: Option<Isolate>,
+    /// This instance's metric cells (exported while it lives).
+    task_metrics: Option<Arc<TaskMetrics>>,
 }
 
 impl TaskActor {
@@ -103,10 +109,14 @@ impl TaskActor {
             exited,
             started: false,
             isolate: None,
+            task_metrics: None,
         }
     }
 
     fn report(&self, state: State, trace: Option<String>) {
+        self.spec
+            .metrics
+            .set_task_state(&self.spec.id, Some(state.as_str()));
         self.spec.state_manager.do_send(PutTaskStatus {
             id: self.spec.id.clone(),
             state,
@@ -117,7 +127,7 @@ impl TaskActor {
 
     /// The data loop this task runs: its configuration (as the task's code sees it) parsed
     /// into a [`TaskPlan`], connected to this worker's ports.
-    fn data_loop(&self, ctx: &mut Context<Self>) -> Result<LoopFuture, String> {
+    fn data_loop(&mut self, ctx: &mut Context<Self>) -> Result<LoopFuture, String> {
         let spec = &self.spec;
         // What the task's code sees: provider references resolved, files confined.
         let config = security::prepare(
@@ -145,10 +155,25 @@ impl TaskActor {
                 ControllerError::BadConfig(errors)
             )
         })?;
+        let sides = match &plan.mode {
+            Mode::Source(_) => Sides {
+                source: true,
+                sink: false,
+            },
+            Mode::Sink(_) => Sides {
+                source: false,
+                sink: true,
+            },
+            Mode::Direct(_) => Sides {
+                source: true,
+                sink: true,
+            },
+        };
+        let task_metrics = spec.metrics.register_task(&spec.id, sides);
         let events = Arc::new(ToActor(ctx.address().recipient()));
         let ports = LoopPorts {
             settings: Arc::new(spec.settings.data.clone()),
-            control: LoopControl::new(self.control.subscribe(), events),
+            control: LoopControl::new(self.control.subscribe(), events, task_metrics.clone()),
             positions: Arc::new(TaskPositions {
                 id: spec.id.clone(),
                 epoch: spec.epoch,
@@ -157,10 +182,14 @@ impl TaskActor {
             }),
             mq: spec.mq.clone(),
         };
+        self.task_metrics = Some(task_metrics);
         Ok(connect_dataplane::run(plan, ports))
     }
 
     fn fail(&mut self, trace: String, ctx: &mut Context<Self>) {
+        if !self.started {
+            self.spec.metrics.task_startup_failures.inc();
+        }
         tracing::error!(task = %self.spec.id, %trace, "task failed");
         self.report(State::Failed, Some(trace.clone()));
         self.spec.failed.do_send(TaskFailed {
@@ -177,6 +206,7 @@ impl Actor for TaskActor {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
+        self.spec.metrics.task_startup_attempts.inc();
         let id = self.spec.id.clone();
         // At ERROR level, so the span is kept whenever any of its events is (a `warn` filter too).
         let span = tracing::error_span!("task", connector = %id.connector, task = id.task);
@@ -215,6 +245,9 @@ impl Actor for TaskActor {
 
     fn stopped(&mut self, _ctx: &mut Self::Context) {
         let _ = self.control.send(Control::Stop);
+        if let Some(cells) = self.task_metrics.take() {
+            self.spec.metrics.remove_task(&cells);
+        }
         // Dropping the isolate stops its runtime; a thread stuck in connector code is detached.
         self.isolate.take();
     }

@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use actix::prelude::*;
 use connect_api::Config;
+use connect_dataplane::metrics::WorkerMetrics;
 
 use crate::allocation::Assignment;
 use crate::catalog::Catalog;
@@ -68,6 +69,8 @@ pub struct WorkerDeps {
     pub task_configs: Recipient<TaskConfigsComputed>,
     /// The message queue for source and sink tasks (`None`: direct mode only).
     pub mq: Option<std::sync::Arc<dyn connect_dataplane::mq::MqClient>>,
+    /// The worker's metrics registry.
+    pub metrics: Arc<WorkerMetrics>,
 }
 
 pub struct Worker {
@@ -112,6 +115,7 @@ impl Worker {
             catalog: self.deps.catalog.clone(),
             state_manager: self.deps.state_manager.clone(),
             task_configs: self.deps.task_configs.clone(),
+            metrics: self.deps.metrics.clone(),
         })
         .start();
         self.connectors.insert(
@@ -147,6 +151,7 @@ impl Worker {
             failed: ctx.address().recipient(),
             running: ctx.address().recipient(),
             mq: self.deps.mq.clone(),
+            metrics: self.deps.metrics.clone(),
         })
         .start();
         slot.actor = Some(actor);
@@ -198,6 +203,7 @@ impl Handler<ApplyAssignment> for Worker {
     fn handle(&mut self, msg: ApplyAssignment, ctx: &mut Self::Context) -> Self::Result {
         let wanted = msg.assignment;
         self.assignment_epoch += 1;
+        let applying = std::time::Instant::now();
         let mut stopping = Vec::new();
 
         let stale_tasks: Vec<TaskId> = self
@@ -213,6 +219,10 @@ impl Handler<ApplyAssignment> for Worker {
             .collect();
         for id in stale_tasks {
             if let Some(slot) = self.tasks.remove(&id) {
+                if slot.actor.is_none() {
+                    // A failed task waiting for its restart: no actor will report it gone.
+                    self.deps.metrics.set_task_state(&id, None);
+                }
                 if let Some(retry) = slot.retry {
                     ctx.cancel_future(retry);
                 }
@@ -296,6 +306,12 @@ impl Handler<ApplyAssignment> for Worker {
                         }
                     }
                 }
+                let metrics = &worker.deps.metrics;
+                metrics.rebalances.inc();
+                metrics
+                    .rebalance_time
+                    .0
+                    .observe_duration(applying.elapsed());
             }),
         ))
     }

@@ -23,6 +23,7 @@ use crate::commit;
 use crate::control::LoopControl;
 use crate::failure::{Failure, Stage};
 use crate::ids::TaskId;
+use crate::metrics::TaskMetrics;
 use crate::plan::DirectPlan;
 use crate::policy::ErrorPolicy;
 use crate::ports::{Control, PositionStore};
@@ -55,16 +56,28 @@ impl SinkTaskControl for DirectControl {
     }
 }
 
-/// Logs records a sink task reports as failed.
+/// Records a sink task reports as failed: logged, and — as through RocketMQ — failing the
+/// put under `errors.tolerance=none`, skipped under `all` (direct mode has no dead letters).
 #[derive(Debug)]
 struct LoggingReporter {
     policy: ErrorPolicy,
+    metrics: Arc<TaskMetrics>,
 }
 
 #[async_trait::async_trait]
 impl ErrorRecordReporter for LoggingReporter {
     async fn report(&self, record: &ConnectRecord, error: &ConnectError) -> ConnectResult<()> {
-        self.policy.log_failure("TASK_PUT", record, error);
+        self.metrics.record_failures.inc();
+        self.metrics.record_errors.inc();
+        if self.policy.log_failure("TASK_PUT", record, error) {
+            self.metrics.errors_logged.inc();
+        }
+        if !self.policy.tolerate_all {
+            return Err(ConnectError::other(format!(
+                "tolerance exceeded (errors.tolerance=none): the task reported a failed record: {error}"
+            )));
+        }
+        self.metrics.records_skipped.inc();
         Ok(())
     }
 }
@@ -92,6 +105,7 @@ impl DirectLoop {
             reporter: policy.log.then(|| {
                 Arc::new(LoggingReporter {
                     policy: policy.clone(),
+                    metrics: self.control.metrics.clone(),
                 }) as Arc<dyn ErrorRecordReporter>
             }),
         };
@@ -151,6 +165,7 @@ impl DirectLoop {
                 Control::Run => {}
             }
 
+            let started = Instant::now();
             let polled = source.poll().await;
             let records = self
                 .control
@@ -158,6 +173,10 @@ impl DirectLoop {
                 .await?
                 .unwrap_or_default();
             if !records.is_empty() {
+                let metrics = self.control.metrics.clone();
+                metrics.source_poll.add(records.len() as u64);
+                metrics.sink_read.add(records.len() as u64);
+                metrics.batch_size.observe(records.len() as u64);
                 let mut batch = Vec::with_capacity(records.len());
                 for record in &records {
                     // Retriable transform failures are retried for errors.retry.timeout (as
@@ -178,7 +197,8 @@ impl DirectLoop {
                         Some(Ok(Some(out))) => batch.push(out),
                         Some(Ok(None)) => {}
                         Some(Err(failure)) if policy.tolerate_all => {
-                            policy.log_failure("TRANSFORMATION", record, &failure.error);
+                            self.control
+                                .skipped(policy, "TRANSFORMATION", record, &failure.error);
                         }
                         Some(Err(failure)) => {
                             return Err(ConnectError::other(format!(
@@ -196,6 +216,8 @@ impl DirectLoop {
                     // The batch's positions were never made pending: a restart replays it.
                     return Ok(());
                 }
+                metrics.source_write.add(batch.len() as u64);
+                metrics.poll_batch.observe_duration(started.elapsed());
                 {
                     let mut seen = control.seen.lock();
                     for record in &records {
@@ -231,14 +253,23 @@ impl DirectLoop {
         }
         let offsets: OffsetMap = state.pending.clone();
         let timeout = self.settings.offset_commit_timeout;
+        let metrics = &self.control.metrics;
+        let started = Instant::now();
         let Some(confirmed) = commit::flush(sink, offsets, timeout).await? else {
+            metrics.commit_skip.inc();
+            metrics.commit_failure.inc();
             return Ok(());
         };
         let positions: Vec<(RecordPartition, RecordOffset)> = confirmed.into_iter().collect();
         let committed = positions.clone();
-        if !commit::persist(&*self.positions, positions, timeout).await? {
+        let persisted = commit::persist(&*self.positions, positions, timeout).await?;
+        metrics.commit_time.observe_duration(started.elapsed());
+        if !persisted {
+            metrics.commit_failure.inc();
             return Ok(());
         }
+        metrics.commit_success.inc();
+        metrics.commit_completion.inc();
         // Forget a pending position only if it is the one committed (a sink may confirm less
         // than everything).
         for (partition, offset) in committed {

@@ -22,6 +22,7 @@ use crate::ids::TaskId;
 use crate::mapping::{
     origin_of_message, origin_of_record, partition_of, queue_of, resend_of, text_letter, to_record,
 };
+use crate::metrics::TaskMetrics;
 use crate::mq::{IncomingMessage, MqClient, MqConsumer, QueueRef};
 use crate::pipeline::Pipeline;
 use crate::plan::SinkPlan;
@@ -101,6 +102,7 @@ struct SinkErrorReporter {
     task_class: String,
     policy: ErrorPolicy,
     dead_letters: Option<Arc<DeadLetterQueue>>,
+    metrics: Arc<TaskMetrics>,
     /// The batch being put, to find a reported record's original message.
     batch: Mutex<Arc<[IncomingMessage]>>,
 }
@@ -120,12 +122,17 @@ impl SinkErrorReporter {
 #[async_trait::async_trait]
 impl ErrorRecordReporter for SinkErrorReporter {
     async fn report(&self, record: &ConnectRecord, error: &ConnectError) -> ConnectResult<()> {
-        self.policy.log_failure("TASK_PUT", record, error);
+        self.metrics.record_failures.inc();
+        self.metrics.record_errors.inc();
+        if self.policy.log_failure("TASK_PUT", record, error) {
+            self.metrics.errors_logged.inc();
+        }
         if !self.policy.tolerate_all {
             return Err(ConnectError::other(format!(
                 "tolerance exceeded (errors.tolerance=none): the task reported a failed record: {error}"
             )));
         }
+        self.metrics.records_skipped.inc();
         let Some(dead_letters) = &self.dead_letters else {
             return Ok(());
         };
@@ -148,14 +155,38 @@ impl ErrorRecordReporter for SinkErrorReporter {
         let letter = dead_letters.letter(message, &origin, &failure);
         // A few quick retries; after that the put fails retriably and the batch comes again.
         let mut attempt = 0u32;
+        self.metrics.dlq_requests.inc();
         loop {
-            match dead_letters.send(letter.clone()).await {
+            let sent = dead_letters.send(letter.clone()).await;
+            if sent.is_err() {
+                self.metrics.dlq_failures.inc();
+            }
+            match sent {
                 Err(e) if e.is_retriable() && attempt < 5 => {
                     attempt += 1;
                     tokio::time::sleep(self.policy.backoff(attempt)).await;
                 }
                 outcome => return outcome,
             }
+        }
+    }
+}
+
+/// Sets each queue's lag from the batch's last message of it: the broker stamps pulled
+/// messages with their queue's end (`MAX_OFFSET`).
+fn record_lag(metrics: &TaskMetrics, messages: &[IncomingMessage]) {
+    let mut last: HashMap<&QueueRef, &IncomingMessage> = HashMap::new();
+    for message in messages {
+        last.insert(&message.queue, message);
+    }
+    for (queue, message) in last {
+        if let Some(end) = message
+            .properties
+            .get("MAX_OFFSET")
+            .and_then(|v| v.parse::<i64>().ok())
+        {
+            let behind = (end - message.queue_offset - 1).max(0);
+            metrics.set_lag(&queue.topic, queue.queue_id, behind);
         }
     }
 }
@@ -228,6 +259,7 @@ impl SinkLoop {
                 task_class: class.clone(),
                 policy: policy.clone(),
                 dead_letters: dead_letters.clone(),
+                metrics: self.control.metrics.clone(),
                 batch: Mutex::new(Arc::from(Vec::new())),
             })
         });
@@ -306,6 +338,10 @@ impl SinkLoop {
                 .await?
                 .unwrap_or_default();
             if !messages.is_empty() {
+                let metrics = &self.control.metrics;
+                metrics.sink_read.add(messages.len() as u64);
+                metrics.batch_size.observe(messages.len() as u64);
+                record_lag(metrics, &messages);
                 let messages: Arc<[IncomingMessage]> = Arc::from(messages);
                 let mut next: HashMap<QueueRef, i64> = HashMap::new();
                 let mut records = Vec::with_capacity(messages.len());
@@ -383,7 +419,8 @@ impl SinkLoop {
             RecordOffset::new().with("queueOffset", message.queue_offset.to_string()),
             None,
         );
-        policy.log_failure(failure.stage.as_str(), &placeholder, &failure.error);
+        self.control
+            .skipped(policy, failure.stage.as_str(), &placeholder, &failure.error);
         match handling.dead_letters {
             Some(dead_letters) => {
                 dead_letters
@@ -470,7 +507,11 @@ impl SinkLoop {
             return Ok(());
         }
         let timeout = self.settings.offset_commit_timeout;
+        let metrics = self.control.metrics.clone();
+        let started = Instant::now();
         let Some(confirmed) = commit::flush(task, changed, timeout).await? else {
+            metrics.commit_skip.inc();
+            metrics.commit_failure.inc();
             return Ok(());
         };
         let offsets: HashMap<QueueRef, i64> = confirmed
@@ -479,19 +520,23 @@ impl SinkLoop {
                 Some((queue_of(partition)?, offset.get_i64("queueOffset")?))
             })
             .collect();
-        match tokio::time::timeout(timeout, consumer.commit(&offsets)).await {
+        let committed = tokio::time::timeout(timeout, consumer.commit(&offsets)).await;
+        metrics.commit_time.observe_duration(started.elapsed());
+        match committed {
             Ok(Ok(())) => {
                 state.committed.extend(offsets);
-                Ok(())
+                metrics.commit_completion.inc();
+                metrics.commit_success.inc();
             }
             Ok(Err(e)) => {
+                metrics.commit_failure.inc();
                 tracing::warn!(error = %e, "offsets not committed; the records are redelivered after a restart");
-                Ok(())
             }
             Err(_) => {
+                metrics.commit_failure.inc();
                 tracing::warn!("committing offsets timed out");
-                Ok(())
             }
         }
+        Ok(())
     }
 }

@@ -147,12 +147,18 @@ impl SourceLoop {
                 }
                 Control::Run => {}
             }
+            let started = Instant::now();
             let polled = task.poll().await;
             let records = self
                 .control
                 .polled("poll", policy, &mut poll_failures, polled)
                 .await?
                 .unwrap_or_default();
+            let metrics = self.control.metrics.clone();
+            if !records.is_empty() {
+                metrics.source_poll.add(records.len() as u64);
+                metrics.batch_size.observe(records.len() as u64);
+            }
             let mut outgoing = Vec::with_capacity(records.len());
             for record in records {
                 let ticket =
@@ -223,8 +229,14 @@ impl SourceLoop {
                     }
                 }
             }
-            if !outgoing.is_empty() && !self.send(policy, task, tracker, outgoing, outlet).await? {
-                return Ok(());
+            if !outgoing.is_empty() {
+                metrics.source_active.set(outgoing.len() as i64);
+                let sent = self.send(policy, task, tracker, outgoing, outlet).await?;
+                metrics.source_active.set(0);
+                if !sent {
+                    return Ok(());
+                }
+                metrics.poll_batch.observe_duration(started.elapsed());
             }
             if Instant::now() >= *next_commit {
                 self.commit(task, tracker).await?;
@@ -254,18 +266,22 @@ impl SourceLoop {
             let results = outlet.producer.send(&messages).await;
             let mut failed = Vec::new();
             let mut last_error = None;
+            let mut written = 0u64;
             for ((mut item, message), result) in outgoing.into_iter().zip(messages).zip(results) {
                 item.message = message;
                 match result {
                     Ok(metadata) => {
+                        written += 1;
                         self.delivered(task, tracker, &item, Some(&metadata))
-                            .await?
+                            .await?;
                     }
                     Err(e) if e.is_retriable() => {
                         last_error = Some(e);
                         failed.push(item);
                     }
                     Err(error) if policy.tolerate_all => {
+                        self.control.metrics.record_failures.inc();
+                        self.control.metrics.record_errors.inc();
                         let failure = Failure {
                             stage: Stage::RocketmqProduce,
                             class_name: String::new(),
@@ -295,6 +311,7 @@ impl SourceLoop {
                     }
                 }
             }
+            self.control.metrics.source_write.add(written);
             if failed.is_empty() {
                 if attempt > 0 {
                     self.control.recovered();
@@ -302,6 +319,7 @@ impl SourceLoop {
                 return Ok(true);
             }
             attempt += 1;
+            self.control.metrics.retries.inc();
             if let Some(e) = last_error {
                 tracing::warn!(error = %e, attempt, unsent = failed.len(), "send failed; retrying");
                 self.control.trouble(format!(
@@ -328,7 +346,8 @@ impl SourceLoop {
         topic: &str,
         failure: &Failure,
     ) -> bool {
-        policy.log_failure(failure.stage.as_str(), record, &failure.error);
+        self.control
+            .skipped(policy, failure.stage.as_str(), record, &failure.error);
         match (dead_letters, letter) {
             (Some(dead_letters), Some(letter)) => {
                 let origin = origin_of_record(topic, record);
@@ -362,8 +381,15 @@ impl SourceLoop {
             return Ok(());
         }
         let timeout = self.settings.offset_commit_timeout;
-        if commit::persist(&*self.positions, positions, timeout).await? {
+        let started = Instant::now();
+        let persisted = commit::persist(&*self.positions, positions, timeout).await?;
+        let metrics = &self.control.metrics;
+        metrics.commit_time.observe_duration(started.elapsed());
+        if persisted {
+            metrics.commit_success.inc();
             task.commit().await?;
+        } else {
+            metrics.commit_failure.inc();
         }
         Ok(())
     }

@@ -23,6 +23,7 @@ use super::{LoopPorts, run};
 use crate::control::LoopControl;
 use crate::dead_letter;
 use crate::ids::TaskId;
+use crate::metrics::TaskMetrics;
 use crate::mq::memory::MemoryMq;
 use crate::mq::{IncomingMessage, MqClient, OutgoingMessage};
 use crate::plan::TaskPlan;
@@ -206,6 +207,7 @@ struct Harness {
     events: mpsc::UnboundedReceiver<LoopEvent>,
     seen: Vec<LoopEvent>,
     positions: Arc<Mutex<HashMap<RecordPartition, RecordOffset>>>,
+    metrics: Arc<TaskMetrics>,
     join: tokio::task::JoinHandle<ConnectResult<()>>,
 }
 
@@ -249,13 +251,14 @@ impl Harness {
             }),
         )]);
         let (control, rx) = watch::channel(Control::Run);
+        let metrics = Arc::new(TaskMetrics::detached());
         let (events_tx, events) = mpsc::unbounded_channel();
         let mq = MemoryMq::new();
         let positions = MemoryPositions::default();
         let committed = positions.committed.clone();
         let ports = LoopPorts {
             settings: Arc::new(settings),
-            control: LoopControl::new(rx, Arc::new(events_tx)),
+            control: LoopControl::new(rx, Arc::new(events_tx), metrics.clone()),
             positions: Arc::new(positions),
             mq: Some(Arc::new(mq.clone())),
         };
@@ -268,6 +271,7 @@ impl Harness {
             events,
             seen: Vec::new(),
             positions: committed,
+            metrics,
             join,
         }
     }
@@ -409,6 +413,10 @@ async fn a_retriable_poll_is_shown_retried_and_cleared_in_every_mode() {
             "{via:?}: {troubles:?}"
         );
         assert!(h.seen.contains(&LoopEvent::Started), "{via:?}");
+        assert!(
+            h.metrics.retries.get() >= 2,
+            "{via:?}: poll retries are counted"
+        );
         h.stop().await.unwrap();
     }
 }
@@ -420,6 +428,16 @@ async fn a_retriable_transform_is_retried_within_errors_retry_timeout_in_every_m
         let mut h = Harness::start(via, &[("errors.retry.timeout", "-1")], 3);
         h.feed(&["a", "flaky", "b"]).await;
         h.until_delivered(&["a", "b", "flaky"]).await;
+        let m = h.metrics.clone();
+        assert_eq!(
+            (
+                m.record_failures.get(),
+                m.retries.get(),
+                m.record_errors.get()
+            ),
+            (3, 3, 0),
+            "{via:?}: three failed attempts, three retries, no record lost"
+        );
         h.stop().await.unwrap();
 
         // No retry time and no tolerance: the task fails naming the stage.
@@ -445,10 +463,38 @@ async fn errors_tolerance_decides_between_failing_and_skipping_in_every_mode() {
             "{via:?}: {error}"
         );
 
-        let mut h = Harness::start(via, &[("errors.tolerance", "all")], 0);
+        let mut h = Harness::start(
+            via,
+            &[("errors.tolerance", "all"), ("errors.log.enable", "true")],
+            0,
+        );
         h.feed(&["a", "bad", "b"]).await;
         h.feed(&["c"]).await;
         h.until_delivered(&["a", "b", "c"]).await;
+        h.until("the counters", |h| {
+            h.metrics.sink_send.get() == 3 || h.metrics.source_write.get() == 3
+        })
+        .await;
+        let m = h.metrics.clone();
+        let (read, written) = match via {
+            Via::Source => (m.source_poll.get(), m.source_write.get()),
+            Via::Sink => (m.sink_read.get(), m.sink_send.get()),
+            Via::Direct => {
+                assert_eq!(m.source_write.get(), m.sink_send.get(), "{via:?}");
+                (m.source_poll.get(), m.sink_send.get())
+            }
+        };
+        assert_eq!((read, written), (4, 3), "{via:?}: records in and out");
+        assert_eq!(
+            (
+                m.record_failures.get(),
+                m.record_errors.get(),
+                m.records_skipped.get(),
+                m.errors_logged.get(),
+            ),
+            (1, 1, 1, 1),
+            "{via:?}: the bad record, counted once in each"
+        );
         if via != Via::Sink {
             // The skipped record's position is committed with the rest: it is not replayed.
             h.until("the positions", |h| {
@@ -479,6 +525,8 @@ async fn failed_records_go_to_the_dead_letter_topic_through_rocketmq() {
         h.until_delivered(&["a", "b"]).await;
         h.until("the dead letter", |h| h.dead_letters().len() == 1)
             .await;
+        assert_eq!(h.metrics.dlq_requests.get(), 1, "{via:?}");
+        assert_eq!(h.metrics.dlq_failures.get(), 0, "{via:?}");
         let letter = &h.dead_letters()[0];
         assert_eq!(&letter.body[..], b"bad", "{via:?}");
         assert_eq!(

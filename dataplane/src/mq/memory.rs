@@ -211,12 +211,18 @@ impl MqConsumer for MemoryConsumer {
             });
             if let Some(messages) = messages {
                 let take = (self.batch - out.len()).min(usize::try_from(len - start).unwrap_or(0));
+                // As the broker does: every pulled message says where its queue ends.
                 out.extend(
                     messages
                         .iter()
                         .skip(usize::try_from(start).unwrap_or(0))
                         .take(take)
-                        .cloned(),
+                        .map(|m| {
+                            let mut m = m.clone();
+                            m.properties
+                                .insert("MAX_OFFSET".to_owned(), len.to_string());
+                            m
+                        }),
                 );
                 self.positions.insert(queue.clone(), start + take as i64);
             }

@@ -12,7 +12,7 @@ use serde_json::json;
 use super::body::{Body, config_from_json, parse_config};
 use super::response::{bad_request, error, ok, reply, with_status};
 
-type Handle = web::Data<ControllerHandle>;
+pub(super) type Handle = web::Data<ControllerHandle>;
 
 /// The raw `config` query parameter of a GET (a HEAD never creates anything).
 fn config_param(request: &HttpRequest) -> Option<String> {

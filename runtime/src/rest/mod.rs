@@ -1,7 +1,7 @@
 //! The REST API (actix-web). Handlers parse, call the [`ControllerHandle`], and map the
 //! result; they never hold state. Every route of the seed (reference §1.2) with its path,
 //! method and `{"status", "body"}` shape, plus Kafka Connect's PUT/DELETE/restart/offsets and
-//! `/health`. Static routes are registered before `{name}` routes so `/connectors/list`,
+//! `/health`, and the metrics (`/metrics`, `/admin/metrics`). Static routes are registered before `{name}` routes so `/connectors/list`,
 //! `/connectors/stop/all` … win, while a connector named `list` stays reachable
 //! (`/connectors/list/status`, `POST /connectors/list`, `GET /connectors/list?config=`).
 //!
@@ -15,6 +15,7 @@ mod auth;
 mod body;
 mod connectors;
 mod guard;
+mod metrics;
 mod plugins;
 mod response;
 
@@ -99,6 +100,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
     let resources = [
         Resource::new("/getClusterInfo").get(c::cluster_info),
         Resource::new("/health").get(c::health),
+        Resource::new("/metrics").get(metrics::prometheus),
+        Resource::new("/admin/metrics").get(metrics::json),
         Resource::new("/plugin/list").get(plugins::list),
         Resource::new("/plugin/list/connectors").get(plugins::list_connectors),
         Resource::new("/plugin/reload").on(Method::GET, plugins::reload),

@@ -1,0 +1,88 @@
+//! Reporters: the Java runtime's periodic metric reporters behind one small trait — the log
+//! reporter (`openLogMetricReporter`) and the RocketMQ-topic reporter (`metrics.topic`: one
+//! message per metric, key = the Java metric name, body = the value as a decimal).
+
+use std::fmt::Debug;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use super::exposition::{Entry, entries};
+use super::registry::WorkerMetrics;
+use crate::mq::{MqProducer, OutgoingMessage};
+
+/// Receives every metric at every report.
+#[async_trait]
+pub trait MetricsReporter: Send + Sync + Debug {
+    async fn report(&self, entries: &[Entry]);
+}
+
+/// Logs one line per metric under the target `ROCKETMQ_CONNECT_STATS` (the Java logger).
+#[derive(Debug, Default)]
+pub struct LogReporter;
+
+#[async_trait]
+impl MetricsReporter for LogReporter {
+    async fn report(&self, entries: &[Entry]) {
+        for entry in entries {
+            tracing::info!(target: "ROCKETMQ_CONNECT_STATS", metric = %entry.java_name(), value = entry.value);
+        }
+    }
+}
+
+/// Sends one message per metric to a topic, as the Java `RocketMQScheduledReporter`.
+#[derive(Debug)]
+pub struct TopicReporter {
+    pub producer: Arc<dyn MqProducer>,
+    pub topic: String,
+}
+
+/// The message body of a value: a decimal as Java's `Double.toString` writes small values.
+pub fn value_text(value: f64) -> String {
+    format!("{value:?}")
+}
+
+#[async_trait]
+impl MetricsReporter for TopicReporter {
+    async fn report(&self, entries: &[Entry]) {
+        let messages: Vec<OutgoingMessage> = entries
+            .iter()
+            .map(|entry| OutgoingMessage {
+                topic: self.topic.clone(),
+                keys: Some(entry.java_name()),
+                body: value_text(entry.value).into_bytes().into(),
+                ..OutgoingMessage::default()
+            })
+            .collect();
+        let failed = self
+            .producer
+            .send(&messages)
+            .await
+            .into_iter()
+            .filter_map(Result::err)
+            .next_back();
+        if let Some(error) = failed {
+            // The next report sends fresh values; nothing is owed for this one.
+            tracing::warn!(topic = %self.topic, %error, "metrics not reported to the topic");
+        }
+    }
+}
+
+/// Reports every `interval` until the future is dropped.
+pub async fn report_every(
+    metrics: Arc<WorkerMetrics>,
+    reporters: Vec<Arc<dyn MetricsReporter>>,
+    interval: Duration,
+) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let entries = entries(&metrics.samples());
+        for reporter in &reporters {
+            reporter.report(&entries).await;
+        }
+    }
+}

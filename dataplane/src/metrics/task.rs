@@ -1,0 +1,111 @@
+//! [`TaskMetrics`]: the cells of one task, held by its loop (through `LoopControl`) and read
+//! by the worker's registry.
+
+use std::collections::BTreeMap;
+
+use parking_lot::Mutex;
+
+use super::values::{Counter, Gauge, Histogram};
+use crate::ids::TaskId;
+
+/// Which side(s) of the data path a task has: its source-task and sink-task metric groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sides {
+    pub source: bool,
+    pub sink: bool,
+}
+
+/// One task's metrics.
+#[derive(Debug)]
+pub struct TaskMetrics {
+    pub id: TaskId,
+    pub sides: Sides,
+    // source-task-metrics
+    pub source_poll: Counter,
+    pub source_write: Counter,
+    pub source_active: Gauge,
+    pub poll_batch: Histogram,
+    // sink-task-metrics
+    pub sink_read: Counter,
+    pub sink_send: Counter,
+    pub put_batch: Histogram,
+    pub commit_completion: Counter,
+    pub commit_skip: Counter,
+    /// Messages behind per `(topic, queue id)`.
+    lag: Mutex<BTreeMap<(String, i32), i64>>,
+    // connector-task-metrics
+    pub commit_success: Counter,
+    pub commit_failure: Counter,
+    pub commit_time: Histogram,
+    pub batch_size: Histogram,
+    // task-error-metrics
+    pub record_failures: Counter,
+    pub record_errors: Counter,
+    pub records_skipped: Counter,
+    pub retries: Counter,
+    pub errors_logged: Counter,
+    pub dlq_requests: Counter,
+    pub dlq_failures: Counter,
+}
+
+impl TaskMetrics {
+    /// Fresh cells for `id` (register them with `WorkerMetrics::register_task` to export them).
+    pub fn new(id: TaskId, sides: Sides) -> Self {
+        Self {
+            id,
+            sides,
+            source_poll: Counter::default(),
+            source_write: Counter::default(),
+            source_active: Gauge::default(),
+            poll_batch: Histogram::timer(),
+            sink_read: Counter::default(),
+            sink_send: Counter::default(),
+            put_batch: Histogram::timer(),
+            commit_completion: Counter::default(),
+            commit_skip: Counter::default(),
+            lag: Mutex::new(BTreeMap::new()),
+            commit_success: Counter::default(),
+            commit_failure: Counter::default(),
+            commit_time: Histogram::timer(),
+            batch_size: Histogram::sizes(),
+            record_failures: Counter::default(),
+            record_errors: Counter::default(),
+            records_skipped: Counter::default(),
+            retries: Counter::default(),
+            errors_logged: Counter::default(),
+            dlq_requests: Counter::default(),
+            dlq_failures: Counter::default(),
+        }
+    }
+
+    /// Cells nobody exports (tests, tools).
+    pub fn detached() -> Self {
+        Self::new(
+            TaskId::new("", 0),
+            Sides {
+                source: true,
+                sink: true,
+            },
+        )
+    }
+
+    /// Sets how many messages of `queue` of `topic` are not read yet.
+    pub fn set_lag(&self, topic: &str, queue: i32, behind: i64) {
+        let mut lag = self.lag.lock();
+        match lag.get_mut(&(topic.to_owned(), queue)) {
+            Some(value) => *value = behind,
+            None => {
+                lag.insert((topic.to_owned(), queue), behind);
+            }
+        }
+    }
+
+    /// The lag per `(topic, queue)`.
+    pub fn lag(&self) -> Vec<((String, i32), i64)> {
+        self.lag
+            .lock()
+            .iter()
+            .map(|(queue, behind)| (queue.clone(), *behind))
+            .collect()
+    }
+}
