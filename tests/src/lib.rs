@@ -19,6 +19,7 @@
 )]
 
 pub mod db;
+pub mod prometheus;
 pub mod raw_producer;
 
 use std::io::{BufRead, BufReader, Read, Write};

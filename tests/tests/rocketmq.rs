@@ -634,3 +634,163 @@ fn a_missing_topic_is_reported_when_topics_may_not_be_created() {
         "nothing was acknowledged"
     );
 }
+
+/// The metrics of a pipeline with failures, scraped by a real Prometheus server and queried
+/// through its API: the record counters rise by exactly the records moved, the error and
+/// dead-letter counters by exactly the records that failed; the exposition is clean under
+/// `promtool check metrics`; the topic reporter's messages are on the broker.
+#[test]
+fn metrics_count_exactly_what_moved_and_what_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (broker, worker) = start_with(
+        dir.path(),
+        &[
+            ("metrics.topic", "connect-metrics"),
+            ("metricsReportIntervalMs", "300"),
+            ("openLogMetricReporter", "true"),
+        ],
+    );
+    let prometheus = connect_tests::prometheus::Prometheus::start(
+        &dir.path().join("prometheus"),
+        worker.base.trim_start_matches("http://"),
+    );
+    let input = dir.path().join("in.txt");
+    let lines: Vec<String> = (0..200)
+        .map(|i| {
+            if i % 10 == 3 {
+                format!("bad-{i}")
+            } else {
+                i.to_string()
+            }
+        })
+        .collect();
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let output = dir.path().join("out.txt");
+    create(
+        &worker,
+        "m-src",
+        &json!({"connector.class": "FileSourceConnector", "filename": input.display().to_string(),
+            "connect.topicname": "m-numbers", "value.converter": "StringConverter",
+            "transforms": "cast", "transforms.cast.type": "org.apache.kafka.connect.transforms.Cast$Value",
+            "transforms.cast.spec": "int64", "errors.tolerance": "all",
+            "errors.deadletterqueue.topic.name": "m-dlq"}),
+    );
+    create(
+        &worker,
+        "m-dst",
+        &json!({"connector.class": "FileSinkConnector", "filename": output.display().to_string(),
+            "connect.topicnames": "m-numbers", "consume.from.where": "CONSUME_FROM_FIRST_OFFSET",
+            "value.converter": "StringConverter"}),
+    );
+    let (good, bad) = (180.0, 20.0);
+    let src = r#"connector="m-src",task="0""#;
+    let dst = r#"connector="m-dst",task="0""#;
+    for (query, want) in [
+        (
+            format!("rocketmq_connect_source_record_poll_total{{{src}}}"),
+            good + bad,
+        ),
+        (
+            format!("rocketmq_connect_source_record_write_total{{{src}}}"),
+            good,
+        ),
+        (
+            format!("rocketmq_connect_record_errors_total{{{src}}}"),
+            bad,
+        ),
+        (
+            format!("rocketmq_connect_records_skipped_total{{{src}}}"),
+            bad,
+        ),
+        (
+            format!("rocketmq_connect_deadletterqueue_produce_requests_total{{{src}}}"),
+            bad,
+        ),
+        (
+            format!("rocketmq_connect_sink_record_read_total{{{dst}}}"),
+            good,
+        ),
+        (
+            format!("rocketmq_connect_sink_record_send_total{{{dst}}}"),
+            good,
+        ),
+        (
+            format!("rocketmq_connect_record_errors_total{{{dst}}}"),
+            0.0,
+        ),
+        (
+            format!("sum(rocketmq_connect_sink_record_lag_messages{{{dst}}})"),
+            0.0,
+        ),
+        ("rocketmq_connect_tasks".to_owned(), 2.0),
+        (
+            r#"rocketmq_connect_connector_tasks{connector="m-src",state="RUNNING"}"#.to_owned(),
+            1.0,
+        ),
+        (
+            r#"rocketmq_connect_status{connector="m-dst",task="0",state="RUNNING"}"#.to_owned(),
+            1.0,
+        ),
+    ] {
+        prometheus.wait_for(&query, want);
+    }
+    // Commits and batch times: at least one each (how many depends on timing).
+    for query in [
+        format!("rocketmq_connect_offset_commit_success_total{{{src}}} >= 1"),
+        format!("rocketmq_connect_offset_commit_success_total{{{dst}}} >= 1"),
+        format!("rocketmq_connect_poll_batch_duration_seconds_count{{{src}}} >= 1"),
+        format!("rocketmq_connect_put_batch_duration_seconds_count{{{dst}}} >= 1"),
+    ] {
+        prometheus.wait_for(&format!("count({query})"), 1.0);
+    }
+
+    // The exposition itself passes promtool's checks.
+    let text = worker.get("/metrics").text;
+    let mut promtool = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut promtool.stdin.take().unwrap(), text.as_bytes()).unwrap();
+    let checked = promtool.wait_with_output().unwrap();
+    assert!(
+        checked.status.success() && checked.stdout.is_empty() && checked.stderr.is_empty(),
+        "promtool: {}{}\n{text}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
+
+    // The JSON view under the Kafka / Java names.
+    let entries = worker.get("/admin/metrics").body().clone();
+    let write = entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "source-record-write-total" && e["tags"]["connector"] == "m-src")
+        .cloned()
+        .unwrap_or_else(|| panic!("no source-record-write-total in {entries}"));
+    assert_eq!(write["group"], "source-task-metrics");
+    assert_eq!(write["value"], good);
+
+    // The topic reporter: one message per metric, key = the Java name, body = the value.
+    let key = "rocketmq.connect:source-task-metrics,source-record-write-total,none,connector=m-src,task=0";
+    let reported =
+        broker.read_topic_until("connect-metrics", Duration::from_secs(30), |messages| {
+            messages
+                .iter()
+                .any(|m| m.keys.as_deref() == Some(key) && m.body == b"180.0")
+        });
+    assert!(
+        reported
+            .iter()
+            .any(|m| m.keys.as_deref() == Some(key) && m.body == b"180.0"),
+        "no report of {key} = 180.0 among {} messages",
+        reported.len()
+    );
+    assert!(
+        worker.log_text().contains("ROCKETMQ_CONNECT_STATS"),
+        "the log reporter writes its lines"
+    );
+}

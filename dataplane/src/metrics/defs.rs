@@ -49,7 +49,7 @@ defs! {
         "Records the source task returned from poll, before transforms.";
     SOURCE_WRITE: "source_record_write_total", "source-task-metrics", "source-record-write-total", Counter,
         "Records written to RocketMQ (acknowledged by the broker) or handed to the sink in direct mode, after transforms.";
-    SOURCE_ACTIVE: "source_record_active_count", "source-task-metrics", "source-record-active-count", Gauge,
+    SOURCE_ACTIVE: "source_records_active", "source-task-metrics", "source-record-active-count", Gauge,
         "Records polled but not yet acknowledged.";
     POLL_BATCH: "poll_batch_duration_seconds", "source-task-metrics", "poll-batch", Timer,
         "Time to poll a batch and send it (until every record is acknowledged).";
@@ -87,9 +87,9 @@ defs! {
         "Records sent to the dead-letter topic.";
     DLQ_FAILURES: "deadletterqueue_produce_failures_total", "task-error-metrics", "deadletterqueue-produce-failures", Counter,
         "Failed sends to the dead-letter topic.";
-    CONNECTOR_COUNT: "connector_count", "connect-worker-metrics", "connector-count", Gauge,
+    CONNECTOR_COUNT: "connectors", "connect-worker-metrics", "connector-count", Gauge,
         "Connectors running on this worker.";
-    TASK_COUNT: "task_count", "connect-worker-metrics", "task-count", Gauge,
+    TASK_COUNT: "tasks", "connect-worker-metrics", "task-count", Gauge,
         "Tasks running on this worker.";
     CONNECTOR_TASKS: "connector_tasks", "connect-worker-metrics", "connector-task-count", Gauge,
         "Tasks of a connector on this worker by state (connector-running-task-count, …).";
