@@ -633,6 +633,15 @@ fn a_table_without_a_key_is_read_in_batches_and_changes_follow() {
         "one row ends the snapshot"
     );
     worker.wait_state("keyless", "RUNNING");
+    // The task's gauges: the snapshot is over, and a change streamed after it was measured.
+    db.execute("INSERT INTO logs VALUES (7000, 'after the snapshot')");
+    let series = |name: &str| format!(r#"rocketmq_connect_{name}{{connector="keyless",task="0"}}"#);
+    worker.eventually("the CDC gauges", Duration::from_secs(30), || {
+        worker.metric(&series("cdc_snapshot_running")) == Some(0.0)
+            && worker
+                .metric(&series("cdc_milliseconds_behind_source"))
+                .is_some_and(|behind| behind >= 0.0)
+    });
 }
 
 /// Positioned by GTID, a connector stopped while its binlog file was rotated and purged —

@@ -64,6 +64,7 @@ async fn started(config: &Config, offsets: &Offsets) -> JdbcSourceTask {
         },
         offsets: Arc::new(offsets.clone()),
         topics: None,
+        gauges: None,
     };
     task.start(config.clone(), context).await.unwrap();
     task

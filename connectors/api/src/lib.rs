@@ -45,7 +45,7 @@ pub use error::{ConfigError, ConnectError, ConnectResult};
 pub use plugin::{ConnectorFactory, ConnectorPlugins, Plugin, PluginKind, TaskFactory};
 pub use task::{
     ErrorRecordReporter, OffsetMap, OffsetStorageReader, SendMetadata, SideMessage, SidePositions,
-    SinkTask, SinkTaskContext, SinkTaskControl, SourceTask, SourceTaskContext, TaskInfo,
-    TopicMessages, TopicSubscriptions,
+    SinkTask, SinkTaskContext, SinkTaskControl, SourceGauge, SourceGauges, SourceTask,
+    SourceTaskContext, TaskInfo, TopicMessages, TopicSubscriptions,
 };
 pub use transform::{Predicate, Transform};

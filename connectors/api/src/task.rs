@@ -113,6 +113,25 @@ pub trait TopicSubscriptions: Send + Sync + std::fmt::Debug {
     ) -> ConnectResult<Box<dyn TopicMessages>>;
 }
 
+/// What a source task can say about the system it reads — Debezium's streaming and snapshot
+/// metrics, which operators alert on; the runtime exports them with the task's metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceGauge {
+    /// How far the last change read lags behind the source's clock (streaming).
+    MilliSecondsBehindSource,
+    /// 1 while a snapshot runs, else 0.
+    SnapshotRunning,
+    /// Tables the running snapshot has still to read.
+    SnapshotRemainingTables,
+    /// WAL the replication slot holds back, in bytes (PostgreSQL).
+    SlotLagBytes,
+}
+
+/// Where a source task reports its [`SourceGauge`]s.
+pub trait SourceGauges: Send + Sync + std::fmt::Debug {
+    fn set(&self, gauge: SourceGauge, value: i64);
+}
+
 /// What a source task may use: its identity, configuration and committed positions.
 #[derive(Debug, Clone)]
 pub struct SourceTaskContext {
@@ -120,6 +139,8 @@ pub struct SourceTaskContext {
     pub offsets: Arc<dyn OffsetStorageReader>,
     /// Side-channel topics, when the runtime has a message queue (not in direct mode).
     pub topics: Option<Arc<dyn TopicSubscriptions>>,
+    /// Where to report gauges about the source, when the runtime exports metrics.
+    pub gauges: Option<Arc<dyn SourceGauges>>,
 }
 
 impl SourceTaskContext {
@@ -320,6 +341,7 @@ mod tests {
             info: info.clone(),
             offsets: Arc::new(NoOffsets),
             topics: None,
+            gauges: None,
         };
         assert_eq!(context.task_name(), "c-0");
         source.start(Config::new(), context).await.unwrap();

@@ -29,6 +29,7 @@ pub mod config;
 pub mod ddl;
 pub mod envelope;
 pub mod filters;
+pub mod gauges;
 pub mod mysql;
 pub mod outbox;
 pub mod position;

@@ -366,6 +366,7 @@ mod tests {
             },
             offsets: Arc::new(Stored(offset)),
             topics: None,
+            gauges: None,
         }
     }
 

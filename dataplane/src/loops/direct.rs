@@ -115,6 +115,7 @@ impl DirectLoop {
             info: info(source_config.clone()),
             offsets: self.positions.reader(),
             topics: None,
+            gauges: Some(self.control.metrics.clone()),
         };
         source.start(source_config, source_context).await?;
         self.control.started();

@@ -75,6 +75,7 @@ impl SourceLoop {
                 client: self.client.clone(),
                 listener: id.to_string(),
             })),
+            gauges: Some(self.control.metrics.clone()),
         };
         let client = self.client.clone();
         let group = self.settings.producer_group.clone();

@@ -87,6 +87,14 @@ defs! {
         "Records sent to the dead-letter topic.";
     DLQ_FAILURES: "deadletterqueue_produce_failures_total", "task-error-metrics", "deadletterqueue-produce-failures", Counter,
         "Failed sends to the dead-letter topic.";
+    CDC_BEHIND: "cdc_milliseconds_behind_source", "streaming-metrics", "MilliSecondsBehindSource", Gauge,
+        "How far the last change read lags behind the source database's clock (CDC streaming).";
+    CDC_SNAPSHOT_RUNNING: "cdc_snapshot_running", "snapshot-metrics", "SnapshotRunning", Gauge,
+        "1 while a snapshot runs (CDC).";
+    CDC_SNAPSHOT_REMAINING: "cdc_snapshot_remaining_tables", "snapshot-metrics", "RemainingTableCount", Gauge,
+        "Tables the running snapshot has still to read (CDC).";
+    CDC_SLOT_LAG: "cdc_slot_lag_bytes", "streaming-metrics", "SlotLagBytes", Gauge,
+        "WAL the replication slot holds back (CDC, PostgreSQL).";
     CONNECTOR_COUNT: "connectors", "connect-worker-metrics", "connector-count", Gauge,
         "Connectors running on this worker.";
     TASK_COUNT: "tasks", "connect-worker-metrics", "task-count", Gauge,

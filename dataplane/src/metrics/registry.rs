@@ -178,6 +178,23 @@ impl WorkerMetrics {
                     value: Value::Gauge(task.source_active.get()),
                 });
             }
+            for (def, gauge) in [
+                &defs::CDC_BEHIND,
+                &defs::CDC_SNAPSHOT_RUNNING,
+                &defs::CDC_SNAPSHOT_REMAINING,
+                &defs::CDC_SLOT_LAG,
+            ]
+            .into_iter()
+            .zip(super::task::SOURCE_GAUGES)
+            {
+                if let Some(value) = task.source_gauge(gauge) {
+                    out.push(Sample {
+                        def,
+                        labels: labels(),
+                        value: Value::Gauge(value),
+                    });
+                }
+            }
             for ((topic, queue), behind) in task.lag() {
                 let mut labels = labels();
                 labels.push(("topic", topic));

@@ -3,6 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use connect_api::{SourceGauge, SourceGauges};
 use parking_lot::Mutex;
 
 use super::values::{Counter, Gauge, Histogram};
@@ -46,6 +49,34 @@ pub struct TaskMetrics {
     pub errors_logged: Counter,
     pub dlq_requests: Counter,
     pub dlq_failures: Counter,
+    // What the source task reports about its source (CDC), exported once reported.
+    source_gauges: [(Gauge, AtomicBool); 4],
+}
+
+/// The index of a source gauge in [`TaskMetrics`].
+fn gauge_index(gauge: SourceGauge) -> usize {
+    match gauge {
+        SourceGauge::MilliSecondsBehindSource => 0,
+        SourceGauge::SnapshotRunning => 1,
+        SourceGauge::SnapshotRemainingTables => 2,
+        SourceGauge::SlotLagBytes => 3,
+    }
+}
+
+/// Every source gauge, in index order.
+pub const SOURCE_GAUGES: [SourceGauge; 4] = [
+    SourceGauge::MilliSecondsBehindSource,
+    SourceGauge::SnapshotRunning,
+    SourceGauge::SnapshotRemainingTables,
+    SourceGauge::SlotLagBytes,
+];
+
+impl SourceGauges for TaskMetrics {
+    fn set(&self, gauge: SourceGauge, value: i64) {
+        let (cell, reported) = &self.source_gauges[gauge_index(gauge)];
+        cell.set(value);
+        reported.store(true, Ordering::Relaxed);
+    }
 }
 
 impl TaskMetrics {
@@ -75,7 +106,14 @@ impl TaskMetrics {
             errors_logged: Counter::default(),
             dlq_requests: Counter::default(),
             dlq_failures: Counter::default(),
+            source_gauges: Default::default(),
         }
+    }
+
+    /// A source gauge's value, once the task reported it.
+    pub fn source_gauge(&self, gauge: SourceGauge) -> Option<i64> {
+        let (cell, reported) = &self.source_gauges[gauge_index(gauge)];
+        reported.load(Ordering::Relaxed).then(|| cell.get())
     }
 
     /// Cells nobody exports (tests, tools).

@@ -201,6 +201,7 @@ fn main() {
                 info: info.clone(),
                 offsets: Arc::new(NoOffsets),
                 topics: None,
+                gauges: None,
             };
             let start = Instant::now();
             source.start(config.clone(), context).await.unwrap();

@@ -414,6 +414,15 @@ fn postgres_slot_advances_while_the_captured_table_is_idle() {
             )) == 1
         },
     );
+    // The task's gauges: the snapshot is over, and the slot's lag is exported.
+    let series = |name: &str| format!(r#"rocketmq_connect_{name}{{connector="pg-idle",task="0"}}"#);
+    worker.eventually("the CDC gauges", Duration::from_secs(30), || {
+        worker.metric(&series("cdc_snapshot_running")) == Some(0.0)
+            && worker.metric(&series("cdc_snapshot_remaining_tables")) == Some(0.0)
+            && worker
+                .metric(&series("cdc_slot_lag_bytes"))
+                .is_some_and(|lag| lag >= 0.0)
+    });
 }
 
 /// A 60,000-row transaction streams through the bounded channel; the worker killed -9 inside

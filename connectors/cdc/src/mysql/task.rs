@@ -52,6 +52,7 @@ struct PendingChunk {
 #[derive(Default)]
 pub struct MySqlCdcTask {
     state: Option<Running>,
+    gauges: crate::gauges::GaugeReporter,
 }
 
 impl std::fmt::Debug for MySqlCdcTask {
@@ -116,6 +117,7 @@ impl SourceTask for MySqlCdcTask {
         );
         let stream_after_snapshot = parsed.snapshot_mode != SnapshotMode::InitialOnly;
         let signals = crate::signals::subscribe(&parsed, &context, &position.signals).await?;
+        self.gauges = crate::gauges::GaugeReporter::new(context.gauges.clone());
         let snapshot_conn = position.snapshot.is_some().then_some(conn);
         self.state = Some(Running {
             outbox: Outbox::new(
@@ -143,7 +145,12 @@ impl SourceTask for MySqlCdcTask {
             .state
             .as_mut()
             .ok_or_else(|| ConnectError::other("the CDC task was not started"))?;
-        state.poll().await
+        let records = state.poll().await?;
+        // The binlog's event times are whole seconds.
+        let position = &state.position;
+        self.gauges
+            .report(position.snapshot.as_ref(), position.ts_sec * 1000, None);
+        Ok(records)
     }
 
     async fn stop(&mut self) -> ConnectResult<()> {

@@ -54,6 +54,7 @@ type ChunkRows = Vec<(Vec<Value>, Vec<serde_json::Value>)>;
 #[derive(Debug, Default)]
 pub struct PgCdcTask {
     state: Option<Running>,
+    gauges: crate::gauges::GaugeReporter,
 }
 
 struct Running {
@@ -241,6 +242,7 @@ impl SourceTask for PgCdcTask {
             }
         };
         let signals = crate::signals::subscribe(&parsed, &context, &position.signals).await?;
+        self.gauges = crate::gauges::GaugeReporter::new(context.gauges.clone());
         let (acks, _) = watch::channel(position.lsn_commit);
         self.state = Some(Running {
             signals,
@@ -276,6 +278,12 @@ impl SourceTask for PgCdcTask {
             *state.inflight.entry(lsn_commit_of(record)).or_default() += 1;
         }
         state.release_acks();
+        let position = &state.position;
+        self.gauges.report(
+            position.snapshot.as_ref(),
+            position.ts_usec / 1000,
+            position.slot_lag_bytes,
+        );
         Ok(records)
     }
 
