@@ -12,6 +12,29 @@ use crate::metrics::TaskMetrics;
 use crate::policy::ErrorPolicy;
 use crate::ports::{Control, LoopEvent, LoopEvents};
 
+/// A record a sink task reported as failed (`ErrorRecordReporter`): counted and logged as the
+/// policy says; an error under `errors.tolerance=none` (it fails the put, and the task),
+/// else the record is skipped — the caller may still dead-letter it.
+pub fn judge_reported(
+    policy: &ErrorPolicy,
+    metrics: &TaskMetrics,
+    record: &ConnectRecord,
+    error: &connect_api::ConnectError,
+) -> ConnectResult<()> {
+    metrics.record_failures.inc();
+    metrics.record_errors.inc();
+    if policy.log_failure("TASK_PUT", record, error) {
+        metrics.errors_logged.inc();
+    }
+    if !policy.tolerate_all {
+        return Err(connect_api::ConnectError::other(format!(
+            "tolerance exceeded (errors.tolerance=none): the task reported a failed record: {error}"
+        )));
+    }
+    metrics.records_skipped.inc();
+    Ok(())
+}
+
 /// Reads what the owner wants and reports transitions back.
 pub struct LoopControl {
     rx: watch::Receiver<Control>,
@@ -101,6 +124,25 @@ impl LoopControl {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// [`Self::polled`] for a source task's poll: its records (none after a retriable
+    /// failure), counted as polled.
+    pub async fn polled_records(
+        &mut self,
+        policy: &ErrorPolicy,
+        failures: &mut u32,
+        outcome: ConnectResult<Vec<ConnectRecord>>,
+    ) -> ConnectResult<Vec<ConnectRecord>> {
+        let records = self
+            .polled("poll", policy, failures, outcome)
+            .await?
+            .unwrap_or_default();
+        if !records.is_empty() {
+            self.metrics.source_poll.add(records.len() as u64);
+            self.metrics.batch_size.observe(records.len() as u64);
+        }
+        Ok(records)
     }
 
     /// Runs `attempt` until it succeeds, retrying retriable failures with backoff (shown in the

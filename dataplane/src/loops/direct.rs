@@ -20,7 +20,7 @@ use connect_api::{
 use connect_transforms::TransformChain;
 
 use crate::commit;
-use crate::control::LoopControl;
+use crate::control::{LoopControl, judge_reported};
 use crate::failure::{Failure, Stage};
 use crate::ids::TaskId;
 use crate::metrics::TaskMetrics;
@@ -67,18 +67,7 @@ struct LoggingReporter {
 #[async_trait::async_trait]
 impl ErrorRecordReporter for LoggingReporter {
     async fn report(&self, record: &ConnectRecord, error: &ConnectError) -> ConnectResult<()> {
-        self.metrics.record_failures.inc();
-        self.metrics.record_errors.inc();
-        if self.policy.log_failure("TASK_PUT", record, error) {
-            self.metrics.errors_logged.inc();
-        }
-        if !self.policy.tolerate_all {
-            return Err(ConnectError::other(format!(
-                "tolerance exceeded (errors.tolerance=none): the task reported a failed record: {error}"
-            )));
-        }
-        self.metrics.records_skipped.inc();
-        Ok(())
+        judge_reported(&self.policy, &self.metrics, record, error)
     }
 }
 
@@ -170,14 +159,11 @@ impl DirectLoop {
             let polled = source.poll().await;
             let records = self
                 .control
-                .polled("poll", policy, &mut poll_failures, polled)
-                .await?
-                .unwrap_or_default();
+                .polled_records(policy, &mut poll_failures, polled)
+                .await?;
             if !records.is_empty() {
                 let metrics = self.control.metrics.clone();
-                metrics.source_poll.add(records.len() as u64);
                 metrics.sink_read.add(records.len() as u64);
-                metrics.batch_size.observe(records.len() as u64);
                 let mut batch = Vec::with_capacity(records.len());
                 for record in &records {
                     // Retriable transform failures are retried for errors.retry.timeout (as

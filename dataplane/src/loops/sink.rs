@@ -15,7 +15,7 @@ use connect_api::{
 use parking_lot::Mutex;
 
 use crate::commit;
-use crate::control::LoopControl;
+use crate::control::{LoopControl, judge_reported};
 use crate::dead_letter::DeadLetterQueue;
 use crate::failure::{Failure, Stage};
 use crate::ids::TaskId;
@@ -122,17 +122,7 @@ impl SinkErrorReporter {
 #[async_trait::async_trait]
 impl ErrorRecordReporter for SinkErrorReporter {
     async fn report(&self, record: &ConnectRecord, error: &ConnectError) -> ConnectResult<()> {
-        self.metrics.record_failures.inc();
-        self.metrics.record_errors.inc();
-        if self.policy.log_failure("TASK_PUT", record, error) {
-            self.metrics.errors_logged.inc();
-        }
-        if !self.policy.tolerate_all {
-            return Err(ConnectError::other(format!(
-                "tolerance exceeded (errors.tolerance=none): the task reported a failed record: {error}"
-            )));
-        }
-        self.metrics.records_skipped.inc();
+        judge_reported(&self.policy, &self.metrics, record, error)?;
         let Some(dead_letters) = &self.dead_letters else {
             return Ok(());
         };

@@ -152,14 +152,9 @@ impl SourceLoop {
             let polled = task.poll().await;
             let records = self
                 .control
-                .polled("poll", policy, &mut poll_failures, polled)
-                .await?
-                .unwrap_or_default();
+                .polled_records(policy, &mut poll_failures, polled)
+                .await?;
             let metrics = self.control.metrics.clone();
-            if !records.is_empty() {
-                metrics.source_poll.add(records.len() as u64);
-                metrics.batch_size.observe(records.len() as u64);
-            }
             let mut outgoing = Vec::with_capacity(records.len());
             for record in records {
                 let ticket =
