@@ -1,10 +1,11 @@
 //! [`LoopControl`]: the data loops' side of a task's control channel — run, pause, stop — and
 //! the waits that must give way to it, shared by the direct, source and sink loops.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use connect_api::{ConnectRecord, ConnectResult, SinkTask};
+use connect_api::{ConnectRecord, ConnectResult, RecordOffset, RecordPartition, SinkTask};
 use tokio::sync::watch;
 
 use crate::failure::Failure;
@@ -12,26 +13,52 @@ use crate::metrics::TaskMetrics;
 use crate::policy::ErrorPolicy;
 use crate::ports::{Control, LoopEvent, LoopEvents};
 
+/// The records of the batch being put that a sink task already reported: a put retried with
+/// the same batch reports them again, and each counts (and is logged) once.
+#[derive(Debug, Default)]
+pub struct ReportedOnce(parking_lot::Mutex<HashSet<(RecordPartition, RecordOffset)>>);
+
+impl ReportedOnce {
+    /// A new batch is being put.
+    pub fn new_batch(&self) {
+        self.0.lock().clear();
+    }
+
+    /// Whether `record` is reported for the first time in this batch.
+    fn first(&self, record: &ConnectRecord) -> bool {
+        self.0.lock().insert((
+            record.position.partition.clone(),
+            record.position.offset.clone(),
+        ))
+    }
+}
+
 /// A record a sink task reported as failed (`ErrorRecordReporter`): counted and logged as the
-/// policy says; an error under `errors.tolerance=none` (it fails the put, and the task),
-/// else the record is skipped — the caller may still dead-letter it.
+/// policy says (once per batch); an error under `errors.tolerance=none` (it fails the put, and
+/// the task), else the record is skipped — the caller may still dead-letter it.
 pub fn judge_reported(
     policy: &ErrorPolicy,
     metrics: &TaskMetrics,
+    once: &ReportedOnce,
     record: &ConnectRecord,
     error: &connect_api::ConnectError,
 ) -> ConnectResult<()> {
-    metrics.record_failures.inc();
-    metrics.record_errors.inc();
-    if policy.log_failure("TASK_PUT", record, error) {
-        metrics.errors_logged.inc();
+    let first = once.first(record);
+    if first {
+        metrics.record_failures.inc();
+        metrics.record_errors.inc();
+        if policy.log_failure("TASK_PUT", record, error) {
+            metrics.errors_logged.inc();
+        }
     }
     if !policy.tolerate_all {
         return Err(connect_api::ConnectError::other(format!(
             "tolerance exceeded (errors.tolerance=none): the task reported a failed record: {error}"
         )));
     }
-    metrics.records_skipped.inc();
+    if first {
+        metrics.records_skipped.inc();
+    }
     Ok(())
 }
 
@@ -126,13 +153,14 @@ impl LoopControl {
         }
     }
 
-    /// [`Self::polled`] for a source task's poll: its records (none after a retriable
-    /// failure), counted as polled.
+    /// [`Self::polled`] for a source task's poll that took `took`: its records (none after a
+    /// retriable failure), counted as polled.
     pub async fn polled_records(
         &mut self,
         policy: &ErrorPolicy,
         failures: &mut u32,
         outcome: ConnectResult<Vec<ConnectRecord>>,
+        took: Duration,
     ) -> ConnectResult<Vec<ConnectRecord>> {
         let records = self
             .polled("poll", policy, failures, outcome)
@@ -141,6 +169,7 @@ impl LoopControl {
         if !records.is_empty() {
             self.metrics.source_poll.add(records.len() as u64);
             self.metrics.batch_size.observe(records.len() as u64);
+            self.metrics.poll_batch.observe_duration(took);
         }
         Ok(records)
     }
@@ -403,6 +432,45 @@ mod tests {
             outcome.is_none(),
             "a stop ends the retries without a verdict"
         );
+    }
+
+    #[test]
+    fn a_record_reported_again_in_a_retried_batch_counts_once() {
+        let metrics = TaskMetrics::detached();
+        let once = ReportedOnce::default();
+        let record = ConnectRecord::new(
+            RecordPartition::new().with("q", "1"),
+            RecordOffset::new().with("o", 7),
+            None,
+        );
+        let error = ConnectError::data("refused");
+        let all = policy_with("all");
+        for _ in 0..3 {
+            judge_reported(&all, &metrics, &once, &record, &error).unwrap();
+        }
+        assert_eq!(
+            (metrics.record_errors.get(), metrics.records_skipped.get()),
+            (1, 1)
+        );
+        once.new_batch();
+        judge_reported(&all, &metrics, &once, &record, &error).unwrap();
+        assert_eq!(metrics.record_errors.get(), 2, "a new batch counts again");
+        let none = policy_with("none");
+        once.new_batch();
+        let failed = judge_reported(&none, &metrics, &once, &record, &error).unwrap_err();
+        assert!(
+            failed.to_string().contains("tolerance exceeded"),
+            "{failed}"
+        );
+        assert_eq!(
+            metrics.records_skipped.get(),
+            2,
+            "not skipped: it fails the put"
+        );
+    }
+
+    fn policy_with(tolerance: &str) -> ErrorPolicy {
+        ErrorPolicy::from_config(&Config::new().with("errors.tolerance", tolerance)).unwrap()
     }
 
     #[tokio::test]

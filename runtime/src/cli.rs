@@ -205,7 +205,7 @@ async fn serve(
     let server_handle = server.handle();
     actix_rt::spawn(server);
 
-    let reporting = start_reporters(&config, &handle, client_for_reporters).await;
+    let reporting = start_reporters(&config, &handle, client_for_reporters);
     let created = create_connectors(&handle, connectors).await;
     if created.is_ok() {
         signals.recv().await;
@@ -223,8 +223,8 @@ async fn serve(
 }
 
 /// Starts the metrics reporters the worker configuration asks for (log, topic); `None` when
-/// there are none. The topic reporter's producer is started here, once.
-async fn start_reporters(
+/// there are none.
+fn start_reporters(
     config: &WorkerConfig,
     handle: &ControllerHandle,
     client: Option<std::sync::Arc<dyn connect_dataplane::mq::MqClient>>,
@@ -238,20 +238,12 @@ async fn start_reporters(
         reporters.push(std::sync::Arc::new(LogReporter));
     }
     if let (Some(topic), Some(client)) = (&settings.topic, client) {
-        if config.settings.data.auto_create_topics
-            && let Err(e) = client
-                .ensure_topic(topic, connect_dataplane::mq::DEFAULT_QUEUES)
-                .await
-        {
-            tracing::warn!(%topic, error = %e, "cannot create the metrics topic; sends will retry it");
-        }
-        match client.producer(&config.settings.data.producer_group).await {
-            Ok(producer) => reporters.push(std::sync::Arc::new(TopicReporter {
-                producer,
-                topic: topic.clone(),
-            })),
-            Err(e) => tracing::error!(%topic, error = %e, "metrics topic reporter not started"),
-        }
+        reporters.push(std::sync::Arc::new(TopicReporter::new(
+            client,
+            topic.clone(),
+            config.settings.data.producer_group.clone(),
+            config.settings.data.auto_create_topics,
+        )));
     }
     if reporters.is_empty() {
         return None;

@@ -685,7 +685,7 @@ fn metrics_count_exactly_what_moved_and_what_failed() {
     let (good, bad) = (180.0, 20.0);
     let src = r#"connector="m-src",task="0""#;
     let dst = r#"connector="m-dst",task="0""#;
-    for (query, want) in [
+    let exact = [
         (
             format!("rocketmq_connect_source_record_poll_total{{{src}}}"),
             good + bad,
@@ -731,8 +731,9 @@ fn metrics_count_exactly_what_moved_and_what_failed() {
             r#"rocketmq_connect_status{connector="m-dst",task="0",state="RUNNING"}"#.to_owned(),
             1.0,
         ),
-    ] {
-        prometheus.wait_for(&query, want);
+    ];
+    for (query, want) in &exact {
+        prometheus.wait_for(query, *want);
     }
     // Commits and batch times: at least one each (how many depends on timing).
     for query in [
@@ -793,4 +794,15 @@ fn metrics_count_exactly_what_moved_and_what_failed() {
         worker.log_text().contains("ROCKETMQ_CONNECT_STATS"),
         "the log reporter writes its lines"
     );
+    // Seconds later, nothing counted twice: every exact value still holds.
+    for (query, want) in &exact {
+        assert_eq!(prometheus.value(query), Some(*want), "{query}");
+    }
+    // A deleted connector leaves the worker's metrics: its statuses, its tasks' cells.
+    assert_eq!(worker.delete("/connectors/m-src").status, 200);
+    worker.eventually("m-src gone from /metrics", Duration::from_secs(30), || {
+        !worker.get("/metrics").text.contains("connector=\"m-src\"")
+    });
+    assert_eq!(worker.metric("rocketmq_connect_tasks"), Some(1.0));
+    assert_eq!(worker.metric("rocketmq_connect_connectors"), Some(1.0));
 }

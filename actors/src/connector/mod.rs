@@ -53,6 +53,8 @@ pub struct ConnectorActor {
     starting: Option<SpawnHandle>,
     /// The configuration the connector was started with (provider references resolved).
     resolved: Option<Config>,
+    /// A start was counted as an attempt and has neither run nor failed yet.
+    starting_counted: bool,
 }
 
 impl std::fmt::Debug for ConnectorActor {
@@ -113,6 +115,7 @@ impl ConnectorActor {
             failed: false,
             starting: None,
             resolved: None,
+            starting_counted: false,
         }
     }
 
@@ -129,7 +132,7 @@ impl ConnectorActor {
     }
 
     fn fail(&mut self, trace: String) {
-        if !self.running {
+        if std::mem::take(&mut self.starting_counted) {
             self.spec.metrics.connector_startup_failures.inc();
         }
         tracing::error!(connector = %self.spec.name, %trace, "connector failed");
@@ -144,6 +147,7 @@ impl ConnectorActor {
             return;
         };
         self.spec.metrics.connector_startup_attempts.inc();
+        self.starting_counted = true;
         let connector = connector.clone();
         let stored = self.spec.config.clone();
         let defs = security::plugin_defs(&self.spec.catalog, &stored);
@@ -185,6 +189,7 @@ impl ConnectorActor {
                 Ok(Ok(tasks)) => {
                     actor.running = true;
                     actor.failed = false;
+                    actor.starting_counted = false;
                     actor.report(State::Running, None);
                     actor.spec.task_configs.do_send(TaskConfigsComputed {
                         connector: actor.spec.name.clone(),

@@ -129,7 +129,20 @@ pub async fn validate_connector(
     // RocketMQ with the connector's task class, or direct with the two task classes.
     let mut as_task = config.clone();
     if !direct && let Some(plugin) = plugin {
-        as_task.put("task.class", (plugin.factory)().as_connector().task_class());
+        // Connector code: on a guarded thread, as its `validate` below.
+        let factory = plugin.factory;
+        match guard_blocking(VALIDATE_TIMEOUT, move || {
+            factory().as_connector().task_class().to_owned()
+        })
+        .await
+        {
+            Ok(task_class) => as_task.put("task.class", task_class),
+            Err(guarded) => errors.push(ConfigError {
+                key: "connector.class".into(),
+                value: Some(class.clone()),
+                message: format!("the connector's task_class {guarded}"),
+            }),
+        }
     }
     let name = config.get_trimmed("name").unwrap_or_default();
     match TaskPlan::parse(
@@ -140,8 +153,16 @@ pub async fn validate_connector(
         data_plane,
     ) {
         Ok(plan) => plan.discard(),
-        // An unknown connector class is reported as such, not as its missing task class.
-        Err(list) => errors.extend(list.into_iter().filter(|e| e.key != "task.class")),
+        // An unknown connector class is reported as such, not as its missing task class;
+        // a key the common definition already refused is reported once.
+        Err(list) => {
+            let refused: std::collections::HashSet<String> =
+                errors.iter().map(|e| e.key.clone()).collect();
+            errors.extend(
+                list.into_iter()
+                    .filter(|e| e.key != "task.class" && !refused.contains(&e.key)),
+            );
+        }
     }
     if direct
         && let Some(def) = config

@@ -11,7 +11,7 @@ use connect_api::Config;
 use connect_dataplane::TaskPlan;
 use connect_dataplane::control::LoopControl;
 use connect_dataplane::loops::{LoopFuture, LoopPorts};
-use connect_dataplane::metrics::{Sides, TaskMetrics, WorkerMetrics};
+use connect_dataplane::metrics::{Sides, WorkerMetrics};
 use connect_dataplane::plan::Mode;
 use connect_dataplane::ports::{Control, LoopEvent, LoopEvents};
 use tokio::sync::watch;
@@ -95,8 +95,6 @@ pub struct TaskActor {
     exited: watch::Sender<bool>,
     started: bool,
     isolate: Option<Isolate>,
-    /// This instance's metric cells (exported while it lives).
-    task_metrics: Option<Arc<TaskMetrics>>,
 }
 
 impl TaskActor {
@@ -109,7 +107,6 @@ impl TaskActor {
             exited,
             started: false,
             isolate: None,
-            task_metrics: None,
         }
     }
 
@@ -127,7 +124,7 @@ impl TaskActor {
 
     /// The data loop this task runs: its configuration (as the task's code sees it) parsed
     /// into a [`TaskPlan`], connected to this worker's ports.
-    fn data_loop(&mut self, ctx: &mut Context<Self>) -> Result<LoopFuture, String> {
+    fn data_loop(&self, ctx: &mut Context<Self>) -> Result<LoopFuture, String> {
         let spec = &self.spec;
         // What the task's code sees: provider references resolved, files confined.
         let config = security::prepare(
@@ -182,7 +179,6 @@ impl TaskActor {
             }),
             mq: spec.mq.clone(),
         };
-        self.task_metrics = Some(task_metrics);
         Ok(connect_dataplane::run(plan, ports))
     }
 
@@ -245,9 +241,8 @@ impl Actor for TaskActor {
 
     fn stopped(&mut self, _ctx: &mut Self::Context) {
         let _ = self.control.send(Control::Stop);
-        if let Some(cells) = self.task_metrics.take() {
-            self.spec.metrics.remove_task(&cells);
-        }
+        // A failed task's cells stay exported (with the errors that failed it) until its next
+        // instance replaces them or the worker forgets the task.
         // Dropping the isolate stops its runtime; a thread stuck in connector code is detached.
         self.isolate.take();
     }

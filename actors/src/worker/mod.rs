@@ -206,6 +206,10 @@ impl Handler<ApplyAssignment> for Worker {
         let applying = std::time::Instant::now();
         let mut stopping = Vec::new();
 
+        // What stops here is forgotten by the metrics once stopped, whatever its actor last
+        // reported (a task that failed while stopping never reports UNASSIGNED).
+        let mut forgotten_tasks = Vec::new();
+        let mut forgotten_connectors = Vec::new();
         let stale_tasks: Vec<TaskId> = self
             .tasks
             .iter()
@@ -219,10 +223,7 @@ impl Handler<ApplyAssignment> for Worker {
             .collect();
         for id in stale_tasks {
             if let Some(slot) = self.tasks.remove(&id) {
-                if slot.actor.is_none() {
-                    // A failed task waiting for its restart: no actor will report it gone.
-                    self.deps.metrics.set_task_state(&id, None);
-                }
+                forgotten_tasks.push(id.clone());
                 if let Some(retry) = slot.retry {
                     ctx.cancel_future(retry);
                 }
@@ -245,6 +246,7 @@ impl Handler<ApplyAssignment> for Worker {
             .collect();
         for name in stale_connectors {
             if let Some(slot) = self.connectors.remove(&name) {
+                forgotten_connectors.push(name.clone());
                 stopping_connectors.push(slot.actor.send(StopConnector));
             }
         }
@@ -272,6 +274,12 @@ impl Handler<ApplyAssignment> for Worker {
             }
             .into_actor(self)
             .map(move |(), worker, ctx| {
+                for id in &forgotten_tasks {
+                    worker.deps.metrics.forget_task(id);
+                }
+                for name in &forgotten_connectors {
+                    worker.deps.metrics.set_connector_state(name, None);
+                }
                 let Assignment {
                     connectors,
                     tasks,

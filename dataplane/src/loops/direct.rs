@@ -20,7 +20,7 @@ use connect_api::{
 use connect_transforms::TransformChain;
 
 use crate::commit;
-use crate::control::{LoopControl, judge_reported};
+use crate::control::{LoopControl, ReportedOnce, judge_reported};
 use crate::failure::{Failure, Stage};
 use crate::ids::TaskId;
 use crate::metrics::TaskMetrics;
@@ -62,12 +62,13 @@ impl SinkTaskControl for DirectControl {
 struct LoggingReporter {
     policy: ErrorPolicy,
     metrics: Arc<TaskMetrics>,
+    once: ReportedOnce,
 }
 
 #[async_trait::async_trait]
 impl ErrorRecordReporter for LoggingReporter {
     async fn report(&self, record: &ConnectRecord, error: &ConnectError) -> ConnectResult<()> {
-        judge_reported(&self.policy, &self.metrics, record, error)
+        judge_reported(&self.policy, &self.metrics, &self.once, record, error)
     }
 }
 
@@ -88,15 +89,19 @@ impl DirectLoop {
         };
 
         let sink_config = self.direct.sink_config.clone();
+        // As through RocketMQ: a reporter when errors.log.enable is set (there are no dead
+        // letters in direct mode).
+        let reporter = policy.log.then(|| {
+            Arc::new(LoggingReporter {
+                policy: policy.clone(),
+                metrics: self.control.metrics.clone(),
+                once: ReportedOnce::default(),
+            })
+        });
         let sink_context = SinkTaskContext {
             info: info(sink_config.clone()),
             control: control.clone(),
-            reporter: policy.log.then(|| {
-                Arc::new(LoggingReporter {
-                    policy: policy.clone(),
-                    metrics: self.control.metrics.clone(),
-                }) as Arc<dyn ErrorRecordReporter>
-            }),
+            reporter: reporter.clone().map(|r| r as Arc<dyn ErrorRecordReporter>),
         };
         sink.start(sink_config, sink_context).await?;
         let source_config = self.direct.source_config.clone();
@@ -110,6 +115,7 @@ impl DirectLoop {
         self.control.started();
 
         let mut state = LoopState {
+            reporter,
             pending: HashMap::new(),
             next_commit: Instant::now() + self.settings.offset_commit_interval,
         };
@@ -159,7 +165,7 @@ impl DirectLoop {
             let polled = source.poll().await;
             let records = self
                 .control
-                .polled_records(policy, &mut poll_failures, polled)
+                .polled_records(policy, &mut poll_failures, polled, started.elapsed())
                 .await?;
             if !records.is_empty() {
                 let metrics = self.control.metrics.clone();
@@ -195,6 +201,9 @@ impl DirectLoop {
                         }
                     }
                 }
+                if let Some(reporter) = &state.reporter {
+                    reporter.once.new_batch();
+                }
                 if !self
                     .control
                     .put_until_accepted(policy, sink, &batch)
@@ -204,7 +213,6 @@ impl DirectLoop {
                     return Ok(());
                 }
                 metrics.source_write.add(batch.len() as u64);
-                metrics.poll_batch.observe_duration(started.elapsed());
                 {
                     let mut seen = control.seen.lock();
                     for record in &records {
@@ -277,6 +285,7 @@ impl std::fmt::Debug for DirectLoop {
 }
 
 struct LoopState {
+    reporter: Option<Arc<LoggingReporter>>,
     pending: HashMap<RecordPartition, RecordOffset>,
     next_commit: Instant,
 }

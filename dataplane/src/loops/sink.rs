@@ -15,7 +15,7 @@ use connect_api::{
 use parking_lot::Mutex;
 
 use crate::commit;
-use crate::control::{LoopControl, judge_reported};
+use crate::control::{LoopControl, ReportedOnce, judge_reported};
 use crate::dead_letter::DeadLetterQueue;
 use crate::failure::{Failure, Stage};
 use crate::ids::TaskId;
@@ -103,6 +103,7 @@ struct SinkErrorReporter {
     policy: ErrorPolicy,
     dead_letters: Option<Arc<DeadLetterQueue>>,
     metrics: Arc<TaskMetrics>,
+    once: ReportedOnce,
     /// The batch being put, to find a reported record's original message.
     batch: Mutex<Arc<[IncomingMessage]>>,
 }
@@ -122,7 +123,7 @@ impl SinkErrorReporter {
 #[async_trait::async_trait]
 impl ErrorRecordReporter for SinkErrorReporter {
     async fn report(&self, record: &ConnectRecord, error: &ConnectError) -> ConnectResult<()> {
-        judge_reported(&self.policy, &self.metrics, record, error)?;
+        judge_reported(&self.policy, &self.metrics, &self.once, record, error)?;
         let Some(dead_letters) = &self.dead_letters else {
             return Ok(());
         };
@@ -250,6 +251,7 @@ impl SinkLoop {
                 policy: policy.clone(),
                 dead_letters: dead_letters.clone(),
                 metrics: self.control.metrics.clone(),
+                once: ReportedOnce::default(),
                 batch: Mutex::new(Arc::from(Vec::new())),
             })
         });
@@ -373,6 +375,7 @@ impl SinkLoop {
                 }
                 if let Some(reporter) = handling.reporter {
                     *reporter.batch.lock() = messages.clone();
+                    reporter.once.new_batch();
                 }
                 // The next batch is fetched while the task writes this one.
                 let (accepted, polled) = tokio::join!(
@@ -389,6 +392,11 @@ impl SinkLoop {
             if Instant::now() >= state.next_commit {
                 // The assignment changes only on rebalances: refreshed per commit, not per batch.
                 let assignment = consumer.assignment().await;
+                self.control.metrics.retain_lag(|topic, queue| {
+                    assignment
+                        .iter()
+                        .any(|q| q.topic == topic && q.queue_id == queue)
+                });
                 control.requests.lock().assignment = assignment.iter().map(partition_of).collect();
                 self.commit(task, consumer, state).await?;
             }

@@ -152,7 +152,7 @@ impl SourceLoop {
             let polled = task.poll().await;
             let records = self
                 .control
-                .polled_records(policy, &mut poll_failures, polled)
+                .polled_records(policy, &mut poll_failures, polled, started.elapsed())
                 .await?;
             let metrics = self.control.metrics.clone();
             let mut outgoing = Vec::with_capacity(records.len());
@@ -232,7 +232,6 @@ impl SourceLoop {
                 if !sent {
                     return Ok(());
                 }
-                metrics.poll_batch.observe_duration(started.elapsed());
             }
             if Instant::now() >= *next_commit {
                 self.commit(task, tracker).await?;

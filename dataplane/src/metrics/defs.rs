@@ -52,7 +52,7 @@ defs! {
     SOURCE_ACTIVE: "source_records_active", "source-task-metrics", "source-record-active-count", Gauge,
         "Records polled but not yet acknowledged.";
     POLL_BATCH: "poll_batch_duration_seconds", "source-task-metrics", "poll-batch", Timer,
-        "Time to poll a batch and send it (until every record is acknowledged).";
+        "Time a poll that returned records took.";
     SINK_READ: "sink_record_read_total", "sink-task-metrics", "sink-record-read-total", Counter,
         "Messages read from RocketMQ (or records from the source task in direct mode), before transforms.";
     SINK_SEND: "sink_record_send_total", "sink-task-metrics", "sink-record-send-total", Counter,
@@ -96,9 +96,9 @@ defs! {
     CDC_SLOT_LAG: "cdc_slot_lag_bytes", "streaming-metrics", "SlotLagBytes", Gauge,
         "WAL the replication slot holds back (CDC, PostgreSQL).";
     CONNECTOR_COUNT: "connectors", "connect-worker-metrics", "connector-count", Gauge,
-        "Connectors running on this worker.";
+        "Connectors assigned to this worker (running, paused or failed).";
     TASK_COUNT: "tasks", "connect-worker-metrics", "task-count", Gauge,
-        "Tasks running on this worker.";
+        "Tasks assigned to this worker (running, paused or failed).";
     CONNECTOR_TASKS: "connector_tasks", "connect-worker-metrics", "connector-task-count", Gauge,
         "Tasks of a connector on this worker by state (connector-running-task-count, …).";
     STATUS: "status", "connector-metrics", "status", Gauge,
@@ -114,5 +114,5 @@ defs! {
     REBALANCES: "completed_rebalances_total", "connect-worker-rebalance-metrics", "completed-rebalances-total", Counter,
         "Assignments this worker applied.";
     REBALANCE_TIME: "rebalance_duration_seconds", "connect-worker-rebalance-metrics", "rebalance", Timer,
-        "Time to compute and apply an assignment.";
+        "Time this worker took to apply an assignment (stopping and starting what changed).";
 }

@@ -75,15 +75,10 @@ impl WorkerMetrics {
         metrics
     }
 
-    /// Stops exporting a task's cells (only these: a newer instance's stay).
-    pub fn remove_task(&self, metrics: &Arc<TaskMetrics>) {
-        let mut tasks = self.tasks.write();
-        if tasks
-            .get(&metrics.id)
-            .is_some_and(|m| Arc::ptr_eq(m, metrics))
-        {
-            tasks.remove(&metrics.id);
-        }
+    /// Forgets a task that no longer runs here: its cells and its state.
+    pub fn forget_task(&self, id: &TaskId) {
+        self.tasks.write().remove(id);
+        self.task_states.write().remove(id);
     }
 
     /// A connector's state here (`None` or `UNASSIGNED`: not running here).

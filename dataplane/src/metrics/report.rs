@@ -10,7 +10,9 @@ use async_trait::async_trait;
 
 use super::exposition::{Entry, entries};
 use super::registry::WorkerMetrics;
-use crate::mq::{MqProducer, OutgoingMessage};
+use connect_api::ConnectResult;
+
+use crate::mq::{DEFAULT_QUEUES, MqClient, MqProducer, OutgoingMessage};
 
 /// Receives every metric at every report.
 #[async_trait]
@@ -31,11 +33,49 @@ impl MetricsReporter for LogReporter {
     }
 }
 
-/// Sends one message per metric to a topic, as the Java `RocketMQScheduledReporter`.
+/// Sends one message per metric to a topic, as the Java `RocketMQScheduledReporter`. The topic
+/// and the producer are set up at the first report (and again after a failure), so a broker
+/// that is away when the worker starts only delays the reports.
 #[derive(Debug)]
 pub struct TopicReporter {
-    pub producer: Arc<dyn MqProducer>,
-    pub topic: String,
+    client: Arc<dyn MqClient>,
+    topic: String,
+    group: String,
+    create_topic: bool,
+    producer: tokio::sync::Mutex<Option<Arc<dyn MqProducer>>>,
+}
+
+impl TopicReporter {
+    /// `group`: the producer group; `create_topic`: whether the worker creates topics.
+    pub fn new(
+        client: Arc<dyn MqClient>,
+        topic: String,
+        group: String,
+        create_topic: bool,
+    ) -> Self {
+        Self {
+            client,
+            topic,
+            group,
+            create_topic,
+            producer: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    async fn producer(&self) -> ConnectResult<Arc<dyn MqProducer>> {
+        let mut producer = self.producer.lock().await;
+        if let Some(producer) = producer.as_ref() {
+            return Ok(producer.clone());
+        }
+        if self.create_topic {
+            self.client
+                .ensure_topic(&self.topic, DEFAULT_QUEUES)
+                .await?;
+        }
+        let started = self.client.producer(&self.group).await?;
+        *producer = Some(started.clone());
+        Ok(started)
+    }
 }
 
 /// The message body of a value: a decimal as Java's `Double.toString` writes small values.
@@ -46,6 +86,13 @@ pub fn value_text(value: f64) -> String {
 #[async_trait]
 impl MetricsReporter for TopicReporter {
     async fn report(&self, entries: &[Entry]) {
+        let producer = match self.producer().await {
+            Ok(producer) => producer,
+            Err(error) => {
+                tracing::warn!(topic = %self.topic, %error, "metrics not reported to the topic; retrying at the next report");
+                return;
+            }
+        };
         let messages: Vec<OutgoingMessage> = entries
             .iter()
             .map(|entry| OutgoingMessage {
@@ -55,8 +102,7 @@ impl MetricsReporter for TopicReporter {
                 ..OutgoingMessage::default()
             })
             .collect();
-        let failed = self
-            .producer
+        let failed = producer
             .send(&messages)
             .await
             .into_iter()

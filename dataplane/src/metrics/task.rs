@@ -138,6 +138,14 @@ impl TaskMetrics {
         }
     }
 
+    /// Keeps the lag of the queues `assigned` says this task still reads (a rebalance gave the
+    /// others to another task, which reports them).
+    pub fn retain_lag(&self, assigned: impl Fn(&str, i32) -> bool) {
+        self.lag
+            .lock()
+            .retain(|(topic, queue), _| assigned(topic, *queue));
+    }
+
     /// The lag per `(topic, queue)`.
     pub fn lag(&self) -> Vec<((String, i32), i64)> {
         self.lag

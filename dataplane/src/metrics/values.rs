@@ -121,9 +121,12 @@ impl Histogram {
                 (bound as f64 / cells.per_unit, cumulative)
             })
             .collect();
+        // Read after the buckets, the count is at least their total: +Inf never reads lower
+        // than the last bound.
+        let count = cells.count.load(Ordering::Relaxed).max(cumulative);
         HistogramSnapshot {
             buckets,
-            count: cells.count.load(Ordering::Relaxed),
+            count,
             sum: cells.sum.load(Ordering::Relaxed) as f64 / cells.per_unit,
             max: cells.max.load(Ordering::Relaxed) as f64 / cells.per_unit,
         }

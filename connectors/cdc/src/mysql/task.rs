@@ -117,7 +117,8 @@ impl SourceTask for MySqlCdcTask {
         );
         let stream_after_snapshot = parsed.snapshot_mode != SnapshotMode::InitialOnly;
         let signals = crate::signals::subscribe(&parsed, &context, &position.signals).await?;
-        self.gauges = crate::gauges::GaugeReporter::new(context.gauges.clone());
+        self.gauges =
+            crate::gauges::GaugeReporter::new(context.gauges.clone(), position.ts_sec * 1000);
         let snapshot_conn = position.snapshot.is_some().then_some(conn);
         self.state = Some(Running {
             outbox: Outbox::new(

@@ -60,6 +60,8 @@ pub struct PgCdcTask {
 struct Running {
     config: Arc<CdcConfig>,
     position: PgPosition,
+    /// Whether the slot's lag was read since the task started.
+    slot_lag_read: bool,
     stream: Option<Stream>,
     /// The snapshot's session and the table being read.
     snapshot: Option<SnapshotRead>,
@@ -242,10 +244,12 @@ impl SourceTask for PgCdcTask {
             }
         };
         let signals = crate::signals::subscribe(&parsed, &context, &position.signals).await?;
-        self.gauges = crate::gauges::GaugeReporter::new(context.gauges.clone());
+        self.gauges =
+            crate::gauges::GaugeReporter::new(context.gauges.clone(), position.ts_usec / 1000);
         let (acks, _) = watch::channel(position.lsn_commit);
         self.state = Some(Running {
             signals,
+            slot_lag_read: false,
             pending: None,
             watermark_run: now_ms(),
             watermarks: 0,
@@ -282,7 +286,8 @@ impl SourceTask for PgCdcTask {
         self.gauges.report(
             position.snapshot.as_ref(),
             position.ts_usec / 1000,
-            position.slot_lag_bytes,
+            // The stored offset's lag is from before the restart: only what was read since.
+            position.slot_lag_bytes.filter(|_| state.slot_lag_read),
         );
         Ok(records)
     }
@@ -527,6 +532,7 @@ impl Running {
                     );
                 }
                 self.position.slot_lag_bytes = Some(lag_bytes);
+                self.slot_lag_read = true;
                 self.position.slot_wal_status = Some(wal_status);
             }
             PgItem::Watermark(content) => self.on_watermark(&content)?,
