@@ -206,6 +206,11 @@ async fn serve(
     actix_rt::spawn(server);
 
     let reporting = start_reporters(&config, &handle, client_for_reporters);
+    // Kafka's `-rate` metrics: the counters sampled every few seconds.
+    let sampling = actix_rt::spawn(connect_dataplane::metrics::report::sample_every(
+        handle.metrics().clone(),
+        RATE_SAMPLE_INTERVAL,
+    ));
     let created = create_connectors(&handle, connectors).await;
     if created.is_ok() {
         signals.recv().await;
@@ -214,6 +219,7 @@ async fn serve(
     if let Some(reporting) = reporting {
         reporting.abort();
     }
+    sampling.abort();
     server_handle.stop(true).await;
     if let Err(e) = handle.shutdown().await {
         tracing::warn!(error = %e, "shutdown was not clean");
@@ -221,6 +227,9 @@ async fn serve(
     tracing::info!("stopped");
     created
 }
+
+/// How often the counters behind Kafka's `-rate` metrics are sampled.
+const RATE_SAMPLE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Starts the metrics reporters the worker configuration asks for (log, topic); `None` when
 /// there are none.

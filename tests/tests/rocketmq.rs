@@ -774,6 +774,21 @@ fn metrics_count_exactly_what_moved_and_what_failed() {
         .unwrap_or_else(|| panic!("no source-record-write-total in {entries}"));
     assert_eq!(write["group"], "source-task-metrics");
     assert_eq!(write["value"], good);
+    // Kafka's rates, sampled every 5 s: the source wrote, so its write rate is positive.
+    worker.eventually("a write rate", Duration::from_secs(30), || {
+        worker
+            .get("/admin/metrics")
+            .body()
+            .as_array()
+            .is_some_and(|all| {
+                all.iter().any(|e| {
+                    e["name"] == "source-record-write-rate"
+                        && e["tags"]["connector"] == "m-src"
+                        && e["type"] == "Rate"
+                        && e["value"].as_f64().is_some_and(|v| v > 0.0)
+                })
+            })
+    });
 
     // The topic reporter: one message per metric, key = the Java name, body = the value.
     let key = "rocketmq.connect:source-task-metrics,source-record-write-total,none,connector=m-src,task=0";

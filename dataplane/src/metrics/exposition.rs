@@ -189,6 +189,24 @@ pub fn entries(samples: &[Sample]) -> Vec<Entry> {
     out
 }
 
+/// The rates, as entries (type `Rate`: per second over the sampling window).
+pub fn rate_entries(rates: &super::rates::Rates) -> Vec<Entry> {
+    rates
+        .rates()
+        .into_iter()
+        .map(|rate| Entry {
+            group: super::rates::RATED
+                .iter()
+                .find(|(_, rated)| *rated == rate.name)
+                .map_or("", |(def, _)| def.group),
+            name: rate.name.to_owned(),
+            measure: "Rate",
+            tags: rate.labels,
+            value: rate.per_second,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,8 @@
 //! Metrics: one [`WorkerMetrics`] registry per worker, [`TaskMetrics`] cells per task (kept by
 //! the loop, so counting costs a relaxed atomic add per batch), every metric defined once in
 //! [`defs`] under its Prometheus and its Kafka Connect / Java name, written out as Prometheus
-//! text or Kafka-named [`Entry`]s, and periodic [`report`]ers.
+//! text or Kafka-named [`Entry`]s (with Kafka's windowed [`rates`]), and periodic
+//! [`report`]ers.
 //!
 //! Why not `prometheus-client`: its text encoder writes OpenMetrics (counter families without
 //! `_total`, `# EOF`), which `promtool check metrics` reports as counters without help; and
@@ -9,6 +10,7 @@
 
 pub mod defs;
 pub mod exposition;
+pub mod rates;
 pub mod registry;
 pub mod report;
 pub mod task;

@@ -43,6 +43,8 @@ pub struct WorkerMetrics {
     pub task_startup_failures: Counter,
     pub rebalances: Counter,
     pub rebalance_time: RebalanceTimer,
+    /// Samples of the counters Kafka also reports as rates.
+    pub rates: super::rates::Rates,
 }
 
 /// The rebalance timer (a newtype, so `WorkerMetrics` can derive `Default`).
@@ -105,6 +107,20 @@ impl WorkerMetrics {
                 states.remove(task);
             }
         }
+    }
+
+    /// Samples the rated counters (call every few seconds; `GET /admin/metrics` and the
+    /// reporters show the rates over the last minute).
+    pub fn sample_rates(&self) {
+        self.rates
+            .sample(std::time::Instant::now(), &self.samples());
+    }
+
+    /// Every value now under the Kafka Connect / Java names, rates included.
+    pub fn entries(&self) -> Vec<super::exposition::Entry> {
+        let mut entries = super::exposition::entries(&self.samples());
+        entries.extend(super::exposition::rate_entries(&self.rates));
+        entries
     }
 
     /// Every value now, in definition order.

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::exposition::{Entry, entries};
+use super::exposition::Entry;
 use super::registry::WorkerMetrics;
 use connect_api::ConnectResult;
 
@@ -115,6 +115,16 @@ impl MetricsReporter for TopicReporter {
     }
 }
 
+/// Samples the rated counters every `interval` until the future is dropped.
+pub async fn sample_every(metrics: Arc<WorkerMetrics>, interval: Duration) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        metrics.sample_rates();
+    }
+}
+
 /// Reports every `interval` until the future is dropped.
 pub async fn report_every(
     metrics: Arc<WorkerMetrics>,
@@ -126,7 +136,7 @@ pub async fn report_every(
     ticks.tick().await;
     loop {
         ticks.tick().await;
-        let entries = entries(&metrics.samples());
+        let entries = metrics.entries();
         for reporter in &reporters {
             reporter.report(&entries).await;
         }

@@ -3,7 +3,7 @@
 
 use actix_web::HttpResponse;
 use connect_dataplane::metrics::exposition::PROMETHEUS_CONTENT_TYPE;
-use connect_dataplane::metrics::{entries, prometheus_text};
+use connect_dataplane::metrics::prometheus_text;
 
 use super::connectors::Handle;
 use super::response::ok;
@@ -15,5 +15,5 @@ pub async fn prometheus(handle: Handle) -> HttpResponse {
 }
 
 pub async fn json(handle: Handle) -> HttpResponse {
-    ok(entries(&handle.metrics().samples()))
+    ok(handle.metrics().entries())
 }
