@@ -186,6 +186,8 @@ fn main() {
         &[
             ("namesrvAddr", &namesrv),
             ("offsetCommitIntervalMsConfig", "100"),
+            // The input file lies beside the worker's directory.
+            ("allowedPaths", dir.path().to_str().unwrap()),
         ],
         &[],
     );
