@@ -21,9 +21,11 @@ use crate::stores::open_stores;
 use crate::transform_command::{self, Input};
 use crate::worker_config::WorkerConfig;
 
-/// RocketMQ Connect, in Rust.
+/// RocketMQ Connect, in Rust: moves data between external systems and RocketMQ topics through
+/// source and sink connectors, managed over a REST API (`GET /connectors`, `GET /metrics`, …).
+/// Start with `standalone -c <worker.conf> [connector.json…]`.
 #[derive(Debug, Parser)]
-#[command(name = "rocketmq-connect", version, about)]
+#[command(name = "rocketmq-connect", version)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -40,13 +42,16 @@ enum Command {
         /// either `{"name": …, "config": {…}}` or a flat object with a `"name"` key.
         connectors: Vec<PathBuf>,
     },
-    /// Lists every built-in plugin (converters, transforms, predicates) as JSON.
     /// Runs a worker of a distributed cluster: configurations, positions and statuses live
     /// on RocketMQ topics, and connectors and tasks are spread over the live workers.
     Distributed {
+        /// Worker configuration (Java `.conf` properties; `namesrvAddr` is required, and
+        /// `connectClusterId`, `configStoreTopic`, … name the cluster's topics).
         #[arg(short = 'c', long = "config")]
         config: PathBuf,
     },
+    /// Lists every built-in plugin (connectors, tasks, converters, transforms, predicates)
+    /// with its class name and aliases, as JSON.
     Plugins,
     /// Runs messages or whole records from stdin through a connector configuration's
     /// converters and transform chain, printing each result on one line (dropped records
@@ -387,5 +392,44 @@ pub fn run() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// `--help` of every command says what it does, each its own thing, and every argument
+    /// is explained.
+    #[test]
+    fn every_command_and_argument_has_its_own_help() {
+        let cli = Cli::command();
+        assert!(cli.get_about().is_some(), "the binary says what it is");
+        let mut abouts = std::collections::HashSet::new();
+        for command in cli.get_subcommands() {
+            let about = command
+                .get_about()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            assert!(!about.is_empty(), "{} has no help", command.get_name());
+            assert!(
+                abouts.insert(about),
+                "{} repeats another's help",
+                command.get_name()
+            );
+            for arg in command.get_arguments() {
+                if arg.get_id() == "help" || arg.get_id() == "version" {
+                    continue;
+                }
+                assert!(
+                    arg.get_help().is_some(),
+                    "{} {} has no help",
+                    command.get_name(),
+                    arg.get_id()
+                );
+            }
+        }
     }
 }
