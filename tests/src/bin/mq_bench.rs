@@ -1,8 +1,9 @@
 //! The RocketMQ data-plane benchmark: on one broker, in one run, the raw client against the
 //! runtime moving the same messages.
 //!
-//! - produce: a raw `DefaultMQProducer` sending batches of 100 (`send_batch_to_queue`, queues
-//!   in turn) vs the file source connector producing the same lines through a worker process;
+//! - produce: the raw producer at its best (`connect_tests::raw_producer`: batches of up to 512
+//!   messages, every queue sending concurrently) vs the file source connector producing the
+//!   same lines through a worker process;
 //! - consume: a raw `DefaultLitePullConsumer` vs a sink connector (the verifiable sink, which
 //!   only counts) consuming them through the worker.
 //!
@@ -19,16 +20,14 @@
     reason = "a benchmark tool: a failure is a panic with its cause"
 )]
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use connect_runtime::rocketmq::RocketMqRuntime;
 use connect_tests::{Broker, WorkerProcess};
-use rocketmq_client_rust::{DefaultLitePullConsumer, DefaultMQProducer};
+use rocketmq_client_rust::DefaultLitePullConsumer;
 use rocketmq_model::common::consumer::consume_from_where::ConsumeFromWhere;
-use rocketmq_model::common::message::message_single::Message;
 use serde_json::json;
 
 const LINE: usize = 100;
@@ -41,47 +40,6 @@ fn lines(count: usize) -> Vec<Vec<u8>> {
             line
         })
         .collect()
-}
-
-/// Raw producer: batches of 100, queues in turn. Returns messages/s.
-fn raw_produce(runtime: &RocketMqRuntime, namesrv: &str, topic: &str, data: &[Vec<u8>]) -> f64 {
-    let client_runtime = runtime.client_runtime();
-    runtime.block_on(async {
-        let started = Instant::now();
-        let mut producer = DefaultMQProducer::builder(client_runtime)
-            .producer_group("bench-raw-producer")
-            .name_server_addr(namesrv.to_owned())
-            .build();
-        producer.start().await.unwrap();
-        producer
-            .create_topic("TBW102", topic, 4, HashMap::new())
-            .await
-            .unwrap();
-        let queues = loop {
-            match producer.fetch_publish_message_queues(topic).await {
-                Ok(queues) if !queues.is_empty() => break queues,
-                _ => tokio::time::sleep(Duration::from_millis(20)).await,
-            }
-        };
-        for (i, chunk) in data.chunks(100).enumerate() {
-            let batch: Vec<Message> = chunk
-                .iter()
-                .map(|body| {
-                    Message::builder()
-                        .topic(topic)
-                        .body_slice(body)
-                        .build_unchecked()
-                })
-                .collect();
-            producer
-                .send_batch_to_queue(batch, queues[i % queues.len()].clone())
-                .await
-                .unwrap();
-        }
-        let rate = data.len() as f64 / started.elapsed().as_secs_f64();
-        producer.shutdown().await;
-        rate
-    })
 }
 
 /// Raw lite-pull consumer, from the first offset, until `count` messages. Returns messages/s.
@@ -197,7 +155,9 @@ fn main() {
         // Raw and runtime alternate, each round on fresh topics, so drift hits both alike.
         let raw_topic = format!("bench-raw-{run}-{round}");
         let runtime_topic = format!("bench-rt-{run}-{round}");
-        rates[0].push(raw_produce(&runtime, &namesrv, &raw_topic, &data));
+        rates[0].push(connect_tests::raw_producer::produce(
+            &runtime, &namesrv, &raw_topic, &data,
+        ));
 
         let source = json!({"connector.class": "FileSourceConnector", "filename": input.display().to_string(),
             "connect.topicname": runtime_topic, "value.converter": "StringConverter"});
