@@ -17,7 +17,7 @@ use connect_api::{
 };
 use connect_transforms::TransformChain;
 use parking_lot::Mutex;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
 
 use super::{LoopPorts, run};
 use crate::control::LoopControl;
@@ -37,6 +37,10 @@ struct Shared {
     polls: Mutex<VecDeque<ConnectResult<Vec<String>>>>,
     /// Values the sink took.
     received: Mutex<Vec<String>>,
+    /// Wakes an idle source: something was scripted, or the loop is being steered.
+    fed: Notify,
+    /// Woken when the sink took records or positions were committed.
+    progress: Notify,
 }
 
 static SHARED: LazyLock<Mutex<HashMap<String, Arc<Shared>>>> = LazyLock::new(Default::default);
@@ -72,8 +76,12 @@ impl SourceTask for ScriptedSource {
             .as_ref()
             .and_then(|s| s.polls.lock().pop_front());
         let Some(values) = next.transpose()? else {
-            // Idle: yield to the loop without spinning.
-            tokio::time::sleep(Duration::from_millis(2)).await;
+            // Idle until fed — at most a poll interval, as a real source, so the loop commits
+            // what is due.
+            if let Some(shared) = &self.shared {
+                let _ =
+                    tokio::time::timeout(Duration::from_millis(20), shared.fed.notified()).await;
+            }
             return Ok(Vec::new());
         };
         Ok(values
@@ -111,6 +119,9 @@ impl SinkTask for CollectingSink {
         if let Some(shared) = &self.shared {
             let mut received = shared.received.lock();
             received.extend(records.iter().map(|r| text(&r.value)));
+        }
+        if let Some(shared) = &self.shared {
+            shared.progress.notify_waiters();
         }
         Ok(())
     }
@@ -158,9 +169,10 @@ impl Transform for OnCue {
 }
 
 /// Committed source positions, in memory.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct MemoryPositions {
     committed: Arc<Mutex<HashMap<RecordPartition, RecordOffset>>>,
+    shared: Arc<Shared>,
 }
 
 #[derive(Debug)]
@@ -182,6 +194,7 @@ impl PositionStore for MemoryPositions {
         positions: Vec<(RecordPartition, RecordOffset)>,
     ) -> Result<(), PositionError> {
         self.committed.lock().extend(positions);
+        self.shared.progress.notify_waiters();
         Ok(())
     }
 }
@@ -254,7 +267,11 @@ impl Harness {
         let metrics = Arc::new(TaskMetrics::detached());
         let (events_tx, events) = mpsc::unbounded_channel();
         let mq = MemoryMq::new();
-        let positions = MemoryPositions::default();
+        let shared = SHARED.lock().entry(id.clone()).or_default().clone();
+        let positions = MemoryPositions {
+            committed: Arc::default(),
+            shared: shared.clone(),
+        };
         let committed = positions.committed.clone();
         let ports = LoopPorts {
             settings: Arc::new(settings),
@@ -266,7 +283,7 @@ impl Harness {
         Self {
             via,
             mq,
-            shared: SHARED.lock().entry(id).or_default().clone(),
+            shared,
             control,
             events,
             seen: Vec::new(),
@@ -280,7 +297,7 @@ impl Harness {
     async fn feed(&self, values: &[&str]) {
         let values: Vec<String> = values.iter().map(|v| (*v).to_owned()).collect();
         match self.via {
-            Via::Source | Via::Direct => self.shared.polls.lock().push_back(Ok(values)),
+            Via::Source | Via::Direct => self.script(Ok(values)),
             Via::Sink => {
                 let producer = self.mq.producer("test").await.unwrap();
                 let messages: Vec<OutgoingMessage> = values
@@ -318,29 +335,55 @@ impl Harness {
         self.mq.messages("dlq").into_iter().flatten().collect()
     }
 
-    /// Waits (at most 10 s) until `done` holds of the harness.
+    /// What the source's next poll returns.
+    fn script(&self, poll: ConnectResult<Vec<String>>) {
+        self.shared.polls.lock().push_back(poll);
+        self.shared.fed.notify_one();
+    }
+
+    /// Tells the loop what to do (and wakes an idle source, so it hears it).
+    fn steer(&self, control: Control) {
+        self.control.send(control).unwrap();
+        self.shared.fed.notify_one();
+    }
+
+    /// Waits (at most 10 s) until `done` holds of the harness, woken by the loop's events,
+    /// the sink, committed positions and the queue — never by a clock.
     async fn until(&mut self, what: &str, done: impl Fn(&Self) -> bool) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        while !done(self) {
+        let (shared, queue) = (self.shared.clone(), self.mq.changes());
+        loop {
             while let Ok(event) = self.events.try_recv() {
                 self.seen.push(event);
+            }
+            if done(self) {
+                return;
             }
             assert!(
                 !self.join.is_finished(),
                 "{:?}: the loop ended while waiting for {what}",
                 self.via
             );
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "{:?}: timed out waiting for {what}; delivered {:?}, events {:?}",
-                self.via,
-                self.delivered(),
-                self.seen
-            );
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
-        while let Ok(event) = self.events.try_recv() {
-            self.seen.push(event);
+            // The test and the loop share one thread: nothing changes between the check above
+            // and the registration of these waiters.
+            let events = &mut self.events;
+            let woken = tokio::time::timeout_at(deadline, async {
+                tokio::select! {
+                    event = events.recv() => event,
+                    () = shared.progress.notified() => None,
+                    () = queue.notified() => None,
+                }
+            })
+            .await;
+            match woken {
+                Ok(event) => self.seen.extend(event),
+                Err(_) => panic!(
+                    "{:?}: timed out waiting for {what}; delivered {:?}, events {:?}",
+                    self.via,
+                    self.delivered(),
+                    self.seen
+                ),
+            }
         }
     }
 
@@ -363,7 +406,7 @@ impl Harness {
     }
 
     async fn stop(self) -> ConnectResult<()> {
-        self.control.send(Control::Stop).unwrap();
+        self.steer(Control::Stop);
         self.join.await.unwrap()
     }
 
@@ -383,9 +426,8 @@ async fn a_retriable_poll_is_shown_retried_and_cleared_in_every_mode() {
         h.until("the start", |h| !h.seen.is_empty()).await;
         match via {
             Via::Source | Via::Direct => {
-                let mut polls = h.shared.polls.lock();
                 for _ in 0..3 {
-                    polls.push_back(Err(ConnectError::retriable("source away")));
+                    h.script(Err(ConnectError::retriable("source away")));
                 }
             }
             Via::Sink => h.mq.set_down(true),
@@ -547,7 +589,7 @@ async fn a_pause_commits_and_holds_and_a_resume_goes_on_in_every_mode() {
         let mut h = Harness::start(via, &[], 0);
         h.feed(&["a"]).await;
         h.until_delivered(&["a"]).await;
-        h.control.send(Control::Pause).unwrap();
+        h.steer(Control::Pause);
         h.until("the pause", |h| h.seen.contains(&LoopEvent::Paused))
             .await;
         if via != Via::Sink {
@@ -560,7 +602,7 @@ async fn a_pause_commits_and_holds_and_a_resume_goes_on_in_every_mode() {
             );
         }
         h.feed(&["b"]).await;
-        h.control.send(Control::Run).unwrap();
+        h.steer(Control::Run);
         h.until_delivered(&["a", "b"]).await;
         assert!(h.seen.contains(&LoopEvent::Resumed), "{via:?}");
         h.stop().await.unwrap();

@@ -33,6 +33,8 @@ pub struct MemoryMq {
     ids: Arc<AtomicU64>,
     /// Calls refused while down, so a test can wait until an outage was actually felt.
     refused: Arc<AtomicU64>,
+    /// Woken after every send and commit, so a test awaits what it waits for.
+    changed: Arc<tokio::sync::Notify>,
 }
 
 impl MemoryMq {
@@ -82,6 +84,11 @@ impl MemoryMq {
         self.refused.load(Ordering::SeqCst)
     }
 
+    /// Notified after every send (messages stored, or refused while down) and every commit.
+    pub fn changes(&self) -> Arc<tokio::sync::Notify> {
+        self.changed.clone()
+    }
+
     fn check_up(&self) -> ConnectResult<()> {
         if self.down.load(Ordering::SeqCst) {
             self.refused.fetch_add(1, Ordering::SeqCst);
@@ -95,6 +102,14 @@ impl MemoryMq {
 #[async_trait]
 impl MqProducer for MemoryMq {
     async fn send(&self, messages: &[OutgoingMessage]) -> Vec<ConnectResult<SendMetadata>> {
+        let results = self.store(messages);
+        self.changed.notify_waiters();
+        results
+    }
+}
+
+impl MemoryMq {
+    fn store(&self, messages: &[OutgoingMessage]) -> Vec<ConnectResult<SendMetadata>> {
         if self.check_up().is_err() {
             return messages
                 .iter()
@@ -238,12 +253,15 @@ impl MqConsumer for MemoryConsumer {
 
     async fn commit(&mut self, offsets: &HashMap<QueueRef, i64>) -> ConnectResult<()> {
         self.mq.check_up()?;
-        let mut state = self.mq.state.lock();
-        for (queue, offset) in offsets {
-            state
-                .committed
-                .insert((self.group.clone(), queue.clone()), *offset);
+        {
+            let mut state = self.mq.state.lock();
+            for (queue, offset) in offsets {
+                state
+                    .committed
+                    .insert((self.group.clone(), queue.clone()), *offset);
+            }
         }
+        self.mq.changed.notify_waiters();
         Ok(())
     }
 
