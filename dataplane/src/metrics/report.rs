@@ -142,3 +142,43 @@ pub async fn report_every(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mq::memory::MemoryMq;
+
+    fn entry(value: f64) -> Entry {
+        Entry {
+            group: "source-task-metrics",
+            name: "source-record-write-total".to_owned(),
+            measure: "none",
+            tags: vec![("connector", "c".to_owned()), ("task", "0".to_owned())],
+            value,
+        }
+    }
+
+    /// A broker away at a report costs that report only: the next one sets the reporter up
+    /// and delivers, one message per metric, keyed by the Java name.
+    #[tokio::test]
+    async fn the_topic_reporter_rides_out_a_broker_outage() {
+        let mq = MemoryMq::new();
+        let reporter =
+            TopicReporter::new(Arc::new(mq.clone()), "metrics".into(), "group".into(), true);
+        mq.set_down(true);
+        reporter.report(&[entry(1.0)]).await;
+        assert!(mq.refused() > 0, "the outage was felt");
+        assert!(mq.messages("metrics").iter().all(Vec::is_empty));
+        mq.set_down(false);
+        reporter.report(&[entry(180.0)]).await;
+        let sent: Vec<_> = mq.messages("metrics").into_iter().flatten().collect();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(
+            sent[0].keys.as_deref(),
+            Some(
+                "rocketmq.connect:source-task-metrics,source-record-write-total,none,connector=c,task=0"
+            )
+        );
+        assert_eq!(sent[0].body, b"180.0");
+    }
+}
