@@ -264,6 +264,25 @@ fn misbehaving_connectors_do_not_disturb_others() {
                     })
         },
     );
+    // The metrics show it: the task FAILED (its status and its connector's count), after
+    // three starts of it (the first and two restarts) among the worker's task starts.
+    worker.eventually(
+        "the failed task in /metrics",
+        Duration::from_secs(30),
+        || {
+            worker.metric(r#"rocketmq_connect_status{connector="panics",task="0",state="FAILED"}"#)
+                == Some(1.0)
+                && worker.metric(
+                    r#"rocketmq_connect_connector_tasks{connector="panics",state="FAILED"}"#,
+                ) == Some(1.0)
+        },
+    );
+    assert!(
+        worker
+            .metric("rocketmq_connect_task_startup_attempts_total")
+            .is_some_and(|n| n >= 3.0 + 3.0),
+        "three starts of the panicking task and one of each other connector's task"
+    );
     for batch in 1..5 {
         append(&input, batch * 10, batch * 10 + 10);
         eventually(
