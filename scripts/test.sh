@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: unit, property and integration tests of every crate. Integration tests
 # start real processes on loopback, including a RocketMQ name server and broker and MariaDB and
-# PostgreSQL servers, a Prometheus server, and a REST fuzzer (schemathesis): the first run on a machine installs them
+# PostgreSQL servers, a Prometheus server, a REST fuzzer (schemathesis) and Kafka Connect client
+# libraries: the first run on a machine installs them
 # (about 20 minutes on 2 cores for the broker, under a minute for the rest; later runs skip it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,8 +18,13 @@ if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
         { apt-get update -q >/dev/null &&
             DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus >/dev/null; }
 fi
-# The REST fuzzer (tests/tests/rest_api.rs), once per machine.
+# The REST fuzzer and two Kafka Connect client libraries (tests/tests/rest_api.rs), once per
+# machine.
 if ! schemathesis --version 2>/dev/null | grep -q "4.32.5"; then
     python3 -m pip install --quiet --disable-pip-version-check "schemathesis==4.32.5"
+fi
+if ! python3 -c "import kafka_connect, kafka_connect_api" 2>/dev/null; then
+    python3 -m pip install --quiet --disable-pip-version-check \
+        "kafka-connect-py==1.0.0" "kafka-connect-api==0.5.10"
 fi
 cargo test --workspace --locked "$@"

@@ -6,13 +6,18 @@ use std::fmt;
 use connect_api::{Config, ConnectorKind};
 use serde::{Deserialize, Serialize};
 
-/// What the user asked a connector to be (set by pause/resume).
+/// What the user asked a connector to be (set by pause, resume and stop).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum TargetState {
     #[default]
     Started,
+    /// The connector and its tasks stay, doing nothing.
     Paused,
+    /// Kafka Connect's STOPPED (KIP-875): the connector is shut down and its task
+    /// configurations are dropped, so no task exists until it is resumed; only then may its
+    /// offsets be altered.
+    Stopped,
 }
 
 /// What a connector or task is (the REST `state`).
@@ -23,6 +28,7 @@ pub enum State {
     Running,
     Paused,
     Failed,
+    Stopped,
 }
 
 impl State {
@@ -33,6 +39,7 @@ impl State {
             Self::Running => "RUNNING",
             Self::Paused => "PAUSED",
             Self::Failed => "FAILED",
+            Self::Stopped => "STOPPED",
         }
     }
 }

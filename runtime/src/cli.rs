@@ -117,14 +117,27 @@ fn read_connector(path: &PathBuf) -> Result<(String, Config), String> {
 }
 
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let directives = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|d| tracing_subscriber::EnvFilter::try_new(d).is_ok())
+        .unwrap_or_else(|| "info".to_owned());
+    let filter = tracing_subscriber::EnvFilter::new(&directives);
+    // Reloadable, so `/admin/loggers` can change levels while the worker runs.
+    let (filter, handle) = tracing_subscriber::reload::Layer::new(filter);
     // Plain text, so the scrubbing writer sees `key=value` pairs undecorated.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(false)
-        .with_writer(|| ScrubbedStderr)
+    let installed = tracing_subscriber::registry()
+        .with(filter)
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(|| ScrubbedStderr),
+        )
         .try_init();
+    if installed.is_ok() {
+        crate::log_levels::install(handle, &directives);
+    }
 }
 
 /// Standard error with secrets masked: every log line passes `connect_api::secrets::scrub_text`
@@ -209,6 +222,18 @@ async fn serve(
     let server = bound.server;
     let server_handle = server.handle();
     actix_rt::spawn(server);
+    let kafka_handle = bound.kafka.map(|(server, addrs)| {
+        for addr in &addrs {
+            tracing::info!(%addr, "Kafka Connect REST API listening");
+            println!(
+                "Kafka Connect REST API listening on {}://{addr}",
+                bound.scheme
+            );
+        }
+        let handle = server.handle();
+        actix_rt::spawn(server);
+        handle
+    });
 
     let reporting = start_reporters(&config, &handle, client_for_reporters);
     // Kafka's `-rate` metrics: the counters sampled every few seconds.
@@ -226,6 +251,9 @@ async fn serve(
     }
     sampling.abort();
     server_handle.stop(true).await;
+    if let Some(kafka) = kafka_handle {
+        kafka.stop(true).await;
+    }
     if let Err(e) = handle.shutdown().await {
         tracing::warn!(error = %e, "shutdown was not clean");
     }

@@ -1,6 +1,7 @@
-//! The REST API's HTTP server: where it listens, over HTTP or HTTPS, and the guards in front
-//! of the routes — authentication, cross-site refusal, body limits, error envelopes. A worker
-//! that would expose an unauthenticated API beyond this host refuses to start.
+//! The REST APIs' HTTP servers — the seed's on `httpPort`, Kafka Connect's on
+//! `kafkaRestPort` — where they listen, over HTTP or HTTPS, and the guards in front of the
+//! routes: authentication, cross-site refusal, body limits, error envelopes. A worker that
+//! would expose an unauthenticated API beyond this host refuses to start.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,14 +13,18 @@ use connect_actors::ControllerHandle;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 
-use crate::rest::{self, BodyLimits, HttpGuard, Users};
+use crate::rest::kafka::ServerInfo;
+use crate::rest::{self, BodyLimits, Flavour, HttpGuard, Users};
 use crate::worker_config::WorkerConfig;
 
-/// A server bound and ready to run.
+/// The servers bound and ready to run.
 #[allow(missing_debug_implementations, reason = "actix's Server has no Debug")]
 pub struct Bound {
+    /// The seed's API (`httpPort`).
     pub server: Server,
     pub addrs: Vec<SocketAddr>,
+    /// Kafka Connect's API (`kafkaRestPort`), when set.
+    pub kafka: Option<(Server, Vec<SocketAddr>)>,
     /// `http` or `https`.
     pub scheme: &'static str,
 }
@@ -33,7 +38,8 @@ fn is_loopback(address: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Binds the REST API as `config` says.
+/// Binds the REST APIs as `config` says: the seed's, and Kafka Connect's beside it with the
+/// same address, TLS, authentication, cross-site protection and limits.
 pub fn bind(config: &WorkerConfig, handle: ControllerHandle) -> Result<Bound, String> {
     let http = &config.http;
     let loopback_only = is_loopback(&config.http_bind_address);
@@ -44,52 +50,99 @@ pub fn bind(config: &WorkerConfig, handle: ControllerHandle) -> Result<Bound, St
             config.http_bind_address
         ));
     }
-    let guard = web::Data::new(HttpGuard {
-        users,
-        allowed_origins: http.allowed_origins.clone(),
-        loopback_only,
+    let shared = Shared {
+        guard: web::Data::new(HttpGuard {
+            users,
+            allowed_origins: http.allowed_origins.clone(),
+            loopback_only,
+        }),
+        limits: web::Data::new(BodyLimits {
+            max_bytes: http.max_body_bytes,
+            read_timeout: http.body_read_timeout,
+        }),
+        handle: web::Data::new(handle),
+    };
+    let tls = match (&http.tls_cert_file, &http.tls_key_file) {
+        (Some(cert), Some(key)) => Some(tls_config(cert, key)?),
+        _ => None,
+    };
+    let (server, addrs) = serve(
+        config,
+        config.http_port,
+        Flavour::Seed,
+        &shared,
+        tls.clone(),
+    )?;
+    let kafka = match config.kafka_rest_port {
+        Some(port) => Some(serve(config, port, Flavour::Kafka, &shared, tls.clone())?),
+        None => None,
+    };
+    Ok(Bound {
+        server,
+        addrs,
+        kafka,
+        scheme: if tls.is_some() { "https" } else { "http" },
+    })
+}
+
+/// What both APIs' servers share.
+struct Shared {
+    guard: web::Data<HttpGuard>,
+    limits: web::Data<BodyLimits>,
+    handle: web::Data<ControllerHandle>,
+}
+
+/// One API's server on `port`.
+fn serve(
+    config: &WorkerConfig,
+    port: u16,
+    flavour: Flavour,
+    shared: &Shared,
+    tls: Option<rustls::ServerConfig>,
+) -> Result<(Server, Vec<SocketAddr>), String> {
+    let (guard, limits, data) = (
+        shared.guard.clone(),
+        shared.limits.clone(),
+        shared.handle.clone(),
+    );
+    let info = web::Data::new(ServerInfo {
+        cluster_id: config.cluster.cluster_id.clone(),
     });
-    let limits = web::Data::new(BodyLimits {
-        max_bytes: http.max_body_bytes,
-        read_timeout: http.body_read_timeout,
-    });
-    let data = web::Data::new(handle);
+    let http = &config.http;
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .app_data(guard.clone())
             .app_data(limits.clone())
+            .app_data(info.clone())
+            .app_data(web::Data::new(flavour))
             .wrap(from_fn(rest::guard))
             .wrap(rest::error_envelopes())
-            .configure(rest::routes)
+            // Kafka Connect (Jersey) answers `/connectors/x/` as `/connectors/x`; clients rely
+            // on it. The seed's paths stay exact.
+            .wrap(actix_web::middleware::Condition::new(
+                flavour == Flavour::Kafka,
+                actix_web::middleware::NormalizePath::trim(),
+            ))
+            .configure(match flavour {
+                Flavour::Seed => rest::routes,
+                Flavour::Kafka => rest::kafka::routes,
+            })
     })
     .workers(2)
     .disable_signals()
     .shutdown_timeout(5)
     .client_request_timeout(http.body_read_timeout)
     .client_disconnect_timeout(std::time::Duration::from_secs(2));
-    let address = (config.http_bind_address.as_str(), config.http_port);
-    let cannot = |e: std::io::Error| {
-        format!(
-            "cannot listen on {}:{}: {e}",
-            config.http_bind_address, config.http_port
-        )
-    };
-    let (server, scheme) = match (&http.tls_cert_file, &http.tls_key_file) {
-        (Some(cert), Some(key)) => (
-            server
-                .bind_rustls_0_23(address, tls_config(cert, key)?)
-                .map_err(cannot)?,
-            "https",
-        ),
-        _ => (server.bind(address).map_err(cannot)?, "http"),
+    let address = (config.http_bind_address.as_str(), port);
+    let cannot =
+        |e: std::io::Error| format!("cannot listen on {}:{port}: {e}", config.http_bind_address);
+    let server = match tls {
+        Some(tls) => server.bind_rustls_0_23(address, tls).map_err(cannot)?,
+        None => server.bind(address).map_err(cannot)?,
     };
     let addrs = server.addrs();
-    Ok(Bound {
-        server: server.run(),
-        addrs,
-        scheme,
-    })
+    Ok((server.run(), addrs))
 }
 
 /// The TLS configuration from PEM files, with the aws-lc-rs provider the build already has.

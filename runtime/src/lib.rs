@@ -9,7 +9,9 @@
 //! - [`stores`]: crash-safe file documents behind the actors' stores.
 //! - [`http_server`]: where the REST API listens (HTTP or HTTPS), its guards (authentication,
 //!   cross-site refusal, body limits, error envelopes); no unauthenticated API off loopback.
-//! - [`rest`]: the actix-web REST API; handlers call a `ControllerHandle`.
+//! - [`rest`]: the actix-web REST API — the seed's, and Kafka Connect's (`rest::kafka`) on
+//!   `kafkaRestPort`; handlers call a `ControllerHandle`.
+//! - [`log_levels`]: log levels changed at run time (`/admin/loggers`).
 //! - [`rocketmq`]: the RocketMQ client behind the actors' message-queue ports.
 //! - [`plugins`]: the registry of connectors, tasks, transforms, predicates and converters.
 
@@ -18,6 +20,7 @@
 
 pub mod cli;
 pub mod http_server;
+pub mod log_levels;
 pub mod plugins;
 pub mod rest;
 pub mod rocketmq;

@@ -31,6 +31,7 @@ enum Kind {
 const KEYS: &[(&str, Kind, bool)] = &[
     ("workerId", Kind::Text, true),
     ("httpPort", Kind::Port, true),
+    ("kafkaRestPort", Kind::Port, true),
     ("httpBindAddress", Kind::Text, true),
     ("storePathRootDir", Kind::Text, true),
     ("namesrvAddr", Kind::Text, true),
@@ -109,6 +110,9 @@ pub struct WorkerConfig {
     /// Where the configuration came from (for messages).
     pub source_name: String,
     pub http_port: u16,
+    /// `kafkaRestPort`: where Kafka Connect's REST API is served beside the seed's (same
+    /// address, security and limits); off when unset.
+    pub kafka_rest_port: Option<u16>,
     pub http_bind_address: String,
     pub store_path_root_dir: PathBuf,
     pub namesrv_addr: Option<String>,
@@ -458,6 +462,9 @@ impl WorkerConfig {
                 .get("httpPort")
                 .and_then(|(v, _)| v.parse().ok())
                 .unwrap_or(8082),
+            kafka_rest_port: values
+                .get("kafkaRestPort")
+                .and_then(|(v, _)| v.parse().ok()),
             http_bind_address: text("httpBindAddress", "127.0.0.1"),
             store_path_root_dir: store,
             namesrv_addr: values

@@ -195,6 +195,8 @@ pub struct WorkerProcess {
     command: &'static str,
     child: Option<Child>,
     pub base: String,
+    /// Kafka Connect's API (`kafkaRestPort`), when the configuration sets it.
+    pub kafka_base: Option<String>,
     pub dir: PathBuf,
     conf: PathBuf,
     pub log: PathBuf,
@@ -265,11 +267,9 @@ impl WorkerProcess {
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(line)) = lines.next() {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 let _ = tx.send(line);
             }
-            for _ in lines {}
         });
         let line = rx
             .recv_timeout(Duration::from_secs(60))
@@ -284,7 +284,21 @@ impl WorkerProcess {
             .strip_prefix("REST API listening on ")
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
             .to_owned();
+        let wants_kafka = std::fs::read_to_string(&conf)
+            .unwrap_or_default()
+            .lines()
+            .any(|l| l.starts_with("kafkaRestPort="));
+        let kafka_base = wants_kafka.then(|| {
+            let line = rx
+                .recv_timeout(Duration::from_secs(60))
+                .expect("the worker reports its Kafka Connect REST address");
+            line.trim()
+                .strip_prefix("Kafka Connect REST API listening on ")
+                .unwrap_or_else(|| panic!("unexpected second line {line:?}"))
+                .to_owned()
+        });
         Self {
+            kafka_base,
             bin,
             command,
             child: Some(child),

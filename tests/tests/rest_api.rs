@@ -994,3 +994,45 @@ fn rest_fuzzing_finds_no_server_error() {
     assert_eq!(worker.get("/health").status, 200);
     assert!(worker.terminate(Duration::from_secs(30)).success());
 }
+
+/// Two Kafka Connect client libraries from PyPI (kafka-connect-py, kafka-connect-api), used
+/// unchanged against the Kafka Connect listener (`kafkaRestPort`): create, list with
+/// `expand`, get-edit-put, pause/resume/restart, STOPPED with offsets altered and reset (the
+/// input copied again each time), plugins and validation, log levels, delete
+/// (`tests/python/kafka_clients.py` asserts each step). The seed's API on `httpPort` keeps
+/// its envelope meanwhile.
+#[test]
+fn kafka_connect_clients_work_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let input: Vec<String> = (0..50).map(|i| format!("line {i}")).collect();
+    std::fs::write(dir.path().join("input.txt"), input.join("\n") + "\n").unwrap();
+    let mut worker = WorkerProcess::start(WORKER, dir.path(), &[("kafkaRestPort", "0")], &[]);
+    let kafka = worker
+        .kafka_base
+        .clone()
+        .expect("the Kafka Connect listener");
+    assert_ne!(kafka, worker.base);
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("python/kafka_clients.py");
+    let run = std::process::Command::new("python3")
+        .arg(&script)
+        .arg(&kafka)
+        .arg(dir.path())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run python3: {e}"));
+    assert!(
+        run.status.success(),
+        "the Kafka Connect clients failed:\n{}\n{}\nworker warnings:\n{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr),
+        worker.warnings()
+    );
+    // The seed's API, beside it, still answers in its envelope.
+    let seed = worker.get("/connectors");
+    assert_eq!(seed.status, 200);
+    assert_eq!(seed.json["status"], 200, "{}", seed.text);
+    // Kafka Connect's unknown routes answer in its error shape.
+    let missing = connect_tests::http(&kafka, "GET", "/no/such/route", None);
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.json["error_code"], 404, "{}", missing.text);
+    assert!(worker.terminate(Duration::from_secs(30)).success());
+}

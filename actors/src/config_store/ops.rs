@@ -18,9 +18,10 @@ pub enum ConfigOp {
     /// Creates a connector (target STARTED) or replaces its configuration (target kept, task
     /// configurations cleared until the connector computes new ones).
     PutConfig { name: String, config: Config },
-    /// Pauses or resumes an existing connector.
+    /// Pauses, resumes or stops an existing connector; stopping drops its task configurations.
     SetTarget { name: String, target: TargetState },
-    /// Task configurations, applied only if the connector still has `computed_from`.
+    /// Task configurations, applied only if the connector still has `computed_from` and is
+    /// not stopped (a reconfiguration racing a stop must not bring its tasks back).
     SetTasks {
         name: String,
         computed_from: Config,
@@ -65,18 +66,27 @@ pub fn apply_op(snapshot: &mut ConfigSnapshot, op: &ConfigOp) -> bool {
             }
         },
         ConfigOp::SetTarget { name, target } => match snapshot.get_mut(name) {
-            Some(entry) if entry.target != *target => {
+            Some(entry) => {
+                let stopping = *target == TargetState::Stopped && !entry.tasks.is_empty();
+                if stopping {
+                    entry.tasks.clear();
+                }
+                let changed = entry.target != *target;
                 entry.target = *target;
-                true
+                changed || stopping
             }
-            _ => false,
+            None => false,
         },
         ConfigOp::SetTasks {
             name,
             computed_from,
             tasks,
         } => match snapshot.get_mut(name) {
-            Some(entry) if entry.config == *computed_from && entry.tasks != *tasks => {
+            Some(entry)
+                if entry.config == *computed_from
+                    && entry.tasks != *tasks
+                    && entry.target != TargetState::Stopped =>
+            {
                 entry.tasks = tasks.clone();
                 true
             }
@@ -92,6 +102,37 @@ mod tests {
 
     fn config(class: &str) -> Config {
         Config::new().with("connector.class", class)
+    }
+
+    #[test]
+    fn stopping_drops_task_configs_and_refuses_late_ones_until_resumed() {
+        let mut snap = ConfigSnapshot::new();
+        let put = ConfigOp::PutConfig {
+            name: "a".into(),
+            config: config("X"),
+        };
+        let tasks = ConfigOp::SetTasks {
+            name: "a".into(),
+            computed_from: config("X"),
+            tasks: vec![Config::new(); 2],
+        };
+        let target = |target| ConfigOp::SetTarget {
+            name: "a".into(),
+            target,
+        };
+        assert!(apply_op(&mut snap, &put));
+        assert!(apply_op(&mut snap, &tasks));
+        assert!(apply_op(&mut snap, &target(TargetState::Stopped)));
+        assert_eq!(snap["a"].target, TargetState::Stopped);
+        assert!(snap["a"].tasks.is_empty());
+        // Task configurations computed before the stop arrive late: refused.
+        assert!(!apply_op(&mut snap, &tasks));
+        assert!(snap["a"].tasks.is_empty());
+        assert!(!apply_op(&mut snap, &target(TargetState::Stopped)));
+        // Resumed, the connector computes them again.
+        assert!(apply_op(&mut snap, &target(TargetState::Started)));
+        assert!(apply_op(&mut snap, &tasks));
+        assert_eq!(snap["a"].tasks.len(), 2);
     }
 
     #[test]

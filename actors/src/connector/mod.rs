@@ -262,6 +262,7 @@ impl Actor for ConnectorActor {
         match self.spec.target {
             TargetState::Started => self.start_connector(ctx),
             TargetState::Paused => self.report(State::Paused, None),
+            TargetState::Stopped => self.report(State::Stopped, None),
         }
     }
 
@@ -349,16 +350,20 @@ impl Handler<SetConnectorTarget> for ConnectorActor {
             return;
         }
         self.spec.target = msg.0;
-        match msg.0 {
-            // Pausing during a start abandons the start: nothing is running to stop.
-            TargetState::Paused if self.cancel_start(ctx) => self.report(State::Paused, None),
-            TargetState::Paused => self.stop_connector(ctx, |actor, _| {
-                if !actor.failed {
-                    actor.report(State::Paused, None);
-                }
-            }),
-            TargetState::Started => self.start_connector(ctx),
+        let state = match msg.0 {
+            TargetState::Started => return self.start_connector(ctx),
+            TargetState::Paused => State::Paused,
+            TargetState::Stopped => State::Stopped,
+        };
+        // Pausing or stopping during a start abandons the start: nothing is running to stop.
+        if self.cancel_start(ctx) {
+            return self.report(state, None);
         }
+        self.stop_connector(ctx, move |actor, _| {
+            if !actor.failed {
+                actor.report(state, None);
+            }
+        });
     }
 }
 

@@ -145,6 +145,18 @@ impl ControllerHandle {
         })
         .await?
     }
+    /// Alters (`Patch`) or resets a stopped source connector's positions.
+    pub async fn alter_offsets(
+        &self,
+        name: &str,
+        change: crate::offset_committer::PositionChange,
+    ) -> Reply<()> {
+        self.ask(AlterOffsets {
+            name: name.to_owned(),
+            change,
+        })
+        .await?
+    }
     pub async fn validate(&self, config: Config) -> Reply<Vec<ConfigError>> {
         self.ask(ValidateConfig { config }).await
     }

@@ -127,6 +127,14 @@ pub struct GetOffsets {
     pub name: String,
 }
 
+/// Changes a stopped source connector's committed positions (KIP-875).
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), ControllerError>")]
+pub struct AlterOffsets {
+    pub name: String,
+    pub change: crate::offset_committer::PositionChange,
+}
+
 /// A configuration a client wants to store, made ready for validation: within the worker's
 /// limits, and with every value the client was shown masked put back to the stored secret.
 #[derive(Debug, Message)]

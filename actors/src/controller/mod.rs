@@ -23,7 +23,7 @@ use crate::model::{
     ConfigSnapshot, ConnectorEntry, ConnectorInfo, ConnectorState, ConnectorStateInfo,
     ConnectorStatuses, State, TaskId, TaskInfo, TaskRef, TaskState,
 };
-use crate::offset_committer::{GetPositions, OffsetCommitter};
+use crate::offset_committer::{AlterPositions, GetPositions, OffsetCommitter};
 use crate::rebalancer::{Rebalance, Rebalancer, StopAll};
 use crate::security;
 use crate::settings::WorkerSettings;
@@ -632,6 +632,36 @@ impl Handler<GetOffsets> for ConnectController {
             exists?;
             mailbox(request.await)
         })
+    }
+}
+
+impl Handler<AlterOffsets> for ConnectController {
+    type Result = ResponseFuture<Reply<()>>;
+    fn handle(&mut self, msg: AlterOffsets, _ctx: &mut Self::Context) -> Self::Result {
+        let checked = self.refuse_if_shutting_down().and_then(|()| {
+            let entry = self.entry(&msg.name)?;
+            if entry.target != crate::model::TargetState::Stopped {
+                return Err(ControllerError::BadRequest(format!(
+                    "Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/{}/stop' endpoint",
+                    msg.name
+                )));
+            }
+            if self.kind(entry) == ConnectorKind::Sink {
+                return Err(ControllerError::BadRequest(format!(
+                    "{} is a sink connector: its offsets are its RocketMQ consumer group's, which this worker does not alter; reset the group with the broker's tools (mqadmin resetOffsetByTime)",
+                    msg.name
+                )));
+            }
+            Ok(())
+        });
+        if let Err(e) = checked {
+            return Box::pin(async move { Err(e) });
+        }
+        let request = self.deps.committer.send(AlterPositions {
+            connector: msg.name,
+            change: msg.change,
+        });
+        Box::pin(async move { mailbox(request.await)?.map_err(ControllerError::Internal) })
     }
 }
 

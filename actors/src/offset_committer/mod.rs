@@ -151,6 +151,77 @@ pub struct CommitPositions {
     pub positions: Vec<(RecordPartition, RecordOffset)>,
 }
 
+/// An operator's change of a stopped connector's positions (Kafka Connect's `PATCH` and
+/// `DELETE /connectors/{name}/offsets`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PositionChange {
+    /// Sets these partitions' offsets; `None` forgets the partition.
+    Patch(Vec<(RecordPartition, Option<RecordOffset>)>),
+    /// Forgets every position: the connector starts over.
+    Reset,
+}
+
+impl PositionChange {
+    /// Applies the change to `connector`'s positions in `table` (both backends run this).
+    pub fn apply(
+        &self,
+        connector: &str,
+        table: &mut BTreeMap<String, HashMap<RecordPartition, RecordOffset>>,
+    ) {
+        match self {
+            Self::Reset => {
+                table.remove(connector);
+            }
+            Self::Patch(changes) => {
+                let positions = table.entry(connector.to_owned()).or_default();
+                for (partition, offset) in changes {
+                    match offset {
+                        Some(offset) => positions.insert(partition.clone(), offset.clone()),
+                        None => positions.remove(partition),
+                    };
+                }
+                if positions.is_empty() {
+                    table.remove(connector);
+                }
+            }
+        }
+    }
+}
+
+/// Changes a connector's positions; replies once the change is durable.
+#[derive(Debug, Message)]
+#[rtype(result = "Result<(), String>")]
+pub struct AlterPositions {
+    pub connector: String,
+    pub change: PositionChange,
+}
+
+impl Handler<AlterPositions> for OffsetCommitter {
+    type Result = Result<(), String>;
+    fn handle(&mut self, msg: AlterPositions, _ctx: &mut Self::Context) -> Self::Result {
+        match &self.backend {
+            Backend::File(store) => {
+                msg.change.apply(&msg.connector, &mut self.table.write());
+                self.persist(store.as_ref())
+            }
+            Backend::Log {
+                log,
+                arbiter,
+                deadline,
+            } => {
+                let op = PositionOp::Alter {
+                    connector: msg.connector,
+                    change: msg.change,
+                };
+                log.append_blocking(arbiter, op, *deadline)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+        }
+    }
+}
+
 /// The committed positions of a connector.
 #[derive(Debug, Message)]
 #[rtype(result = "Vec<(RecordPartition, RecordOffset)>")]

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use connect_api::{RecordOffset, RecordPartition};
 use serde::{Deserialize, Serialize};
 
-use super::PositionTable;
+use super::{PositionChange, PositionTable};
 use crate::cluster::log::StateMachine;
 use crate::model::{Epoch, TaskId, Unit};
 
@@ -28,6 +28,12 @@ pub enum PositionOp {
         task: u32,
         epoch: Epoch,
         positions: Vec<(RecordPartition, RecordOffset)>,
+    },
+    /// A stopped connector's positions changed by an operator (KIP-875); not fenced: a stopped
+    /// connector has no task that could commit.
+    Alter {
+        connector: String,
+        change: PositionChange,
     },
 }
 
@@ -98,6 +104,10 @@ impl StateMachine for PositionLogState {
                         PositionOutcome::Committed
                     }
                 }
+            }
+            PositionOp::Alter { connector, change } => {
+                change.apply(connector, &mut self.table.write());
+                PositionOutcome::Committed
             }
         }
     }

@@ -29,7 +29,8 @@ impl From<TargetState> for Control {
     fn from(target: TargetState) -> Self {
         match target {
             TargetState::Started => Self::Run,
-            TargetState::Paused => Self::Pause,
+            // A stopped connector has no tasks; one not yet removed does nothing meanwhile.
+            TargetState::Paused | TargetState::Stopped => Self::Pause,
         }
     }
 }

@@ -513,7 +513,7 @@ impl Handler<GetAllocation> for Worker {
                     id: id.task,
                     config: slot.config.masked(),
                     state: if slot.phase == WorkerTaskState::Running
-                        && slot.target == TargetState::Paused
+                        && slot.target != TargetState::Started
                     {
                         WorkerTaskState::Paused
                     } else {

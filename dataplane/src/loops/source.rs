@@ -252,6 +252,9 @@ impl SourceLoop {
         outlet: &Outlet<'_>,
     ) -> ConnectResult<bool> {
         let mut attempt = 0u32;
+        self.control
+            .metrics
+            .note_produced(outgoing.iter().map(|o| o.message.topic.as_str()));
         loop {
             // Moved out for the call and back in afterwards: no copy per message.
             let messages: Vec<OutgoingMessage> = outgoing

@@ -29,7 +29,7 @@ pub struct Sample {
 
 /// The states a connector or task can be in, as exported (`UNASSIGNED` is not exported:
 /// what is not running here is not this worker's).
-pub const STATES: [&str; 3] = ["RUNNING", "PAUSED", "FAILED"];
+pub const STATES: [&str; 4] = ["RUNNING", "PAUSED", "FAILED", "STOPPED"];
 
 /// The worker's metrics.
 #[derive(Debug, Default)]
@@ -75,6 +75,28 @@ impl WorkerMetrics {
         let metrics = Arc::new(TaskMetrics::new(id.clone(), sides));
         self.tasks.write().insert(id.clone(), metrics.clone());
         metrics
+    }
+
+    /// The topics `connector`'s tasks running here used (produced to or read from).
+    pub fn topics_of(&self, connector: &str) -> std::collections::BTreeSet<String> {
+        self.tasks
+            .read()
+            .iter()
+            .filter(|(id, _)| id.connector == connector)
+            .flat_map(|(_, task)| task.topics())
+            .collect()
+    }
+
+    /// Forgets the topics `connector`'s tasks running here produced to.
+    pub fn reset_topics_of(&self, connector: &str) {
+        for (_, task) in self
+            .tasks
+            .read()
+            .iter()
+            .filter(|(id, _)| id.connector == connector)
+        {
+            task.reset_topics();
+        }
     }
 
     /// Forgets a task that no longer runs here: its cells and its state.

@@ -1,7 +1,7 @@
 //! [`TaskMetrics`]: the cells of one task, held by its loop (through `LoopControl`) and read
 //! by the worker's registry.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -36,6 +36,8 @@ pub struct TaskMetrics {
     pub commit_skip: Counter,
     /// Messages behind per `(topic, queue id)`.
     lag: Mutex<BTreeMap<(String, i32), i64>>,
+    /// Topics the source side produced to (Kafka Connect's active topics).
+    produced_to: Mutex<BTreeSet<String>>,
     // connector-task-metrics
     pub commit_success: Counter,
     pub commit_failure: Counter,
@@ -95,6 +97,7 @@ impl TaskMetrics {
             commit_completion: Counter::default(),
             commit_skip: Counter::default(),
             lag: Mutex::new(BTreeMap::new()),
+            produced_to: Mutex::new(BTreeSet::new()),
             commit_success: Counter::default(),
             commit_failure: Counter::default(),
             commit_time: Histogram::timer(),
@@ -144,6 +147,31 @@ impl TaskMetrics {
         self.lag
             .lock()
             .retain(|(topic, queue), _| assigned(topic, *queue));
+    }
+
+    /// Notes the topics of a batch about to be produced (one lock per batch; a run of one
+    /// topic is looked up once).
+    pub fn note_produced<'a>(&self, topics: impl Iterator<Item = &'a str>) {
+        let mut known = self.produced_to.lock();
+        let mut last: Option<&str> = None;
+        for topic in topics {
+            if last != Some(topic) && !known.contains(topic) {
+                known.insert(topic.to_owned());
+            }
+            last = Some(topic);
+        }
+    }
+
+    /// The topics this task used: produced to, or read from (Kafka Connect's active topics).
+    pub fn topics(&self) -> BTreeSet<String> {
+        let mut topics = self.produced_to.lock().clone();
+        topics.extend(self.lag.lock().keys().map(|(topic, _)| topic.clone()));
+        topics
+    }
+
+    /// Forgets the topics produced to (`PUT /connectors/{name}/topics/reset`).
+    pub fn reset_topics(&self) {
+        self.produced_to.lock().clear();
     }
 
     /// The lag per `(topic, queue)`.

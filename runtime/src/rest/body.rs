@@ -13,7 +13,7 @@ use connect_api::Config;
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 
-use super::response::error_with;
+use super::response::Flavour;
 
 /// How much of a body a request may send, and how long it may take.
 #[derive(Debug, Clone, Copy)]
@@ -34,8 +34,8 @@ impl std::ops::Deref for Body {
     }
 }
 
-fn refuse(status: StatusCode, message: String) -> actix_web::Error {
-    InternalError::from_response(message.clone(), error_with(status, &message)).into()
+fn refuse(flavour: Flavour, status: StatusCode, message: String) -> actix_web::Error {
+    InternalError::from_response(message.clone(), flavour.error(status, &message)).into()
 }
 
 impl FromRequest for Body {
@@ -56,9 +56,11 @@ impl FromRequest for Body {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<usize>().ok());
         let mut payload = payload.take();
+        let flavour = Flavour::of(request);
         Box::pin(async move {
             let too_large = || {
                 refuse(
+                    flavour,
                     StatusCode::PAYLOAD_TOO_LARGE,
                     format!(
                         "the request body is over this worker's limit of {} bytes (worker key httpMaxBodyBytes)",
@@ -74,6 +76,7 @@ impl FromRequest for Body {
                 while let Some(chunk) = payload.next().await {
                     let chunk = chunk.map_err(|e| {
                         refuse(
+                            flavour,
                             StatusCode::BAD_REQUEST,
                             format!("cannot read the request body: {e}"),
                         )
@@ -88,6 +91,7 @@ impl FromRequest for Body {
             match tokio::time::timeout(limits.read_timeout, read).await {
                 Ok(result) => result,
                 Err(_) => Err(refuse(
+                    flavour,
                     StatusCode::REQUEST_TIMEOUT,
                     format!(
                         "the request body did not arrive within {} ms (worker key httpBodyReadTimeoutMs)",

@@ -13,7 +13,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, web};
 
 use super::auth::Users;
-use super::response::error_with;
+use super::response::Flavour;
 
 /// What the gate knows.
 #[derive(Debug)]
@@ -49,8 +49,9 @@ pub async fn guard(
 
 impl HttpGuard {
     fn refusal(&self, request: &ServiceRequest) -> Option<actix_web::HttpResponse> {
+        let flavour = Flavour::of(request.request());
         if let Some(reason) = self.cross_site(request) {
-            return Some(error_with(StatusCode::FORBIDDEN, &reason));
+            return Some(flavour.error(StatusCode::FORBIDDEN, &reason));
         }
         let users = self.users.as_ref()?;
         if OPEN_ROUTES.contains(&request.path()) {
@@ -64,7 +65,7 @@ impl HttpGuard {
         if authorized {
             return None;
         }
-        let mut response = error_with(
+        let mut response = flavour.error(
             StatusCode::UNAUTHORIZED,
             "authentication required: send HTTP Basic credentials of a user in the worker's httpAuthUsersFile",
         );

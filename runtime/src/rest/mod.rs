@@ -15,84 +15,24 @@ mod auth;
 mod body;
 mod connectors;
 mod guard;
+pub mod kafka;
 mod metrics;
 mod plugins;
+mod resource;
 mod response;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::ServiceResponse;
-use actix_web::http::header::{self, HeaderValue};
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::Method;
+use actix_web::http::header;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
-use actix_web::{FromRequest, Handler, Responder, web};
+use actix_web::web;
+use resource::Resource;
 
 pub use auth::Users;
 pub use body::BodyLimits;
 pub use guard::{HttpGuard, guard};
-pub use response::status_of;
-
-/// One path and the methods it answers; the 405 it gives for others lists them.
-struct Resource {
-    inner: actix_web::Resource,
-    allow: Vec<&'static str>,
-}
-
-impl Resource {
-    fn new(path: &str) -> Self {
-        Self {
-            inner: web::resource(path),
-            allow: Vec::new(),
-        }
-    }
-
-    /// `method` answered by `handler` (the seed's state-changing GETs use this: no HEAD).
-    fn on<F, Args>(mut self, method: Method, handler: F) -> Self
-    where
-        F: Handler<Args> + Clone,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        let name = match method {
-            Method::GET => "GET",
-            Method::HEAD => "HEAD",
-            Method::POST => "POST",
-            Method::PUT => "PUT",
-            Method::DELETE => "DELETE",
-            _ => "OPTIONS",
-        };
-        self.allow.push(name);
-        self.inner = self.inner.route(web::method(method).to(handler));
-        self
-    }
-
-    /// A GET without side effects, answered for HEAD too.
-    fn get<F, Args>(self, handler: F) -> Self
-    where
-        F: Handler<Args> + Clone,
-        Args: FromRequest + 'static,
-        F::Output: Responder + 'static,
-    {
-        self.on(Method::GET, handler.clone())
-            .on(Method::HEAD, handler)
-    }
-
-    fn done(self) -> actix_web::Resource {
-        let allow = self.allow.join(", ");
-        self.inner.default_service(web::to(move || {
-            let allow = allow.clone();
-            async move {
-                let mut response = response::error_with(
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    &format!("method not allowed here; this route answers {allow}"),
-                );
-                if let Ok(value) = HeaderValue::from_str(&allow) {
-                    response.headers_mut().insert(header::ALLOW, value);
-                }
-                response
-            }
-        }))
-    }
-}
+pub use response::{Flavour, status_of};
 
 /// Registers every route.
 pub fn routes(config: &mut web::ServiceConfig) {
@@ -179,7 +119,7 @@ fn envelope<B: MessageBody + 'static>(
         ToString::to_string,
     );
     let (request, old) = response.into_parts();
-    let mut new = response::error_with(status, &message);
+    let mut new = Flavour::of(&request).error(status, &message);
     for (name, value) in old.headers() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
             new.headers_mut().insert(name.clone(), value.clone());

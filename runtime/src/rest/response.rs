@@ -1,13 +1,50 @@
 //! Response shapes: `{"status": 200, "body": …}` on success (as the Java runtime), and
 //! `{"errorCode": …, "message": …}` on failure — with a real HTTP status, unlike Java, which
-//! answers 200 for errors too. The one place errors map to HTTP statuses.
+//! answers 200 for errors too. Kafka Connect's API ([`Flavour::Kafka`]) answers bare JSON and
+//! `{"error_code", "message"}`. The one place errors map to HTTP statuses.
 
-use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
 use connect_actors::ControllerError;
 use connect_api::secrets::{mask_value, scrub_text};
 use serde::Serialize;
 use serde_json::json;
+
+/// Which API a server speaks: its error shape (app data; the seed's when absent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Flavour {
+    #[default]
+    Seed,
+    Kafka,
+}
+
+impl Flavour {
+    /// The flavour of the server `request` came to.
+    pub fn of(request: &HttpRequest) -> Self {
+        request
+            .app_data::<web::Data<Flavour>>()
+            .map_or(Self::Seed, |f| *f.get_ref())
+    }
+
+    /// An error with any status and message (secrets in the message masked), in this
+    /// flavour's shape.
+    pub fn error(self, status: StatusCode, message: &str) -> HttpResponse {
+        match self {
+            Self::Seed => error_with(status, message),
+            Self::Kafka => HttpResponse::build(status).json(KafkaError {
+                error_code: status.as_u16(),
+                message: scrub_text(message).into_owned(),
+            }),
+        }
+    }
+}
+
+/// Kafka Connect's `ErrorMessage`.
+#[derive(Serialize)]
+struct KafkaError {
+    error_code: u16,
+    message: String,
+}
 
 /// 200 with the body in the envelope.
 pub fn ok<T: Serialize>(body: T) -> HttpResponse {

@@ -1,0 +1,73 @@
+//! One path and the methods it answers: a wrong method is a 405 with `Allow`, in the
+//! server's error shape; a GET without side effects answers HEAD too.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{FromRequest, Handler, HttpRequest, Responder, web};
+
+use super::response::Flavour;
+
+/// One path and the methods it answers; the 405 it gives for others lists them.
+pub struct Resource {
+    inner: actix_web::Resource,
+    allow: Vec<&'static str>,
+}
+
+impl Resource {
+    pub fn new(path: &str) -> Self {
+        Self {
+            inner: web::resource(path),
+            allow: Vec::new(),
+        }
+    }
+
+    /// `method` answered by `handler` (the seed's state-changing GETs use this: no HEAD).
+    pub fn on<F, Args>(mut self, method: Method, handler: F) -> Self
+    where
+        F: Handler<Args> + Clone,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        let name = match method {
+            Method::GET => "GET",
+            Method::HEAD => "HEAD",
+            Method::POST => "POST",
+            Method::PUT => "PUT",
+            Method::DELETE => "DELETE",
+            Method::PATCH => "PATCH",
+            _ => "OPTIONS",
+        };
+        self.allow.push(name);
+        self.inner = self.inner.route(web::method(method).to(handler));
+        self
+    }
+
+    /// A GET without side effects, answered for HEAD too.
+    pub fn get<F, Args>(self, handler: F) -> Self
+    where
+        F: Handler<Args> + Clone,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.on(Method::GET, handler.clone())
+            .on(Method::HEAD, handler)
+    }
+
+    pub fn done(self) -> actix_web::Resource {
+        let allow = self.allow.join(", ");
+        self.inner
+            .default_service(web::to(move |request: HttpRequest| {
+                let allow = allow.clone();
+                async move {
+                    let mut response = Flavour::of(&request).error(
+                        StatusCode::METHOD_NOT_ALLOWED,
+                        &format!("method not allowed here; this route answers {allow}"),
+                    );
+                    if let Ok(value) = HeaderValue::from_str(&allow) {
+                        response.headers_mut().insert(header::ALLOW, value);
+                    }
+                    response
+                }
+            }))
+    }
+}
