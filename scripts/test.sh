@@ -18,6 +18,12 @@ if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
         { apt-get update -q >/dev/null &&
             DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus >/dev/null; }
 fi
+# tmux drives `ctl top` in a real terminal (tests/tests/rest_api.rs).
+if ! command -v tmux >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends tmux >/dev/null ||
+        { apt-get update -q >/dev/null &&
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends tmux >/dev/null; }
+fi
 # The REST fuzzer and two Kafka Connect client libraries (tests/tests/rest_api.rs), once per
 # machine.
 if ! schemathesis --version 2>/dev/null | grep -q "4.32.5"; then

@@ -50,6 +50,9 @@ enum Command {
         #[arg(short = 'c', long = "config")]
         config: PathBuf,
     },
+    /// Talks to a running worker's REST API: get, describe, apply, pause, resume, restart,
+    /// delete, and `top` (a live view with rates); contexts keep URLs and credentials.
+    Ctl(crate::ctl::Ctl),
     /// Lists every built-in plugin (connectors, tasks, converters, transforms, predicates)
     /// with its class name and aliases, as JSON.
     Plugins,
@@ -91,7 +94,7 @@ fn read_config(path: &PathBuf) -> Result<Config, String> {
 }
 
 /// Reads a named connector file: `{"name", "config"}` or a flat object with `"name"`.
-fn read_connector(path: &PathBuf) -> Result<(String, Config), String> {
+pub(crate) fn read_connector(path: &PathBuf) -> Result<(String, Config), String> {
     let mut config = read_config(path)?;
     let name = config
         .remove("name")
@@ -398,6 +401,7 @@ pub fn run() -> ExitCode {
     match cli.command {
         Command::Standalone { config, connectors } => run_worker(&config, &connectors, false),
         Command::Distributed { config } => run_worker(&config, &[], true),
+        Command::Ctl(ctl) => crate::ctl::run(ctl),
         Command::Plugins => match serde_json::to_string_pretty(&all_plugins()) {
             Ok(json) => {
                 println!("{json}");

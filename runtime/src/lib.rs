@@ -3,6 +3,8 @@
 //! # Codemap
 //! - [`cli`]: the command line (`standalone`, `distributed`, `plugins`, `transform`) and the
 //!   standalone startup/shutdown sequence.
+//! - [`ctl`]: `rocketmq-connect ctl`, a REST client (contexts, get/describe/apply, lifecycle,
+//!   `top`).
 //! - [`transform_command`]: `rocketmq-connect transform`, messages or whole records through a
 //!   configuration's converters and transforms.
 //! - [`worker_config`]: the Java-compatible `.conf` worker configuration, with env overrides.
@@ -19,6 +21,7 @@
 #![recursion_limit = "256"]
 
 pub mod cli;
+pub mod ctl;
 pub mod http_server;
 pub mod log_levels;
 pub mod plugins;

@@ -174,13 +174,15 @@ assert kc.list_connector_tasks("a") == []
 offsets = requests.get(f"{URL}/connectors/a/offsets").json()["offsets"]
 assert len(offsets) == 1, offsets
 partition = offsets[0]["partition"]
+assert offsets[0]["offset"]["nextPosition"] > 0, offsets
 # Rewind to the start: once resumed, the whole input is copied again.
+rewound = dict(offsets[0]["offset"], nextPosition=0)
 altered = requests.patch(
     f"{URL}/connectors/a/offsets",
-    json={"offsets": [{"partition": partition, "offset": {"position": 0}}]},
+    json={"offsets": [{"partition": partition, "offset": rewound}]},
 )
 assert altered.status_code == 200 and "altered" in altered.json()["message"], altered.text
-assert requests.get(f"{URL}/connectors/a/offsets").json()["offsets"][0]["offset"] == {"position": 0}
+assert requests.get(f"{URL}/connectors/a/offsets").json()["offsets"][0]["offset"] == rewound
 kc.resume_connector("a")
 eventually("a running after the stop", lambda: kc.get_connector_status("a")["tasks"][0]["state"] == "RUNNING")
 eventually("the input copied a second time", lambda: lines(out_a) == expected + expected)

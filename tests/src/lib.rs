@@ -49,7 +49,7 @@ pub fn eventually(what: &str, timeout: Duration, check: impl FnMut() -> bool) {
 }
 
 /// Polls `check` every 20 ms until it returns true (→ true) or `timeout` passes (→ false).
-fn poll_until(timeout: Duration, mut check: impl FnMut() -> bool) -> bool {
+pub fn poll_until(timeout: Duration, mut check: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + timeout;
     while !check() {
         if Instant::now() >= deadline {

@@ -1036,3 +1036,181 @@ fn kafka_connect_clients_work_unchanged() {
     assert_eq!(missing.json["error_code"], 404, "{}", missing.text);
     assert!(worker.terminate(Duration::from_secs(30)).success());
 }
+
+/// `rocketmq-connect ctl` as an operator uses it: apply a file, tables and `-o json`,
+/// describe, pause/resume/restart, offsets, plugins, contexts, errors; then `top` in a real
+/// terminal (tmux): the connector's row appears with a live records-in rate while lines
+/// arrive, and `q` quits it.
+#[test]
+fn ctl_manages_connectors_and_top_shows_them_live() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("input.txt");
+    let output = dir.path().join("output.txt");
+    std::fs::write(&input, "one\ntwo\nthree\n").unwrap();
+    let mut worker = WorkerProcess::start(WORKER, dir.path(), &[], &[]);
+    let contexts = dir.path().join("ctl.json");
+    let ctl = |args: &[&str], with_url: bool| {
+        let mut command = std::process::Command::new(WORKER);
+        command.arg("ctl");
+        if with_url {
+            command.args(["--url", &worker.base]);
+        }
+        let run = command
+            .args(args)
+            .env("ROCKETMQ_CONNECT_CTL_CONFIG", &contexts)
+            .env_remove("ROCKETMQ_CONNECT_URL")
+            .output()
+            .unwrap();
+        (
+            run.status.success(),
+            String::from_utf8_lossy(&run.stdout).into_owned(),
+            String::from_utf8_lossy(&run.stderr).into_owned(),
+        )
+    };
+    let file = dir.path().join("a.json");
+    let connector = json!({ "name": "a", "config": file_pipeline(&input, &output) });
+    std::fs::write(&file, connector.to_string()).unwrap();
+    let (ok, out, err) = ctl(&["apply", "-f", file.to_str().unwrap()], true);
+    assert!(ok, "{err}");
+    assert_eq!(out, "connector a applied\n");
+    worker.eventually("the file copied", Duration::from_secs(30), || {
+        std::fs::read_to_string(&output).unwrap_or_default() == "one\ntwo\nthree\n"
+    });
+
+    // The table for people, JSON for scripts.
+    worker.eventually("a running with its task", Duration::from_secs(30), || {
+        let (_, out, _) = ctl(&["get", "connectors"], true);
+        out.lines().nth(1).is_some_and(|row| {
+            let cells: Vec<&str> = row.split_whitespace().collect();
+            cells[..4] == ["a", "source", "RUNNING", "1/1"]
+        })
+    });
+    let (_, out, _) = ctl(&["get", "connectors"], true);
+    let header: Vec<&str> = out.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["NAME", "TYPE", "STATE", "TASKS", "WORKER"]);
+    let (ok, out, _) = ctl(&["get", "connectors", "-o", "json"], true);
+    assert!(ok);
+    let parsed: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        parsed["a"]["status"]["connector"]["state"], "RUNNING",
+        "{out}"
+    );
+
+    // Lifecycle.
+    let (ok, out, err) = ctl(&["pause", "a"], true);
+    assert!(ok && out == "connector a paused\n", "{out}{err}");
+    worker.eventually("a paused", Duration::from_secs(30), || {
+        worker.get("/connectors/a/status").body()["connector"]["state"] == "PAUSED"
+    });
+    let (_, out, _) = ctl(&["describe", "a"], true);
+    assert!(out.contains("State:   PAUSED"), "{out}");
+    assert!(
+        out.contains(&format!("source.filename = {}", input.display())),
+        "{out}"
+    );
+    assert!(ctl(&["resume", "a"], true).0);
+    assert!(ctl(&["restart", "a", "--tasks"], true).0);
+    assert!(ctl(&["restart", "a", "--task", "0"], true).0);
+    worker.eventually("a running again", Duration::from_secs(30), || {
+        worker.get("/connectors/a/status").body()["tasks"][0]["state"] == "RUNNING"
+    });
+    let (_, out, _) = ctl(&["get", "offsets", "a"], true);
+    assert!(
+        out.starts_with("PARTITION") && out.contains("nextPosition"),
+        "{out}"
+    );
+    let (_, out, _) = ctl(&["get", "plugins"], true);
+    assert!(
+        out.contains("org.apache.rocketmq.connect.file.FileSourceConnector"),
+        "{out}"
+    );
+
+    // Errors name what the worker said; nothing is printed on stdout.
+    let (ok, out, err) = ctl(&["describe", "nope"], true);
+    assert!(!ok && out.is_empty(), "{out}");
+    assert!(err.contains("404"), "{err}");
+
+    // Contexts: a named worker, then no --url needed.
+    let (ok, _, err) = ctl(
+        &["config", "set-context", "local", "--to-url", &worker.base],
+        false,
+    );
+    assert!(ok, "{err}");
+    let (_, out, _) = ctl(&["config", "get-contexts"], false);
+    assert!(
+        out.lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["*", "local", &worker.base]),
+        "{out}"
+    );
+    let (ok, out, err) = ctl(&["get", "connectors"], false);
+    assert!(
+        ok && out.lines().nth(1).is_some_and(|l| l.starts_with("a ")),
+        "{out}{err}"
+    );
+
+    // `top` in a terminal.
+    let session = format!("ctl-top-{}", std::process::id());
+    let tmux = |args: &[&str]| {
+        std::process::Command::new("tmux")
+            .args(args)
+            .output()
+            .expect("tmux (scripts/test.sh installs it)")
+    };
+    let command = format!("{WORKER} ctl --url {} top --interval-ms 200", worker.base);
+    let started = tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &session,
+        "-x",
+        "160",
+        "-y",
+        "30",
+        &command,
+    ]);
+    assert!(started.status.success(), "{started:?}");
+    let mut appended = 0;
+    let mut screen = String::new();
+    let live = connect_tests::poll_until(Duration::from_secs(30), || {
+        // Lines keep arriving, so the rate is not zero.
+        appended += 1;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&input)
+            .unwrap();
+        std::io::Write::write_all(&mut f, format!("more {appended}\n").as_bytes()).unwrap();
+        screen = String::from_utf8_lossy(&tmux(&["capture-pane", "-p", "-t", &session]).stdout)
+            .into_owned();
+        screen.lines().any(|line| {
+            let cells: Vec<&str> = line.split_whitespace().collect();
+            cells.len() >= 6
+                && cells[..4] == ["a", "source", "RUNNING", "1/1"]
+                && cells[4].parse::<f64>().is_ok_and(|rate| rate > 0.0)
+        })
+    });
+    let quit_and_check = |screen: &str| {
+        assert!(
+            screen.contains("CONNECTOR") && screen.contains("IN/S"),
+            "{screen}"
+        );
+    };
+    if !live {
+        tmux(&["kill-session", "-t", &session]);
+        panic!("top never showed a live rate for a; the last screen:\n{screen}");
+    }
+    quit_and_check(&screen);
+    tmux(&["send-keys", "-t", &session, "q", "Enter"]);
+    let ended = connect_tests::poll_until(Duration::from_secs(10), || {
+        !tmux(&["has-session", "-t", &session]).status.success()
+    });
+    if !ended {
+        tmux(&["kill-session", "-t", &session]);
+    }
+    assert!(ended, "top did not quit on q");
+
+    let (ok, out, _) = ctl(&["delete", "a"], false);
+    assert!(ok && out == "connector a deleted\n", "{out}");
+    let (_, out, _) = ctl(&["get", "connectors"], false);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(worker.terminate(Duration::from_secs(30)).success());
+}
