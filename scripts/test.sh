@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: unit, property and integration tests of every crate. Integration tests
 # start real processes on loopback, including a RocketMQ name server and broker and MariaDB and
-# PostgreSQL servers, a Prometheus server, a REST fuzzer (schemathesis) and Kafka Connect client
-# libraries: the first run on a machine installs them
+# PostgreSQL servers, a Prometheus server, a REST fuzzer (schemathesis), Kafka Connect client
+# libraries, headless Chromium with Selenium, and tmux: the first run on a machine installs them
 # (about 20 minutes on 2 cores for the broker, under a minute for the rest; later runs skip it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +17,16 @@ if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus >/dev/null ||
         { apt-get update -q >/dev/null &&
             DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus >/dev/null; }
+fi
+# Chromium and its driver (Debian's) and Selenium: the dashboard's browser test, once per machine.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    echo "installing chromium and chromedriver (once per machine)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver >/dev/null ||
+        { apt-get update -q >/dev/null &&
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver >/dev/null; }
+fi
+if ! python3 -c "import selenium" 2>/dev/null; then
+    python3 -m pip install --quiet --disable-pip-version-check "selenium==4.51.0"
 fi
 # tmux drives `ctl top` in a real terminal (tests/tests/rest_api.rs).
 if ! command -v tmux >/dev/null; then

@@ -1214,3 +1214,55 @@ fn ctl_manages_connectors_and_top_shows_them_live() {
     assert_eq!(out.lines().count(), 1, "{out}");
     assert!(worker.terminate(Duration::from_secs(30)).success());
 }
+
+/// The dashboard in a real headless Chromium (`tests/python/dashboard.py`, Selenium with
+/// Debian's chromedriver): it shows the connector the test made, its plot gains samples and
+/// a records-in rate while lines arrive, and its Pause button pauses it. Under
+/// authentication the page asks for credentials like every route; its files are compiled in
+/// and carry a content security policy that allows only themselves.
+#[test]
+fn dashboard_in_a_real_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("input.txt");
+    let output = dir.path().join("output.txt");
+    std::fs::write(&input, "first\n").unwrap();
+    let mut worker = WorkerProcess::start(WORKER, dir.path(), &[], &[]);
+    let created = worker.post("/connectors/a", &file_pipeline(&input, &output).to_string());
+    assert_eq!(created.status, 200, "{}", created.text);
+    let page = worker.get("/ui/");
+    assert_eq!(page.status, 200);
+    assert!(
+        page.head
+            .to_ascii_lowercase()
+            .contains("content-security-policy: default-src 'self'"),
+        "{}",
+        page.head
+    );
+    assert_eq!(worker.get("/ui").status, 308);
+    let screenshot = std::env::var_os("DASHBOARD_SCREENSHOT").map_or_else(
+        || dir.path().join("dashboard.png"),
+        std::path::PathBuf::from,
+    );
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("python/dashboard.py");
+    let run = std::process::Command::new("python3")
+        .arg(&script)
+        .arg(&worker.base)
+        .arg(&input)
+        .arg(&screenshot)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run python3: {e}"));
+    assert!(
+        run.status.success(),
+        "the browser test failed:\n{}\n{}\nworker warnings:\n{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr),
+        worker.warnings()
+    );
+    let png = std::fs::read(&screenshot).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "{} bytes",
+        png.len()
+    );
+    assert!(worker.terminate(Duration::from_secs(30)).success());
+}

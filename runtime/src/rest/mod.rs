@@ -1,7 +1,7 @@
 //! The REST API (actix-web). Handlers parse, call the [`ControllerHandle`], and map the
 //! result; they never hold state. Every route of the seed (reference §1.2) with its path,
 //! method and `{"status", "body"}` shape, plus Kafka Connect's PUT/DELETE/restart/offsets and
-//! `/health`, and the metrics (`/metrics`, `/admin/metrics`). Static routes are registered before `{name}` routes so `/connectors/list`,
+//! `/health`, the metrics (`/metrics`, `/admin/metrics`) and the dashboard (`/ui/`). Static routes are registered before `{name}` routes so `/connectors/list`,
 //! `/connectors/stop/all` … win, while a connector named `list` stays reachable
 //! (`/connectors/list/status`, `POST /connectors/list`, `GET /connectors/list?config=`).
 //!
@@ -20,6 +20,7 @@ mod metrics;
 mod plugins;
 mod resource;
 mod response;
+mod ui;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::ServiceResponse;
@@ -85,7 +86,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         Resource::new("/connectors/{name}/restart").on(Method::POST, c::restart),
         Resource::new("/connectors/{name}/offsets").get(c::offsets),
     ];
-    for resource in resources {
+    for resource in resources.into_iter().chain(ui::resources()) {
         config.service(resource.done());
     }
     config.default_service(web::to(|| async {
