@@ -20,8 +20,20 @@ pub enum TargetState {
     Stopped,
 }
 
+/// `SOURCE` or `SINK`: how the seed's API writes a connector's type (for the API's
+/// description; the value is a `connect_api::ConnectorKind`).
+#[derive(Debug, utoipa::ToSchema)]
+#[schema(as = ConnectorKindName)]
+#[allow(dead_code, reason = "only its schema is used")]
+pub enum ConnectorKindName {
+    #[schema(rename = "SOURCE")]
+    Source,
+    #[schema(rename = "SINK")]
+    Sink,
+}
+
 /// What a connector or task is (the REST `state`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum State {
     Unassigned,
@@ -95,7 +107,7 @@ pub struct ConnectorStatuses {
 }
 
 /// The REST shape of a task status.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TaskState {
     pub state: State,
     pub trace: Option<String>,
@@ -105,17 +117,18 @@ pub struct TaskState {
 }
 
 /// The REST shape of a connector status (Java `ConnectorStateInfo`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ConnectorStateInfo {
     pub name: String,
     pub connector: ConnectorState,
     pub tasks: Vec<TaskState>,
     #[serde(rename = "type")]
+    #[schema(value_type = ConnectorKindName)]
     pub kind: ConnectorKind,
 }
 
 /// The connector part of [`ConnectorStateInfo`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ConnectorState {
     pub state: State,
     pub trace: Option<String>,
@@ -124,31 +137,34 @@ pub struct ConnectorState {
 }
 
 /// The REST shape of a connector's configuration (Java `ConnectorInfo`); secrets masked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ConnectorInfo {
     pub name: String,
+    #[schema(value_type = BTreeMap<String, String>)]
     pub config: Config,
     pub tasks: Vec<TaskRef>,
     #[serde(rename = "type")]
+    #[schema(value_type = ConnectorKindName)]
     pub kind: ConnectorKind,
 }
 
 /// `{"connector", "task"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TaskRef {
     pub connector: String,
     pub task: u32,
 }
 
 /// A task's configuration over REST (`{"id": {...}, "config": {...}}`); secrets masked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TaskInfo {
     pub id: TaskRef,
+    #[schema(value_type = BTreeMap<String, String>)]
     pub config: Config,
 }
 
 /// A task as the worker sees it (`/allocated/tasks`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum WorkerTaskState {
     Pending,
@@ -160,19 +176,21 @@ pub enum WorkerTaskState {
 }
 
 /// One row of `/allocated/tasks`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct AllocatedTask {
     #[serde(rename = "connectorName")]
     pub connector_name: String,
     pub id: u32,
+    #[schema(value_type = BTreeMap<String, String>)]
     pub config: Config,
     #[serde(rename = "taskState")]
     pub state: WorkerTaskState,
 }
 
 /// What this worker runs.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Allocation {
+    #[schema(value_type = BTreeMap<String, BTreeMap<String, String>>)]
     pub connectors: BTreeMap<String, Config>,
     pub tasks: Vec<AllocatedTask>,
 }

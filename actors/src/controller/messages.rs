@@ -110,7 +110,7 @@ pub struct ListConnectors;
 pub struct ListConnectorDetails;
 
 /// One entry of `/connectors/list`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ConnectorDetails {
     pub status: ConnectorStateInfo,
     pub info: ConnectorInfo,

@@ -17,6 +17,7 @@ mod connectors;
 mod guard;
 pub mod kafka;
 mod metrics;
+pub mod openapi;
 mod plugins;
 mod resource;
 mod response;
@@ -76,7 +77,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         Resource::new("/connectors/{name}/tasks").get(c::tasks),
         Resource::new("/connectors/{name}/tasks/{task}/status").get(c::task_status),
         Resource::new("/connectors/{name}/tasks/{task}/restart").on(Method::POST, c::restart_task),
-        Resource::new("/connectors/{name}/stop").on(Method::GET, c::delete),
+        Resource::new("/connectors/{name}/stop").on(Method::GET, c::stop),
         Resource::new("/connectors/{name}/pause")
             .on(Method::GET, c::pause)
             .on(Method::PUT, c::pause),
@@ -89,6 +90,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
     for resource in resources.into_iter().chain(ui::resources()) {
         config.service(resource.done());
     }
+    config.service(openapi::seed_ui());
     config.default_service(web::to(|| async {
         response::error(&connect_actors::ControllerError::NotFound(
             "no such route; see the README for the API".to_owned(),

@@ -1,10 +1,14 @@
 //! `/plugin/*`: what this worker can run, each plugin's configuration keys, and validation of
 //! a configuration without creating anything.
 
+#[allow(unused_imports, reason = "named by the API description's attributes")]
+use super::openapi::{AnyJson, Envelope, ErrorEnvelope};
 use actix_web::{HttpRequest, HttpResponse, web};
 use connect_actors::ControllerHandle;
 use connect_api::{ConfigDef, PluginKind};
 use serde_json::json;
+#[allow(unused_imports, reason = "named by the API description's attributes")]
+use std::collections::BTreeMap;
 
 use super::body::parse_config;
 use super::response::{bad_request, error, ok};
@@ -26,10 +30,12 @@ fn rows(plugins: impl Iterator<Item = PluginInfo>) -> Vec<serde_json::Value> {
 
 /// Connectors, their task classes (marked `"task": true`, for direct mode), transforms,
 /// predicates and converters.
+#[utoipa::path(get, path = "/plugin/list", tag = "plugins", responses((status = 200, description = "every plugin: className, type, version, aliases (task classes marked task)", body = Envelope<Vec<AnyJson>>), (status = "default", description = "an error: errorCode, message, errors per key", body = ErrorEnvelope)))]
 pub async fn list() -> HttpResponse {
     ok(rows(all_plugins().into_iter()))
 }
 
+#[utoipa::path(get, path = "/plugin/list/connectors", tag = "plugins", responses((status = 200, description = "the result, in the envelope", body = Envelope<Vec<AnyJson>>), (status = "default", description = "an error: errorCode, message, errors per key", body = ErrorEnvelope)))]
 pub async fn list_connectors() -> HttpResponse {
     ok(rows(all_plugins().into_iter().filter(|p| {
         matches!(p.kind, PluginKind::Source | PluginKind::Sink) && !p.is_task
@@ -37,6 +43,7 @@ pub async fn list_connectors() -> HttpResponse {
 }
 
 /// Plugins are compiled into this binary; there is nothing to rescan.
+#[utoipa::path(get, path = "/plugin/reload", tag = "plugins", responses((status = 200, description = "the result, in the envelope", body = Envelope<String>), (status = "default", description = "an error: errorCode, message, errors per key", body = ErrorEnvelope)))]
 pub async fn reload() -> HttpResponse {
     ok("Plugin reload succeeded")
 }
@@ -48,6 +55,7 @@ fn query(request: &HttpRequest) -> std::collections::HashMap<String, String> {
 }
 
 /// `GET /plugin/config?className=…`: the plugin's configuration keys.
+#[utoipa::path(get, path = "/plugin/config", tag = "plugins", params(("className" = Option<String>, Query, description = "a plugin class name or alias")), responses((status = 200, description = "the keys of the plugin", body = Envelope<AnyJson>), (status = "default", description = "an error: errorCode, message, errors per key", body = ErrorEnvelope)))]
 pub async fn config(request: HttpRequest) -> HttpResponse {
     let params = query(&request);
     let Some(class) = ["className", "class", "plugin", "connector.class"]
@@ -84,6 +92,7 @@ fn describe(def: &ConfigDef) -> Vec<serde_json::Value> {
 }
 
 /// `GET /plugin/config/validate?config=…` or a body: every problem, per key.
+#[utoipa::path(method(get, post, put), path = "/plugin/config/validate", tag = "plugins", params(("config" = Option<String>, Query, description = "the configuration as JSON, instead of the body")), request_body(content = Option<BTreeMap<String, String>>, content_type = "application/json"), responses((status = 200, description = "className, errorCount, errors per key", body = Envelope<AnyJson>), (status = "default", description = "an error: errorCode, message, errors per key", body = ErrorEnvelope)))]
 pub async fn validate(
     handle: Handle,
     request: HttpRequest,

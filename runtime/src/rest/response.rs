@@ -39,33 +39,35 @@ impl Flavour {
     }
 }
 
-/// Kafka Connect's `ErrorMessage`.
-#[derive(Serialize)]
-struct KafkaError {
-    error_code: u16,
-    message: String,
-}
-
 /// 200 with the body in the envelope.
 pub fn ok<T: Serialize>(body: T) -> HttpResponse {
     with_status(StatusCode::OK, body)
 }
 
 /// `{"status", "body"}` in that order, as the Java runtime writes it.
-#[derive(Serialize)]
-struct Envelope<T> {
-    status: u16,
-    body: T,
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Envelope<T> {
+    /// The HTTP status again.
+    pub status: u16,
+    pub body: T,
 }
 
 /// `{"errorCode", "message", "errors"?}`.
-#[derive(Serialize)]
-struct ErrorEnvelope {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorEnvelope {
     #[serde(rename = "errorCode")]
     error_code: u16,
     message: String,
+    /// Configuration errors: `{"key", "value", "message"}` per problem.
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<Vec<serde_json::Value>>,
+}
+
+/// Kafka Connect's `ErrorMessage`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KafkaError {
+    error_code: u16,
+    message: String,
 }
 
 /// `status` with the body in the envelope.

@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+#[allow(unused_imports, reason = "named by the API description's attributes")]
+use crate::rest::openapi::{AnyJson, CreateRequest, KafkaError, Offsets};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use connect_actors::ControllerError;
@@ -39,6 +41,7 @@ fn flag(request: &HttpRequest, name: &str) -> Result<bool, String> {
 }
 
 /// `GET /connectors[?expand=status][&expand=info]`: names, or each connector's details.
+#[utoipa::path(get, path = "/connectors", tag = "kafka", params(("expand" = Option<Vec<String>>, Query, explode = true, description = "status and/or info: a map of details by name instead of the names")), responses((status = 200, description = "the names, or details by name", body = AnyJson), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
 pub async fn list(handle: Handle, request: HttpRequest) -> HttpResponse {
     let expand = match query_values(&request, "expand") {
         Ok(expand) => expand,
@@ -89,6 +92,7 @@ fn parse_json(body: &[u8]) -> Result<serde_json::Value, String> {
 }
 
 /// `POST /connectors` with `{"name", "config"}`: 201 with the info; 409 if it exists.
+#[utoipa::path(post, path = "/connectors", tag = "kafka", request_body(content = CreateRequest, content_type = "application/json"), responses((status = 201, description = "created", body = Info), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
 pub async fn create(handle: Handle, body: Body) -> HttpResponse {
     let json = match parse_json(&body) {
         Ok(json) => json,
@@ -115,16 +119,19 @@ pub async fn create(handle: Handle, body: Body) -> HttpResponse {
 }
 
 /// `GET /connectors/{name}`.
+#[utoipa::path(get, path = "/connectors/{name}", tag = "kafka", params(("name" = String, Path, description = "the name of the connector")), responses((status = 200, description = "the connector", body = Info), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
 pub async fn info(handle: Handle, path: web::Path<String>) -> HttpResponse {
     reply(handle.connector_info(&path).await.map(Info::from))
 }
 
 /// `DELETE /connectors/{name}`: 204.
+#[utoipa::path(delete, path = "/connectors/{name}", tag = "kafka", params(("name" = String, Path, description = "the name of the connector")), responses((status = 204, description = "deleted"), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
 pub async fn delete(handle: Handle, path: web::Path<String>) -> HttpResponse {
     done(handle.delete_connector(&path).await, StatusCode::NO_CONTENT)
 }
 
 /// `GET /connectors/{name}/config`: the configuration (secrets masked), `name` included.
+#[utoipa::path(get, path = "/connectors/{name}/config", tag = "kafka", params(("name" = String, Path, description = "the name of the connector")), responses((status = 200, description = "the configuration, name included, secrets masked", body = BTreeMap<String, String>), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
 pub async fn config(handle: Handle, path: web::Path<String>) -> HttpResponse {
     reply(
         handle
@@ -153,6 +160,7 @@ async fn put(handle: &Handle, name: &str, config: Config) -> HttpResponse {
 
 /// `PUT /connectors/{name}/config`: create (201) or update (200). A masked secret written
 /// back keeps the stored one, so get-edit-put works.
+#[utoipa::path(put, path = "/connectors/{name}/config", tag = "kafka", params(("name" = String, Path, description = "the name of the connector")), request_body(content = BTreeMap<String, String>, description = "the configuration of the connector", content_type = "application/json"), responses((status = 200, description = "updated", body = Info), (status = 201, description = "created", body = Info), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
 pub async fn put_config(handle: Handle, path: web::Path<String>, body: Body) -> HttpResponse {
     let config = match parse_json(&body).and_then(|j| named_config(&j, &path, "the request body")) {
         Ok(config) => config,
@@ -162,6 +170,7 @@ pub async fn put_config(handle: Handle, path: web::Path<String>, body: Body) -> 
 }
 
 /// `PATCH /connectors/{name}/config` (KIP-477): keys given replace, `null` removes.
+#[utoipa::path(patch, path = "/connectors/{name}/config", tag = "kafka", params(("name" = String, Path, description = "the name of the connector")), request_body(content = BTreeMap<String, Option<String>>, description = "keys to set; null removes a key", content_type = "application/json"), responses((status = 200, description = "updated", body = Info), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
 pub async fn patch_config(handle: Handle, path: web::Path<String>, body: Body) -> HttpResponse {
     let patch = match parse_json(&body) {
         Ok(serde_json::Value::Object(patch)) => patch,
@@ -196,12 +205,14 @@ pub async fn patch_config(handle: Handle, path: web::Path<String>, body: Body) -
 }
 
 /// `GET /connectors/{name}/status`.
+#[utoipa::path(get, path = "/connectors/{name}/status", tag = "kafka", params(("name" = String, Path, description = "the name of the connector")), responses((status = 200, description = "the states", body = Status), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
 pub async fn status(handle: Handle, path: web::Path<String>) -> HttpResponse {
     reply(handle.connector_status(&path).await.map(Status::from))
 }
 
 /// `POST /connectors/{name}/restart[?includeTasks=&onlyFailed=]`: 204 for the connector
 /// alone; 202 with the status when tasks are included.
+#[utoipa::path(post, path = "/connectors/{name}/restart", tag = "kafka", params(("name" = String, Path, description = "the name of the connector"), ("includeTasks" = Option<bool>, Query,), ("onlyFailed" = Option<bool>, Query,)), responses((status = 202, description = "restarting, with tasks", body = Status), (status = 204, description = "the connector restarted"), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
 pub async fn restart(
     handle: Handle,
     path: web::Path<String>,
@@ -226,21 +237,25 @@ async fn set_target(handle: &Handle, name: &str, target: TargetState) -> HttpRes
 }
 
 /// `PUT /connectors/{name}/pause`: 202.
+#[utoipa::path(put, path = "/connectors/{name}/pause", tag = "kafka", params(("name" = String, Path, description = "the name of the connector")), responses((status = 202, description = "pausing"), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
 pub async fn pause(handle: Handle, path: web::Path<String>) -> HttpResponse {
     set_target(&handle, &path, TargetState::Paused).await
 }
 
 /// `PUT /connectors/{name}/resume`: 202 (from PAUSED or STOPPED).
+#[utoipa::path(put, path = "/connectors/{name}/resume", tag = "kafka", params(("name" = String, Path, description = "the name of the connector")), responses((status = 202, description = "resuming"), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
 pub async fn resume(handle: Handle, path: web::Path<String>) -> HttpResponse {
     set_target(&handle, &path, TargetState::Started).await
 }
 
 /// `PUT /connectors/{name}/stop` (KIP-875): 202; the connector and its tasks shut down.
+#[utoipa::path(put, path = "/connectors/{name}/stop", tag = "kafka", params(("name" = String, Path, description = "the name of the connector")), responses((status = 202, description = "stopping (KIP-875)"), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
 pub async fn stop(handle: Handle, path: web::Path<String>) -> HttpResponse {
     set_target(&handle, &path, TargetState::Stopped).await
 }
 
 /// `GET /connectors/{name}/tasks`.
+#[utoipa::path(get, path = "/connectors/{name}/tasks", tag = "kafka", params(("name" = String, Path, description = "the name of the connector")), responses((status = 200, description = "the tasks with their configurations", body = Vec<Task>), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
 pub async fn tasks(handle: Handle, path: web::Path<String>) -> HttpResponse {
     reply(
         handle
@@ -260,6 +275,7 @@ fn task_id(path: (String, String)) -> Result<TaskId, ControllerError> {
 }
 
 /// `GET /connectors/{name}/tasks/{task}/status`.
+#[utoipa::path(get, path = "/connectors/{name}/tasks/{task}/status", tag = "kafka", params(("name" = String, Path, description = "the name of the connector"), ("task" = String, Path, description = "the number of the task")), responses((status = 200, description = "the state of the task", body = TaskStateOut), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
 pub async fn task_status(handle: Handle, path: web::Path<(String, String)>) -> HttpResponse {
     match task_id(path.into_inner()) {
         Ok(id) => reply(handle.task_status(id).await.map(TaskStateOut::from)),
@@ -268,6 +284,7 @@ pub async fn task_status(handle: Handle, path: web::Path<(String, String)>) -> H
 }
 
 /// `POST /connectors/{name}/tasks/{task}/restart`: 204.
+#[utoipa::path(post, path = "/connectors/{name}/tasks/{task}/restart", tag = "kafka", params(("name" = String, Path, description = "the name of the connector"), ("task" = String, Path, description = "the number of the task")), responses((status = 204, description = "restarted"), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
 pub async fn restart_task(handle: Handle, path: web::Path<(String, String)>) -> HttpResponse {
     match task_id(path.into_inner()) {
         Ok(id) => done(handle.restart_task(id).await, StatusCode::NO_CONTENT),
@@ -277,6 +294,7 @@ pub async fn restart_task(handle: Handle, path: web::Path<(String, String)>) -> 
 
 /// `GET /connectors/{name}/topics`: the topics its tasks on this worker produced to or read
 /// from (`{"name": {"topics": […]}}`).
+#[utoipa::path(get, path = "/connectors/{name}/topics", tag = "kafka", params(("name" = String, Path, description = "the name of the connector")), responses((status = 200, description = "{name: {topics: [...]}}", body = AnyJson), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
 pub async fn topics(handle: Handle, path: web::Path<String>) -> HttpResponse {
     let name = path.into_inner();
     if let Err(e) = handle.connector_info(&name).await {
@@ -287,6 +305,7 @@ pub async fn topics(handle: Handle, path: web::Path<String>) -> HttpResponse {
 }
 
 /// `PUT /connectors/{name}/topics/reset`: 202; the set starts empty again.
+#[utoipa::path(put, path = "/connectors/{name}/topics/reset", tag = "kafka", params(("name" = String, Path, description = "the name of the connector")), responses((status = 202, description = "reset"), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
 pub async fn reset_topics(handle: Handle, path: web::Path<String>) -> HttpResponse {
     if let Err(e) = handle.connector_info(&path).await {
         return fail(&e);

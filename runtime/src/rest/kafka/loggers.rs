@@ -1,9 +1,13 @@
 //! `/admin/loggers…`: log levels read and changed while the worker runs.
 
+#[allow(unused_imports, reason = "named by the API description's attributes")]
+use crate::rest::openapi::{AnyJson, CreateRequest, KafkaError, Offsets};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
+#[allow(unused_imports, reason = "named by the API description's attributes")]
+use std::collections::BTreeMap;
 
 use super::{bad_request, json_with};
 use crate::log_levels::{self, LoggerLevel};
@@ -14,6 +18,7 @@ fn shown(level: &LoggerLevel) -> serde_json::Value {
 }
 
 /// `GET /admin/loggers`: `root` and every logger set.
+#[utoipa::path(get, path = "/admin/loggers", tag = "kafka", responses((status = 200, description = "level and last_modified by logger", body = AnyJson), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
 pub async fn list() -> HttpResponse {
     let all: serde_json::Map<String, serde_json::Value> = log_levels::all()
         .iter()
@@ -23,6 +28,7 @@ pub async fn list() -> HttpResponse {
 }
 
 /// `GET /admin/loggers/{logger}`: the level it logs at.
+#[utoipa::path(get, path = "/admin/loggers/{logger}", tag = "kafka", params(("logger" = String, Path,)), responses((status = 200, description = "the level it logs at", body = AnyJson), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
 pub async fn get(path: web::Path<String>) -> HttpResponse {
     match log_levels::effective(&path) {
         Some(level) => json_with(StatusCode::OK, &shown(&level)),
@@ -37,6 +43,7 @@ struct NewLevel {
 
 /// `PUT /admin/loggers/{logger}` with `{"level": "DEBUG"}`: the loggers changed. Kafka
 /// Connect's `?scope=cluster` is answered for this worker only (204, as Kafka Connect does).
+#[utoipa::path(put, path = "/admin/loggers/{logger}", tag = "kafka", params(("logger" = String, Path,), ("scope" = Option<String>, Query,)), request_body(content = AnyJson, description = "{level: INFO}", content_type = "application/json"), responses((status = 200, description = "the loggers changed", body = Vec<String>), (status = 204, description = "scope=cluster"), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
 pub async fn set(path: web::Path<String>, request: HttpRequest, body: Body) -> HttpResponse {
     let wanted: NewLevel = match serde_json::from_slice(&body) {
         Ok(wanted) => wanted,

@@ -12,17 +12,21 @@
 //! - `plugins`: `/connector-plugins…`.
 //! - `loggers`: `/admin/loggers…`.
 
-mod connectors;
-mod loggers;
-mod offsets;
-mod plugins;
-mod shapes;
+pub(super) mod connectors;
+pub(super) mod loggers;
+pub(super) mod offsets;
+pub(super) mod plugins;
+pub(super) mod shapes;
 
+#[allow(unused_imports, reason = "named by the API description's attributes")]
+use crate::rest::openapi::{CreateRequest, KafkaError, Offsets};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpResponse, web};
 use connect_actors::{ControllerError, ControllerHandle};
 use serde::Serialize;
 use serde_json::json;
+#[allow(unused_imports, reason = "named by the API description's attributes")]
+use std::collections::BTreeMap;
 
 use super::resource::Resource;
 use super::response::{Flavour, status_of};
@@ -70,7 +74,8 @@ pub struct ServerInfo {
 }
 
 /// `GET /`: the server's version and the cluster it belongs to.
-async fn root(info: web::Data<ServerInfo>) -> HttpResponse {
+#[utoipa::path(get, path = "/", tag = "kafka", responses((status = 200, description = "version, commit and kafka_cluster_id", body = Object), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
+pub(super) async fn root(info: web::Data<ServerInfo>) -> HttpResponse {
     json_with(
         StatusCode::OK,
         &json!({
@@ -82,7 +87,8 @@ async fn root(info: web::Data<ServerInfo>) -> HttpResponse {
 }
 
 /// `GET /health` (KIP-1017).
-async fn health(handle: Handle) -> HttpResponse {
+#[utoipa::path(get, path = "/health", tag = "kafka", responses((status = 200, description = "healthy", body = Object), (status = 503, description = "unhealthy", body = Object), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
+pub(super) async fn health(handle: Handle) -> HttpResponse {
     match handle.list().await {
         Ok(_) => json_with(
             StatusCode::OK,
@@ -137,6 +143,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
     for resource in resources {
         config.service(resource.done());
     }
+    config.service(super::openapi::kafka_ui());
     config.default_service(web::to(|| async {
         Flavour::Kafka.error(StatusCode::NOT_FOUND, "HTTP 404 Not Found")
     }));

@@ -1,17 +1,22 @@
 //! `/connectors/{name}/offsets` (KIP-875): a source connector's committed positions, read
 //! any time, altered or reset only while it is STOPPED.
 
+#[allow(unused_imports, reason = "named by the API description's attributes")]
+use crate::rest::openapi::{AnyJson, CreateRequest, KafkaError, Offsets};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use connect_actors::offset_committer::PositionChange;
 use connect_api::{RecordOffset, RecordPartition};
 use serde::Deserialize;
 use serde_json::json;
+#[allow(unused_imports, reason = "named by the API description's attributes")]
+use std::collections::BTreeMap;
 
 use super::{Handle, bad_request, fail, json_with};
 use crate::rest::body::Body;
 
 /// `GET`: `{"offsets": [{"partition", "offset"}]}`.
+#[utoipa::path(get, path = "/connectors/{name}/offsets", tag = "kafka", params(("name" = String, Path, description = "the name of the connector")), responses((status = 200, description = "committed offsets", body = Offsets), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
 pub async fn get(handle: Handle, path: web::Path<String>) -> HttpResponse {
     match handle.offsets(&path).await {
         Ok(positions) => {
@@ -40,6 +45,7 @@ struct PartitionOffset {
 }
 
 /// `PATCH` with `{"offsets": [{"partition": {…}, "offset": {…} | null}]}`.
+#[utoipa::path(patch, path = "/connectors/{name}/offsets", tag = "kafka", params(("name" = String, Path, description = "the name of the connector")), request_body(content = AnyJson, description = "{offsets: [{partition: {...}, offset: {...} or null}]}", content_type = "application/json"), responses((status = 200, description = "altered", body = Object), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
 pub async fn alter(handle: Handle, path: web::Path<String>, body: Body) -> HttpResponse {
     let alteration: Alteration = match serde_json::from_slice(&body) {
         Ok(a) => a,
@@ -69,6 +75,7 @@ pub async fn alter(handle: Handle, path: web::Path<String>, body: Body) -> HttpR
 }
 
 /// `DELETE`: every position forgotten; the connector starts over when resumed.
+#[utoipa::path(delete, path = "/connectors/{name}/offsets", tag = "kafka", params(("name" = String, Path, description = "the name of the connector")), responses((status = 200, description = "reset", body = Object), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
 pub async fn reset(handle: Handle, path: web::Path<String>) -> HttpResponse {
     match handle.alter_offsets(&path, PositionChange::Reset).await {
         Ok(()) => json_with(

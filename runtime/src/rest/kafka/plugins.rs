@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+#[allow(unused_imports, reason = "named by the API description's attributes")]
+use crate::rest::openapi::{AnyJson, CreateRequest, KafkaError, Offsets};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use connect_actors::ControllerError;
@@ -31,6 +33,7 @@ fn row(p: &PluginInfo) -> serde_json::Value {
 
 /// `GET /connector-plugins[?connectorsOnly=false]`: connectors; with `false`, transforms,
 /// predicates and converters too. Task classes (direct mode's) are not plugins here.
+#[utoipa::path(get, path = "/connector-plugins", tag = "kafka", params(("connectorsOnly" = Option<bool>, Query,)), responses((status = 200, description = "class, type, version", body = Vec<AnyJson>), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
 pub async fn list(request: HttpRequest) -> HttpResponse {
     let only = web::Query::<BTreeMap<String, String>>::from_query(request.query_string())
         .ok()
@@ -83,6 +86,7 @@ fn plugin(name: &str) -> Result<(PluginInfo, ConfigDef), ControllerError> {
 }
 
 /// `GET /connector-plugins/{plugin}/config`: the plugin's keys.
+#[utoipa::path(get, path = "/connector-plugins/{plugin}/config", tag = "kafka", params(("plugin" = String, Path,)), responses((status = 200, description = "ConfigKeyInfo per key", body = Vec<AnyJson>), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
 pub async fn config(path: web::Path<String>) -> HttpResponse {
     match plugin(&path) {
         Ok((_, def)) => {
@@ -101,6 +105,7 @@ pub async fn config(path: web::Path<String>) -> HttpResponse {
 /// `PUT /connector-plugins/{plugin}/config/validate`: each key with its value and errors.
 /// A configuration without `connector.class` is validated as the plugin in the path; one
 /// naming another plugin is refused.
+#[utoipa::path(put, path = "/connector-plugins/{plugin}/config/validate", tag = "kafka", params(("plugin" = String, Path,)), request_body(content = BTreeMap<String, String>, content_type = "application/json"), responses((status = 200, description = "ConfigInfos", body = AnyJson), (status = "default", description = "an error: error_code and message", body = KafkaError)))]
 pub async fn validate(handle: Handle, path: web::Path<String>, body: Body) -> HttpResponse {
     let (info, def) = match plugin(&path) {
         Ok(found) => found,

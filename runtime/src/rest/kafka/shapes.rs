@@ -18,7 +18,7 @@ pub fn kind_name(kind: ConnectorKind) -> &'static str {
 }
 
 /// `ConnectorInfo`: name, configuration (secrets masked), task ids, type.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Info {
     pub name: String,
     pub config: BTreeMap<String, String>,
@@ -50,7 +50,7 @@ pub fn with_name(config: &Config, name: &str) -> BTreeMap<String, String> {
 }
 
 /// A connector's or a task's state.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StateOut {
     pub state: State,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -59,7 +59,7 @@ pub struct StateOut {
 }
 
 /// A task's state, with its id.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TaskStateOut {
     pub id: u32,
     pub state: State,
@@ -80,7 +80,7 @@ impl From<TaskState> for TaskStateOut {
 }
 
 /// `ConnectorStateInfo`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Status {
     pub name: String,
     pub connector: StateOut,
@@ -105,7 +105,7 @@ impl From<ConnectorStateInfo> for Status {
 }
 
 /// `TaskInfo`: `{"id": {"connector", "task"}, "config"}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Task {
     pub id: TaskRef,
     pub config: BTreeMap<String, String>,
