@@ -661,10 +661,13 @@ fn authentication_over_tls() {
             ("httpAuthUsersFile", users.to_str().unwrap()),
             ("httpTlsCertFile", cert.to_str().unwrap()),
             ("httpTlsKeyFile", key.to_str().unwrap()),
+            ("kafkaRestPort", "0"),
         ],
         &[],
     );
     assert!(worker.base.starts_with("https://"), "{}", worker.base);
+    let kafka = worker.kafka_base.clone().unwrap();
+    assert!(kafka.starts_with("https://"), "{kafka}");
     let curl = |path: &str, credentials: Option<&str>| {
         let mut command = std::process::Command::new("curl");
         command
@@ -681,6 +684,25 @@ fn authentication_over_tls() {
     assert_eq!(curl("/connectors", Some("op:wrong")), "401");
     assert_eq!(curl("/connectors", Some("op:op-pass")), "200");
     assert_eq!(curl("/connectors/stop/all", Some("nobody:op-pass")), "401");
+    // The dashboard, its API description and the Kafka Connect listener are behind the same
+    // authentication and TLS.
+    for path in ["/ui/", "/ui/app.js", "/openapi.json", "/swagger-ui/"] {
+        assert_eq!(curl(path, None), "401", "{path}");
+        assert_eq!(curl(path, Some("op:op-pass")), "200", "{path}");
+    }
+    let kafka_curl = |credentials: Option<&str>| {
+        let mut command = std::process::Command::new("curl");
+        command
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert"])
+            .arg(&cert)
+            .arg(format!("{kafka}/connectors"));
+        if let Some(credentials) = credentials {
+            command.args(["-u", credentials]);
+        }
+        String::from_utf8(command.output().unwrap().stdout).unwrap()
+    };
+    assert_eq!(kafka_curl(None), "401");
+    assert_eq!(kafka_curl(Some("op:op-pass")), "200");
     // Plain HTTP to the TLS port gets nothing useful.
     assert_ne!(
         std::process::Command::new("curl")

@@ -38,8 +38,21 @@ pub use response::{Flavour, status_of};
 
 /// Registers every route.
 pub fn routes(config: &mut web::ServiceConfig) {
+    for resource in resources().into_iter().chain(ui::resources()) {
+        config.service(resource.done());
+    }
+    config.service(openapi::seed_ui());
+    config.default_service(web::to(|| async {
+        response::error(&connect_actors::ControllerError::NotFound(
+            "no such route; see the README for the API".to_owned(),
+        ))
+    }));
+}
+
+/// The seed's API, one resource per path.
+fn resources() -> Vec<Resource> {
     use connectors as c;
-    let resources = [
+    vec![
         Resource::new("/getClusterInfo").get(c::cluster_info),
         Resource::new("/health").get(c::health),
         Resource::new("/metrics").get(metrics::prometheus),
@@ -86,16 +99,67 @@ pub fn routes(config: &mut web::ServiceConfig) {
             .on(Method::PUT, c::resume),
         Resource::new("/connectors/{name}/restart").on(Method::POST, c::restart),
         Resource::new("/connectors/{name}/offsets").get(c::offsets),
-    ];
-    for resource in resources.into_iter().chain(ui::resources()) {
-        config.service(resource.done());
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use utoipa::OpenApi;
+
+    use super::*;
+
+    /// `(path, method)` of every operation an OpenAPI description documents.
+    pub(crate) fn documented(api: &utoipa::openapi::OpenApi) -> BTreeSet<(String, &'static str)> {
+        let mut out = BTreeSet::new();
+        for (path, item) in &api.paths.paths {
+            let operations = [
+                ("GET", item.get.is_some()),
+                ("PUT", item.put.is_some()),
+                ("POST", item.post.is_some()),
+                ("DELETE", item.delete.is_some()),
+                ("PATCH", item.patch.is_some()),
+            ];
+            for (method, present) in operations {
+                if present {
+                    out.insert((path.clone(), method));
+                }
+            }
+        }
+        out
     }
-    config.service(openapi::seed_ui());
-    config.default_service(web::to(|| async {
-        response::error(&connect_actors::ControllerError::NotFound(
-            "no such route; see the README for the API".to_owned(),
-        ))
-    }));
+
+    /// Every route a server answers is in its API description, and every description entry
+    /// is answered (HEAD, the dashboard and Swagger UI aside): the description cannot drift.
+    pub(crate) fn assert_described(resources: Vec<Resource>, api: &utoipa::openapi::OpenApi) {
+        let served: BTreeSet<(String, &'static str)> = resources
+            .iter()
+            .flat_map(Resource::routes)
+            .filter(|(_, method)| *method != "HEAD")
+            .collect();
+        let described = documented(api);
+        let undocumented: Vec<_> = served.difference(&described).collect();
+        let unserved: Vec<_> = described.difference(&served).collect();
+        assert!(
+            undocumented.is_empty(),
+            "served but not described: {undocumented:?}"
+        );
+        assert!(
+            unserved.is_empty(),
+            "described but not served: {unserved:?}"
+        );
+    }
+
+    #[test]
+    fn the_seed_api_description_lists_every_route() {
+        assert_described(resources(), &openapi::SeedApi::openapi());
+    }
+
+    #[test]
+    fn the_kafka_api_description_lists_every_route() {
+        assert_described(kafka::resources(), &openapi::KafkaApi::openapi());
+    }
 }
 
 /// Puts every error response not already in the envelope (the web framework's own: a query

@@ -10,6 +10,7 @@ use super::response::Flavour;
 /// One path and the methods it answers; the 405 it gives for others lists them.
 pub struct Resource {
     inner: actix_web::Resource,
+    path: String,
     allow: Vec<&'static str>,
 }
 
@@ -17,8 +18,16 @@ impl Resource {
     pub fn new(path: &str) -> Self {
         Self {
             inner: web::resource(path),
+            path: path.to_owned(),
             allow: Vec::new(),
         }
+    }
+
+    /// The path and the methods it answers (HEAD included), for the API description's
+    /// completeness test.
+    #[cfg(test)]
+    pub fn routes(&self) -> impl Iterator<Item = (String, &'static str)> + '_ {
+        self.allow.iter().map(|method| (self.path.clone(), *method))
     }
 
     /// `method` answered by `handler` (the seed's state-changing GETs use this: no HEAD).

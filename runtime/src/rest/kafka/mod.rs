@@ -103,8 +103,19 @@ pub(super) async fn health(handle: Handle) -> HttpResponse {
 
 /// Registers every route of Kafka Connect's API.
 pub fn routes(config: &mut web::ServiceConfig) {
+    for resource in resources() {
+        config.service(resource.done());
+    }
+    config.service(super::openapi::kafka_ui());
+    config.default_service(web::to(|| async {
+        Flavour::Kafka.error(StatusCode::NOT_FOUND, "HTTP 404 Not Found")
+    }));
+}
+
+/// Kafka Connect's API, one resource per path.
+pub(super) fn resources() -> Vec<Resource> {
     use connectors as c;
-    let resources = [
+    vec![
         Resource::new("/").get(root),
         Resource::new("/health").get(health),
         Resource::new("/connectors")
@@ -139,12 +150,5 @@ pub fn routes(config: &mut web::ServiceConfig) {
         Resource::new("/admin/loggers/{logger}")
             .get(loggers::get)
             .on(Method::PUT, loggers::set),
-    ];
-    for resource in resources {
-        config.service(resource.done());
-    }
-    config.service(super::openapi::kafka_ui());
-    config.default_service(web::to(|| async {
-        Flavour::Kafka.error(StatusCode::NOT_FOUND, "HTTP 404 Not Found")
-    }));
+    ]
 }
