@@ -102,6 +102,41 @@ fn resources() -> Vec<Resource> {
     ]
 }
 
+/// Puts every error response not already in the envelope (the web framework's own: a query
+/// that does not parse, a malformed header…) into `{"errorCode", "message"}`.
+pub fn error_envelopes<B: MessageBody + 'static>() -> ErrorHandlers<B> {
+    ErrorHandlers::new().default_handler(envelope)
+}
+
+fn envelope<B: MessageBody + 'static>(
+    response: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json {
+        return Ok(ErrorHandlerResponse::Response(
+            response.map_into_left_body(),
+        ));
+    }
+    let status = response.status();
+    let message = response.response().error().map_or_else(
+        || status.canonical_reason().unwrap_or("error").to_owned(),
+        ToString::to_string,
+    );
+    let (request, old) = response.into_parts();
+    let mut new = Flavour::of(&request).error(status, &message);
+    for (name, value) in old.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            new.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(request, new).map_body(|_, body| EitherBody::right(body)),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -160,39 +195,4 @@ mod tests {
     fn the_kafka_api_description_lists_every_route() {
         assert_described(kafka::resources(), &openapi::KafkaApi::openapi());
     }
-}
-
-/// Puts every error response not already in the envelope (the web framework's own: a query
-/// that does not parse, a malformed header…) into `{"errorCode", "message"}`.
-pub fn error_envelopes<B: MessageBody + 'static>() -> ErrorHandlers<B> {
-    ErrorHandlers::new().default_handler(envelope)
-}
-
-fn envelope<B: MessageBody + 'static>(
-    response: ServiceResponse<B>,
-) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_json = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if is_json {
-        return Ok(ErrorHandlerResponse::Response(
-            response.map_into_left_body(),
-        ));
-    }
-    let status = response.status();
-    let message = response.response().error().map_or_else(
-        || status.canonical_reason().unwrap_or("error").to_owned(),
-        ToString::to_string,
-    );
-    let (request, old) = response.into_parts();
-    let mut new = Flavour::of(&request).error(status, &message);
-    for (name, value) in old.headers() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            new.headers_mut().insert(name.clone(), value.clone());
-        }
-    }
-    Ok(ErrorHandlerResponse::Response(
-        ServiceResponse::new(request, new).map_body(|_, body| EitherBody::right(body)),
-    ))
 }

@@ -64,13 +64,14 @@ impl Resource {
 
     pub fn done(self) -> actix_web::Resource {
         let allow = self.allow.join(", ");
+        let path = self.path;
         self.inner
             .default_service(web::to(move |request: HttpRequest| {
-                let allow = allow.clone();
+                let (allow, path) = (allow.clone(), path.clone());
                 async move {
                     let mut response = Flavour::of(&request).error(
                         StatusCode::METHOD_NOT_ALLOWED,
-                        &format!("method not allowed here; this route answers {allow}"),
+                        &format!("method not allowed here; {path} answers {allow}"),
                     );
                     if let Ok(value) = HeaderValue::from_str(&allow) {
                         response.headers_mut().insert(header::ALLOW, value);
