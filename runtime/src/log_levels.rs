@@ -152,8 +152,14 @@ pub fn set(name: &str, level: &str) -> Result<Vec<String>, String> {
             LEVEL_NAMES.map(|(n, _)| n).join(", ")
         )
     })?;
-    if name.is_empty() || name.contains(|c: char| c.is_whitespace() || c == ',' || c == '=') {
-        return Err(format!("invalid logger name {name:?}"));
+    let valid = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-'));
+    if !valid {
+        return Err(format!(
+            "invalid logger name {name:?}: a tracing target such as connect_actors::worker (letters, digits, _ . : -)"
+        ));
     }
     let levels = LEVELS
         .get()
@@ -170,20 +176,21 @@ pub fn set(name: &str, level: &str) -> Result<Vec<String>, String> {
         .filter(|logger| name == "root" || target(logger).starts_with(&prefix))
         .cloned()
         .collect();
+    // The new settings are built and applied first, and kept only if the filter took them.
+    let mut set = levels.set.clone();
+    let mut root = levels.root.clone();
     for logger in &below {
-        levels.set.remove(logger);
+        set.remove(logger);
     }
     if name == "root" {
-        levels.root = setting;
+        root = setting;
     } else {
-        levels.set.insert(name.to_owned(), setting);
+        set.insert(name.to_owned(), setting);
     }
-    let mut directives = vec![directive_of(levels.root.level).to_owned()];
+    let mut directives = vec![directive_of(root.level).to_owned()];
     directives.extend(levels.started_with.iter().cloned());
     directives.extend(
-        levels
-            .set
-            .iter()
+        set.iter()
             .map(|(logger, l)| format!("{}={}", target(logger), directive_of(l.level))),
     );
     let filter = EnvFilter::try_new(directives.join(","))
@@ -192,6 +199,8 @@ pub fn set(name: &str, level: &str) -> Result<Vec<String>, String> {
         .handle
         .reload(filter)
         .map_err(|e| format!("cannot apply the log levels: {e}"))?;
+    levels.set = set;
+    levels.root = root;
     let mut changed = below;
     changed.push(name.to_owned());
     changed.sort();

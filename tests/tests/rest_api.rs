@@ -599,6 +599,19 @@ fn cross_site_requests_are_refused_and_programmatic_ones_are_not() {
     assert_eq!(localhost_page.status, 403);
     // DNS rebinding: the worker on loopback answers only loopback host names.
     let rebound = call("GET", "/connectors", &[("Host", "evil.example:8082")], None);
+    // … whatever forwarding headers the rebound page adds.
+    for forwarded in [
+        ("X-Forwarded-Host", "localhost"),
+        ("Forwarded", "host=localhost"),
+    ] {
+        let disguised = call(
+            "GET",
+            "/connectors/stop/all",
+            &[("Host", "evil.example:8082"), forwarded],
+            None,
+        );
+        assert_eq!(disguised.status, 403, "{forwarded:?}: {}", disguised.text);
+    }
     assert_eq!(rebound.status, 403, "{}", rebound.text);
     assert_eq!(
         worker.get("/connectors").body(),
@@ -1034,11 +1047,18 @@ fn rest_fuzzing_finds_no_server_error_and_no_schema_mismatch() {
         assert!(generated >= 1_500, "only {generated} requests:\n{report}");
         eprintln!("FIGURE rest_fuzz_requests={generated} at {base}");
     }
-    // The worker is still up and answers; Swagger UI is served from the binary.
+    // The worker is still up and answers; Swagger UI is served from the binary, on both
+    // listeners.
     assert_eq!(worker.get("/health").status, 200);
     let swagger = worker.get("/swagger-ui/");
     assert_eq!(swagger.status, 200);
     assert!(swagger.text.contains("swagger"), "{}", swagger.text);
+    let kafka = worker.kafka_base.clone().unwrap();
+    let redirect = connect_tests::http(&kafka, "GET", "/swagger-ui/", None);
+    assert_eq!(redirect.status, 302, "{}", redirect.head);
+    let page = connect_tests::http(&kafka, "GET", "/swagger-ui/index.html", None);
+    assert_eq!(page.status, 200);
+    assert!(page.text.contains("swagger"), "{}", page.text);
     assert!(worker.terminate(Duration::from_secs(30)).success());
 }
 

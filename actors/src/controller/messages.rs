@@ -18,6 +18,9 @@ pub enum PutMode {
     CreateOrUpdate,
     /// Create only; an existing name is a conflict (`POST /connectors`).
     CreateOnly,
+    /// Update only; a missing connector is not found (Kafka Connect's `PATCH …/config`, which
+    /// must not re-create a connector deleted meanwhile).
+    UpdateOnly,
 }
 
 /// Creates or updates a connector. Identical configuration: no change.

@@ -257,6 +257,11 @@ impl Handler<PutConnectorConfig> for ConnectController {
             return AtomicResponse::new(Box::pin(fut::ready(Err(e))));
         }
         let existing = self.configs.get(&msg.name).cloned();
+        if existing.is_none() && msg.mode == PutMode::UpdateOnly {
+            let error =
+                ControllerError::NotFound(format!("Connector [{}] does not exist", msg.name));
+            return AtomicResponse::new(Box::pin(fut::ready(Err(error))));
+        }
         let mut msg = msg;
         if let Some(entry) = &existing {
             msg.config = msg.config.with_secrets_kept_from(&entry.config);
@@ -398,7 +403,14 @@ impl Handler<SetTargetState> for ConnectController {
                 Ok(_) => vec![name.clone()],
                 Err(e) => return AtomicResponse::new(Box::pin(fut::ready(Err(e)))),
             },
-            None => self.configs.keys().cloned().collect(),
+            // Pause-all and resume-all leave STOPPED connectors stopped: ending a stop (while
+            // an operator resets offsets, say) takes a request naming the connector.
+            None => self
+                .configs
+                .iter()
+                .filter(|(_, entry)| entry.target != crate::model::TargetState::Stopped)
+                .map(|(name, _)| name.clone())
+                .collect(),
         };
         let ops: Vec<ConfigOp> = names
             .iter()
@@ -657,11 +669,27 @@ impl Handler<AlterOffsets> for ConnectController {
         if let Err(e) = checked {
             return Box::pin(async move { Err(e) });
         }
-        let request = self.deps.committer.send(AlterPositions {
-            connector: msg.name,
-            change: msg.change,
-        });
-        Box::pin(async move { mailbox(request.await)?.map_err(ControllerError::Internal) })
+        let allocation = self.deps.worker.send(worker::GetAllocation);
+        let committer = self.deps.committer.clone();
+        Box::pin(async move {
+            // A task of the connector still stopping here would commit over the change (in
+            // distributed mode the alteration also fences the tasks other workers run).
+            if mailbox(allocation.await)?
+                .tasks
+                .iter()
+                .any(|t| t.connector_name == msg.name)
+            {
+                return Err(ControllerError::Conflict(format!(
+                    "the tasks of {} are still stopping; retry once its status shows no task",
+                    msg.name
+                )));
+            }
+            let request = committer.send(AlterPositions {
+                connector: msg.name,
+                change: msg.change,
+            });
+            mailbox(request.await)?.map_err(ControllerError::Internal)
+        })
     }
 }
 

@@ -37,6 +37,9 @@ pub enum PositionOp {
     },
 }
 
+/// The owner a fenced commit names after an operator altered the connector's offsets.
+pub const ALTERED_BY: &str = "an offsets alteration (PATCH/DELETE /connectors/{name}/offsets)";
+
 /// What applying a record did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PositionOutcome {
@@ -106,6 +109,16 @@ impl StateMachine for PositionLogState {
                 }
             }
             PositionOp::Alter { connector, change } => {
+                // The alteration supersedes every claim on the connector's tasks: a task still
+                // stopping somewhere (or a zombie) cannot commit over it. Tasks started after
+                // the resume claim anew, with newer epochs.
+                let epoch = u64::try_from(offset).unwrap_or(0) + 1;
+                for (unit, claim) in &mut self.claims {
+                    if matches!(unit, Unit::Task(id) if id.connector == *connector) {
+                        *claim = (epoch, ALTERED_BY.to_owned());
+                    }
+                }
+                self.claims_version += 1;
                 change.apply(connector, &mut self.table.write());
                 PositionOutcome::Committed
             }
@@ -134,6 +147,40 @@ mod tests {
             .values()
             .next()
             .and_then(|o| o.get_i64("n"))
+    }
+
+    /// An alteration fences every claim on the connector's tasks: a task still stopping
+    /// elsewhere cannot commit over the operator's offsets; a task claimed afterwards can.
+    #[test]
+    fn an_alteration_fences_the_tasks_claimed_before_it() {
+        let mut state = PositionLogState::default();
+        let unit = Unit::Task(TaskId::new("c", 0));
+        let claim = PositionOp::Claim {
+            worker: "w1".into(),
+            units: vec![unit],
+        };
+        let PositionOutcome::Claimed { epoch: old } = state.apply(0, &claim) else {
+            panic!("not a claim");
+        };
+        let alter = PositionOp::Alter {
+            connector: "c".into(),
+            change: PositionChange::Patch(vec![(
+                RecordPartition::new().with("p", "x"),
+                Some(RecordOffset::new().with("n", 0)),
+            )]),
+        };
+        assert_eq!(state.apply(1, &alter), PositionOutcome::Committed);
+        assert_eq!(position(&state), Some(0));
+        assert!(matches!(
+            state.apply(2, &commit(old, 99)),
+            PositionOutcome::Fenced { .. }
+        ));
+        assert_eq!(position(&state), Some(0));
+        let PositionOutcome::Claimed { epoch: new } = state.apply(3, &claim) else {
+            panic!("not a claim");
+        };
+        assert_eq!(state.apply(4, &commit(new, 5)), PositionOutcome::Committed);
+        assert_eq!(position(&state), Some(5));
     }
 
     /// Once a newer claim is in the log, the former owner's commits change nothing.

@@ -62,10 +62,11 @@ impl Contexts {
         }
         let text = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
         let temp = path.with_extension("json.tmp");
+        // A fresh file, so its mode is ours: a leftover temporary file could have any mode.
+        let _ = std::fs::remove_file(&temp);
         let mut file = std::fs::OpenOptions::new()
             .write(true)
-            .create(true)
-            .truncate(true)
+            .create_new(true)
             .mode(0o600)
             .open(&temp)
             .map_err(|e| format!("cannot write {}: {e}", temp.display()))?;

@@ -79,8 +79,18 @@ impl HttpGuard {
     /// Why a browser request from another site is refused, if it is one.
     fn cross_site(&self, request: &ServiceRequest) -> Option<String> {
         let headers = request.headers();
-        let info = request.connection_info();
-        let host = info.host();
+        // The Host the client sent (HTTP/2: the URI's authority), never `Forwarded` or
+        // `X-Forwarded-Host`: a rebound page could send those to pass as localhost.
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .or_else(|| request.uri().authority().map(|a| a.as_str()))
+            .unwrap_or("");
+        let scheme = if request.app_config().secure() {
+            "https"
+        } else {
+            "http"
+        };
         if self.loopback_only && !is_loopback_host(host) {
             return Some(format!(
                 "Host {host:?} is not this worker: it listens on loopback only, so only 127.0.0.1, [::1] and localhost reach it"
@@ -88,7 +98,7 @@ impl HttpGuard {
         }
         if let Some(origin) = headers.get(header::ORIGIN) {
             let origin = origin.to_str().unwrap_or("");
-            let own = format!("{}://{host}", info.scheme());
+            let own = format!("{scheme}://{host}");
             if origin.eq_ignore_ascii_case(&own)
                 || self
                     .allowed_origins

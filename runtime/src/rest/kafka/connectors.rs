@@ -141,11 +141,8 @@ pub async fn config(handle: Handle, path: web::Path<String>) -> HttpResponse {
     )
 }
 
-async fn put(handle: &Handle, name: &str, config: Config) -> HttpResponse {
-    match handle
-        .put_connector(name, config, PutMode::CreateOrUpdate)
-        .await
-    {
+async fn put(handle: &Handle, name: &str, config: Config, mode: PutMode) -> HttpResponse {
+    match handle.put_connector(name, config, mode).await {
         Ok(outcome) => {
             let status = if outcome.created {
                 StatusCode::CREATED
@@ -166,7 +163,7 @@ pub async fn put_config(handle: Handle, path: web::Path<String>, body: Body) -> 
         Ok(config) => config,
         Err(e) => return bad_request(e),
     };
-    put(&handle, &path, config).await
+    put(&handle, &path, config, PutMode::CreateOrUpdate).await
 }
 
 /// `PATCH /connectors/{name}/config` (KIP-477): keys given replace, `null` removes.
@@ -199,7 +196,7 @@ pub async fn patch_config(handle: Handle, path: web::Path<String>, body: Body) -
         &path,
         "the patched configuration",
     ) {
-        Ok(config) => put(&handle, &path, config).await,
+        Ok(config) => put(&handle, &path, config, PutMode::UpdateOnly).await,
         Err(e) => bad_request(e),
     }
 }

@@ -107,6 +107,13 @@ pub fn routes(config: &mut web::ServiceConfig) {
         config.service(resource.done());
     }
     config.service(super::openapi::kafka_ui());
+    // This listener trims trailing slashes (as Kafka Connect answers `/connectors/x/`), so
+    // `/swagger-ui/` arrives as `/swagger-ui`: sent on to the page itself.
+    config.service(web::resource("/swagger-ui").to(|| async {
+        HttpResponse::Found()
+            .insert_header((actix_web::http::header::LOCATION, "/swagger-ui/index.html"))
+            .finish()
+    }));
     config.default_service(web::to(|| async {
         Flavour::Kafka.error(StatusCode::NOT_FOUND, "HTTP 404 Not Found")
     }));

@@ -23,7 +23,8 @@ async function api(method, path) {
 
 // Each connector's counters and gauges, summed over its tasks, from Prometheus text.
 function totals(text) {
-  const out = {};
+  // Keyed by connector name: no prototype, so no name (`__proto__`…) can collide with one.
+  const out = Object.create(null);
   for (const line of text.split("\n")) {
     if (!line || line.startsWith("#")) continue;
     const space = line.lastIndexOf(" ");
@@ -45,7 +46,7 @@ function totals(text) {
 }
 
 function rates(now, current) {
-  const out = {};
+  const out = Object.create(null);
   for (const [name, t] of Object.entries(current)) {
     const before = previous && previous.totals[name];
     const seconds = previous ? (now - previous.at) / 1000 : 0;
@@ -144,7 +145,7 @@ function renderConnectors(details, current, perSecond) {
 }
 
 function renderCluster(members, details) {
-  const counts = Object.fromEntries(members.map((m) => [m, { connectors: 0, tasks: 0 }]));
+  const counts = Object.assign(Object.create(null), Object.fromEntries(members.map((m) => [m, { connectors: 0, tasks: 0 }])));
   for (const d of Object.values(details)) {
     const w = d.status.connector.workerId;
     if (counts[w]) counts[w].connectors += 1;
