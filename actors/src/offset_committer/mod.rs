@@ -111,6 +111,46 @@ impl OffsetCommitter {
         }
     }
 
+    /// One write, whichever the backend: the file backend applies `op` to the table here and
+    /// persists it; the log backend appends it (every worker's replay applies it) and
+    /// reports a commit fenced by a newer claim as an error.
+    fn write(&self, op: PositionOp) -> Result<(), String> {
+        match &self.backend {
+            Backend::File(store) => {
+                match op {
+                    PositionOp::Commit {
+                        connector,
+                        positions,
+                        ..
+                    } => self
+                        .table
+                        .write()
+                        .entry(connector)
+                        .or_default()
+                        .extend(positions),
+                    PositionOp::Alter { connector, change } => {
+                        change.apply(&connector, &mut self.table.write());
+                    }
+                    PositionOp::Claim { .. } => {}
+                }
+                self.persist(store.as_ref())
+            }
+            Backend::Log {
+                log,
+                arbiter,
+                deadline,
+            } => match log.append_blocking(arbiter, op, *deadline) {
+                Ok(applied) => match applied.outcome {
+                    PositionOutcome::Fenced { owner } => Err(format!(
+                        "fenced: the task now runs under a newer claim by {owner}"
+                    )),
+                    _ => Ok(()),
+                },
+                Err(e) => Err(e.to_string()),
+            },
+        }
+    }
+
     fn persist(&self, store: &dyn DocumentStore) -> Result<(), String> {
         let document = Document {
             connectors: self
@@ -200,25 +240,10 @@ pub struct AlterPositions {
 impl Handler<AlterPositions> for OffsetCommitter {
     type Result = Result<(), String>;
     fn handle(&mut self, msg: AlterPositions, _ctx: &mut Self::Context) -> Self::Result {
-        match &self.backend {
-            Backend::File(store) => {
-                msg.change.apply(&msg.connector, &mut self.table.write());
-                self.persist(store.as_ref())
-            }
-            Backend::Log {
-                log,
-                arbiter,
-                deadline,
-            } => {
-                let op = PositionOp::Alter {
-                    connector: msg.connector,
-                    change: msg.change,
-                };
-                log.append_blocking(arbiter, op, *deadline)
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
-            }
-        }
+        self.write(PositionOp::Alter {
+            connector: msg.connector,
+            change: msg.change,
+        })
     }
 }
 
@@ -235,37 +260,12 @@ impl Handler<CommitPositions> for OffsetCommitter {
         if msg.positions.is_empty() {
             return Ok(());
         }
-        match &self.backend {
-            Backend::File(store) => {
-                self.table
-                    .write()
-                    .entry(msg.connector)
-                    .or_default()
-                    .extend(msg.positions);
-                self.persist(store.as_ref())
-            }
-            Backend::Log {
-                log,
-                arbiter,
-                deadline,
-            } => {
-                let op = PositionOp::Commit {
-                    connector: msg.connector,
-                    task: msg.task,
-                    epoch: msg.epoch,
-                    positions: msg.positions,
-                };
-                match log.append_blocking(arbiter, op, *deadline) {
-                    Ok(applied) => match applied.outcome {
-                        PositionOutcome::Fenced { owner } => Err(format!(
-                            "fenced: the task now runs under a newer claim by {owner}"
-                        )),
-                        _ => Ok(()),
-                    },
-                    Err(e) => Err(e.to_string()),
-                }
-            }
-        }
+        self.write(PositionOp::Commit {
+            connector: msg.connector,
+            task: msg.task,
+            epoch: msg.epoch,
+            positions: msg.positions,
+        })
     }
 }
 
