@@ -6,9 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -p connect-runtime --bin rocketmq-connect
+built="${CARGO_TARGET_DIR:-target}/release"
 rm -rf dist
 mkdir -p dist
-cp target/release/rocketmq-connect target/release/rocketmq-connect.dwp dist/
+cp "$built/rocketmq-connect" "$built/rocketmq-connect.dwp" dist/
 cd dist
 objcopy --only-keep-debug rocketmq-connect rocketmq-connect.debug
 objcopy --strip-debug --add-gnu-debuglink=rocketmq-connect.debug rocketmq-connect
