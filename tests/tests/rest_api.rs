@@ -1197,6 +1197,20 @@ fn ctl_manages_connectors_and_top_shows_them_live() {
     assert!(!ok && out.is_empty(), "{out}");
     assert!(err.contains("404"), "{err}");
 
+    // A worker that is not there: a clear error naming the URL, a failing exit, no output.
+    let mut unreachable = std::process::Command::new(WORKER)
+        .args(["ctl", "--url", "http://127.0.0.1:1", "get", "connectors"])
+        .env("ROCKETMQ_CONNECT_CTL_CONFIG", &contexts)
+        .output()
+        .unwrap();
+    assert!(!unreachable.status.success());
+    assert!(unreachable.stdout.is_empty());
+    let said = String::from_utf8(std::mem::take(&mut unreachable.stderr)).unwrap();
+    assert!(
+        said.contains("http://127.0.0.1:1/connectors/list"),
+        "{said}"
+    );
+
     // Contexts: a named worker, then no --url needed.
     let (ok, _, err) = ctl(
         &["config", "set-context", "local", "--to-url", &worker.base],

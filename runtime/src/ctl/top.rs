@@ -13,6 +13,9 @@ use super::table;
 /// Redraws until `q` + Enter (or Ctrl-C, or stdin closing while interactive).
 pub fn run(client: &Client, interval: Duration) -> Result<(), String> {
     let (quit_tx, quit) = mpsc::channel::<()>();
+    // Kept here so the channel never disconnects: when stdin is not a terminal and the reader
+    // ends without `q`, each wait still lasts one interval.
+    let _keep_open = quit_tx.clone();
     std::thread::spawn(move || {
         for line in std::io::stdin().lock().lines() {
             match line {
@@ -40,11 +43,8 @@ pub fn run(client: &Client, interval: Duration) -> Result<(), String> {
         let _ = write!(out, "\x1b[H\x1b[2J{screen}");
         let _ = out.flush();
         drop(out);
-        match quit.recv_timeout(interval) {
-            Ok(()) => return Ok(()),
-            Err(mpsc::RecvTimeoutError::Timeout) => {}
-            // The reader thread ended without `q` (stdin not a terminal): keep refreshing.
-            Err(mpsc::RecvTimeoutError::Disconnected) => std::thread::sleep(interval),
+        if quit.recv_timeout(interval).is_ok() {
+            return Ok(());
         }
     }
 }
