@@ -168,6 +168,7 @@ pub async fn start_distributed(
     let open = Opener {
         mq: &mq,
         reader_prefix: format!("{}-", cluster.cluster_id),
+        snapshots: cluster.snapshots,
         worker_id: &worker_id,
         origin: &origin,
     };
@@ -266,6 +267,7 @@ struct Opener<'a> {
     reader_prefix: String,
     worker_id: &'a str,
     origin: &'a str,
+    snapshots: crate::cluster::log::SnapshotPolicy,
 }
 
 impl Opener<'_> {
@@ -276,7 +278,7 @@ impl Opener<'_> {
         state: S,
     ) -> Result<ReplicatedLog<S>, String> {
         let reader = format!("{}{purpose}-{}", self.reader_prefix, self.worker_id);
-        ReplicatedLog::open(self.mq, topic, &reader, self.origin, state)
+        ReplicatedLog::open(self.mq, topic, &reader, self.origin, state, self.snapshots)
             .await
             .map_err(|e| format!("cannot replay the control topic {topic}: {e}"))
     }

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use connect_actors::allocation::Strategy;
 use connect_actors::cluster::ClusterSettings;
+use connect_actors::cluster::log::SnapshotPolicy;
 use connect_actors::security::{ConfigProviders, FileAccess, Limits};
 use connect_actors::settings::{RestartPolicy, WorkerSettings};
 pub use connect_api::config::parse_properties;
@@ -70,6 +71,8 @@ const KEYS: &[(&str, Kind, bool)] = &[
     ("connectStatusTopic", Kind::Text, true),
     ("heartbeatIntervalMs", Kind::Millis, true),
     ("sessionTimeoutMs", Kind::Millis, true),
+    ("controlLogSnapshotRecords", Kind::Count, true),
+    ("controlLogSnapshotIntervalMs", Kind::Millis, true),
     // Accepted for compatibility with Java configuration files; not used in standalone mode.
     ("clusterName", Kind::Text, false),
     ("pluginPaths", Kind::Text, false),
@@ -423,6 +426,17 @@ impl WorkerConfig {
             heartbeat_interval: millis("heartbeatIntervalMs", cluster_defaults.heartbeat_interval),
             session_timeout: millis("sessionTimeoutMs", cluster_defaults.session_timeout),
             write_deadline: cluster_defaults.write_deadline,
+            snapshots: SnapshotPolicy {
+                every_records: count(
+                    "controlLogSnapshotRecords",
+                    usize::try_from(cluster_defaults.snapshots.every_records).unwrap_or(1000),
+                )
+                .max(1) as u64,
+                max_age: millis(
+                    "controlLogSnapshotIntervalMs",
+                    cluster_defaults.snapshots.max_age,
+                ),
+            },
         };
         if cluster.session_timeout < cluster.heartbeat_interval * 3 {
             let (value, origin) = values

@@ -40,6 +40,9 @@ pub struct ClusterSettings {
     pub session_timeout: Duration,
     /// Longest a control-plane write waits for its record to come back.
     pub write_deadline: Duration,
+    /// When the control logs are snapshotted (`controlLogSnapshotRecords`,
+    /// `controlLogSnapshotIntervalMs`).
+    pub snapshots: log::SnapshotPolicy,
 }
 
 impl Default for ClusterSettings {
@@ -54,6 +57,7 @@ impl Default for ClusterSettings {
             heartbeat_interval: Duration::from_millis(1000),
             session_timeout: Duration::from_millis(6000),
             write_deadline: Duration::from_secs(15),
+            snapshots: log::SnapshotPolicy::default(),
         }
     }
 }

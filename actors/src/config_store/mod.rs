@@ -25,7 +25,7 @@ struct Document {
 }
 
 /// The configurations at some version (versions only grow; a newer view replaces an older).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConfigView {
     pub version: u64,
     pub connectors: ConfigSnapshot,
@@ -42,6 +42,8 @@ impl StateMachine for ConfigLogState {
     /// The version after the operations. Not the view itself: replaying a long log would clone
     /// every connector's configuration once per operation.
     type Outcome = u64;
+    /// Configurations, target states and task configurations, with their version.
+    type Snapshot = ConfigView;
 
     fn apply(&mut self, offset: i64, ops: &Vec<ConfigOp>) -> u64 {
         let mut changed = false;
@@ -52,6 +54,14 @@ impl StateMachine for ConfigLogState {
             self.view.version = u64::try_from(offset).unwrap_or(0) + 1;
         }
         self.view.version
+    }
+
+    fn snapshot(&self) -> ConfigView {
+        self.view.clone()
+    }
+
+    fn restore(&mut self, snapshot: ConfigView) {
+        self.view = snapshot;
     }
 }
 

@@ -7,7 +7,7 @@
 //! only if that claim is still the newest for the task. A new owner reads the positions after
 //! its claim is applied, so it resumes from exactly the last commit that counted.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use connect_api::{RecordOffset, RecordPartition};
 use serde::{Deserialize, Serialize};
@@ -72,9 +72,57 @@ impl PositionLogState {
     }
 }
 
+/// The position log's state as data: every connector's positions and every unit's newest
+/// claim (sorted, so equal states write equal snapshots).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PositionSnapshot {
+    positions: BTreeMap<String, Vec<(RecordPartition, RecordOffset)>>,
+    claims: Vec<(Unit, Epoch, String)>,
+}
+
 impl StateMachine for PositionLogState {
     type Op = PositionOp;
     type Outcome = PositionOutcome;
+    type Snapshot = PositionSnapshot;
+
+    fn snapshot(&self) -> PositionSnapshot {
+        let positions = self
+            .table
+            .read()
+            .iter()
+            .map(|(connector, positions)| {
+                let mut positions: Vec<_> = positions
+                    .iter()
+                    .map(|(p, o)| (p.clone(), o.clone()))
+                    .collect();
+                positions.sort_by_cached_key(|(p, _)| serde_json::to_string(p).unwrap_or_default());
+                (connector.clone(), positions)
+            })
+            .collect();
+        let mut claims: Vec<_> = self
+            .claims
+            .iter()
+            .map(|(unit, (epoch, owner))| (unit.clone(), *epoch, owner.clone()))
+            .collect();
+        claims.sort();
+        PositionSnapshot { positions, claims }
+    }
+
+    fn restore(&mut self, snapshot: PositionSnapshot) {
+        // The table is shared with the tasks' readers: replaced in place.
+        *self.table.write() = snapshot
+            .positions
+            .into_iter()
+            .map(|(connector, positions)| (connector, positions.into_iter().collect()))
+            .collect();
+        self.claims = snapshot
+            .claims
+            .into_iter()
+            .map(|(unit, epoch, owner)| (unit, (epoch, owner)))
+            .collect();
+        self.claims_version += 1;
+    }
 
     fn apply(&mut self, offset: i64, op: &PositionOp) -> PositionOutcome {
         match op {
@@ -181,6 +229,38 @@ mod tests {
         };
         assert_eq!(state.apply(4, &commit(new, 5)), PositionOutcome::Committed);
         assert_eq!(position(&state), Some(5));
+    }
+
+    /// A restored snapshot is the state it was taken from: same positions, same claims, and
+    /// the same outcome for the next commit (a fenced one stays fenced).
+    #[test]
+    fn a_snapshot_restores_positions_and_claims() {
+        let mut state = PositionLogState::default();
+        let claim = |w: &str, task: u32| PositionOp::Claim {
+            worker: w.into(),
+            units: vec![
+                Unit::Task(TaskId::new("c", task)),
+                Unit::Connector("c".into()),
+            ],
+        };
+        state.apply(0, &claim("w1", 0));
+        state.apply(1, &commit(1, 10));
+        state.apply(2, &claim("w2", 0));
+        let text = serde_json::to_string(&state.snapshot()).unwrap();
+        let mut restored = PositionLogState::default();
+        restored.restore(serde_json::from_str(&text).unwrap());
+        assert_eq!(restored.snapshot(), state.snapshot());
+        assert_eq!(position(&restored), Some(10));
+        assert_eq!(restored.claims, state.claims);
+        assert_eq!(
+            restored.apply(3, &commit(1, 99)),
+            PositionOutcome::Fenced { owner: "w2".into() }
+        );
+        assert_eq!(
+            restored.apply(4, &commit(3, 20)),
+            PositionOutcome::Committed
+        );
+        assert_eq!(position(&restored), Some(20));
     }
 
     /// Once a newer claim is in the log, the former owner's commits change nothing.

@@ -70,8 +70,15 @@ pub struct StatusLogState {
 impl StateMachine for StatusLogState {
     type Op = StatusOp;
     type Outcome = ();
+    type Snapshot = BTreeMap<String, ConnectorStatuses>;
     fn apply(&mut self, _offset: i64, op: &StatusOp) {
         apply_status(&mut self.statuses, op);
+    }
+    fn snapshot(&self) -> Self::Snapshot {
+        self.statuses.clone()
+    }
+    fn restore(&mut self, snapshot: Self::Snapshot) {
+        self.statuses = snapshot;
     }
 }
 

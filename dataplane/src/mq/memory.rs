@@ -23,6 +23,8 @@ const BROKER: &str = "memory-broker";
 struct State {
     topics: BTreeMap<String, Vec<Vec<IncomingMessage>>>,
     committed: HashMap<(String, QueueRef), i64>,
+    /// Where each topic's queues begin now (the broker deleted what was before).
+    heads: HashMap<String, i64>,
 }
 
 /// The in-memory cluster; clone it to share.
@@ -56,6 +58,12 @@ impl MemoryMq {
             .entry(topic.to_owned())
             .or_default()
             .resize(queues.max(1), Vec::new());
+    }
+
+    /// Deletes `topic`'s messages before `offset` in every queue, as a broker does when their
+    /// commit-log files pass `fileReservedTime`; offsets of the rest stay.
+    pub fn delete_head(&self, topic: &str, offset: i64) {
+        self.state.lock().heads.insert(topic.to_owned(), offset);
     }
 
     /// Every message of `topic`, by queue, in queue order.
@@ -214,6 +222,7 @@ impl MqConsumer for MemoryConsumer {
                 .get(&queue.topic)
                 .and_then(|q| q.get(queue.queue_id as usize));
             let len = messages.map_or(0, |m| m.len() as i64);
+            let head = state.heads.get(&queue.topic).copied().unwrap_or(0).min(len);
             let start = *self.positions.entry(queue.clone()).or_insert_with(|| {
                 state
                     .committed
@@ -224,6 +233,8 @@ impl MqConsumer for MemoryConsumer {
                         ConsumeFrom::LastOffset => len,
                     })
             });
+            // As the broker: a position before the head reads from the head.
+            let start = start.max(head);
             if let Some(messages) = messages {
                 let take = (self.batch - out.len()).min(usize::try_from(len - start).unwrap_or(0));
                 // As the broker does: every pulled message says where its queue ends.

@@ -9,6 +9,14 @@
 //!
 //! Operations carry a unique id: a send that timed out is sent again under the same id, and a
 //! copy that was stored twice is applied once.
+//!
+//! - [`snapshot`]: the whole state written into the log now and then, so a replica can start
+//!   from any suffix of the log that holds a complete snapshot (the broker deletes old
+//!   records), and replay reads a bounded stretch however long the history.
+//! - [`tail`]: the reader: finds a starting point, restores a snapshot, applies records.
+
+pub mod snapshot;
+mod tail;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt::Debug;
@@ -22,7 +30,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
-use connect_dataplane::mq::{ConsumeFrom, MqClient, MqConsumer, MqProducer, OutgoingMessage};
+use connect_dataplane::mq::{ConsumeFrom, MqClient, MqProducer, OutgoingMessage};
+pub use snapshot::SnapshotPolicy;
+use snapshot::{SnapshotDoc, SnapshotPart};
 
 /// All control messages go to queue 0, so the topic is totally ordered even when someone
 /// created it (or a broker that lost its topic config re-created it) with more queues.
@@ -31,6 +41,8 @@ const CONTROL_QUEUE: i32 = 0;
 const CONTROL_KEY: &str = "connect-control";
 /// Ids remembered for deduplication (a resent copy lands close to the first one).
 const SEEN_IDS: usize = 16_384;
+/// Ids a snapshot carries for deduplication after a restore.
+const SNAPSHOT_IDS: usize = 1024;
 /// How long an append waits to read its operation back before sending it again.
 const RESEND_AFTER: Duration = Duration::from_secs(3);
 
@@ -38,8 +50,15 @@ const RESEND_AFTER: Duration = Duration::from_secs(3);
 pub trait StateMachine: Send + 'static {
     type Op: Serialize + DeserializeOwned + Send + Sync + Debug + 'static;
     type Outcome: Clone + Send + Debug + 'static;
+    /// The whole state as data, written into the log as a snapshot.
+    type Snapshot: Serialize + DeserializeOwned + Send + 'static;
     /// Applies `op`, read at `offset` of the topic. Must depend only on the state and `op`.
     fn apply(&mut self, offset: i64, op: &Self::Op) -> Self::Outcome;
+    /// The state as it is now.
+    fn snapshot(&self) -> Self::Snapshot;
+    /// Replaces the state with a snapshot's: afterwards the state is exactly the one the
+    /// snapshot's writer had (applying the same operations gives the same outcomes).
+    fn restore(&mut self, snapshot: Self::Snapshot);
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -54,6 +73,8 @@ enum Body<Op> {
     Op(Op),
     /// Changes nothing; reading it back proves everything before it was applied.
     Barrier,
+    /// A part of a snapshot of the state; changes nothing for a replica that has the state.
+    Snapshot(SnapshotPart),
 }
 
 /// What an append did: where it landed and what the state machine said.
@@ -63,19 +84,51 @@ pub struct Applied<O> {
     pub outcome: O,
 }
 
+/// How this replica reached the log's state when it opened it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Replay {
+    /// The first offset it read (records before it were never read here).
+    pub started_at: i64,
+    /// The offset the restored snapshot covered, if it started from one.
+    pub restored: Option<i64>,
+    /// Records read until the replica reached the log's end.
+    pub records: u64,
+    pub elapsed: Duration,
+}
+
 type Waiter<O> = oneshot::Sender<(i64, Option<O>)>;
 type Listener<S> = Box<dyn Fn(&S) + Send>;
+
+/// The state and what the reader knows about where it stands.
+struct Replica<S> {
+    state: S,
+    /// Offset of the last record handled (applied or skipped); -1 before the first.
+    applied: i64,
+    /// Operations applied since the newest complete snapshot read.
+    since_snapshot: u64,
+    /// When the newest complete snapshot was taken (ms since the epoch); `None`: none read.
+    snapshot_taken_at_ms: Option<u64>,
+    /// When this replica started applying (ms since the epoch): with no snapshot in the log,
+    /// the first is due a snapshot interval after it.
+    live_since_ms: u64,
+}
 
 struct Inner<S: StateMachine> {
     topic: String,
     origin: String,
     counter: AtomicU64,
     producer: Arc<dyn MqProducer>,
-    state: Mutex<S>,
+    replica: Mutex<Replica<S>>,
     waiters: Mutex<HashMap<String, Waiter<S::Outcome>>>,
     seen: Mutex<(HashSet<String>, VecDeque<String>)>,
     listener: Mutex<Option<Listener<S>>>,
     closed: AtomicBool,
+    policy: SnapshotPolicy,
+    /// A snapshot write is under way (one at a time per replica).
+    writing: AtomicBool,
+    replay: Mutex<Replay>,
+    /// Set when the reader has stopped (after [`ReplicatedLog::close`]).
+    finished: tokio::sync::watch::Sender<bool>,
 }
 
 /// A state machine replicated through `topic`; clone to share.
@@ -99,38 +152,69 @@ impl<S: StateMachine> Debug for ReplicatedLog<S> {
     }
 }
 
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 impl<S: StateMachine> ReplicatedLog<S> {
-    /// Creates the topic if needed (one queue), starts reading it from its beginning on the
-    /// current actix arbiter, and waits until everything already in it has been applied.
-    /// `origin` makes operation ids unique (worker id and incarnation).
+    /// Creates the topic if needed (one queue), starts reading it on the current actix
+    /// arbiter — from the newest stretch that holds a snapshot, or from its first record —
+    /// and waits until everything already in it has been applied. `origin` makes operation
+    /// ids unique (worker id and incarnation).
     pub async fn open(
         client: &Arc<dyn MqClient>,
         topic: &str,
         reader_group: &str,
         origin: &str,
         initial: S,
+        policy: SnapshotPolicy,
     ) -> ConnectResult<Self> {
         client.ensure_topic(topic, 1).await?;
         let producer = client.producer(&format!("{reader_group}-producer")).await?;
         let reader = client
             .reader(reader_group, topic, ConsumeFrom::FirstOffset)
             .await?;
+        let (finished, _) = tokio::sync::watch::channel(false);
         let log = Self {
             inner: Arc::new(Inner {
                 topic: topic.to_owned(),
                 origin: origin.to_owned(),
                 counter: AtomicU64::new(0),
                 producer,
-                state: Mutex::new(initial),
+                replica: Mutex::new(Replica {
+                    state: initial,
+                    applied: -1,
+                    since_snapshot: 0,
+                    snapshot_taken_at_ms: None,
+                    live_since_ms: now_ms(),
+                }),
                 waiters: Mutex::new(HashMap::new()),
                 seen: Mutex::new((HashSet::new(), VecDeque::new())),
                 listener: Mutex::new(None),
                 closed: AtomicBool::new(false),
+                policy,
+                writing: AtomicBool::new(false),
+                replay: Mutex::new(Replay::default()),
+                finished,
             }),
         };
+        let started = Instant::now();
         actix::spawn(log.clone().tail(reader));
         log.barrier(Duration::from_secs(60)).await?;
+        let replay = {
+            let mut replay = log.inner.replay.lock();
+            replay.elapsed = started.elapsed();
+            replay.clone()
+        };
+        tracing::info!(topic, from = replay.started_at, snapshot = ?replay.restored, records = replay.records, ms = replay.elapsed.as_millis() as u64, "replayed the control log");
         Ok(log)
+    }
+
+    /// How this replica reached the state when it opened the log.
+    pub fn replay(&self) -> Replay {
+        self.inner.replay.lock().clone()
     }
 
     /// Calls `listener` with the state after every batch of applied operations.
@@ -140,12 +224,15 @@ impl<S: StateMachine> ReplicatedLog<S> {
 
     /// Reads the state.
     pub fn read<T>(&self, f: impl FnOnce(&S) -> T) -> T {
-        f(&self.inner.state.lock())
+        f(&self.inner.replica.lock().state)
     }
 
-    /// Stops reading (appends still send; nobody will see their outcome).
-    pub fn close(&self) {
+    /// Stops reading and waits (at most `bound`) until the reader has let go of the topic.
+    /// Appends still send; nobody will see their outcome.
+    pub async fn close(&self, bound: Duration) {
         self.inner.closed.store(true, Ordering::SeqCst);
+        let mut finished = self.inner.finished.subscribe();
+        let _ = tokio::time::timeout(bound, finished.wait_for(|done| *done)).await;
     }
 
     /// Appends `op`; returns once it has been applied here, with its outcome. Retries sends
@@ -193,17 +280,35 @@ impl<S: StateMachine> ReplicatedLog<S> {
             })
     }
 
+    fn next_id(&self) -> String {
+        format!(
+            "{}-{}",
+            self.inner.origin,
+            self.inner.counter.fetch_add(1, Ordering::Relaxed)
+        )
+    }
+
+    /// Whether a record id was written by this replica.
+    fn is_mine(&self, id: &str) -> bool {
+        id.strip_prefix(self.inner.origin.as_str())
+            .is_some_and(|rest| rest.starts_with('-'))
+    }
+
     async fn send_until_read(
         &self,
         body: Body<S::Op>,
         deadline: Duration,
     ) -> ConnectResult<(i64, Option<S::Outcome>)> {
+        self.send_with_id(self.next_id(), body, deadline).await
+    }
+
+    async fn send_with_id(
+        &self,
+        id: String,
+        body: Body<S::Op>,
+        deadline: Duration,
+    ) -> ConnectResult<(i64, Option<S::Outcome>)> {
         let inner = &self.inner;
-        let id = format!(
-            "{}-{}",
-            inner.origin,
-            inner.counter.fetch_add(1, Ordering::Relaxed)
-        );
         let body = serde_json::to_vec(&Envelope {
             id: id.clone(),
             body,
@@ -252,54 +357,62 @@ impl<S: StateMachine> ReplicatedLog<S> {
         )))
     }
 
-    /// Reads the topic forever, applying operations in order.
-    async fn tail(self, mut reader: Box<dyn MqConsumer>) {
-        let inner = &self.inner;
-        while !inner.closed.load(Ordering::SeqCst) {
-            let messages = match reader.poll(Duration::from_millis(500)).await {
-                Ok(messages) => messages,
-                Err(e) => {
-                    tracing::warn!(topic = %inner.topic, error = %e, "reading the control log failed; retrying");
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                    continue;
-                }
+    /// Writes the state as a snapshot (its parts in order); gives up quietly on failure (an
+    /// incomplete snapshot is never used, and the next one is due soon).
+    async fn write_snapshot(self) {
+        let (text, covers) = {
+            let replica = self.inner.replica.lock();
+            let recent_ids = {
+                let seen = self.inner.seen.lock();
+                let order = &seen.1;
+                order
+                    .iter()
+                    .skip(order.len().saturating_sub(SNAPSHOT_IDS))
+                    .cloned()
+                    .collect()
             };
-            if messages.is_empty() {
-                continue;
+            let doc = SnapshotDoc {
+                state: replica.state.snapshot(),
+                recent_ids,
+            };
+            (serde_json::to_string(&doc), replica.applied)
+        };
+        let text = match text {
+            Ok(text) => text,
+            Err(e) => {
+                tracing::error!(topic = %self.inner.topic, error = %e, "cannot encode a snapshot");
+                self.inner.writing.store(false, Ordering::SeqCst);
+                return;
             }
-            let mut changed = false;
-            for message in messages {
-                if message.queue.queue_id != CONTROL_QUEUE {
-                    // Written by an older worker (records went where the key hashed) or another
-                    // tool: applied, but the order against queue 0 is not defined.
-                    tracing::warn!(topic = %inner.topic, queue = message.queue.queue_id, offset = message.queue_offset, "a control record outside queue 0: re-create the topic with one queue if replicas disagree");
-                }
-                let envelope: Envelope<S::Op> = match serde_json::from_slice(&message.body) {
-                    Ok(envelope) => envelope,
-                    Err(e) => {
-                        tracing::warn!(topic = %inner.topic, offset = message.queue_offset, error = %e, "skipping a record this worker cannot read");
-                        continue;
-                    }
-                };
-                if !self.first_sighting(&envelope.id) {
-                    continue;
-                }
-                let outcome = match &envelope.body {
-                    Body::Op(op) => {
-                        changed = true;
-                        Some(inner.state.lock().apply(message.queue_offset, op))
-                    }
-                    Body::Barrier => None,
-                };
-                if let Some(waiter) = inner.waiters.lock().remove(&envelope.id) {
-                    let _ = waiter.send((message.queue_offset, outcome));
-                }
-            }
-            if changed && let Some(listener) = inner.listener.lock().as_ref() {
-                listener(&inner.state.lock());
+        };
+        let parts = snapshot::split(&text);
+        let count = u32::try_from(parts.len()).unwrap_or(u32::MAX);
+        let snapshot = self.next_id();
+        let taken_at_ms = now_ms();
+        for (index, slice) in parts.into_iter().enumerate() {
+            let id = if index == 0 {
+                snapshot.clone()
+            } else {
+                self.next_id()
+            };
+            let part = SnapshotPart {
+                snapshot: snapshot.clone(),
+                covers,
+                taken_at_ms,
+                index: u32::try_from(index).unwrap_or(u32::MAX),
+                count,
+                text: slice.to_owned(),
+            };
+            if let Err(e) = self
+                .send_with_id(id, Body::Snapshot(part), Duration::from_secs(15))
+                .await
+            {
+                tracing::warn!(topic = %self.inner.topic, error = %e, "could not write a snapshot; the next one is due soon");
+                break;
             }
         }
-        reader.close().await;
+        tracing::debug!(topic = %self.inner.topic, covers, bytes = text.len(), parts = count, "wrote a snapshot");
+        self.inner.writing.store(false, Ordering::SeqCst);
     }
 
     fn first_sighting(&self, id: &str) -> bool {
@@ -330,17 +443,149 @@ mod tests {
     impl StateMachine for Sum {
         type Op = i64;
         type Outcome = i64;
+        type Snapshot = i64;
         fn apply(&mut self, _offset: i64, op: &i64) -> i64 {
             self.0 += op;
             self.0
         }
+        fn snapshot(&self) -> i64 {
+            self.0
+        }
+        fn restore(&mut self, snapshot: i64) {
+            self.0 = snapshot;
+        }
     }
 
     async fn open(mq: &MemoryMq, worker: &str) -> ReplicatedLog<Sum> {
+        open_with(mq, worker, SnapshotPolicy::default()).await
+    }
+
+    async fn open_with(mq: &MemoryMq, worker: &str, policy: SnapshotPolicy) -> ReplicatedLog<Sum> {
         let client: Arc<dyn MqClient> = Arc::new(mq.clone());
-        ReplicatedLog::open(&client, "control", worker, worker, Sum::default())
+        ReplicatedLog::open(&client, "control", worker, worker, Sum::default(), policy)
             .await
             .unwrap()
+    }
+
+    /// A control record as another worker (origin `x`) wrote it.
+    fn raw(id: &str, body: &str) -> OutgoingMessage {
+        OutgoingMessage {
+            topic: "control".to_owned(),
+            keys: Some(CONTROL_KEY.to_owned()),
+            body: format!(r#"{{"id":"{id}","body":{body}}}"#)
+                .into_bytes()
+                .into(),
+            queue: Some(CONTROL_QUEUE),
+            ..OutgoingMessage::default()
+        }
+    }
+
+    /// Offsets of the complete snapshots in the topic: (offset of the last part, covers).
+    fn snapshots(mq: &MemoryMq) -> Vec<(i64, i64)> {
+        let mut assembler = snapshot::Assembler::default();
+        mq.messages("control")[0]
+            .iter()
+            .filter_map(|m| {
+                let envelope: Envelope<i64> = serde_json::from_slice(&m.body).ok()?;
+                let Body::Snapshot(part) = envelope.body else {
+                    return None;
+                };
+                let done = assembler.add(part, false)?;
+                Some((m.queue_offset, done.covers))
+            })
+            .collect()
+    }
+
+    const SMALL: SnapshotPolicy = SnapshotPolicy {
+        every_records: 50,
+        max_age: Duration::from_secs(3600),
+    };
+
+    /// A long history (5000 operations of another worker): a replica finds no snapshot near
+    /// the end, so it replays from the start; once it appends, it writes a snapshot, and the
+    /// next replica reads only the last stretch of the log — yet both agree, and a resent
+    /// copy of an operation from before the snapshot is still applied only once.
+    #[actix_rt::test]
+    async fn snapshots_bound_replay_and_keep_deduplication() {
+        let mq = MemoryMq::new();
+        let raw_producer = mq.producer("raw").await.unwrap();
+        let ops: Vec<OutgoingMessage> = (0..5000)
+            .map(|n| raw(&format!("x-{n}"), r#"{"op":1}"#))
+            .collect();
+        assert!(raw_producer.send(&ops).await.iter().all(Result::is_ok));
+        let a = open_with(&mq, "a", SMALL).await;
+        assert_eq!(a.read(|s| s.0), 5000);
+        let replay = a.replay();
+        assert_eq!(
+            (replay.started_at, replay.restored),
+            (0, None),
+            "{replay:?}"
+        );
+        assert!(replay.records > 5000, "{replay:?}");
+        let deadline = Duration::from_secs(5);
+        a.append(7, deadline).await.unwrap();
+        poll_until(|| !snapshots(&mq).is_empty()).await;
+        let (at, covers) = snapshots(&mq)[0];
+        assert!(covers >= 5000, "the snapshot covers the history: {covers}");
+        a.append(10, deadline).await.unwrap();
+        let c = open_with(&mq, "c", SMALL).await;
+        assert_eq!(c.read(|s| s.0), 5017);
+        let replay = c.replay();
+        assert_eq!(
+            replay.restored,
+            Some(covers),
+            "{replay:?} (snapshot at {at})"
+        );
+        assert!(
+            replay.records < 300,
+            "read only the last stretch: {replay:?}"
+        );
+        // A late copy of an operation both replicas applied before the snapshot.
+        assert!(raw_producer.send(&[raw("x-4999", r#"{"op":1000}"#)]).await[0].is_ok());
+        a.append(0, deadline).await.unwrap();
+        c.barrier(deadline).await.unwrap();
+        assert_eq!(a.read(|s| s.0), 5017);
+        assert_eq!(c.read(|s| s.0), 5017);
+    }
+
+    /// The broker deleted the log's head (retention): a new replica starting at any offset up
+    /// to the one a snapshot covers reaches the full state; one starting after every
+    /// snapshot's covered offset cannot, and says so (its state lacks the deleted records).
+    #[actix_rt::test]
+    async fn a_log_without_its_head_is_replayed_from_a_snapshot() {
+        let mq = MemoryMq::new();
+        let a = open_with(&mq, "a", SMALL).await;
+        let deadline = Duration::from_secs(5);
+        for n in 1..=120 {
+            a.append(n, deadline).await.unwrap();
+        }
+        poll_until(|| snapshots(&mq).len() >= 2).await;
+        let total = 120 * 121 / 2;
+        assert_eq!(a.read(|s| s.0), total);
+        let (at, covers) = snapshots(&mq)[1];
+        for head in [covers - 30, covers + 1] {
+            mq.delete_head("control", head);
+            let joined = open_with(&mq, &format!("b{head}"), SMALL).await;
+            assert_eq!(joined.read(|s| s.0), total, "head deleted before {head}");
+            let replay = joined.replay();
+            assert_eq!(replay.started_at, head, "{replay:?}");
+            assert!(replay.restored.is_some_and(|c| c >= head - 1), "{replay:?}");
+        }
+        // Only records after the newest snapshot's parts are left, and it covers less.
+        let last = snapshots(&mq).last().copied().unwrap();
+        mq.delete_head("control", last.0 + 1);
+        let partial = open_with(&mq, "late", SMALL).await;
+        assert_eq!(partial.replay().restored, None);
+        assert!(partial.read(|s| s.0) < total);
+        let _ = at;
+    }
+
+    async fn poll_until(mut done: impl FnMut() -> bool) {
+        let give_up = Instant::now() + Duration::from_secs(10);
+        while !done() {
+            assert!(Instant::now() < give_up, "condition not reached");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     /// Two workers appending at once end with the same state; a record nobody can read is

@@ -1,0 +1,349 @@
+//! The reader of a replicated log: where it starts, how it gets a base state, how it applies.
+//!
+//! A replica reads queue 0 in offset order and accepts only the next offset it expects: a
+//! reader that was moved (`seek`) may still deliver records it had fetched before, and those
+//! are dropped rather than applied out of order.
+//!
+//! Starting: if the log holds more than the policy's replay window, the reader jumps to the
+//! window before its end. Unless it starts at offset 0, it has no base state, so it *seeks*:
+//! it holds the records it reads until a complete snapshot covering everything before them
+//! arrives, restores it and applies the held records after the snapshot's offset. Reaching
+//! the log's end (its own barrier) without one, it goes back to where the log starts; a log
+//! whose head is gone with no snapshot covering it is applied as it is, loudly.
+
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use connect_dataplane::mq::{IncomingMessage, MqConsumer, QueueRef};
+
+use super::snapshot::{Assembler, Complete, SnapshotDoc};
+use super::{Body, CONTROL_QUEUE, Envelope, ReplicatedLog, StateMachine, now_ms};
+
+/// Polls in a row without the expected offset before a gap is accepted as real (the broker
+/// deleted records while this reader was behind).
+const GAP_PATIENCE: u32 = 20;
+
+enum Phase<Op> {
+    /// Nothing read yet.
+    Opening,
+    /// No base state yet: records from `from` on are held until a usable snapshot arrives.
+    Seeking {
+        from: i64,
+        /// Where the log itself starts, when reading jumped past it (to go back to).
+        log_start: Option<i64>,
+        held: Vec<(i64, Envelope<Op>)>,
+    },
+    /// Applying records as they come.
+    Live,
+}
+
+/// What reading one record asks the loop to do.
+enum Step {
+    Nothing,
+    Applied { mine: bool },
+    Seek(QueueRef, i64),
+}
+
+struct Reading<Op> {
+    phase: Phase<Op>,
+    assembler: Assembler,
+    /// The next offset of queue 0 to accept.
+    next: Option<i64>,
+    /// Polls since a record at `next` was last accepted while later ones arrived.
+    gap_polls: u32,
+    changed: bool,
+}
+
+/// The `MAX_OFFSET` the broker puts on every pulled message: where its queue ends.
+fn queue_end(message: &IncomingMessage) -> Option<i64> {
+    message.properties.get("MAX_OFFSET")?.parse().ok()
+}
+
+impl<S: StateMachine> ReplicatedLog<S> {
+    /// Reads the topic until closed, applying operations in order.
+    pub(super) async fn tail(self, mut reader: Box<dyn MqConsumer>) {
+        let mut reading = Reading {
+            phase: Phase::Opening,
+            assembler: Assembler::default(),
+            next: None,
+            gap_polls: 0,
+            changed: false,
+        };
+        while !self.inner.closed.load(Ordering::SeqCst) {
+            let messages = match reader.poll(Duration::from_millis(500)).await {
+                Ok(messages) => messages,
+                Err(e) => {
+                    tracing::warn!(topic = %self.inner.topic, error = %e, "reading the control log failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    continue;
+                }
+            };
+            let mut mine = false;
+            let mut accepted = false;
+            for message in messages {
+                match self.read_one(&mut reading, message) {
+                    Step::Nothing => {}
+                    Step::Applied { mine: m } => {
+                        accepted = true;
+                        mine = m;
+                    }
+                    Step::Seek(queue, offset) => {
+                        if let Err(e) = reader.seek(&queue, offset).await {
+                            tracing::warn!(topic = %self.inner.topic, offset, error = %e, "cannot move the control-log reader; reading on");
+                            reading.next = None;
+                        }
+                        break;
+                    }
+                }
+            }
+            if !accepted && reading.next.is_some() {
+                reading.gap_polls += 1;
+            }
+            if std::mem::take(&mut reading.changed)
+                && let Some(listener) = self.inner.listener.lock().as_ref()
+            {
+                listener(&self.inner.replica.lock().state);
+            }
+            if matches!(reading.phase, Phase::Live) {
+                self.snapshot_if_due(mine);
+            }
+        }
+        reader.close().await;
+        let _ = self.inner.finished.send(true);
+    }
+
+    fn read_one(&self, reading: &mut Reading<S::Op>, message: IncomingMessage) -> Step {
+        let offset = message.queue_offset;
+        if message.queue.queue_id != CONTROL_QUEUE {
+            // Written by an older worker (records went where the key hashed) or another tool:
+            // applied, but the order against queue 0 is not defined.
+            tracing::warn!(topic = %self.inner.topic, queue = message.queue.queue_id, offset, "a control record outside queue 0: re-create the topic with one queue if replicas disagree");
+        } else {
+            if matches!(reading.phase, Phase::Opening) {
+                return self.open_at(reading, &message);
+            }
+            match reading.next {
+                Some(next) if offset < next => return Step::Nothing,
+                Some(next) if offset > next && reading.gap_polls < GAP_PATIENCE => {
+                    return Step::Nothing;
+                }
+                Some(next) if offset > next => {
+                    tracing::warn!(topic = %self.inner.topic, expected = next, offset, "control-log records were deleted while this worker read them");
+                }
+                _ => {}
+            }
+            reading.next = Some(offset + 1);
+            reading.gap_polls = 0;
+        }
+        {
+            let mut replay = self.inner.replay.lock();
+            if replay.elapsed.is_zero() {
+                replay.records += 1;
+            }
+        }
+        let envelope: Envelope<S::Op> = match serde_json::from_slice(&message.body) {
+            Ok(envelope) => envelope,
+            Err(e) => {
+                tracing::warn!(topic = %self.inner.topic, offset, error = %e, "skipping a record this worker cannot read");
+                return Step::Nothing;
+            }
+        };
+        match &mut reading.phase {
+            Phase::Opening | Phase::Live => self.apply_live(
+                &mut reading.assembler,
+                &mut reading.changed,
+                offset,
+                envelope,
+            ),
+            Phase::Seeking {
+                from,
+                log_start,
+                held,
+            } => match envelope.body {
+                Body::Snapshot(part) => match reading.assembler.add(part, true) {
+                    Some(done) if done.covers + 1 >= *from && self.restore(&done) => {
+                        let held = std::mem::take(held);
+                        reading.phase = Phase::Live;
+                        reading.changed = true;
+                        for (offset, envelope) in held {
+                            self.apply_live(
+                                &mut reading.assembler,
+                                &mut reading.changed,
+                                offset,
+                                envelope,
+                            );
+                        }
+                        Step::Applied { mine: false }
+                    }
+                    _ => Step::Nothing,
+                },
+                Body::Barrier if self.inner.waiters.lock().contains_key(&envelope.id) => {
+                    // This replica's own barrier: the end of the log as it was when it
+                    // started, and no snapshot to start from.
+                    if let Some(start) = log_start.take() {
+                        tracing::info!(topic = %self.inner.topic, from = start, "no complete snapshot near the log's end; replaying from its start");
+                        self.start_reading_at(reading, start);
+                        return Step::Seek(message.queue, start);
+                    }
+                    tracing::error!(topic = %self.inner.topic, from = *from, "the control log starts at offset {from}: the records before it are gone and no snapshot covers them, so connectors, states or positions written only there are missing here; keep workers running (they write snapshots) or raise the broker's fileReservedTime");
+                    held.push((offset, envelope));
+                    let held = std::mem::take(held);
+                    reading.phase = Phase::Live;
+                    let mut mine = false;
+                    for (offset, envelope) in held {
+                        if let Step::Applied { mine: m } = self.apply_live(
+                            &mut reading.assembler,
+                            &mut reading.changed,
+                            offset,
+                            envelope,
+                        ) {
+                            mine = m;
+                        }
+                    }
+                    Step::Applied { mine }
+                }
+                _ => {
+                    held.push((offset, envelope));
+                    Step::Nothing
+                }
+            },
+        }
+    }
+
+    /// Decides where to read from, given the first record read (at the log's start).
+    fn open_at(&self, reading: &mut Reading<S::Op>, first: &IncomingMessage) -> Step {
+        let offset = first.queue_offset;
+        let window = self.inner.policy.replay_window();
+        if let Some(end) = queue_end(first)
+            && end - offset > window
+        {
+            let target = end - window;
+            self.start_reading_at(reading, target);
+            if let Phase::Seeking { log_start, .. } = &mut reading.phase {
+                *log_start = Some(offset);
+            }
+            return Step::Seek(first.queue.clone(), target);
+        }
+        self.start_reading_at(reading, offset);
+        // The first record is read again through the chosen phase.
+        reading.next = Some(offset);
+        self.read_one(reading, first.clone())
+    }
+
+    /// Reads on from `offset` (the log's start: offset 0, or where it begins after the
+    /// broker deleted its head), from scratch.
+    fn start_reading_at(&self, reading: &mut Reading<S::Op>, offset: i64) {
+        reading.assembler = Assembler::default();
+        reading.next = Some(offset);
+        reading.gap_polls = 0;
+        reading.phase = if offset == 0 {
+            Phase::Live
+        } else {
+            Phase::Seeking {
+                from: offset,
+                log_start: None,
+                held: Vec::new(),
+            }
+        };
+        let mut replay = self.inner.replay.lock();
+        replay.started_at = offset;
+        replay.restored = None;
+    }
+
+    /// Applies one record to a replica that has its base state.
+    fn apply_live(
+        &self,
+        assembler: &mut Assembler,
+        changed: &mut bool,
+        offset: i64,
+        envelope: Envelope<S::Op>,
+    ) -> Step {
+        let mut replica = self.inner.replica.lock();
+        if offset <= replica.applied {
+            return Step::Nothing;
+        }
+        replica.applied = offset;
+        if !self.first_sighting(&envelope.id) {
+            return Step::Nothing;
+        }
+        let mut mine = false;
+        let outcome = match envelope.body {
+            Body::Op(op) => {
+                *changed = true;
+                mine = self.is_mine(&envelope.id);
+                replica.since_snapshot += 1;
+                Some(replica.state.apply(offset, &op))
+            }
+            Body::Barrier => None,
+            Body::Snapshot(part) => {
+                if let Some(done) = assembler.add(part, false) {
+                    replica.since_snapshot = 0;
+                    replica.snapshot_taken_at_ms =
+                        replica.snapshot_taken_at_ms.max(Some(done.taken_at_ms));
+                }
+                None
+            }
+        };
+        drop(replica);
+        if let Some(waiter) = self.inner.waiters.lock().remove(&envelope.id) {
+            let _ = waiter.send((offset, outcome));
+        }
+        Step::Applied { mine }
+    }
+
+    /// Makes a complete snapshot this replica's state; false if it cannot be read.
+    fn restore(&self, done: &Complete) -> bool {
+        let Some(text) = &done.text else {
+            return false;
+        };
+        let doc: SnapshotDoc<S::Snapshot> = match serde_json::from_str(text) {
+            Ok(doc) => doc,
+            Err(e) => {
+                tracing::warn!(topic = %self.inner.topic, covers = done.covers, error = %e, "skipping a snapshot this worker cannot read");
+                return false;
+            }
+        };
+        {
+            let mut replica = self.inner.replica.lock();
+            replica.state.restore(doc.state);
+            replica.applied = done.covers;
+            replica.since_snapshot = 0;
+            replica.snapshot_taken_at_ms = Some(done.taken_at_ms);
+        }
+        {
+            let mut seen = self.inner.seen.lock();
+            seen.0.clear();
+            seen.1.clear();
+        }
+        for id in &doc.recent_ids {
+            self.first_sighting(id);
+        }
+        self.inner.replay.lock().restored = Some(done.covers);
+        true
+    }
+
+    /// Writes a snapshot if one is due: enough operations since the last one and this
+    /// replica appended the latest (so one replica writes, not all), or the newest one is
+    /// older than the policy allows (staggered per replica, so the first writer's snapshot
+    /// spares the others).
+    fn snapshot_if_due(&self, last_op_mine: bool) {
+        let policy = self.inner.policy;
+        let due = {
+            let replica = self.inner.replica.lock();
+            let by_count = last_op_mine && replica.since_snapshot >= policy.every_records;
+            let base = replica
+                .snapshot_taken_at_ms
+                .unwrap_or(replica.live_since_ms);
+            let max_age = u64::try_from(policy.max_age.as_millis()).unwrap_or(u64::MAX);
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            self.inner.origin.hash(&mut hasher);
+            let stagger = hasher.finish() % (max_age / 10 + 1);
+            let by_age = now_ms() >= base.saturating_add(max_age).saturating_add(stagger);
+            replica.applied >= 0 && (by_count || by_age)
+        };
+        if due && !self.inner.writing.swap(true, Ordering::SeqCst) {
+            actix::spawn(self.clone().write_snapshot());
+        }
+    }
+}
