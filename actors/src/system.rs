@@ -13,16 +13,16 @@ use actix::prelude::*;
 use connect_dataplane::metrics::WorkerMetrics;
 use parking_lot::Mutex;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use crate::catalog::Catalog;
 use crate::cluster::log::{ReplicatedLog, StateMachine};
 use crate::cluster::membership::Membership;
-use crate::cluster::{ClusterSettings, Members};
+use crate::cluster::{ClusterSettings, ControlLogs, Members};
 use crate::config_store::ConfigLogState;
 use crate::config_store::ConfigStore;
 use crate::controller::handle::ControllerHandle;
-use crate::controller::messages::ConfigsChanged;
+use crate::controller::messages::{ConfigsChanged, RestartsRequested};
 use crate::controller::{ConnectController, ControllerDeps};
 use crate::offset_committer::OffsetCommitter;
 use crate::offset_committer::{PositionLogState, PositionTable};
@@ -67,6 +67,7 @@ struct Wiring {
     mq: Option<Arc<dyn connect_dataplane::mq::MqClient>>,
     data_plane: bool,
     members: Option<Members>,
+    control_logs: Option<ControlLogs>,
     metrics: Arc<WorkerMetrics>,
 }
 
@@ -101,6 +102,7 @@ fn start_actors(
             rebalancer,
             data_plane: wiring.data_plane,
             members: wiring.members,
+            control_logs: wiring.control_logs,
         })
     });
     let rebalancer =
@@ -138,6 +140,7 @@ pub fn start_standalone(
             data_plane: mq.is_some(),
             mq,
             members: None,
+            control_logs: None,
             metrics: metrics.clone(),
         },
         |worker| Rebalancer::standalone(worker_id, worker),
@@ -168,6 +171,7 @@ pub async fn start_distributed(
     let open = Opener {
         mq: &mq,
         reader_prefix: format!("{}-", cluster.cluster_id),
+        producer_group: crate::cluster::control_producer_group(&cluster.cluster_id, &worker_id),
         snapshots: cluster.snapshots,
         worker_id: &worker_id,
         origin: &origin,
@@ -199,7 +203,7 @@ pub async fn start_distributed(
         deadline,
     ));
     let state_manager = start_sync(StateManager::replicated(
-        statuses,
+        statuses.clone(),
         arbiter.clone(),
         worker_id.clone(),
     ));
@@ -208,6 +212,10 @@ pub async fn start_distributed(
         arbiter,
         settings.data.offset_commit_timeout,
     ));
+    let control_logs = ControlLogs::default();
+    control_logs.add(&configs);
+    control_logs.add(&statuses);
+    control_logs.add(&positions);
     let members = Members::default();
     let claims = positions.clone();
     let (controller, rebalancer) = start_actors(
@@ -221,6 +229,7 @@ pub async fn start_distributed(
             mq: Some(mq.clone()),
             data_plane: true,
             members: Some(members.clone()),
+            control_logs: Some(control_logs.clone()),
             metrics: metrics.clone(),
         },
         |worker| {
@@ -234,10 +243,20 @@ pub async fn start_distributed(
         },
     );
     let to_controller = controller.clone();
+    // Restart requests already in the log were for the workers of their time.
+    let restarts_read = AtomicI64::new(configs.read(|s| s.restarts.back().map_or(-1, |r| r.0)));
     configs.on_change(move |state| {
         to_controller.do_send(ConfigsChanged {
             view: state.view.clone(),
         });
+        let after = restarts_read.load(Ordering::Relaxed);
+        let requests: Vec<_> = state.restarts_after(after).collect();
+        if let Some((last, _)) = requests.last() {
+            restarts_read.store(*last, Ordering::Relaxed);
+            to_controller.do_send(RestartsRequested {
+                requests: requests.into_iter().map(|(_, r)| r.clone()).collect(),
+            });
+        }
     });
     let to_rebalancer = rebalancer.clone();
     let seen_claims = AtomicU64::new(0);
@@ -255,8 +274,9 @@ pub async fn start_distributed(
         rebalancer.clone().recipient(),
     )
     .await
-    .map_err(|e| format!("cannot join the cluster: {e}"))?
-    .start();
+    .map_err(|e| format!("cannot join the cluster: {e}"))?;
+    control_logs.add_reader(membership.reader_closer(std::time::Duration::from_secs(2)));
+    let membership = membership.start();
     rebalancer.do_send(SetMembership(membership.recipient()));
     Ok(ControllerHandle::new(controller, metrics))
 }
@@ -268,6 +288,7 @@ struct Opener<'a> {
     worker_id: &'a str,
     origin: &'a str,
     snapshots: crate::cluster::log::SnapshotPolicy,
+    producer_group: String,
 }
 
 impl Opener<'_> {
@@ -278,9 +299,17 @@ impl Opener<'_> {
         state: S,
     ) -> Result<ReplicatedLog<S>, String> {
         let reader = format!("{}{purpose}-{}", self.reader_prefix, self.worker_id);
-        ReplicatedLog::open(self.mq, topic, &reader, self.origin, state, self.snapshots)
-            .await
-            .map_err(|e| format!("cannot replay the control topic {topic}: {e}"))
+        ReplicatedLog::open(
+            self.mq,
+            topic,
+            &reader,
+            &self.producer_group,
+            self.origin,
+            state,
+            self.snapshots,
+        )
+        .await
+        .map_err(|e| format!("cannot replay the control topic {topic}: {e}"))
     }
 }
 

@@ -20,15 +20,25 @@ struct Cluster {
     broker: Broker,
     workers: Vec<Option<WorkerProcess>>,
     dir: std::path::PathBuf,
+    /// Worker keys every member gets besides the defaults.
+    extra: Vec<(String, String)>,
 }
 
 impl Cluster {
     fn start(dir: &Path, count: usize) -> Self {
+        Self::start_with(dir, count, &[])
+    }
+
+    fn start_with(dir: &Path, count: usize, extra: &[(&str, &str)]) -> Self {
         let broker = Broker::start(&dir.join("rocketmq"));
         let mut cluster = Self {
             broker,
             workers: Vec::new(),
             dir: dir.to_owned(),
+            extra: extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
         };
         for index in 0..count {
             let worker = cluster.launch(index);
@@ -41,17 +51,19 @@ impl Cluster {
     fn launch(&self, index: usize) -> WorkerProcess {
         // Sinks' reports live in the cluster's directory, which every member may write.
         let shared = self.dir.display().to_string();
+        let mut keys = vec![
+            ("allowedPaths", shared.as_str()),
+            ("namesrvAddr", self.broker.namesrv_addr.as_str()),
+            ("connectClusterId", "test-cluster"),
+            ("heartbeatIntervalMs", "500"),
+            ("sessionTimeoutMs", "3000"),
+        ];
+        keys.extend(self.extra.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         WorkerProcess::start_distributed(
             WORKER,
             &self.dir.join(format!("w{index}")),
             &format!("w{index}"),
-            &[
-                ("allowedPaths", shared.as_str()),
-                ("namesrvAddr", self.broker.namesrv_addr.as_str()),
-                ("connectClusterId", "test-cluster"),
-                ("heartbeatIntervalMs", "500"),
-                ("sessionTimeoutMs", "3000"),
-            ],
+            &keys,
         )
     }
 
@@ -458,4 +470,260 @@ fn broker_outage_stops_every_task_then_the_cluster_recovers() {
     cluster.await_progress(0, "out-src", 3, &before);
     let report = cluster.pause_and_report(2, "out-src", "outage-cluster");
     eprintln!("FIGURE broker_outage_report={report:?}");
+}
+
+/// A verifiable source of one task at `rate` records/s into `topic`.
+fn small_source(topic: &str, rate: u32) -> Value {
+    json!({"connector.class": "VerifiableSourceConnector", "max.tasks": "1",
+        "connect.topicname": topic, "throughput": rate.to_string(), "batch.size": "20",
+        "value.converter": "JsonConverter"})
+}
+
+/// What a worker logged about replaying each control log: (topic, restored snapshot's
+/// offset, records read).
+fn replays(worker: &WorkerProcess) -> Vec<(String, Option<i64>, u64)> {
+    let field = |line: &str, key: &str| -> Option<String> {
+        let start = line.find(&format!("{key}="))? + key.len() + 1;
+        Some(line[start..].split_whitespace().next()?.to_owned())
+    };
+    worker
+        .log_text()
+        .lines()
+        .filter(|line| line.contains("replayed the control log"))
+        .filter_map(|line| {
+            let snapshot = field(line, "snapshot")?;
+            let restored = snapshot
+                .strip_prefix("Some(")
+                .and_then(|s| s.strip_suffix(')'))
+                .and_then(|s| s.parse().ok());
+            Some((
+                field(line, "topic")?,
+                restored,
+                field(line, "records")?.parse().ok()?,
+            ))
+        })
+        .collect()
+}
+
+/// One worker's counter from `/metrics`.
+fn counter(worker: &WorkerProcess, name: &str) -> f64 {
+    worker
+        .metric(&format!("rocketmq_connect_{name}"))
+        .unwrap_or_else(|| panic!("the worker exports {name}"))
+}
+
+/// The control logs are snapshotted: a worker joining a cluster with a long history reads
+/// only the last stretch of each log, from a snapshot, and sees every connector, target state
+/// and position. Restarts sent to a worker that does not run the connector or task reach the
+/// one that does. A SIGTERMed worker exits within a second, having published the final
+/// statuses of what it ran.
+#[test]
+fn snapshots_restarts_through_any_worker_and_a_prompt_clean_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cluster = Cluster::start_with(dir.path(), 2, &[("controlLogSnapshotRecords", "10")]);
+    let names: Vec<String> = (0..12).map(|n| format!("snap-{n}")).collect();
+    for name in &names {
+        create(cluster.worker(0), name, &small_source(name, 20));
+    }
+    // A history: every connector paused and resumed four times (~100 config records).
+    for _ in 0..4 {
+        for name in &names {
+            for action in ["pause", "resume"] {
+                let response = cluster
+                    .worker(0)
+                    .get(&format!("/connectors/{name}/{action}"));
+                assert_eq!(
+                    response.status,
+                    200,
+                    "{name} {action}: {:?}",
+                    response.body()
+                );
+            }
+        }
+    }
+    let paused = cluster.worker(1).get("/connectors/snap-0/pause");
+    assert_eq!(paused.status, 200);
+    for name in &names[1..] {
+        eventually("every task RUNNING", Duration::from_secs(60), || {
+            cluster.worker(1).task_owners(name, 1).is_some()
+        });
+    }
+
+    // Restarts through the worker that does not run the unit.
+    for (name, path) in [
+        ("snap-5", "/connectors/snap-5/restart?includeTasks=true"),
+        ("snap-6", "/connectors/snap-6/tasks/0/restart"),
+    ] {
+        let owner_id = cluster.worker(0).task_owners(name, 1).unwrap()[0].clone();
+        let owner: usize = owner_id[1..].parse().unwrap();
+        let other = 1 - owner;
+        let before = counter(cluster.worker(owner), "task_startup_attempts_total");
+        let response = cluster.worker(other).post(path, "");
+        assert!(
+            (200..300).contains(&response.status),
+            "{path} through w{other}: {} {:?}",
+            response.status,
+            response.body()
+        );
+        cluster.worker(owner).eventually(
+            &format!("{name}'s task restarted on {owner_id}"),
+            Duration::from_secs(30),
+            || counter(cluster.worker(owner), "task_startup_attempts_total") > before,
+        );
+    }
+
+    // Every task commits positions (~5 records/s each); the position log grows past the
+    // replay window too.
+    let at = cluster.worker(0).committed_seqs("snap-3");
+    eventually("positions advance", Duration::from_secs(30), || {
+        cluster
+            .worker(0)
+            .committed_seqs("snap-3")
+            .get(&0)
+            .copied()
+            .unwrap_or(-1)
+            > at.get(&0).copied().unwrap_or(-1) + 40
+    });
+
+    // A new worker joins: it replays each log from a snapshot near its end.
+    let joined = cluster.launch(2);
+    cluster.workers.push(Some(joined));
+    cluster.await_members(3);
+    let replays = replays(cluster.worker(2));
+    eprintln!("FIGURE joined_worker_replays={replays:?}");
+    assert_eq!(replays.len(), 3, "{replays:?}");
+    for (topic, restored, records) in &replays {
+        assert!(
+            restored.is_some(),
+            "{topic}: not from a snapshot: {replays:?}"
+        );
+        assert!(*records < 200, "{topic}: read {records} records");
+    }
+    let listed = cluster.worker(2).get("/connectors").body().clone();
+    assert_eq!(listed.as_array().map(Vec::len), Some(12), "{listed:?}");
+    let (state, _) = cluster.worker(2).states("snap-0");
+    assert_eq!(state, "PAUSED");
+    let seen_elsewhere = cluster.worker(0).committed_seqs("snap-3")[&0];
+    assert!(
+        cluster.worker(2).committed_seqs("snap-3")[&0] >= seen_elsewhere,
+        "positions restored from the snapshot and the records after it"
+    );
+
+    // SIGTERM: prompt exit, final statuses published.
+    let units: Vec<String> = names[1..]
+        .iter()
+        .filter(|name| {
+            cluster
+                .worker(0)
+                .task_owners(name, 1)
+                .is_some_and(|owners| owners[0] == "w1")
+        })
+        .cloned()
+        .collect();
+    assert!(!units.is_empty(), "w1 runs tasks");
+    let mut leaving = cluster.workers[1].take().unwrap();
+    let asked = Instant::now();
+    let status = leaving.terminate(Duration::from_secs(20));
+    let took = asked.elapsed();
+    eprintln!("FIGURE sigterm_exit_ms={}", took.as_millis());
+    assert!(status.success(), "{status:?}");
+    let log = leaving.log_text();
+    let tail: Vec<&str> = log.lines().rev().take(40).collect();
+    assert!(
+        took < Duration::from_secs(1),
+        "exit took {took:?}; the log's end:\n{}",
+        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+    );
+    assert!(!log.contains("could not publish a status"), "{log}");
+    let unassigned = |messages: &[connect_dataplane::mq::IncomingMessage]| {
+        messages
+            .iter()
+            .filter_map(|m| serde_json::from_slice::<Value>(&m.body).ok())
+            .filter_map(|record| {
+                let op = &record["body"]["op"];
+                (op["op"] == "task"
+                    && op["status"]["state"] == "UNASSIGNED"
+                    && op["status"]["workerId"] == "w1")
+                    .then(|| {
+                        op["id"]["connector"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned()
+                    })
+            })
+            .collect::<BTreeSet<String>>()
+    };
+    let messages = cluster.broker.read_topic_until(
+        "connector-status-topic",
+        Duration::from_secs(30),
+        |messages| units.iter().all(|unit| unassigned(messages).contains(unit)),
+    );
+    let published = unassigned(&messages);
+    for unit in &units {
+        assert!(
+            published.contains(unit),
+            "{unit}'s final status: {published:?}"
+        );
+    }
+}
+
+/// A hundred connectors on three workers keep running through a rolling restart: after each
+/// worker stopped and came back, every connector's task is RUNNING and commits again.
+#[test]
+fn a_hundred_connectors_keep_working_through_a_rolling_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cluster = Cluster::start(dir.path(), 3);
+    let names: Vec<String> = (0..100).map(|n| format!("many-{n}")).collect();
+    for (n, name) in names.iter().enumerate() {
+        create(cluster.worker(n % 3), name, &small_source("many", 5));
+    }
+    let all_running = |cluster: &Cluster, via: usize| {
+        names
+            .iter()
+            .all(|name| cluster.worker(via).task_owners(name, 1).is_some())
+    };
+    eventually("100 tasks RUNNING", Duration::from_secs(120), || {
+        all_running(&cluster, 0)
+    });
+    for index in 0..3 {
+        let other = (index + 1) % 3;
+        let mut worker = cluster.workers[index].take().unwrap();
+        let status = worker.terminate(Duration::from_secs(30));
+        assert!(status.success(), "w{index} stopped cleanly: {status:?}");
+        cluster.workers[index] = Some(worker.restart(&[]));
+        cluster.await_members(3);
+        eventually(
+            "100 tasks RUNNING after a restart",
+            Duration::from_secs(120),
+            || all_running(&cluster, other),
+        );
+    }
+    let before: Vec<i64> = names
+        .iter()
+        .map(|name| {
+            cluster
+                .worker(0)
+                .committed_seqs(name)
+                .get(&0)
+                .copied()
+                .unwrap_or(-1)
+        })
+        .collect();
+    eventually(
+        "every connector commits again",
+        Duration::from_secs(60),
+        || {
+            names.iter().zip(&before).all(|(name, at)| {
+                cluster
+                    .worker(1)
+                    .committed_seqs(name)
+                    .get(&0)
+                    .copied()
+                    .unwrap_or(-1)
+                    > *at
+            })
+        },
+    );
+    let rss: Vec<u64> = cluster.live().map(|(_, w)| w.rss_kib() / 1024).collect();
+    eprintln!("FIGURE rss_mib_per_worker_at_100_connectors={rss:?}");
 }

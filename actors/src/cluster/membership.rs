@@ -20,6 +20,9 @@ use serde::{Deserialize, Serialize};
 use super::{ClusterSettings, Members};
 use connect_dataplane::mq::{ConsumeFrom, MqClient, MqConsumer, MqProducer, OutgoingMessage};
 
+/// Longest the heartbeat reader waits for messages before looking whether to stop.
+const READ_POLL: Duration = Duration::from_millis(250);
+
 /// One heartbeat.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Beat {
@@ -58,6 +61,10 @@ pub struct Membership {
     published: Option<Vec<String>>,
     leaving: bool,
     reader: Option<Box<dyn MqConsumer>>,
+    /// Set by [`Leave`]: the heartbeat reader lets go of the topic.
+    stop_reading: Arc<std::sync::atomic::AtomicBool>,
+    /// Becomes true once the heartbeat reader has closed.
+    reader_closed: tokio::sync::watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for Membership {
@@ -80,7 +87,9 @@ impl Membership {
     ) -> connect_api::ConnectResult<Self> {
         client.ensure_topic(&settings.cluster_topic, 1).await?;
         let group = format!("{}-cluster-{me}", settings.cluster_id);
-        let producer = client.producer(&format!("{group}-producer")).await?;
+        let producer = client
+            .producer(&super::control_producer_group(&settings.cluster_id, &me))
+            .await?;
         let reader = client
             .reader(&group, &settings.cluster_topic, ConsumeFrom::LastOffset)
             .await?;
@@ -96,6 +105,8 @@ impl Membership {
             published: None,
             leaving: false,
             reader: Some(reader),
+            stop_reading: Arc::default(),
+            reader_closed: tokio::sync::watch::channel(false).0,
         })
     }
 
@@ -156,15 +167,40 @@ impl Membership {
     }
 }
 
+impl Membership {
+    /// Tells the heartbeat reader to stop and waits (at most `bound`) until it has closed.
+    pub fn reader_closer(
+        &self,
+        bound: Duration,
+    ) -> impl Fn() -> super::Closing + Send + Sync + use<> {
+        let stop = self.stop_reading.clone();
+        let closed = self.reader_closed.clone();
+        move || {
+            stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            let mut closed = closed.subscribe();
+            Box::pin(async move {
+                let _ = tokio::time::timeout(bound, closed.wait_for(|done| *done)).await;
+            })
+        }
+    }
+}
+
 impl Actor for Membership {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Self::Context) {
         if let Some(mut reader) = self.reader.take() {
             let me = ctx.address();
+            let stop = self.stop_reading.clone();
+            let closed = self.reader_closed.clone();
             actix::spawn(async move {
                 loop {
-                    match reader.poll(Duration::from_millis(500)).await {
+                    if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        reader.close().await;
+                        let _ = closed.send(true);
+                        return;
+                    }
+                    match reader.poll(READ_POLL).await {
                         Ok(messages) => {
                             for message in messages {
                                 if let Ok(beat) = serde_json::from_slice::<Beat>(&message.body)
@@ -222,6 +258,9 @@ impl Handler<Leave> for Membership {
     fn handle(&mut self, _msg: Leave, _ctx: &mut Self::Context) -> Self::Result {
         self.leaving = true;
         let beat = self.beat(true);
+        // The reader lets go now; shutdown waits for it with the control logs' readers.
+        self.stop_reading
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         Box::pin(async move {
             let _ = tokio::time::timeout(Duration::from_secs(3), beat).await;
         })

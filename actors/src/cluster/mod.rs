@@ -20,6 +20,55 @@ use parking_lot::RwLock;
 
 use crate::allocation::Strategy;
 
+/// The control logs' readers, closed together when the worker shuts down (after its last
+/// statuses and commits were read back), so the client has no reader left to keep alive.
+#[derive(Clone, Default)]
+pub struct ControlLogs {
+    closers: Arc<parking_lot::Mutex<Vec<Closer>>>,
+}
+
+type Closer = Box<dyn Fn() -> Closing + Send + Sync>;
+
+impl std::fmt::Debug for ControlLogs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ControlLogs")
+            .field("readers", &self.closers.lock().len())
+            .finish()
+    }
+}
+
+pub type Closing = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+/// Longest a control log's reader takes to let go of its topic at shutdown.
+const CLOSE_BOUND: Duration = Duration::from_secs(2);
+
+impl ControlLogs {
+    pub fn add<S: log::StateMachine>(&self, log: &log::ReplicatedLog<S>) {
+        let log = log.clone();
+        self.add_reader(move || Box::pin(log.close(CLOSE_BOUND)));
+    }
+
+    /// Adds another reader: `close` tells it to stop and waits (boundedly) until it has.
+    pub fn add_reader(&self, close: impl Fn() -> Closing + Send + Sync + 'static) {
+        self.closers.lock().push(Box::new(close));
+    }
+
+    /// Closes every log's reader (concurrently) and waits until they have let go.
+    pub async fn close(&self) {
+        // Every reader is told first, so they let go at the same time.
+        let closing: Vec<Closing> = self.closers.lock().iter().map(|close| close()).collect();
+        for closed in closing {
+            closed.await;
+        }
+    }
+}
+
+/// The producer group of a worker's control records (the three logs and heartbeats share
+/// one producer).
+pub fn control_producer_group(cluster_id: &str, worker_id: &str) -> String {
+    format!("{cluster_id}-control-{worker_id}")
+}
+
 /// The live members as this worker sees them (for `/getClusterInfo`).
 pub type Members = Arc<RwLock<Vec<String>>>;
 

@@ -9,6 +9,7 @@
 
 pub mod ops;
 
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use actix::prelude::*;
@@ -17,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::cluster::log::{ReplicatedLog, StateMachine};
 use crate::model::ConfigSnapshot;
 use crate::ports::{DocumentStore, load_json, save_json};
-pub use ops::{ConfigOp, apply_op};
+pub use ops::{ConfigOp, RestartRequest, apply_op};
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Document {
@@ -31,10 +32,23 @@ pub struct ConfigView {
     pub connectors: ConfigSnapshot,
 }
 
+/// Restart requests a replica remembers (the owners act on them as they are read).
+const RESTART_REQUESTS: usize = 1024;
+
 /// The replicated configuration state of a distributed worker.
 #[derive(Debug, Default)]
 pub struct ConfigLogState {
     pub view: ConfigView,
+    /// The latest restart requests with their offsets, oldest first. Not part of snapshots:
+    /// a request is acted on when read, by the workers running its units then.
+    pub restarts: VecDeque<(i64, RestartRequest)>,
+}
+
+impl ConfigLogState {
+    /// Restart requests read after `offset`.
+    pub fn restarts_after(&self, offset: i64) -> impl Iterator<Item = &(i64, RestartRequest)> {
+        self.restarts.iter().filter(move |(at, _)| *at > offset)
+    }
 }
 
 impl StateMachine for ConfigLogState {
@@ -48,6 +62,12 @@ impl StateMachine for ConfigLogState {
     fn apply(&mut self, offset: i64, ops: &Vec<ConfigOp>) -> u64 {
         let mut changed = false;
         for op in ops {
+            if let ConfigOp::Restart(request) = op {
+                if self.restarts.len() == RESTART_REQUESTS {
+                    self.restarts.pop_front();
+                }
+                self.restarts.push_back((offset, request.clone()));
+            }
             changed |= apply_op(&mut self.view.connectors, op);
         }
         if changed {
@@ -62,6 +82,7 @@ impl StateMachine for ConfigLogState {
 
     fn restore(&mut self, snapshot: ConfigView) {
         self.view = snapshot;
+        self.restarts.clear();
     }
 }
 

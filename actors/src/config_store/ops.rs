@@ -29,6 +29,21 @@ pub enum ConfigOp {
     },
     /// Removes a connector (its positions are kept).
     Delete { name: String },
+    /// Asks whichever worker runs them to restart a connector instance and/or some of its
+    /// tasks (distributed: any worker's REST API reaches the owner through the log); changes
+    /// no configuration.
+    Restart(RestartRequest),
+}
+
+/// What a restart request names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestartRequest {
+    pub name: String,
+    /// Restart the connector instance.
+    pub connector: bool,
+    /// Restart these tasks.
+    pub tasks: Vec<u32>,
 }
 
 impl ConfigOp {
@@ -38,7 +53,8 @@ impl ConfigOp {
             Self::PutConfig { name, .. }
             | Self::SetTarget { name, .. }
             | Self::SetTasks { name, .. }
-            | Self::Delete { name } => name,
+            | Self::Delete { name }
+            | Self::Restart(RestartRequest { name, .. }) => name,
         }
     }
 }
@@ -93,6 +109,7 @@ pub fn apply_op(snapshot: &mut ConfigSnapshot, op: &ConfigOp) -> bool {
             _ => false,
         },
         ConfigOp::Delete { name } => snapshot.remove(name).is_some(),
+        ConfigOp::Restart(_) => false,
     }
 }
 

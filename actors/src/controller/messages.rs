@@ -166,6 +166,13 @@ pub struct ConfigsChanged {
     pub view: crate::config_store::ConfigView,
 }
 
+/// Restart requests other workers wrote to the config log (distributed).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct RestartsRequested {
+    pub requests: Vec<crate::config_store::RestartRequest>,
+}
+
 /// Stops every connector and task (final commits included); later writes are refused.
 #[derive(Debug, Message)]
 #[rtype(result = "()")]

@@ -16,7 +16,9 @@ use actix::prelude::*;
 use connect_api::{Config, ConfigError, ConnectorKind, PluginKind};
 
 use crate::catalog::Catalog;
-use crate::config_store::{ApplyOps, ConfigOp, ConfigStore, ConfigView, GetConfigs};
+use crate::config_store::{
+    ApplyOps, ConfigOp, ConfigStore, ConfigView, GetConfigs, RestartRequest,
+};
 use crate::connector::TaskConfigsComputed;
 use crate::error::ControllerError;
 use crate::model::{
@@ -47,6 +49,8 @@ pub struct ControllerDeps {
     pub data_plane: bool,
     /// The live members of a distributed cluster (`None`: standalone).
     pub members: Option<crate::cluster::Members>,
+    /// The control logs' readers, closed at shutdown (distributed).
+    pub control_logs: Option<crate::cluster::ControlLogs>,
 }
 
 #[derive(Debug)]
@@ -431,6 +435,53 @@ impl Handler<SetTargetState> for ConnectController {
     }
 }
 
+/// Restarts what `request` names that runs on this worker; in a cluster, what runs elsewhere
+/// is asked of its owner through the config log (the owner restarts it when it reads the
+/// request). Standalone, a unit that does not run here is an error.
+async fn restart_here_or_through_the_log(
+    worker: Addr<Worker>,
+    config_store: Addr<ConfigStore>,
+    distributed: bool,
+    request: RestartRequest,
+) -> Reply<()> {
+    let mut elsewhere = RestartRequest {
+        name: request.name.clone(),
+        connector: false,
+        tasks: Vec::new(),
+    };
+    let not_here = |result: Reply<()>| match result {
+        Ok(()) => Ok(false),
+        Err(ControllerError::NotFound(_)) if distributed => Ok(true),
+        Err(e) => Err(e),
+    };
+    if request.connector {
+        elsewhere.connector = not_here(mailbox(
+            worker
+                .send(worker::RestartConnector {
+                    name: request.name.clone(),
+                })
+                .await,
+        )?)?;
+    }
+    for task in request.tasks {
+        let id = TaskId::new(request.name.clone(), task);
+        if not_here(mailbox(worker.send(worker::RestartTask { id }).await)?)? {
+            elsewhere.tasks.push(task);
+        }
+    }
+    if elsewhere.connector || !elsewhere.tasks.is_empty() {
+        mailbox(
+            config_store
+                .send(ApplyOps {
+                    ops: vec![ConfigOp::Restart(elsewhere)],
+                })
+                .await,
+        )?
+        .map_err(ControllerError::Internal)?;
+    }
+    Ok(())
+}
+
 impl Handler<RestartConnectorRequest> for ConnectController {
     type Result = ResponseActFuture<Self, Reply<ConnectorStateInfo>>;
 
@@ -443,9 +494,11 @@ impl Handler<RestartConnectorRequest> for ConnectController {
             Err(e) => return Box::pin(fut::ready(Err(e))),
         };
         let worker = self.deps.worker.clone();
+        let config_store = self.deps.config_store.clone();
+        let distributed = self.deps.members.is_some();
         let state_manager = self.deps.state_manager.clone();
         let name = msg.name.clone();
-        let tasks = entry.tasks.len();
+        let tasks = u32::try_from(entry.tasks.len()).unwrap_or(u32::MAX);
         Box::pin(
             async move {
                 let statuses = mailbox(
@@ -458,26 +511,17 @@ impl Handler<RestartConnectorRequest> for ConnectController {
                 .unwrap_or_default();
                 let failed =
                     |s: Option<&crate::model::Status>| s.is_some_and(|s| s.state == State::Failed);
-                if !msg.only_failed || failed(statuses.connector.as_ref()) {
-                    mailbox(
-                        worker
-                            .send(worker::RestartConnector { name: name.clone() })
-                            .await,
-                    )??;
-                }
-                if msg.include_tasks {
-                    for task in 0..u32::try_from(tasks).unwrap_or(u32::MAX) {
-                        if !msg.only_failed || failed(statuses.tasks.get(&task)) {
-                            mailbox(
-                                worker
-                                    .send(worker::RestartTask {
-                                        id: TaskId::new(name.clone(), task),
-                                    })
-                                    .await,
-                            )??;
-                        }
-                    }
-                }
+                let request = RestartRequest {
+                    name: name.clone(),
+                    connector: !msg.only_failed || failed(statuses.connector.as_ref()),
+                    tasks: (0..tasks)
+                        .filter(|task| {
+                            msg.include_tasks
+                                && (!msg.only_failed || failed(statuses.tasks.get(task)))
+                        })
+                        .collect(),
+                };
+                restart_here_or_through_the_log(worker, config_store, distributed, request).await?;
                 // Report the statuses as they are now (restarted parts show their new state
                 // as soon as they report it).
                 mailbox(
@@ -507,6 +551,8 @@ impl Handler<RestartTaskRequest> for ConnectController {
             .and_then(|()| self.entry(&msg.id.connector))
             .map(|e| (msg.id.task as usize) < e.tasks.len());
         let worker = self.deps.worker.clone();
+        let config_store = self.deps.config_store.clone();
+        let distributed = self.deps.members.is_some();
         Box::pin(async move {
             match known {
                 Err(e) => Err(e),
@@ -514,9 +560,44 @@ impl Handler<RestartTaskRequest> for ConnectController {
                     "Task {} does not exist",
                     msg.id
                 ))),
-                Ok(true) => mailbox(worker.send(worker::RestartTask { id: msg.id }).await)?,
+                Ok(true) => {
+                    let request = RestartRequest {
+                        name: msg.id.connector,
+                        connector: false,
+                        tasks: vec![msg.id.task],
+                    };
+                    restart_here_or_through_the_log(worker, config_store, distributed, request)
+                        .await
+                }
             }
         })
+    }
+}
+
+/// Restart requests read from the config log (distributed): this worker restarts what of
+/// them it runs and ignores the rest (their owners act on them).
+impl Handler<RestartsRequested> for ConnectController {
+    type Result = ();
+    fn handle(&mut self, msg: RestartsRequested, ctx: &mut Self::Context) {
+        if self.shutting_down {
+            return;
+        }
+        let worker = self.deps.worker.clone();
+        ctx.spawn(
+            async move {
+                for request in msg.requests {
+                    if request.connector {
+                        let name = request.name.clone();
+                        let _ = worker.send(worker::RestartConnector { name }).await;
+                    }
+                    for task in request.tasks {
+                        let id = TaskId::new(request.name.clone(), task);
+                        let _ = worker.send(worker::RestartTask { id }).await;
+                    }
+                }
+            }
+            .into_actor(self),
+        );
     }
 }
 
@@ -760,9 +841,18 @@ impl Handler<Shutdown> for ConnectController {
     fn handle(&mut self, _msg: Shutdown, _ctx: &mut Self::Context) -> Self::Result {
         self.shutting_down = true;
         let rebalancer = self.deps.rebalancer.clone();
+        let state_manager = self.deps.state_manager.clone();
+        let control_logs = self.deps.control_logs.clone();
         AtomicResponse::new(Box::pin(
             async move {
+                // Units stop with their final commits and report their last statuses; once
+                // those are written (read back from the status log), the logs' readers let
+                // go, so nothing keeps the client from shutting down.
                 let _ = rebalancer.send(StopAll).await;
+                let _ = state_manager.send(crate::state_manager::Flush).await;
+                if let Some(logs) = control_logs {
+                    logs.close().await;
+                }
             }
             .into_actor(self),
         ))

@@ -225,6 +225,16 @@ pub struct RetainTasks {
     pub count: u32,
 }
 
+/// Answers once every status sent before it was written (messages are handled in order).
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct Flush;
+
+impl Handler<Flush> for StateManager {
+    type Result = ();
+    fn handle(&mut self, _msg: Flush, _ctx: &mut Self::Context) {}
+}
+
 impl Handler<PutConnectorStatus> for StateManager {
     type Result = ();
     fn handle(&mut self, msg: PutConnectorStatus, _ctx: &mut Self::Context) {

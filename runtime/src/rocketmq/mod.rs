@@ -12,6 +12,7 @@
 mod consumer;
 mod producer;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -30,6 +31,12 @@ use tokio::sync::{OnceCell, RwLock};
 use consumer::RocketConsumer;
 pub use producer::NEW_TOPIC_QUEUES;
 use producer::{RocketProducer, Routes};
+
+/// How long the broker holds a sink consumer's pull open when there is nothing to read.
+const CONSUMER_SUSPEND: Duration = Duration::from_secs(1);
+/// The same for readers (the control logs): shorter, because a consumer shutting down waits
+/// for its pull to come back, and a distributed worker closes its readers on its way out.
+const READER_SUSPEND: Duration = Duration::from_millis(250);
 
 /// Producer group of the producer that creates topics.
 const ADMIN_GROUP: &str = "connect-admin";
@@ -75,6 +82,7 @@ impl RocketMqRuntime {
             namesrv: namesrv.to_owned(),
             routes: Arc::new(Routes::new(auto_create_topics)),
             admin: Arc::new(OnceCell::new()),
+            producers: Arc::default(),
         };
         Ok((
             Self {
@@ -119,7 +127,11 @@ pub struct RocketMq {
     routes: Arc<Routes>,
     /// Producer used for topic administration, started on first use.
     admin: Arc<OnceCell<Arc<RwLock<DefaultMQProducer>>>>,
+    /// One started producer per producer group, shared by every task of the worker.
+    producers: Arc<tokio::sync::Mutex<HashMap<String, SharedProducer>>>,
 }
+
+type SharedProducer = Arc<RwLock<DefaultMQProducer>>;
 
 impl std::fmt::Debug for RocketMq {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -153,6 +165,7 @@ impl RocketMq {
         group: &str,
         instance: String,
         from: ConsumeFrom,
+        suspend: Duration,
     ) -> ConnectResult<Arc<DefaultLitePullConsumer>> {
         DefaultLitePullConsumer::builder(self.client_runtime.clone())
             .consumer_group(group.to_owned())
@@ -160,7 +173,7 @@ impl RocketMq {
             .name_server_addr(self.namesrv.clone())
             .auto_commit(false)
             .pull_batch_size(32)
-            .broker_suspend_max_time_millis(1000)
+            .broker_suspend_max_time_millis(u64::try_from(suspend.as_millis()).unwrap_or(1000))
             .consume_from_where(match from {
                 ConsumeFrom::FirstOffset => ConsumeFromWhere::ConsumeFromFirstOffset,
                 ConsumeFrom::LastOffset => ConsumeFromWhere::ConsumeFromLastOffset,
@@ -186,10 +199,25 @@ impl RocketMq {
 
 #[async_trait]
 impl MqClient for RocketMq {
+    /// The group's producer, started by its first user and shared by the rest: a producer
+    /// is a client instance with its own connections, heartbeats and route tables, and sends
+    /// take it shared (one task's slow send does not hold up another's). Tasks come and go
+    /// without starting or leaking one each.
     async fn producer(&self, group: &str) -> ConnectResult<Arc<dyn MqProducer>> {
+        let producer = {
+            let mut producers = self.producers.lock().await;
+            match producers.get(group) {
+                Some(producer) => producer.clone(),
+                None => {
+                    let producer = self.start_producer(group).await?;
+                    producers.insert(group.to_owned(), producer.clone());
+                    producer
+                }
+            }
+        };
         Ok(Arc::new(RocketProducer {
             handle: self.handle.clone(),
-            producer: self.start_producer(group).await?,
+            producer,
             routes: self.routes.clone(),
             round_robin: AtomicUsize::new(0),
         }))
@@ -224,7 +252,7 @@ impl MqClient for RocketMq {
             std::process::id(),
             CONSUMERS.fetch_add(1, Ordering::Relaxed)
         );
-        let consumer = self.lite_pull(group, instance, from)?;
+        let consumer = self.lite_pull(group, instance, from, CONSUMER_SUSPEND)?;
         let topics = topics.to_vec();
         let started = consumer.clone();
         on_client(&self.handle, async move {
@@ -253,7 +281,7 @@ impl MqClient for RocketMq {
             std::process::id(),
             READERS.fetch_add(1, Ordering::Relaxed)
         );
-        let consumer = self.lite_pull(name, instance, from)?;
+        let consumer = self.lite_pull(name, instance, from, READER_SUSPEND)?;
         let started = consumer.clone();
         let topic = topic.to_owned();
         // Assigned queues (no group rebalancing), positioned explicitly: a reader never

@@ -70,12 +70,18 @@ impl Routes {
         if let Some(queues) = self.cache.lock().get(topic) {
             return Ok(queues.clone());
         }
-        let mut producer = producer.write().await;
+        // The producer is shared by every task of its group: it is taken exclusively for one
+        // lookup at a time, never across the waits, so other tasks' sends go on meanwhile.
         let mut created = false;
         // A new topic's route reaches the name server with the broker's next registration:
         // poll for it briefly and often (up to ~10 s).
         for _ in 0..500 {
-            match producer.fetch_publish_message_queues(topic).await {
+            let fetched = producer
+                .write()
+                .await
+                .fetch_publish_message_queues(topic)
+                .await;
+            match fetched {
                 Ok(mut queues) if !queues.is_empty() => {
                     queues.sort_by(|a, b| {
                         (a.broker_name().as_str(), a.queue_id())
@@ -101,6 +107,8 @@ impl Routes {
                 _ if !created => {
                     created = true;
                     producer
+                        .write()
+                        .await
                         .create_topic("TBW102", topic, new_queues, HashMap::new())
                         .await
                         .map_err(|e| client_error(&format!("cannot create topic {topic}"), e))?;

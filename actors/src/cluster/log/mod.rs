@@ -167,12 +167,13 @@ impl<S: StateMachine> ReplicatedLog<S> {
         client: &Arc<dyn MqClient>,
         topic: &str,
         reader_group: &str,
+        producer_group: &str,
         origin: &str,
         initial: S,
         policy: SnapshotPolicy,
     ) -> ConnectResult<Self> {
         client.ensure_topic(topic, 1).await?;
-        let producer = client.producer(&format!("{reader_group}-producer")).await?;
+        let producer = client.producer(producer_group).await?;
         let reader = client
             .reader(reader_group, topic, ConsumeFrom::FirstOffset)
             .await?;
@@ -208,7 +209,7 @@ impl<S: StateMachine> ReplicatedLog<S> {
             replay.elapsed = started.elapsed();
             replay.clone()
         };
-        tracing::info!(topic, from = replay.started_at, snapshot = ?replay.restored, records = replay.records, ms = replay.elapsed.as_millis() as u64, "replayed the control log");
+        tracing::info!(topic = %topic, from = replay.started_at, snapshot = ?replay.restored, records = replay.records, ms = replay.elapsed.as_millis() as u64, "replayed the control log");
         Ok(log)
     }
 
@@ -229,10 +230,12 @@ impl<S: StateMachine> ReplicatedLog<S> {
 
     /// Stops reading and waits (at most `bound`) until the reader has let go of the topic.
     /// Appends still send; nobody will see their outcome.
-    pub async fn close(&self, bound: Duration) {
+    pub fn close(&self, bound: Duration) -> impl Future<Output = ()> + Send + 'static {
         self.inner.closed.store(true, Ordering::SeqCst);
         let mut finished = self.inner.finished.subscribe();
-        let _ = tokio::time::timeout(bound, finished.wait_for(|done| *done)).await;
+        async move {
+            let _ = tokio::time::timeout(bound, finished.wait_for(|done| *done)).await;
+        }
     }
 
     /// Appends `op`; returns once it has been applied here, with its outcome. Retries sends
@@ -462,9 +465,17 @@ mod tests {
 
     async fn open_with(mq: &MemoryMq, worker: &str, policy: SnapshotPolicy) -> ReplicatedLog<Sum> {
         let client: Arc<dyn MqClient> = Arc::new(mq.clone());
-        ReplicatedLog::open(&client, "control", worker, worker, Sum::default(), policy)
-            .await
-            .unwrap()
+        ReplicatedLog::open(
+            &client,
+            "control",
+            worker,
+            "control",
+            worker,
+            Sum::default(),
+            policy,
+        )
+        .await
+        .unwrap()
     }
 
     /// A control record as another worker (origin `x`) wrote it.

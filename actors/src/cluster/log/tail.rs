@@ -20,6 +20,8 @@ use connect_dataplane::mq::{IncomingMessage, MqConsumer, QueueRef};
 use super::snapshot::{Assembler, Complete, SnapshotDoc};
 use super::{Body, CONTROL_QUEUE, Envelope, ReplicatedLog, StateMachine, now_ms};
 
+/// Longest a poll waits for records before the reader looks whether it was closed.
+const READ_POLL: Duration = Duration::from_millis(250);
 /// Polls in a row without the expected offset before a gap is accepted as real (the broker
 /// deleted records while this reader was behind).
 const GAP_PATIENCE: u32 = 20;
@@ -71,7 +73,7 @@ impl<S: StateMachine> ReplicatedLog<S> {
             changed: false,
         };
         while !self.inner.closed.load(Ordering::SeqCst) {
-            let messages = match reader.poll(Duration::from_millis(500)).await {
+            let messages = match reader.poll(READ_POLL).await {
                 Ok(messages) => messages,
                 Err(e) => {
                     tracing::warn!(topic = %self.inner.topic, error = %e, "reading the control log failed; retrying");
