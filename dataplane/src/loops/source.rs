@@ -1,9 +1,18 @@
 //! The source data loop through the message queue: `poll` → transforms → converters →
 //! message ([`crate::mapping`]) → producer; acknowledgements feed the [`OffsetTracker`], and
-//! only each partition's contiguous acknowledged prefix is committed. Sends are synchronous per
-//! batch, which bounds in-flight data to one batch (backpressure).
+//! only each partition's contiguous acknowledged prefix is committed.
+//!
+//! One batch is in flight at a time, and the next is polled and converted while it travels:
+//! a batch is handed to the producer (which builds the client's messages and hands them to
+//! the client's runtime at once), then the loop polls and converts the next one, and only then
+//! settles the first — acknowledgements, and resends of what failed, in order. A batch is
+//! sent only after the previous one settled, so per-key order survives retries, and in-flight
+//! data stays bounded to one batch plus the one being prepared (backpressure).
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Instant;
 
 use connect_api::{
@@ -47,8 +56,23 @@ impl std::fmt::Debug for SourceLoop {
 
 /// Where messages go: the producer, and the dead-letter topic if one is set.
 struct Outlet<'a> {
-    producer: &'a dyn MqProducer,
+    producer: Arc<dyn MqProducer>,
     dead_letters: Option<&'a DeadLetterQueue>,
+}
+
+type Sent = (Vec<OutgoingMessage>, Vec<ConnectResult<SendMetadata>>);
+
+/// A send under way: the first attempt of a batch, started before the next poll.
+enum Sending {
+    Travelling(Pin<Box<dyn Future<Output = Sent> + Send>>),
+    Arrived(Sent),
+}
+
+/// A batch handed to the producer, with what acknowledges its records.
+struct InFlight {
+    /// The records; their messages are with the send until it settles.
+    outgoing: Vec<Outgoing>,
+    sending: Sending,
 }
 
 /// A record ready to send, with what is needed to acknowledge it.
@@ -104,7 +128,12 @@ impl SourceLoop {
         let mut tracker = OffsetTracker::new();
         let mut next_commit = Instant::now() + self.settings.offset_commit_interval;
         let default_topic = self.source.default_topic.clone();
-        let outcome = self
+        let outlet = Outlet {
+            producer,
+            dead_letters: dead_letters.as_ref(),
+        };
+        let mut in_flight = None;
+        let mut outcome = self
             .pump(
                 &policy,
                 &mut *task,
@@ -112,12 +141,21 @@ impl SourceLoop {
                 default_topic.as_deref(),
                 &mut tracker,
                 &mut next_commit,
-                &Outlet {
-                    producer: &*producer,
-                    dead_letters: dead_letters.as_ref(),
-                },
+                &outlet,
+                &mut in_flight,
             )
             .await;
+        // Stopping (or paused into a stop) with a batch still travelling: its acknowledgements
+        // count for the final commit. A failing task leaves it unacknowledged (produced again
+        // after a restart).
+        if let Some(flight) = in_flight.take()
+            && outcome.is_ok()
+        {
+            outcome = self
+                .settle(&policy, &mut *task, &mut tracker, flight, &outlet)
+                .await
+                .map(drop);
+        }
         let committed = self.commit(&mut *task, &mut tracker).await;
         pipeline.transforms.stop();
         let stopped = task.stop().await;
@@ -134,12 +172,18 @@ impl SourceLoop {
         tracker: &mut OffsetTracker,
         next_commit: &mut Instant,
         outlet: &Outlet<'_>,
+        in_flight: &mut Option<InFlight>,
     ) -> ConnectResult<()> {
         let mut poll_failures = 0u32;
         loop {
             match self.control.current() {
                 Control::Stop => return Ok(()),
                 Control::Pause => {
+                    if let Some(flight) = in_flight.take()
+                        && !self.settle(policy, task, tracker, flight, outlet).await?
+                    {
+                        return Ok(());
+                    }
                     self.commit(task, tracker).await?;
                     if self.control.sit_out_pause().await == Control::Stop {
                         return Ok(());
@@ -225,13 +269,16 @@ impl SourceLoop {
                     }
                 }
             }
-            if !outgoing.is_empty() {
-                metrics.source_active.set(outgoing.len() as i64);
-                let sent = self.send(policy, task, tracker, outgoing, outlet).await?;
+            if let Some(flight) = in_flight.take() {
+                let settled = self.settle(policy, task, tracker, flight, outlet).await?;
                 metrics.source_active.set(0);
-                if !sent {
+                if !settled {
                     return Ok(());
                 }
+            }
+            if !outgoing.is_empty() {
+                metrics.source_active.set(outgoing.len() as i64);
+                *in_flight = Some(self.launch(outgoing, outlet).await);
             }
             if Instant::now() >= *next_commit {
                 self.commit(task, tracker).await?;
@@ -240,28 +287,72 @@ impl SourceLoop {
         }
     }
 
-    /// Sends until every message is acknowledged (retriable failures: the failed messages
-    /// again, in order, with backoff) — or tolerated, or the task stops (`false`: what was not
-    /// acknowledged stays uncommitted and is produced again after a restart).
-    async fn send(
+    /// Hands a batch to the producer and lets the send start (the producer builds the
+    /// client's messages and passes them to the client's runtime on the first poll); the send
+    /// goes on while the loop prepares the next batch.
+    async fn launch(&self, mut outgoing: Vec<Outgoing>, outlet: &Outlet<'_>) -> InFlight {
+        self.control
+            .metrics
+            .note_produced(outgoing.iter().map(|o| o.message.topic.as_str()));
+        // Moved out for the call and back in afterwards: no copy per message.
+        let messages: Vec<OutgoingMessage> = outgoing
+            .iter_mut()
+            .map(|o| std::mem::take(&mut o.message))
+            .collect();
+        let producer = outlet.producer.clone();
+        let mut travelling: Pin<Box<dyn Future<Output = Sent> + Send>> = Box::pin(async move {
+            let results = producer.send(&messages).await;
+            (messages, results)
+        });
+        let mut first = Some(());
+        let arrived = std::future::poll_fn(|cx| {
+            Poll::Ready(
+                first
+                    .take()
+                    .and_then(|()| match travelling.as_mut().poll(cx) {
+                        Poll::Ready(sent) => Some(sent),
+                        Poll::Pending => None,
+                    }),
+            )
+        })
+        .await;
+        InFlight {
+            outgoing,
+            sending: match arrived {
+                Some(sent) => Sending::Arrived(sent),
+                None => Sending::Travelling(travelling),
+            },
+        }
+    }
+
+    /// Waits for a launched batch and settles it: acknowledged records are delivered, failed
+    /// ones sent again (in order, with backoff) until acknowledged — or tolerated, or the task
+    /// stops (`false`: what was not acknowledged stays uncommitted and is produced again after
+    /// a restart).
+    async fn settle(
         &mut self,
         policy: &ErrorPolicy,
         task: &mut dyn SourceTask,
         tracker: &mut OffsetTracker,
-        mut outgoing: Vec<Outgoing>,
+        flight: InFlight,
         outlet: &Outlet<'_>,
     ) -> ConnectResult<bool> {
         let mut attempt = 0u32;
-        self.control
-            .metrics
-            .note_produced(outgoing.iter().map(|o| o.message.topic.as_str()));
+        let mut outgoing = flight.outgoing;
+        let mut first = Some(flight.sending);
         loop {
-            // Moved out for the call and back in afterwards: no copy per message.
-            let messages: Vec<OutgoingMessage> = outgoing
-                .iter_mut()
-                .map(|o| std::mem::take(&mut o.message))
-                .collect();
-            let results = outlet.producer.send(&messages).await;
+            let (messages, results) = match first.take() {
+                Some(Sending::Arrived(sent)) => sent,
+                Some(Sending::Travelling(travelling)) => travelling.await,
+                None => {
+                    let messages: Vec<OutgoingMessage> = outgoing
+                        .iter_mut()
+                        .map(|o| std::mem::take(&mut o.message))
+                        .collect();
+                    let results = outlet.producer.send(&messages).await;
+                    (messages, results)
+                }
+            };
             let mut failed = Vec::new();
             let mut last_error = None;
             let mut written = 0u64;

@@ -41,6 +41,10 @@ struct Shared {
     fed: Notify,
     /// Woken when the sink took records or positions were committed.
     progress: Notify,
+    /// The harness's queue, for the source to see whether a send is under way when it polls.
+    mq: Mutex<Option<MemoryMq>>,
+    /// Polls made while a send was under way.
+    polls_during_sends: AtomicU64,
 }
 
 static SHARED: LazyLock<Mutex<HashMap<String, Arc<Shared>>>> = LazyLock::new(Default::default);
@@ -71,6 +75,15 @@ impl SourceTask for ScriptedSource {
     }
 
     async fn poll(&mut self) -> ConnectResult<Vec<ConnectRecord>> {
+        if let Some(shared) = &self.shared
+            && shared
+                .mq
+                .lock()
+                .as_ref()
+                .is_some_and(|mq| mq.sends_in_flight() > 0)
+        {
+            shared.polls_during_sends.fetch_add(1, Ordering::SeqCst);
+        }
         let next = self
             .shared
             .as_ref()
@@ -268,6 +281,7 @@ impl Harness {
         let (events_tx, events) = mpsc::unbounded_channel();
         let mq = MemoryMq::new();
         let shared = SHARED.lock().entry(id.clone()).or_default().clone();
+        *shared.mq.lock() = Some(mq.clone());
         let positions = MemoryPositions {
             committed: Arc::default(),
             shared: shared.clone(),
@@ -607,4 +621,63 @@ async fn a_pause_commits_and_holds_and_a_resume_goes_on_in_every_mode() {
         assert!(h.seen.contains(&LoopEvent::Resumed), "{via:?}");
         h.stop().await.unwrap();
     }
+}
+
+/// Sends that are still travelling when the loop polls the next batch (as over a network):
+/// polls overlap sends, yet never more than one send is under way (the next batch goes only
+/// after the previous one settled, resends included); every record arrives once, each queue
+/// in the order polled, through a refused send and an outage, and the committed position is
+/// the last record's.
+#[tokio::test]
+async fn overlapped_sends_keep_order_through_an_outage() {
+    let mut h = Harness::start(Via::Source, &[], 0);
+    h.mq.set_send_delay(Duration::from_millis(3));
+    let batches: Vec<Vec<String>> = (0..40)
+        .map(|b| (0..5).map(|i| format!("{:04}", b * 5 + i)).collect())
+        .collect();
+    for (n, batch) in batches.iter().enumerate() {
+        if n == 10 {
+            h.mq.refuse_sends(1);
+        }
+        if n == 20 {
+            h.mq.set_down(true);
+        }
+        let values: Vec<&str> = batch.iter().map(String::as_str).collect();
+        h.feed(&values).await;
+        if n == 22 {
+            let refused = h.mq.refused();
+            h.until("a refused send", |h| h.mq.refused() > refused)
+                .await;
+            h.mq.set_down(false);
+        }
+    }
+    let expected: Vec<String> = batches.iter().flatten().cloned().collect();
+    let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+    h.until_delivered(&expected).await;
+    assert!(
+        h.shared.polls_during_sends.load(Ordering::SeqCst) > 0,
+        "polls overlap sends"
+    );
+    assert_eq!(
+        h.mq.most_sends_in_flight(),
+        1,
+        "one send under way at a time"
+    );
+    for queue in h.mq.messages("out") {
+        let values: Vec<String> = queue
+            .iter()
+            .map(|m| String::from_utf8_lossy(&m.body).into_owned())
+            .collect();
+        let mut sorted = values.clone();
+        sorted.sort();
+        assert_eq!(values, sorted, "a queue in the order polled");
+    }
+    h.until("the last position committed", |h| {
+        h.positions
+            .lock()
+            .values()
+            .any(|o| o.get_i64("n") == Some(200))
+    })
+    .await;
+    h.stop().await.unwrap();
 }

@@ -37,11 +37,42 @@ pub struct MemoryMq {
     refused: Arc<AtomicU64>,
     /// Woken after every send and commit, so a test awaits what it waits for.
     changed: Arc<tokio::sync::Notify>,
+    /// How long a send takes (ms) before it is stored: a send that is still travelling when
+    /// its caller moves on, as over a network.
+    send_delay_ms: Arc<AtomicU64>,
+    /// Send calls still to refuse (a broker that drops a request now and then).
+    refuse_sends: Arc<AtomicU64>,
+    /// Send calls under way now, and the most there ever were at once.
+    sending: Arc<AtomicU64>,
+    most_sending: Arc<AtomicU64>,
 }
 
 impl MemoryMq {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Makes every send take `delay` before its messages are stored (or refused).
+    pub fn set_send_delay(&self, delay: Duration) {
+        self.send_delay_ms.store(
+            u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            Ordering::SeqCst,
+        );
+    }
+
+    /// Send calls under way now.
+    pub fn sends_in_flight(&self) -> u64 {
+        self.sending.load(Ordering::SeqCst)
+    }
+
+    /// The most send calls that were ever under way at once.
+    pub fn most_sends_in_flight(&self) -> u64 {
+        self.most_sending.load(Ordering::SeqCst)
+    }
+
+    /// Refuses the next `calls` send calls (retriably); later ones work.
+    pub fn refuse_sends(&self, calls: u64) {
+        self.refuse_sends.store(calls, Ordering::SeqCst);
     }
 
     /// Makes every send and poll fail retriably (true) or work again (false).
@@ -110,7 +141,14 @@ impl MemoryMq {
 #[async_trait]
 impl MqProducer for MemoryMq {
     async fn send(&self, messages: &[OutgoingMessage]) -> Vec<ConnectResult<SendMetadata>> {
+        let now = self.sending.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most_sending.fetch_max(now, Ordering::SeqCst);
+        let delay = self.send_delay_ms.load(Ordering::SeqCst);
+        if delay > 0 {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        }
         let results = self.store(messages);
+        self.sending.fetch_sub(1, Ordering::SeqCst);
         self.changed.notify_waiters();
         results
     }
@@ -118,7 +156,14 @@ impl MqProducer for MemoryMq {
 
 impl MemoryMq {
     fn store(&self, messages: &[OutgoingMessage]) -> Vec<ConnectResult<SendMetadata>> {
-        if self.check_up().is_err() {
+        let refuse_this = self
+            .refuse_sends
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if refuse_this {
+            self.refused.fetch_add(1, Ordering::SeqCst);
+        }
+        if refuse_this || self.check_up().is_err() {
             return messages
                 .iter()
                 .map(|_| Err(ConnectError::retriable("the broker is unavailable")))
