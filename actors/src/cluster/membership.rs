@@ -208,6 +208,7 @@ impl Actor for Membership {
                                     && !me.connected()
                                 {
                                     reader.close().await;
+                                    let _ = closed.send(true);
                                     return;
                                 }
                             }
@@ -216,6 +217,7 @@ impl Actor for Membership {
                     }
                     if !me.connected() {
                         reader.close().await;
+                        let _ = closed.send(true);
                         return;
                     }
                 }

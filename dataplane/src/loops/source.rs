@@ -156,6 +156,7 @@ impl SourceLoop {
                 .await
                 .map(drop);
         }
+        self.control.metrics.source_active.set(0);
         let committed = self.commit(&mut *task, &mut tracker).await;
         pipeline.transforms.stop();
         let stopped = task.stop().await;
@@ -179,10 +180,12 @@ impl SourceLoop {
             match self.control.current() {
                 Control::Stop => return Ok(()),
                 Control::Pause => {
-                    if let Some(flight) = in_flight.take()
-                        && !self.settle(policy, task, tracker, flight, outlet).await?
-                    {
-                        return Ok(());
+                    if let Some(flight) = in_flight.take() {
+                        let settled = self.settle(policy, task, tracker, flight, outlet).await?;
+                        self.control.metrics.source_active.set(0);
+                        if !settled {
+                            return Ok(());
+                        }
                     }
                     self.commit(task, tracker).await?;
                     if self.control.sit_out_pause().await == Control::Stop {

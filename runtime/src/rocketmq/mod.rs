@@ -26,7 +26,7 @@ use rocketmq_client_rust::{
 use rocketmq_model::common::consumer::consume_from_where::ConsumeFromWhere;
 use rocketmq_runtime::{RuntimeConfig, RuntimeOwner};
 use tokio::runtime::Handle;
-use tokio::sync::{OnceCell, RwLock};
+use tokio::sync::OnceCell;
 
 use consumer::RocketConsumer;
 pub use producer::NEW_TOPIC_QUEUES;
@@ -126,12 +126,11 @@ pub struct RocketMq {
     namesrv: String,
     routes: Arc<Routes>,
     /// Producer used for topic administration, started on first use.
-    admin: Arc<OnceCell<Arc<RwLock<DefaultMQProducer>>>>,
-    /// One started producer per producer group, shared by every task of the worker.
-    producers: Arc<tokio::sync::Mutex<HashMap<String, SharedProducer>>>,
+    admin: Arc<OnceCell<DefaultMQProducer>>,
+    /// One producer per producer group, started by its first user and shared by every task
+    /// of the worker (a clone shares the started client).
+    producers: Arc<parking_lot::Mutex<HashMap<String, Arc<OnceCell<DefaultMQProducer>>>>>,
 }
-
-type SharedProducer = Arc<RwLock<DefaultMQProducer>>;
 
 impl std::fmt::Debug for RocketMq {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -183,7 +182,7 @@ impl RocketMq {
             .map_err(|e| client_error("cannot build the consumer", e))
     }
 
-    async fn start_producer(&self, group: &str) -> ConnectResult<Arc<RwLock<DefaultMQProducer>>> {
+    async fn start_producer(&self, group: &str) -> ConnectResult<DefaultMQProducer> {
         let mut producer = DefaultMQProducer::builder(self.client_runtime.clone())
             .producer_group(group.to_owned())
             .name_server_addr(self.namesrv.clone())
@@ -193,7 +192,7 @@ impl RocketMq {
         })
         .await?
         .map_err(|e| client_error("cannot start the producer", e))?;
-        Ok(Arc::new(RwLock::new(producer)))
+        Ok(producer)
     }
 }
 
@@ -204,17 +203,17 @@ impl MqClient for RocketMq {
     /// take it shared (one task's slow send does not hold up another's). Tasks come and go
     /// without starting or leaking one each.
     async fn producer(&self, group: &str) -> ConnectResult<Arc<dyn MqProducer>> {
-        let producer = {
-            let mut producers = self.producers.lock().await;
-            match producers.get(group) {
-                Some(producer) => producer.clone(),
-                None => {
-                    let producer = self.start_producer(group).await?;
-                    producers.insert(group.to_owned(), producer.clone());
-                    producer
-                }
-            }
-        };
+        let cell = self
+            .producers
+            .lock()
+            .entry(group.to_owned())
+            .or_default()
+            .clone();
+        // Started once per group; a failed start is tried again by the next caller.
+        let producer = cell
+            .get_or_try_init(|| self.start_producer(group))
+            .await?
+            .clone();
         Ok(Arc::new(RocketProducer {
             handle: self.handle.clone(),
             producer,

@@ -19,7 +19,6 @@ use rocketmq_model::common::message::STRING_HASH_SET;
 use rocketmq_model::common::message::message_single::Message;
 use rocketmq_model::message::MessageQueue;
 use tokio::runtime::Handle;
-use tokio::sync::RwLock;
 use tokio::task::JoinSet;
 
 use super::{client_error, on_client};
@@ -63,24 +62,20 @@ impl Routes {
     /// topic may be created by an operator meanwhile).
     pub async fn queues(
         &self,
-        producer: &RwLock<DefaultMQProducer>,
+        producer: &DefaultMQProducer,
         topic: &str,
         new_queues: i32,
     ) -> ConnectResult<Vec<MessageQueue>> {
         if let Some(queues) = self.cache.lock().get(topic) {
             return Ok(queues.clone());
         }
-        // The producer is shared by every task of its group: it is taken exclusively for one
-        // lookup at a time, never across the waits, so other tasks' sends go on meanwhile.
+        // The producer is shared by every task of its group; a clone shares its client, so a
+        // lookup holds nothing other tasks' sends wait for.
         let mut created = false;
         // A new topic's route reaches the name server with the broker's next registration:
         // poll for it briefly and often (up to ~10 s).
         for _ in 0..500 {
-            let fetched = producer
-                .write()
-                .await
-                .fetch_publish_message_queues(topic)
-                .await;
+            let fetched = producer.clone().fetch_publish_message_queues(topic).await;
             match fetched {
                 Ok(mut queues) if !queues.is_empty() => {
                     queues.sort_by(|a, b| {
@@ -107,8 +102,7 @@ impl Routes {
                 _ if !created => {
                     created = true;
                     producer
-                        .write()
-                        .await
+                        .clone()
                         .create_topic("TBW102", topic, new_queues, HashMap::new())
                         .await
                         .map_err(|e| client_error(&format!("cannot create topic {topic}"), e))?;
@@ -125,7 +119,7 @@ impl Routes {
 /// A producer of one producer group.
 pub struct RocketProducer {
     pub(super) handle: Handle,
-    pub(super) producer: Arc<RwLock<DefaultMQProducer>>,
+    pub(super) producer: DefaultMQProducer,
     pub(super) routes: Arc<Routes>,
     /// Where unkeyed messages start spreading over queues (rotates per call).
     pub(super) round_robin: AtomicUsize,
@@ -186,7 +180,7 @@ fn build(message: &OutgoingMessage) -> ConnectResult<(Message, usize)> {
 /// Sends one queue's messages in order, batch by batch; after a failure the rest of the
 /// queue is not sent (so a resend keeps the order).
 async fn send_lane(
-    producer: Arc<RwLock<DefaultMQProducer>>,
+    producer: DefaultMQProducer,
     queue: MessageQueue,
     items: Vec<Bound>,
 ) -> (
@@ -223,8 +217,6 @@ async fn send_lane(
         let (indices, messages): (Vec<usize>, Vec<Message>) =
             batch.into_iter().map(|b| (b.index, b.message)).unzip();
         let sent = producer
-            .read()
-            .await
             .send_batch_to_queue_with_timeout(messages, queue.clone(), SEND_TIMEOUT_MS)
             .await;
         match sent {
@@ -273,7 +265,7 @@ struct Prepared {
 impl RocketProducer {
     /// Runs on the client runtime.
     async fn send_all(
-        producer: Arc<RwLock<DefaultMQProducer>>,
+        producer: DefaultMQProducer,
         routes: Arc<Routes>,
         start: usize,
         mut results: Vec<Option<ConnectResult<SendMetadata>>>,

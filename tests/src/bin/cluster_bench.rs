@@ -1,7 +1,9 @@
-//! Distributed-mode figures: failover time after kill -9 (median of several), duplicates per
+//! Distributed-mode figures: replay time of a 100 000-record control log (from its start, and
+//! from a snapshot), failover time after kill -9 (median of several), duplicates per
 //! failover, time for 100 connectors to run on a 3-worker cluster and for a fourth worker to
-//! take its share, and memory per worker. Default cluster timings (1 s heartbeats, 6 s
-//! session). Run by `scripts/bench-cluster.sh`.
+//! take its share, memory per worker, and one worker's memory at 10 and 100 connectors of
+//! three tasks each. Default cluster timings (1 s heartbeats, 6 s session). Run by
+//! `scripts/bench-cluster.sh`.
 
 #![allow(
     clippy::unwrap_used,
@@ -24,15 +26,150 @@ fn worker_bin() -> String {
 }
 
 fn launch(dir: &std::path::Path, broker: &Broker, index: usize) -> WorkerProcess {
-    WorkerProcess::start_distributed(
-        &worker_bin(),
-        &dir.join(format!("w{index}")),
+    launch_in(
+        dir,
+        broker,
         &format!("w{index}"),
-        &[
-            ("namesrvAddr", broker.namesrv_addr.as_str()),
-            ("connectClusterId", "bench"),
-        ],
+        &[("connectClusterId", "bench")],
     )
+}
+
+fn launch_in(
+    dir: &std::path::Path,
+    broker: &Broker,
+    id: &str,
+    extra: &[(&str, &str)],
+) -> WorkerProcess {
+    let mut keys = vec![("namesrvAddr", broker.namesrv_addr.as_str())];
+    keys.extend_from_slice(extra);
+    WorkerProcess::start_distributed(&worker_bin(), &dir.join(id), id, &keys)
+}
+
+/// What a worker logged about replaying `topic`: (records read, milliseconds, from a snapshot).
+fn replay_of(worker: &WorkerProcess, topic: &str) -> (u64, u64, bool) {
+    let log = worker.log_text();
+    let line = log
+        .lines()
+        .find(|l| l.contains("replayed the control log") && l.contains(&format!("topic={topic} ")))
+        .unwrap_or_else(|| panic!("no replay line for {topic}"));
+    let field = |key: &str| -> String {
+        let start = line.find(&format!("{key}=")).unwrap() + key.len() + 1;
+        line[start..].split_whitespace().next().unwrap().to_owned()
+    };
+    (
+        field("records").parse().unwrap(),
+        field("ms").parse().unwrap(),
+        field("snapshot").starts_with("Some"),
+    )
+}
+
+/// Writes `count` position commits (as an earlier worker would have) into `topic`.
+fn write_history(broker: &Broker, topic: &str, count: usize) {
+    use connect_dataplane::mq::{MqClient, OutgoingMessage};
+    let (runtime, client) =
+        connect_runtime::rocketmq::RocketMqRuntime::start(&broker.namesrv_addr, true).unwrap();
+    runtime.block_on(async {
+        client.ensure_topic(topic, 1).await.unwrap();
+        let producer = client.producer("bench-history").await.unwrap();
+        for chunk in (0..count).collect::<Vec<_>>().chunks(2000) {
+            let messages: Vec<OutgoingMessage> = chunk
+                .iter()
+                .map(|n| {
+                    let record = json!({"id": format!("history-{n}"), "body": {"op": {
+                        "op": "commit", "connector": format!("old-{}", n % 100), "task": n % 3,
+                        "epoch": 1, "positions": [[{"task": n % 3}, {"seq": n}]]}}});
+                    OutgoingMessage {
+                        topic: topic.to_owned(),
+                        keys: Some("connect-control".to_owned()),
+                        body: record.to_string().into_bytes().into(),
+                        queue: Some(0),
+                        ..OutgoingMessage::default()
+                    }
+                })
+                .collect();
+            let sent = producer.send(&messages).await;
+            assert!(sent.iter().all(Result::is_ok));
+        }
+    });
+    runtime.shutdown();
+}
+
+/// Replay of a long control log: a worker joining a 100 000-record position log reads it
+/// from its start (no snapshot yet), then writes a snapshot; the next joiner starts there.
+fn replay(dir: &std::path::Path, broker: &Broker) {
+    const HISTORY: usize = 100_000;
+    let topics = [
+        ("connectClusterId", "replay"),
+        ("configStoreTopic", "replay-config"),
+        ("positionStoreTopic", "replay-position"),
+        ("connectStatusTopic", "replay-status"),
+        ("clusterStoreTopic", "replay-cluster"),
+    ];
+    write_history(broker, "replay-position", HISTORY);
+    let first = launch_in(dir, broker, "r0", &topics);
+    let (records, ms, restored) = replay_of(&first, "replay-position");
+    println!(
+        "replay of a {HISTORY}-record position log from its start: {records} records in {ms} ms (snapshot: {restored})"
+    );
+    // A connector makes the worker claim, which triggers its first snapshot.
+    let config = json!({"connector.class": "VerifiableSourceConnector",
+        "connect.topicname": "replay-data", "throughput": "5"});
+    assert_eq!(
+        first
+            .post("/connectors/replay-src", &config.to_string())
+            .status,
+        200
+    );
+    eventually("a snapshot written", Duration::from_secs(60), || {
+        first.task_owners("replay-src", 1).is_some()
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    let second = launch_in(dir, broker, "r1", &topics);
+    let (records, ms, restored) = replay_of(&second, "replay-position");
+    println!(
+        "replay of the same log (+ a snapshot) by the next worker: {records} records in {ms} ms (snapshot: {restored})"
+    );
+}
+
+/// One worker's resident memory with `connectors` connectors of three tasks each.
+fn memory(dir: &std::path::Path, broker: &Broker) {
+    let worker = launch_in(
+        dir,
+        broker,
+        "m0",
+        &[
+            ("connectClusterId", "memory"),
+            ("configStoreTopic", "memory-config"),
+            ("positionStoreTopic", "memory-position"),
+            ("connectStatusTopic", "memory-status"),
+            ("clusterStoreTopic", "memory-cluster"),
+        ],
+    );
+    let idle = worker.rss_kib();
+    println!(
+        "one worker, no connectors: RSS {:.1} MB",
+        idle as f64 / 1024.0
+    );
+    let mut created = 0;
+    for target in [10, 100] {
+        while created < target {
+            let config = json!({"connector.class": "VerifiableSourceConnector", "max.tasks": "3",
+                "connect.topicname": "memory-data", "throughput": "5"});
+            let response = worker.post(&format!("/connectors/mem-{created}"), &config.to_string());
+            assert_eq!(response.status, 200, "{:?}", response.body());
+            created += 1;
+        }
+        eventually("every task RUNNING", Duration::from_secs(180), || {
+            all_running(&worker, target)
+        });
+        // Settled: a few commit intervals with every task producing.
+        std::thread::sleep(Duration::from_secs(10));
+        println!(
+            "one worker, {target} connectors / {} tasks: RSS {:.1} MB",
+            target * 3,
+            worker.rss_kib() as f64 / 1024.0
+        );
+    }
 }
 
 fn all_running(worker: &WorkerProcess, count: usize) -> bool {
@@ -50,6 +187,8 @@ fn all_running(worker: &WorkerProcess, count: usize) -> bool {
 fn main() {
     let dir = tempfile::tempdir().unwrap();
     let broker = Broker::start(&dir.path().join("rocketmq"));
+    replay(dir.path(), &broker);
+    memory(dir.path(), &broker);
     let mut workers: Vec<WorkerProcess> = (0..3).map(|i| launch(dir.path(), &broker, i)).collect();
     eventually("3 members", Duration::from_secs(30), || {
         workers.iter().all(|w| w.members().len() == 3)

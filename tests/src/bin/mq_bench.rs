@@ -4,14 +4,16 @@
 //! - produce: the raw producer at its best (`connect_tests::raw_producer`: batches of up to 512
 //!   messages, every queue sending concurrently) vs the file source connector producing the
 //!   same lines through a worker process;
-//! - consume: a raw `DefaultLitePullConsumer` vs a sink connector (the verifiable sink, which
-//!   only counts) consuming them through the worker.
+//! - consume: a raw `DefaultLitePullConsumer` (queues assigned, no rebalancing) vs a sink
+//!   connector (the verifiable sink, which only counts) consuming them through the worker.
 //!
 //! Prints both rates, the ratios and the worker's peak RSS. Run it with `scripts/bench-mq.sh`
 //! (builds in release, starts a loopback broker unless `NAMESRV_ADDR` is set).
 //! `BENCH_MESSAGES` (default 500000) sets the count, `BENCH_ROUNDS` (default 3) the rounds;
 //! messages are 100-byte lines. Raw and runtime alternate; medians are reported.
 
+// The raw consumer's start, assignment and seeks nest async layouts past the default depth.
+#![recursion_limit = "256"]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -42,7 +44,8 @@ fn lines(count: usize) -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// Raw lite-pull consumer, from the first offset, until `count` messages. Returns messages/s.
+/// Raw lite-pull consumer reading every queue from its start until `count` messages.
+/// Returns messages/s.
 fn raw_consume(
     runtime: &RocketMqRuntime,
     namesrv: &str,
@@ -62,8 +65,14 @@ fn raw_consume(
             .consume_from_where(ConsumeFromWhere::ConsumeFromFirstOffset)
             .build()
             .unwrap();
-        consumer.subscribe(topic).await.unwrap();
+        // Assigned queues, positioned at their start: no group rebalancing to wait for (the
+        // best the raw client does; the runtime's sink joins its group like any consumer).
         consumer.start().await.unwrap();
+        let queues = consumer.fetch_message_queues(topic).await.unwrap();
+        consumer.assign(queues.clone()).await.unwrap();
+        for queue in &queues {
+            consumer.seek_to_begin(queue).await.unwrap();
+        }
         let mut received = 0;
         while received < count {
             received += consumer.poll_with_timeout(200).await.len();

@@ -39,10 +39,10 @@ use snapshot::{SnapshotDoc, SnapshotPart};
 const CONTROL_QUEUE: i32 = 0;
 /// The key control messages carry (for operators browsing the topic).
 const CONTROL_KEY: &str = "connect-control";
-/// Ids remembered for deduplication (a resent copy lands close to the first one).
-const SEEN_IDS: usize = 16_384;
-/// Ids a snapshot carries for deduplication after a restore.
-const SNAPSHOT_IDS: usize = 1024;
+/// Operation ids remembered for deduplication: a resent copy lands within this many
+/// operations of the first one (a resend follows 3 s without read-back). Snapshots carry the
+/// window, so every replica — restored or not — judges a copy alike.
+const SEEN_IDS: usize = 2048;
 /// How long an append waits to read its operation back before sending it again.
 const RESEND_AFTER: Duration = Duration::from_secs(3);
 
@@ -115,6 +115,9 @@ struct Replica<S> {
 
 struct Inner<S: StateMachine> {
     topic: String,
+    /// Where readers come from (a reader that cannot be moved is replaced by a new one).
+    client: Arc<dyn MqClient>,
+    reader_group: String,
     origin: String,
     counter: AtomicU64,
     producer: Arc<dyn MqProducer>,
@@ -181,6 +184,8 @@ impl<S: StateMachine> ReplicatedLog<S> {
         let log = Self {
             inner: Arc::new(Inner {
                 topic: topic.to_owned(),
+                client: client.clone(),
+                reader_group: reader_group.to_owned(),
                 origin: origin.to_owned(),
                 counter: AtomicU64::new(0),
                 producer,
@@ -203,7 +208,10 @@ impl<S: StateMachine> ReplicatedLog<S> {
         };
         let started = Instant::now();
         actix::spawn(log.clone().tail(reader));
-        log.barrier(Duration::from_secs(60)).await?;
+        if let Err(e) = log.barrier(Duration::from_secs(60)).await {
+            log.close(Duration::from_secs(2)).await;
+            return Err(e);
+        }
         let replay = {
             let mut replay = log.inner.replay.lock();
             replay.elapsed = started.elapsed();
@@ -367,12 +375,7 @@ impl<S: StateMachine> ReplicatedLog<S> {
             let replica = self.inner.replica.lock();
             let recent_ids = {
                 let seen = self.inner.seen.lock();
-                let order = &seen.1;
-                order
-                    .iter()
-                    .skip(order.len().saturating_sub(SNAPSHOT_IDS))
-                    .cloned()
-                    .collect()
+                seen.1.iter().cloned().collect()
             };
             let doc = SnapshotDoc {
                 state: replica.state.snapshot(),
@@ -664,6 +667,26 @@ mod tests {
         assert!(
             mq.messages("control")[1..].iter().all(Vec::is_empty),
             "nothing went to the queues nobody reads"
+        );
+        // Records another tool put on queue 2 (their offsets are that queue's) do not move
+        // anyone's place in queue 0: a new replica still reads its own barrier back.
+        let tool = mq.producer("raw").await.unwrap();
+        let stray: Vec<OutgoingMessage> = (0..50)
+            .map(|n| OutgoingMessage {
+                queue: Some(2),
+                ..raw(&format!("stray-{n}"), r#"{"op":0}"#)
+            })
+            .collect();
+        assert!(tool.send(&stray).await.iter().all(Result::is_ok));
+        let late = tokio::time::timeout(Duration::from_secs(10), open(&mq, "c"))
+            .await
+            .expect("a new replica opens");
+        assert_eq!(b.append(10, deadline).await.unwrap().outcome, 13);
+        late.barrier(deadline).await.unwrap();
+        assert_eq!(
+            late.read(|s| s.0),
+            13,
+            "queue 0 read on, whatever queue 2 holds"
         );
     }
 

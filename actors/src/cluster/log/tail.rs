@@ -15,7 +15,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use connect_dataplane::mq::{IncomingMessage, MqConsumer, QueueRef};
+use connect_dataplane::mq::{ConsumeFrom, IncomingMessage, MqConsumer, QueueRef};
 
 use super::snapshot::{Assembler, Complete, SnapshotDoc};
 use super::{Body, CONTROL_QUEUE, Envelope, ReplicatedLog, StateMachine, now_ms};
@@ -43,8 +43,24 @@ enum Phase<Op> {
 /// What reading one record asks the loop to do.
 enum Step {
     Nothing,
-    Applied { mine: bool },
-    Seek(QueueRef, i64),
+    Applied {
+        mine: bool,
+    },
+    /// Move the reader to `offset`; `if_refused` says what to do when the client refuses
+    /// (the offset is no longer in the log).
+    Seek {
+        queue: QueueRef,
+        offset: i64,
+        if_refused: IfRefused,
+    },
+}
+
+/// What a refused seek means.
+enum IfRefused {
+    /// Read the log again from wherever it starts now, without jumping ahead.
+    ReadFromStart,
+    /// The records there are gone: go on with the next offset that comes.
+    AcceptGap,
 }
 
 struct Reading<Op> {
@@ -52,8 +68,15 @@ struct Reading<Op> {
     assembler: Assembler,
     /// The next offset of queue 0 to accept.
     next: Option<i64>,
-    /// Polls since a record at `next` was last accepted while later ones arrived.
+    /// Polls that brought records but none at `next`, since the reader was moved to it.
     gap_polls: u32,
+    /// The `next` the reader was moved back to after records beyond it arrived.
+    gap_reseek: Option<i64>,
+    /// The smallest offset beyond `next` seen since then (where the log goes on).
+    gap_beyond: Option<i64>,
+    /// Whether reading may start at the last stretch of a long log (not after going back to
+    /// its start because no snapshot was found there).
+    may_jump: bool,
     changed: bool,
 }
 
@@ -70,6 +93,9 @@ impl<S: StateMachine> ReplicatedLog<S> {
             assembler: Assembler::default(),
             next: None,
             gap_polls: 0,
+            gap_reseek: None,
+            gap_beyond: None,
+            may_jump: true,
             changed: false,
         };
         while !self.inner.closed.load(Ordering::SeqCst) {
@@ -83,23 +109,33 @@ impl<S: StateMachine> ReplicatedLog<S> {
             };
             let mut mine = false;
             let mut accepted = false;
+            let brought = !messages.is_empty();
             for message in messages {
                 match self.read_one(&mut reading, message) {
                     Step::Nothing => {}
                     Step::Applied { mine: m } => {
                         accepted = true;
-                        mine = m;
+                        mine |= m;
                     }
-                    Step::Seek(queue, offset) => {
+                    Step::Seek {
+                        queue,
+                        offset,
+                        if_refused,
+                    } => {
                         if let Err(e) = reader.seek(&queue, offset).await {
-                            tracing::warn!(topic = %self.inner.topic, offset, error = %e, "cannot move the control-log reader; reading on");
-                            reading.next = None;
+                            match if_refused {
+                                IfRefused::AcceptGap => reading.next = None,
+                                IfRefused::ReadFromStart => {
+                                    tracing::warn!(topic = %self.inner.topic, offset, error = %e, "cannot move the control-log reader; reading the log from its start");
+                                    reader = self.reopen(reader, &mut reading).await;
+                                }
+                            }
                         }
                         break;
                     }
                 }
             }
-            if !accepted && reading.next.is_some() {
+            if brought && !accepted && reading.gap_reseek.is_some() {
                 reading.gap_polls += 1;
             }
             if std::mem::take(&mut reading.changed)
@@ -115,29 +151,82 @@ impl<S: StateMachine> ReplicatedLog<S> {
         let _ = self.inner.finished.send(true);
     }
 
+    /// A new reader at the log's first offset, read from scratch without jumping ahead.
+    async fn reopen(
+        &self,
+        mut reader: Box<dyn MqConsumer>,
+        reading: &mut Reading<S::Op>,
+    ) -> Box<dyn MqConsumer> {
+        loop {
+            match self
+                .inner
+                .client
+                .reader(
+                    &self.inner.reader_group,
+                    &self.inner.topic,
+                    ConsumeFrom::FirstOffset,
+                )
+                .await
+            {
+                Ok(fresh) => {
+                    reader.close().await;
+                    reading.phase = Phase::Opening;
+                    reading.next = None;
+                    reading.may_jump = false;
+                    return fresh;
+                }
+                Err(e) if !self.inner.closed.load(Ordering::SeqCst) => {
+                    tracing::warn!(topic = %self.inner.topic, error = %e, "cannot open a control-log reader; retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(_) => return reader,
+            }
+        }
+    }
+
     fn read_one(&self, reading: &mut Reading<S::Op>, message: IncomingMessage) -> Step {
         let offset = message.queue_offset;
         if message.queue.queue_id != CONTROL_QUEUE {
-            // Written by an older worker (records went where the key hashed) or another tool:
-            // applied, but the order against queue 0 is not defined.
-            tracing::warn!(topic = %self.inner.topic, queue = message.queue.queue_id, offset, "a control record outside queue 0: re-create the topic with one queue if replicas disagree");
-        } else {
-            if matches!(reading.phase, Phase::Opening) {
-                return self.open_at(reading, &message);
-            }
-            match reading.next {
-                Some(next) if offset < next => return Step::Nothing,
-                Some(next) if offset > next && reading.gap_polls < GAP_PATIENCE => {
+            return self.read_foreign(reading, &message);
+        }
+        if matches!(reading.phase, Phase::Opening) {
+            return self.open_at(reading, &message);
+        }
+        match reading.next {
+            Some(next) if offset < next => return Step::Nothing,
+            Some(next) if offset > next => {
+                // Read-ahead from before a move, or records the broker deleted while this
+                // reader was behind: go back for `next`; if it does not come, go on from
+                // the first offset that did.
+                reading.gap_beyond = Some(reading.gap_beyond.map_or(offset, |b| b.min(offset)));
+                if reading.gap_reseek != Some(next) {
+                    reading.gap_reseek = Some(next);
+                    reading.gap_polls = 0;
+                    return Step::Seek {
+                        queue: message.queue,
+                        offset: next,
+                        if_refused: IfRefused::AcceptGap,
+                    };
+                }
+                if reading.gap_polls < GAP_PATIENCE {
                     return Step::Nothing;
                 }
-                Some(next) if offset > next => {
-                    tracing::warn!(topic = %self.inner.topic, expected = next, offset, "control-log records were deleted while this worker read them");
-                }
-                _ => {}
+                let beyond = reading.gap_beyond.take().unwrap_or(offset);
+                tracing::warn!(topic = %self.inner.topic, expected = next, resumed_at = beyond, "control-log records were deleted while this worker read them");
+                reading.next = Some(beyond);
+                reading.gap_reseek = None;
+                return Step::Seek {
+                    queue: message.queue,
+                    offset: beyond,
+                    if_refused: IfRefused::AcceptGap,
+                };
             }
-            reading.next = Some(offset + 1);
-            reading.gap_polls = 0;
+            _ => {}
         }
+        reading.next = Some(offset + 1);
+        reading.gap_polls = 0;
+        reading.gap_reseek = None;
+        reading.gap_beyond = None;
         {
             let mut replay = self.inner.replay.lock();
             if replay.elapsed.is_zero() {
@@ -186,7 +275,11 @@ impl<S: StateMachine> ReplicatedLog<S> {
                     if let Some(start) = log_start.take() {
                         tracing::info!(topic = %self.inner.topic, from = start, "no complete snapshot near the log's end; replaying from its start");
                         self.start_reading_at(reading, start);
-                        return Step::Seek(message.queue, start);
+                        return Step::Seek {
+                            queue: message.queue,
+                            offset: start,
+                            if_refused: IfRefused::ReadFromStart,
+                        };
                     }
                     tracing::error!(topic = %self.inner.topic, from = *from, "the control log starts at offset {from}: the records before it are gone and no snapshot covers them, so connectors, states or positions written only there are missing here; keep workers running (they write snapshots) or raise the broker's fileReservedTime");
                     held.push((offset, envelope));
@@ -213,11 +306,41 @@ impl<S: StateMachine> ReplicatedLog<S> {
         }
     }
 
+    /// A record outside queue 0 (an older worker hashed its key there, or another tool wrote
+    /// it): its offset is another queue's, so it is applied as it comes — once a base state
+    /// exists — and never moves this reader's position.
+    fn read_foreign(&self, reading: &mut Reading<S::Op>, message: &IncomingMessage) -> Step {
+        tracing::warn!(topic = %self.inner.topic, queue = message.queue.queue_id, offset = message.queue_offset, "a control record outside queue 0: re-create the topic with one queue if replicas disagree");
+        if !matches!(reading.phase, Phase::Live) {
+            return Step::Nothing;
+        }
+        let Ok(envelope) = serde_json::from_slice::<Envelope<S::Op>>(&message.body) else {
+            return Step::Nothing;
+        };
+        let Body::Op(op) = envelope.body else {
+            return Step::Nothing;
+        };
+        if !self.first_sighting(&envelope.id) {
+            return Step::Nothing;
+        }
+        let outcome = {
+            let mut replica = self.inner.replica.lock();
+            let offset = replica.applied;
+            replica.state.apply(offset, &op)
+        };
+        reading.changed = true;
+        if let Some(waiter) = self.inner.waiters.lock().remove(&envelope.id) {
+            let _ = waiter.send((message.queue_offset, Some(outcome)));
+        }
+        Step::Applied { mine: false }
+    }
+
     /// Decides where to read from, given the first record read (at the log's start).
     fn open_at(&self, reading: &mut Reading<S::Op>, first: &IncomingMessage) -> Step {
         let offset = first.queue_offset;
         let window = self.inner.policy.replay_window();
-        if let Some(end) = queue_end(first)
+        if reading.may_jump
+            && let Some(end) = queue_end(first)
             && end - offset > window
         {
             let target = end - window;
@@ -225,7 +348,11 @@ impl<S: StateMachine> ReplicatedLog<S> {
             if let Phase::Seeking { log_start, .. } = &mut reading.phase {
                 *log_start = Some(offset);
             }
-            return Step::Seek(first.queue.clone(), target);
+            return Step::Seek {
+                queue: first.queue.clone(),
+                offset: target,
+                if_refused: IfRefused::ReadFromStart,
+            };
         }
         self.start_reading_at(reading, offset);
         // The first record is read again through the chosen phase.
@@ -266,11 +393,11 @@ impl<S: StateMachine> ReplicatedLog<S> {
             return Step::Nothing;
         }
         replica.applied = offset;
-        if !self.first_sighting(&envelope.id) {
-            return Step::Nothing;
-        }
         let mut mine = false;
         let outcome = match envelope.body {
+            // Only operations are deduplicated (a barrier or a snapshot part read twice
+            // changes nothing), so every replica's window holds the same ids.
+            Body::Op(_) if !self.first_sighting(&envelope.id) => return Step::Nothing,
             Body::Op(op) => {
                 *changed = true;
                 mine = self.is_mine(&envelope.id);
