@@ -65,6 +65,8 @@ pub struct Membership {
     stop_reading: Arc<std::sync::atomic::AtomicBool>,
     /// Becomes true once the heartbeat reader has closed.
     reader_closed: tokio::sync::watch::Sender<bool>,
+    /// Becomes true when the reader is told to stop (wakes it from a poll).
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for Membership {
@@ -107,6 +109,7 @@ impl Membership {
             reader: Some(reader),
             stop_reading: Arc::default(),
             reader_closed: tokio::sync::watch::channel(false).0,
+            stopping: tokio::sync::watch::channel(false).0,
         })
     }
 
@@ -175,8 +178,10 @@ impl Membership {
     ) -> impl Fn() -> super::Closing + Send + Sync + use<> {
         let stop = self.stop_reading.clone();
         let closed = self.reader_closed.clone();
+        let stopping = self.stopping.clone();
         move || {
             stop.store(true, std::sync::atomic::Ordering::SeqCst);
+            let _ = stopping.send(true);
             let mut closed = closed.subscribe();
             Box::pin(async move {
                 let _ = tokio::time::timeout(bound, closed.wait_for(|done| *done)).await;
@@ -193,6 +198,7 @@ impl Actor for Membership {
             let me = ctx.address();
             let stop = self.stop_reading.clone();
             let closed = self.reader_closed.clone();
+            let mut stopping = self.stopping.subscribe();
             actix::spawn(async move {
                 loop {
                     if stop.load(std::sync::atomic::Ordering::SeqCst) {
@@ -200,7 +206,12 @@ impl Actor for Membership {
                         let _ = closed.send(true);
                         return;
                     }
-                    match reader.poll(READ_POLL).await {
+                    let polled = tokio::select! {
+                        polled = reader.poll(READ_POLL) => polled,
+                        // Told to stop: let go now rather than after the poll.
+                        _ = stopping.wait_for(|stopping| *stopping) => continue,
+                    };
+                    match polled {
                         Ok(messages) => {
                             for message in messages {
                                 if let Ok(beat) = serde_json::from_slice::<Beat>(&message.body)
@@ -263,6 +274,7 @@ impl Handler<Leave> for Membership {
         // The reader lets go now; shutdown waits for it with the control logs' readers.
         self.stop_reading
             .store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = self.stopping.send(true);
         Box::pin(async move {
             let _ = tokio::time::timeout(Duration::from_secs(3), beat).await;
         })

@@ -849,9 +849,12 @@ impl Handler<Shutdown> for ConnectController {
                 // those are written (read back from the status log), the logs' readers let
                 // go, so nothing keeps the client from shutting down.
                 let _ = rebalancer.send(StopAll).await;
+                tracing::info!("every connector and task stopped");
                 let _ = state_manager.send(crate::state_manager::Flush).await;
                 if let Some(logs) = control_logs {
+                    tracing::info!("last statuses written; closing the control-log readers");
                     logs.close().await;
+                    tracing::info!("control-log readers closed");
                 }
             }
             .into_actor(self),

@@ -132,6 +132,8 @@ struct Inner<S: StateMachine> {
     replay: Mutex<Replay>,
     /// Set when the reader has stopped (after [`ReplicatedLog::close`]).
     finished: tokio::sync::watch::Sender<bool>,
+    /// Set by [`ReplicatedLog::close`]: interrupts the reader's poll.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 /// A state machine replicated through `topic`; clone to share.
@@ -204,6 +206,7 @@ impl<S: StateMachine> ReplicatedLog<S> {
                 writing: AtomicBool::new(false),
                 replay: Mutex::new(Replay::default()),
                 finished,
+                closing: tokio::sync::watch::channel(false).0,
             }),
         };
         let started = Instant::now();
@@ -240,6 +243,8 @@ impl<S: StateMachine> ReplicatedLog<S> {
     /// Appends still send; nobody will see their outcome.
     pub fn close(&self, bound: Duration) -> impl Future<Output = ()> + Send + 'static {
         self.inner.closed.store(true, Ordering::SeqCst);
+        // Wakes a reader waiting in a poll, so it lets go now rather than after the poll.
+        let _ = self.inner.closing.send(true);
         let mut finished = self.inner.finished.subscribe();
         async move {
             let _ = tokio::time::timeout(bound, finished.wait_for(|done| *done)).await;

@@ -98,8 +98,13 @@ impl<S: StateMachine> ReplicatedLog<S> {
             may_jump: true,
             changed: false,
         };
+        let mut closing = self.inner.closing.subscribe();
         while !self.inner.closed.load(Ordering::SeqCst) {
-            let messages = match reader.poll(READ_POLL).await {
+            let polled = tokio::select! {
+                polled = reader.poll(READ_POLL) => polled,
+                _ = closing.wait_for(|closing| *closing) => break,
+            };
+            let messages = match polled {
                 Ok(messages) => messages,
                 Err(e) => {
                     tracing::warn!(topic = %self.inner.topic, error = %e, "reading the control log failed; retrying");
