@@ -28,15 +28,56 @@ pub use replicated::{PositionLogState, PositionOp, PositionOutcome};
 /// Positions by connector, then partition.
 pub type PositionTable = Arc<RwLock<BTreeMap<String, HashMap<RecordPartition, RecordOffset>>>>;
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct Entry {
     partition: RecordPartition,
     offset: RecordOffset,
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct Document {
+/// The positions as data: the standalone store's document, and the positions in a snapshot
+/// of the position log. Sorted, so equal tables write equal documents.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PositionsDocument {
     connectors: BTreeMap<String, Vec<Entry>>,
+}
+
+impl PositionsDocument {
+    pub fn of(table: &PositionTable) -> Self {
+        Self {
+            connectors: table
+                .read()
+                .iter()
+                .map(|(name, positions)| {
+                    let mut entries: Vec<Entry> = positions
+                        .iter()
+                        .map(|(p, o)| Entry {
+                            partition: p.clone(),
+                            offset: o.clone(),
+                        })
+                        .collect();
+                    entries.sort_by_cached_key(|e| {
+                        serde_json::to_string(&e.partition).unwrap_or_default()
+                    });
+                    (name.clone(), entries)
+                })
+                .collect(),
+        }
+    }
+
+    pub fn into_table(self) -> BTreeMap<String, HashMap<RecordPartition, RecordOffset>> {
+        self.connectors
+            .into_iter()
+            .map(|(name, entries)| {
+                (
+                    name,
+                    entries
+                        .into_iter()
+                        .map(|e| (e.partition, e.offset))
+                        .collect(),
+                )
+            })
+            .collect()
+    }
 }
 
 enum Backend {
@@ -62,20 +103,8 @@ impl std::fmt::Debug for OffsetCommitter {
 impl OffsetCommitter {
     /// Loads persisted positions into a new table.
     pub fn open(store: Box<dyn DocumentStore>) -> Result<(Self, PositionTable), String> {
-        let document: Document = load_json(store.as_ref())?;
-        let table: BTreeMap<String, HashMap<RecordPartition, RecordOffset>> = document
-            .connectors
-            .into_iter()
-            .map(|(name, entries)| {
-                (
-                    name,
-                    entries
-                        .into_iter()
-                        .map(|e| (e.partition, e.offset))
-                        .collect(),
-                )
-            })
-            .collect();
+        let document: PositionsDocument = load_json(store.as_ref())?;
+        let table = document.into_table();
         let table = Arc::new(RwLock::new(table));
         Ok((
             Self {
@@ -152,27 +181,7 @@ impl OffsetCommitter {
     }
 
     fn persist(&self, store: &dyn DocumentStore) -> Result<(), String> {
-        let document = Document {
-            connectors: self
-                .table
-                .read()
-                .iter()
-                .map(|(name, positions)| {
-                    let mut entries: Vec<Entry> = positions
-                        .iter()
-                        .map(|(p, o)| Entry {
-                            partition: p.clone(),
-                            offset: o.clone(),
-                        })
-                        .collect();
-                    entries.sort_by_cached_key(|e| {
-                        serde_json::to_string(&e.partition).unwrap_or_default()
-                    });
-                    (name.clone(), entries)
-                })
-                .collect(),
-        };
-        save_json(store, &document)
+        save_json(store, &PositionsDocument::of(&self.table))
     }
 }
 

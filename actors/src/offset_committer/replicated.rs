@@ -7,12 +7,12 @@
 //! only if that claim is still the newest for the task. A new owner reads the positions after
 //! its claim is applied, so it resumes from exactly the last commit that counted.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use connect_api::{RecordOffset, RecordPartition};
 use serde::{Deserialize, Serialize};
 
-use super::{PositionChange, PositionTable};
+use super::{PositionChange, PositionTable, PositionsDocument};
 use crate::cluster::log::StateMachine;
 use crate::model::{Epoch, TaskId, Unit};
 
@@ -77,7 +77,7 @@ impl PositionLogState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PositionSnapshot {
-    positions: BTreeMap<String, Vec<(RecordPartition, RecordOffset)>>,
+    positions: PositionsDocument,
     claims: Vec<(Unit, Epoch, String)>,
 }
 
@@ -87,35 +87,21 @@ impl StateMachine for PositionLogState {
     type Snapshot = PositionSnapshot;
 
     fn snapshot(&self) -> PositionSnapshot {
-        let positions = self
-            .table
-            .read()
-            .iter()
-            .map(|(connector, positions)| {
-                let mut positions: Vec<_> = positions
-                    .iter()
-                    .map(|(p, o)| (p.clone(), o.clone()))
-                    .collect();
-                positions.sort_by_cached_key(|(p, _)| serde_json::to_string(p).unwrap_or_default());
-                (connector.clone(), positions)
-            })
-            .collect();
         let mut claims: Vec<_> = self
             .claims
             .iter()
             .map(|(unit, (epoch, owner))| (unit.clone(), *epoch, owner.clone()))
             .collect();
         claims.sort();
-        PositionSnapshot { positions, claims }
+        PositionSnapshot {
+            positions: PositionsDocument::of(&self.table),
+            claims,
+        }
     }
 
     fn restore(&mut self, snapshot: PositionSnapshot) {
         // The table is shared with the tasks' readers: replaced in place.
-        *self.table.write() = snapshot
-            .positions
-            .into_iter()
-            .map(|(connector, positions)| (connector, positions.into_iter().collect()))
-            .collect();
+        *self.table.write() = snapshot.positions.into_table();
         self.claims = snapshot
             .claims
             .into_iter()

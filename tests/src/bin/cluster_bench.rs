@@ -120,10 +120,15 @@ fn replay(dir: &std::path::Path, broker: &Broker) {
             .status,
         200
     );
-    eventually("a snapshot written", Duration::from_secs(60), || {
-        first.task_owners("replay-src", 1).is_some()
+    // Its claim is an operation of its own past 1000 since the last snapshot: it writes one.
+    let mut scanned = 0;
+    broker.read_topic_until("replay-position", Duration::from_secs(120), |records| {
+        let found = records[scanned..]
+            .iter()
+            .any(|m| String::from_utf8_lossy(&m.body).contains(r#""body":{"snapshot":"#));
+        scanned = records.len();
+        found
     });
-    std::thread::sleep(Duration::from_secs(2));
     let second = launch_in(dir, broker, "r1", &topics);
     let (records, ms, restored) = replay_of(&second, "replay-position");
     println!(
@@ -162,8 +167,10 @@ fn memory(dir: &std::path::Path, broker: &Broker) {
         eventually("every task RUNNING", Duration::from_secs(180), || {
             all_running(&worker, target)
         });
-        // Settled: a few commit intervals with every task producing.
-        std::thread::sleep(Duration::from_secs(10));
+        // Settled: every task has produced and committed (its producer and buffers in use).
+        eventually("every task committed", Duration::from_secs(180), || {
+            (0..target).all(|n| worker.committed_seqs(&format!("mem-{n}")).len() == 3)
+        });
         println!(
             "one worker, {target} connectors / {} tasks: RSS {:.1} MB",
             target * 3,

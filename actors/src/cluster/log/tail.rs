@@ -22,8 +22,8 @@ use super::{Body, CONTROL_QUEUE, Envelope, ReplicatedLog, StateMachine, now_ms};
 
 /// Longest a poll waits for records before the reader looks whether it was closed.
 const READ_POLL: Duration = Duration::from_millis(250);
-/// Polls in a row without the expected offset before a gap is accepted as real (the broker
-/// deleted records while this reader was behind).
+/// Polls after going back for a missing offset, without it arriving, before the gap is
+/// accepted as real (the broker deleted records before this reader read them).
 const GAP_PATIENCE: u32 = 20;
 
 enum Phase<Op> {
@@ -74,6 +74,8 @@ struct Reading<Op> {
     gap_reseek: Option<i64>,
     /// The smallest offset beyond `next` seen since then (where the log goes on).
     gap_beyond: Option<i64>,
+    /// The queue the gap is in.
+    gap_queue: Option<QueueRef>,
     /// Whether reading may start at the last stretch of a long log (not after going back to
     /// its start because no snapshot was found there).
     may_jump: bool,
@@ -95,6 +97,7 @@ impl<S: StateMachine> ReplicatedLog<S> {
             gap_polls: 0,
             gap_reseek: None,
             gap_beyond: None,
+            gap_queue: None,
             may_jump: true,
             changed: false,
         };
@@ -114,7 +117,6 @@ impl<S: StateMachine> ReplicatedLog<S> {
             };
             let mut mine = false;
             let mut accepted = false;
-            let brought = !messages.is_empty();
             for message in messages {
                 match self.read_one(&mut reading, message) {
                     Step::Nothing => {}
@@ -140,8 +142,11 @@ impl<S: StateMachine> ReplicatedLog<S> {
                     }
                 }
             }
-            if brought && !accepted && reading.gap_reseek.is_some() {
+            if !accepted && reading.gap_reseek.is_some() {
                 reading.gap_polls += 1;
+                if reading.gap_polls >= GAP_PATIENCE {
+                    self.accept_gap(&mut reading, &mut reader).await;
+                }
             }
             if std::mem::take(&mut reading.changed)
                 && let Some(listener) = self.inner.listener.lock().as_ref()
@@ -154,6 +159,22 @@ impl<S: StateMachine> ReplicatedLog<S> {
         }
         reader.close().await;
         let _ = self.inner.finished.send(true);
+    }
+
+    /// The record the reader went back for did not come: the broker deleted it. Reading goes
+    /// on from the oldest record seen beyond it (read again from there, so none is lost).
+    async fn accept_gap(&self, reading: &mut Reading<S::Op>, reader: &mut Box<dyn MqConsumer>) {
+        let expected = reading.gap_reseek.take();
+        reading.gap_polls = 0;
+        let (Some(beyond), Some(queue)) = (reading.gap_beyond.take(), reading.gap_queue.take())
+        else {
+            return;
+        };
+        tracing::warn!(topic = %self.inner.topic, ?expected, resumed_at = beyond, "control-log records were deleted before this worker read them");
+        reading.next = Some(beyond);
+        if reader.seek(&queue, beyond).await.is_err() {
+            reading.next = None;
+        }
     }
 
     /// A new reader at the log's first offset, read from scratch without jumping ahead.
@@ -206,6 +227,7 @@ impl<S: StateMachine> ReplicatedLog<S> {
                 reading.gap_beyond = Some(reading.gap_beyond.map_or(offset, |b| b.min(offset)));
                 if reading.gap_reseek != Some(next) {
                     reading.gap_reseek = Some(next);
+                    reading.gap_queue = Some(message.queue.clone());
                     reading.gap_polls = 0;
                     return Step::Seek {
                         queue: message.queue,
@@ -213,18 +235,9 @@ impl<S: StateMachine> ReplicatedLog<S> {
                         if_refused: IfRefused::AcceptGap,
                     };
                 }
-                if reading.gap_polls < GAP_PATIENCE {
-                    return Step::Nothing;
-                }
-                let beyond = reading.gap_beyond.take().unwrap_or(offset);
-                tracing::warn!(topic = %self.inner.topic, expected = next, resumed_at = beyond, "control-log records were deleted while this worker read them");
-                reading.next = Some(beyond);
-                reading.gap_reseek = None;
-                return Step::Seek {
-                    queue: message.queue,
-                    offset: beyond,
-                    if_refused: IfRefused::AcceptGap,
-                };
+                // Still waiting for it (the loop gives up after a few polls).
+                reading.gap_queue = Some(message.queue);
+                return Step::Nothing;
             }
             _ => {}
         }
@@ -232,6 +245,7 @@ impl<S: StateMachine> ReplicatedLog<S> {
         reading.gap_polls = 0;
         reading.gap_reseek = None;
         reading.gap_beyond = None;
+        reading.gap_queue = None;
         {
             let mut replay = self.inner.replay.lock();
             if replay.elapsed.is_zero() {
