@@ -35,6 +35,8 @@ struct Slot {
 pub struct OffsetTracker {
     slots: Vec<Slot>,
     slot_of: HashMap<RecordPartition, usize>,
+    /// The slot of the last submitted record.
+    recent: usize,
     next_sequence: u64,
     in_flight: usize,
 }
@@ -49,8 +51,15 @@ impl OffsetTracker {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
         self.in_flight += 1;
-        let slot = match self.slot_of.get(partition) {
-            Some(&slot) => slot,
+        // A task's records usually share their partition's map: a pointer test spares hashing
+        // the map for every record.
+        let recent = self
+            .slots
+            .get(self.recent)
+            .is_some_and(|s| s.partition.same_map(partition))
+            .then_some(self.recent);
+        let slot = match recent.or_else(|| self.slot_of.get(partition).copied()) {
+            Some(slot) => slot,
             None => {
                 self.slots.push(Slot {
                     partition: partition.clone(),
@@ -61,6 +70,7 @@ impl OffsetTracker {
                 self.slots.len() - 1
             }
         };
+        self.recent = slot;
         self.slots[slot]
             .entries
             .push_back((sequence, offset, false));

@@ -3,10 +3,15 @@
 //!
 //! - read: raw `fetch` of every row, each column decoded to its Rust type, vs the source task
 //!   (`mode=incrementing`) polled until it produced every row as a record;
-//! - write: raw multi-row `INSERT` (1000 rows per statement) vs the sink task's `put` of the
-//!   same rows as records (`batch.size=1000`, upsert by key).
+//! - insert: raw multi-row `INSERT` (1000 rows per statement) vs the sink task's `put` of the
+//!   same rows as records (`insert.mode=insert`, `batch.size=1000`);
+//! - upsert: the same with the upsert clause the sink writes (`insert.mode=upsert` by key).
 //!
-//! `BENCH_ROWS` (default 200000). Prints rows/s and the ratios; the process's peak RSS last.
+//! Each phase also shows this process's CPU per row (the database server's is not in it).
+//!
+//! `BENCH_ROWS` (default 200000); `BENCH_DIALECTS` (default `mariadb,postgres,sqlite`) picks the
+//! databases. Prints rows/s and the ratios; the process's peak RSS last. The process runs on the
+//! worker's allocator, as the tasks do in the worker.
 
 #![allow(
     clippy::unwrap_used,
@@ -20,6 +25,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Instant;
 
+use connect_allocator as _;
 use connect_api::{
     Config, ConnectRecord, OffsetStorageReader, RecordOffset, RecordPartition, SinkTask,
     SinkTaskContext, SourceTask, SourceTaskContext, TaskInfo,
@@ -60,10 +66,11 @@ fn ddl(kind: DbKind, table: &str) -> String {
     .replace("DOUBLE PRECISION", if kind == DbKind::MariaDb { "DOUBLE" } else { "DOUBLE PRECISION" })
 }
 
-/// Raw batched insert of `rows` rows into `table`; returns rows/s.
+/// Raw batched insert of `rows` rows into `table`, each statement ending in `$tail` (an upsert
+/// clause, or nothing); returns rows/s.
 macro_rules! raw_insert {
-    ($db:ty, $conn:expr, $table:expr, $rows:expr, $amount:expr) => {{
-        let start = Instant::now();
+    ($db:ty, $conn:expr, $table:expr, $rows:expr, $amount:expr, $tail:expr) => {{
+        let start = Measure::start();
         let mut id = 0i64;
         while id < $rows {
             let end = ($rows).min(id + 1000);
@@ -83,19 +90,20 @@ macro_rules! raw_insert {
                     .push_bind(i % 2 == 0)
                     .push_bind(i as f64 * 0.5);
             });
+            builder.push($tail);
             builder.build().execute(&mut $conn).await.unwrap();
             id = end;
         }
-        $rows as f64 / start.elapsed().as_secs_f64()
+        start.finish($rows as f64)
     }};
 }
 
 /// Raw read of every row, each column decoded; returns rows/s.
 macro_rules! raw_read {
     ($conn:expr, $table:expr, $amount:ty) => {{
-        let start = Instant::now();
+        let start = Measure::start();
         let sql = format!(
-            "SELECT id, name, amount, created, flag, score FROM {}",
+            "SELECT id, name, amount, created, flag, score FROM {} WHERE id > -1 ORDER BY id ASC",
             $table
         );
         let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut $conn);
@@ -117,8 +125,72 @@ macro_rules! raw_read {
             count += 1;
         }
         std::hint::black_box(checksum);
-        count as f64 / start.elapsed().as_secs_f64()
+        start.finish(count as f64)
     }};
+}
+
+/// This process's CPU time (all threads, user + system), in seconds.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    // The fields after the command's closing parenthesis; utime and stime are the 12th and
+    // 13th of them, in clock ticks (100 per second on Linux).
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    ticks as f64 / 100.0
+}
+
+/// A phase's rows/s and this process's CPU per row (the database servers' CPU is not in it).
+#[derive(Clone, Copy)]
+struct Measure {
+    wall: Instant,
+    cpu: f64,
+}
+
+#[derive(Clone, Copy)]
+struct Rate {
+    per_second: f64,
+    cpu_us_per_row: f64,
+}
+
+impl Measure {
+    fn start() -> Self {
+        Self {
+            wall: Instant::now(),
+            cpu: cpu_seconds(),
+        }
+    }
+
+    fn finish(self, rows: f64) -> Rate {
+        Rate {
+            per_second: rows / self.wall.elapsed().as_secs_f64(),
+            cpu_us_per_row: (cpu_seconds() - self.cpu) * 1e6 / rows,
+        }
+    }
+}
+
+impl std::fmt::Display for Rate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.0}/s ({:.1} µs CPU)",
+            self.per_second, self.cpu_us_per_row
+        )
+    }
+}
+
+/// The upsert clause the sink writes for this table (same statement shape as the raw side).
+fn upsert_tail(kind: DbKind) -> &'static str {
+    match kind {
+        DbKind::MariaDb => {
+            " ON DUPLICATE KEY UPDATE name = VALUES(name), amount = VALUES(amount), \
+             created = VALUES(created), flag = VALUES(flag), score = VALUES(score)"
+        }
+        DbKind::Postgres | DbKind::Sqlite => {
+            " ON CONFLICT (id) DO UPDATE SET name = excluded.name, amount = excluded.amount, \
+             created = excluded.created, flag = excluded.flag, score = excluded.score"
+        }
+    }
 }
 
 fn decimal_text(i: i64) -> String {
@@ -129,7 +201,57 @@ fn decimal(i: i64) -> bigdecimal::BigDecimal {
     bigdecimal::BigDecimal::from_str(&decimal_text(i)).unwrap()
 }
 
+/// Polls a JDBC source task over `bench_src` until it produced `rows` records.
+async fn read_all(config: &Config, rows: i64, mut take: impl FnMut(Vec<ConnectRecord>)) {
+    let mut source = connect_jdbc::JdbcSourceTask::default();
+    let context = SourceTaskContext {
+        info: info(config),
+        offsets: Arc::new(NoOffsets),
+        topics: None,
+        gauges: None,
+    };
+    source.start(config.clone(), context).await.unwrap();
+    let mut read = 0;
+    while read < rows {
+        let batch = source.poll().await.unwrap();
+        read += batch.len() as i64;
+        take(batch);
+    }
+    source.stop().await.unwrap();
+}
+
+/// Puts `records` into `table` through a JDBC sink task in `insert.mode`; returns rows/s.
+async fn write_all(config: &Config, mode: &str, table: &str, records: &[ConnectRecord]) -> Rate {
+    let config = config
+        .clone()
+        .with("insert.mode", mode)
+        .with("table.name.format", table);
+    let mut sink = connect_jdbc::JdbcSinkTask::default();
+    let context = SinkTaskContext {
+        info: info(&config),
+        control: Arc::new(NoControl),
+        reporter: None,
+    };
+    sink.start(config, context).await.unwrap();
+    let start = Measure::start();
+    for chunk in records.chunks(1000) {
+        sink.put(chunk).await.unwrap();
+    }
+    let rate = start.finish(records.len() as f64);
+    sink.stop().await.unwrap();
+    rate
+}
+
+fn info(config: &Config) -> TaskInfo {
+    TaskInfo {
+        connector_name: "bench".into(),
+        task_id: 0,
+        configs: config.clone(),
+    }
+}
+
 fn main() {
+    connect_allocator::tune();
     let rows: i64 = std::env::var("BENCH_ROWS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -139,37 +261,77 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    println!("rows per run: {rows}");
-    println!("| dialect | raw read | source task | ratio | raw insert | sink task | ratio |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("rows per run: {rows}; µs CPU = this process's CPU per row (the server's excluded)");
+    println!("| dialect | phase | raw | task | ratio |");
+    println!("|---|---|---|---|---|");
+    let wanted = std::env::var("BENCH_DIALECTS")
+        .unwrap_or_else(|_| "mariadb,postgres,sqlite".to_owned())
+        .to_ascii_lowercase();
     for kind in [DbKind::MariaDb, DbKind::Postgres, DbKind::Sqlite] {
+        if !wanted.contains(&format!("{kind:?}").to_ascii_lowercase()) {
+            continue;
+        }
         let db = Database::start(kind, &dir.path().join(format!("{kind:?}")));
-        db.execute(&ddl(kind, "bench_src"));
-        db.execute(&ddl(kind, "bench_raw"));
-        db.execute(&ddl(kind, "bench_sink"));
+        for table in [
+            "bench_src",
+            "bench_raw_insert",
+            "bench_raw_upsert",
+            "bench_sink_insert",
+            "bench_sink_upsert",
+        ] {
+            db.execute(&ddl(kind, table));
+        }
         let url = db.url.clone();
-        let (raw_insert, raw_read) = runtime.block_on(async {
+        let tail = upsert_tail(kind);
+        let (raw_insert, raw_upsert, raw_read) = runtime.block_on(async {
             match kind {
                 DbKind::MariaDb => {
                     let mut conn = sqlx::MySqlConnection::connect(&url).await.unwrap();
-                    let _fill = raw_insert!(sqlx::MySql, conn, "bench_src", rows, decimal);
-                    let insert = raw_insert!(sqlx::MySql, conn, "bench_raw", rows, decimal);
-                    let read = raw_read!(conn, "bench_src", bigdecimal::BigDecimal);
-                    (insert, read)
+                    raw_insert!(sqlx::MySql, conn, "bench_src", rows, decimal, "");
+                    (
+                        raw_insert!(sqlx::MySql, conn, "bench_raw_insert", rows, decimal, ""),
+                        raw_insert!(sqlx::MySql, conn, "bench_raw_upsert", rows, decimal, tail),
+                        raw_read!(conn, "bench_src", bigdecimal::BigDecimal),
+                    )
                 }
                 DbKind::Postgres => {
                     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-                    let _fill = raw_insert!(sqlx::Postgres, conn, "bench_src", rows, decimal);
-                    let insert = raw_insert!(sqlx::Postgres, conn, "bench_raw", rows, decimal);
-                    let read = raw_read!(conn, "bench_src", bigdecimal::BigDecimal);
-                    (insert, read)
+                    raw_insert!(sqlx::Postgres, conn, "bench_src", rows, decimal, "");
+                    (
+                        raw_insert!(sqlx::Postgres, conn, "bench_raw_insert", rows, decimal, ""),
+                        raw_insert!(
+                            sqlx::Postgres,
+                            conn,
+                            "bench_raw_upsert",
+                            rows,
+                            decimal,
+                            tail
+                        ),
+                        raw_read!(conn, "bench_src", bigdecimal::BigDecimal),
+                    )
                 }
                 DbKind::Sqlite => {
                     let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-                    let _fill = raw_insert!(sqlx::Sqlite, conn, "bench_src", rows, decimal_text);
-                    let insert = raw_insert!(sqlx::Sqlite, conn, "bench_raw", rows, decimal_text);
-                    let read = raw_read!(conn, "bench_src", String);
-                    (insert, read)
+                    raw_insert!(sqlx::Sqlite, conn, "bench_src", rows, decimal_text, "");
+                    (
+                        raw_insert!(
+                            sqlx::Sqlite,
+                            conn,
+                            "bench_raw_insert",
+                            rows,
+                            decimal_text,
+                            ""
+                        ),
+                        raw_insert!(
+                            sqlx::Sqlite,
+                            conn,
+                            "bench_raw_upsert",
+                            rows,
+                            decimal_text,
+                            tail
+                        ),
+                        raw_read!(conn, "bench_src", String),
+                    )
                 }
             }
         });
@@ -183,60 +345,42 @@ fn main() {
             ("incrementing.column.name", "id"),
             ("batch.max.rows", "1000"),
             ("topic.prefix", "bench_"),
-            ("table.name.format", "bench_sink"),
-            ("insert.mode", "upsert"),
             ("pk.mode", "record_key"),
             ("batch.size", "1000"),
         ] {
             config.put(k, v);
         }
-        let info = TaskInfo {
-            connector_name: "bench".into(),
-            task_id: 0,
-            configs: config.clone(),
-        };
-        let (source_rate, sink_rate) = runtime.block_on(async {
-            let mut source = connect_jdbc::JdbcSourceTask::default();
-            let context = SourceTaskContext {
-                info: info.clone(),
-                offsets: Arc::new(NoOffsets),
-                topics: None,
-                gauges: None,
-            };
-            let start = Instant::now();
-            source.start(config.clone(), context).await.unwrap();
-            let mut records: Vec<ConnectRecord> = Vec::with_capacity(rows as usize);
-            while (records.len() as i64) < rows {
-                records.extend(source.poll().await.unwrap());
-            }
-            let source_rate = rows as f64 / start.elapsed().as_secs_f64();
-            source.stop().await.unwrap();
-
-            let mut sink = connect_jdbc::JdbcSinkTask::default();
-            let context = SinkTaskContext {
-                info: info.clone(),
-                control: Arc::new(NoControl),
-                reporter: None,
-            };
-            sink.start(config.clone(), context).await.unwrap();
-            let start = Instant::now();
-            for chunk in records.chunks(1000) {
-                sink.put(chunk).await.unwrap();
-            }
-            let sink_rate = rows as f64 / start.elapsed().as_secs_f64();
-            sink.stop().await.unwrap();
-            (source_rate, sink_rate)
+        let (source_rate, insert_rate, upsert_rate) = runtime.block_on(async {
+            // Timed: records are dropped as polled, as the worker drops them once sent.
+            let start = Measure::start();
+            let mut read = 0;
+            read_all(&config, rows, |batch| read += batch.len()).await;
+            let source_rate = start.finish(rows as f64);
+            assert_eq!(read as i64, rows);
+            // Untimed: the same records again, kept for the sinks.
+            let mut records = Vec::with_capacity(rows as usize);
+            read_all(&config, rows, |batch| records.extend(batch)).await;
+            let insert_rate = write_all(&config, "insert", "bench_sink_insert", &records).await;
+            let upsert_rate = write_all(&config, "upsert", "bench_sink_upsert", &records).await;
+            (source_rate, insert_rate, upsert_rate)
         });
-        assert_eq!(
-            db.count("SELECT COUNT(*) FROM bench_sink"),
-            rows,
-            "every row written"
-        );
-        println!(
-            "| {kind:?} | {raw_read:.0}/s | {source_rate:.0}/s | {:.2} | {raw_insert:.0}/s | {sink_rate:.0}/s | {:.2} |",
-            source_rate / raw_read,
-            sink_rate / raw_insert
-        );
+        for table in ["bench_sink_insert", "bench_sink_upsert"] {
+            assert_eq!(
+                db.count(&format!("SELECT COUNT(*) FROM {table}")),
+                rows,
+                "every row written to {table}"
+            );
+        }
+        for (phase, raw, task) in [
+            ("read", raw_read, source_rate),
+            ("insert", raw_insert, insert_rate),
+            ("upsert", raw_upsert, upsert_rate),
+        ] {
+            println!(
+                "| {kind:?} | {phase} | {raw} | {task} | {:.2} |",
+                task.per_second / raw.per_second
+            );
+        }
     }
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let peak = status

@@ -1,6 +1,7 @@
 //! [`ConnectRecord`] and its position ([`RecordPartition`] + [`RecordOffset`]) and
 //! [`Extensions`].
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -9,6 +10,11 @@ use serde::{Deserialize, Serialize};
 use super::schema::SchemaRef;
 use super::value::Value;
 
+/// A position map's entries: sorted by key, keys unique. Keys are usually literals (`"file"`,
+/// `"pos"`), so they are borrowed, not allocated, and a handful of entries is searched faster
+/// in a vector than in a tree.
+type Entries = Vec<(Cow<'static, str>, serde_json::Value)>;
+
 /// Where a record came from in its source system, e.g. `{"filename": "/tmp/a.txt"}` or, for
 /// records read from RocketMQ, `{"topic", "brokerName", "queueId"}`. Equal maps are the same
 /// partition; offsets are tracked per partition.
@@ -16,12 +22,14 @@ use super::value::Value;
 /// The map is shared (`Arc`): every record of a partition and the offset tracker hold the same
 /// one, so a clone per record costs a reference count, not a map.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct RecordPartition(pub Arc<BTreeMap<String, serde_json::Value>>);
+pub struct RecordPartition(Arc<Entries>);
 
 /// How far into a partition a record is, e.g. `{"position": 1234}` or `{"queueOffset": 17}`.
 /// Shared like [`RecordPartition`]: a record, its tombstone and the offset tracker hold one map.
+/// Built per record, so building one costs two allocations (the shared vector and its
+/// entries), plus owned keys or values if the caller passes them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct RecordOffset(pub Arc<BTreeMap<String, serde_json::Value>>);
+pub struct RecordOffset(Arc<Entries>);
 
 macro_rules! position_map {
     ($ty:ident) => {
@@ -34,7 +42,7 @@ macro_rules! position_map {
             /// Adds an entry (builder style).
             pub fn with(
                 mut self,
-                key: impl Into<String>,
+                key: impl Into<Cow<'static, str>>,
                 value: impl Into<serde_json::Value>,
             ) -> Self {
                 self.insert(key, value);
@@ -42,34 +50,51 @@ macro_rules! position_map {
             }
 
             /// Sets an entry (copies the map first if it is shared).
-            pub fn insert(&mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) {
-                Arc::make_mut(&mut self.0).insert(key.into(), value.into());
+            pub fn insert(
+                &mut self,
+                key: impl Into<Cow<'static, str>>,
+                value: impl Into<serde_json::Value>,
+            ) {
+                let key = key.into();
+                let entries = Arc::make_mut(&mut self.0);
+                match entries.binary_search_by(|(k, _)| k.as_ref().cmp(key.as_ref())) {
+                    Ok(at) => entries[at].1 = value.into(),
+                    Err(at) => {
+                        if entries.capacity() == 0 {
+                            entries.reserve_exact(4);
+                        }
+                        entries.insert(at, (key, value.into()));
+                    }
+                }
             }
 
             /// The entries, in key order.
-            pub fn iter(&self) -> impl Iterator<Item = (&String, &serde_json::Value)> {
-                self.0.iter()
+            pub fn iter(&self) -> impl Iterator<Item = (&str, &serde_json::Value)> {
+                self.0.iter().map(|(k, v)| (k.as_ref(), v))
             }
 
-            /// The map itself.
-            pub fn as_map(&self) -> &BTreeMap<String, serde_json::Value> {
-                &self.0
+            /// The entries as a JSON object.
+            pub fn to_json_map(&self) -> serde_json::Map<String, serde_json::Value> {
+                self.0
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.clone()))
+                    .collect()
             }
 
             /// The entry for `key`.
             pub fn get(&self, key: &str) -> Option<&serde_json::Value> {
-                self.0.get(key)
+                self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
             }
 
             /// The entry for `key` as a string (numbers are not converted).
             pub fn get_str(&self, key: &str) -> Option<&str> {
-                self.0.get(key).and_then(serde_json::Value::as_str)
+                self.get(key).and_then(serde_json::Value::as_str)
             }
 
             /// The entry for `key` as an integer; numeric strings are accepted because the Java
             /// runtime stores queue offsets as strings.
             pub fn get_i64(&self, key: &str) -> Option<i64> {
-                match self.0.get(key)? {
+                match self.get(key)? {
                     serde_json::Value::Number(n) => n.as_i64(),
                     serde_json::Value::String(s) => s.parse().ok(),
                     _ => None,
@@ -79,28 +104,46 @@ macro_rules! position_map {
             pub fn is_empty(&self) -> bool {
                 self.0.is_empty()
             }
+
+            pub fn len(&self) -> usize {
+                self.0.len()
+            }
+
+            /// True when both are the same shared map (a cheap test before comparing entries).
+            pub fn same_map(&self, other: &Self) -> bool {
+                Arc::ptr_eq(&self.0, &other.0)
+            }
         }
 
-        impl<K: Into<String>, V: Into<serde_json::Value>> FromIterator<(K, V)> for $ty {
+        impl<K: Into<Cow<'static, str>>, V: Into<serde_json::Value>> FromIterator<(K, V)> for $ty {
             fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-                Self(Arc::new(
-                    iter.into_iter()
-                        .map(|(k, v)| (k.into(), v.into()))
-                        .collect(),
-                ))
+                let mut map = Self::new();
+                for (k, v) in iter {
+                    map.insert(k, v);
+                }
+                map
             }
         }
 
         impl From<BTreeMap<String, serde_json::Value>> for $ty {
             fn from(map: BTreeMap<String, serde_json::Value>) -> Self {
-                Self(Arc::new(map))
+                // Already sorted and unique.
+                Self(Arc::new(
+                    map.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect(),
+                ))
+            }
+        }
+
+        impl From<serde_json::Map<String, serde_json::Value>> for $ty {
+            fn from(map: serde_json::Map<String, serde_json::Value>) -> Self {
+                map.into_iter().collect()
             }
         }
 
         /// Serialised as the bare map (what the stores and the REST API show).
         impl Serialize for $ty {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                self.0.serialize(serializer)
+                serializer.collect_map(self.0.iter().map(|(k, v)| (k.as_ref(), v)))
             }
         }
 
@@ -124,35 +167,77 @@ pub struct RecordPosition {
 
 /// String properties carried with a record (`KeyValue extensions` in Java). On the way to
 /// RocketMQ they become message properties; the extension `topic` routes a source record.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct Extensions(pub BTreeMap<String, String>);
+///
+/// A record has a few of them, set per record, so they are a vector sorted by key (no tree
+/// node per record) and literal keys are not copied.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extensions(Vec<(Cow<'static, str>, String)>);
 
 impl Extensions {
     pub fn new() -> Self {
         Self::default()
     }
-    pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(String::as_str)
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_ref().cmp(key))
     }
-    pub fn put(&mut self, key: impl Into<String>, value: impl ToString) {
-        self.0.insert(key.into(), value.to_string());
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.find(key).ok().map(|at| self.0[at].1.as_str())
+    }
+    pub fn put(&mut self, key: impl Into<Cow<'static, str>>, value: impl ToString) {
+        self.set(key, value.to_string());
+    }
+    /// Sets `key` to `value` (taken as is, not converted).
+    pub fn set(&mut self, key: impl Into<Cow<'static, str>>, value: String) {
+        let key = key.into();
+        match self.find(&key) {
+            Ok(at) => self.0[at].1 = value,
+            Err(at) => self.0.insert(at, (key, value)),
+        }
     }
     pub fn remove(&mut self, key: &str) -> Option<String> {
-        self.0.remove(key)
+        self.find(key).ok().map(|at| self.0.remove(at).1)
     }
     pub fn contains(&self, key: &str) -> bool {
-        self.0.contains_key(key)
+        self.find(key).is_ok()
     }
     /// The value of `key` parsed as an integer, if present and numeric.
     pub fn get_i64(&self, key: &str) -> Option<i64> {
         self.get(key).and_then(|v| v.trim().parse().ok())
     }
+    /// The entries, in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.0.iter().map(|(k, v)| (k.as_ref(), v.as_str()))
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl<K: Into<Cow<'static, str>>, V: Into<String>> FromIterator<(K, V)> for Extensions {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut extensions = Self::new();
+        for (k, v) in iter {
+            extensions.set(k, v.into());
+        }
+        extensions
+    }
+}
+
+/// Serialised as a plain JSON object of strings.
+impl Serialize for Extensions {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Extensions {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // A map's keys are unique and sorted already.
+        BTreeMap::<String, String>::deserialize(deserializer)
+            .map(|map| Self(map.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect()))
     }
 }
 
@@ -219,7 +304,11 @@ impl ConnectRecord {
     }
 
     /// Adds an extension.
-    pub fn with_extension(mut self, key: impl Into<String>, value: impl ToString) -> Self {
+    pub fn with_extension(
+        mut self,
+        key: impl Into<Cow<'static, str>>,
+        value: impl ToString,
+    ) -> Self {
         self.extensions.put(key, value);
         self
     }
@@ -234,7 +323,7 @@ impl ConnectRecord {
 
     /// Routes the record to `topic` (sets the `topic` extension).
     pub fn set_topic(&mut self, topic: impl Into<String>) {
-        self.extensions.put(TOPIC_EXTENSION, topic.into());
+        self.extensions.set(TOPIC_EXTENSION, topic.into());
     }
 
     /// True when the value is null (a deletion marker for keyed sinks).

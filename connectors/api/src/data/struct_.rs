@@ -27,21 +27,31 @@ impl Struct {
         Ok(Self { schema, values })
     }
 
-    /// A struct from values in field order, each validated against its field schema.
+    /// A struct from values in field order, each validated against its field schema. The
+    /// vector becomes the struct's storage (no copy).
     pub fn from_values(schema: SchemaRef, values: Vec<Value>) -> Result<Self, ConnectError> {
-        let mut s = Self::new(schema)?;
-        if values.len() != s.values.len() {
+        if schema.field_type() != FieldType::Struct {
+            return Err(ConnectError::schema(format!(
+                "a Struct needs a struct schema, got {}",
+                schema.describe()
+            )));
+        }
+        let fields = schema.fields();
+        if values.len() != fields.len() {
             return Err(ConnectError::schema(format!(
                 "{} has {} fields but {} values were given",
-                s.schema.describe(),
-                s.values.len(),
+                schema.describe(),
+                fields.len(),
                 values.len()
             )));
         }
-        for (index, value) in values.into_iter().enumerate() {
-            s.put_at(index, value)?;
+        for (field, value) in fields.iter().zip(&values) {
+            field
+                .schema()
+                .validate_value(value)
+                .map_err(|err| ConnectError::schema(format!("field '{}': {err}", field.name())))?;
         }
-        Ok(s)
+        Ok(Self { schema, values })
     }
 
     pub fn schema(&self) -> &SchemaRef {

@@ -12,7 +12,7 @@ use sqlx::{
 };
 use tokio::sync::mpsc;
 
-use super::{Bound, Piece, Row, Statement, classify};
+use super::{Bound, Piece, ROWS_PER_CHUNK, Row, Statement, classify};
 use crate::types::{Column, ColumnKind};
 
 /// A dialect's driver-specific parts.
@@ -90,14 +90,14 @@ where
         .collect())
 }
 
-/// Runs the query and sends each decoded row to `out` until the result ends or the receiver
-/// is dropped; returns the rows sent.
+/// Runs the query and sends the decoded rows to `out` in chunks until the result ends or the
+/// receiver is dropped; returns the rows sent.
 pub(super) async fn stream<D: Driver>(
     driver: &D,
     template: Vec<Piece>,
     params: Vec<Bound>,
     columns: Arc<[Column]>,
-    out: mpsc::Sender<Row>,
+    out: mpsc::Sender<Vec<Row>>,
 ) -> ConnectResult<u64>
 where
     for<'c> &'c mut <D::Db as Database>::Connection: Executor<'c, Database = D::Db>,
@@ -111,17 +111,33 @@ where
         .map_err(|e| classify(e, "query failed"))?;
     let mut rows = builder.build().fetch(&mut *conn);
     let mut sent = 0;
-    while let Some(row) = rows
-        .try_next()
-        .await
-        .map_err(|e| classify(e, "query failed"))?
-    {
-        if out.send(driver.decode(&row, &columns)?).await.is_err() {
-            break;
+    let mut chunk = Vec::with_capacity(ROWS_PER_CHUNK);
+    // The rows decoded before a failure still go out, then the failure.
+    let outcome = loop {
+        let row = match rows.try_next().await {
+            Ok(Some(row)) => row,
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(classify(e, "query failed")),
+        };
+        match driver.decode(&row, &columns) {
+            Ok(values) => chunk.push(values),
+            Err(e) => break Err(e),
         }
-        sent += 1;
+        if chunk.len() == ROWS_PER_CHUNK {
+            let full = std::mem::replace(&mut chunk, Vec::with_capacity(ROWS_PER_CHUNK));
+            if out.send(full).await.is_err() {
+                return Ok(sent);
+            }
+            sent += ROWS_PER_CHUNK as u64;
+        }
+    };
+    if !chunk.is_empty() {
+        let count = chunk.len() as u64;
+        if out.send(chunk).await.is_ok() {
+            sent += count;
+        }
     }
-    Ok(sent)
+    outcome.map(|()| sent)
 }
 
 /// Executes the statements in one transaction: all or nothing.

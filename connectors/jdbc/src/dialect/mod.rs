@@ -24,6 +24,10 @@ use crate::url::{ConnectionUrl, DialectKind};
 /// One row's values, in the order of the columns it was read with.
 pub type Row = Vec<Value>;
 
+/// Rows travel from the query to the task in chunks: one channel hand-over (and wake-up) per
+/// chunk rather than per row.
+pub const ROWS_PER_CHUNK: usize = 256;
+
 /// A value bound to a statement, already coerced to its column's kind.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bound {
@@ -112,15 +116,16 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
     /// The database's current time, milliseconds since the epoch.
     async fn now_millis(&self) -> ConnectResult<i64>;
 
-    /// Runs the query `template` with `params` and sends each row, decoded per `columns`, to
-    /// `out` until the result ends or the receiver is dropped; returns the rows sent. Errors
-    /// end the stream and are returned.
+    /// Runs the query `template` with `params` and sends its rows, decoded per `columns`, to
+    /// `out` in chunks of up to [`ROWS_PER_CHUNK`] until the result ends or the receiver is
+    /// dropped; returns the rows sent. Errors end the stream (after the rows before them) and
+    /// are returned.
     async fn stream(
         &self,
         template: Vec<Piece>,
         params: Vec<Bound>,
         columns: Arc<[Column]>,
-        out: mpsc::Sender<Row>,
+        out: mpsc::Sender<Vec<Row>>,
     ) -> ConnectResult<u64>;
 
     /// Executes the statements in one transaction: all or nothing.

@@ -371,7 +371,7 @@ impl Dialect for PostgresDialect {
         template: Vec<Piece>,
         params: Vec<Bound>,
         columns: Arc<[Column]>,
-        out: mpsc::Sender<Row>,
+        out: mpsc::Sender<Vec<Row>>,
     ) -> ConnectResult<u64> {
         driver::stream(self, template, params, columns, out).await
     }

@@ -217,7 +217,7 @@ mod tests {
             _: Vec<Piece>,
             _: Vec<Bound>,
             _: std::sync::Arc<[Column]>,
-            _: tokio::sync::mpsc::Sender<crate::dialect::Row>,
+            _: tokio::sync::mpsc::Sender<Vec<crate::dialect::Row>>,
         ) -> connect_api::ConnectResult<u64> {
             Ok(0)
         }

@@ -21,7 +21,7 @@ use tokio::time::Instant;
 
 use super::query::{self, From, Position};
 use crate::config::{Mode, SourceConfig};
-use crate::dialect::{self, Dialect};
+use crate::dialect::{self, Dialect, ROWS_PER_CHUNK};
 use crate::types::{Column, TableDesc, TableId};
 
 pub const TASK_CLASS: &str = "org.apache.rocketmq.connect.jdbc.source.JdbcSourceTask";
@@ -31,13 +31,16 @@ const POLL_WAIT: Duration = Duration::from_millis(500);
 /// The longest pause after a transient error (`connection.backoff.ms` caps lower).
 const MAX_ERROR_BACKOFF: Duration = Duration::from_secs(10);
 
-type Item = ConnectResult<ConnectRecord>;
+/// What the reader hands to `poll`: the records of a chunk of rows, or why reading failed.
+type Item = ConnectResult<Vec<ConnectRecord>>;
 
 /// Reads tables or a query into records. See the module docs.
 #[derive(Default)]
 pub struct JdbcSourceTask {
     batch_max_rows: usize,
     records: Option<mpsc::Receiver<Item>>,
+    /// Records received and not yet returned by `poll` (a chunk is cut at `batch.max.rows`).
+    ready: std::collections::VecDeque<ConnectRecord>,
     /// An error that arrived behind records: returned by the next `poll`.
     pending_error: Option<ConnectError>,
     reader: Option<JoinHandle<()>>,
@@ -173,7 +176,9 @@ impl SourceTask for JdbcSourceTask {
                 }
             })
             .collect();
-        let (tx, rx) = mpsc::channel(config.batch_max_rows.max(64) * 2);
+        // About two polls' worth of records in chunks.
+        let chunks = (config.batch_max_rows * 2).div_ceil(ROWS_PER_CHUNK).max(2);
+        let (tx, rx) = mpsc::channel(chunks);
         self.batch_max_rows = config.batch_max_rows;
         self.records = Some(rx);
         self.dialect = Some(dialect.clone());
@@ -188,30 +193,29 @@ impl SourceTask for JdbcSourceTask {
     }
 
     async fn poll(&mut self) -> ConnectResult<Vec<ConnectRecord>> {
-        if let Some(error) = self.pending_error.take() {
-            return Err(error);
-        }
         let Some(records) = self.records.as_mut() else {
             return Err(ConnectError::other("the JDBC source task was not started"));
         };
-        let first = match tokio::time::timeout(POLL_WAIT, records.recv()).await {
-            Err(_) => return Ok(Vec::new()),
-            Ok(None) => return Err(ConnectError::other("the JDBC reader stopped")),
-            Ok(Some(item)) => item?,
-        };
-        let mut batch = Vec::with_capacity(self.batch_max_rows.min(1024));
-        batch.push(first);
-        while batch.len() < self.batch_max_rows {
+        if self.ready.is_empty() {
+            if let Some(error) = self.pending_error.take() {
+                return Err(error);
+            }
+            match tokio::time::timeout(POLL_WAIT, records.recv()).await {
+                Err(_) => return Ok(Vec::new()),
+                Ok(None) => return Err(ConnectError::other("the JDBC reader stopped")),
+                Ok(Some(chunk)) => self.ready.extend(chunk?),
+            }
+        }
+        // Take what else already arrived, without waiting, up to a full batch.
+        while self.ready.len() < self.batch_max_rows && self.pending_error.is_none() {
             match records.try_recv() {
-                Ok(Ok(record)) => batch.push(record),
-                Ok(Err(error)) => {
-                    self.pending_error = Some(error);
-                    break;
-                }
+                Ok(Ok(chunk)) => self.ready.extend(chunk),
+                Ok(Err(error)) => self.pending_error = Some(error),
                 Err(_) => break,
             }
         }
-        Ok(batch)
+        let take = self.ready.len().min(self.batch_max_rows.max(1));
+        Ok(self.ready.drain(..take).collect())
     }
 
     async fn stop(&mut self) -> ConnectResult<()> {
@@ -347,14 +351,28 @@ impl Reader {
                 nullable: true,
             });
         }
-        let (row_tx, mut row_rx) = mpsc::channel(256);
+        let (row_tx, mut row_rx) = mpsc::channel(2);
         let stream = dialect.stream(poll.template, poll.params, read_columns.into(), row_tx);
         let out = &self.out;
         let convert = async {
-            while let Some(row) = row_rx.recv().await {
-                let record = to_record(config, source, row)?;
-                if out.send(Ok(record)).await.is_err() {
+            while let Some(rows) = row_rx.recv().await {
+                let mut records = Vec::with_capacity(rows.len());
+                let mut failure = None;
+                for row in rows {
+                    match to_record(config, source, row) {
+                        Ok(record) => records.push(record),
+                        Err(error) => {
+                            failure = Some(error);
+                            break;
+                        }
+                    }
+                }
+                // The records before a row that failed still go out.
+                if !records.is_empty() && out.send(Ok(records)).await.is_err() {
                     break;
+                }
+                if let Some(error) = failure {
+                    return Err(error);
                 }
             }
             ConnectResult::Ok(())

@@ -12,7 +12,7 @@ fn with_headers(headers: &[(&str, &str)]) -> ConnectRecord {
     let mut r = record(None, Value::from("value")).with_key(None, "key");
     r.timestamp = Some(0);
     for (k, v) in headers {
-        r.extensions.put(*k, *v);
+        r.extensions.put((*k).to_owned(), *v);
     }
     r
 }
