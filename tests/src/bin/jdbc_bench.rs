@@ -9,7 +9,8 @@
 //!
 //! Each phase also shows this process's CPU per row (the database server's is not in it).
 //!
-//! `BENCH_ROWS` (default 200000); `BENCH_DIALECTS` (default `mariadb,postgres,sqlite`) picks the
+//! `BENCH_ROWS` (default 200000); `BENCH_ROUNDS` (default 3; raw and task alternate, medians
+//! are shown); `BENCH_DIALECTS` (default `mariadb,postgres,sqlite`) picks the
 //! databases. Prints rows/s and the ratios; the process's peak RSS last. The process runs on the
 //! worker's allocator, as the tasks do in the worker.
 
@@ -147,7 +148,7 @@ struct Measure {
     cpu: f64,
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 struct Rate {
     per_second: f64,
     cpu_us_per_row: f64,
@@ -190,6 +191,26 @@ fn upsert_tail(kind: DbKind) -> &'static str {
             " ON CONFLICT (id) DO UPDATE SET name = excluded.name, amount = excluded.amount, \
              created = excluded.created, flag = excluded.flag, score = excluded.score"
         }
+    }
+}
+
+/// The tables each round writes (emptied before it).
+const WRITTEN_TABLES: [&str; 4] = [
+    "bench_raw_insert",
+    "bench_raw_upsert",
+    "bench_sink_insert",
+    "bench_sink_upsert",
+];
+
+/// The median rate and, separately, the median CPU per row.
+fn median(samples: Vec<Rate>) -> Rate {
+    let middle = |mut values: Vec<f64>| {
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    Rate {
+        per_second: middle(samples.iter().map(|r| r.per_second).collect()),
+        cpu_us_per_row: middle(samples.iter().map(|r| r.cpu_us_per_row).collect()),
     }
 }
 
@@ -261,7 +282,13 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    println!("rows per run: {rows}; µs CPU = this process's CPU per row (the server's excluded)");
+    let rounds: usize = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    println!(
+        "rows per run: {rows}, medians of {rounds} rounds; µs CPU = this process's CPU per row (the server's excluded)"
+    );
     println!("| dialect | phase | raw | task | ratio |");
     println!("|---|---|---|---|---|");
     let wanted = std::env::var("BENCH_DIALECTS")
@@ -272,66 +299,25 @@ fn main() {
             continue;
         }
         let db = Database::start(kind, &dir.path().join(format!("{kind:?}")));
-        for table in [
-            "bench_src",
-            "bench_raw_insert",
-            "bench_raw_upsert",
-            "bench_sink_insert",
-            "bench_sink_upsert",
-        ] {
+        db.execute(&ddl(kind, "bench_src"));
+        for table in WRITTEN_TABLES {
             db.execute(&ddl(kind, table));
         }
         let url = db.url.clone();
         let tail = upsert_tail(kind);
-        let (raw_insert, raw_upsert, raw_read) = runtime.block_on(async {
+        runtime.block_on(async {
             match kind {
                 DbKind::MariaDb => {
                     let mut conn = sqlx::MySqlConnection::connect(&url).await.unwrap();
                     raw_insert!(sqlx::MySql, conn, "bench_src", rows, decimal, "");
-                    (
-                        raw_insert!(sqlx::MySql, conn, "bench_raw_insert", rows, decimal, ""),
-                        raw_insert!(sqlx::MySql, conn, "bench_raw_upsert", rows, decimal, tail),
-                        raw_read!(conn, "bench_src", bigdecimal::BigDecimal),
-                    )
                 }
                 DbKind::Postgres => {
                     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
                     raw_insert!(sqlx::Postgres, conn, "bench_src", rows, decimal, "");
-                    (
-                        raw_insert!(sqlx::Postgres, conn, "bench_raw_insert", rows, decimal, ""),
-                        raw_insert!(
-                            sqlx::Postgres,
-                            conn,
-                            "bench_raw_upsert",
-                            rows,
-                            decimal,
-                            tail
-                        ),
-                        raw_read!(conn, "bench_src", bigdecimal::BigDecimal),
-                    )
                 }
                 DbKind::Sqlite => {
                     let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
                     raw_insert!(sqlx::Sqlite, conn, "bench_src", rows, decimal_text, "");
-                    (
-                        raw_insert!(
-                            sqlx::Sqlite,
-                            conn,
-                            "bench_raw_insert",
-                            rows,
-                            decimal_text,
-                            ""
-                        ),
-                        raw_insert!(
-                            sqlx::Sqlite,
-                            conn,
-                            "bench_raw_upsert",
-                            rows,
-                            decimal_text,
-                            tail
-                        ),
-                        raw_read!(conn, "bench_src", String),
-                    )
                 }
             }
         });
@@ -350,27 +336,111 @@ fn main() {
         ] {
             config.put(k, v);
         }
-        let (source_rate, insert_rate, upsert_rate) = runtime.block_on(async {
-            // Timed: records are dropped as polled, as the worker drops them once sent.
-            let start = Measure::start();
-            let mut read = 0;
-            read_all(&config, rows, |batch| read += batch.len()).await;
-            let source_rate = start.finish(rows as f64);
-            assert_eq!(read as i64, rows);
-            // Untimed: the same records again, kept for the sinks.
+        // Untimed: the records the sinks write, read once.
+        let records = runtime.block_on(async {
             let mut records = Vec::with_capacity(rows as usize);
             read_all(&config, rows, |batch| records.extend(batch)).await;
-            let insert_rate = write_all(&config, "insert", "bench_sink_insert", &records).await;
-            let upsert_rate = write_all(&config, "upsert", "bench_sink_upsert", &records).await;
-            (source_rate, insert_rate, upsert_rate)
+            records
         });
-        for table in ["bench_sink_insert", "bench_sink_upsert"] {
-            assert_eq!(
-                db.count(&format!("SELECT COUNT(*) FROM {table}")),
-                rows,
-                "every row written to {table}"
-            );
+        // Raw and task alternate, round by round, on emptied tables; medians are shown.
+        let mut samples: [Vec<Rate>; 6] = Default::default();
+        for _ in 0..rounds {
+            for table in WRITTEN_TABLES {
+                db.execute(&format!("DELETE FROM {table}"));
+            }
+            let (raw_insert, raw_upsert, raw_read) = runtime.block_on(async {
+                match kind {
+                    DbKind::MariaDb => {
+                        let mut conn = sqlx::MySqlConnection::connect(&url).await.unwrap();
+                        (
+                            raw_insert!(sqlx::MySql, conn, "bench_raw_insert", rows, decimal, ""),
+                            raw_insert!(sqlx::MySql, conn, "bench_raw_upsert", rows, decimal, tail),
+                            raw_read!(conn, "bench_src", bigdecimal::BigDecimal),
+                        )
+                    }
+                    DbKind::Postgres => {
+                        let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+                        (
+                            raw_insert!(
+                                sqlx::Postgres,
+                                conn,
+                                "bench_raw_insert",
+                                rows,
+                                decimal,
+                                ""
+                            ),
+                            raw_insert!(
+                                sqlx::Postgres,
+                                conn,
+                                "bench_raw_upsert",
+                                rows,
+                                decimal,
+                                tail
+                            ),
+                            raw_read!(conn, "bench_src", bigdecimal::BigDecimal),
+                        )
+                    }
+                    DbKind::Sqlite => {
+                        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+                        (
+                            raw_insert!(
+                                sqlx::Sqlite,
+                                conn,
+                                "bench_raw_insert",
+                                rows,
+                                decimal_text,
+                                ""
+                            ),
+                            raw_insert!(
+                                sqlx::Sqlite,
+                                conn,
+                                "bench_raw_upsert",
+                                rows,
+                                decimal_text,
+                                tail
+                            ),
+                            raw_read!(conn, "bench_src", String),
+                        )
+                    }
+                }
+            });
+            let (source_rate, insert_rate, upsert_rate) = runtime.block_on(async {
+                // Records are dropped as polled, as the worker drops them once sent.
+                let start = Measure::start();
+                let mut read = 0;
+                read_all(&config, rows, |batch| read += batch.len()).await;
+                let source_rate = start.finish(rows as f64);
+                assert_eq!(read as i64, rows);
+                let insert_rate = write_all(&config, "insert", "bench_sink_insert", &records).await;
+                let upsert_rate = write_all(&config, "upsert", "bench_sink_upsert", &records).await;
+                (source_rate, insert_rate, upsert_rate)
+            });
+            for table in ["bench_sink_insert", "bench_sink_upsert"] {
+                assert_eq!(
+                    db.count(&format!("SELECT COUNT(*) FROM {table}")),
+                    rows,
+                    "every row written to {table}"
+                );
+            }
+            for (samples, rate) in samples.iter_mut().zip([
+                raw_read,
+                source_rate,
+                raw_insert,
+                insert_rate,
+                raw_upsert,
+                upsert_rate,
+            ]) {
+                samples.push(rate);
+            }
         }
+        let [
+            raw_read,
+            source_rate,
+            raw_insert,
+            insert_rate,
+            raw_upsert,
+            upsert_rate,
+        ] = samples.map(median);
         for (phase, raw, task) in [
             ("read", raw_read, source_rate),
             ("insert", raw_insert, insert_rate),
@@ -388,6 +458,6 @@ fn main() {
         .find(|l| l.starts_with("VmHWM"))
         .unwrap_or("VmHWM: ?");
     println!(
-        "benchmark process peak RSS ({peak}) — includes the {rows} records held for the sink phase"
+        "benchmark process peak RSS ({peak}) — includes the {rows} records held for the sinks"
     );
 }

@@ -291,14 +291,39 @@ fn statements_for(
     run: &[&Write],
 ) -> ConnectResult<Vec<Statement>> {
     let first = run[0];
-    let bind = |field: &FieldValue| -> ConnectResult<Bound> {
-        let column = desc.column(&field.name).ok_or_else(|| {
+    // Every write of a run has the first's columns in the same order (`batches_with`), so
+    // the table's columns are looked up once per run, not per value.
+    let column_of = |field: &FieldValue| {
+        desc.column(&field.name).ok_or_else(|| {
             ConnectError::other(format!("table {} has no column {}", desc.id, field.name))
-        })?;
-        Ok(Bound {
-            value: coerce(&field.value, column)?,
-            kind: column.kind.clone(),
         })
+    };
+    let key_columns = first
+        .key
+        .iter()
+        .map(column_of)
+        .collect::<ConnectResult<Vec<_>>>()?;
+    let value_columns = first
+        .values
+        .iter()
+        .map(column_of)
+        .collect::<ConnectResult<Vec<_>>>()?;
+    let bind_all = |fields: &[FieldValue], columns: &[&crate::types::Column]| {
+        fields
+            .iter()
+            .zip(columns)
+            .map(|(field, column)| {
+                Ok(Bound {
+                    value: coerce(&field.value, column)?,
+                    kind: column.kind.clone(),
+                })
+            })
+            .collect::<ConnectResult<Vec<_>>>()
+    };
+    let row_of = |write: &Write| -> ConnectResult<Vec<Bound>> {
+        let mut row = bind_all(&write.key, &key_columns)?;
+        row.extend(bind_all(&write.values, &value_columns)?);
+        Ok(row)
     };
     let table = dialect.table_sql(&desc.id);
     let names = first.column_names();
@@ -317,38 +342,14 @@ fn statements_for(
     };
     match first.op {
         Op::Insert | Op::Upsert => {
-            let mut rows = Vec::with_capacity(run.len());
+            let mut rows: Vec<Vec<Bound>> = run
+                .iter()
+                .map(|write| row_of(write))
+                .collect::<ConnectResult<_>>()?;
             if first.op == Op::Upsert {
                 // A key written twice in one statement is refused by PostgreSQL and SQLite
                 // ("cannot affect row a second time"): the last write of a key wins anyway.
-                let mut last_of_key: HashMap<String, usize> = HashMap::new();
-                for (i, write) in run.iter().enumerate() {
-                    let key: Vec<String> = write.key.iter().map(|f| f.value.to_string()).collect();
-                    last_of_key.insert(key.join("\u{1}"), i);
-                }
-                let mut keep: Vec<usize> = last_of_key.into_values().collect();
-                keep.sort_unstable();
-                for i in keep {
-                    rows.push(
-                        run[i]
-                            .key
-                            .iter()
-                            .chain(&run[i].values)
-                            .map(bind)
-                            .collect::<ConnectResult<Vec<_>>>()?,
-                    );
-                }
-            } else {
-                for write in run {
-                    rows.push(
-                        write
-                            .key
-                            .iter()
-                            .chain(&write.values)
-                            .map(bind)
-                            .collect::<ConnectResult<Vec<_>>>()?,
-                    );
-                }
+                rows = last_row_of_each_key(rows, key_columns.len());
             }
             let head = format!("INSERT INTO {table} ({})", quoted.join(", "));
             let tail = if first.op == Op::Upsert {
@@ -356,14 +357,16 @@ fn statements_for(
             } else {
                 String::new()
             };
-            Ok(rows
-                .chunks(rows_per_statement)
-                .map(|chunk| Statement::Values {
+            let mut statements = Vec::with_capacity(rows.len().div_ceil(rows_per_statement));
+            let mut rows = rows.into_iter().peekable();
+            while rows.peek().is_some() {
+                statements.push(Statement::Values {
                     head: head.clone(),
-                    rows: chunk.to_vec(),
+                    rows: rows.by_ref().take(rows_per_statement).collect(),
                     tail: tail.clone(),
-                })
-                .collect())
+                });
+            }
+            Ok(statements)
         }
         Op::Update => {
             if first.values.is_empty() {
@@ -382,11 +385,9 @@ fn statements_for(
             let rows = run
                 .iter()
                 .map(|w| {
-                    w.values
-                        .iter()
-                        .chain(&w.key)
-                        .map(bind)
-                        .collect::<ConnectResult<Vec<_>>>()
+                    let mut row = bind_all(&w.values, &value_columns)?;
+                    row.extend(bind_all(&w.key, &key_columns)?);
+                    Ok(row)
                 })
                 .collect::<ConnectResult<Vec<_>>>()?;
             Ok(vec![Statement::PerRow { template, rows }])
@@ -396,9 +397,127 @@ fn statements_for(
             where_key(&mut template, 0);
             let rows = run
                 .iter()
-                .map(|w| w.key.iter().map(bind).collect::<ConnectResult<Vec<_>>>())
+                .map(|w| bind_all(&w.key, &key_columns))
                 .collect::<ConnectResult<Vec<_>>>()?;
             Ok(vec![Statement::PerRow { template, rows }])
         }
+    }
+}
+
+/// The rows to write so that each key (the first `key_len` values, as bound to their columns)
+/// is written once: its last row, in run order. A hash of each key finds the candidates
+/// without rendering keys as text.
+fn last_row_of_each_key(rows: Vec<Vec<Bound>>, key_len: usize) -> Vec<Vec<Bound>> {
+    use std::hash::{BuildHasher, Hasher};
+    let hasher = std::collections::hash_map::RandomState::new();
+    fn key(row: &[Bound], len: usize) -> &[Bound] {
+        &row[..len.min(row.len())]
+    }
+    // hash -> the rows (indexes) kept so far with that hash
+    let mut kept_by_hash: HashMap<u64, Vec<usize>> = HashMap::with_capacity(rows.len());
+    let mut keep = vec![true; rows.len()];
+    for (i, row) in rows.iter().enumerate() {
+        let mut state = hasher.build_hasher();
+        for bound in key(row, key_len) {
+            hash_value(&bound.value, &mut state);
+        }
+        let same_hash = kept_by_hash.entry(state.finish()).or_default();
+        let same_key = same_hash.iter().position(|&j| {
+            key(&rows[j], key_len)
+                .iter()
+                .map(|b| &b.value)
+                .eq(key(row, key_len).iter().map(|b| &b.value))
+        });
+        match same_key {
+            Some(at) => {
+                keep[same_hash[at]] = false;
+                same_hash[at] = i;
+            }
+            None => same_hash.push(i),
+        }
+    }
+    rows.into_iter()
+        .zip(keep)
+        .filter_map(|(row, keep)| keep.then_some(row))
+        .collect()
+}
+
+/// Feeds a key value to a hasher; values equal by `==` hash alike (a decimal by its normalized
+/// digits, a float by its bits).
+fn hash_value(value: &connect_api::Value, state: &mut impl std::hash::Hasher) {
+    use connect_api::Value;
+    use std::hash::Hash;
+    std::mem::discriminant(value).hash(state);
+    match value {
+        Value::Boolean(b) => b.hash(state),
+        Value::Int8(n) => n.hash(state),
+        Value::Int16(n) => n.hash(state),
+        Value::Int32(n) | Value::Date(n) | Value::Time(n) => n.hash(state),
+        Value::Int64(n) | Value::Timestamp(n) => n.hash(state),
+        // 0.0 == -0.0: both hash as 0.0.
+        Value::Float32(f) => (f + 0.0).to_bits().hash(state),
+        Value::Float64(f) => (f + 0.0).to_bits().hash(state),
+        Value::String(s) => s.hash(state),
+        Value::Bytes(b) => b.hash(state),
+        Value::Decimal(d) => d.normalized().hash(state),
+        // Composite keys inside a key field are rare: equal ones share the variant's hash.
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use bigdecimal::BigDecimal;
+    use connect_api::Value;
+
+    use super::*;
+    use crate::types::ColumnKind;
+
+    fn row(key: Value, tag: i64) -> Vec<Bound> {
+        vec![
+            Bound {
+                value: key,
+                kind: ColumnKind::Int64,
+            },
+            Bound {
+                value: Value::Int64(tag),
+                kind: ColumnKind::Int64,
+            },
+        ]
+    }
+
+    fn tags(rows: &[Vec<Bound>]) -> Vec<i64> {
+        rows.iter().map(|r| r[1].value.as_i64().unwrap()).collect()
+    }
+
+    /// Each key keeps its last row, and the kept rows stay in run order.
+    #[test]
+    fn upsert_runs_keep_the_last_row_of_each_key_in_order() {
+        let rows = vec![
+            row(Value::Int64(1), 0),
+            row(Value::Int64(2), 1),
+            row(Value::Int64(1), 2),
+            row(Value::Int64(3), 3),
+            row(Value::Int64(2), 4),
+        ];
+        assert_eq!(tags(&last_row_of_each_key(rows, 1)), [2, 3, 4]);
+    }
+
+    /// Keys equal as values are one key even when written differently: decimals of other
+    /// scales, signed zeros; different strings stay apart.
+    #[test]
+    fn keys_equal_as_values_are_one_key() {
+        let decimal = |text| Value::Decimal(BigDecimal::from_str(text).unwrap());
+        let rows = vec![
+            row(decimal("1.0"), 0),
+            row(decimal("1.00"), 1),
+            row(Value::Float64(0.0), 2),
+            row(Value::Float64(-0.0), 3),
+            row(Value::String("a".into()), 4),
+            row(Value::String("b".into()), 5),
+        ];
+        assert_eq!(tags(&last_row_of_each_key(rows, 1)), [1, 3, 4, 5]);
     }
 }
