@@ -83,9 +83,18 @@ impl OffsetTracker {
         let Some(slot) = self.slots.get_mut(ticket.slot) else {
             return;
         };
-        if let Ok(index) = slot
+        // Acknowledgements mostly come in submission order: try the front first.
+        let at_front = slot
             .entries
-            .binary_search_by_key(&ticket.sequence, |(seq, _, _)| *seq)
+            .front()
+            .is_some_and(|(seq, _, _)| *seq == ticket.sequence);
+        let found = if at_front {
+            Ok(0)
+        } else {
+            slot.entries
+                .binary_search_by_key(&ticket.sequence, |(seq, _, _)| *seq)
+        };
+        if let Ok(index) = found
             && !slot.entries[index].2
         {
             slot.entries[index].2 = true;

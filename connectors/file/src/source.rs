@@ -247,6 +247,8 @@ impl FileSourceTask {
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
         let partition = self.partition();
         let (head, head_len) = (self.head, self.head_len);
+        // The same for every line of this read: formatted once.
+        let head_hex = format!("{head:016x}");
         let string_schema = self
             .string_schema
             .get_or_insert_with(|| SchemaBuilder::string().optional().build())
@@ -280,7 +282,7 @@ impl FileSourceTask {
             };
             let offset = RecordOffset::new()
                 .with(POSITION_KEY, next)
-                .with(HEAD_KEY, format!("{head:016x}"))
+                .with(HEAD_KEY, head_hex.clone())
                 .with(HEAD_LEN_KEY, head_len);
             records.push(
                 ConnectRecord::new(partition.clone(), offset, Some(timestamp))
