@@ -59,7 +59,12 @@ impl OffsetTracker {
             .is_some_and(|s| s.partition.same_map(partition))
             .then_some(self.recent);
         let slot = match recent.or_else(|| self.slot_of.get(partition).copied()) {
-            Some(slot) => slot,
+            Some(slot) => {
+                // Equal by value, perhaps another map (a source that builds its partition per
+                // poll): hold this one, so the pointer test hits for the records after it.
+                self.slots[slot].partition = partition.clone();
+                slot
+            }
             None => {
                 self.slots.push(Slot {
                     partition: partition.clone(),

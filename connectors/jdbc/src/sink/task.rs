@@ -342,15 +342,30 @@ fn statements_for(
     };
     match first.op {
         Op::Insert | Op::Upsert => {
-            let mut rows: Vec<Vec<Bound>> = run
-                .iter()
-                .map(|write| row_of(write))
-                .collect::<ConnectResult<_>>()?;
-            if first.op == Op::Upsert {
+            let rows: Vec<Vec<Bound>> = if first.op == Op::Upsert {
                 // A key written twice in one statement is refused by PostgreSQL and SQLite
                 // ("cannot affect row a second time"): the last write of a key wins anyway.
-                rows = last_row_of_each_key(rows, key_columns.len());
-            }
+                // Keys are compared as bound to their columns; the values of a superseded
+                // write are never bound (nor can they fail).
+                let keys = run
+                    .iter()
+                    .map(|w| bind_all(&w.key, &key_columns))
+                    .collect::<ConnectResult<Vec<_>>>()?;
+                let keep = last_of_each_key(&keys_view(&keys));
+                keys.into_iter()
+                    .zip(keep)
+                    .zip(run)
+                    .filter(|((_, keep), _)| *keep)
+                    .map(|((mut row, _), write)| {
+                        row.extend(bind_all(&write.values, &value_columns)?);
+                        Ok(row)
+                    })
+                    .collect::<ConnectResult<_>>()?
+            } else {
+                run.iter()
+                    .map(|write| row_of(write))
+                    .collect::<ConnectResult<_>>()?
+            };
             let head = format!("INSERT INTO {table} ({})", quoted.join(", "));
             let tail = if first.op == Op::Upsert {
                 dialect.upsert_tail(&names, &key_names)
@@ -404,29 +419,29 @@ fn statements_for(
     }
 }
 
-/// The rows to write so that each key (the first `key_len` values, as bound to their columns)
-/// is written once: its last row, in run order. A hash of each key finds the candidates
-/// without rendering keys as text.
-fn last_row_of_each_key(rows: Vec<Vec<Bound>>, key_len: usize) -> Vec<Vec<Bound>> {
+/// The bound values of each key.
+fn keys_view(keys: &[Vec<Bound>]) -> Vec<Vec<&connect_api::Value>> {
+    keys.iter()
+        .map(|key| key.iter().map(|b| &b.value).collect())
+        .collect()
+}
+
+/// Which writes to keep so that each key is written once: its last write (the kept ones stay
+/// in run order). A hash of each key finds the candidates without rendering keys as text.
+fn last_of_each_key(keys: &[Vec<&connect_api::Value>]) -> Vec<bool> {
     use std::hash::{BuildHasher, Hasher};
     let hasher = std::collections::hash_map::RandomState::new();
-    fn key(row: &[Bound], len: usize) -> &[Bound] {
-        &row[..len.min(row.len())]
-    }
-    // hash -> the rows (indexes) kept so far with that hash
-    let mut kept_by_hash: HashMap<u64, Vec<usize>> = HashMap::with_capacity(rows.len());
-    let mut keep = vec![true; rows.len()];
-    for (i, row) in rows.iter().enumerate() {
+    // hash -> the writes (indexes) kept so far with that hash
+    let mut kept_by_hash: HashMap<u64, Vec<usize>> = HashMap::with_capacity(keys.len());
+    let mut keep = vec![true; keys.len()];
+    for (i, key) in keys.iter().enumerate() {
         let mut state = hasher.build_hasher();
-        for bound in key(row, key_len) {
-            hash_value(&bound.value, &mut state);
+        for value in key {
+            hash_value(value, &mut state);
         }
         let same_hash = kept_by_hash.entry(state.finish()).or_default();
         let same_key = same_hash.iter().position(|&j| {
-            key(&rows[j], key_len)
-                .iter()
-                .map(|b| &b.value)
-                .eq(key(row, key_len).iter().map(|b| &b.value))
+            keys[j].len() == key.len() && keys[j].iter().zip(key).all(|(a, b)| same_key_value(a, b))
         });
         match same_key {
             Some(at) => {
@@ -436,10 +451,34 @@ fn last_row_of_each_key(rows: Vec<Vec<Bound>>, key_len: usize) -> Vec<Vec<Bound>
             None => same_hash.push(i),
         }
     }
-    rows.into_iter()
-        .zip(keep)
-        .filter_map(|(row, keep)| keep.then_some(row))
-        .collect()
+    keep
+}
+
+/// Key equality as the database sees it: floats by their canonical bits (every NaN alike,
+/// -0.0 = 0.0), everything else by value.
+fn same_key_value(a: &connect_api::Value, b: &connect_api::Value) -> bool {
+    use connect_api::Value;
+    match (a, b) {
+        (Value::Float32(x), Value::Float32(y)) => canonical_f32(*x) == canonical_f32(*y),
+        (Value::Float64(x), Value::Float64(y)) => canonical_f64(*x) == canonical_f64(*y),
+        _ => a == b,
+    }
+}
+
+fn canonical_f32(f: f32) -> u32 {
+    if f.is_nan() {
+        f32::NAN.to_bits()
+    } else {
+        (f + 0.0).to_bits()
+    }
+}
+
+fn canonical_f64(f: f64) -> u64 {
+    if f.is_nan() {
+        f64::NAN.to_bits()
+    } else {
+        (f + 0.0).to_bits()
+    }
 }
 
 /// Feeds a key value to a hasher; values equal by `==` hash alike (a decimal by its normalized
@@ -454,9 +493,8 @@ fn hash_value(value: &connect_api::Value, state: &mut impl std::hash::Hasher) {
         Value::Int16(n) => n.hash(state),
         Value::Int32(n) | Value::Date(n) | Value::Time(n) => n.hash(state),
         Value::Int64(n) | Value::Timestamp(n) => n.hash(state),
-        // 0.0 == -0.0: both hash as 0.0.
-        Value::Float32(f) => (f + 0.0).to_bits().hash(state),
-        Value::Float64(f) => (f + 0.0).to_bits().hash(state),
+        Value::Float32(f) => canonical_f32(*f).hash(state),
+        Value::Float64(f) => canonical_f64(*f).hash(state),
         Value::String(s) => s.hash(state),
         Value::Bytes(b) => b.hash(state),
         Value::Decimal(d) => d.normalized().hash(state),
@@ -489,7 +527,13 @@ mod tests {
     }
 
     fn tags(rows: &[Vec<Bound>]) -> Vec<i64> {
-        rows.iter().map(|r| r[1].value.as_i64().unwrap()).collect()
+        let keys: Vec<Vec<Bound>> = rows.iter().map(|r| r[..1].to_vec()).collect();
+        last_of_each_key(&keys_view(&keys))
+            .into_iter()
+            .zip(rows)
+            .filter(|(keep, _)| *keep)
+            .map(|(_, r)| r[1].value.as_i64().unwrap())
+            .collect()
     }
 
     /// Each key keeps its last row, and the kept rows stay in run order.
@@ -502,11 +546,11 @@ mod tests {
             row(Value::Int64(3), 3),
             row(Value::Int64(2), 4),
         ];
-        assert_eq!(tags(&last_row_of_each_key(rows, 1)), [2, 3, 4]);
+        assert_eq!(tags(&rows), [2, 3, 4]);
     }
 
-    /// Keys equal as values are one key even when written differently: decimals of other
-    /// scales, signed zeros; different strings stay apart.
+    /// Keys the database sees as one are one key even when written differently: decimals of
+    /// other scales, signed zeros, NaNs, nulls.
     #[test]
     fn keys_equal_as_values_are_one_key() {
         let decimal = |text| Value::Decimal(BigDecimal::from_str(text).unwrap());
@@ -515,9 +559,12 @@ mod tests {
             row(decimal("1.00"), 1),
             row(Value::Float64(0.0), 2),
             row(Value::Float64(-0.0), 3),
-            row(Value::String("a".into()), 4),
-            row(Value::String("b".into()), 5),
+            row(Value::Float64(f64::NAN), 4),
+            row(Value::Float64(-f64::NAN), 5),
+            row(Value::Null, 6),
+            row(Value::Null, 7),
+            row(Value::String("a".into()), 8),
         ];
-        assert_eq!(tags(&last_row_of_each_key(rows, 1)), [1, 3, 4, 5]);
+        assert_eq!(tags(&rows), [1, 3, 5, 7, 8]);
     }
 }

@@ -223,6 +223,8 @@ impl SourceTask for JdbcSourceTask {
             reader.abort();
         }
         self.records = None;
+        self.ready.clear();
+        self.pending_error = None;
         if let Some(dialect) = self.dialect.take() {
             dialect.close().await;
         }
