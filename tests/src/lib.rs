@@ -415,20 +415,7 @@ impl WorkerProcess {
 
     /// CPU time (user + system) the worker process has used so far, in seconds.
     pub fn cpu_seconds(&self) -> f64 {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
-        // Fields after the command (which may hold spaces) start after the last ')'.
-        let fields: Vec<&str> = stat
-            .rsplit_once(')')
-            .map(|(_, rest)| rest.split_whitespace().collect())
-            .unwrap_or_default();
-        // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command.
-        let ticks: u64 = [11, 12]
-            .iter()
-            .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
-            .sum();
-        // Linux reports them in USER_HZ: 100 per second on every architecture it runs on.
-        Duration::from_millis(ticks * 10).as_secs_f64()
+        process_cpu_seconds(&self.pid().to_string())
     }
 
     /// The connector's connector-and-task states, e.g. `("RUNNING", ["RUNNING"])`.
@@ -768,4 +755,22 @@ impl Drop for Broker {
             .arg(&self.dir)
             .status();
     }
+}
+
+/// CPU time (user + system, all threads) a process has used so far, in seconds; `pid` is a
+/// process id or `self`. 0 when the process is gone.
+pub fn process_cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command (which may hold spaces) start after the last ')'.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the command.
+    let ticks: u64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
+        .sum();
+    // Linux reports them in USER_HZ: 100 per second on every architecture it runs on.
+    Duration::from_millis(ticks * 10).as_secs_f64()
 }

@@ -99,6 +99,19 @@ macro_rules! raw_insert {
     }};
 }
 
+/// One raw round on a new connection to `$url`: insert, upsert (with `$tail`), then read; the
+/// macro spans the three sqlx database types.
+macro_rules! raw_round {
+    ($conn:ty, $db:ty, $url:expr, $rows:expr, $tail:expr, $amount:expr, $amount_ty:ty) => {{
+        let mut conn = <$conn>::connect($url).await.unwrap();
+        (
+            raw_insert!($db, conn, "bench_raw_insert", $rows, $amount, ""),
+            raw_insert!($db, conn, "bench_raw_upsert", $rows, $amount, $tail),
+            raw_read!(conn, "bench_src", $amount_ty),
+        )
+    }};
+}
+
 /// Raw read of every row, each column decoded; returns rows/s.
 macro_rules! raw_read {
     ($conn:expr, $table:expr, $amount:ty) => {{
@@ -132,13 +145,7 @@ macro_rules! raw_read {
 
 /// This process's CPU time (all threads, user + system), in seconds.
 fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
-    // The fields after the command's closing parenthesis; utime and stime are the 12th and
-    // 13th of them, in clock ticks (100 per second on Linux).
-    let rest = &stat[stat.rfind(')').unwrap() + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
-    ticks as f64 / 100.0
+    connect_tests::process_cpu_seconds("self")
 }
 
 /// A phase's rows/s and this process's CPU per row (the database servers' CPU is not in it).
@@ -351,55 +358,36 @@ fn main() {
             let (raw_insert, raw_upsert, raw_read) = runtime.block_on(async {
                 match kind {
                     DbKind::MariaDb => {
-                        let mut conn = sqlx::MySqlConnection::connect(&url).await.unwrap();
-                        (
-                            raw_insert!(sqlx::MySql, conn, "bench_raw_insert", rows, decimal, ""),
-                            raw_insert!(sqlx::MySql, conn, "bench_raw_upsert", rows, decimal, tail),
-                            raw_read!(conn, "bench_src", bigdecimal::BigDecimal),
+                        raw_round!(
+                            sqlx::MySqlConnection,
+                            sqlx::MySql,
+                            &url,
+                            rows,
+                            tail,
+                            decimal,
+                            bigdecimal::BigDecimal
                         )
                     }
                     DbKind::Postgres => {
-                        let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-                        (
-                            raw_insert!(
-                                sqlx::Postgres,
-                                conn,
-                                "bench_raw_insert",
-                                rows,
-                                decimal,
-                                ""
-                            ),
-                            raw_insert!(
-                                sqlx::Postgres,
-                                conn,
-                                "bench_raw_upsert",
-                                rows,
-                                decimal,
-                                tail
-                            ),
-                            raw_read!(conn, "bench_src", bigdecimal::BigDecimal),
+                        raw_round!(
+                            sqlx::PgConnection,
+                            sqlx::Postgres,
+                            &url,
+                            rows,
+                            tail,
+                            decimal,
+                            bigdecimal::BigDecimal
                         )
                     }
                     DbKind::Sqlite => {
-                        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-                        (
-                            raw_insert!(
-                                sqlx::Sqlite,
-                                conn,
-                                "bench_raw_insert",
-                                rows,
-                                decimal_text,
-                                ""
-                            ),
-                            raw_insert!(
-                                sqlx::Sqlite,
-                                conn,
-                                "bench_raw_upsert",
-                                rows,
-                                decimal_text,
-                                tail
-                            ),
-                            raw_read!(conn, "bench_src", String),
+                        raw_round!(
+                            sqlx::SqliteConnection,
+                            sqlx::Sqlite,
+                            &url,
+                            rows,
+                            tail,
+                            decimal_text,
+                            String
                         )
                     }
                 }

@@ -578,6 +578,46 @@ mod tests {
         assert_eq!(position_of(&java).timestamp_micros, Some(1_500_000));
     }
 
+    fn record(n: i64) -> ConnectRecord {
+        ConnectRecord::new(
+            RecordPartition::new(),
+            RecordOffset::new().with("incrementing", n),
+            None,
+        )
+    }
+
+    fn numbers(batch: &[ConnectRecord]) -> Vec<i64> {
+        batch
+            .iter()
+            .map(|r| r.position.offset.get_i64("incrementing").unwrap())
+            .collect()
+    }
+
+    /// Chunks are cut at `batch.max.rows`; a read error behind records comes only after every
+    /// record before it, and the task then reports the reader gone, not silence.
+    #[tokio::test]
+    async fn polls_hand_out_chunks_in_order_and_the_error_after_them() {
+        let (tx, rx) = mpsc::channel(4);
+        let mut task = JdbcSourceTask {
+            batch_max_rows: 2,
+            records: Some(rx),
+            ..JdbcSourceTask::default()
+        };
+        tx.send(Ok((1..=3).map(record).collect())).await.unwrap();
+        tx.send(Ok(vec![record(4)])).await.unwrap();
+        tx.send(Err(ConnectError::retriable("the database went away")))
+            .await
+            .unwrap();
+        drop(tx);
+        assert_eq!(numbers(&task.poll().await.unwrap()), [1, 2]);
+        assert_eq!(numbers(&task.poll().await.unwrap()), [3, 4]);
+        let error = task.poll().await.unwrap_err();
+        assert!(error.is_retriable(), "{error}");
+        assert!(error.to_string().contains("went away"), "{error}");
+        let gone = task.poll().await.unwrap_err();
+        assert!(gone.to_string().contains("reader stopped"), "{gone}");
+    }
+
     #[test]
     fn partitions_carry_the_suffix() {
         assert_eq!(
