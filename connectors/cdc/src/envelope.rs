@@ -261,30 +261,45 @@ pub fn records(
         Some(row) => table.key_of(row)?,
         None => None,
     };
-    let mut envelope = Struct::new(table.envelope.clone())?;
-    if let Some(before) = change.before {
-        envelope.put("before", table.row(before)?)?;
-    }
-    if let Some(after) = change.after {
-        envelope.put("after", table.row(after)?)?;
-    }
-    envelope.put("source", change.source)?;
-    envelope.put("op", change.op.code())?;
-    envelope.put("ts_ms", change.processed_ms)?;
-    if let Some(order) = change.transaction {
-        let mut block = Struct::new(transaction_block_schema())?;
-        block.put("id", order.id)?;
-        block.put("total_order", order.total_order)?;
-        block.put("data_collection_order", order.data_collection_order)?;
-        envelope.put("transaction", block)?;
-    }
+    let transaction = match change.transaction {
+        Some(order) => Value::Struct(Struct::from_values(
+            transaction_block_schema(),
+            vec![
+                order.id.into(),
+                order.total_order.into(),
+                order.data_collection_order.into(),
+            ],
+        )?),
+        None => Value::Null,
+    };
+    let image = |row: Option<Vec<Value>>| -> Result<Value, ConnectError> {
+        Ok(row
+            .map(|r| table.row(r))
+            .transpose()?
+            .map_or(Value::Null, Value::Struct))
+    };
+    // In the envelope's field order (`names_and_field_order`): no lookup by name per row.
+    let envelope = Struct::from_values(
+        table.envelope.clone(),
+        vec![
+            image(change.before)?,
+            image(change.after)?,
+            change.source.into(),
+            change.op.code().into(),
+            change.processed_ms.into(),
+            transaction,
+        ],
+    )?;
     let key_value = key.map(Value::Struct).unwrap_or(Value::Null);
-    let mut record = ConnectRecord::new(partition.clone(), offset.clone(), timestamp)
-        .with_key(table.key.clone(), key_value.clone())
+    // Only a delete followed by a tombstone needs a second copy of the key and position.
+    let tomb = (tombstone && change.op == Op::Delete && !key_value.is_null())
+        .then(|| (key_value.clone(), offset.clone()));
+    let mut record = ConnectRecord::new(partition.clone(), offset, timestamp)
+        .with_key(table.key.clone(), key_value)
         .with_value(Some(table.envelope.clone()), envelope);
     record.set_topic(table.topic.clone());
     let mut out = vec![record];
-    if tombstone && change.op == Op::Delete && !key_value.is_null() {
+    if let Some((key_value, offset)) = tomb {
         let mut tomb = ConnectRecord::new(partition.clone(), offset, timestamp)
             .with_key(table.key.clone(), key_value);
         tomb.set_topic(table.topic.clone());

@@ -7,7 +7,9 @@
 //! the client's runtime at once), then the loop polls and converts the next one, and only then
 //! settles the first — acknowledgements, and resends of what failed, in order. A batch is
 //! sent only after the previous one settled, so per-key order survives retries, and in-flight
-//! data stays bounded to one batch plus the one being prepared (backpressure).
+//! data stays bounded to one batch plus the one being prepared (backpressure). A polled batch
+//! whose messages pass `SEND_CHUNK_BYTES` goes as several such batches, so that bound holds
+//! in bytes too, whatever `max.batch.size` is.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -33,6 +35,12 @@ use crate::plan::SourcePlan;
 use crate::policy::ErrorPolicy;
 use crate::ports::{Control, PositionStore};
 use crate::settings::DataPlaneSettings;
+
+/// Message bytes after which a polled batch is sent in another chunk (see `pump`). Measured
+/// on the CDC benchmark (2,048-row polls of 2.9 KB messages, 300k rows): whole polls peaked
+/// at 103 MB RSS, 2 MiB chunks at 70 MB and as fast (38k rows/s, 19.6 µs CPU per row); 1 MiB
+/// chunks at 63 MB but 20% slower (smaller batches per queue).
+pub(crate) const SEND_CHUNK_BYTES: usize = 2 << 20;
 
 /// Everything the loop needs, moved onto the task's thread.
 pub struct SourceLoop {
@@ -201,8 +209,8 @@ impl SourceLoop {
                 .control
                 .polled_records(policy, &mut poll_failures, polled, started.elapsed())
                 .await?;
-            let metrics = self.control.metrics.clone();
             let mut outgoing = Vec::with_capacity(records.len());
+            let mut outgoing_bytes = 0usize;
             for record in records {
                 let ticket =
                     tracker.submit(&record.position.partition, record.position.offset.clone());
@@ -229,11 +237,27 @@ impl SourceLoop {
                 match prepared {
                     // Stopped while retrying: the record stays unacknowledged.
                     None => return Ok(()),
-                    Some(Ok(Some(message))) => outgoing.push(Outgoing {
-                        record,
-                        ticket,
-                        message,
-                    }),
+                    Some(Ok(Some(message))) => {
+                        outgoing_bytes += message.body.len();
+                        outgoing.push(Outgoing {
+                            record,
+                            ticket,
+                            message,
+                        });
+                        // A large batch of large messages goes in chunks, each sent once the
+                        // previous one settled: what is converted but unacknowledged stays
+                        // near two chunks, whatever `batch.max.size` times the message size.
+                        if outgoing_bytes >= SEND_CHUNK_BYTES {
+                            outgoing_bytes = 0;
+                            let chunk = std::mem::take(&mut outgoing);
+                            if !self
+                                .hand_over(policy, task, tracker, outlet, in_flight, chunk)
+                                .await?
+                            {
+                                return Ok(());
+                            }
+                        }
+                    }
                     Some(Ok(None)) => {
                         tracker.ack(&ticket);
                         task.commit_record(&record, None).await?;
@@ -272,22 +296,45 @@ impl SourceLoop {
                     }
                 }
             }
-            if let Some(flight) = in_flight.take() {
-                let settled = self.settle(policy, task, tracker, flight, outlet).await?;
-                metrics.source_active.set(0);
-                if !settled {
-                    return Ok(());
-                }
-            }
-            if !outgoing.is_empty() {
-                metrics.source_active.set(outgoing.len() as i64);
-                *in_flight = Some(self.launch(outgoing, outlet).await);
+            if !self
+                .hand_over(policy, task, tracker, outlet, in_flight, outgoing)
+                .await?
+            {
+                return Ok(());
             }
             if Instant::now() >= *next_commit {
                 self.commit(task, tracker).await?;
                 *next_commit = Instant::now() + self.settings.offset_commit_interval;
             }
         }
+    }
+
+    /// Settles the batch in flight, then launches `outgoing` (if any) in its place. `false`
+    /// when the task stopped while the batch in flight was being settled.
+    async fn hand_over(
+        &mut self,
+        policy: &ErrorPolicy,
+        task: &mut dyn SourceTask,
+        tracker: &mut OffsetTracker,
+        outlet: &Outlet<'_>,
+        in_flight: &mut Option<InFlight>,
+        outgoing: Vec<Outgoing>,
+    ) -> ConnectResult<bool> {
+        if let Some(flight) = in_flight.take() {
+            let settled = self.settle(policy, task, tracker, flight, outlet).await?;
+            self.control.metrics.source_active.set(0);
+            if !settled {
+                return Ok(false);
+            }
+        }
+        if !outgoing.is_empty() {
+            self.control
+                .metrics
+                .source_active
+                .set(outgoing.len() as i64);
+            *in_flight = Some(self.launch(outgoing, outlet).await);
+        }
+        Ok(true)
     }
 
     /// Hands a batch to the producer and lets the send start (the producer builds the

@@ -623,6 +623,32 @@ async fn a_pause_commits_and_holds_and_a_resume_goes_on_in_every_mode() {
     }
 }
 
+/// One poll of large messages (5 MiB in 50 records) goes in chunks of about
+/// `SEND_CHUNK_BYTES`, one send under way at a time, every record delivered in order.
+#[tokio::test]
+async fn a_large_poll_is_sent_in_byte_bounded_chunks() {
+    let mut h = Harness::start(Via::Source, &[], 0);
+    h.mq.set_send_delay(Duration::from_millis(2));
+    let values: Vec<String> = (0..50)
+        .map(|i| format!("{i:04}{}", "x".repeat(100 * 1024)))
+        .collect();
+    let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+    h.feed(&refs).await;
+    h.until_delivered(&refs).await;
+    let chunk = u64::try_from(super::source::SEND_CHUNK_BYTES).unwrap();
+    let largest = h.mq.largest_send_bytes();
+    assert!(
+        largest >= chunk && largest < chunk + 110 * 1024,
+        "the largest send carried {largest} bytes; chunks end at the first message past {chunk}"
+    );
+    assert_eq!(
+        h.mq.most_sends_in_flight(),
+        1,
+        "one send under way at a time"
+    );
+    h.stop().await.unwrap();
+}
+
 /// Sends that are still travelling when the loop polls the next batch (as over a network):
 /// polls overlap sends, yet never more than one send is under way (the next batch goes only
 /// after the previous one settled, resends included); every record arrives once, each queue

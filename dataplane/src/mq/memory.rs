@@ -45,6 +45,8 @@ pub struct MemoryMq {
     /// Send calls under way now, and the most there ever were at once.
     sending: Arc<AtomicU64>,
     most_sending: Arc<AtomicU64>,
+    /// The most message body bytes one send call carried.
+    largest_send: Arc<AtomicU64>,
 }
 
 impl MemoryMq {
@@ -68,6 +70,11 @@ impl MemoryMq {
     /// The most send calls that were ever under way at once.
     pub fn most_sends_in_flight(&self) -> u64 {
         self.most_sending.load(Ordering::SeqCst)
+    }
+
+    /// The most message body bytes one send call carried.
+    pub fn largest_send_bytes(&self) -> u64 {
+        self.largest_send.load(Ordering::SeqCst)
     }
 
     /// Refuses the next `calls` send calls (retriably); later ones work.
@@ -143,6 +150,9 @@ impl MqProducer for MemoryMq {
     async fn send(&self, messages: &[OutgoingMessage]) -> Vec<ConnectResult<SendMetadata>> {
         let now = self.sending.fetch_add(1, Ordering::SeqCst) + 1;
         self.most_sending.fetch_max(now, Ordering::SeqCst);
+        let bytes: usize = messages.iter().map(|m| m.body.len()).sum();
+        self.largest_send
+            .fetch_max(u64::try_from(bytes).unwrap_or(u64::MAX), Ordering::SeqCst);
         let delay = self.send_delay_ms.load(Ordering::SeqCst);
         if delay > 0 {
             tokio::time::sleep(Duration::from_millis(delay)).await;

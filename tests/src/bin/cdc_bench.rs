@@ -12,7 +12,8 @@
 //! - PostgreSQL (`postgres.rs`): the same two cases against raw logical replication (the
 //!   transport and pgoutput parser) and a raw `SELECT`.
 //!
-//! `BENCH_DB` picks `mariadb`, `postgres` or `all` (default). Run it with
+//! `BENCH_DB` picks `mariadb`, `postgres` or `all` (default); `BENCH_SCHEMAS=false` drops the
+//! JSON schema envelope from the messages; `BENCH_BATCH` sets `max.batch.size` (2048). Run it with
 //! `scripts/bench-cdc.sh` (release build; starts the databases and a broker on loopback).
 
 #![allow(
@@ -138,13 +139,21 @@ fn raw_select(db: &Database, rows: usize) -> f64 {
     })
 }
 
+/// `BENCH_SCHEMAS=false` writes the JSON without its schema envelope: messages a fifth the
+/// size, so the broker's limit moves and the connector's own cost shows.
+fn schemas_enabled() -> bool {
+    std::env::var("BENCH_SCHEMAS").map_or(true, |v| v != "false")
+}
+
 fn cdc_config(port: u16, extra: Value) -> Value {
+    let schemas = schemas_enabled().to_string();
     let mut config = json!({
         "connector.class": "org.apache.rocketmq.connect.debezium.mysql.DebeziumMysqlConnector",
         "database.hostname": "127.0.0.1", "database.port": port.to_string(),
         "database.user": "connect", "database.password": "connect",
         "key.converter": JSON, "value.converter": JSON,
-        "max.batch.size": "2048",
+        "key.converter.schemas.enable": schemas, "value.converter.schemas.enable": schemas,
+        "max.batch.size": std::env::var("BENCH_BATCH").unwrap_or_else(|_| "2048".to_owned()),
     });
     for (k, v) in extra.as_object().unwrap() {
         config[k] = v.clone();

@@ -92,11 +92,22 @@ impl fmt::Display for FieldType {
 }
 
 /// A named member of a struct schema.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Field {
     index: usize,
     name: String,
     schema: SchemaRef,
+}
+
+/// Fields sharing their schema are equal without walking it: a converter checks every
+/// record's schema against the one it cached (a clone, so its fields share these `Arc`s),
+/// and the walk was most of that check.
+impl PartialEq for Field {
+    fn eq(&self, other: &Self) -> bool {
+        self.index == other.index
+            && self.name == other.name
+            && (Arc::ptr_eq(&self.schema, &other.schema) || self.schema == other.schema)
+    }
 }
 
 impl Field {

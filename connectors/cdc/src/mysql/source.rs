@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use connect_api::data::SchemaBuilder;
-use connect_api::{ConnectError, SchemaRef, Struct};
+use connect_api::{ConnectError, SchemaRef, Struct, Value};
 
 use crate::envelope::SnapshotMarker;
 
@@ -54,25 +54,28 @@ pub struct SourceInfo<'a> {
 }
 
 impl SourceInfo<'_> {
+    /// The block, its values in the schema's field order (one per field, no lookup by name:
+    /// every streamed row builds one).
     pub fn to_struct(&self) -> Result<Struct, ConnectError> {
-        let mut s = Struct::new(schema())?;
-        s.put("version", self.version)?;
-        s.put("connector", "mysql")?;
-        s.put("name", self.server)?;
-        s.put("ts_ms", self.ts_ms)?;
-        s.put("snapshot", self.snapshot.as_str())?;
-        s.put("db", self.db)?;
-        s.put("table", self.table)?;
-        s.put("server_id", i64::from(self.server_id))?;
-        if let Some(gtid) = self.gtid {
-            s.put("gtid", gtid)?;
-        }
-        s.put("file", self.file)?;
-        s.put("pos", self.pos as i64)?;
-        s.put("row", self.row)?;
-        if let Some(thread) = self.thread {
-            s.put("thread", thread)?;
-        }
-        Ok(s)
+        Struct::from_values(
+            schema(),
+            vec![
+                self.version.into(),
+                "mysql".into(),
+                self.server.into(),
+                self.ts_ms.into(),
+                self.snapshot.as_str().into(),
+                self.db.into(),
+                Value::Null, // sequence: MySQL leaves it unset
+                self.table.into(),
+                i64::from(self.server_id).into(),
+                self.gtid.map_or(Value::Null, Value::from),
+                self.file.into(),
+                (self.pos as i64).into(),
+                self.row.into(),
+                self.thread.map_or(Value::Null, Value::from),
+                Value::Null, // query: never filled (the connector does not offer `include.query`)
+            ],
+        )
     }
 }

@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use connect_api::data::SchemaBuilder;
-use connect_api::{ConnectError, SchemaRef, Struct};
+use connect_api::{ConnectError, SchemaRef, Struct, Value};
 
 use crate::envelope::SnapshotMarker;
 
@@ -50,28 +50,27 @@ pub struct PgSourceInfo<'a> {
 }
 
 impl PgSourceInfo<'_> {
+    /// The block, its values in the schema's field order (one per field, no lookup by name:
+    /// every streamed row builds one).
     pub fn to_struct(&self) -> Result<Struct, ConnectError> {
-        let mut s = Struct::new(schema())?;
-        s.put("version", self.version)?;
-        s.put("connector", "postgresql")?;
-        s.put("name", self.server)?;
-        s.put("ts_ms", self.ts_ms)?;
-        s.put("snapshot", self.snapshot.as_str())?;
-        s.put("db", self.db)?;
         let text = |lsn: Option<u64>| lsn.map_or("null".to_owned(), |l| format!("\"{l}\""));
-        s.put(
-            "sequence",
-            format!("[{},{}]", text(self.last_commit_lsn), text(self.lsn)),
-        )?;
-        s.put("schema", self.schema)?;
-        s.put("table", self.table)?;
-        if let Some(tx) = self.tx_id {
-            s.put("txId", tx)?;
-        }
-        if let Some(lsn) = self.lsn {
-            s.put("lsn", lsn as i64)?;
-        }
-        Ok(s)
+        Struct::from_values(
+            schema(),
+            vec![
+                self.version.into(),
+                "postgresql".into(),
+                self.server.into(),
+                self.ts_ms.into(),
+                self.snapshot.as_str().into(),
+                self.db.into(),
+                format!("[{},{}]", text(self.last_commit_lsn), text(self.lsn)).into(),
+                self.schema.into(),
+                self.table.into(),
+                self.tx_id.map_or(Value::Null, Value::from),
+                self.lsn.map_or(Value::Null, |lsn| Value::from(lsn as i64)),
+                Value::Null, // xmin: unset, as Debezium with its default `xmin.fetch.interval.ms=0`
+            ],
+        )
     }
 }
 
