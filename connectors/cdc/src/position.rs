@@ -91,7 +91,8 @@ pub fn partition(server: &str) -> RecordPartition {
 impl Position {
     /// The offset map (Debezium's keys, plus the snapshot progress while one runs).
     pub fn to_offset(&self) -> RecordOffset {
-        let mut offset = RecordOffset::new()
+        // Debezium's six keys, gtids, and the snapshot progress while one runs.
+        let mut offset = RecordOffset::with_capacity(12)
             .with("file", self.restart.at.file.clone())
             .with("pos", self.restart.at.pos)
             .with("event", self.restart.events)

@@ -8,8 +8,9 @@
 //! settles the first — acknowledgements, and resends of what failed, in order. A batch is
 //! sent only after the previous one settled, so per-key order survives retries, and in-flight
 //! data stays bounded to one batch plus the one being prepared (backpressure). A polled batch
-//! whose messages pass `SEND_CHUNK_BYTES` goes as several such batches, so that bound holds
-//! in bytes too, whatever `max.batch.size` is.
+//! whose messages pass `SEND_CHUNK_BYTES` goes as several such batches, so converted message
+//! bytes stay bounded too, whatever the source's batch size (the polled records themselves
+//! still scale with it).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -238,15 +239,11 @@ impl SourceLoop {
                     // Stopped while retrying: the record stays unacknowledged.
                     None => return Ok(()),
                     Some(Ok(Some(message))) => {
-                        outgoing_bytes += message.body.len();
-                        outgoing.push(Outgoing {
-                            record,
-                            ticket,
-                            message,
-                        });
-                        // A large batch of large messages goes in chunks, each sent once the
-                        // previous one settled: what is converted but unacknowledged stays
-                        // near two chunks, whatever `batch.max.size` times the message size.
+                        // A large poll of large messages goes in chunks, each sent once the
+                        // previous one settled: converted messages waiting for their
+                        // acknowledgement stay near two chunks, whatever `max.batch.size` times
+                        // the message size. Cut before the message that would pass the bound,
+                        // so a poll's last chunk always travels while the next poll runs.
                         if outgoing_bytes >= SEND_CHUNK_BYTES {
                             outgoing_bytes = 0;
                             let chunk = std::mem::take(&mut outgoing);
@@ -257,6 +254,12 @@ impl SourceLoop {
                                 return Ok(());
                             }
                         }
+                        outgoing_bytes += message.body.len();
+                        outgoing.push(Outgoing {
+                            record,
+                            ticket,
+                            message,
+                        });
                     }
                     Some(Ok(None)) => {
                         tracker.ack(&ticket);

@@ -624,7 +624,8 @@ async fn a_pause_commits_and_holds_and_a_resume_goes_on_in_every_mode() {
 }
 
 /// One poll of large messages (5 MiB in 50 records) goes in chunks of about
-/// `SEND_CHUNK_BYTES`, one send under way at a time, every record delivered in order.
+/// `SEND_CHUNK_BYTES`, one send under way at a time, every record delivered, each queue in
+/// the order polled.
 #[tokio::test]
 async fn a_large_poll_is_sent_in_byte_bounded_chunks() {
     let mut h = Harness::start(Via::Source, &[], 0);
@@ -646,6 +647,12 @@ async fn a_large_poll_is_sent_in_byte_bounded_chunks() {
         1,
         "one send under way at a time"
     );
+    for queue in h.mq.messages("out") {
+        let values: Vec<Vec<u8>> = queue.iter().map(|m| m.body.to_vec()).collect();
+        let mut sorted = values.clone();
+        sorted.sort();
+        assert_eq!(values, sorted, "a queue in the order polled");
+    }
     h.stop().await.unwrap();
 }
 

@@ -39,6 +39,12 @@ macro_rules! position_map {
                 Self::default()
             }
 
+            /// An empty map with room for `entries` entries: one allocation for a map built
+            /// per record whose size the caller knows.
+            pub fn with_capacity(entries: usize) -> Self {
+                Self(Arc::new(Vec::with_capacity(entries)))
+            }
+
             /// Adds an entry (builder style).
             pub fn with(
                 mut self,

@@ -30,7 +30,8 @@ pub struct PgPosition {
 
 impl PgPosition {
     pub fn to_offset(&self) -> RecordOffset {
-        let mut offset = RecordOffset::new()
+        // Six keys always, up to three more, and the snapshot progress while one runs.
+        let mut offset = RecordOffset::with_capacity(14)
             .with("lsn", self.lsn)
             .with("lsn_proc", self.lsn)
             .with("lsn_commit", self.lsn_commit)

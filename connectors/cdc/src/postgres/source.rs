@@ -68,7 +68,7 @@ impl PgSourceInfo<'_> {
                 self.table.into(),
                 self.tx_id.map_or(Value::Null, Value::from),
                 self.lsn.map_or(Value::Null, |lsn| Value::from(lsn as i64)),
-                Value::Null, // xmin: unset, as Debezium with its default `xmin.fetch.interval.ms=0`
+                Value::Null, // xmin: always null (`xmin.fetch.interval.ms` is accepted, not implemented)
             ],
         )
     }
