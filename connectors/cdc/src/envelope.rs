@@ -4,8 +4,8 @@
 //! because the Java adaptor converts Debezium's schemas that way; the JSON on the topic is what
 //! existing consumers already read.
 //!
-//! Database-specific parts (the `source` block's fields) come from a [`SourceBlock`]; MySQL's
-//! is in `mysql::source`. PostgreSQL will bring its own.
+//! The `source` block starts with the fields every connector writes ([`SourceCommon`],
+//! [`source_schema`]); each database adds its own (`mysql::source`, `postgres::source`).
 
 use std::sync::Arc;
 
@@ -234,6 +234,44 @@ pub fn source_schema(name: &str, own: &[(&str, SchemaRef)]) -> Result<SchemaRef,
         builder = builder.field(*field, schema.clone())?;
     }
     Ok(builder.optional().build())
+}
+
+/// The values of the fields every `source` block starts with, but `connector` and `sequence`,
+/// which each database fills its own way.
+#[derive(Debug, Clone)]
+pub struct SourceCommon<'a> {
+    pub version: &'a str,
+    pub server: &'a str,
+    /// The event's time (ms); the read time for snapshot rows.
+    pub ts_ms: i64,
+    pub snapshot: SnapshotMarker,
+    pub db: &'a str,
+}
+
+impl SourceCommon<'_> {
+    /// The block of `schema` (built by [`source_schema`]): these values, `connector`,
+    /// `sequence`, then the database's `own` values in its schema's order. Built by position,
+    /// not by name: every row builds one.
+    pub fn block<const N: usize>(
+        &self,
+        schema: SchemaRef,
+        connector: &'static str,
+        sequence: Value,
+        own: [Value; N],
+    ) -> Result<Struct, ConnectError> {
+        let mut values = Vec::with_capacity(7 + N);
+        values.extend([
+            self.version.into(),
+            connector.into(),
+            self.server.into(),
+            self.ts_ms.into(),
+            self.snapshot.as_str().into(),
+            self.db.into(),
+            sequence,
+        ]);
+        values.extend(own);
+        Struct::from_values(schema, values)
+    }
 }
 
 /// A change's place in its transaction.

@@ -350,7 +350,8 @@ fn main() {
             records
         });
         // Raw and task alternate, round by round, on emptied tables; medians are shown.
-        let mut samples: [Vec<Rate>; 6] = Default::default();
+        // Per phase (read, insert, upsert): the raw tool's rates and the task's, by round.
+        let mut samples: [(Vec<Rate>, Vec<Rate>); 3] = Default::default();
         for _ in 0..rounds {
             for table in WRITTEN_TABLES {
                 db.execute(&format!("DELETE FROM {table}"));
@@ -410,30 +411,17 @@ fn main() {
                     "every row written to {table}"
                 );
             }
-            for (samples, rate) in samples.iter_mut().zip([
-                raw_read,
-                source_rate,
-                raw_insert,
-                insert_rate,
-                raw_upsert,
-                upsert_rate,
+            for ((raws, tasks), (raw, task)) in samples.iter_mut().zip([
+                (raw_read, source_rate),
+                (raw_insert, insert_rate),
+                (raw_upsert, upsert_rate),
             ]) {
-                samples.push(rate);
+                raws.push(raw);
+                tasks.push(task);
             }
         }
-        let [
-            raw_read,
-            source_rate,
-            raw_insert,
-            insert_rate,
-            raw_upsert,
-            upsert_rate,
-        ] = samples.map(median);
-        for (phase, raw, task) in [
-            ("read", raw_read, source_rate),
-            ("insert", raw_insert, insert_rate),
-            ("upsert", raw_upsert, upsert_rate),
-        ] {
+        for (phase, (raws, tasks)) in ["read", "insert", "upsert"].into_iter().zip(samples) {
+            let (raw, task) = (median(raws), median(tasks));
             println!(
                 "| {kind:?} | {phase} | {raw} | {task} | {:.2} |",
                 task.per_second / raw.per_second

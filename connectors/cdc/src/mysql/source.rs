@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use connect_api::data::SchemaBuilder;
 use connect_api::{ConnectError, SchemaRef, Struct, Value};
 
-use crate::envelope::SnapshotMarker;
+use crate::envelope::SourceCommon;
 
 /// The schema of the `source` block.
 pub fn schema() -> SchemaRef {
@@ -38,12 +38,7 @@ fn build() -> Result<SchemaRef, ConnectError> {
 /// The values of one event's `source` block.
 #[derive(Debug, Clone)]
 pub struct SourceInfo<'a> {
-    pub version: &'a str,
-    pub server: &'a str,
-    /// Binlog event time (s) × 1000; the snapshot's read time for snapshot rows.
-    pub ts_ms: i64,
-    pub snapshot: SnapshotMarker,
-    pub db: &'a str,
+    pub common: SourceCommon<'a>,
     pub table: &'a str,
     pub server_id: u32,
     pub gtid: Option<&'a str>,
@@ -54,19 +49,12 @@ pub struct SourceInfo<'a> {
 }
 
 impl SourceInfo<'_> {
-    /// The block, its values in the schema's field order (one per field, no lookup by name:
-    /// every streamed row builds one).
     pub fn to_struct(&self) -> Result<Struct, ConnectError> {
-        Struct::from_values(
+        self.common.block(
             schema(),
-            vec![
-                self.version.into(),
-                "mysql".into(),
-                self.server.into(),
-                self.ts_ms.into(),
-                self.snapshot.as_str().into(),
-                self.db.into(),
-                Value::Null, // sequence: MySQL leaves it unset
+            "mysql",
+            Value::Null, // sequence: MySQL leaves it unset
+            [
                 self.table.into(),
                 i64::from(self.server_id).into(),
                 self.gtid.map_or(Value::Null, Value::from),
@@ -77,5 +65,54 @@ impl SourceInfo<'_> {
                 Value::Null, // query: never filled (the connector does not offer `include.query`)
             ],
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::envelope::SnapshotMarker;
+
+    /// Built by position: each value lands under its own name (a misordered string would
+    /// still pass the type checks).
+    #[test]
+    fn every_value_lands_under_its_name() {
+        let block = SourceInfo {
+            common: SourceCommon {
+                version: "1.7.2.Final",
+                server: "dbserver1",
+                ts_ms: 1_000,
+                snapshot: SnapshotMarker::Last,
+                db: "inventory",
+            },
+            table: "customers",
+            server_id: 223_344,
+            gtid: Some("0-1-5"),
+            file: "mysql-bin.000003",
+            pos: 154,
+            row: 2,
+            thread: None,
+        }
+        .to_struct()
+        .unwrap();
+        let text = |name: &str| match block.get(name) {
+            Some(Value::String(s)) => s.clone(),
+            other => format!("{other:?}"),
+        };
+        assert_eq!(text("version"), "1.7.2.Final");
+        assert_eq!(text("connector"), "mysql");
+        assert_eq!(text("name"), "dbserver1");
+        assert_eq!(block.get("ts_ms"), Some(&Value::Int64(1_000)));
+        assert_eq!(text("snapshot"), "last");
+        assert_eq!(text("db"), "inventory");
+        assert_eq!(block.get("sequence"), Some(&Value::Null));
+        assert_eq!(text("table"), "customers");
+        assert_eq!(block.get("server_id"), Some(&Value::Int64(223_344)));
+        assert_eq!(text("gtid"), "0-1-5");
+        assert_eq!(text("file"), "mysql-bin.000003");
+        assert_eq!(block.get("pos"), Some(&Value::Int64(154)));
+        assert_eq!(block.get("row"), Some(&Value::Int32(2)));
+        assert_eq!(block.get("thread"), Some(&Value::Null));
+        assert_eq!(block.get("query"), Some(&Value::Null));
     }
 }

@@ -28,8 +28,8 @@ use super::snapshot::{self, Chunk, ChunkRow};
 use super::source::SourceInfo;
 use super::table::CapturedTable;
 use crate::config::{CdcConfig, SnapshotMode};
-use crate::envelope::SnapshotMarker;
 use crate::envelope::{self, Change, Op};
+use crate::envelope::{SnapshotMarker, SourceCommon};
 use crate::outbox::{Outbox, now_ms};
 use crate::position::{self, BinlogPoint, Position, RestartPoint, SnapshotProgress};
 use crate::routing::Router;
@@ -541,11 +541,13 @@ impl Running {
         now_ms: i64,
     ) -> ConnectResult<()> {
         let source = SourceInfo {
-            version: &self.config.source_version,
-            server: &self.config.server_name,
-            ts_ms: now_ms,
-            snapshot: marker,
-            db: &table.db,
+            common: SourceCommon {
+                version: &self.config.source_version,
+                server: &self.config.server_name,
+                ts_ms: now_ms,
+                snapshot: marker,
+                db: &table.db,
+            },
             table: &table.table,
             server_id: 0,
             gtid: None,
@@ -675,11 +677,13 @@ impl Running {
                     && envelope::is_ddl(&ddl)
                 {
                     let source = SourceInfo {
-                        version: &self.config.source_version,
-                        server: &self.config.server_name,
-                        ts_ms: ts_sec * 1000,
-                        snapshot: SnapshotMarker::False,
-                        db: &db,
+                        common: SourceCommon {
+                            version: &self.config.source_version,
+                            server: &self.config.server_name,
+                            ts_ms: ts_sec * 1000,
+                            snapshot: SnapshotMarker::False,
+                            db: &db,
+                        },
                         table: "",
                         server_id: self.position.server_id,
                         gtid: None,
@@ -784,11 +788,13 @@ impl Running {
             return Ok(());
         }
         let source = SourceInfo {
-            version: &self.config.source_version,
-            server: &self.config.server_name,
-            ts_ms: change.ts_sec * 1000,
-            snapshot: SnapshotMarker::False,
-            db: &change.table.db,
+            common: SourceCommon {
+                version: &self.config.source_version,
+                server: &self.config.server_name,
+                ts_ms: change.ts_sec * 1000,
+                snapshot: SnapshotMarker::False,
+                db: &change.table.db,
+            },
             table: &change.table.table,
             server_id: change.server_id,
             gtid: change.gtid.as_deref(),

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use connect_api::data::SchemaBuilder;
 use connect_api::{ConnectError, SchemaRef, Struct, Value};
 
-use crate::envelope::SnapshotMarker;
+use crate::envelope::SourceCommon;
 
 /// The schema of the `source` block.
 pub fn schema() -> SchemaRef {
@@ -35,12 +35,8 @@ fn build() -> Result<SchemaRef, ConnectError> {
 /// The values of one event's `source` block.
 #[derive(Debug, Clone)]
 pub struct PgSourceInfo<'a> {
-    pub version: &'a str,
-    pub server: &'a str,
-    /// Commit time (ms); the read time for snapshot rows.
-    pub ts_ms: i64,
-    pub snapshot: SnapshotMarker,
-    pub db: &'a str,
+    /// `ts_ms` is the commit time; the read time for snapshot rows.
+    pub common: SourceCommon<'a>,
     pub schema: &'a str,
     pub table: &'a str,
     pub tx_id: Option<i64>,
@@ -50,20 +46,13 @@ pub struct PgSourceInfo<'a> {
 }
 
 impl PgSourceInfo<'_> {
-    /// The block, its values in the schema's field order (one per field, no lookup by name:
-    /// every streamed row builds one).
     pub fn to_struct(&self) -> Result<Struct, ConnectError> {
         let text = |lsn: Option<u64>| lsn.map_or("null".to_owned(), |l| format!("\"{l}\""));
-        Struct::from_values(
+        self.common.block(
             schema(),
-            vec![
-                self.version.into(),
-                "postgresql".into(),
-                self.server.into(),
-                self.ts_ms.into(),
-                self.snapshot.as_str().into(),
-                self.db.into(),
-                format!("[{},{}]", text(self.last_commit_lsn), text(self.lsn)).into(),
+            "postgresql",
+            format!("[{},{}]", text(self.last_commit_lsn), text(self.lsn)).into(),
+            [
                 self.schema.into(),
                 self.table.into(),
                 self.tx_id.map_or(Value::Null, Value::from),
@@ -77,4 +66,47 @@ impl PgSourceInfo<'_> {
 /// PostgreSQL timestamps count µs from 2000-01-01; Unix ms from 1970.
 pub fn pg_micros_to_unix_ms(micros: i64) -> i64 {
     (micros + 946_684_800_000_000).div_euclid(1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::envelope::SnapshotMarker;
+
+    /// Built by position: each value lands under its own name.
+    #[test]
+    fn every_value_lands_under_its_name() {
+        let block = PgSourceInfo {
+            common: SourceCommon {
+                version: "1.7.2.Final",
+                server: "pgserver1",
+                ts_ms: 2_000,
+                snapshot: SnapshotMarker::False,
+                db: "connect",
+            },
+            schema: "public",
+            table: "orders",
+            tx_id: Some(771),
+            lsn: Some(24_023_128),
+            last_commit_lsn: None,
+        }
+        .to_struct()
+        .unwrap();
+        let text = |name: &str| match block.get(name) {
+            Some(Value::String(s)) => s.clone(),
+            other => format!("{other:?}"),
+        };
+        assert_eq!(text("version"), "1.7.2.Final");
+        assert_eq!(text("connector"), "postgresql");
+        assert_eq!(text("name"), "pgserver1");
+        assert_eq!(block.get("ts_ms"), Some(&Value::Int64(2_000)));
+        assert_eq!(text("snapshot"), "false");
+        assert_eq!(text("db"), "connect");
+        assert_eq!(text("sequence"), "[null,\"24023128\"]");
+        assert_eq!(text("schema"), "public");
+        assert_eq!(text("table"), "orders");
+        assert_eq!(block.get("txId"), Some(&Value::Int64(771)));
+        assert_eq!(block.get("lsn"), Some(&Value::Int64(24_023_128)));
+        assert_eq!(block.get("xmin"), Some(&Value::Null));
+    }
 }

@@ -33,7 +33,7 @@ use super::source::{PgSourceInfo, pg_micros_to_unix_ms};
 use super::stream::{self, PgItem, PgTable, RowChange, Stream, StreamStart, WATERMARK_PREFIX};
 use super::values;
 use crate::config::{CdcConfig, Dialect, SkippedOps, SnapshotMode};
-use crate::envelope::{self, Change, Op, SnapshotMarker};
+use crate::envelope::{self, Change, Op, SnapshotMarker, SourceCommon};
 use crate::outbox::{Outbox, now_ms};
 use crate::position::SnapshotProgress;
 use crate::routing::Router;
@@ -586,11 +586,13 @@ impl Running {
         }
         let table = &change.table;
         let source = PgSourceInfo {
-            version: &self.config.source_version,
-            server: &self.config.server_name,
-            ts_ms: pg_micros_to_unix_ms(change.commit_micros),
-            snapshot: SnapshotMarker::False,
-            db: self.db(),
+            common: SourceCommon {
+                version: &self.config.source_version,
+                server: &self.config.server_name,
+                ts_ms: pg_micros_to_unix_ms(change.commit_micros),
+                snapshot: SnapshotMarker::False,
+                db: self.db(),
+            },
             schema: &table.db,
             table: &table.table,
             tx_id: Some(i64::from(change.xid)),
@@ -1029,11 +1031,13 @@ impl Running {
         now_ms: i64,
     ) -> ConnectResult<()> {
         let source = PgSourceInfo {
-            version: &self.config.source_version,
-            server: &self.config.server_name,
-            ts_ms: now_ms,
-            snapshot: marker,
-            db: self.db(),
+            common: SourceCommon {
+                version: &self.config.source_version,
+                server: &self.config.server_name,
+                ts_ms: now_ms,
+                snapshot: marker,
+                db: self.db(),
+            },
             schema: &table.db,
             table: &table.table,
             tx_id: None,
