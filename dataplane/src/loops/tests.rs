@@ -656,6 +656,44 @@ async fn a_large_poll_is_sent_in_byte_bounded_chunks() {
     h.stop().await.unwrap();
 }
 
+/// A stop while a poll's later chunk cannot be sent (the broker went away after the first):
+/// the position committed is exactly what the broker stored, so the unsent rest of the poll
+/// is produced again after a restart, not lost.
+#[tokio::test]
+async fn a_stop_between_chunks_commits_only_what_was_stored() {
+    let mut h = Harness::start(Via::Source, &[], 0);
+    h.mq.set_send_delay(Duration::from_millis(50));
+    let values: Vec<String> = (0..50)
+        .map(|i| format!("{i:04}{}", "x".repeat(100 * 1024)))
+        .collect();
+    let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+    h.feed(&refs).await;
+    let stored = |mq: &MemoryMq| mq.messages("out").iter().map(Vec::len).sum::<usize>();
+    h.until("the first chunk stored", |h| stored(&h.mq) > 0)
+        .await;
+    let refused = h.mq.refused();
+    h.mq.set_down(true);
+    h.until("a refused send", |h| h.mq.refused() > refused)
+        .await;
+    let (mq, positions) = (h.mq.clone(), h.positions.clone());
+    h.stop().await.unwrap();
+    let stored = stored(&mq);
+    assert!(
+        stored > 0 && stored < 50,
+        "{stored} stored: a chunk, not the poll"
+    );
+    let committed = positions
+        .lock()
+        .values()
+        .filter_map(|o| o.get_i64("n"))
+        .max();
+    assert_eq!(
+        committed,
+        Some(i64::try_from(stored).unwrap()),
+        "the committed position is what was stored"
+    );
+}
+
 /// Sends that are still travelling when the loop polls the next batch (as over a network):
 /// polls overlap sends, yet never more than one send is under way (the next batch goes only
 /// after the previous one settled, resends included); every record arrives once, each queue
