@@ -204,7 +204,7 @@ pub async fn start_distributed(
     ));
     let state_manager = start_sync(StateManager::replicated(
         statuses.clone(),
-        arbiter.clone(),
+        &arbiter,
         worker_id.clone(),
     ));
     let committer = start_sync(OffsetCommitter::replicated(

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use connect_tests::{Broker, SequenceReport, WorkerProcess, eventually};
+use connect_tests::{Broker, SequenceReport, WorkerProcess, eventually, poll_until};
 use serde_json::{Value, json};
 
 const WORKER: &str = env!("CARGO_BIN_EXE_connect-test-worker");
@@ -86,6 +86,58 @@ impl Cluster {
             "every worker sees the members",
             Duration::from_secs(30),
             || self.live().all(|(_, w)| w.members() == want),
+        );
+    }
+
+    /// Waits until every connector in `names` has its one task RUNNING as worker `via` sees
+    /// it; on a timeout, fails with what each missing one shows and what the workers warned
+    /// about (a wait on a cluster is diagnosed, not just timed out).
+    fn await_running(&self, via: usize, names: &[String], what: &str, timeout: Duration) {
+        let started = Instant::now();
+        if poll_until(timeout, || {
+            names
+                .iter()
+                .all(|name| self.worker(via).task_owners(name, 1).is_some())
+        }) {
+            eprintln!("FIGURE {what}_s={:.1}", started.elapsed().as_secs_f64());
+            return;
+        }
+        let missing: Vec<String> = names
+            .iter()
+            .filter(|name| self.worker(via).task_owners(name, 1).is_none())
+            .map(|name| {
+                let status = self.worker(via).get(&format!("/connectors/{name}/status"));
+                format!("{name}: {}", status.body())
+            })
+            .collect();
+        let warnings: Vec<String> = self
+            .live()
+            .map(|(index, worker)| {
+                let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+                for line in worker.log_text().lines() {
+                    if (line.contains(" WARN ") || line.contains(" ERROR "))
+                        && line.contains("connect_")
+                    {
+                        // The message without its timestamp, so repeats count as one.
+                        let message = line.split_once('Z').map_or(line, |(_, rest)| rest);
+                        *counts
+                            .entry(message.chars().take(200).collect())
+                            .or_default() += 1;
+                    }
+                }
+                let lines: Vec<String> = counts
+                    .into_iter()
+                    .map(|(message, count)| format!("  {count}× {message}"))
+                    .collect();
+                format!("w{index}:\n{}", lines.join("\n"))
+            })
+            .collect();
+        panic!(
+            "timed out after {timeout:?} waiting for {what}: {} of {} not RUNNING as w{via} sees them:\n{}\nthe workers' warnings:\n{}",
+            missing.len(),
+            names.len(),
+            missing.join("\n"),
+            warnings.join("\n")
         );
     }
 
@@ -634,8 +686,12 @@ fn snapshots_restarts_through_any_worker_and_a_prompt_clean_exit() {
         .skip_while(|l| !l.contains("shutting down: no new requests"))
         .filter(|l| l.contains("connect_") || l.contains("shutdown starting"))
         .collect();
+    // A prompt exit is one that waits out no bound: the shortest it could wait is a reader's
+    // close bound (2 s). Here the exit takes 0.4 s alone and 1.25 s on two cores beside
+    // four busy loops, so a tighter bound fails on a loaded machine; the figure above tracks
+    // the time itself.
     assert!(
-        took < Duration::from_secs(1),
+        took < Duration::from_secs(2),
         "exit took {took:?}; the shutdown:\n{}",
         timeline.join("\n")
     );
@@ -682,16 +738,8 @@ fn a_hundred_connectors_keep_working_through_a_rolling_restart() {
     for (n, name) in names.iter().enumerate() {
         create(cluster.worker(n % 3), name, &small_source("many", 5));
     }
-    let all_running = |cluster: &Cluster, via: usize| {
-        names
-            .iter()
-            .all(|name| cluster.worker(via).task_owners(name, 1).is_some())
-    };
-    // Generous: on two cores beside the other cluster tests, starting 100 tasks once took over
-    // 120 s (the suite ran 163 s that time, 99 s alone). A stuck start still fails here.
-    eventually("100 tasks RUNNING", Duration::from_secs(240), || {
-        all_running(&cluster, 0)
-    });
+    // Here: 14 s alone, 33 s with four busy loops beside the other cluster tests.
+    cluster.await_running(0, &names, "hundred_running", Duration::from_secs(240));
     for index in 0..3 {
         let other = (index + 1) % 3;
         let mut worker = cluster.workers[index].take().unwrap();
@@ -699,10 +747,11 @@ fn a_hundred_connectors_keep_working_through_a_rolling_restart() {
         assert!(status.success(), "w{index} stopped cleanly: {status:?}");
         cluster.workers[index] = Some(worker.restart(&[]));
         cluster.await_members(3);
-        eventually(
-            "100 tasks RUNNING after a restart",
+        cluster.await_running(
+            other,
+            &names,
+            "hundred_running_after_a_restart",
             Duration::from_secs(120),
-            || all_running(&cluster, other),
         );
     }
     let before: Vec<i64> = names

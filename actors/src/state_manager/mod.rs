@@ -6,6 +6,10 @@
 //! serves reads from the replayed [`StatusLogState`], so any worker shows every worker's
 //! statuses; a status carries the epoch of its writer's claim and an older claim's status
 //! never replaces a newer one (a stopping former owner cannot hide the new owner's state).
+//!
+//! - [`writer`]: the distributed worker's ordered, retrying, pipelined status writes.
+
+mod writer;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -16,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::cluster::log::{ReplicatedLog, StateMachine};
 use crate::model::{ConnectorStatuses, State, Status, TaskId};
 use crate::ports::{DocumentStore, load_json, save_json};
+use writer::StatusWriter;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Document {
@@ -89,7 +94,7 @@ enum Backend {
     },
     Log {
         log: ReplicatedLog<StatusLogState>,
-        arbiter: ArbiterHandle,
+        writer: StatusWriter,
     },
 }
 
@@ -106,8 +111,9 @@ impl std::fmt::Debug for StateManager {
     }
 }
 
-/// Longest a status write waits for the status log (statuses are advisory).
-const STATUS_DEADLINE: Duration = Duration::from_secs(5);
+/// Longest [`Flush`] waits for the queued statuses to be stored (at shutdown, with the
+/// broker gone, they cannot be).
+const FLUSH_BOUND: Duration = Duration::from_secs(5);
 
 impl StateManager {
     pub fn open(store: Box<dyn DocumentStore>, worker_id: String) -> Result<Self, String> {
@@ -118,14 +124,15 @@ impl StateManager {
         })
     }
 
-    /// A distributed state manager over the status log; `arbiter` runs the appends.
+    /// A distributed state manager over the status log; `arbiter` runs the writes.
     pub fn replicated(
         log: ReplicatedLog<StatusLogState>,
-        arbiter: ArbiterHandle,
+        arbiter: &ArbiterHandle,
         worker_id: String,
     ) -> Self {
+        let writer = StatusWriter::start(log.clone(), arbiter);
         Self {
-            backend: Backend::Log { log, arbiter },
+            backend: Backend::Log { log, writer },
             worker_id,
         }
     }
@@ -150,7 +157,8 @@ impl StateManager {
     }
 
     fn write(&mut self, op: StatusOp) {
-        // Statuses are advisory: a failed write is logged, never fatal.
+        // Statuses are advisory: a failed write is logged, never fatal (distributed: queued
+        // and retried until stored).
         match &mut self.backend {
             Backend::File { store, document } => {
                 apply_status(&mut document.statuses, &op);
@@ -158,11 +166,15 @@ impl StateManager {
                     tracing::warn!(error = %e, "could not persist statuses");
                 }
             }
-            Backend::Log { log, arbiter } => {
-                if let Err(e) = log.append_blocking(arbiter, op, STATUS_DEADLINE) {
-                    tracing::warn!(error = %e, "could not publish a status");
-                }
-            }
+            Backend::Log { writer, .. } => writer.write(op),
+        }
+    }
+
+    /// Whether a change written here may not show in [`read`](Self::read) yet.
+    fn has_unapplied_writes(&self) -> bool {
+        match &self.backend {
+            Backend::File { .. } => false,
+            Backend::Log { writer, .. } => writer.has_unapplied(),
         }
     }
 
@@ -225,14 +237,23 @@ pub struct RetainTasks {
     pub count: u32,
 }
 
-/// Answers once every status sent before it was written (messages are handled in order).
+/// Answers once every status sent before it was written (messages are handled in order;
+/// distributed: stored in the status log, or a few seconds passed).
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
 pub struct Flush;
 
 impl Handler<Flush> for StateManager {
     type Result = ();
-    fn handle(&mut self, _msg: Flush, _ctx: &mut Self::Context) {}
+    fn handle(&mut self, _msg: Flush, _ctx: &mut Self::Context) {
+        if let Backend::Log { writer, .. } = &self.backend
+            && !writer.flush(FLUSH_BOUND)
+        {
+            tracing::warn!(
+                "some status changes were not stored in {FLUSH_BOUND:?}; other workers may show an older state"
+            );
+        }
+    }
 }
 
 impl Handler<PutConnectorStatus> for StateManager {
@@ -271,7 +292,10 @@ impl Handler<GetAllStatuses> for StateManager {
 impl Handler<RemoveStatuses> for StateManager {
     type Result = ();
     fn handle(&mut self, msg: RemoveStatuses, _ctx: &mut Self::Context) {
-        if self.read(|statuses| statuses.contains_key(&msg.connector)) {
+        // A status written here may still be on its way: then remove regardless.
+        if self.has_unapplied_writes()
+            || self.read(|statuses| statuses.contains_key(&msg.connector))
+        {
             self.write(StatusOp::Remove {
                 name: msg.connector,
             });
@@ -282,11 +306,12 @@ impl Handler<RemoveStatuses> for StateManager {
 impl Handler<RetainTasks> for StateManager {
     type Result = ();
     fn handle(&mut self, msg: RetainTasks, _ctx: &mut Self::Context) {
-        let stale = self.read(|statuses| {
-            statuses
-                .get(&msg.connector)
-                .is_some_and(|s| s.tasks.keys().any(|id| *id >= msg.count))
-        });
+        let stale = self.has_unapplied_writes()
+            || self.read(|statuses| {
+                statuses
+                    .get(&msg.connector)
+                    .is_some_and(|s| s.tasks.keys().any(|id| *id >= msg.count))
+            });
         if stale {
             self.write(StatusOp::Retain {
                 name: msg.connector,

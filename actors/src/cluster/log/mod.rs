@@ -77,6 +77,10 @@ enum Body<Op> {
     Snapshot(SnapshotPart),
 }
 
+/// Operations encoded with their ids ([`ReplicatedLog::encode_ops`]).
+#[derive(Debug)]
+pub struct EncodedOps(Vec<OutgoingMessage>);
+
 /// What an append did: where it landed and what the state machine said.
 #[derive(Debug, Clone)]
 pub struct Applied<O> {
@@ -318,6 +322,50 @@ impl<S: StateMachine> ReplicatedLog<S> {
         self.send_with_id(self.next_id(), body, deadline).await
     }
 
+    /// The control record carrying `body` under `id`.
+    fn encode(&self, id: String, body: Body<S::Op>) -> ConnectResult<OutgoingMessage> {
+        let body = serde_json::to_vec(&Envelope { id, body })
+            .map_err(|e| ConnectError::other(format!("cannot encode a control record: {e}")))?;
+        Ok(OutgoingMessage {
+            topic: self.inner.topic.clone(),
+            keys: Some(CONTROL_KEY.to_owned()),
+            body: body.into(),
+            queue: Some(CONTROL_QUEUE),
+            ..OutgoingMessage::default()
+        })
+    }
+
+    /// `ops` as control records under fresh ids, for [`send_unread`](Self::send_unread):
+    /// sending the same batch again stores copies that every replica applies once.
+    pub fn encode_ops(&self, ops: Vec<S::Op>) -> ConnectResult<EncodedOps> {
+        ops.into_iter()
+            .map(|op| self.encode(self.next_id(), Body::Op(op)))
+            .collect::<ConnectResult<_>>()
+            .map(EncodedOps)
+    }
+
+    /// Sends a batch once, in order, without waiting to read it back (for writers that need
+    /// their operations stored, not their outcomes). `Ok` once the broker stored all of it;
+    /// on an error a prefix may be stored, and sending the whole batch again keeps the order
+    /// (the stored copies are skipped). Returns the offset of the batch's last record.
+    pub async fn send_unread(&self, batch: &EncodedOps) -> ConnectResult<i64> {
+        let mut last = -1;
+        for result in self.inner.producer.send(&batch.0).await {
+            last = last.max(result?.queue_offset);
+        }
+        Ok(last)
+    }
+
+    /// Offset of the last record this replica has applied (-1 before the first).
+    pub fn applied_offset(&self) -> i64 {
+        self.inner.replica.lock().applied
+    }
+
+    /// Whether [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        self.inner.closed.load(Ordering::SeqCst)
+    }
+
     async fn send_with_id(
         &self,
         id: String,
@@ -325,18 +373,7 @@ impl<S: StateMachine> ReplicatedLog<S> {
         deadline: Duration,
     ) -> ConnectResult<(i64, Option<S::Outcome>)> {
         let inner = &self.inner;
-        let body = serde_json::to_vec(&Envelope {
-            id: id.clone(),
-            body,
-        })
-        .map_err(|e| ConnectError::other(format!("cannot encode a control record: {e}")))?;
-        let message = OutgoingMessage {
-            topic: inner.topic.clone(),
-            keys: Some(CONTROL_KEY.to_owned()),
-            body: body.into(),
-            queue: Some(CONTROL_QUEUE),
-            ..OutgoingMessage::default()
-        };
+        let message = self.encode(id.clone(), body)?;
         let (tx, mut rx) = oneshot::channel();
         inner.waiters.lock().insert(id.clone(), tx);
         let give_up = Instant::now() + deadline;
