@@ -5,11 +5,15 @@
 //!
 //! Rows are streamed ([`Dialect::stream`]) into a bounded channel: a table is never loaded into
 //! memory, and a slow consumer slows the read.
+//!
+//! `driver` holds what the three share over sqlx; `text` writes decimals and timestamps as
+//! the text SQLite stores, without the libraries' general formatters.
 
 mod driver;
 mod mysql;
 mod postgres;
 mod sqlite;
+mod text;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -162,7 +162,7 @@ impl SqliteDialect {
             Value::Int64(v) => builder.push_bind(*v),
             Value::Float32(v) => builder.push_bind(f64::from(*v)),
             Value::Float64(v) => builder.push_bind(*v),
-            Value::Decimal(v) => builder.push_bind(v.to_string()),
+            Value::Decimal(v) => builder.push_bind(super::text::decimal(v)),
             Value::Date(days) => builder.push_bind(days_to_date(*days)?),
             Value::Time(millis) => builder.push_bind(millis_to_time(*millis)?),
             Value::Timestamp(millis) => match bound.kind {
@@ -171,7 +171,10 @@ impl SqliteDialect {
                         || ConnectError::data(format!("timestamp {millis} ms is out of range")),
                     )?)
                 }
-                _ => builder.push_bind(self.zone.millis_to_naive(*millis)?),
+                // The text sqlx would store for the NaiveDateTime, written faster.
+                _ => {
+                    builder.push_bind(super::text::timestamp(&self.zone.millis_to_naive(*millis)?))
+                }
             },
             Value::String(v) => builder.push_bind(v.clone()),
             Value::Bytes(v) => builder.push_bind(v.clone()),
