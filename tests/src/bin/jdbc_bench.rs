@@ -70,7 +70,7 @@ fn ddl(kind: DbKind, table: &str) -> String {
 /// Raw batched insert of `rows` rows into `table`, each statement ending in `$tail` (an upsert
 /// clause, or nothing); returns rows/s.
 macro_rules! raw_insert {
-    ($db:ty, $conn:expr, $table:expr, $rows:expr, $amount:expr, $tail:expr) => {{
+    ($db:ty, $conn:expr, $table:expr, $rows:expr, $amount:expr, $created:expr, $tail:expr) => {{
         let start = Measure::start();
         let mut id = 0i64;
         while id < $rows {
@@ -83,11 +83,7 @@ macro_rules! raw_insert {
                 b.push_bind(i)
                     .push_bind(format!("name-{i}"))
                     .push_bind($amount(i))
-                    .push_bind(
-                        chrono::DateTime::from_timestamp_millis(1_700_000_000_000 + i)
-                            .unwrap()
-                            .naive_utc(),
-                    )
+                    .push_bind($created(i))
                     .push_bind(i % 2 == 0)
                     .push_bind(i as f64 * 0.5);
             });
@@ -102,11 +98,19 @@ macro_rules! raw_insert {
 /// One raw round on a new connection to `$url`: insert, upsert (with `$tail`), then read; the
 /// macro spans the three sqlx database types.
 macro_rules! raw_round {
-    ($conn:ty, $db:ty, $url:expr, $rows:expr, $tail:expr, $amount:expr, $amount_ty:ty) => {{
+    ($conn:ty, $db:ty, $url:expr, $rows:expr, $tail:expr, $amount:expr, $created:expr, $amount_ty:ty) => {{
         let mut conn = <$conn>::connect($url).await.unwrap();
         (
-            raw_insert!($db, conn, "bench_raw_insert", $rows, $amount, ""),
-            raw_insert!($db, conn, "bench_raw_upsert", $rows, $amount, $tail),
+            raw_insert!($db, conn, "bench_raw_insert", $rows, $amount, $created, ""),
+            raw_insert!(
+                $db,
+                conn,
+                "bench_raw_upsert",
+                $rows,
+                $amount,
+                $created,
+                $tail
+            ),
             raw_read!(conn, "bench_src", $amount_ty),
         )
     }};
@@ -225,6 +229,18 @@ fn decimal_text(i: i64) -> String {
     format!("{}.{:02}", i % 100_000, i % 100)
 }
 
+fn created(i: i64) -> chrono::NaiveDateTime {
+    chrono::DateTime::from_timestamp_millis(1_700_000_000_000 + i)
+        .unwrap()
+        .naive_utc()
+}
+
+/// `created` as the text SQLite stores, written as the sink writes it (faster than sqlx's
+/// own encoding of a `NaiveDateTime`, so the raw baseline gets it too).
+fn created_text(i: i64) -> String {
+    connect_jdbc::dialect::text::timestamp(&created(i))
+}
+
 fn decimal(i: i64) -> bigdecimal::BigDecimal {
     bigdecimal::BigDecimal::from_str(&decimal_text(i)).unwrap()
 }
@@ -316,15 +332,31 @@ fn main() {
             match kind {
                 DbKind::MariaDb => {
                     let mut conn = sqlx::MySqlConnection::connect(&url).await.unwrap();
-                    raw_insert!(sqlx::MySql, conn, "bench_src", rows, decimal, "");
+                    raw_insert!(sqlx::MySql, conn, "bench_src", rows, decimal, created, "");
                 }
                 DbKind::Postgres => {
                     let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-                    raw_insert!(sqlx::Postgres, conn, "bench_src", rows, decimal, "");
+                    raw_insert!(
+                        sqlx::Postgres,
+                        conn,
+                        "bench_src",
+                        rows,
+                        decimal,
+                        created,
+                        ""
+                    );
                 }
                 DbKind::Sqlite => {
                     let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-                    raw_insert!(sqlx::Sqlite, conn, "bench_src", rows, decimal_text, "");
+                    raw_insert!(
+                        sqlx::Sqlite,
+                        conn,
+                        "bench_src",
+                        rows,
+                        decimal_text,
+                        created_text,
+                        ""
+                    );
                 }
             }
         });
@@ -366,6 +398,7 @@ fn main() {
                             rows,
                             tail,
                             decimal,
+                            created,
                             bigdecimal::BigDecimal
                         )
                     }
@@ -377,6 +410,7 @@ fn main() {
                             rows,
                             tail,
                             decimal,
+                            created,
                             bigdecimal::BigDecimal
                         )
                     }
@@ -388,6 +422,7 @@ fn main() {
                             rows,
                             tail,
                             decimal_text,
+                            created_text,
                             String
                         )
                     }

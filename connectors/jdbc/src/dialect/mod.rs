@@ -13,7 +13,7 @@ mod driver;
 mod mysql;
 mod postgres;
 mod sqlite;
-mod text;
+pub mod text;
 
 use std::sync::Arc;
 use std::time::Duration;

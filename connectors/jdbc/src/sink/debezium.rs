@@ -3,6 +3,8 @@
 //! unwrapped by `ExtractNewRecordState` lands in DATE / TIME / TIMESTAMP columns, not in
 //! integers. Values the target type cannot hold (a MicroTime beyond a day) are left as they are.
 
+use std::borrow::Cow;
+
 use chrono::DateTime;
 use connect_api::data::logical::MILLIS_PER_DAY;
 use connect_api::{SchemaBuilder, SchemaRef, Value};
@@ -21,12 +23,12 @@ fn logical(builder: SchemaBuilder, optional: bool) -> SchemaRef {
 }
 
 /// The field with Debezium's time types as Connect Date / Time / Timestamp (milliseconds).
-pub fn normalize(field: FieldValue) -> FieldValue {
+pub fn normalize(field: FieldValue<'_>) -> FieldValue<'_> {
     let Some(name) = field.schema.name() else {
         return field;
     };
     let optional = field.schema.is_optional();
-    let (schema, value) = match (name, &field.value) {
+    let (schema, value) = match (name, field.value.as_ref()) {
         (DATE, Value::Int32(days)) => (SchemaBuilder::date(), Value::Date(*days)),
         (TIME, Value::Int32(ms)) => (SchemaBuilder::time(), Value::Time(*ms)),
         (MICRO_TIME, Value::Int64(us)) if (0..MILLIS_PER_DAY * 1000).contains(us) => {
@@ -57,7 +59,7 @@ pub fn normalize(field: FieldValue) -> FieldValue {
     };
     FieldValue {
         name: field.name,
-        value,
+        value: Cow::Owned(value),
         schema: logical(schema, optional),
     }
 }
@@ -66,10 +68,10 @@ pub fn normalize(field: FieldValue) -> FieldValue {
 mod tests {
     use super::*;
 
-    fn field(name: &str, schema: SchemaBuilder, value: Value) -> FieldValue {
+    fn field(name: &str, schema: SchemaBuilder, value: Value) -> FieldValue<'static> {
         FieldValue {
             name: "f".into(),
-            value,
+            value: Cow::Owned(value),
             schema: schema.name(name).optional().build(),
         }
     }
@@ -78,7 +80,7 @@ mod tests {
     #[test]
     fn debezium_times_become_logical_types() {
         let date = normalize(field(DATE, SchemaBuilder::int32(), Value::Int32(19782)));
-        assert_eq!(date.value, Value::Date(19782));
+        assert_eq!(*date.value, Value::Date(19782));
         assert_eq!(
             date.schema.logical_type(),
             Some(connect_api::LogicalType::Date)
@@ -88,26 +90,26 @@ mod tests {
             SchemaBuilder::int64(),
             Value::Int64(1_655_207_871_123_456),
         ));
-        assert_eq!(micro.value, Value::Timestamp(1_655_207_871_123));
+        assert_eq!(*micro.value, Value::Timestamp(1_655_207_871_123));
         let zoned = normalize(field(
             ZONED_TIMESTAMP,
             SchemaBuilder::string(),
             Value::String("2022-06-14T11:57:51.5Z".into()),
         ));
-        assert_eq!(zoned.value, Value::Timestamp(1_655_207_871_500));
+        assert_eq!(*zoned.value, Value::Timestamp(1_655_207_871_500));
         let time = normalize(field(
             MICRO_TIME,
             SchemaBuilder::int64(),
             Value::Int64(45_000_500_000),
         ));
-        assert_eq!(time.value, Value::Time(45_000_500));
+        assert_eq!(*time.value, Value::Time(45_000_500));
         // Beyond a day a TIME cannot be a Connect Time: left as microseconds.
         let long = normalize(field(
             MICRO_TIME,
             SchemaBuilder::int64(),
             Value::Int64(3_020_399_000_000),
         ));
-        assert_eq!(long.value, Value::Int64(3_020_399_000_000));
+        assert_eq!(*long.value, Value::Int64(3_020_399_000_000));
         let null = normalize(field(TIMESTAMP, SchemaBuilder::int64(), Value::Null));
         assert_eq!(
             null.schema.logical_type(),

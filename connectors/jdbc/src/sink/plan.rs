@@ -1,5 +1,10 @@
 //! From records to writes: which table, which operation, which columns and values. Pure (no
 //! database), so the rules — key sources, whitelists, tombstones — are unit-tested here.
+//!
+//! A write borrows its names and values from the record (and the configuration) it came
+//! from: planning a row copies nothing but what a Debezium type changes.
+
+use std::borrow::Cow;
 
 use connect_api::data::logical::DECIMAL_PRECISION;
 use connect_api::{ConnectError, ConnectRecord, ConnectResult, SchemaBuilder, SchemaRef, Value};
@@ -9,9 +14,9 @@ use crate::types::TableId;
 
 /// A column's value and the schema it came with (inferred for schemaless records).
 #[derive(Debug, Clone, PartialEq)]
-pub struct FieldValue {
-    pub name: String,
-    pub value: Value,
+pub struct FieldValue<'r> {
+    pub name: Cow<'r, str>,
+    pub value: Cow<'r, Value>,
     pub schema: SchemaRef,
 }
 
@@ -26,28 +31,28 @@ pub enum Op {
 
 /// One record's write.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Write {
+pub struct Write<'r> {
     pub table: TableId,
     pub op: Op,
     /// Key columns first (empty with `pk.mode=none`).
-    pub key: Vec<FieldValue>,
+    pub key: Vec<FieldValue<'r>>,
     /// The other columns (empty for deletes).
-    pub values: Vec<FieldValue>,
+    pub values: Vec<FieldValue<'r>>,
 }
 
-impl Write {
+impl Write<'_> {
     /// The column names, key first.
     pub fn column_names(&self) -> Vec<String> {
         self.key
             .iter()
             .chain(&self.values)
-            .map(|f| f.name.clone())
+            .map(|f| f.name.clone().into_owned())
             .collect()
     }
 
     /// True when `other` writes the same table the same way with the same columns, so both
     /// can share a statement. Compared in place: this runs for every record.
-    pub fn batches_with(&self, other: &Write) -> bool {
+    pub fn batches_with(&self, other: &Write<'_>) -> bool {
         self.table == other.table
             && self.op == other.op
             && self.key.len() == other.key.len()
@@ -62,7 +67,10 @@ impl Write {
 }
 
 /// The write a record asks for; `None` for a tombstone when deletes are off (nothing to write).
-pub fn plan(config: &SinkConfig, record: &ConnectRecord) -> ConnectResult<Option<Write>> {
+pub fn plan<'r>(
+    config: &'r SinkConfig,
+    record: &'r ConnectRecord,
+) -> ConnectResult<Option<Write<'r>>> {
     let table = table_of(config, record)?;
     if record.value.is_null() {
         if !config.delete_enabled {
@@ -80,7 +88,7 @@ pub fn plan(config: &SinkConfig, record: &ConnectRecord) -> ConnectResult<Option
     let key = key_fields(config, record, &fields)?;
     fields.retain(|f| !key.iter().any(|k| k.name == f.name));
     if !config.fields_whitelist.is_empty() {
-        fields.retain(|f| config.fields_whitelist.contains(&f.name));
+        fields.retain(|f| config.fields_whitelist.iter().any(|w| *w == f.name));
     }
     let op = match config.insert_mode {
         InsertMode::Insert => Op::Insert,
@@ -130,11 +138,11 @@ fn table_of(config: &SinkConfig, record: &ConnectRecord) -> ConnectResult<TableI
 
 /// The value's fields: a struct's by its schema, a map's (schemaless JSON) with inferred
 /// schemas.
-fn value_fields(record: &ConnectRecord) -> ConnectResult<Vec<FieldValue>> {
+fn value_fields(record: &ConnectRecord) -> ConnectResult<Vec<FieldValue<'_>>> {
     fields_of(&record.value, "value")
 }
 
-fn fields_of(value: &Value, what: &str) -> ConnectResult<Vec<FieldValue>> {
+fn fields_of<'r>(value: &'r Value, what: &str) -> ConnectResult<Vec<FieldValue<'r>>> {
     match value {
         Value::Struct(s) => Ok(s
             .schema()
@@ -142,8 +150,8 @@ fn fields_of(value: &Value, what: &str) -> ConnectResult<Vec<FieldValue>> {
             .iter()
             .map(|field| {
                 super::debezium::normalize(FieldValue {
-                    name: field.name().to_owned(),
-                    value: s.get_field(field).clone(),
+                    name: Cow::Borrowed(field.name()),
+                    value: Cow::Borrowed(s.get_field(field)),
                     schema: field.schema().clone(),
                 })
             })
@@ -157,8 +165,8 @@ fn fields_of(value: &Value, what: &str) -> ConnectResult<Vec<FieldValue>> {
                     ))
                 })?;
                 Ok(FieldValue {
-                    name: name.to_owned(),
-                    value: v.clone(),
+                    name: Cow::Borrowed(name),
+                    value: Cow::Borrowed(v),
                     schema: infer_schema(v),
                 })
             })
@@ -171,11 +179,11 @@ fn fields_of(value: &Value, what: &str) -> ConnectResult<Vec<FieldValue>> {
 }
 
 /// The primary key columns per `pk.mode`.
-fn key_fields(
-    config: &SinkConfig,
-    record: &ConnectRecord,
-    values: &[FieldValue],
-) -> ConnectResult<Vec<FieldValue>> {
+fn key_fields<'r>(
+    config: &'r SinkConfig,
+    record: &'r ConnectRecord,
+    values: &[FieldValue<'r>],
+) -> ConnectResult<Vec<FieldValue<'r>>> {
     match config.pk_mode {
         PkMode::None => Ok(Vec::new()),
         PkMode::RecordKey => match &record.key {
@@ -185,7 +193,7 @@ fn key_fields(
             key @ (Value::Struct(_) | Value::Map(_)) => {
                 let mut fields = fields_of(key, "key")?;
                 if !config.pk_fields.is_empty() {
-                    fields.retain(|f| config.pk_fields.contains(&f.name));
+                    fields.retain(|f| config.pk_fields.iter().any(|p| *p == f.name));
                 }
                 if fields.is_empty() {
                     return Err(ConnectError::data(format!(
@@ -202,8 +210,8 @@ fn key_fields(
                     )
                 })?;
                 Ok(vec![FieldValue {
-                    name: name.clone(),
-                    value: primitive.clone(),
+                    name: Cow::Borrowed(name),
+                    value: Cow::Borrowed(primitive),
                     schema: record
                         .key_schema
                         .clone()
@@ -221,7 +229,7 @@ fn key_fields(
                 .map(|name| {
                     values
                         .iter()
-                        .find(|f| &f.name == name)
+                        .find(|f| f.name == name.as_str())
                         .cloned()
                         .ok_or_else(|| {
                             ConnectError::data(format!(
@@ -304,7 +312,8 @@ mod tests {
             ("fields.whitelist", "name"),
             ("table.name.format", "shop.${topic}"),
         ]);
-        let write = plan(&config, &record(Value::Null, row())).unwrap().unwrap();
+        let row = record(Value::Null, row());
+        let write = plan(&config, &row).unwrap().unwrap();
         assert_eq!(write.table.to_string(), "shop.orders");
         assert_eq!(write.op, Op::Upsert);
         assert_eq!(write.column_names(), ["id", "name"]);
@@ -317,11 +326,10 @@ mod tests {
             ("pk.fields", "id"),
             ("delete.enabled", "true"),
         ]);
-        let write = plan(&config, &record(Value::Int64(7), Value::Null))
-            .unwrap()
-            .unwrap();
+        let tombstone = record(Value::Int64(7), Value::Null);
+        let write = plan(&config, &tombstone).unwrap().unwrap();
         assert_eq!(write.op, Op::Delete);
-        assert_eq!(write.key[0].value, Value::Int64(7));
+        assert_eq!(*write.key[0].value, Value::Int64(7));
 
         let no_name = crate::config::SinkConfig {
             pk_fields: Vec::new(),
@@ -344,7 +352,8 @@ mod tests {
     fn schemaless_maps_are_rows_and_scalars_are_not() {
         let config = config(&[]);
         let value = Value::map_of([("id", Value::Int64(1)), ("price", Value::Float64(2.5))]);
-        let write = plan(&config, &record(Value::Null, value)).unwrap().unwrap();
+        let map = record(Value::Null, value);
+        let write = plan(&config, &map).unwrap().unwrap();
         assert_eq!(
             write.values[1].schema.field_type(),
             connect_api::FieldType::Float64

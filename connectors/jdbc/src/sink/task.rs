@@ -126,7 +126,7 @@ impl JdbcSinkTask {
     async fn write_with_retries(
         &mut self,
         config: &SinkConfig,
-        writes: &[(usize, Write)],
+        writes: &[(usize, Write<'_>)],
     ) -> ConnectResult<()> {
         let mut attempt = 0;
         loop {
@@ -144,7 +144,11 @@ impl JdbcSinkTask {
         }
     }
 
-    async fn write(&mut self, config: &SinkConfig, writes: &[(usize, Write)]) -> ConnectResult<()> {
+    async fn write(
+        &mut self,
+        config: &SinkConfig,
+        writes: &[(usize, Write<'_>)],
+    ) -> ConnectResult<()> {
         let dialect = self
             .dialect
             .clone()
@@ -157,7 +161,7 @@ impl JdbcSinkTask {
             while end < writes.len() && first.batches_with(&writes[end].1) {
                 end += 1;
             }
-            let run: Vec<&Write> = writes[start..end].iter().map(|(_, w)| w).collect();
+            let run: Vec<&Write<'_>> = writes[start..end].iter().map(|(_, w)| w).collect();
             let desc = self
                 .table_for(config, dialect.as_ref(), first)
                 .await?
@@ -173,11 +177,11 @@ impl JdbcSinkTask {
         &mut self,
         config: &SinkConfig,
         dialect: &dyn Dialect,
-        write: &Write,
+        write: &Write<'_>,
     ) -> ConnectResult<&TableDesc> {
-        let fields: Vec<&FieldValue> = write.key.iter().chain(&write.values).collect();
+        let fields: Vec<&FieldValue<'_>> = write.key.iter().chain(&write.values).collect();
         let known = self.tables.get(&write.table);
-        let missing_columns = |desc: &TableDesc| -> Vec<&FieldValue> {
+        let missing_columns = |desc: &TableDesc| -> Vec<&FieldValue<'_>> {
             fields
                 .iter()
                 .copied()
@@ -205,9 +209,9 @@ impl JdbcSinkTask {
             let mut desc = desc.ok_or_else(|| {
                 ConnectError::other(format!("table {} could not be created", write.table))
             })?;
-            let missing: Vec<&FieldValue> = missing_columns(&desc);
+            let missing: Vec<&FieldValue<'_>> = missing_columns(&desc);
             if !missing.is_empty() {
-                let names: Vec<&str> = missing.iter().map(|f| f.name.as_str()).collect();
+                let names: Vec<&str> = missing.iter().map(|f| f.name.as_ref()).collect();
                 if !config.auto_evolve {
                     return Err(ConnectError::other(format!(
                         "table {} has no column(s) {}: add them or set auto.evolve=true",
@@ -231,7 +235,7 @@ impl JdbcSinkTask {
                 desc = dialect.describe(&write.table).await?.ok_or_else(|| {
                     ConnectError::other(format!("table {} disappeared", write.table))
                 })?;
-                let still: Vec<&FieldValue> = missing_columns(&desc);
+                let still: Vec<&FieldValue<'_>> = missing_columns(&desc);
                 if !still.is_empty() {
                     return Err(ConnectError::other(format!(
                         "table {} could not be given column(s) {}",
@@ -248,7 +252,7 @@ impl JdbcSinkTask {
 
 /// `CREATE TABLE` for a write's columns: key columns NOT NULL and the primary key, the others
 /// nullable unless their schema is required.
-fn create_table_sql(dialect: &dyn Dialect, write: &Write) -> String {
+fn create_table_sql(dialect: &dyn Dialect, write: &Write<'_>) -> String {
     let mut columns: Vec<String> = write
         .key
         .iter()
@@ -288,12 +292,12 @@ fn statements_for(
     config: &SinkConfig,
     dialect: &dyn Dialect,
     desc: &TableDesc,
-    run: &[&Write],
+    run: &[&Write<'_>],
 ) -> ConnectResult<Vec<Statement>> {
     let first = run[0];
     // Every write of a run has the first's columns in the same order (`batches_with`), so
     // the table's columns are looked up once per run, not per value.
-    let column_of = |field: &FieldValue| {
+    let column_of = |field: &FieldValue<'_>| {
         desc.column(&field.name).ok_or_else(|| {
             ConnectError::other(format!("table {} has no column {}", desc.id, field.name))
         })
@@ -308,27 +312,38 @@ fn statements_for(
         .iter()
         .map(column_of)
         .collect::<ConnectResult<Vec<_>>>()?;
-    let bind_all = |fields: &[FieldValue], columns: &[&crate::types::Column]| {
-        fields
-            .iter()
-            .zip(columns)
-            .map(|(field, column)| {
-                Ok(Bound {
-                    value: coerce(&field.value, column)?,
-                    kind: column.kind.clone(),
-                })
-            })
-            .collect::<ConnectResult<Vec<_>>>()
+    // A row's parameters: `fields` bound to `columns`, pushed onto `row` (sized for the whole
+    // row once, not grown per part).
+    let bind_onto = |row: &mut Vec<Bound>,
+                     fields: &[FieldValue<'_>],
+                     columns: &[&crate::types::Column]|
+     -> ConnectResult<()> {
+        for (field, column) in fields.iter().zip(columns) {
+            row.push(Bound {
+                value: coerce(&field.value, column)?,
+                kind: column.kind.clone(),
+            });
+        }
+        Ok(())
     };
-    let row_of = |write: &Write| -> ConnectResult<Vec<Bound>> {
+    let width = key_columns.len() + value_columns.len();
+    let bind_all = |fields: &[FieldValue<'_>], columns: &[&crate::types::Column]| {
+        let mut row = Vec::with_capacity(width);
+        bind_onto(&mut row, fields, columns).map(|()| row)
+    };
+    let row_of = |write: &Write<'_>| -> ConnectResult<Vec<Bound>> {
         let mut row = bind_all(&write.key, &key_columns)?;
-        row.extend(bind_all(&write.values, &value_columns)?);
+        bind_onto(&mut row, &write.values, &value_columns)?;
         Ok(row)
     };
     let table = dialect.table_sql(&desc.id);
     let names = first.column_names();
     let quoted: Vec<String> = names.iter().map(|n| dialect.quote(n)).collect();
-    let key_names: Vec<String> = first.key.iter().map(|f| f.name.clone()).collect();
+    let key_names: Vec<String> = first
+        .key
+        .iter()
+        .map(|f| f.name.clone().into_owned())
+        .collect();
     let rows_per_statement = config
         .batch_size
         .min(MAX_PARAMS / names.len().max(1))
@@ -357,7 +372,7 @@ fn statements_for(
                     .zip(run)
                     .filter(|((_, keep), _)| *keep)
                     .map(|((mut row, _), write)| {
-                        row.extend(bind_all(&write.values, &value_columns)?);
+                        bind_onto(&mut row, &write.values, &value_columns)?;
                         Ok(row)
                     })
                     .collect::<ConnectResult<_>>()?
@@ -401,7 +416,7 @@ fn statements_for(
                 .iter()
                 .map(|w| {
                     let mut row = bind_all(&w.values, &value_columns)?;
-                    row.extend(bind_all(&w.key, &key_columns)?);
+                    bind_onto(&mut row, &w.key, &key_columns)?;
                     Ok(row)
                 })
                 .collect::<ConnectResult<Vec<_>>>()?;
