@@ -197,9 +197,12 @@ mod tests {
     use connect_dataplane::mq::MqClient;
     use connect_dataplane::mq::memory::MemoryMq;
 
-    async fn open(mq: &MemoryMq) -> ReplicatedLog<StatusLogState> {
+    /// A status log on an in-memory broker and a writer over it that retries within
+    /// milliseconds.
+    async fn start() -> (MemoryMq, ReplicatedLog<StatusLogState>, StatusWriter) {
+        let mq = MemoryMq::new();
         let client: Arc<dyn MqClient> = Arc::new(mq.clone());
-        ReplicatedLog::open(
+        let log = ReplicatedLog::open(
             &client,
             "status",
             "reader",
@@ -209,7 +212,13 @@ mod tests {
             SnapshotPolicy::default(),
         )
         .await
-        .unwrap()
+        .unwrap();
+        let backoff = Backoff {
+            first: Duration::from_millis(1),
+            longest: Duration::from_millis(2),
+        };
+        let writer = StatusWriter::start_with(log.clone(), &actix::Arbiter::current(), backoff);
+        (mq, log, writer)
     }
 
     fn task(state: State) -> StatusOp {
@@ -251,13 +260,7 @@ mod tests {
     /// every replica shows, and the writer knows when its changes are applied here.
     #[actix_rt::test]
     async fn changes_survive_an_outage_in_the_order_they_were_written() {
-        let mq = MemoryMq::new();
-        let log = open(&mq).await;
-        let backoff = Backoff {
-            first: Duration::from_millis(1),
-            longest: Duration::from_millis(2),
-        };
-        let writer = StatusWriter::start_with(log.clone(), &actix::Arbiter::current(), backoff);
+        let (mq, log, writer) = start().await;
         mq.set_down(true);
         for state in [
             State::Unassigned,
@@ -296,13 +299,7 @@ mod tests {
     /// A refused send is sent again: the changes arrive, in order.
     #[actix_rt::test]
     async fn a_refused_send_is_sent_again() {
-        let mq = MemoryMq::new();
-        let log = open(&mq).await;
-        let backoff = Backoff {
-            first: Duration::from_millis(1),
-            longest: Duration::from_millis(1),
-        };
-        let writer = StatusWriter::start_with(log.clone(), &actix::Arbiter::current(), backoff);
+        let (mq, log, writer) = start().await;
         mq.refuse_sends(3);
         writer.write(task(State::Running));
         writer.write(task(State::Paused));
