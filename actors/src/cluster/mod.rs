@@ -21,7 +21,8 @@ use parking_lot::RwLock;
 use crate::allocation::Strategy;
 
 /// The control logs' readers, closed together when the worker shuts down (after its last
-/// statuses and commits were read back), so the client has no reader left to keep alive.
+/// commits were read back and its last statuses stored), so the client has no reader left to
+/// keep alive.
 #[derive(Clone, Default)]
 pub struct ControlLogs {
     closers: Arc<parking_lot::Mutex<Vec<Closer>>>,

@@ -846,8 +846,8 @@ impl Handler<Shutdown> for ConnectController {
         AtomicResponse::new(Box::pin(
             async move {
                 // Units stop with their final commits and report their last statuses; once
-                // those are written (read back from the status log), the logs' readers let
-                // go, so nothing keeps the client from shutting down.
+                // the broker stored those (at most a few seconds' wait), the logs' readers
+                // let go, so nothing keeps the client from shutting down.
                 let _ = rebalancer.send(StopAll).await;
                 tracing::info!("every connector and task stopped");
                 let _ = state_manager.send(crate::state_manager::Flush).await;

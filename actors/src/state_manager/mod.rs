@@ -111,6 +111,24 @@ impl std::fmt::Debug for StateManager {
     }
 }
 
+/// Longest trace kept in a status: a status record must fit in a message however long the
+/// error a connector raised (Kafka Connect's traces are a stack, a few KiB).
+const MAX_TRACE_BYTES: usize = 64 * 1024;
+
+/// `trace` cut to [`MAX_TRACE_BYTES`] at a character boundary, saying how much was cut.
+fn capped(mut trace: String) -> String {
+    if trace.len() > MAX_TRACE_BYTES {
+        let mut end = MAX_TRACE_BYTES;
+        while !trace.is_char_boundary(end) {
+            end -= 1;
+        }
+        let cut = trace.len() - end;
+        trace.truncate(end);
+        trace.push_str(&format!("… ({cut} more bytes)"));
+    }
+    trace
+}
+
 /// Longest [`Flush`] waits for the queued statuses to be stored (at shutdown, with the
 /// broker gone, they cannot be).
 const FLUSH_BOUND: Duration = Duration::from_secs(5);
@@ -150,7 +168,7 @@ impl StateManager {
             state,
             // A trace is stored and shown: an error that printed a URL with credentials (a
             // driver's message) is masked here, once, for every reader.
-            trace: trace.map(|t| connect_api::secrets::scrub_text(&t).into_owned()),
+            trace: trace.map(|t| capped(connect_api::secrets::scrub_text(&t).into_owned())),
             worker_id: self.worker_id.clone(),
             generation,
         }
@@ -318,5 +336,25 @@ impl Handler<RetainTasks> for StateManager {
                 count: msg.count,
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_trace_is_cut_at_a_character_and_says_how_much() {
+        let short = "boom".to_owned();
+        assert_eq!(capped(short.clone()), short);
+        let long = "é".repeat(MAX_TRACE_BYTES);
+        let cut = capped(long.clone());
+        assert!(cut.len() < MAX_TRACE_BYTES + 32, "{}", cut.len());
+        assert!(
+            cut.ends_with(&format!("… ({} more bytes)", MAX_TRACE_BYTES)),
+            "{}",
+            &cut[cut.len() - 40..]
+        );
+        assert!(long.starts_with(cut.trim_end_matches(|c: char| c != 'é')));
     }
 }

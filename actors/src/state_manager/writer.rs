@@ -21,8 +21,6 @@ use tokio::sync::mpsc;
 use super::{StatusLogState, StatusOp};
 use crate::cluster::log::ReplicatedLog;
 
-/// Most status changes sent in one batch.
-const MAX_BATCH: usize = 256;
 /// The pause after a failed send: doubled per failure, from the first to the longest.
 #[derive(Debug, Clone, Copy)]
 struct Backoff {
@@ -113,48 +111,117 @@ impl StatusWriter {
     }
 }
 
+/// Changes taken from the queue and not yet sent: at most one per status (a newer change of
+/// a task or connector replaces an older one still waiting, so an outage holds one change per
+/// status, not every change it saw), and the flushes waiting for them.
+#[derive(Default)]
+struct Pending {
+    ops: Vec<StatusOp>,
+    /// Writes taken (replaced ones included), for the count of unstored changes.
+    taken: usize,
+    flushes: Vec<std::sync::mpsc::SyncSender<()>>,
+}
+
+impl Pending {
+    fn take(&mut self, command: Command) {
+        match command {
+            Command::Write(op) => {
+                self.taken += 1;
+                self.add(op);
+            }
+            Command::Flush(done) => self.flushes.push(done),
+        }
+    }
+
+    /// Appends `op`, or replaces the waiting change of the same status when nothing that
+    /// changes that connector's statuses as a whole (a removal, a retain) came between:
+    /// changes of different statuses commute, those do not.
+    fn add(&mut self, op: StatusOp) {
+        let connector = connector_of(&op);
+        let last = self.ops.iter().rposition(|queued| {
+            connector_of(queued) == connector
+                && (same_status(queued, &op)
+                    || matches!(queued, StatusOp::Remove { .. } | StatusOp::Retain { .. }))
+        });
+        match last {
+            Some(index) if same_status(&self.ops[index], &op) => self.ops[index] = op,
+            _ => self.ops.push(op),
+        }
+    }
+}
+
+fn connector_of(op: &StatusOp) -> &str {
+    match op {
+        StatusOp::Connector { name, .. }
+        | StatusOp::Remove { name }
+        | StatusOp::Retain { name, .. } => name,
+        StatusOp::Task { id, .. } => &id.connector,
+    }
+}
+
+/// Whether `a` and `b` set the same status (so the later replaces the earlier).
+fn same_status(a: &StatusOp, b: &StatusOp) -> bool {
+    match (a, b) {
+        (StatusOp::Connector { name: x, .. }, StatusOp::Connector { name: y, .. }) => x == y,
+        (StatusOp::Task { id: x, .. }, StatusOp::Task { id: y, .. }) => x == y,
+        _ => false,
+    }
+}
+
 async fn write_in_order(
     log: ReplicatedLog<StatusLogState>,
     mut commands: mpsc::UnboundedReceiver<Command>,
     progress: Arc<Progress>,
     backoff: Backoff,
 ) {
-    while let Some(first) = commands.recv().await {
-        let mut ops = Vec::new();
-        let mut flushes = Vec::new();
-        let mut next = Some(first);
-        while let Some(command) = next.take() {
-            match command {
-                Command::Write(op) => ops.push(op),
-                Command::Flush(done) => flushes.push(done),
-            }
-            if ops.len() < MAX_BATCH {
-                next = commands.try_recv().ok();
+    let mut pending = Pending::default();
+    loop {
+        if pending.ops.is_empty() && pending.flushes.is_empty() {
+            match commands.recv().await {
+                Some(command) => pending.take(command),
+                None => return,
             }
         }
-        let count = ops.len();
-        if count > 0 {
-            if let Some(offset) = store(&log, ops, &progress, backoff).await {
+        while let Ok(command) = commands.try_recv() {
+            pending.take(command);
+        }
+        let batch = std::mem::take(&mut pending);
+        if !batch.ops.is_empty() {
+            let stored = store(
+                &log,
+                batch.ops,
+                &mut commands,
+                &mut pending,
+                &progress,
+                backoff,
+            );
+            if let Some(offset) = stored.await {
                 progress.last_stored.fetch_max(offset, Ordering::SeqCst);
             }
-            progress.unstored.fetch_sub(count, Ordering::SeqCst);
         }
-        for done in flushes {
+        progress.unstored.fetch_sub(batch.taken, Ordering::SeqCst);
+        for done in batch.flushes {
             let _ = done.send(());
         }
     }
 }
 
-/// Sends `ops` until the broker stored them (→ the last one's offset), or the log was closed
-/// (the worker stops).
+/// How often a writer that keeps failing says so again.
+const WARN_EVERY: Duration = Duration::from_secs(60);
+
+/// Sends `ops` until the broker stored them (→ the last one's offset), the log was closed
+/// (the worker stops), or the broker refused them for good (logged). While it retries,
+/// changes queued meanwhile gather in `next`.
 async fn store(
     log: &ReplicatedLog<StatusLogState>,
     ops: Vec<StatusOp>,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+    next: &mut Pending,
     progress: &Progress,
     backoff: Backoff,
 ) -> Option<i64> {
     let count = ops.len();
-    let batch = match log.encode_ops(ops) {
+    let mut batch = match log.encode_ops(ops) {
         Ok(batch) => batch,
         Err(e) => {
             tracing::error!(error = %e, "cannot encode status changes; they are not published");
@@ -163,8 +230,9 @@ async fn store(
     };
     let mut pause = backoff.first;
     let mut failures = 0u32;
+    let mut warned_at: Option<std::time::Instant> = None;
     loop {
-        match log.send_unread(&batch).await {
+        match log.send_unread(&mut batch).await {
             Ok(offset) => {
                 if failures > 0 {
                     tracing::info!(failures, "published the status changes after retrying");
@@ -172,18 +240,26 @@ async fn store(
                 return Some(offset);
             }
             Err(e) if log.is_closed() => {
-                tracing::warn!(error = %e, changes = count, "the worker is stopping: status changes not published");
+                tracing::warn!(error = %e, changes = batch.len(), "the worker is stopping: status changes not published");
+                return None;
+            }
+            Err(e) if !e.is_retriable() => {
+                // Sending it again cannot help, and everything after it would wait forever.
+                tracing::error!(error = %e, changes = batch.len(), of = count, "the status log refused status changes; they are not published");
                 return None;
             }
             Err(e) => {
-                // One warning per outage, not one per retry.
-                if failures == 0 {
-                    tracing::warn!(error = %e, changes = count, "could not publish a status; retrying until the log takes it");
+                if warned_at.is_none_or(|at| at.elapsed() >= WARN_EVERY) {
+                    tracing::warn!(error = %e, changes = batch.len(), failures, "could not publish a status; retrying until the log takes it");
+                    warned_at = Some(std::time::Instant::now());
                 }
                 failures += 1;
                 progress.failed_sends.fetch_add(1, Ordering::SeqCst);
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(backoff.longest);
+                while let Ok(command) = commands.try_recv() {
+                    next.take(command);
+                }
             }
         }
     }
@@ -222,10 +298,14 @@ mod tests {
     }
 
     fn task(state: State) -> StatusOp {
+        task_of(0, state)
+    }
+
+    fn task_of(task: u32, state: State) -> StatusOp {
         StatusOp::Task {
             id: TaskId {
                 connector: "c".to_owned(),
-                task: 0,
+                task,
             },
             status: Status {
                 state,
@@ -234,6 +314,22 @@ mod tests {
                 generation: 7,
             },
         }
+    }
+
+    /// The task records the broker holds, as (task, state), in log order.
+    fn stored_tasks(mq: &MemoryMq) -> Vec<(u64, String)> {
+        mq.messages("status")
+            .concat()
+            .iter()
+            .filter_map(|m| serde_json::from_slice::<serde_json::Value>(&m.body).ok())
+            .filter_map(|record| {
+                let op = &record["body"]["op"];
+                Some((
+                    op["id"]["task"].as_u64()?,
+                    op["status"]["state"].as_str()?.to_owned(),
+                ))
+            })
+            .collect()
     }
 
     /// The flush waits on a blocking thread: the writer runs on this test's only thread.
@@ -255,45 +351,84 @@ mod tests {
         }
     }
 
-    /// Through an outage longer than any deadline (here: 20 failed sends) the changes wait in
-    /// order and are all stored once the broker is back; the last one written is the one
-    /// every replica shows, and the writer knows when its changes are applied here.
+    /// Through an outage longer than any deadline (here: 20 failed sends) the changes wait and
+    /// are all stored once the broker is back, in the order they were written; changes made
+    /// during the outage replace the waiting ones of the same status, so an outage holds one
+    /// change per status however many it saw.
     #[actix_rt::test]
-    async fn changes_survive_an_outage_in_the_order_they_were_written() {
+    async fn changes_survive_an_outage_in_order_and_merge_per_status() {
         let (mq, log, writer) = start().await;
         mq.set_down(true);
-        for state in [
-            State::Unassigned,
-            State::Running,
-            State::Failed,
-            State::Running,
-        ] {
-            writer.write(task(state));
-        }
-        assert!(writer.has_unapplied());
+        writer.write(task_of(1, State::Unassigned));
+        writer.write(task_of(0, State::Running));
         until(|| writer.progress.failed_sends.load(Ordering::SeqCst) >= 20).await;
+        for round in 0..500 {
+            let state = if round % 2 == 0 {
+                State::Failed
+            } else {
+                State::Running
+            };
+            writer.write(task_of(0, state));
+            writer.write(task_of(1, State::Paused));
+        }
         mq.set_down(false);
         assert!(flush(&writer).await, "stored once the broker is back");
         until(|| !writer.has_unapplied()).await;
-        let shown = log.read(|s| s.statuses["c"].tasks[&0].state);
-        assert_eq!(shown, State::Running, "the last change wins");
-        let stored: Vec<String> = mq
-            .messages("status")
-            .concat()
-            .iter()
-            .map(|m| String::from_utf8_lossy(&m.body).into_owned())
-            .filter(|body| body.contains("\"task\""))
+        let shown = |task| log.read(|s| s.statuses["c"].tasks[&task].state);
+        assert_eq!((shown(0), shown(1)), (State::Running, State::Paused));
+        let stored = stored_tasks(&mq);
+        let expect = [
+            (1, "UNASSIGNED"),
+            (0, "RUNNING"),
+            (0, "RUNNING"),
+            (1, "PAUSED"),
+        ];
+        let expect: Vec<(u64, String)> =
+            expect.iter().map(|(t, s)| (*t, (*s).to_owned())).collect();
+        assert_eq!(
+            stored, expect,
+            "the first batch, then one change per status"
+        );
+    }
+
+    /// A waiting change is replaced by a newer one of the same status, but not across a
+    /// removal of its connector (the removal must stay between them).
+    #[test]
+    fn merging_stops_at_a_removal() {
+        let mut pending = Pending::default();
+        pending.add(task_of(0, State::Running));
+        pending.add(task_of(1, State::Running));
+        pending.add(task_of(0, State::Failed));
+        assert_eq!(
+            pending.ops,
+            [task_of(0, State::Failed), task_of(1, State::Running)]
+        );
+        pending.add(StatusOp::Remove {
+            name: "c".to_owned(),
+        });
+        pending.add(task_of(0, State::Running));
+        assert_eq!(pending.ops.len(), 4, "{:?}", pending.ops);
+        assert_eq!(pending.ops[3], task_of(0, State::Running));
+    }
+
+    /// A send cut short after the broker stored part of it: the rest is sent again, and
+    /// nothing the broker already holds is stored twice.
+    #[actix_rt::test]
+    async fn a_partly_stored_send_resends_only_the_rest() {
+        let (mq, log, writer) = start().await;
+        mq.store_only(1);
+        for task in 0..3 {
+            writer.write(task_of(task, State::Running));
+        }
+        assert!(flush(&writer).await);
+        until(|| !writer.has_unapplied()).await;
+        let stored: Vec<u64> = stored_tasks(&mq)
+            .into_iter()
+            .map(|(task, _)| task)
             .collect();
-        let states: Vec<&str> = stored
-            .iter()
-            .map(|body| {
-                ["UNASSIGNED", "RUNNING", "FAILED"]
-                    .into_iter()
-                    .find(|state| body.contains(state))
-                    .unwrap()
-            })
-            .collect();
-        assert_eq!(states, ["UNASSIGNED", "RUNNING", "FAILED", "RUNNING"]);
+        assert_eq!(stored, [0, 1, 2]);
+        assert_eq!(log.read(|s| s.statuses["c"].tasks.len()), 3);
+        assert!(writer.progress.failed_sends.load(Ordering::SeqCst) >= 1);
     }
 
     /// A refused send is sent again: the changes arrive, in order.

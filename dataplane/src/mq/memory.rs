@@ -42,6 +42,9 @@ pub struct MemoryMq {
     send_delay_ms: Arc<AtomicU64>,
     /// Send calls still to refuse (a broker that drops a request now and then).
     refuse_sends: Arc<AtomicU64>,
+    /// The next send stores only this many of its messages, plus one, and fails the rest (a
+    /// send that timed out after the broker stored part of it); 0: no such send due.
+    store_only: Arc<AtomicU64>,
     /// Send calls under way now, and the most there ever were at once.
     sending: Arc<AtomicU64>,
     most_sending: Arc<AtomicU64>,
@@ -80,6 +83,13 @@ impl MemoryMq {
     /// Refuses the next `calls` send calls (retriably); later ones work.
     pub fn refuse_sends(&self, calls: u64) {
         self.refuse_sends.store(calls, Ordering::SeqCst);
+    }
+
+    /// Makes the next send store only its first `messages` messages and fail the rest
+    /// (retriably), as a send cut short after the broker stored part of it.
+    pub fn store_only(&self, messages: u64) {
+        self.store_only
+            .store(messages.saturating_add(1), Ordering::SeqCst);
     }
 
     /// Makes every send and poll fail retriably (true) or work again (false).
@@ -179,11 +189,19 @@ impl MemoryMq {
                 .map(|_| Err(ConnectError::retriable("the broker is unavailable")))
                 .collect();
         }
+        let storing = match self.store_only.swap(0, Ordering::SeqCst) {
+            0 => messages.len(),
+            only => usize::try_from(only - 1).unwrap_or(usize::MAX),
+        };
         let mut state = self.state.lock();
         let mut round_robin = 0;
         messages
             .iter()
-            .map(|message| {
+            .enumerate()
+            .map(|(index, message)| {
+                if index >= storing {
+                    return Err(ConnectError::retriable("the send was cut short"));
+                }
                 let queues = state
                     .topics
                     .entry(message.topic.clone())

@@ -79,7 +79,18 @@ enum Body<Op> {
 
 /// Operations encoded with their ids ([`ReplicatedLog::encode_ops`]).
 #[derive(Debug)]
-pub struct EncodedOps(Vec<OutgoingMessage>);
+pub struct EncodedOps(Vec<(String, OutgoingMessage)>);
+
+impl EncodedOps {
+    /// Records still to send.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
 
 /// What an append did: where it landed and what the state machine said.
 #[derive(Debug, Clone)]
@@ -335,25 +346,53 @@ impl<S: StateMachine> ReplicatedLog<S> {
         })
     }
 
-    /// `ops` as control records under fresh ids, for [`send_unread`](Self::send_unread):
-    /// sending the same batch again stores copies that every replica applies once.
+    /// `ops` as control records under fresh ids, for [`send_unread`](Self::send_unread).
     pub fn encode_ops(&self, ops: Vec<S::Op>) -> ConnectResult<EncodedOps> {
         ops.into_iter()
-            .map(|op| self.encode(self.next_id(), Body::Op(op)))
+            .map(|op| {
+                let id = self.next_id();
+                self.encode(id.clone(), Body::Op(op))
+                    .map(|message| (id, message))
+            })
             .collect::<ConnectResult<_>>()
             .map(EncodedOps)
     }
 
     /// Sends a batch once, in order, without waiting to read it back (for writers that need
-    /// their operations stored, not their outcomes). `Ok` once the broker stored all of it;
-    /// on an error a prefix may be stored, and sending the whole batch again keeps the order
-    /// (the stored copies are skipped). Returns the offset of the batch's last record.
-    pub async fn send_unread(&self, batch: &EncodedOps) -> ConnectResult<i64> {
+    /// their operations stored, not their outcomes); returns the offset of the last record
+    /// stored. On an error the batch keeps only what is still to send: the records the
+    /// broker confirmed, and any this replica has already read (a send that timed out after
+    /// the broker stored it), are taken out, so a resend — however much later, beyond the
+    /// deduplication window — does not store them again.
+    pub async fn send_unread(&self, batch: &mut EncodedOps) -> ConnectResult<i64> {
+        let messages: Vec<OutgoingMessage> = batch.0.iter().map(|(_, m)| m.clone()).collect();
+        let results = self.inner.producer.send(&messages).await;
         let mut last = -1;
-        for result in self.inner.producer.send(&batch.0).await {
-            last = last.max(result?.queue_offset);
+        let mut failure = None;
+        let mut stored = Vec::with_capacity(results.len());
+        for result in results {
+            match result {
+                Ok(sent) => {
+                    last = last.max(sent.queue_offset);
+                    stored.push(true);
+                }
+                Err(e) => {
+                    failure.get_or_insert(e);
+                    stored.push(false);
+                }
+            }
         }
-        Ok(last)
+        let Some(error) = failure else {
+            return Ok(last);
+        };
+        let seen = self.inner.seen.lock();
+        let mut index = 0;
+        batch.0.retain(|(id, _)| {
+            let keep = !stored.get(index).copied().unwrap_or(false) && !seen.0.contains(id);
+            index += 1;
+            keep
+        });
+        Err(error)
     }
 
     /// Offset of the last record this replica has applied (-1 before the first).
