@@ -206,6 +206,7 @@ pub async fn start_distributed(
         statuses.clone(),
         &arbiter,
         worker_id.clone(),
+        metrics.clone(),
     ));
     let committer = start_sync(OffsetCommitter::replicated(
         positions.clone(),

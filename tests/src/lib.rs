@@ -392,7 +392,6 @@ impl WorkerProcess {
         );
     }
 
-    /// Resident memory in KiB (Linux).
     /// The value of one series of `GET /metrics`, named as Prometheus prints it
     /// (`name{label="…",…}`); `None` when the worker does not export it.
     pub fn metric(&self, series: &str) -> Option<f64> {
@@ -402,6 +401,7 @@ impl WorkerProcess {
             .and_then(|value| value.trim().parse().ok())
     }
 
+    /// Resident memory in KiB (Linux).
     pub fn rss_kib(&self) -> u64 {
         let status =
             std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();

@@ -518,6 +518,24 @@ fn broker_outage_stops_every_task_then_the_cluster_recovers() {
     eventually("three tasks RUNNING again", Duration::from_secs(60), || {
         cluster.worker(1).task_owners("out-src", 3).is_some()
     });
+    // The statuses written while the broker was away were retried, and all of them stored.
+    let failures: f64 = cluster
+        .live()
+        .map(|(_, w)| {
+            w.metric("rocketmq_connect_status_write_failures_total")
+                .unwrap_or(0.0)
+        })
+        .sum();
+    assert!(failures > 0.0, "no status write failed during the outage");
+    eventually(
+        "every worker stored its status changes",
+        Duration::from_secs(30),
+        || {
+            cluster
+                .live()
+                .all(|(_, w)| w.metric("rocketmq_connect_status_writes_pending") == Some(0.0))
+        },
+    );
     let before = cluster.worker(0).committed_seqs("out-src");
     cluster.await_progress(0, "out-src", 3, &before);
     let report = cluster.pause_and_report(2, "out-src", "outage-cluster");

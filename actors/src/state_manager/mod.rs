@@ -142,13 +142,15 @@ impl StateManager {
         })
     }
 
-    /// A distributed state manager over the status log; `arbiter` runs the writes.
+    /// A distributed state manager over the status log; `arbiter` runs the writes, whose
+    /// failures and backlog show in `metrics`.
     pub fn replicated(
         log: ReplicatedLog<StatusLogState>,
         arbiter: &ArbiterHandle,
         worker_id: String,
+        metrics: std::sync::Arc<connect_dataplane::metrics::WorkerMetrics>,
     ) -> Self {
-        let writer = StatusWriter::start(log.clone(), arbiter);
+        let writer = StatusWriter::start(log.clone(), arbiter, metrics);
         Self {
             backend: Backend::Log { log, writer },
             worker_id,

@@ -13,9 +13,10 @@
 //! thread.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::time::Duration;
 
+use connect_dataplane::metrics::WorkerMetrics;
 use tokio::sync::mpsc;
 
 use super::{StatusLogState, StatusOp};
@@ -53,26 +54,49 @@ struct Progress {
     unstored: AtomicUsize,
     /// Offset of the last change stored (-1: none yet).
     last_stored: AtomicI64,
-    /// Sends that failed (and were retried).
-    failed_sends: AtomicU64,
+    /// Where failed sends and the unstored count are exported.
+    metrics: Arc<WorkerMetrics>,
+}
+
+impl Progress {
+    fn add_unstored(&self, n: usize) {
+        let now = self.unstored.fetch_add(n, Ordering::SeqCst) + n;
+        self.export(now);
+    }
+
+    fn sub_unstored(&self, n: usize) {
+        let now = self.unstored.fetch_sub(n, Ordering::SeqCst) - n;
+        self.export(now);
+    }
+
+    fn export(&self, unstored: usize) {
+        self.metrics
+            .status_writes_pending
+            .set(i64::try_from(unstored).unwrap_or(i64::MAX));
+    }
 }
 
 impl StatusWriter {
-    /// Starts the writing loop on `arbiter`.
-    pub fn start(log: ReplicatedLog<StatusLogState>, arbiter: &actix::ArbiterHandle) -> Self {
-        Self::start_with(log, arbiter, BACKOFF)
+    /// Starts the writing loop on `arbiter`; its failures and backlog show in `metrics`.
+    pub fn start(
+        log: ReplicatedLog<StatusLogState>,
+        arbiter: &actix::ArbiterHandle,
+        metrics: Arc<WorkerMetrics>,
+    ) -> Self {
+        Self::start_with(log, arbiter, metrics, BACKOFF)
     }
 
     fn start_with(
         log: ReplicatedLog<StatusLogState>,
         arbiter: &actix::ArbiterHandle,
+        metrics: Arc<WorkerMetrics>,
         backoff: Backoff,
     ) -> Self {
         let (queue, commands) = mpsc::unbounded_channel();
         let progress = Arc::new(Progress {
             unstored: AtomicUsize::new(0),
             last_stored: AtomicI64::new(-1),
-            failed_sends: AtomicU64::new(0),
+            metrics,
         });
         arbiter.spawn(write_in_order(
             log.clone(),
@@ -89,9 +113,9 @@ impl StatusWriter {
 
     /// Queues `op` behind every change queued before it.
     pub fn write(&self, op: StatusOp) {
-        self.progress.unstored.fetch_add(1, Ordering::SeqCst);
+        self.progress.add_unstored(1);
         if self.queue.send(Command::Write(op)).is_err() {
-            self.progress.unstored.fetch_sub(1, Ordering::SeqCst);
+            self.progress.sub_unstored(1);
             tracing::warn!("the status writer has stopped; a status change is not published");
         }
     }
@@ -199,7 +223,7 @@ async fn write_in_order(
                 progress.last_stored.fetch_max(offset, Ordering::SeqCst);
             }
         }
-        progress.unstored.fetch_sub(batch.taken, Ordering::SeqCst);
+        progress.sub_unstored(batch.taken);
         for done in batch.flushes {
             let _ = done.send(());
         }
@@ -254,7 +278,7 @@ async fn store(
                     warned_at = Some(std::time::Instant::now());
                 }
                 failures += 1;
-                progress.failed_sends.fetch_add(1, Ordering::SeqCst);
+                progress.metrics.status_write_failures.inc();
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(backoff.longest);
                 while let Ok(command) = commands.try_recv() {
@@ -293,7 +317,12 @@ mod tests {
             first: Duration::from_millis(1),
             longest: Duration::from_millis(2),
         };
-        let writer = StatusWriter::start_with(log.clone(), &actix::Arbiter::current(), backoff);
+        let writer = StatusWriter::start_with(
+            log.clone(),
+            &actix::Arbiter::current(),
+            WorkerMetrics::new(),
+            backoff,
+        );
         (mq, log, writer)
     }
 
@@ -361,7 +390,7 @@ mod tests {
         mq.set_down(true);
         writer.write(task_of(1, State::Unassigned));
         writer.write(task_of(0, State::Running));
-        until(|| writer.progress.failed_sends.load(Ordering::SeqCst) >= 20).await;
+        until(|| writer.progress.metrics.status_write_failures.get() >= 20).await;
         for round in 0..500 {
             let state = if round % 2 == 0 {
                 State::Failed
@@ -371,9 +400,16 @@ mod tests {
             writer.write(task_of(0, state));
             writer.write(task_of(1, State::Paused));
         }
+        let pending = || writer.progress.metrics.status_writes_pending.get();
+        assert_eq!(
+            pending(),
+            1002,
+            "every change written is pending until stored"
+        );
         mq.set_down(false);
         assert!(flush(&writer).await, "stored once the broker is back");
         until(|| !writer.has_unapplied()).await;
+        assert_eq!(pending(), 0);
         let shown = |task| log.read(|s| s.statuses["c"].tasks[&task].state);
         assert_eq!((shown(0), shown(1)), (State::Running, State::Paused));
         let stored = stored_tasks(&mq);
@@ -428,7 +464,7 @@ mod tests {
             .collect();
         assert_eq!(stored, [0, 1, 2]);
         assert_eq!(log.read(|s| s.statuses["c"].tasks.len()), 3);
-        assert!(writer.progress.failed_sends.load(Ordering::SeqCst) >= 1);
+        assert!(writer.progress.metrics.status_write_failures.get() >= 1);
     }
 
     /// A refused send is sent again: the changes arrive, in order.
@@ -441,6 +477,6 @@ mod tests {
         assert!(flush(&writer).await);
         until(|| !writer.has_unapplied()).await;
         assert_eq!(log.read(|s| s.statuses["c"].tasks[&0].state), State::Paused);
-        assert!(writer.progress.failed_sends.load(Ordering::SeqCst) >= 3);
+        assert!(writer.progress.metrics.status_write_failures.get() >= 3);
     }
 }

@@ -115,4 +115,8 @@ defs! {
         "Assignments this worker applied.";
     REBALANCE_TIME: "rebalance_duration_seconds", "connect-worker-rebalance-metrics", "rebalance", Timer,
         "Time this worker took to apply an assignment (stopping and starting what changed).";
+    STATUS_WRITE_FAILURES: "status_write_failures_total", "connect-worker-metrics", "status-write-failure-total", Counter,
+        "Sends of status changes to the status topic that failed and are retried (distributed mode).";
+    STATUS_WRITES_PENDING: "status_writes_pending", "connect-worker-metrics", "status-writes-pending", Gauge,
+        "Status changes of this worker not yet stored in the status topic (distributed mode).";
 }

@@ -43,6 +43,9 @@ pub struct WorkerMetrics {
     pub task_startup_failures: Counter,
     pub rebalances: Counter,
     pub rebalance_time: RebalanceTimer,
+    /// The status writer's failed sends and its changes not yet stored (distributed mode).
+    pub status_write_failures: Counter,
+    pub status_writes_pending: super::values::Gauge,
     /// Samples of the counters Kafka also reports as rates.
     pub rates: super::rates::Rates,
 }
@@ -298,6 +301,7 @@ impl WorkerMetrics {
             (&defs::TASK_STARTUP_ATTEMPTS, &self.task_startup_attempts),
             (&defs::TASK_STARTUP_FAILURES, &self.task_startup_failures),
             (&defs::REBALANCES, &self.rebalances),
+            (&defs::STATUS_WRITE_FAILURES, &self.status_write_failures),
         ] {
             out.push(Sample {
                 def,
@@ -309,6 +313,11 @@ impl WorkerMetrics {
             def: &defs::REBALANCE_TIME,
             labels: Vec::new(),
             value: Value::Histogram(self.rebalance_time.0.snapshot()),
+        });
+        out.push(Sample {
+            def: &defs::STATUS_WRITES_PENDING,
+            labels: Vec::new(),
+            value: Value::Gauge(self.status_writes_pending.get()),
         });
     }
 }
