@@ -3,9 +3,10 @@
 //!
 //! A status is advisory, but a lost one is not harmless: a task whose RUNNING never reached
 //! the log shows its previous state on every worker until it changes again, which for a
-//! healthy task is never. So a failed send is retried (with the same ids, so a copy stored
-//! twice is applied once) until it is stored or the worker stops; meanwhile later changes
-//! queue behind it, so the log never shows an older change after a newer one.
+//! healthy task is never. So a failed send is retried (with only what the broker did not
+//! confirm and this replica has not read, so nothing is stored twice) until it is stored or
+//! the worker stops; meanwhile later changes queue behind it, so the log never shows an
+//! older change after a newer one.
 //!
 //! The writer does not wait to read its records back (the log's readers apply them like
 //! anyone else's): statuses are pipelined, a batch of whatever queued while the previous one
@@ -293,6 +294,7 @@ async fn store(
 mod tests {
     use super::*;
     use crate::cluster::log::SnapshotPolicy;
+    use crate::cluster::log::tests::until_stored;
     use crate::model::{State, Status, TaskId};
     use connect_dataplane::mq::MqClient;
     use connect_dataplane::mq::memory::MemoryMq;
@@ -361,23 +363,19 @@ mod tests {
             .collect()
     }
 
+    /// Waits until this replica applied everything stored (a barrier is read back after it),
+    /// then checks the writer knows it.
+    async fn applied_here(log: &ReplicatedLog<StatusLogState>, writer: &StatusWriter) {
+        log.barrier(Duration::from_secs(10)).await.unwrap();
+        assert!(!writer.has_unapplied());
+    }
+
     /// The flush waits on a blocking thread: the writer runs on this test's only thread.
     async fn flush(writer: &StatusWriter) -> bool {
         let writer = writer.clone();
         tokio::task::spawn_blocking(move || writer.flush(Duration::from_secs(10)))
             .await
             .unwrap()
-    }
-
-    async fn until(mut done: impl FnMut() -> bool) {
-        let give_up = tokio::time::Instant::now() + Duration::from_secs(10);
-        while !done() {
-            assert!(
-                tokio::time::Instant::now() < give_up,
-                "condition not reached"
-            );
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
     }
 
     /// Through an outage longer than any deadline (here: 20 failed sends) the changes wait and
@@ -390,7 +388,10 @@ mod tests {
         mq.set_down(true);
         writer.write(task_of(1, State::Unassigned));
         writer.write(task_of(0, State::Running));
-        until(|| writer.progress.metrics.status_write_failures.get() >= 20).await;
+        until_stored(&mq, || {
+            writer.progress.metrics.status_write_failures.get() >= 20
+        })
+        .await;
         for round in 0..500 {
             let state = if round % 2 == 0 {
                 State::Failed
@@ -408,7 +409,7 @@ mod tests {
         );
         mq.set_down(false);
         assert!(flush(&writer).await, "stored once the broker is back");
-        until(|| !writer.has_unapplied()).await;
+        applied_here(&log, &writer).await;
         assert_eq!(pending(), 0);
         let shown = |task| log.read(|s| s.statuses["c"].tasks[&task].state);
         assert_eq!((shown(0), shown(1)), (State::Running, State::Paused));
@@ -457,7 +458,7 @@ mod tests {
             writer.write(task_of(task, State::Running));
         }
         assert!(flush(&writer).await);
-        until(|| !writer.has_unapplied()).await;
+        applied_here(&log, &writer).await;
         let stored: Vec<u64> = stored_tasks(&mq)
             .into_iter()
             .map(|(task, _)| task)
@@ -475,7 +476,7 @@ mod tests {
         writer.write(task(State::Running));
         writer.write(task(State::Paused));
         assert!(flush(&writer).await);
-        until(|| !writer.has_unapplied()).await;
+        applied_here(&log, &writer).await;
         assert_eq!(log.read(|s| s.statuses["c"].tasks[&0].state), State::Paused);
         assert!(writer.progress.metrics.status_write_failures.get() >= 3);
     }

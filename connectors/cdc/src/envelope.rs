@@ -274,6 +274,18 @@ impl SourceCommon<'_> {
     }
 }
 
+/// Asserts that `block` has exactly the fields `expected` names, in that order, each holding
+/// its value (for blocks built by position: a misordered value still passes type checks).
+#[cfg(test)]
+pub fn assert_fields(block: &Struct, expected: &[(&str, Value)]) {
+    let names: Vec<&str> = block.schema().fields().iter().map(|f| f.name()).collect();
+    let wanted: Vec<&str> = expected.iter().map(|(name, _)| *name).collect();
+    assert_eq!(names, wanted);
+    for (name, value) in expected {
+        assert_eq!(block.get(name), Some(value), "{name}");
+    }
+}
+
 /// A change's place in its transaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TransactionOrder {

@@ -519,7 +519,7 @@ impl<S: StateMachine> ReplicatedLog<S> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use connect_dataplane::mq::memory::MemoryMq;
 
@@ -694,8 +694,9 @@ mod tests {
         assert_eq!(a.read(|s| s.0), 250);
     }
 
-    /// Waits (at most 10 s) until `done` holds, woken by every send to the queue.
-    async fn until_stored(mq: &MemoryMq, mut done: impl FnMut() -> bool) {
+    /// Waits (at most 10 s) until `done` holds, woken by every send to the broker (stored or
+    /// refused).
+    pub(crate) async fn until_stored(mq: &MemoryMq, mut done: impl FnMut() -> bool) {
         let changes = mq.changes();
         let give_up = tokio::time::Instant::now() + Duration::from_secs(10);
         loop {

@@ -95,24 +95,25 @@ mod tests {
         }
         .to_struct()
         .unwrap();
-        let text = |name: &str| match block.get(name) {
-            Some(Value::String(s)) => s.clone(),
-            other => format!("{other:?}"),
-        };
-        assert_eq!(text("version"), "1.7.2.Final");
-        assert_eq!(text("connector"), "mysql");
-        assert_eq!(text("name"), "dbserver1");
-        assert_eq!(block.get("ts_ms"), Some(&Value::Int64(1_000)));
-        assert_eq!(text("snapshot"), "last");
-        assert_eq!(text("db"), "inventory");
-        assert_eq!(block.get("sequence"), Some(&Value::Null));
-        assert_eq!(text("table"), "customers");
-        assert_eq!(block.get("server_id"), Some(&Value::Int64(223_344)));
-        assert_eq!(text("gtid"), "0-1-5");
-        assert_eq!(text("file"), "mysql-bin.000003");
-        assert_eq!(block.get("pos"), Some(&Value::Int64(154)));
-        assert_eq!(block.get("row"), Some(&Value::Int32(2)));
-        assert_eq!(block.get("thread"), Some(&Value::Null));
-        assert_eq!(block.get("query"), Some(&Value::Null));
+        crate::envelope::assert_fields(
+            &block,
+            &[
+                ("version", Value::String("1.7.2.Final".into())),
+                ("connector", Value::String("mysql".into())),
+                ("name", Value::String("dbserver1".into())),
+                ("ts_ms", Value::Int64(1_000)),
+                ("snapshot", Value::String("last".into())),
+                ("db", Value::String("inventory".into())),
+                ("sequence", Value::Null),
+                ("table", Value::String("customers".into())),
+                ("server_id", Value::Int64(223_344)),
+                ("gtid", Value::String("0-1-5".into())),
+                ("file", Value::String("mysql-bin.000003".into())),
+                ("pos", Value::Int64(154)),
+                ("row", Value::Int32(2)),
+                ("thread", Value::Null),
+                ("query", Value::Null),
+            ],
+        );
     }
 }

@@ -92,21 +92,22 @@ mod tests {
         }
         .to_struct()
         .unwrap();
-        let text = |name: &str| match block.get(name) {
-            Some(Value::String(s)) => s.clone(),
-            other => format!("{other:?}"),
-        };
-        assert_eq!(text("version"), "1.7.2.Final");
-        assert_eq!(text("connector"), "postgresql");
-        assert_eq!(text("name"), "pgserver1");
-        assert_eq!(block.get("ts_ms"), Some(&Value::Int64(2_000)));
-        assert_eq!(text("snapshot"), "false");
-        assert_eq!(text("db"), "connect");
-        assert_eq!(text("sequence"), "[null,\"24023128\"]");
-        assert_eq!(text("schema"), "public");
-        assert_eq!(text("table"), "orders");
-        assert_eq!(block.get("txId"), Some(&Value::Int64(771)));
-        assert_eq!(block.get("lsn"), Some(&Value::Int64(24_023_128)));
-        assert_eq!(block.get("xmin"), Some(&Value::Null));
+        crate::envelope::assert_fields(
+            &block,
+            &[
+                ("version", Value::String("1.7.2.Final".into())),
+                ("connector", Value::String("postgresql".into())),
+                ("name", Value::String("pgserver1".into())),
+                ("ts_ms", Value::Int64(2_000)),
+                ("snapshot", Value::String("false".into())),
+                ("db", Value::String("connect".into())),
+                ("sequence", Value::String("[null,\"24023128\"]".into())),
+                ("schema", Value::String("public".into())),
+                ("table", Value::String("orders".into())),
+                ("txId", Value::Int64(771)),
+                ("lsn", Value::Int64(24_023_128)),
+                ("xmin", Value::Null),
+            ],
+        );
     }
 }
