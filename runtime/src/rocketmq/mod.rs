@@ -11,6 +11,7 @@
 
 mod consumer;
 mod producer;
+mod wire;
 
 use std::collections::HashMap;
 use std::sync::Arc;

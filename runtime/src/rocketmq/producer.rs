@@ -15,12 +15,11 @@ use connect_api::{ConnectError, ConnectResult, SendMetadata};
 use connect_dataplane::mq::routing::{java_hash, queue_for_hash};
 use connect_dataplane::mq::{MqProducer, OutgoingMessage};
 use rocketmq_client_rust::DefaultMQProducer;
-use rocketmq_model::common::message::STRING_HASH_SET;
-use rocketmq_model::common::message::message_single::Message;
 use rocketmq_model::message::MessageQueue;
 use tokio::runtime::Handle;
 use tokio::task::JoinSet;
 
+use super::wire::{EncodedBatch, WireMessage, encode_batch};
 use super::{client_error, on_client};
 
 /// How long one batch send may take.
@@ -30,8 +29,6 @@ pub const NEW_TOPIC_QUEUES: i32 = 4;
 /// Largest batch, in messages and in (approximate) encoded bytes; the broker takes 4 MiB.
 const BATCH_MESSAGES: usize = 512;
 const BATCH_BYTES: usize = 1 << 20;
-/// Largest single message the broker accepts by default.
-const MAX_MESSAGE_BYTES: usize = 4 << 20;
 
 /// Topic routes: the sorted writable queues per topic, and whether missing topics are created.
 #[derive(Debug)]
@@ -134,47 +131,7 @@ impl std::fmt::Debug for RocketProducer {
 /// A message bound for one queue, with its index in the caller's slice.
 struct Bound {
     index: usize,
-    message: Message,
-    size: usize,
-}
-
-/// Builds the client message; errors are permanent problems of this message alone.
-fn build(message: &OutgoingMessage) -> ConnectResult<(Message, usize)> {
-    if message.body.is_empty() {
-        return Err(ConnectError::data(
-            "the message body is empty: RocketMQ cannot carry a null or empty value",
-        ));
-    }
-    let mut size = message.body.len() + message.topic.len() + 64;
-    let mut builder = Message::builder()
-        .topic(message.topic.as_str())
-        .body(message.body.clone());
-    if let Some(keys) = &message.keys {
-        size += keys.len();
-        builder = builder.keys(vec![keys.clone()]);
-    }
-    if let Some(tags) = &message.tags {
-        size += tags.len();
-        builder = builder.tags(tags.as_str());
-    }
-    for (key, value) in &message.properties {
-        // Names RocketMQ reserves (UNIQ_KEY, MIN_OFFSET, …) are set by the client and broker;
-        // they only arrive here on a consumed message forwarded to a dead-letter topic, and
-        // the builder rejects them. Our own names are prefixed and never reserved.
-        if STRING_HASH_SET.contains(key.as_str()) {
-            continue;
-        }
-        size += key.len() + value.len() + 2;
-        builder = builder
-            .raw_property(key.as_str(), value.as_str())
-            .map_err(|e| ConnectError::data(format!("message property {key}: {e}")))?;
-    }
-    if size > MAX_MESSAGE_BYTES {
-        return Err(ConnectError::data(format!(
-            "the message is {size} bytes; the broker takes at most {MAX_MESSAGE_BYTES}"
-        )));
-    }
-    Ok((builder.build_unchecked(), size))
+    message: WireMessage,
 }
 
 /// Sends one queue's messages in order, batch by batch; after a failure the rest of the
@@ -195,12 +152,11 @@ async fn send_lane(
         let mut batch = Vec::new();
         let mut bytes = 0;
         while let Some(next) = items.peek() {
-            if !batch.is_empty()
-                && (batch.len() >= BATCH_MESSAGES || bytes + next.size > BATCH_BYTES)
-            {
+            let size = next.message.size();
+            if !batch.is_empty() && (batch.len() >= BATCH_MESSAGES || bytes + size > BATCH_BYTES) {
                 break;
             }
-            bytes += next.size;
+            bytes += size;
             batch.extend(items.next());
         }
         if let Some(e) = &failure {
@@ -214,24 +170,26 @@ async fn send_lane(
             }));
             continue;
         }
-        let (indices, messages): (Vec<usize>, Vec<Message>) =
-            batch.into_iter().map(|b| (b.index, b.message)).unzip();
+        let EncodedBatch {
+            batch: encoded,
+            ids,
+        } = encode_batch(queue.topic_str(), batch.iter().map(|b| &b.message));
         let sent = producer
-            .send_batch_to_queue_with_timeout(messages, queue.clone(), SEND_TIMEOUT_MS)
-            .await;
+            .send_to_queue_with_timeout(encoded, queue.clone(), SEND_TIMEOUT_MS)
+            .await
+            .and_then(|result| {
+                result.ok_or_else(|| {
+                    rocketmq_client_rust::ClientError::timeout("batch send had no result", 0)
+                })
+            });
         match sent {
             Ok(result) => {
-                let ids: Vec<&str> = result
-                    .msg_id
-                    .as_ref()
-                    .map(|ids| ids.as_str().split(',').collect())
-                    .unwrap_or_default();
                 let first = i64::try_from(result.queue_offset).unwrap_or(i64::MAX);
-                for (position, index) in indices.into_iter().enumerate() {
+                for ((position, item), msg_id) in batch.into_iter().enumerate().zip(ids) {
                     out.push((
-                        index,
+                        item.index,
                         Ok(SendMetadata {
-                            msg_id: ids.get(position).copied().unwrap_or_default().to_owned(),
+                            msg_id,
                             topic: queue.topic_str().to_owned(),
                             broker_name: queue.broker_name().to_string(),
                             queue_id: queue.queue_id(),
@@ -242,7 +200,7 @@ async fn send_lane(
             }
             Err(e) => {
                 let error = client_error("send failed", e);
-                out.extend(indices.into_iter().map(|i| (i, Err(error.clone()))));
+                out.extend(batch.into_iter().map(|b| (b.index, Err(error.clone()))));
                 failure = Some(error);
             }
         }
@@ -258,8 +216,7 @@ struct Prepared {
     key_hash: Option<i32>,
     /// A queue id the caller pinned.
     queue: Option<i32>,
-    message: Message,
-    size: usize,
+    message: WireMessage,
 }
 
 impl RocketProducer {
@@ -313,7 +270,6 @@ impl RocketProducer {
                 .push(Bound {
                     index: item.index,
                     message: item.message,
-                    size: item.size,
                 });
         }
         let mut running = JoinSet::new();
@@ -348,14 +304,13 @@ impl MqProducer for RocketProducer {
         let mut results: Vec<Option<ConnectResult<SendMetadata>>> = vec![None; messages.len()];
         let mut prepared = Vec::with_capacity(messages.len());
         for (index, message) in messages.iter().enumerate() {
-            match build(message) {
-                Ok((built, size)) => prepared.push(Prepared {
+            match WireMessage::new(message) {
+                Ok(wire) => prepared.push(Prepared {
                     index,
                     topic: message.topic.clone(),
                     key_hash: message.keys.as_deref().map(java_hash),
                     queue: message.queue,
-                    message: built,
-                    size,
+                    message: wire,
                 }),
                 Err(e) => results[index] = Some(Err(e)),
             }
