@@ -55,7 +55,12 @@ pub fn to_message(
                 class_name: pipeline.key_converter_class.clone(),
                 error,
             })?
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+            // Keys are text on the wire; valid UTF-8 (every converter's output but raw
+            // bytes) is kept without a copy.
+            .map(|bytes| {
+                String::from_utf8(bytes)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+            })
     };
     let body = pipeline
         .value_converter

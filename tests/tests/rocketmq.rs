@@ -824,3 +824,49 @@ fn metrics_count_exactly_what_moved_and_what_failed() {
     assert_eq!(worker.metric("rocketmq_connect_tasks"), Some(1.0));
     assert_eq!(worker.metric("rocketmq_connect_connectors"), Some(1.0));
 }
+
+/// Every message carries the id the producer reported for it (the broker copies a batch's
+/// own properties onto each message it stores, so a batch id would shadow them), ids are
+/// unique, and each reported position is where the message is.
+#[test]
+fn each_message_keeps_the_id_and_position_reported_for_it() {
+    use connect_dataplane::mq::{MqClient, OutgoingMessage};
+    let dir = tempfile::tempdir().unwrap();
+    let broker = Broker::start(&dir.path().join("rocketmq"));
+    let (runtime, client) =
+        connect_runtime::rocketmq::RocketMqRuntime::start(&broker.namesrv_addr, true).unwrap();
+    // 1,200 messages: three batches on some queues, keyed and unkeyed, one with properties.
+    let messages: Vec<OutgoingMessage> = (0..1200)
+        .map(|i| OutgoingMessage {
+            topic: "ids".to_owned(),
+            keys: (i % 2 == 0).then(|| format!("key-{}", i % 7)),
+            tags: None,
+            body: format!("message {i}").into_bytes().into(),
+            properties: [("connect-ext-n".to_owned(), i.to_string())].into(),
+            queue: None,
+        })
+        .collect();
+    let reported = runtime.block_on(async {
+        let producer = client.producer("ids-test").await.unwrap();
+        producer.send(&messages).await
+    });
+    let reported: Vec<_> = reported.into_iter().map(Result::unwrap).collect();
+    let unique: std::collections::HashSet<&str> =
+        reported.iter().map(|m| m.msg_id.as_str()).collect();
+    assert_eq!(unique.len(), messages.len(), "every reported id is unique");
+    let stored = broker.read_topic("ids", messages.len(), Duration::from_secs(60));
+    assert_eq!(stored.len(), messages.len());
+    for message in &stored {
+        let n: usize = message.properties["connect-ext-n"].parse().unwrap();
+        let sent = &reported[n];
+        assert_eq!(message.properties["UNIQ_KEY"], sent.msg_id, "message {n}");
+        assert_eq!(
+            (message.queue.queue_id, message.queue_offset),
+            (sent.queue_id, sent.queue_offset),
+            "message {n}"
+        );
+        assert_eq!(message.body, format!("message {n}").into_bytes());
+        assert_eq!(message.keys, messages[n].keys, "message {n}");
+    }
+    runtime.shutdown();
+}

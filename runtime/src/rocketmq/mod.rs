@@ -7,6 +7,7 @@
 //!
 //! - `mod.rs`: the runtime and [`RocketMq`], the [`MqClient`] (producers, consumers, topics).
 //! - `producer.rs`: batched, key-ordered sends.
+//! - `wire.rs`: a batch written straight in the broker's layout (no client message per record).
 //! - `consumer.rs`: the lite-pull consumer with manual commits.
 
 mod consumer;

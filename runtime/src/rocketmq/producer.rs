@@ -1,5 +1,6 @@
-//! The producer: messages grouped by target queue and sent as batches (`send_batch_to_queue`),
-//! the queues of one call concurrently, the batches of one queue in order.
+//! The producer: messages grouped by target queue and sent as batches (each written by
+//! `wire.rs` and sent with `send_to_queue_with_timeout`), the queues of one call concurrently,
+//! the batches of one queue in order.
 //!
 //! Per-key order survives retries: a keyed message goes to `queue_for_key(key)` of the topic's
 //! sorted queues, and once a batch of a queue failed nothing later of that queue is sent in the
@@ -26,7 +27,7 @@ use super::{client_error, on_client};
 const SEND_TIMEOUT_MS: u64 = 3000;
 /// Queues of a topic created on demand (RocketMQ's default).
 pub const NEW_TOPIC_QUEUES: i32 = 4;
-/// Largest batch, in messages and in (approximate) encoded bytes; the broker takes 4 MiB.
+/// Largest batch, in messages and in encoded bytes; the broker takes 4 MiB.
 const BATCH_MESSAGES: usize = 512;
 const BATCH_BYTES: usize = 1 << 20;
 
@@ -174,14 +175,16 @@ async fn send_lane(
             batch: encoded,
             ids,
         } = encode_batch(queue.topic_str(), batch.iter().map(|b| &b.message));
-        let sent = producer
+        let sent = match producer
             .send_to_queue_with_timeout(encoded, queue.clone(), SEND_TIMEOUT_MS)
             .await
-            .and_then(|result| {
-                result.ok_or_else(|| {
-                    rocketmq_client_rust::ClientError::timeout("batch send had no result", 0)
-                })
-            });
+        {
+            Ok(Some(result)) => Ok(result),
+            Ok(None) => Err(ConnectError::retriable(
+                "send failed: the client returned no result",
+            )),
+            Err(e) => Err(client_error("send failed", e)),
+        };
         match sent {
             Ok(result) => {
                 let first = i64::try_from(result.queue_offset).unwrap_or(i64::MAX);
@@ -198,8 +201,7 @@ async fn send_lane(
                     ));
                 }
             }
-            Err(e) => {
-                let error = client_error("send failed", e);
+            Err(error) => {
                 out.extend(batch.into_iter().map(|b| (b.index, Err(error.clone()))));
                 failure = Some(error);
             }

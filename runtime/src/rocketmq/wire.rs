@@ -35,6 +35,12 @@ const ENTRY_OVERHEAD: usize = 4 + 4 + 4 + 4 + 4 + 2;
 const ID_SUFFIX_HEX: usize = 12;
 /// `UNIQ_KEY\u{1}<id>\u{2}` without the id.
 const ID_PROPERTY_OVERHEAD: usize = MessageConst::PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX.len() + 2;
+/// A message's properties length is an i16 on the wire, and the broker appends the batch's
+/// own properties (`WAIT`, `CLUSTER`, …, under a hundred bytes) to each message when it
+/// stores it: what we write leaves that much room.
+const MAX_PROPERTIES_BYTES: usize = i16::MAX as usize - 1024;
+/// How much of a refused value an error quotes.
+const QUOTED_CHARS: usize = 64;
 
 const NAME_VALUE: u8 = 1;
 const PROPERTY_END: u8 = 2;
@@ -57,19 +63,30 @@ impl WireMessage {
             ));
         }
         let mut properties = Vec::with_capacity(64);
-        let mut put = |name: &str, value: &str| {
+        let mut put = |name: &str, value: &str| -> ConnectResult<()> {
+            if let Some(text) = [name, value]
+                .into_iter()
+                .find(|t| t.bytes().any(|b| b == NAME_VALUE || b == PROPERTY_END))
+            {
+                let quoted: String = text.chars().take(QUOTED_CHARS).collect();
+                return Err(ConnectError::data(format!(
+                    "message {name} contains \\u0001 or \\u0002, which RocketMQ uses to \
+                     separate properties: {quoted:?}"
+                )));
+            }
             properties.extend_from_slice(name.as_bytes());
             properties.push(NAME_VALUE);
             properties.extend_from_slice(value.as_bytes());
             properties.push(PROPERTY_END);
+            Ok(())
         };
         if let Some(keys) = &message.keys {
-            put(MessageConst::PROPERTY_KEYS, keys);
+            put(MessageConst::PROPERTY_KEYS, keys)?;
         }
         if let Some(tags) = &message.tags {
-            put(MessageConst::PROPERTY_TAGS, tags);
+            put(MessageConst::PROPERTY_TAGS, tags)?;
         }
-        put(MessageConst::PROPERTY_WAIT_STORE_MSG_OK, "true");
+        put(MessageConst::PROPERTY_WAIT_STORE_MSG_OK, "true")?;
         for (name, value) in &message.properties {
             // Names RocketMQ reserves (UNIQ_KEY, MIN_OFFSET, …) are set by the client and the
             // broker; they only arrive here on a consumed message forwarded to a dead-letter
@@ -77,29 +94,13 @@ impl WireMessage {
             if STRING_HASH_SET.contains(name.as_str()) {
                 continue;
             }
-            put(name, value);
-        }
-        let texts = [message.keys.as_deref(), message.tags.as_deref()];
-        let named = message
-            .properties
-            .iter()
-            .flat_map(|(n, v)| [n.as_str(), v.as_str()]);
-        if let Some(text) = texts
-            .into_iter()
-            .flatten()
-            .chain(named)
-            .find(|t| t.bytes().any(|b| b == NAME_VALUE || b == PROPERTY_END))
-        {
-            return Err(ConnectError::data(format!(
-                "a message property or key contains \\u0001 or \\u0002, which RocketMQ uses to \
-                 separate properties: {text:?}"
-            )));
+            put(name, value)?;
         }
         let properties_len = properties.len() + ID_PROPERTY_OVERHEAD + id_len();
-        if properties_len > i16::MAX as usize {
+        if properties_len > MAX_PROPERTIES_BYTES {
             return Err(ConnectError::data(format!(
-                "the message's properties take {properties_len} bytes; RocketMQ carries at most {}",
-                i16::MAX
+                "the message's properties and keys take {properties_len} bytes; RocketMQ \
+                 carries at most {MAX_PROPERTIES_BYTES}"
             )));
         }
         let wire = Self {
@@ -146,7 +147,9 @@ impl BatchIds {
         head[prefix_end - 1] = hex_digit(nibble(head[prefix_end - 1]) ^ 1);
         // Keep the time part (4 bytes, 8 digits); the counter is ours.
         head.truncate(prefix_end + 8);
-        // Wrapping is the id's own rule (Java's counter is a short too).
+        // A batch takes far fewer ids than the counter has (`BATCH_MESSAGES`), and wrapping
+        // is the id's own rule (Java's counter is a short too).
+        debug_assert!(count <= 4096, "a batch of {count} messages");
         let next = COUNTER.fetch_add(count as u16, Ordering::Relaxed);
         Self {
             head: String::from_utf8_lossy(&head).into_owned(),
@@ -214,15 +217,11 @@ pub(super) fn encode_batch<'a>(
         ids.push(id);
     }
     debug_assert_eq!(body.len(), total);
+    // No id on the batch itself: the broker appends the batch's properties to every message
+    // it stores from it, and an id there would replace each message's own.
     let mut final_message = Message::default();
     final_message.set_topic(topic.into());
     final_message.set_wait_store_msg_ok(true);
-    if let Some(first) = ids.first() {
-        final_message.put_property(
-            MessageConst::PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX.into(),
-            first.as_str().into(),
-        );
-    }
     let mut batch = MessageBatch {
         final_message,
         messages: Vec::new(),
@@ -313,16 +312,12 @@ mod tests {
                 id.as_str()
             );
         }
-        // The batch carries the topic, WAIT and the first id, as the client's batch does.
+        // The batch carries the topic and WAIT, and no id (the broker would give it to
+        // every message it stores from the batch).
         let final_message = &encoded.batch.final_message;
         assert_eq!(final_message.topic().as_str(), "orders");
         assert!(final_message.is_wait_store_msg_ok());
-        assert_eq!(
-            MessageClientIDSetter::get_uniq_id(final_message)
-                .unwrap()
-                .as_str(),
-            encoded.ids[0]
-        );
+        assert_eq!(MessageClientIDSetter::get_uniq_id(final_message), None);
     }
 
     #[test]
@@ -336,6 +331,7 @@ mod tests {
             let encoded = encode_batch("orders", std::iter::repeat_n(&wire, 512));
             for id in encoded.ids {
                 assert_eq!(id.len(), client.len());
+                assert_eq!(id.len(), id_len());
                 assert!(
                     id.bytes()
                         .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
@@ -365,10 +361,35 @@ mod tests {
         let empty = WireMessage::new(&outgoing("", None, &[])).unwrap_err();
         assert!(empty.to_string().contains("body is empty"), "{empty}");
         let separator = WireMessage::new(&outgoing("b", Some("a\u{2}b"), &[])).unwrap_err();
-        assert!(separator.to_string().contains("\\u0002"), "{separator}");
-        let long = "v".repeat(40_000);
-        let too_long = WireMessage::new(&outgoing("b", None, &[("p", &long)])).unwrap_err();
-        assert!(too_long.to_string().contains("at most 32767"), "{too_long}");
+        assert!(
+            separator.to_string().contains("message KEYS"),
+            "{separator}"
+        );
+        let long = format!("{}\u{1}", "v".repeat(1000));
+        let quoted = WireMessage::new(&outgoing("b", None, &[("p", &long)])).unwrap_err();
+        assert!(
+            quoted.to_string().contains("message p contains"),
+            "{quoted}"
+        );
+        assert!(
+            quoted.to_string().len() < 200,
+            "quotes at most 64 characters: {quoted}"
+        );
+        // A reserved name is dropped, whatever it holds.
+        WireMessage::new(&outgoing("b", None, &[("UNIQ_KEY", "a\u{1}b")])).unwrap();
+        // Properties up to the limit pass, one byte more is refused.
+        let base = WireMessage::new(&outgoing("b", Some("k1"), &[("p", "")])).unwrap();
+        let room = MAX_PROPERTIES_BYTES - (base.properties.len() + ID_PROPERTY_OVERHEAD + id_len());
+        let fits = "v".repeat(room);
+        WireMessage::new(&outgoing("b", Some("k1"), &[("p", &fits)])).unwrap();
+        let over = "v".repeat(room + 1);
+        let too_long = WireMessage::new(&outgoing("b", Some("k1"), &[("p", &over)])).unwrap_err();
+        assert!(
+            too_long
+                .to_string()
+                .contains(&format!("at most {MAX_PROPERTIES_BYTES}")),
+            "{too_long}"
+        );
         let huge = "x".repeat(MAX_MESSAGE_BYTES);
         let too_big = WireMessage::new(&outgoing(&huge, None, &[])).unwrap_err();
         assert!(too_big.to_string().contains("at most 4194304"), "{too_big}");
