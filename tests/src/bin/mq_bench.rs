@@ -9,7 +9,8 @@
 //!
 //! Prints both rates, the ratios and the worker's peak RSS. Run it with `scripts/bench-mq.sh`
 //! (builds in release, starts a loopback broker unless `NAMESRV_ADDR` is set).
-//! `BENCH_MESSAGES` (default 500000) sets the count, `BENCH_ROUNDS` (default 3) the rounds;
+//! `BENCH_MESSAGES` (default 500000) sets the count, `BENCH_ROUNDS` (default 3) the rounds,
+//! `BENCH_SOURCE_BATCH` the file source's `batch.size` (its default, 1000);
 //! messages are 100-byte lines. Raw and runtime alternate; medians are reported.
 
 // The raw consumer's start, assignment and seeks nest async layouts past the default depth.
@@ -182,7 +183,8 @@ fn main() {
         ));
 
         let source = json!({"connector.class": "FileSourceConnector", "filename": input.display().to_string(),
-            "connect.topicname": runtime_topic, "value.converter": "StringConverter"});
+            "connect.topicname": runtime_topic, "value.converter": "StringConverter",
+            "batch.size": std::env::var("BENCH_SOURCE_BATCH").unwrap_or_else(|_| "1000".to_owned())});
         let name = format!("bench-src-{round}");
         let started = Instant::now();
         assert_eq!(
