@@ -142,19 +142,18 @@ struct BatchIds {
 
 impl BatchIds {
     fn new(count: usize) -> Self {
-        let mut head = MessageClientIDSetter::create_uniq_id().into_bytes();
+        let mut head = MessageClientIDSetter::create_uniq_id();
         let prefix_end = head.len() - ID_SUFFIX_HEX;
-        head[prefix_end - 1] = hex_digit(nibble(head[prefix_end - 1]) ^ 1);
+        let last = &head[prefix_end - 1..prefix_end];
+        let flipped = u32::from_str_radix(last, 16).map_or(0, |digit| digit ^ 1);
+        head.replace_range(prefix_end - 1..prefix_end, &upper_hex(flipped).to_string());
         // Keep the time part (4 bytes, 8 digits); the counter is ours.
         head.truncate(prefix_end + 8);
         // A batch takes far fewer ids than the counter has (`BATCH_MESSAGES`), and wrapping
         // is the id's own rule (Java's counter is a short too).
         debug_assert!(count <= 4096, "a batch of {count} messages");
         let next = COUNTER.fetch_add(count as u16, Ordering::Relaxed);
-        Self {
-            head: String::from_utf8_lossy(&head).into_owned(),
-            next,
-        }
+        Self { head, next }
     }
 
     fn next_id(&mut self) -> String {
@@ -163,22 +162,15 @@ impl BatchIds {
         let mut id = String::with_capacity(self.head.len() + 4);
         id.push_str(&self.head);
         for shift in [12, 8, 4, 0] {
-            id.push(char::from(hex_digit(((counter >> shift) & 0xF) as u8)));
+            id.push(upper_hex(u32::from(counter >> shift)));
         }
         id
     }
 }
 
-fn hex_digit(value: u8) -> u8 {
-    b"0123456789ABCDEF"[usize::from(value & 0xF)]
-}
-
-fn nibble(digit: u8) -> u8 {
-    match digit {
-        b'0'..=b'9' => digit - b'0',
-        b'a'..=b'f' => digit - b'a' + 10,
-        _ => digit.wrapping_sub(b'A').wrapping_add(10) & 0xF,
-    }
+/// The low four bits of `value` as an upper-case hex digit (the Java id's alphabet).
+fn upper_hex(value: u32) -> char {
+    char::from_digit(value & 0xF, 16).map_or('0', |c| c.to_ascii_uppercase())
 }
 
 /// A batch ready for `send_to_queue`, and each message's id in order.
