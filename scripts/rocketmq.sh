@@ -79,13 +79,39 @@ launch() { # dir, name, command...
     wait_for "$name to record its pid" test -s "$dir/$name.pid"
 }
 
+# Whether the process is running (a server that exited but was not yet reaped counts as gone).
+alive() { # pid
+    [[ -r /proc/$1/stat ]] && [[ $(sed 's/.*) //' "/proc/$1/stat" | cut -c1) != Z ]]
+}
+
+# Waits until the server NAME started under DIR passes the check. Returns 2 at once when it
+# exits first (typically a port another process took between choosing and binding it), 1 after
+# 60 s; either way the end of its log goes to stderr, since the caller may delete DIR.
+wait_up() { # dir, name, description, command...
+    local dir=$1 name=$2 what=$3 pid
+    shift 3
+    pid=$(cat "$dir/$name.pid")
+    for _ in $(seq 1 600); do
+        if "$@" >/dev/null 2>&1; then return 0; fi
+        if ! alive "$pid"; then
+            echo "$name exited before $what; the end of $dir/$name.log:" >&2
+            tail -n 15 "$dir/$name.log" >&2
+            return 2
+        fi
+        sleep 0.1
+    done
+    echo "timed out after 60 s waiting for $what; the end of $dir/$name.log:" >&2
+    tail -n 15 "$dir/$name.log" >&2
+    return 1
+}
+
 launch_broker() { # dir (holding broker.toml and health_port)
     local dir=$1 health_port
     health_port=$(cat "$dir/health_port")
     rm -f "$dir/broker.pid"
     ROCKETMQ_HEALTH_BIND_ADDR="127.0.0.1:$health_port" ROCKETMQ_SHUTDOWN_TIMEOUT_SECONDS=5 \
         launch "$dir" broker "$BIN/rocketmq-broker-rust" -c broker.toml
-    wait_for "the broker to be ready (see $dir/broker.log)" ready "$health_port"
+    wait_up "$dir" broker "the broker to be ready" ready "$health_port"
 }
 
 kill_broker() {
@@ -120,11 +146,10 @@ remove_orphan_stores() { # shm
     done
 }
 
-start() {
-    local dir=${1:?usage: rocketmq.sh start DIR}
-    [[ -x "$BIN/rocketmq-broker-rust" ]] || { echo "not installed: run scripts/rocketmq.sh install" >&2; exit 1; }
-    mkdir -p "$dir"
-    dir=$(cd "$dir" && pwd)
+# Starts both servers once on freshly chosen ports; returns wait_up's status on failure, with
+# everything it started stopped again.
+start_once() { # dir (absolute)
+    local dir=$1
     local namesrv_port broker_port ha_port health_port
     namesrv_port=$(free_port)
     # The broker also listens on listenPort-2 (the "fast" port): both must be free.
@@ -179,10 +204,14 @@ filter = "warn,rocketmq_store::message_store::local_file_message_store::read_pat
 CONF
     echo "$health_port" > "$dir/health_port"
     launch "$dir" namesrv "$BIN/rocketmq-namesrv-rust" -c namesrv.toml
-    wait_for "the name server on port $namesrv_port" listening "$namesrv_port"
+    local status=0
+    wait_up "$dir" namesrv "the name server on port $namesrv_port" listening "$namesrv_port" || status=$?
     # A broker that does not come up (e.g. it refuses a nearly full disk) must not leave the
     # name server behind: the caller gets no directory to stop.
-    if ! launch_broker "$dir"; then
+    if (( status == 0 )); then
+        launch_broker "$dir" || status=$?
+    fi
+    if (( status != 0 )); then
         # The rocketmq-rust 1.0 store refuses writes once (total - available) / total of its
         # disk reaches 90%, counting blocks reserved for root as used (unlike df's Use%).
         local size avail
@@ -191,10 +220,29 @@ CONF
             echo "the disk holding the broker store $store has $((avail / 1024 / 1024)) GiB of $((size / 1024 / 1024)) GiB available: the broker refuses to write with less than 10% available; free some space (or run where /dev/shm has 4 GiB free)" >&2
         fi
         stop "$dir"
-        exit 1
+        return "$status"
     fi
     printf 'NAMESRV_ADDR=127.0.0.1:%s\nBROKER_ADDR=127.0.0.1:%s\n' "$namesrv_port" "$broker_port" > "$dir/env"
-    cat "$dir/env"
+}
+
+start() {
+    local dir=${1:?usage: rocketmq.sh start DIR}
+    [[ -x "$BIN/rocketmq-broker-rust" ]] || { echo "not installed: run scripts/rocketmq.sh install" >&2; exit 1; }
+    mkdir -p "$dir"
+    dir=$(cd "$dir" && pwd)
+    # Ports are chosen free but bound later by the servers; under parallel tests another process
+    # can take one in between, and the server exits. That, and only that, is retried.
+    local attempt status
+    for attempt in 1 2 3; do
+        status=0
+        start_once "$dir" || status=$?
+        if (( status == 0 )); then
+            cat "$dir/env"
+            return
+        fi
+        (( status == 2 && attempt < 3 )) || exit 1
+        echo "starting again on other ports (attempt $((attempt + 1)) of 3)" >&2
+    done
 }
 
 stop() {
