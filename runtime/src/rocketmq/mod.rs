@@ -8,8 +8,10 @@
 //! - `mod.rs`: the runtime and [`RocketMq`], the [`MqClient`] (producers, consumers, topics).
 //! - `producer.rs`: batched, key-ordered sends.
 //! - `wire.rs`: a batch written straight in the broker's layout (no client message per record).
+//! - `buffers.rs`: batch buffers reused across sends (no page faults per batch).
 //! - `consumer.rs`: the lite-pull consumer with manual commits.
 
+mod buffers;
 mod consumer;
 mod producer;
 mod wire;

@@ -20,6 +20,7 @@ use tokio::sync::mpsc;
 use super::columns::MappedTable;
 use super::gtid::{Gtid, GtidSet};
 use super::layout;
+use super::rows::{self, RowLayout};
 use super::server::{self, ServerError};
 use super::table::CapturedTable;
 use super::values;
@@ -326,7 +327,7 @@ async fn run(
     let mut skip_events = start.events;
     let mut skip_rows = start.rows;
     let mut txn = Transaction::default();
-    let mut tables: HashMap<u64, Option<Arc<CapturedTable>>> = HashMap::new();
+    let mut tables: HashMap<u64, Captured> = HashMap::new();
     let mut seen_format = false;
     // A standalone GTID (DDL) names the next statement.
     let mut standalone_gtid: Option<Gtid> = None;
@@ -495,7 +496,9 @@ async fn run(
                     let table =
                         CapturedTable::new(config, &db, &name, mapped.columns, mapped.primary_key)
                             .map_err(|e| failed(format!("{db}.{name}: {e}"), false))?;
-                    Some(Arc::new(table))
+                    let layout = RowLayout::of(&tme)
+                        .map_err(|e| failed(format!("{db}.{name}: table map: {e}"), false))?;
+                    Some((Arc::new(table), Arc::new(layout)))
                 } else {
                     None
                 };
@@ -510,7 +513,7 @@ async fn run(
                     txn.start = BinlogPoint::new(current_file.clone(), event_start);
                 }
                 let table_id = rows_event.table_id();
-                let Some(table) = tables.get(&table_id).cloned().flatten() else {
+                let Some((table, layout)) = tables.get(&table_id).cloned().flatten() else {
                     continue;
                 };
                 if event_index < skip_events {
@@ -527,18 +530,14 @@ async fn run(
                         Op::Delete
                     }
                 };
-                let Some(tme) = stream.get_tme(table_id) else {
-                    return Err(failed(
-                        format!("no table map for table id {table_id} at {current_file}:{log_pos}"),
-                        false,
-                    ));
-                };
                 let skip_in_event = if event_index == skip_events {
                     skip_rows
                 } else {
                     0
                 };
-                for (row_index, row) in rows_event.rows(tme).enumerate() {
+                #[cfg(debug_assertions)]
+                same_rows_as_mysql_common(&layout, &rows_event, stream.get_tme(table_id));
+                for (row_index, row) in layout.rows(&rows_event).enumerate() {
                     let (before, after_image) = row.map_err(|e| {
                         failed(
                             format!(
@@ -551,14 +550,23 @@ async fn run(
                     if (row_index as u64) < skip_in_event {
                         continue;
                     }
-                    let decode = |image: Option<mysql_async::binlog::row::BinlogRow>| -> Result<Option<Vec<Value>>, Stop> {
-                        let Some(image) = image else { return Ok(None) };
-                        let mut out = Vec::with_capacity(table.columns.len());
-                        for (i, column) in table.columns.iter().enumerate() {
-                            out.push(values::from_binlog(&column.kind, image.as_ref(i), &config.modes).map_err(|e| failed(format!("{}.{}: {e}", table.id(), column.name), false))?);
-                        }
-                        Ok(Some(table.project(out)))
-                    };
+                    let decode =
+                        |image: Option<rows::Image<'_>>| -> Result<Option<Vec<Value>>, Stop> {
+                            let Some(image) = image else { return Ok(None) };
+                            let mut out = Vec::with_capacity(table.columns.len());
+                            for (i, column) in table.columns.iter().enumerate() {
+                                out.push(
+                                    values::from_binlog(&column.kind, image.get(i), &config.modes)
+                                        .map_err(|e| {
+                                            failed(
+                                                format!("{}.{}: {e}", table.id(), column.name),
+                                                false,
+                                            )
+                                        })?,
+                                );
+                            }
+                            Ok(Some(table.project(out)))
+                        };
                     let change = RowChange {
                         table: table.clone(),
                         op,
@@ -589,6 +597,29 @@ async fn run(
         }
     }
     Err(failed("the server closed the binlog stream", true))
+}
+
+/// A table id's table when it is captured, with the layout its row images are decoded by.
+type Captured = Option<(Arc<CapturedTable>, Arc<RowLayout>)>;
+
+/// Debug builds decode every rows event twice, with [`rows`] and with mysql_common's own row
+/// reader, and insist on the same values: every test that streams also tests the decoder.
+#[cfg(debug_assertions)]
+fn same_rows_as_mysql_common(
+    layout: &RowLayout,
+    event: &RowsEventData<'_>,
+    tme: Option<&mysql_async::binlog::events::TableMapEvent<'_>>,
+) {
+    let Some(tme) = tme else { return };
+    let ours: Vec<_> = layout.rows(event).map(|row| row.ok()).collect();
+    let theirs: Vec<_> = event
+        .rows(tme)
+        .map(|row| {
+            row.ok()
+                .map(|(before, after)| (before.map(|r| r.unwrap()), after.map(|r| r.unwrap())))
+        })
+        .collect();
+    assert_eq!(ours, theirs, "row images decoded unlike mysql_common");
 }
 
 /// The tables a DDL statement changed, for its schema-change record (none when those are not
