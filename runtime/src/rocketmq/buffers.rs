@@ -44,7 +44,7 @@ impl BufferPool {
     }
 
     /// The buffer as bytes that return it to this pool when the last of them is dropped.
-    pub(super) fn into_bytes(&'static self, buffer: Vec<u8>) -> Bytes {
+    pub(super) fn lend(&'static self, buffer: Vec<u8>) -> Bytes {
         Bytes::from_owner(Returning { pool: self, buffer })
     }
 
@@ -98,7 +98,7 @@ mod tests {
         let mut buffer = pool.take(1000);
         buffer.extend_from_slice(b"first batch");
         let address = buffer.as_ptr();
-        let bytes = pool.into_bytes(buffer);
+        let bytes = pool.lend(buffer);
         let clone = bytes.slice(0..5);
         drop(bytes);
         assert_eq!(pool.kept(), 0, "a clone still reads the buffer");
@@ -115,14 +115,14 @@ mod tests {
     fn what_is_kept_is_bounded() {
         let pool = pool();
         let all: Vec<Bytes> = (0..KEPT_BUFFERS + 3)
-            .map(|_| pool.into_bytes(pool.take(64)))
+            .map(|_| pool.lend(pool.take(64)))
             .collect();
         drop(all);
         assert_eq!(pool.kept(), KEPT_BUFFERS);
         let grown = pool.take(LARGEST_KEPT);
         assert!(grown.capacity() >= LARGEST_KEPT);
         assert_eq!(pool.kept(), KEPT_BUFFERS - 1);
-        drop(pool.into_bytes(Vec::with_capacity(LARGEST_KEPT + 1)));
+        drop(pool.lend(Vec::with_capacity(LARGEST_KEPT + 1)));
         assert_eq!(
             pool.kept(),
             KEPT_BUFFERS - 1,

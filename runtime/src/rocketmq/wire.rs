@@ -221,7 +221,7 @@ pub(super) fn encode_batch<'a>(
         final_message,
         messages: Vec::new(),
     };
-    batch.set_body(BATCH_BUFFERS.into_bytes(body));
+    batch.set_body(BATCH_BUFFERS.lend(body));
     EncodedBatch { batch, ids }
 }
 
