@@ -172,21 +172,33 @@ pub fn convert_row(
     modes: &ValueModes,
 ) -> Result<ChunkRow, ServerError> {
     let mut converted = Vec::with_capacity(table.columns.len());
-    let mut texts = Vec::with_capacity(table.columns.len());
     for (i, column) in table.columns.iter().enumerate() {
-        let text = raw_text(row, i);
-        converted.push(
-            values::from_text(&column.kind, text.as_deref(), modes).map_err(|e| {
-                ServerError::Unexpected(format!("{}.{}: {e}", table.id(), column.name))
-            })?,
-        );
-        texts.push(text);
+        let failed = |e: values::ValueError| {
+            ServerError::Unexpected(format!("{}.{}: {e}", table.id(), column.name))
+        };
+        let value = match row.as_ref(i) {
+            Some(v) if values::binary_protocol_reads_as_binlog(&column.kind, v) => {
+                let direct = values::from_value(&column.kind, v, modes).map_err(failed)?;
+                debug_assert_eq!(
+                    Some(&direct),
+                    values::from_text(&column.kind, raw_text(row, i).as_deref(), modes)
+                        .ok()
+                        .as_ref(),
+                    "{}: the binary value {v:?} read directly and through its text differ",
+                    column.name
+                );
+                direct
+            }
+            _ => values::from_text(&column.kind, raw_text(row, i).as_deref(), modes)
+                .map_err(failed)?,
+        };
+        converted.push(value);
     }
     let key_text = table
         .chunk_key
         .iter()
-        .map(|&i| match &texts[i] {
-            Some(bytes) => serde_json::Value::String(String::from_utf8_lossy(bytes).into_owned()),
+        .map(|&i| match raw_text(row, i) {
+            Some(bytes) => serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned()),
             None => serde_json::Value::Null,
         })
         .collect();

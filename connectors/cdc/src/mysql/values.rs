@@ -121,7 +121,18 @@ pub fn from_binlog(
         }
         Some(other @ BinlogValue::JsonDiff(_)) => return Err(bad(kind, other)),
     };
+    from_value(kind, value, modes)
+}
+
+/// A value as the binlog decodes it (and, for most types, as the binary protocol sends it;
+/// see [`binary_protocol_reads_as_binlog`]) as the column's Connect value.
+pub fn from_value(
+    kind: &ColumnKind,
+    value: &MyValue,
+    modes: &ValueModes,
+) -> Result<Value, ValueError> {
     match (kind, value) {
+        (_, MyValue::NULL) => Ok(Value::Null),
         (ColumnKind::TinyInt { unsigned }, MyValue::Int(i)) => Ok(int16(*i, *unsigned, 8)),
         (
             ColumnKind::TinyInt { .. } | ColumnKind::SmallInt { unsigned: false },
@@ -222,6 +233,30 @@ pub fn from_binlog(
             Ok(Value::String(chosen.join(",")))
         }
         _ => Err(bad(kind, value)),
+    }
+}
+
+/// Whether a value from the binary protocol (a prepared statement's row) means what the same
+/// value means in the binlog, so [`from_value`] reads it without printing it as text first.
+/// Not for TIMESTAMP (a wall-clock date in the session's zone here, epoch seconds in the
+/// binlog), ENUM and SET (their text here, an index or a bitmask there), and not for bytes
+/// standing in for a number or a date (the text protocol's form).
+pub fn binary_protocol_reads_as_binlog(kind: &ColumnKind, value: &MyValue) -> bool {
+    match (kind, value) {
+        (ColumnKind::Timestamp { .. } | ColumnKind::Enum { .. } | ColumnKind::Set { .. }, _) => {
+            false
+        }
+        (
+            ColumnKind::Text
+            | ColumnKind::Json
+            | ColumnKind::Binary
+            | ColumnKind::Geometry
+            | ColumnKind::Decimal { .. }
+            | ColumnKind::Bit { .. },
+            MyValue::Bytes(_),
+        ) => true,
+        (_, MyValue::Bytes(_)) => false,
+        _ => true,
     }
 }
 
