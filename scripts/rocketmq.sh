@@ -81,18 +81,47 @@ launch() { # dir, name, command...
 
 # Whether the process is running (a server that exited but was not yet reaped counts as gone).
 alive() { # pid
-    [[ -r /proc/$1/stat ]] && [[ $(sed 's/.*) //' "/proc/$1/stat" | cut -c1) != Z ]]
+    [[ $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1) =~ ^[^Z]$ ]]
 }
 
-# Waits until the server NAME started under DIR passes the check. Returns 2 at once when it
-# exits first (typically a port another process took between choosing and binding it), 1 after
-# 60 s; either way the end of its log goes to stderr, since the caller may delete DIR.
-wait_up() { # dir, name, description, command...
-    local dir=$1 name=$2 what=$3 pid
-    shift 3
+# Whether the process itself listens on the port: a server that lost its port to another
+# test's server exits, and a check by port alone would find the other one.
+owns_port() { # pid, port
+    python3 - "$1" "$2" <<'PY'
+import os, sys
+pid, port = sys.argv[1], int(sys.argv[2])
+inodes = set()
+for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+    try:
+        rows = open(table).read().splitlines()[1:]
+    except OSError:
+        continue
+    for row in rows:
+        fields = row.split()
+        if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+            inodes.add("socket:[%s]" % fields[9])
+fds = "/proc/%s/fd" % pid
+def target(fd):
+    try:
+        return os.readlink(os.path.join(fds, fd))
+    except OSError:
+        return None
+sys.exit(0 if any(target(fd) in inodes for fd in os.listdir(fds)) else 1)
+PY
+}
+
+# Waits until the server NAME started under DIR listens on PORT itself and passes the check.
+# Returns 2 at once when it exits first (typically a port another process took between
+# choosing and binding it), 1 after 60 s; either way the end of its log goes to stderr, since
+# the caller may delete DIR.
+wait_up() { # dir, name, port, description, command...
+    local dir=$1 name=$2 port=$3 what=$4 pid deadline=$((SECONDS + 60))
+    shift 4
     pid=$(cat "$dir/$name.pid")
-    for _ in $(seq 1 600); do
-        if "$@" >/dev/null 2>&1; then return 0; fi
+    while ((SECONDS < deadline)); do
+        if "$@" >/dev/null 2>&1 && owns_port "$pid" "$port" 2>/dev/null && alive "$pid"; then
+            return 0
+        fi
         if ! alive "$pid"; then
             echo "$name exited before $what; the end of $dir/$name.log:" >&2
             tail -n 15 "$dir/$name.log" >&2
@@ -106,12 +135,13 @@ wait_up() { # dir, name, description, command...
 }
 
 launch_broker() { # dir (holding broker.toml and health_port)
-    local dir=$1 health_port
+    local dir=$1 health_port broker_port
     health_port=$(cat "$dir/health_port")
+    broker_port=$(sed -n 's/^listenPort = //p' "$dir/broker.toml")
     rm -f "$dir/broker.pid"
     ROCKETMQ_HEALTH_BIND_ADDR="127.0.0.1:$health_port" ROCKETMQ_SHUTDOWN_TIMEOUT_SECONDS=5 \
         launch "$dir" broker "$BIN/rocketmq-broker-rust" -c broker.toml
-    wait_up "$dir" broker "the broker to be ready" ready "$health_port"
+    wait_up "$dir" broker "$broker_port" "the broker to be ready" ready "$health_port"
 }
 
 kill_broker() {
@@ -203,9 +233,11 @@ maxIndexNum = 2000000
 filter = "warn,rocketmq_store::message_store::local_file_message_store::read_path=error"
 CONF
     echo "$health_port" > "$dir/health_port"
-    launch "$dir" namesrv "$BIN/rocketmq-namesrv-rust" -c namesrv.toml
+    rm -f "$dir/namesrv.pid"
+    launch "$dir" namesrv "$BIN/rocketmq-namesrv-rust" -c namesrv.toml || return 1
     local status=0
-    wait_up "$dir" namesrv "the name server on port $namesrv_port" listening "$namesrv_port" || status=$?
+    wait_up "$dir" namesrv "$namesrv_port" "the name server on port $namesrv_port" \
+        listening "$namesrv_port" || status=$?
     # A broker that does not come up (e.g. it refuses a nearly full disk) must not leave the
     # name server behind: the caller gets no directory to stop.
     if (( status == 0 )); then
@@ -231,7 +263,8 @@ start() {
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
     # Ports are chosen free but bound later by the servers; under parallel tests another process
-    # can take one in between, and the server exits. That, and only that, is retried.
+    # can take one in between, and the server exits. A server that exits before it is ready is
+    # therefore started again on other ports (whatever the reason: its log is printed each time).
     local attempt status
     for attempt in 1 2 3; do
         status=0

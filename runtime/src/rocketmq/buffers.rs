@@ -34,13 +34,18 @@ impl BufferPool {
 
     /// An empty buffer with room for `capacity` bytes: a kept one when there is one.
     pub(super) fn take(&self, capacity: usize) -> Vec<u8> {
-        if capacity <= LARGEST_KEPT
-            && let Some(mut buffer) = self.free.lock().pop()
-        {
-            buffer.reserve_exact(capacity);
-            return buffer;
+        if capacity > LARGEST_KEPT {
+            return Vec::with_capacity(capacity);
         }
-        Vec::with_capacity(capacity)
+        // Popped first: growing a kept buffer must not hold the process-wide lock.
+        let kept = self.free.lock().pop();
+        match kept {
+            Some(mut buffer) => {
+                buffer.reserve_exact(capacity);
+                buffer
+            }
+            None => Vec::with_capacity(capacity),
+        }
     }
 
     /// The buffer as bytes that return it to this pool when the last of them is dropped.

@@ -157,37 +157,118 @@ impl<'d> Iterator for Rows<'d> {
         if self.data.is_empty() {
             return None;
         }
+        let row = self.row();
+        if row.is_err() {
+            // Fused: an error may have consumed nothing, and would otherwise repeat forever.
+            self.data = ParseBuf(&[]);
+        }
+        Some(row)
+    }
+}
+
+impl<'d> Rows<'d> {
+    fn row(&mut self) -> io::Result<(Option<Image<'d>>, Option<Image<'d>>)> {
         let columns = self.event.num_columns() as usize;
         if columns > self.layout.columns.len() {
-            return Some(Err(invalid(format!(
+            return Err(invalid(format!(
                 "a rows event has {columns} columns, its table map {}",
                 self.layout.columns.len()
-            ))));
+            )));
         }
         // Each image's bitmap has exactly `columns` bits.
         let before = match self.event.columns_before_image() {
-            Some(bits) => match self
-                .layout
-                .image(|i| i < columns && bits[i], false, &mut self.data)
-            {
-                Ok(image) => Some(image),
-                Err(e) => return Some(Err(e)),
-            },
+            Some(bits) => Some(self.layout.image(
+                |i| i < columns && bits[i],
+                false,
+                &mut self.data,
+            )?),
             None => None,
         };
         let partial = matches!(self.event, RowsEventData::PartialUpdateRowsEvent(_));
         let after = match self.event.columns_after_image() {
-            Some(bits) => {
-                match self
-                    .layout
-                    .image(|i| i < columns && bits[i], partial, &mut self.data)
-                {
-                    Ok(image) => Some(image),
-                    Err(e) => return Some(Err(e)),
-                }
-            }
+            Some(bits) => Some(self.layout.image(
+                |i| i < columns && bits[i],
+                partial,
+                &mut self.data,
+            )?),
             None => None,
         };
-        Some(Ok((before, after)))
+        Ok((before, after))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use mysql_async::Value as MyValue;
+
+    use super::*;
+
+    /// INT, VARCHAR(255) and INT UNSIGNED, as a table map describes them.
+    fn layout() -> RowLayout {
+        let column = |kind, meta: &[u8], unsigned| ColumnCodec {
+            kind,
+            meta: meta.to_vec(),
+            unsigned,
+        };
+        RowLayout {
+            columns: vec![
+                column(ColumnType::MYSQL_TYPE_LONG, &[], false),
+                column(ColumnType::MYSQL_TYPE_VARCHAR, &[255, 0], false),
+                column(ColumnType::MYSQL_TYPE_LONG, &[], true),
+            ],
+            json_columns: 0,
+        }
+    }
+
+    /// Values of the present columns in order, NULLs from the bitmap (which counts only the
+    /// present columns), signedness from the layout; the rest of the buffer is left unread.
+    #[test]
+    fn an_image_reads_its_present_columns() {
+        let layout = layout();
+        // All three present: null bitmap 0b010 (the VARCHAR is NULL), -7, then 4294967295.
+        let bytes = [0b010, 0xf9, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xaa];
+        let mut buf = ParseBuf(&bytes);
+        let image = layout.image(|_| true, false, &mut buf).unwrap();
+        assert_eq!(
+            image,
+            vec![
+                BinlogValue::Value(MyValue::Int(-7)),
+                BinlogValue::Value(MyValue::NULL),
+                BinlogValue::Value(MyValue::Int(i64::from(u32::MAX))),
+            ]
+        );
+        assert_eq!(buf.0, [0xaa]);
+        // Only the first two present: the bitmap's bits are theirs.
+        let bytes = [0b00, 5, 0, 0, 0, 2, b'h', b'i'];
+        let mut buf = ParseBuf(&bytes);
+        let image = layout.image(|i| i < 2, false, &mut buf).unwrap();
+        assert_eq!(
+            image,
+            vec![
+                BinlogValue::Value(MyValue::Int(5)),
+                BinlogValue::Value(MyValue::Bytes(b"hi".to_vec())),
+            ]
+        );
+        assert!(buf.is_empty());
+    }
+
+    /// A truncated image is an error naming what is missing, not a panic.
+    #[test]
+    fn a_truncated_image_is_an_error() {
+        let layout = layout();
+        let bytes = [0b000, 1, 0];
+        let error = layout
+            .image(|_| true, false, &mut ParseBuf(&bytes))
+            .unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof, "{error}");
+        assert!(layout.image(|_| true, false, &mut ParseBuf(&[])).is_err());
+    }
+
+    #[test]
+    fn bitmaps_are_least_significant_bit_first() {
+        assert!(bit(&[0b0000_0100], 2));
+        assert!(!bit(&[0b0000_0100], 1));
+        assert!(bit(&[0, 0b1000_0000], 15));
+        assert!(!bit(&[], 0), "past the end reads as unset");
     }
 }
