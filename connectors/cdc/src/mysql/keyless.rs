@@ -89,8 +89,9 @@ async fn read(
         return Ok(());
     }
     let sql = snapshot::chunk_sql(table, false, 0);
+    // A prepared statement, as for keyed chunks (`snapshot::read_chunk`): values as stored.
     let mut result = conn
-        .query_iter(sql)
+        .exec_iter(sql, ())
         .await
         .map_err(q("reading a table without a key"))?;
     let mut rows = Vec::with_capacity(batch);

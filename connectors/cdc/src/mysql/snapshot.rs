@@ -131,14 +131,13 @@ pub async fn read_chunk(
         ),
         _ => Params::Empty,
     };
-    // The text protocol returns every value as the server prints it; `values::from_text`
-    // reads each by its column's kind. A prepared statement is only needed for the key.
-    let raw: Vec<Row> = if matches!(params, Params::Empty) {
-        conn.query(sql).await
-    } else {
-        conn.exec(sql, params).await
-    }
-    .map_err(q("reading a snapshot chunk"))?;
+    // Always a prepared statement (the binary protocol), also without a key to pass: the text
+    // protocol prints a FLOAT to six digits (1.2345678 as "1.23457"), where the binlog and
+    // the binary protocol carry the stored value.
+    let raw: Vec<Row> = conn
+        .exec(sql, params)
+        .await
+        .map_err(q("reading a snapshot chunk"))?;
     conn.query_drop("COMMIT")
         .await
         .map_err(q("ending the snapshot transaction"))?;
