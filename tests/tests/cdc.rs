@@ -1208,6 +1208,44 @@ fn an_undecodable_binlog_value_fails_the_task_naming_the_cause() {
     assert_eq!(worker.get("/connectors").status, 200);
 }
 
+/// A session that writes partial row images (`binlog_row_image=MINIMAL`) fails the task with
+/// the table, the position and the fix — values are never shifted into other columns — and
+/// the worker stays up.
+#[test]
+fn a_partial_row_image_fails_the_task_naming_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::start(DbKind::MariaDb, &dir.path().join("db"));
+    db.execute("CREATE TABLE people (id INT PRIMARY KEY, name VARCHAR(20), age INT)");
+    db.execute("INSERT INTO people VALUES (1, 'ada', 36)");
+    let broker = Broker::start(&dir.path().join("rocketmq"));
+    let extra = [("namesrvAddr", broker.namesrv_addr.as_str())];
+    let worker = WorkerProcess::start(WORKER, dir.path(), &extra, &[]);
+    create(
+        &worker,
+        "people-cdc",
+        &cdc_config(
+            &db,
+            "cdc-people",
+            json!({"snapshot.mode": "schema_only", "table.include.list": "connect.people"}),
+        ),
+    );
+    worker.wait_state("people-cdc", "RUNNING");
+    db.execute(
+        "SET SESSION binlog_row_image = 'MINIMAL';\nUPDATE people SET age = 37 WHERE id = 1",
+    );
+    eventually(
+        "the task FAILED naming binlog_row_image",
+        Duration::from_secs(60),
+        || {
+            let status = worker.get("/connectors/people-cdc/status");
+            status.text.contains("FAILED")
+                && status.text.contains("connect.people")
+                && status.text.contains("binlog_row_image=FULL")
+        },
+    );
+    assert_eq!(worker.get("/connectors").status, 200);
+}
+
 /// MariaDB killed (-9) while the connector streams: the task shows the outage as a retriable
 /// trouble in its RUNNING status, reconnects from its last position when the server is back, and
 /// the topic still folds to the table.

@@ -558,6 +558,21 @@ async fn run(
                     let decode =
                         |image: Option<rows::Image<'_>>| -> Result<Option<Vec<Value>>, Stop> {
                             let Some(image) = image else { return Ok(None) };
+                            // Values are matched to columns by position: an image without
+                            // every column (a session's binlog_row_image=MINIMAL or NOBLOB;
+                            // the check at start sees only the global setting) would shift
+                            // them into the wrong columns.
+                            if image.len() != table.columns.len() {
+                                return Err(failed(
+                                    format!(
+                                        "{}: a row image at {current_file}:{log_pos} holds {} of the table's {} columns: the session that wrote it set binlog_row_image to MINIMAL or NOBLOB; set binlog_row_image=FULL for every session (SET GLOBAL and the server's configuration), then restart the task",
+                                        table.id(),
+                                        image.len(),
+                                        table.columns.len()
+                                    ),
+                                    false,
+                                ));
+                            }
                             let mut out = Vec::with_capacity(table.columns.len());
                             for (i, column) in table.columns.iter().enumerate() {
                                 out.push(
