@@ -6,6 +6,7 @@
 //! (skip `event` row events, then `row` rows) and inside a snapshot (the next chunk starts after
 //! `snapshot_after`, the key of the last row sent).
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use connect_api::{RecordOffset, RecordPartition};
@@ -91,18 +92,24 @@ pub fn partition(server: &str) -> RecordPartition {
 impl Position {
     /// The offset map (Debezium's keys, plus the snapshot progress while one runs).
     pub fn to_offset(&self) -> RecordOffset {
-        // Debezium's six keys, gtids, and the snapshot progress while one runs.
-        let mut offset = RecordOffset::with_capacity(12)
-            .with("file", self.restart.at.file.clone())
-            .with("pos", self.restart.at.pos)
-            .with("event", self.restart.events)
-            .with("row", self.restart.rows)
-            .with("ts_sec", self.ts_sec)
-            .with("server_id", self.server_id);
+        // Debezium's six keys, gtids, and the snapshot progress while one runs; pushed in key
+        // order, so the map's sort finds them sorted.
+        let mut entries: OffsetEntries = Vec::with_capacity(12);
+        entries.extend([
+            ("event".into(), self.restart.events.into()),
+            ("file".into(), self.restart.at.file.as_str().into()),
+        ]);
         if let Some(gtids) = &self.gtids {
-            offset = offset.with("gtids", gtids.to_string());
+            entries.push(("gtids".into(), gtids.to_string().into()));
         }
-        put_progress(offset, self.snapshot.as_ref(), &self.signals)
+        entries.extend([
+            ("pos".into(), self.restart.at.pos.into()),
+            ("row".into(), self.restart.rows.into()),
+            ("server_id".into(), self.server_id.into()),
+        ]);
+        put_progress(&mut entries, self.snapshot.as_ref(), &self.signals);
+        entries.push(("ts_sec".into(), self.ts_sec.into()));
+        RecordOffset::from_entries(entries)
     }
 
     /// Reads an offset written by this connector or by the Java plugin (Debezium 1.7). A
@@ -133,38 +140,42 @@ impl Position {
     }
 }
 
-/// Adds the snapshot progress and signal positions to an offset (both databases' keys).
+/// An offset's entries before it is built (see [`RecordOffset::from_entries`]).
+pub type OffsetEntries = Vec<(Cow<'static, str>, serde_json::Value)>;
+
+/// Adds the snapshot progress and signal positions to an offset (both databases' keys), in
+/// key order.
 pub fn put_progress(
-    mut offset: RecordOffset,
+    entries: &mut OffsetEntries,
     snapshot: Option<&SnapshotProgress>,
     signals: &connect_api::SidePositions,
-) -> RecordOffset {
+) {
     if !signals.is_empty() {
-        offset = offset.with(
-            "signal_offsets",
+        entries.push((
+            "signal_offsets".into(),
             serde_json::Value::Object(
                 signals
                     .iter()
                     .map(|(queue, next)| (queue.clone(), serde_json::Value::from(*next)))
                     .collect(),
             ),
-        );
+        ));
     }
     if let Some(snapshot) = snapshot {
-        offset = offset
-            .with("snapshot", true)
-            .with("snapshot_tables", snapshot.tables.clone())
-            .with("snapshot_incremental", snapshot.incremental)
-            .with(
-                "snapshot_after",
+        entries.extend([
+            ("snapshot".into(), true.into()),
+            (
+                "snapshot_after".into(),
                 snapshot
                     .after
                     .clone()
                     .map(serde_json::Value::Array)
                     .unwrap_or(serde_json::Value::Null),
-            );
+            ),
+            ("snapshot_incremental".into(), snapshot.incremental.into()),
+            ("snapshot_tables".into(), snapshot.tables.clone().into()),
+        ]);
     }
-    offset
 }
 
 /// Reads what [`put_progress`] wrote.

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::logical::{self, LogicalType};
 use super::schema::{Field, FieldType, Schema, SchemaRef};
@@ -205,6 +206,8 @@ impl SchemaBuilder {
     }
 
     fn build_inner(self) -> Schema {
+        let logical =
+            LogicalType::denoted_by(self.name.as_deref(), self.field_type, &self.parameters);
         Schema {
             field_type: self.field_type,
             name: self.name,
@@ -216,6 +219,8 @@ impl SchemaBuilder {
             fields: self.fields,
             key_schema: self.key_schema,
             value_schema: self.value_schema,
+            logical,
+            identity: NEXT_IDENTITY.fetch_add(1, Ordering::Relaxed),
         }
     }
 
@@ -224,6 +229,9 @@ impl SchemaBuilder {
         Arc::new(self.build_inner())
     }
 }
+
+/// The next built schema's identity (see `Schema::identity`).
+static NEXT_IDENTITY: AtomicU64 = AtomicU64::new(0);
 
 /// Returns `schema` made optional (a no-op clone of the `Arc` when it already is).
 pub fn optional_copy(schema: &SchemaRef) -> SchemaRef {

@@ -5,7 +5,7 @@
 use bigdecimal::BigDecimal;
 use bigdecimal::num_bigint::BigInt;
 
-use super::schema::{FieldType, Schema};
+use super::schema::FieldType;
 use super::value::Value;
 use crate::error::ConnectError;
 
@@ -50,13 +50,16 @@ pub enum LogicalType {
 }
 
 impl LogicalType {
-    /// The logical type of `schema`, if its name and physical type denote one.
-    pub fn of(schema: &Schema) -> Option<Self> {
-        let name = schema.name()?;
-        match (name, schema.field_type()) {
+    /// The logical type a schema with this name, physical type and parameters denotes (worked
+    /// out once, when the schema is built).
+    pub(crate) fn denoted_by(
+        name: Option<&str>,
+        field_type: FieldType,
+        parameters: &std::collections::BTreeMap<String, String>,
+    ) -> Option<Self> {
+        match (name?, field_type) {
             (DECIMAL_NAME | KAFKA_DECIMAL, FieldType::Bytes) => {
-                let scale = schema
-                    .parameters()
+                let scale = parameters
                     .get(DECIMAL_SCALE)
                     .and_then(|s| s.parse().ok())
                     .unwrap_or(0);

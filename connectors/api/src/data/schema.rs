@@ -138,7 +138,7 @@ impl Field {
 /// A type description: physical type plus name, version, doc, optionality, default, parameters,
 /// and the nested schemas of structs, arrays and maps. Build one with
 /// [`SchemaBuilder`](super::SchemaBuilder).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Schema {
     pub(crate) field_type: FieldType,
     pub(crate) name: Option<String>,
@@ -150,6 +150,32 @@ pub struct Schema {
     pub(crate) fields: Vec<Field>,
     pub(crate) key_schema: Option<SchemaRef>,
     pub(crate) value_schema: Option<SchemaRef>,
+    /// What `name`, `field_type` and `parameters` denote, worked out once when the schema is
+    /// built: converters and validation ask it for every value, and the answer compares the
+    /// name against eight strings and parses a Decimal's scale.
+    pub(crate) logical: Option<logical::LogicalType>,
+    /// Given once per built schema and kept by its clones. A schema never changes after it is
+    /// built, so the same identity means the same content: comparing a record's schema with
+    /// the one it was built from (every record, in converters and struct checks) is one
+    /// integer comparison instead of a walk over names and fields.
+    pub(crate) identity: u64,
+}
+
+/// Equal content, whatever the identities: two schemas built alike are equal.
+impl PartialEq for Schema {
+    fn eq(&self, other: &Self) -> bool {
+        self.identity == other.identity
+            || (self.field_type == other.field_type
+                && self.name == other.name
+                && self.version == other.version
+                && self.doc == other.doc
+                && self.optional == other.optional
+                && self.default_value == other.default_value
+                && self.parameters == other.parameters
+                && self.fields == other.fields
+                && self.key_schema == other.key_schema
+                && self.value_schema == other.value_schema)
+    }
 }
 
 impl Schema {
@@ -203,7 +229,7 @@ impl Schema {
 
     /// The logical type this schema denotes, if its name is one of the four logical names.
     pub fn logical_type(&self) -> Option<logical::LogicalType> {
-        logical::LogicalType::of(self)
+        self.logical
     }
 
     /// Checks that `value` may be stored under this schema (deeply, for containers).
@@ -334,6 +360,37 @@ mod tests {
     }
 
     /// Validation rejects wrong types, nulls in required slots and foreign structs.
+    /// Equality is by content: a clone (same identity) and a schema built alike (another
+    /// identity) are equal; one that differs only in a nested field's optionality is not.
+    #[test]
+    fn schemas_are_equal_by_content_whatever_their_identity() {
+        let build = |optional_name: bool| {
+            let name = SchemaBuilder::string();
+            let name = if optional_name {
+                name.optional()
+            } else {
+                name.required()
+            };
+            SchemaBuilder::struct_()
+                .name("row")
+                .field("id", SchemaBuilder::int64().build())
+                .unwrap()
+                .field("name", name.build())
+                .unwrap()
+                .build()
+        };
+        let a = build(true);
+        let clone = (*a).clone();
+        let alike = build(true);
+        let different = build(false);
+        assert_eq!(clone.identity, a.identity);
+        assert_ne!(alike.identity, a.identity);
+        assert_eq!(*a, clone);
+        assert_eq!(a, alike);
+        assert_ne!(a, different);
+        assert_eq!(a.logical_type(), None);
+    }
+
     #[test]
     fn validate_value_catches_mismatches() {
         let int = SchemaBuilder::int32().required().build();

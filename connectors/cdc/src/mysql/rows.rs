@@ -130,8 +130,9 @@ impl RowLayout {
     }
 }
 
-/// Bit `i` of a little-endian bitmap (false past its end, as an absent partial bitmap).
-fn bit(bitmap: &[u8], i: usize) -> bool {
+/// Bit `i` of a little-endian bitmap (bit 0 is the first byte's lowest; false past its end,
+/// as an absent partial bitmap): row images' null and present-column bitmaps, a SET's members.
+pub(super) fn bit(bitmap: &[u8], i: usize) -> bool {
     bitmap
         .get(i / 8)
         .is_some_and(|byte| byte >> (i % 8) & 1 == 1)

@@ -207,8 +207,9 @@ pub fn convert_row(
     })
 }
 
-/// A column's value as the bytes the server sent (text protocol) or, from a prepared statement
-/// (binary protocol), printed the way the text protocol would print it.
+/// A column's value from a prepared statement (binary protocol) printed the way the text
+/// protocol prints it: the form [`values::from_text`] reads (TIMESTAMP, ENUM and SET, whose
+/// binary values mean something else than the binlog's) and the chunk key is kept in.
 fn raw_text(row: &Row, index: usize) -> Option<Vec<u8>> {
     use mysql_async::Value as V;
     match row.as_ref(index)? {

@@ -224,10 +224,7 @@ pub fn from_value(
             let chosen: Vec<&str> = values
                 .iter()
                 .enumerate()
-                .filter(|(i, _)| {
-                    mask.get(i / 8)
-                        .is_some_and(|byte| byte & (1 << (i % 8)) != 0)
-                })
+                .filter(|(i, _)| super::rows::bit(mask, *i))
                 .map(|(_, v)| v.as_str())
                 .collect();
             Ok(Value::String(chosen.join(",")))

@@ -4,7 +4,7 @@
 
 use connect_api::{RecordOffset, SidePositions};
 
-use crate::position::{SnapshotProgress, put_progress, read_progress};
+use crate::position::{OffsetEntries, SnapshotProgress, put_progress, read_progress};
 
 /// The connector's whole position.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,24 +30,29 @@ pub struct PgPosition {
 
 impl PgPosition {
     pub fn to_offset(&self) -> RecordOffset {
-        // Six keys always, up to three more, and the snapshot progress while one runs.
-        let mut offset = RecordOffset::with_capacity(14)
-            .with("lsn", self.lsn)
-            .with("lsn_proc", self.lsn)
-            .with("lsn_commit", self.lsn_commit)
-            .with("txn_lsn", self.txn_lsn)
-            .with("event", self.events)
-            .with("ts_usec", self.ts_usec);
-        if let Some(tx) = self.tx_id {
-            offset = offset.with("txId", tx);
-        }
+        // Six keys always, up to three more, and the snapshot progress while one runs; pushed
+        // in key order (nearly), so the map's sort has little to do.
+        let mut entries: OffsetEntries = Vec::with_capacity(14);
+        entries.extend([
+            ("event".into(), self.events.into()),
+            ("lsn".into(), self.lsn.into()),
+            ("lsn_commit".into(), self.lsn_commit.into()),
+            ("lsn_proc".into(), self.lsn.into()),
+        ]);
         if let Some(lag) = self.slot_lag_bytes {
-            offset = offset.with("slot_lag_bytes", lag);
+            entries.push(("slot_lag_bytes".into(), lag.into()));
         }
         if let Some(status) = &self.slot_wal_status {
-            offset = offset.with("slot_wal_status", status.clone());
+            entries.push(("slot_wal_status".into(), status.clone().into()));
         }
-        put_progress(offset, self.snapshot.as_ref(), &self.signals)
+        // (`signal_offsets`, when there are signals, sorts before the slot's keys.)
+        put_progress(&mut entries, self.snapshot.as_ref(), &self.signals);
+        entries.push(("ts_usec".into(), self.ts_usec.into()));
+        if let Some(tx) = self.tx_id {
+            entries.push(("txId".into(), tx.into()));
+        }
+        entries.push(("txn_lsn".into(), self.txn_lsn.into()));
+        RecordOffset::from_entries(entries)
     }
 
     /// Reads this connector's offset or the Java plugin's (which restarts at `lsn_commit`,
