@@ -1,7 +1,8 @@
 //! The connector's own work per row, without a database or a broker: a MySQL change of the
 //! CDC benchmark's table (six columns) becomes its `source` block, offset, envelope record and
 //! JSON key and value, as a streaming row and as a snapshot row (whose offset carries the
-//! snapshot's progress).
+//! snapshot's progress, built once per chunk as the tasks do; `ROW_PATH_TABLES` sets how many
+//! tables it names).
 //!
 //! Allocates through the worker's allocator (`connect_allocator`). Prints nanoseconds per row. Time on a shared machine moves ±10–20% between runs, so compare
 //! changes by instructions, which do not:
@@ -13,22 +14,15 @@ use std::time::Instant;
 
 use bigdecimal::BigDecimal;
 use connect_api::data::SchemaBuilder;
-use connect_api::{Config, RecordConverter, RecordPartition, SchemaRef, Value};
+use connect_api::{Config, RecordConverter, RecordOffset, RecordPartition, SchemaRef, Value};
 use connect_cdc::envelope::{self, Change, Op, SnapshotMarker, SourceCommon, TableSchemas};
 use connect_cdc::mysql::source::{self, SourceInfo};
 use connect_cdc::position::{BinlogPoint, Position, RestartPoint, SnapshotProgress};
 use connect_converters::JsonConverter;
 
-#[allow(
-    clippy::print_stdout,
-    reason = "the benchmark's figures are its output"
-)]
 fn main() {
     connect_allocator::tune();
-    let rows: usize = std::env::var("ROW_PATH_ROWS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(20_000);
+    let rows = env_or("ROW_PATH_ROWS", 20_000);
     let table = table();
     // One converter for keys and one for values, as a worker configures them.
     let converters = [false, true].map(|is_key| {
@@ -39,19 +33,73 @@ fn main() {
         converter
     });
     let partition = RecordPartition::new().with("server", "bench");
-    for snapshot in [false, true] {
-        let started = Instant::now();
-        let mut bytes = 0;
-        for i in 0..rows {
-            bytes += one_row(&table, &partition, &converters, i, snapshot);
+    // Streaming: each row's offset built for it.
+    let started = Instant::now();
+    let mut bytes = 0;
+    for i in 0..rows {
+        let offset = position(i, None).to_offset();
+        bytes += one_row(&table, &partition, &converters, i, false, offset);
+    }
+    report("streaming", started, rows, bytes);
+    // Snapshot: one offset per chunk and one past it, as the tasks build them, with the
+    // offset naming `ROW_PATH_TABLES` tables still to read (default 1).
+    let tables: Vec<String> = (0..env_or("ROW_PATH_TABLES", 1))
+        .map(|t| format!("connect.snap{t}"))
+        .collect();
+    let started = Instant::now();
+    let mut bytes = 0;
+    for first in (0..rows).step_by(CHUNK) {
+        let count = CHUNK.min(rows - first);
+        let start = position(first, Some(&tables)).to_offset();
+        let end = position(first + count, Some(&tables)).to_offset();
+        let offsets = connect_cdc::position::chunk_offsets(start, end, count);
+        for (i, offset) in (first..first + count).zip(offsets) {
+            bytes += one_row(&table, &partition, &converters, i, true, offset);
         }
-        let elapsed = started.elapsed();
-        println!(
-            "{}: {:.0} ns/row ({rows} rows, {} bytes per message)",
-            if snapshot { "snapshot" } else { "streaming" },
-            elapsed.as_nanos() as f64 / rows as f64,
-            bytes / rows
-        );
+    }
+    report("snapshot", started, rows, bytes);
+}
+
+/// The default `incremental.snapshot.chunk.size`.
+const CHUNK: usize = 1024;
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
+
+#[allow(
+    clippy::print_stdout,
+    reason = "the benchmark's figures are its output"
+)]
+fn report(what: &str, started: Instant, rows: usize, bytes: usize) {
+    println!(
+        "{what}: {:.0} ns/row ({rows} rows, {} bytes per message)",
+        started.elapsed().as_nanos() as f64 / rows as f64,
+        bytes / rows
+    );
+}
+
+/// The connector's position after row `i`: streaming, or inside a snapshot with `tables`
+/// still to read.
+fn position(i: usize, snapshot_tables: Option<&[String]>) -> Position {
+    Position {
+        restart: RestartPoint {
+            at: BinlogPoint::new("mysql-bin.000003", 4096),
+            events: 1,
+            rows: i as u64,
+        },
+        ts_sec: 1_700_000_000,
+        server_id: 1,
+        gtids: Some("0-1-42".into()),
+        snapshot: snapshot_tables.map(|tables| SnapshotProgress {
+            tables: tables.to_vec(),
+            after: Some(vec![serde_json::Value::from(i)]),
+            incremental: false,
+        }),
+        signals: Default::default(),
     }
 }
 
@@ -62,6 +110,7 @@ fn one_row(
     [key_converter, value_converter]: &[JsonConverter; 2],
     i: usize,
     snapshot: bool,
+    offset: RecordOffset,
 ) -> usize {
     let id = i as i32;
     let row = vec![
@@ -95,22 +144,6 @@ fn one_row(
     }
     .to_struct()
     .expect("the source block matches its schema");
-    let position = Position {
-        restart: RestartPoint {
-            at: BinlogPoint::new(file, 4096),
-            events: 1,
-            rows: i as u64,
-        },
-        ts_sec: 1_700_000_000,
-        server_id: 1,
-        gtids: Some("0-1-42".into()),
-        snapshot: snapshot.then(|| SnapshotProgress {
-            tables: vec!["connect.snap".to_owned()],
-            after: Some(vec![serde_json::Value::from(id)]),
-            incremental: false,
-        }),
-        signals: Default::default(),
-    };
     let change = Change {
         table: table.clone(),
         op: if snapshot { Op::Read } else { Op::Create },
@@ -120,14 +153,8 @@ fn one_row(
         processed_ms: 1_700_000_000_123,
         transaction: None,
     };
-    let records = envelope::records(
-        change,
-        partition,
-        position.to_offset(),
-        true,
-        Some(1_700_000_000_123),
-    )
-    .expect("the envelope matches its schema");
+    let records = envelope::records(change, partition, offset, true, Some(1_700_000_000_123))
+        .expect("the envelope matches its schema");
     records
         .iter()
         .map(|record| {

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use connect_api::{
-    Config, ConnectError, ConnectRecord, ConnectResult, SourceTask, SourceTaskContext,
+    Config, ConnectError, ConnectRecord, ConnectResult, RecordOffset, SourceTask, SourceTaskContext,
 };
 use connect_transforms::TransformChain;
 use tokio::sync::mpsc;
@@ -170,7 +170,7 @@ impl SourceTask for MySqlCdcTask {
 /// fresh one per `snapshot.mode`.
 async fn initial_position(
     config: &CdcConfig,
-    stored: Option<&connect_api::RecordOffset>,
+    stored: Option<&RecordOffset>,
     conn: &mut mysql_async::Conn,
 ) -> ConnectResult<Position> {
     let retriable = |e: server::ServerError| ConnectError::retriable(e.to_string());
@@ -515,11 +515,15 @@ impl Running {
         let progress = self.position.snapshot.as_ref();
         let incremental = progress.is_some_and(|p| p.incremental);
         let last_table = progress.is_some_and(|p| p.tables.len() == 1);
-        for (i, row) in rows.into_iter().enumerate() {
+        // Only the table's last row moves the snapshot on (`position`'s docs).
+        let start = self.position.to_offset();
+        if last && count > 0 {
+            self.advance_table();
+        }
+        let end = self.position.to_offset();
+        let offsets = position::chunk_offsets(start, end, count);
+        for ((i, row), offset) in rows.into_iter().enumerate().zip(offsets) {
             let final_row = last && i + 1 == count;
-            if final_row {
-                self.advance_table();
-            }
             let marker = if incremental {
                 SnapshotMarker::Incremental
             } else if final_row && last_table {
@@ -527,7 +531,7 @@ impl Running {
             } else {
                 SnapshotMarker::True
             };
-            self.emit_snapshot_row(table, row.values, marker, high, now_ms)?;
+            self.emit_snapshot_row(table, row.values, marker, high, now_ms, offset)?;
         }
         Ok(())
     }
@@ -539,6 +543,7 @@ impl Running {
         marker: SnapshotMarker,
         high: &BinlogPoint,
         now_ms: i64,
+        offset: RecordOffset,
     ) -> ConnectResult<()> {
         let source = SourceInfo {
             common: SourceCommon {
@@ -557,8 +562,9 @@ impl Running {
             thread: None,
         }
         .to_struct()?;
-        self.emit(
+        self.emit_at(
             Change::read(table.schemas.clone(), values, source, now_ms),
+            offset,
             now_ms,
         )
     }
@@ -607,17 +613,19 @@ impl Running {
             .snapshot
             .as_ref()
             .is_some_and(|p| p.incremental);
-        let mut table_done = false;
-        for (i, row) in chunk.rows.into_iter().enumerate() {
-            if let Some(progress) = self.position.snapshot.as_mut() {
-                progress.after = Some(row.key_text.clone());
-            }
-            if chunk.last && i + 1 == count {
-                // The table's last row: its offset already says the table is done (and, for
-                // the last table, that the snapshot is), so a restart does not read it again.
-                self.advance_table();
-                table_done = true;
-            }
+        // Every row but the chunk's last carries the offset the chunk started from; the last
+        // one's moves the snapshot past the chunk (`position`'s docs).
+        let start = self.position.to_offset();
+        if let (Some(progress), Some(row)) = (self.position.snapshot.as_mut(), chunk.rows.last()) {
+            progress.after = Some(row.key_text.clone());
+        }
+        if chunk.last {
+            // The table's last row's offset says the table is done (and, for the last
+            // table, that the snapshot is), so a restart does not read it again.
+            self.advance_table();
+        }
+        let offsets = position::chunk_offsets(start, self.position.to_offset(), count);
+        for ((i, row), offset) in chunk.rows.into_iter().enumerate().zip(offsets) {
             if keyed && evicted.contains(&table.key_fingerprint(&row.values)) {
                 continue;
             }
@@ -628,10 +636,7 @@ impl Running {
             } else {
                 SnapshotMarker::True
             };
-            self.emit_snapshot_row(&table, row.values, marker, &chunk.high, now_ms)?;
-        }
-        if chunk.last && !table_done {
-            self.advance_table();
+            self.emit_snapshot_row(&table, row.values, marker, &chunk.high, now_ms, offset)?;
         }
         Ok(())
     }
@@ -949,6 +954,10 @@ impl Running {
     /// Turns a change into records (tombstone included) at the current position.
     fn emit(&mut self, change: Change, now_ms: i64) -> ConnectResult<()> {
         let offset = self.position.to_offset();
+        self.emit_at(change, offset, now_ms)
+    }
+
+    fn emit_at(&mut self, change: Change, offset: RecordOffset, now_ms: i64) -> ConnectResult<()> {
         self.outbox
             .emit(change, offset, self.config.tombstones_on_delete, now_ms)
     }

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use connect_api::{
-    Config, ConnectError, ConnectRecord, ConnectResult, SendMetadata, SourceTask,
+    Config, ConnectError, ConnectRecord, ConnectResult, RecordOffset, SendMetadata, SourceTask,
     SourceTaskContext, Value,
 };
 use connect_transforms::TransformChain;
@@ -35,7 +35,7 @@ use super::values;
 use crate::config::{CdcConfig, Dialect, SkippedOps, SnapshotMode};
 use crate::envelope::{self, Change, Op, SnapshotMarker, SourceCommon};
 use crate::outbox::{Outbox, now_ms};
-use crate::position::SnapshotProgress;
+use crate::position::{SnapshotProgress, chunk_offsets};
 use crate::routing::Router;
 use crate::signals::Signal;
 use crate::table::CapturedTable;
@@ -696,23 +696,23 @@ impl Running {
         };
         let count = rows.len();
         let now_ms = now_ms();
-        for (i, (values, key)) in rows.into_iter().enumerate() {
-            let table_done = !more && i + 1 == count;
-            if let Some(progress) = self.position.snapshot.as_mut() {
-                progress.after = Some(key);
-            }
-            if table_done {
-                self.advance_table();
-            }
-            let marker = if table_done && last_table {
+        // Every row but the chunk's last carries the offset the chunk started from; the last
+        // one's moves the snapshot past the chunk (`position`'s docs).
+        let start = self.position.to_offset();
+        if let (Some(progress), Some((_, key))) = (self.position.snapshot.as_mut(), rows.last()) {
+            progress.after = Some(key.clone());
+        }
+        if !more {
+            self.advance_table();
+        }
+        let offsets = chunk_offsets(start, self.position.to_offset(), count);
+        for ((i, (values, _)), offset) in rows.into_iter().enumerate().zip(offsets) {
+            let marker = if !more && i + 1 == count && last_table {
                 SnapshotMarker::Last
             } else {
                 SnapshotMarker::True
             };
-            self.emit_snapshot_row(&table, values, marker, now_ms)?;
-        }
-        if count == 0 {
-            self.advance_table();
+            self.emit_snapshot_row(&table, values, marker, now_ms, offset)?;
         }
         Ok(())
     }
@@ -852,14 +852,20 @@ impl Running {
                 };
                 let count = pending.rows.len();
                 let now_ms = now_ms();
-                for (i, (values, key)) in pending.rows.into_iter().enumerate() {
-                    if let Some(progress) = self.position.snapshot.as_mut() {
-                        progress.after = Some(key);
-                    }
-                    if pending.last && i + 1 == count {
-                        // The offset of the table's last row says the table is done.
-                        self.advance_table();
-                    }
+                // Every row but the chunk's last carries the offset the chunk started from;
+                // the last one's moves the snapshot past the chunk (`position`'s docs).
+                let start = self.position.to_offset();
+                if let (Some(progress), Some((_, key))) =
+                    (self.position.snapshot.as_mut(), pending.rows.last())
+                {
+                    progress.after = Some(key.clone());
+                }
+                if pending.last {
+                    // The offset of the table's last row says the table is done.
+                    self.advance_table();
+                }
+                let offsets = chunk_offsets(start, self.position.to_offset(), count);
+                for ((values, _), offset) in pending.rows.into_iter().zip(offsets) {
                     if pending
                         .evicted
                         .contains(&pending.table.key_fingerprint(&values))
@@ -871,10 +877,8 @@ impl Running {
                         values,
                         SnapshotMarker::Incremental,
                         now_ms,
+                        offset,
                     )?;
-                }
-                if pending.last && count == 0 {
-                    self.advance_table();
                 }
             }
             _ => {}
@@ -994,16 +998,20 @@ impl Running {
         }
         let count = batch.len();
         let now_ms = now_ms();
+        // Only the table's last row says the table is done (`position`'s docs): a restart
+        // after committing an earlier row of the batch must not skip the rest of it.
+        let start = self.position.to_offset();
         if done {
             self.advance_table();
         }
-        for (i, values) in batch.into_iter().enumerate() {
+        let offsets = chunk_offsets(start, self.position.to_offset(), count);
+        for ((i, values), offset) in batch.into_iter().enumerate().zip(offsets) {
             let marker = if done && last_table && i + 1 == count {
                 SnapshotMarker::Last
             } else {
                 SnapshotMarker::True
             };
-            self.emit_snapshot_row(&table, values, marker, now_ms)?;
+            self.emit_snapshot_row(&table, values, marker, now_ms, offset)?;
         }
         Ok(())
     }
@@ -1029,6 +1037,7 @@ impl Running {
         values: Vec<Value>,
         marker: SnapshotMarker,
         now_ms: i64,
+        offset: RecordOffset,
     ) -> ConnectResult<()> {
         let source = PgSourceInfo {
             common: SourceCommon {
@@ -1045,8 +1054,9 @@ impl Running {
             last_commit_lsn: None,
         }
         .to_struct()?;
-        self.emit(
+        self.emit_at(
             Change::read(table.schemas.clone(), values, source, now_ms),
+            offset,
             now_ms,
         )
     }
@@ -1059,6 +1069,10 @@ impl Running {
 
     fn emit(&mut self, change: Change, now_ms: i64) -> ConnectResult<()> {
         let offset = self.position.to_offset();
+        self.emit_at(change, offset, now_ms)
+    }
+
+    fn emit_at(&mut self, change: Change, offset: RecordOffset, now_ms: i64) -> ConnectResult<()> {
         self.outbox.emit(change, offset, false, now_ms)
     }
 
