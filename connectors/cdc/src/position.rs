@@ -10,9 +10,10 @@
 //! offset the chunk started from, built once; the last row's offset moves the snapshot past
 //! the chunk (`snapshot_after` = its key, or on to the next table). Why: the offset names every
 //! table still to read, and building it per row cost an allocation per table per row (100
-//! tables left: about 5 µs per row). The price: a restart inside a chunk reads that chunk
+//! tables left: about 6 µs per row). The price: a restart inside a chunk reads that chunk
 //! again, as Debezium's incremental snapshots resume, so duplicates after a crash are bounded
-//! by the chunk size; nothing is skipped, since no row's offset claims rows after it.
+//! by the chunk size (a table without a key is read again whole, as before); nothing is
+//! skipped, since no row's offset claims rows after it.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;

@@ -359,7 +359,6 @@ mod tests {
         assert!(!FieldType::Struct.is_primitive());
     }
 
-    /// Validation rejects wrong types, nulls in required slots and foreign structs.
     /// Equality is by content: a clone (same identity) and a schema built alike (another
     /// identity) are equal; one that differs only in a nested field's optionality is not.
     #[test]
@@ -391,6 +390,7 @@ mod tests {
         assert_eq!(a.logical_type(), None);
     }
 
+    /// Validation rejects wrong types, nulls in required slots and foreign structs.
     #[test]
     fn validate_value_catches_mismatches() {
         let int = SchemaBuilder::int32().required().build();

@@ -624,11 +624,16 @@ impl Running {
             // table, that the snapshot is), so a restart does not read it again.
             self.advance_table();
         }
-        let offsets = position::chunk_offsets(start, self.position.to_offset(), count);
-        for ((i, row), offset) in chunk.rows.into_iter().enumerate().zip(offsets) {
-            if keyed && evicted.contains(&table.key_fingerprint(&row.values)) {
-                continue;
-            }
+        // Rows a change superseded are not sent; the last row sent carries the position past
+        // the chunk.
+        let sent: Vec<(usize, ChunkRow)> = chunk
+            .rows
+            .into_iter()
+            .enumerate()
+            .filter(|(_, row)| !(keyed && evicted.contains(&table.key_fingerprint(&row.values))))
+            .collect();
+        let offsets = position::chunk_offsets(start, self.position.to_offset(), sent.len());
+        for ((i, row), offset) in sent.into_iter().zip(offsets) {
             let marker = if incremental {
                 SnapshotMarker::Incremental
             } else if chunk.last && last_table && i + 1 == count {

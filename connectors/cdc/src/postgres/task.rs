@@ -850,7 +850,6 @@ impl Running {
                 let Some(pending) = self.pending.take() else {
                     return Ok(());
                 };
-                let count = pending.rows.len();
                 let now_ms = now_ms();
                 // Every row but the chunk's last carries the offset the chunk started from;
                 // the last one's moves the snapshot past the chunk (`position`'s docs).
@@ -864,14 +863,20 @@ impl Running {
                     // The offset of the table's last row says the table is done.
                     self.advance_table();
                 }
-                let offsets = chunk_offsets(start, self.position.to_offset(), count);
-                for ((values, _), offset) in pending.rows.into_iter().zip(offsets) {
-                    if pending
-                        .evicted
-                        .contains(&pending.table.key_fingerprint(&values))
-                    {
-                        continue;
-                    }
+                // Rows a change superseded are not sent; the last row sent carries the
+                // position past the chunk.
+                let sent: Vec<Vec<Value>> = pending
+                    .rows
+                    .into_iter()
+                    .map(|(values, _)| values)
+                    .filter(|values| {
+                        !pending
+                            .evicted
+                            .contains(&pending.table.key_fingerprint(values))
+                    })
+                    .collect();
+                let offsets = chunk_offsets(start, self.position.to_offset(), sent.len());
+                for (values, offset) in sent.into_iter().zip(offsets) {
                     self.emit_snapshot_row(
                         &pending.table,
                         values,
