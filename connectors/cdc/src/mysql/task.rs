@@ -516,11 +516,9 @@ impl Running {
         let incremental = progress.is_some_and(|p| p.incremental);
         let last_table = progress.is_some_and(|p| p.tables.len() == 1);
         // Only the table's last row moves the snapshot on (`position`'s docs).
+        let table_done = last && count > 0;
         let start = self.position.to_offset();
-        if last && count > 0 {
-            self.advance_table();
-        }
-        let end = self.position.to_offset();
+        let end = self.offset_past_chunk(None, table_done);
         let offsets = position::chunk_offsets(start, end, count);
         for ((i, row), offset) in rows.into_iter().enumerate().zip(offsets) {
             let final_row = last && i + 1 == count;
@@ -533,6 +531,7 @@ impl Running {
             };
             self.emit_snapshot_row(table, row.values, marker, high, now_ms, offset)?;
         }
+        self.pass_chunk(None, table_done);
         Ok(())
     }
 
@@ -571,16 +570,27 @@ impl Running {
 
     /// Moves the snapshot to its next table.
     fn advance_table(&mut self) {
-        if let Some(progress) = self.position.snapshot.as_mut() {
-            if !progress.tables.is_empty() {
-                progress.tables.remove(0);
-            }
-            progress.after = None;
-            if progress.tables.is_empty() {
-                self.position.snapshot = None;
-                info!(server = %self.config.server_name, "snapshot complete");
-            }
+        self.pass_chunk(None, true);
+    }
+
+    /// Moves the position past a chunk whose rows are all queued (`position::pass_chunk`).
+    fn pass_chunk(&mut self, last_key: Option<Vec<serde_json::Value>>, table_done: bool) {
+        let was_running = self.position.snapshot.is_some();
+        position::pass_chunk(&mut self.position.snapshot, last_key, table_done);
+        if was_running && self.position.snapshot.is_none() {
+            info!(server = %self.config.server_name, "snapshot complete");
         }
+    }
+
+    /// The offset of the position past a chunk, leaving the position itself where it is.
+    fn offset_past_chunk(
+        &self,
+        last_key: Option<Vec<serde_json::Value>>,
+        table_done: bool,
+    ) -> RecordOffset {
+        let mut past = self.position.clone();
+        position::pass_chunk(&mut past.snapshot, last_key, table_done);
+        past.to_offset()
     }
 
     /// Sends the pending chunk once the stream has passed its window.
@@ -615,15 +625,11 @@ impl Running {
             .is_some_and(|p| p.incremental);
         // Every row but the chunk's last carries the offset the chunk started from; the last
         // one's moves the snapshot past the chunk (`position`'s docs).
+        // The table's last row's offset says the table is done (and, for the last table,
+        // that the snapshot is), so a restart does not read it again.
+        let last_key = chunk.rows.last().map(|row| row.key_text.clone());
         let start = self.position.to_offset();
-        if let (Some(progress), Some(row)) = (self.position.snapshot.as_mut(), chunk.rows.last()) {
-            progress.after = Some(row.key_text.clone());
-        }
-        if chunk.last {
-            // The table's last row's offset says the table is done (and, for the last
-            // table, that the snapshot is), so a restart does not read it again.
-            self.advance_table();
-        }
+        let end = self.offset_past_chunk(last_key.clone(), chunk.last);
         // Rows a change superseded are not sent; the last row sent carries the position past
         // the chunk.
         let sent: Vec<(usize, ChunkRow)> = chunk
@@ -632,7 +638,7 @@ impl Running {
             .enumerate()
             .filter(|(_, row)| !(keyed && evicted.contains(&table.key_fingerprint(&row.values))))
             .collect();
-        let offsets = position::chunk_offsets(start, self.position.to_offset(), sent.len());
+        let offsets = position::chunk_offsets(start, end, sent.len());
         for ((i, row), offset) in sent.into_iter().zip(offsets) {
             let marker = if incremental {
                 SnapshotMarker::Incremental
@@ -643,6 +649,7 @@ impl Running {
             };
             self.emit_snapshot_row(&table, row.values, marker, &chunk.high, now_ms, offset)?;
         }
+        self.pass_chunk(last_key, chunk.last);
         Ok(())
     }
 

@@ -35,7 +35,7 @@ use super::values;
 use crate::config::{CdcConfig, Dialect, SkippedOps, SnapshotMode};
 use crate::envelope::{self, Change, Op, SnapshotMarker, SourceCommon};
 use crate::outbox::{Outbox, now_ms};
-use crate::position::{SnapshotProgress, chunk_offsets};
+use crate::position::{self, SnapshotProgress, chunk_offsets};
 use crate::routing::Router;
 use crate::signals::Signal;
 use crate::table::CapturedTable;
@@ -698,14 +698,10 @@ impl Running {
         let now_ms = now_ms();
         // Every row but the chunk's last carries the offset the chunk started from; the last
         // one's moves the snapshot past the chunk (`position`'s docs).
+        let last_key = rows.last().map(|(_, key)| key.clone());
         let start = self.position.to_offset();
-        if let (Some(progress), Some((_, key))) = (self.position.snapshot.as_mut(), rows.last()) {
-            progress.after = Some(key.clone());
-        }
-        if !more {
-            self.advance_table();
-        }
-        let offsets = chunk_offsets(start, self.position.to_offset(), count);
+        let end = self.offset_past_chunk(last_key.clone(), !more);
+        let offsets = chunk_offsets(start, end, count);
         for ((i, (values, _)), offset) in rows.into_iter().enumerate().zip(offsets) {
             let marker = if !more && i + 1 == count && last_table {
                 SnapshotMarker::Last
@@ -714,6 +710,7 @@ impl Running {
             };
             self.emit_snapshot_row(&table, values, marker, now_ms, offset)?;
         }
+        self.pass_chunk(last_key, !more);
         Ok(())
     }
 
@@ -853,16 +850,10 @@ impl Running {
                 let now_ms = now_ms();
                 // Every row but the chunk's last carries the offset the chunk started from;
                 // the last one's moves the snapshot past the chunk (`position`'s docs).
+                // The offset of the table's last row says the table is done.
+                let last_key = pending.rows.last().map(|(_, key)| key.clone());
                 let start = self.position.to_offset();
-                if let (Some(progress), Some((_, key))) =
-                    (self.position.snapshot.as_mut(), pending.rows.last())
-                {
-                    progress.after = Some(key.clone());
-                }
-                if pending.last {
-                    // The offset of the table's last row says the table is done.
-                    self.advance_table();
-                }
+                let end = self.offset_past_chunk(last_key.clone(), pending.last);
                 // Rows a change superseded are not sent; the last row sent carries the
                 // position past the chunk.
                 let sent: Vec<Vec<Value>> = pending
@@ -875,7 +866,7 @@ impl Running {
                             .contains(&pending.table.key_fingerprint(values))
                     })
                     .collect();
-                let offsets = chunk_offsets(start, self.position.to_offset(), sent.len());
+                let offsets = chunk_offsets(start, end, sent.len());
                 for (values, offset) in sent.into_iter().zip(offsets) {
                     self.emit_snapshot_row(
                         &pending.table,
@@ -885,6 +876,7 @@ impl Running {
                         offset,
                     )?;
                 }
+                self.pass_chunk(last_key, pending.last);
             }
             _ => {}
         }
@@ -1006,10 +998,8 @@ impl Running {
         // Only the table's last row says the table is done (`position`'s docs): a restart
         // after committing an earlier row of the batch must not skip the rest of it.
         let start = self.position.to_offset();
-        if done {
-            self.advance_table();
-        }
-        let offsets = chunk_offsets(start, self.position.to_offset(), count);
+        let end = self.offset_past_chunk(None, done);
+        let offsets = chunk_offsets(start, end, count);
         for ((i, values), offset) in batch.into_iter().enumerate().zip(offsets) {
             let marker = if done && last_table && i + 1 == count {
                 SnapshotMarker::Last
@@ -1018,22 +1008,32 @@ impl Running {
             };
             self.emit_snapshot_row(&table, values, marker, now_ms, offset)?;
         }
+        self.pass_chunk(None, done);
         Ok(())
     }
 
     fn advance_table(&mut self) {
-        if let Some(progress) = self.position.snapshot.as_mut() {
-            if !progress.tables.is_empty() {
-                progress.tables.remove(0);
-            }
-            progress.after = None;
-            if progress.tables.is_empty() {
-                self.position.snapshot = None;
-            }
-        }
-        if let Some(read) = self.snapshot.as_mut() {
+        self.pass_chunk(None, true);
+    }
+
+    /// Moves the position past a chunk whose rows are all queued (`position::pass_chunk`);
+    /// a finished table's layout is read afresh for the next one.
+    fn pass_chunk(&mut self, last_key: Option<Vec<serde_json::Value>>, table_done: bool) {
+        position::pass_chunk(&mut self.position.snapshot, last_key, table_done);
+        if table_done && let Some(read) = self.snapshot.as_mut() {
             read.table = None;
         }
+    }
+
+    /// The offset of the position past a chunk, leaving the position itself where it is.
+    fn offset_past_chunk(
+        &self,
+        last_key: Option<Vec<serde_json::Value>>,
+        table_done: bool,
+    ) -> RecordOffset {
+        let mut past = self.position.clone();
+        position::pass_chunk(&mut past.snapshot, last_key, table_done);
+        past.to_offset()
     }
 
     fn emit_snapshot_row(
