@@ -19,8 +19,9 @@ pub type OffsetMap = HashMap<RecordPartition, RecordOffset>;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SendMetadata {
     pub msg_id: String,
-    pub topic: String,
-    pub broker_name: String,
+    /// Shared by every message of a batch.
+    pub topic: Arc<str>,
+    pub broker_name: Arc<str>,
     pub queue_id: i32,
     pub queue_offset: i64,
 }

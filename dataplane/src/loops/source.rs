@@ -80,15 +80,20 @@ enum Sending {
 /// A batch handed to the producer, with what acknowledges its records.
 struct InFlight {
     /// The records; their messages are with the send until it settles.
-    outgoing: Vec<Outgoing>,
+    sources: Vec<Source>,
     sending: Sending,
 }
 
-/// A record ready to send, with what is needed to acknowledge it.
+/// A record sent, with what acknowledges it; its message is at the same index of the batch's
+/// messages. Records and messages are kept apart so that handing the messages to the producer
+/// and back moves one vector, not every item.
+type Source = (ConnectRecord, Ticket);
+
+/// Records ready to send and their messages, index for index.
+#[derive(Default)]
 struct Outgoing {
-    record: ConnectRecord,
-    ticket: Ticket,
-    message: OutgoingMessage,
+    sources: Vec<Source>,
+    messages: Vec<OutgoingMessage>,
 }
 
 impl SourceLoop {
@@ -210,7 +215,10 @@ impl SourceLoop {
                 .control
                 .polled_records(policy, &mut poll_failures, polled, started.elapsed())
                 .await?;
-            let mut outgoing = Vec::with_capacity(records.len());
+            let mut outgoing = Outgoing {
+                sources: Vec::with_capacity(records.len()),
+                messages: Vec::with_capacity(records.len()),
+            };
             let mut outgoing_bytes = 0usize;
             for record in records {
                 let ticket =
@@ -255,11 +263,8 @@ impl SourceLoop {
                             }
                         }
                         outgoing_bytes += message.body.len();
-                        outgoing.push(Outgoing {
-                            record,
-                            ticket,
-                            message,
-                        });
+                        outgoing.sources.push((record, ticket));
+                        outgoing.messages.push(message);
                     }
                     Some(Ok(None)) => {
                         tracker.ack(&ticket);
@@ -321,7 +326,7 @@ impl SourceLoop {
         tracker: &mut OffsetTracker,
         outlet: &Outlet<'_>,
         in_flight: &mut Option<InFlight>,
-        outgoing: Vec<Outgoing>,
+        outgoing: Outgoing,
     ) -> ConnectResult<bool> {
         if let Some(flight) = in_flight.take() {
             let settled = self.settle(policy, task, tracker, flight, outlet).await?;
@@ -330,11 +335,11 @@ impl SourceLoop {
                 return Ok(false);
             }
         }
-        if !outgoing.is_empty() {
+        if !outgoing.sources.is_empty() {
             self.control
                 .metrics
                 .source_active
-                .set(outgoing.len() as i64);
+                .set(outgoing.sources.len() as i64);
             *in_flight = Some(self.launch(outgoing, outlet).await);
         }
         Ok(true)
@@ -343,15 +348,11 @@ impl SourceLoop {
     /// Hands a batch to the producer and lets the send start (the producer builds the
     /// client's messages and passes them to the client's runtime on the first poll); the send
     /// goes on while the loop prepares the next batch.
-    async fn launch(&self, mut outgoing: Vec<Outgoing>, outlet: &Outlet<'_>) -> InFlight {
+    async fn launch(&self, outgoing: Outgoing, outlet: &Outlet<'_>) -> InFlight {
+        let Outgoing { sources, messages } = outgoing;
         self.control
             .metrics
-            .note_produced(outgoing.iter().map(|o| o.message.topic.as_str()));
-        // Moved out for the call and back in afterwards: no copy per message.
-        let messages: Vec<OutgoingMessage> = outgoing
-            .iter_mut()
-            .map(|o| std::mem::take(&mut o.message))
-            .collect();
+            .note_produced(messages.iter().map(|m| m.topic.as_str()));
         let producer = outlet.producer.clone();
         let mut travelling: Pin<Box<dyn Future<Output = Sent> + Send>> = Box::pin(async move {
             let results = producer.send(&messages).await;
@@ -370,7 +371,7 @@ impl SourceLoop {
         })
         .await;
         InFlight {
-            outgoing,
+            sources,
             sending: match arrived {
                 Some(sent) => Sending::Arrived(sent),
                 None => Sending::Travelling(travelling),
@@ -391,35 +392,33 @@ impl SourceLoop {
         outlet: &Outlet<'_>,
     ) -> ConnectResult<bool> {
         let mut attempt = 0u32;
-        let mut outgoing = flight.outgoing;
+        let mut sources = flight.sources;
         let mut first = Some(flight.sending);
+        let mut resend = Vec::new();
         loop {
-            let (messages, results) = match first.take() {
+            let (mut messages, results) = match first.take() {
                 Some(Sending::Arrived(sent)) => sent,
                 Some(Sending::Travelling(travelling)) => travelling.await,
                 None => {
-                    let messages: Vec<OutgoingMessage> = outgoing
-                        .iter_mut()
-                        .map(|o| std::mem::take(&mut o.message))
-                        .collect();
+                    let messages = std::mem::take(&mut resend);
                     let results = outlet.producer.send(&messages).await;
                     (messages, results)
                 }
             };
+            // Indexes of what failed retriably, sent again in order.
             let mut failed = Vec::new();
             let mut last_error = None;
             let mut written = 0u64;
-            for ((mut item, message), result) in outgoing.into_iter().zip(messages).zip(results) {
-                item.message = message;
+            for (index, ((record, ticket), result)) in sources.iter().zip(results).enumerate() {
                 match result {
                     Ok(metadata) => {
                         written += 1;
-                        self.delivered(task, tracker, &item, Some(&metadata))
+                        self.delivered(task, tracker, record, ticket, Some(&metadata))
                             .await?;
                     }
                     Err(e) if e.is_retriable() => {
                         last_error = Some(e);
-                        failed.push(item);
+                        failed.push(index);
                     }
                     Err(error) if policy.tolerate_all => {
                         self.control.metrics.record_failures.inc();
@@ -429,13 +428,13 @@ impl SourceLoop {
                             class_name: String::new(),
                             error,
                         };
-                        let topic = item.message.topic.clone();
-                        let letter = Some(std::mem::take(&mut item.message));
+                        let topic = messages[index].topic.clone();
+                        let letter = Some(std::mem::take(&mut messages[index]));
                         if !self
                             .tolerate(
                                 policy,
                                 outlet.dead_letters,
-                                &item.record,
+                                record,
                                 letter,
                                 &topic,
                                 &failure,
@@ -444,7 +443,7 @@ impl SourceLoop {
                         {
                             return Ok(false);
                         }
-                        self.delivered(task, tracker, &item, None).await?;
+                        self.delivered(task, tracker, record, ticket, None).await?;
                     }
                     Err(e) => {
                         return Err(ConnectError::other(format!(
@@ -472,7 +471,21 @@ impl SourceLoop {
             if !self.control.may_retry(policy.backoff(attempt)).await {
                 return Ok(false);
             }
-            outgoing = failed;
+            // Only the failed records and their messages stay, in their order.
+            let mut keep = failed.iter().copied().peekable();
+            let mut kept_messages = Vec::with_capacity(failed.len());
+            sources = sources
+                .into_iter()
+                .zip(messages)
+                .enumerate()
+                .filter_map(|(index, (source, message))| {
+                    keep.next_if_eq(&index).map(|_| {
+                        kept_messages.push(message);
+                        source
+                    })
+                })
+                .collect();
+            resend = kept_messages;
         }
     }
 
@@ -505,11 +518,12 @@ impl SourceLoop {
         &self,
         task: &mut dyn SourceTask,
         tracker: &mut OffsetTracker,
-        item: &Outgoing,
+        record: &ConnectRecord,
+        ticket: &Ticket,
         metadata: Option<&SendMetadata>,
     ) -> ConnectResult<()> {
-        tracker.ack(&item.ticket);
-        task.commit_record(&item.record, metadata).await
+        tracker.ack(ticket);
+        task.commit_record(record, metadata).await
     }
 
     /// Persists the committable positions (bounded by the commit timeout).

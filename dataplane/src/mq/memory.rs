@@ -241,8 +241,8 @@ impl MemoryMq {
                 });
                 Ok(SendMetadata {
                     msg_id,
-                    topic: message.topic.clone(),
-                    broker_name: BROKER.to_owned(),
+                    topic: message.topic.as_str().into(),
+                    broker_name: BROKER.into(),
                     queue_id,
                     queue_offset,
                 })

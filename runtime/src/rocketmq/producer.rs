@@ -148,6 +148,9 @@ async fn send_lane(
 ) {
     let mut out = Vec::with_capacity(items.len());
     let mut failure: Option<ConnectError> = None;
+    // Every message of the lane names the same topic and broker: one text each, shared.
+    let topic: Arc<str> = queue.topic_str().into();
+    let broker_name: Arc<str> = queue.broker_name().as_str().into();
     let mut items = items.into_iter().peekable();
     while items.peek().is_some() {
         let mut batch = Vec::new();
@@ -193,8 +196,8 @@ async fn send_lane(
                         item.index,
                         Ok(SendMetadata {
                             msg_id,
-                            topic: queue.topic_str().to_owned(),
-                            broker_name: queue.broker_name().to_string(),
+                            topic: topic.clone(),
+                            broker_name: broker_name.clone(),
                             queue_id: queue.queue_id(),
                             queue_offset: first.saturating_add(position as i64),
                         }),
@@ -213,7 +216,7 @@ async fn send_lane(
 /// A message built on the caller's thread, ready to route.
 struct Prepared {
     index: usize,
-    topic: String,
+    topic: Arc<str>,
     /// Java `hashCode` of the key, for the queue choice.
     key_hash: Option<i32>,
     /// A queue id the caller pinned.
@@ -230,18 +233,23 @@ impl RocketProducer {
         mut results: Vec<Option<ConnectResult<SendMetadata>>>,
         prepared: Vec<Prepared>,
     ) -> Vec<ConnectResult<SendMetadata>> {
-        let mut lanes: BTreeMap<(String, usize), (MessageQueue, Vec<Bound>)> = BTreeMap::new();
-        let mut unkeyed = start;
+        let mut lanes: BTreeMap<(Arc<str>, usize), (MessageQueue, Vec<Bound>)> = BTreeMap::new();
+        let mut unkeyed = 0usize;
+        // A call's messages nearly always name one topic: its route is looked up once per run.
+        let mut route: Option<(Arc<str>, Vec<MessageQueue>)> = None;
         for item in prepared {
-            let queues = match routes
-                .queues(&producer, &item.topic, NEW_TOPIC_QUEUES)
-                .await
-            {
-                Ok(queues) => queues,
-                Err(e) => {
-                    results[item.index] = Some(Err(e));
-                    continue;
-                }
+            let queues = match &route {
+                Some((topic, queues)) if *topic == item.topic => queues,
+                _ => match routes
+                    .queues(&producer, &item.topic, NEW_TOPIC_QUEUES)
+                    .await
+                {
+                    Ok(queues) => &route.insert((item.topic.clone(), queues)).1,
+                    Err(e) => {
+                        results[item.index] = Some(Err(e));
+                        continue;
+                    }
+                },
             };
             let slot = match (item.queue, item.key_hash) {
                 (Some(pinned), _) => match queues.iter().position(|q| q.queue_id() == pinned) {
@@ -253,6 +261,7 @@ impl RocketProducer {
                         ))));
                         // The cached route may be stale: look it up again next time.
                         routes.forget(&item.topic);
+                        route = None;
                         continue;
                     }
                 },
@@ -261,8 +270,12 @@ impl RocketProducer {
                     usize::try_from(queue_for_hash(hash, count)).unwrap_or(0)
                 }
                 (None, None) => {
-                    unkeyed = unkeyed.wrapping_add(1);
-                    unkeyed % queues.len()
+                    // Unkeyed messages fill a queue's batch before moving to the next queue
+                    // (as Kafka's sticky partitioner): fewer, fuller batches cost the broker
+                    // less per message, and a large call still uses every queue at once.
+                    let slot = start.wrapping_add(unkeyed / BATCH_MESSAGES) % queues.len();
+                    unkeyed += 1;
+                    slot
                 }
             };
             lanes
@@ -302,14 +315,26 @@ impl RocketProducer {
 #[async_trait]
 impl MqProducer for RocketProducer {
     async fn send(&self, messages: &[OutgoingMessage]) -> Vec<ConnectResult<SendMetadata>> {
-        let start = self.round_robin.fetch_add(1, Ordering::Relaxed);
+        // The next call's unkeyed messages start on the queue after the last this one uses.
+        let unkeyed = messages
+            .iter()
+            .filter(|m| m.keys.is_none() && m.queue.is_none())
+            .count();
+        let start = self
+            .round_robin
+            .fetch_add(unkeyed.div_ceil(BATCH_MESSAGES).max(1), Ordering::Relaxed);
         let mut results: Vec<Option<ConnectResult<SendMetadata>>> = vec![None; messages.len()];
         let mut prepared = Vec::with_capacity(messages.len());
+        let mut topic: Option<Arc<str>> = None;
         for (index, message) in messages.iter().enumerate() {
+            let topic = match &topic {
+                Some(known) if **known == *message.topic => known.clone(),
+                _ => topic.insert(message.topic.as_str().into()).clone(),
+            };
             match WireMessage::new(message) {
                 Ok(wire) => prepared.push(Prepared {
                     index,
-                    topic: message.topic.clone(),
+                    topic,
                     key_hash: message.keys.as_deref().map(java_hash),
                     queue: message.queue,
                     message: wire,

@@ -186,6 +186,8 @@ fn main() {
             "connect.topicname": runtime_topic, "value.converter": "StringConverter",
             "batch.size": std::env::var("BENCH_SOURCE_BATCH").unwrap_or_else(|_| "1000".to_owned())});
         let name = format!("bench-src-{round}");
+        // The raw producer's topic exists before its clock starts; so does the runtime's.
+        connect_tests::raw_producer::create_topic(&runtime, &namesrv, &runtime_topic);
         let started = Instant::now();
         assert_eq!(
             worker
