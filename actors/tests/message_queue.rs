@@ -276,6 +276,7 @@ async fn undecodable_messages_follow_the_error_tolerance() {
         keys: Some("one-queue".into()),
         tags: None,
         body: body.as_bytes().to_vec().into(),
+        timestamp: None,
         properties: Default::default(),
         queue: None,
     };

@@ -261,6 +261,7 @@ mod tests {
             keys: Some("k".into()),
             tags: None,
             body: bytes::Bytes::from_static(b"not json"),
+            timestamp: None,
             properties: BTreeMap::new(),
             queue: None,
         };

@@ -11,11 +11,9 @@
 use connect_api::{ConnectError, ConnectRecord, RecordOffset, RecordPartition};
 
 use crate::failure::{Failure, Origin, Stage};
-use crate::mq::{IncomingMessage, OutgoingMessage, QueueRef};
+use crate::mq::{IncomingMessage, OutgoingMessage, QueueRef, TIMESTAMP_PROPERTY};
 use crate::pipeline::Pipeline;
 
-/// Message property carrying the record timestamp.
-pub const TIMESTAMP_PROPERTY: &str = "connect.timestamp";
 /// Prefix of extensions carried as message properties.
 pub const EXTENSION_PREFIX: &str = "connect-ext-";
 
@@ -76,14 +74,10 @@ pub fn to_message(
         keys,
         tags: None,
         body: body.into(),
+        timestamp: record.timestamp,
         properties: Default::default(),
         queue: None,
     };
-    if let Some(timestamp) = record.timestamp {
-        message
-            .properties
-            .insert(TIMESTAMP_PROPERTY.to_owned(), timestamp.to_string());
-    }
     for (key, value) in record.extensions.iter() {
         match key {
             "topic" => {}
@@ -117,6 +111,7 @@ pub fn text_letter(record: &ConnectRecord) -> OutgoingMessage {
         keys: (!record.key.is_null()).then(|| record.key.to_string()),
         tags: None,
         body: record.value.to_string().into_bytes().into(),
+        timestamp: None,
         properties: Default::default(),
         queue: None,
     }
@@ -201,6 +196,8 @@ pub fn resend_of(message: &IncomingMessage) -> OutgoingMessage {
         keys: message.keys.clone(),
         tags: message.tags.clone(),
         body: message.body.clone().into(),
+        // Already among the properties, as consumed.
+        timestamp: None,
         properties: message.properties.clone(),
         queue: None,
     }
@@ -259,13 +256,7 @@ mod tests {
         assert_eq!(message.keys.as_deref(), Some("k1"));
         assert_eq!(message.tags.as_deref(), Some("tag-a"));
         assert_eq!(&message.body[..], b"v");
-        assert_eq!(
-            message
-                .properties
-                .get(TIMESTAMP_PROPERTY)
-                .map(String::as_str),
-            Some("42")
-        );
+        assert_eq!(message.timestamp, Some(42));
         assert_eq!(
             message
                 .properties

@@ -654,6 +654,7 @@ impl Broker {
                 keys: Some(keys.to_owned()),
                 tags: None,
                 body: body.to_vec().into(),
+                timestamp: None,
                 properties: Default::default(),
                 queue: None,
             };

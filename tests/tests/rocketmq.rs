@@ -827,7 +827,8 @@ fn metrics_count_exactly_what_moved_and_what_failed() {
 
 /// Every message carries the id the producer reported for it (the broker copies a batch's
 /// own properties onto each message it stores, so a batch id would shadow them), ids are
-/// unique, and each reported position is where the message is.
+/// unique, each reported position is where the message is, and a timestamp arrives as the
+/// `connect.timestamp` property.
 #[test]
 fn each_message_keeps_the_id_and_position_reported_for_it() {
     use connect_dataplane::mq::{MqClient, OutgoingMessage};
@@ -842,6 +843,7 @@ fn each_message_keeps_the_id_and_position_reported_for_it() {
             keys: (i % 2 == 0).then(|| format!("key-{}", i % 7)),
             tags: None,
             body: format!("message {i}").into_bytes().into(),
+            timestamp: (i % 3 == 0).then_some(1_700_000_000_000 + i64::from(i)),
             properties: [("connect-ext-n".to_owned(), i.to_string())].into(),
             queue: None,
         })
@@ -867,6 +869,11 @@ fn each_message_keeps_the_id_and_position_reported_for_it() {
         );
         assert_eq!(message.body, format!("message {n}").into_bytes());
         assert_eq!(message.keys, messages[n].keys, "message {n}");
+        assert_eq!(
+            message.properties.get("connect.timestamp"),
+            messages[n].timestamp.map(|t| t.to_string()).as_ref(),
+            "message {n}"
+        );
     }
     runtime.shutdown();
 }

@@ -13,6 +13,7 @@ use parking_lot::Mutex;
 
 use super::routing::queue_for_key;
 use super::{
+    TIMESTAMP_PROPERTY,
     ConsumeFrom, IncomingMessage, MqClient, MqConsumer, MqProducer, OutgoingMessage, QueueRef,
 };
 
@@ -236,7 +237,13 @@ impl MemoryMq {
                     keys: message.keys.clone(),
                     tags: message.tags.clone(),
                     body: message.body.to_vec(),
-                    properties: message.properties.clone(),
+                    // As the broker stores it: the timestamp is one of the properties.
+                    properties: message
+                        .timestamp
+                        .map(|t| (TIMESTAMP_PROPERTY.to_owned(), t.to_string()))
+                        .into_iter()
+                        .chain(message.properties.clone())
+                        .collect(),
                     born_timestamp: 0,
                 });
                 Ok(SendMetadata {
@@ -454,6 +461,7 @@ mod tests {
             keys: Some(k.into()),
             tags: None,
             body: k.as_bytes().to_vec().into(),
+            timestamp: None,
             properties: BTreeMap::new(),
             queue: None,
         };

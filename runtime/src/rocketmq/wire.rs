@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU16, Ordering};
 
 use bytes::{BufMut, Bytes};
 use connect_api::{ConnectError, ConnectResult};
-use connect_dataplane::mq::OutgoingMessage;
+use connect_dataplane::mq::{OutgoingMessage, TIMESTAMP_PROPERTY};
 use rocketmq_model::common::message::STRING_HASH_SET;
 use rocketmq_model::common::message::message_batch::MessageBatch;
 use rocketmq_model::common::message::message_client_id_setter::MessageClientIDSetter;
@@ -90,6 +90,9 @@ impl WireMessage {
             put(MessageConst::PROPERTY_TAGS, tags)?;
         }
         put(MessageConst::PROPERTY_WAIT_STORE_MSG_OK, "true")?;
+        if let Some(timestamp) = message.timestamp {
+            put(TIMESTAMP_PROPERTY, itoa::Buffer::new().format(timestamp))?;
+        }
         for (name, value) in &message.properties {
             // Names RocketMQ reserves (UNIQ_KEY, MIN_OFFSET, …) are set by the client and the
             // broker; they only arrive here on a consumed message forwarded to a dead-letter
@@ -239,6 +242,7 @@ mod tests {
             keys: keys.map(str::to_owned),
             tags: Some("tag-a".to_owned()),
             body: Bytes::copy_from_slice(body.as_bytes()),
+            timestamp: None,
             properties: properties
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
@@ -257,6 +261,11 @@ mod tests {
         }
         if let Some(tags) = &message.tags {
             builder = builder.tags(tags.as_str());
+        }
+        if let Some(timestamp) = message.timestamp {
+            builder = builder
+                .raw_property(TIMESTAMP_PROPERTY, timestamp.to_string().as_str())
+                .unwrap();
         }
         for (key, value) in &message.properties {
             if !STRING_HASH_SET.contains(key.as_str()) {
@@ -280,8 +289,12 @@ mod tests {
 
     #[test]
     fn a_batch_reads_back_as_the_clients_own_encoding_of_the_same_messages() {
+        let timestamped = OutgoingMessage {
+            timestamp: Some(1_700_000_000_123),
+            ..outgoing("{\"a\":1}", Some("k1"), &[("connect-ext-x", "1")])
+        };
         let messages = [
-            outgoing("{\"a\":1}", Some("k1"), &[("connect-ext-x", "1")]),
+            timestamped,
             outgoing("second", None, &[("UNIQ_KEY", "forwarded"), ("p", "v w")]),
             outgoing(&"x".repeat(5000), Some("key with spaces"), &[]),
         ];

@@ -7,7 +7,9 @@
 //! - consume: a raw `DefaultLitePullConsumer` (queues assigned, no rebalancing) writing every
 //!   body as a line to a file vs the file sink connector doing the same through the worker.
 //!
-//! Prints both rates, the ratios and the worker's peak RSS. Run it with `scripts/bench-mq.sh`
+//! Prints both rates, the ratios, the worker's CPU per message in each phase (the broker
+//! shares the machine's cores, so that is what the runtime's rate costs the broker) and the
+//! worker's peak RSS. Run it with `scripts/bench-mq.sh`
 //! (builds in release, starts a loopback broker unless `NAMESRV_ADDR` is set).
 //! `BENCH_MESSAGES` (default 500000) sets the count, `BENCH_ROUNDS` (default 3) the rounds,
 //! `BENCH_SOURCE_BATCH` the file source's `batch.size` (its default, 1000);
@@ -173,6 +175,10 @@ fn main() {
         &[],
     );
     let mut rates: [Vec<f64>; 4] = Default::default();
+    // The worker's CPU per message (µs) while producing and while consuming: the broker
+    // shares this machine's cores, so what the worker spends per message is what its rate
+    // costs the broker.
+    let mut cpu_per_message: [Vec<f64>; 2] = Default::default();
     let run = std::process::id();
     for round in 0..rounds {
         // Raw and runtime alternate, each round on fresh topics, so drift hits both alike.
@@ -188,6 +194,7 @@ fn main() {
         let name = format!("bench-src-{round}");
         // The raw producer's topic exists before its clock starts; so does the runtime's.
         connect_tests::raw_producer::create_topic(&runtime, &namesrv, &runtime_topic);
+        let cpu_before = worker.cpu_seconds();
         let started = Instant::now();
         assert_eq!(
             worker
@@ -201,6 +208,7 @@ fn main() {
                 == Some(input_len)
         });
         rates[1].push(count as f64 / took.as_secs_f64());
+        cpu_per_message[0].push((worker.cpu_seconds() - cpu_before) * 1e6 / count as f64);
         assert_eq!(worker.delete(&format!("/connectors/{name}")).status, 200);
 
         let raw_out = dir.path().join(format!("raw-out-{round}.txt"));
@@ -213,6 +221,7 @@ fn main() {
             "consume.from.where": "CONSUME_FROM_FIRST_OFFSET", "value.converter": "StringConverter",
             "filename": output.display().to_string()});
         let name = format!("bench-dst-{round}");
+        let cpu_before = worker.cpu_seconds();
         let started = Instant::now();
         assert_eq!(
             worker
@@ -224,10 +233,16 @@ fn main() {
             std::fs::metadata(&output).is_ok_and(|m| m.len() >= input_len)
         });
         rates[3].push(count as f64 / took.as_secs_f64());
+        cpu_per_message[1].push((worker.cpu_seconds() - cpu_before) * 1e6 / count as f64);
         assert_eq!(worker.delete(&format!("/connectors/{name}")).status, 200);
         println!(
-            "round {round}: produce raw {:.0} runtime {:.0} msg/s; consume raw {:.0} runtime {:.0} msg/s",
-            rates[0][round], rates[1][round], rates[2][round], rates[3][round]
+            "round {round}: produce raw {:.0} runtime {:.0} msg/s ({:.2} µs worker CPU/msg); consume raw {:.0} runtime {:.0} msg/s ({:.2} µs)",
+            rates[0][round],
+            rates[1][round],
+            cpu_per_message[0][round],
+            rates[2][round],
+            rates[3][round],
+            cpu_per_message[1][round]
         );
     }
     let rss_peak = peak_rss_kib(worker.pid());
@@ -239,6 +254,7 @@ fn main() {
         raw_consume_rate,
         runtime_consume_rate,
     ] = rates.map(median);
+    let [produce_cpu, consume_cpu] = cpu_per_message.map(median);
     println!(
         "produce (median): raw {raw_produce_rate:>9.0} msg/s   runtime (file source) {runtime_produce_rate:>9.0} msg/s   ratio {:.2}",
         runtime_produce_rate / raw_produce_rate
@@ -246,6 +262,9 @@ fn main() {
     println!(
         "consume (median): raw {raw_consume_rate:>9.0} msg/s   runtime (file sink)   {runtime_consume_rate:>9.0} msg/s   ratio {:.2}",
         runtime_consume_rate / raw_consume_rate
+    );
+    println!(
+        "worker CPU per message (median): produce {produce_cpu:.2} µs, consume {consume_cpu:.2} µs"
     );
     println!("worker peak RSS: {:.1} MB", rss_peak as f64 / 1024.0);
 }
