@@ -280,10 +280,12 @@ impl FileSourceTask {
                 Ok(text) => (string_schema.clone(), Value::String(text.to_owned())),
                 Err(_) => (bytes_schema.clone(), Value::Bytes(line.to_vec())),
             };
-            let offset = RecordOffset::new()
-                .with(POSITION_KEY, next)
-                .with(HEAD_KEY, head_hex.clone())
-                .with(HEAD_LEN_KEY, head_len);
+            // Built whole (one sort of three entries), not entry by entry.
+            let offset = RecordOffset::from_entries(vec![
+                (HEAD_KEY.into(), head_hex.clone().into()),
+                (HEAD_LEN_KEY.into(), head_len.into()),
+                (POSITION_KEY.into(), next.into()),
+            ]);
             records.push(
                 ConnectRecord::new(partition.clone(), offset, Some(timestamp))
                     .with_value(Some(schema), value),

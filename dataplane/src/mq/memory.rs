@@ -13,8 +13,8 @@ use parking_lot::Mutex;
 
 use super::routing::queue_for_key;
 use super::{
-    TIMESTAMP_PROPERTY,
     ConsumeFrom, IncomingMessage, MqClient, MqConsumer, MqProducer, OutgoingMessage, QueueRef,
+    TIMESTAMP_PROPERTY,
 };
 
 const QUEUES: i32 = 4;

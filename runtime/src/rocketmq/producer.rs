@@ -326,12 +326,13 @@ impl MqProducer for RocketProducer {
         let mut results: Vec<Option<ConnectResult<SendMetadata>>> = vec![None; messages.len()];
         let mut prepared = Vec::with_capacity(messages.len());
         let mut topic: Option<Arc<str>> = None;
-        for (index, message) in messages.iter().enumerate() {
+        for (index, (message, wire)) in messages.iter().zip(WireMessage::all(messages)).enumerate()
+        {
             let topic = match &topic {
                 Some(known) if **known == *message.topic => known.clone(),
                 _ => topic.insert(message.topic.as_str().into()).clone(),
             };
-            match WireMessage::new(message) {
+            match wire {
                 Ok(wire) => prepared.push(Prepared {
                     index,
                     topic,

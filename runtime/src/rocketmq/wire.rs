@@ -52,80 +52,116 @@ const PROPERTY_END: u8 = 2;
 #[derive(Debug, Clone)]
 pub(super) struct WireMessage {
     body: Bytes,
-    /// `name\u{1}value\u{2}` for every property but the id.
-    properties: Vec<u8>,
+    /// `name\u{1}value\u{2}` for every property but the id; a slice of the buffer every
+    /// message of its call was written into.
+    properties: Bytes,
 }
 
 impl WireMessage {
-    /// Writes the message's properties: keys, tags, `WAIT=true` (as the client's builder
-    /// does) and the caller's own. Errors are problems of this message alone.
+    /// One message on its own (see [`WireMessage::all`]).
+    #[cfg(test)]
     pub(super) fn new(message: &OutgoingMessage) -> ConnectResult<Self> {
-        if message.body.is_empty() {
-            return Err(ConnectError::data(
-                "the message body is empty: RocketMQ cannot carry a null or empty value",
-            ));
-        }
-        let mut properties = Vec::with_capacity(64);
-        let mut put = |name: &str, value: &str| -> ConnectResult<()> {
-            if let Some(text) = [name, value]
-                .into_iter()
-                .find(|t| t.bytes().any(|b| b == NAME_VALUE || b == PROPERTY_END))
-            {
-                let quoted: String = text.chars().take(QUOTED_CHARS).collect();
-                return Err(ConnectError::data(format!(
-                    "message {name} contains \\u0001 or \\u0002, which RocketMQ uses to \
-                     separate properties: {quoted:?}"
-                )));
-            }
-            properties.extend_from_slice(name.as_bytes());
-            properties.push(NAME_VALUE);
-            properties.extend_from_slice(value.as_bytes());
-            properties.push(PROPERTY_END);
-            Ok(())
-        };
-        if let Some(keys) = &message.keys {
-            put(MessageConst::PROPERTY_KEYS, keys)?;
-        }
-        if let Some(tags) = &message.tags {
-            put(MessageConst::PROPERTY_TAGS, tags)?;
-        }
-        put(MessageConst::PROPERTY_WAIT_STORE_MSG_OK, "true")?;
-        if let Some(timestamp) = message.timestamp {
-            put(TIMESTAMP_PROPERTY, itoa::Buffer::new().format(timestamp))?;
-        }
-        for (name, value) in &message.properties {
-            // Names RocketMQ reserves (UNIQ_KEY, MIN_OFFSET, …) are set by the client and the
-            // broker; they only arrive here on a consumed message forwarded to a dead-letter
-            // topic. Our own names are prefixed and never reserved.
-            if STRING_HASH_SET.contains(name.as_str()) {
-                continue;
-            }
-            put(name, value)?;
-        }
-        let properties_len = properties.len() + ID_PROPERTY_OVERHEAD + id_len();
-        if properties_len > MAX_PROPERTIES_BYTES {
-            return Err(ConnectError::data(format!(
-                "the message's properties and keys take {properties_len} bytes; RocketMQ \
-                 carries at most {MAX_PROPERTIES_BYTES}"
-            )));
-        }
-        let wire = Self {
-            body: message.body.clone(),
-            properties,
-        };
-        if wire.size() > MAX_MESSAGE_BYTES {
-            return Err(ConnectError::data(format!(
-                "the message is {} bytes; the broker takes at most {MAX_MESSAGE_BYTES}",
-                wire.size()
-            )));
-        }
-        Ok(wire)
+        Self::all(std::slice::from_ref(message))
+            .pop()
+            .unwrap_or_else(|| Err(ConnectError::other("no message")))
+    }
+
+    /// Writes each message's properties: keys, tags, `WAIT=true` (as the client's builder
+    /// does), the timestamp and the caller's own — all messages into one buffer, so a call
+    /// costs one allocation for them, not one per message. Errors are problems of their
+    /// message alone.
+    pub(super) fn all(messages: &[OutgoingMessage]) -> Vec<ConnectResult<Self>> {
+        let mut buffer = Vec::with_capacity(messages.len() * 64);
+        let written: Vec<ConnectResult<std::ops::Range<usize>>> = messages
+            .iter()
+            .map(|message| {
+                let start = buffer.len();
+                let written = write_properties(message, &mut buffer);
+                if written.is_err() {
+                    buffer.truncate(start);
+                }
+                written.map(|()| start..buffer.len())
+            })
+            .collect();
+        let shared = Bytes::from(buffer);
+        messages
+            .iter()
+            .zip(written)
+            .map(|(message, range)| {
+                let wire = Self {
+                    body: message.body.clone(),
+                    properties: shared.slice(range?),
+                };
+                if wire.size() > MAX_MESSAGE_BYTES {
+                    return Err(ConnectError::data(format!(
+                        "the message is {} bytes; the broker takes at most {MAX_MESSAGE_BYTES}",
+                        wire.size()
+                    )));
+                }
+                Ok(wire)
+            })
+            .collect()
     }
 
     /// The bytes this message takes in a batch.
     pub(super) fn size(&self) -> usize {
         ENTRY_OVERHEAD + self.body.len() + self.properties.len() + ID_PROPERTY_OVERHEAD + id_len()
     }
+}
+
+/// Appends `message`'s properties to `out` (see [`WireMessage::all`]); on an error what was
+/// appended is the caller's to drop.
+fn write_properties(message: &OutgoingMessage, out: &mut Vec<u8>) -> ConnectResult<()> {
+    if message.body.is_empty() {
+        return Err(ConnectError::data(
+            "the message body is empty: RocketMQ cannot carry a null or empty value",
+        ));
+    }
+    let start = out.len();
+    let mut put = |name: &str, value: &str| -> ConnectResult<()> {
+        if let Some(text) = [name, value]
+            .into_iter()
+            .find(|t| t.bytes().any(|b| b == NAME_VALUE || b == PROPERTY_END))
+        {
+            let quoted: String = text.chars().take(QUOTED_CHARS).collect();
+            return Err(ConnectError::data(format!(
+                "message {name} contains \\u0001 or \\u0002, which RocketMQ uses to \
+                 separate properties: {quoted:?}"
+            )));
+        }
+        out.extend_from_slice(name.as_bytes());
+        out.push(NAME_VALUE);
+        out.extend_from_slice(value.as_bytes());
+        out.push(PROPERTY_END);
+        Ok(())
+    };
+    if let Some(keys) = &message.keys {
+        put(MessageConst::PROPERTY_KEYS, keys)?;
+    }
+    if let Some(tags) = &message.tags {
+        put(MessageConst::PROPERTY_TAGS, tags)?;
+    }
+    put(MessageConst::PROPERTY_WAIT_STORE_MSG_OK, "true")?;
+    if let Some(timestamp) = message.timestamp {
+        put(TIMESTAMP_PROPERTY, itoa::Buffer::new().format(timestamp))?;
+    }
+    for (name, value) in &message.properties {
+        // Names RocketMQ reserves (UNIQ_KEY, MIN_OFFSET, …) are set by the client and the
+        // broker; they only arrive here on a consumed message forwarded to a dead-letter
+        // topic. Our own names are prefixed and never reserved.
+        if STRING_HASH_SET.contains(name.as_str()) {
+            continue;
+        }
+        put(name, value)?;
+    }
+    let properties_len = out.len() - start + ID_PROPERTY_OVERHEAD + id_len();
+    if properties_len > MAX_PROPERTIES_BYTES {
+        return Err(ConnectError::data(format!(
+            "the message's properties and keys take {properties_len} bytes; RocketMQ \
+             carries at most {MAX_PROPERTIES_BYTES}"
+        )));
+    }
+    Ok(())
 }
 
 /// The length of a message id (the client's prefix depends on the host's address family).
@@ -298,9 +334,10 @@ mod tests {
             outgoing("second", None, &[("UNIQ_KEY", "forwarded"), ("p", "v w")]),
             outgoing(&"x".repeat(5000), Some("key with spaces"), &[]),
         ];
-        let wires: Vec<WireMessage> = messages
-            .iter()
-            .map(|m| WireMessage::new(m).unwrap())
+        // Written together, as a send call writes them: each a slice of one buffer.
+        let wires: Vec<WireMessage> = WireMessage::all(&messages)
+            .into_iter()
+            .map(Result::unwrap)
             .collect();
         let encoded = encode_batch("orders", wires.iter());
         let mut body = encoded.batch.final_message.body().unwrap().clone();
@@ -383,6 +420,18 @@ mod tests {
             quoted.to_string().len() < 200,
             "quotes at most 64 characters: {quoted}"
         );
+        // Among others, a refused message does not disturb the next one's properties.
+        let mixed = WireMessage::all(&[
+            outgoing("one", Some("k1"), &[]),
+            // Refused at its last property, after others were written.
+            outgoing("b", Some("k2"), &[("p", "a\u{2}b")]),
+            outgoing("three", Some("k3"), &[]),
+        ]);
+        assert!(mixed[1].is_err());
+        for (wire, key) in [(&mixed[0], "k1"), (&mixed[2], "k3")] {
+            let alone = WireMessage::new(&outgoing("x", Some(key), &[])).unwrap();
+            assert_eq!(wire.as_ref().unwrap().properties, alone.properties);
+        }
         // A reserved name is dropped, whatever it holds.
         WireMessage::new(&outgoing("b", None, &[("UNIQ_KEY", "a\u{1}b")])).unwrap();
         // Properties up to the limit pass, one byte more is refused.
