@@ -21,13 +21,8 @@ const BATCH_BYTES: usize = 1 << 20;
 
 /// Sends every body of `data` to `topic` (created with 4 queues); returns messages/s.
 pub fn produce(runtime: &RocketMqRuntime, namesrv: &str, topic: &str, data: &[Vec<u8>]) -> f64 {
-    let client_runtime = runtime.client_runtime();
     runtime.block_on(async {
-        let mut producer = DefaultMQProducer::builder(client_runtime)
-            .producer_group("bench-raw-concurrent-producer")
-            .name_server_addr(namesrv.to_owned())
-            .build();
-        producer.start().await.expect("start the raw producer");
+        let mut producer = started(runtime, namesrv, "bench-raw-concurrent-producer").await;
         let queues = create_and_route(&producer, topic).await;
         // Each queue's share, cut into batches by count and size.
         let mut shares: Vec<Vec<Vec<Message>>> = vec![Vec::new(); queues.len()];
@@ -81,16 +76,20 @@ pub fn produce(runtime: &RocketMqRuntime, namesrv: &str, topic: &str, data: &[Ve
 /// Creates `topic` with 4 queues and waits until the name server routes it, so a benchmark
 /// can time what moves messages and not a new topic's first registration.
 pub fn create_topic(runtime: &RocketMqRuntime, namesrv: &str, topic: &str) {
-    let client_runtime = runtime.client_runtime();
     runtime.block_on(async {
-        let mut producer = DefaultMQProducer::builder(client_runtime)
-            .producer_group("bench-topic-creator")
-            .name_server_addr(namesrv.to_owned())
-            .build();
-        producer.start().await.expect("start the topic creator");
+        let mut producer = started(runtime, namesrv, "bench-topic-creator").await;
         create_and_route(&producer, topic).await;
         producer.shutdown().await;
     });
+}
+
+async fn started(runtime: &RocketMqRuntime, namesrv: &str, group: &str) -> DefaultMQProducer {
+    let mut producer = DefaultMQProducer::builder(runtime.client_runtime())
+        .producer_group(group)
+        .name_server_addr(namesrv.to_owned())
+        .build();
+    producer.start().await.expect("start a raw producer");
+    producer
 }
 
 async fn create_and_route(producer: &DefaultMQProducer, topic: &str) -> Vec<MessageQueue> {

@@ -396,7 +396,7 @@ impl SourceLoop {
         let mut first = Some(flight.sending);
         let mut resend = Vec::new();
         loop {
-            let (mut messages, results) = match first.take() {
+            let (mut messages, mut results) = match first.take() {
                 Some(Sending::Arrived(sent)) => sent,
                 Some(Sending::Travelling(travelling)) => travelling.await,
                 None => {
@@ -405,6 +405,11 @@ impl SourceLoop {
                     (messages, results)
                 }
             };
+            // A producer owes one result per message; a record left without one is sent again
+            // rather than left unacknowledged forever (its partition's position would stall).
+            results.resize_with(sources.len(), || {
+                Err(ConnectError::retriable("the producer gave no result"))
+            });
             // Indexes of what failed retriably, sent again in order.
             let mut failed = Vec::new();
             let mut last_error = None;

@@ -222,7 +222,7 @@ impl MqClient for RocketMq {
             handle: self.handle.clone(),
             producer,
             routes: self.routes.clone(),
-            round_robin: AtomicUsize::new(0),
+            sticky: parking_lot::Mutex::new(producer::Sticky::new()),
         }))
     }
 

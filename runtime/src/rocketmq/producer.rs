@@ -8,7 +8,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -119,8 +118,57 @@ pub struct RocketProducer {
     pub(super) handle: Handle,
     pub(super) producer: DefaultMQProducer,
     pub(super) routes: Arc<Routes>,
-    /// Where unkeyed messages start spreading over queues (rotates per call).
-    pub(super) round_robin: AtomicUsize,
+    /// Where this producer's unkeyed messages go.
+    pub(super) sticky: parking_lot::Mutex<Sticky>,
+}
+
+/// Unkeyed messages go in batches, each filled (to `BATCH_MESSAGES` or `BATCH_BYTES`) before
+/// the next is started, and batch after batch to the topic's queues in turn — across calls,
+/// as Kafka's sticky partitioner does: fewer, fuller batches cost the broker less per message
+/// than dealing messages one by one over the queues, a large call still uses several queues at
+/// once, and every queue gets whole batches in turn whatever the calls' sizes.
+#[derive(Debug)]
+pub(super) struct Sticky {
+    /// The batch being filled, counted from a random start (producers do not all begin on
+    /// the same queue); its queue is `batch % queue count`.
+    batch: usize,
+    messages: usize,
+    bytes: usize,
+}
+
+impl Sticky {
+    pub(super) fn new() -> Self {
+        let start = std::hash::BuildHasher::hash_one(&std::hash::RandomState::new(), 0u8);
+        Self {
+            #[allow(clippy::cast_possible_truncation, reason = "any start will do")]
+            batch: start as usize,
+            messages: 0,
+            bytes: 0,
+        }
+    }
+
+    /// The batch of the next unkeyed message, of `size` bytes.
+    fn place(&mut self, size: usize) -> usize {
+        if self.messages > 0 && (self.messages >= BATCH_MESSAGES || self.bytes + size > BATCH_BYTES)
+        {
+            self.batch = self.batch.wrapping_add(1);
+            (self.messages, self.bytes) = (0, 0);
+        }
+        self.messages += 1;
+        self.bytes += size;
+        self.batch
+    }
+}
+
+/// Where a message goes among its topic's queues.
+#[derive(Debug, Clone, Copy)]
+enum Placement {
+    /// The queue with this id (control topics).
+    Pinned(i32),
+    /// By the Java `hashCode` of its key.
+    Keyed(i32),
+    /// The sticky batch it belongs to (see [`Sticky`]).
+    Unkeyed(usize),
 }
 
 impl std::fmt::Debug for RocketProducer {
@@ -217,10 +265,7 @@ async fn send_lane(
 struct Prepared {
     index: usize,
     topic: Arc<str>,
-    /// Java `hashCode` of the key, for the queue choice.
-    key_hash: Option<i32>,
-    /// A queue id the caller pinned.
-    queue: Option<i32>,
+    placement: Placement,
     message: WireMessage,
 }
 
@@ -229,54 +274,58 @@ impl RocketProducer {
     async fn send_all(
         producer: DefaultMQProducer,
         routes: Arc<Routes>,
-        start: usize,
         mut results: Vec<Option<ConnectResult<SendMetadata>>>,
         prepared: Vec<Prepared>,
     ) -> Vec<ConnectResult<SendMetadata>> {
         let mut lanes: BTreeMap<(Arc<str>, usize), (MessageQueue, Vec<Bound>)> = BTreeMap::new();
-        let mut unkeyed = 0usize;
-        // A call's messages nearly always name one topic: its route is looked up once per run.
-        let mut route: Option<(Arc<str>, Vec<MessageQueue>)> = None;
+        // Each topic's route, looked up once per call (a call nearly always names one topic)
+        // and kept for the whole call even when it failed or looks stale, so that every message
+        // of a key meets the same queues (`forget` makes the next call look again).
+        let mut route_of: Vec<(Arc<str>, ConnectResult<Vec<MessageQueue>>)> = Vec::new();
+        let mut last = 0;
         for item in prepared {
-            let queues = match &route {
-                Some((topic, queues)) if *topic == item.topic => queues,
-                _ => match routes
-                    .queues(&producer, &item.topic, NEW_TOPIC_QUEUES)
-                    .await
-                {
-                    Ok(queues) => &route.insert((item.topic.clone(), queues)).1,
-                    Err(e) => {
-                        results[item.index] = Some(Err(e));
-                        continue;
-                    }
-                },
+            let known = route_of
+                .get(last)
+                .filter(|(topic, _)| *topic == item.topic)
+                .map(|_| last)
+                .or_else(|| route_of.iter().position(|(topic, _)| *topic == item.topic));
+            last = match known {
+                Some(at) => at,
+                None => {
+                    let found = routes
+                        .queues(&producer, &item.topic, NEW_TOPIC_QUEUES)
+                        .await;
+                    route_of.push((item.topic.clone(), found));
+                    route_of.len() - 1
+                }
             };
-            let slot = match (item.queue, item.key_hash) {
-                (Some(pinned), _) => match queues.iter().position(|q| q.queue_id() == pinned) {
-                    Some(slot) => slot,
-                    None => {
-                        results[item.index] = Some(Err(ConnectError::retriable(format!(
-                            "topic {} has no writable queue {pinned}",
-                            item.topic
-                        ))));
-                        // The cached route may be stale: look it up again next time.
-                        routes.forget(&item.topic);
-                        route = None;
-                        continue;
+            let queues = match &route_of[last].1 {
+                Ok(queues) => queues,
+                Err(e) => {
+                    results[item.index] = Some(Err(e.clone()));
+                    continue;
+                }
+            };
+            let slot = match item.placement {
+                Placement::Pinned(pinned) => {
+                    match queues.iter().position(|q| q.queue_id() == pinned) {
+                        Some(slot) => slot,
+                        None => {
+                            results[item.index] = Some(Err(ConnectError::retriable(format!(
+                                "topic {} has no writable queue {pinned}",
+                                item.topic
+                            ))));
+                            // The cached route may be stale: look it up again next call.
+                            routes.forget(&item.topic);
+                            continue;
+                        }
                     }
-                },
-                (None, Some(hash)) => {
+                }
+                Placement::Keyed(hash) => {
                     let count = i32::try_from(queues.len()).unwrap_or(i32::MAX);
                     usize::try_from(queue_for_hash(hash, count)).unwrap_or(0)
                 }
-                (None, None) => {
-                    // Unkeyed messages fill a queue's batch before moving to the next queue
-                    // (as Kafka's sticky partitioner): fewer, fuller batches cost the broker
-                    // less per message, and a large call still uses every queue at once.
-                    let slot = start.wrapping_add(unkeyed / BATCH_MESSAGES) % queues.len();
-                    unkeyed += 1;
-                    slot
-                }
+                Placement::Unkeyed(batch) => batch % queues.len(),
             };
             lanes
                 .entry((item.topic, slot))
@@ -312,17 +361,18 @@ impl RocketProducer {
     }
 }
 
-#[async_trait]
-impl MqProducer for RocketProducer {
-    async fn send(&self, messages: &[OutgoingMessage]) -> Vec<ConnectResult<SendMetadata>> {
-        // The next call's unkeyed messages start on the queue after the last this one uses.
-        let unkeyed = messages
-            .iter()
-            .filter(|m| m.keys.is_none() && m.queue.is_none())
-            .count();
-        let start = self
-            .round_robin
-            .fetch_add(unkeyed.div_ceil(BATCH_MESSAGES).max(1), Ordering::Relaxed);
+impl RocketProducer {
+    /// Builds the messages' wire form and placement on the caller's thread; a message that
+    /// cannot be sent gets its error in the returned results.
+    #[allow(
+        clippy::type_complexity,
+        reason = "a private pair of the call's two halves"
+    )]
+    fn prepare(
+        &self,
+        messages: &[OutgoingMessage],
+    ) -> (Vec<Option<ConnectResult<SendMetadata>>>, Vec<Prepared>) {
+        let mut sticky = self.sticky.lock();
         let mut results: Vec<Option<ConnectResult<SendMetadata>>> = vec![None; messages.len()];
         let mut prepared = Vec::with_capacity(messages.len());
         let mut topic: Option<Arc<str>> = None;
@@ -336,19 +386,29 @@ impl MqProducer for RocketProducer {
                 Ok(wire) => prepared.push(Prepared {
                     index,
                     topic,
-                    key_hash: message.keys.as_deref().map(java_hash),
-                    queue: message.queue,
+                    placement: match (message.queue, &message.keys) {
+                        (Some(pinned), _) => Placement::Pinned(pinned),
+                        (None, Some(keys)) => Placement::Keyed(java_hash(keys)),
+                        (None, None) => Placement::Unkeyed(sticky.place(wire.size())),
+                    },
                     message: wire,
                 }),
                 Err(e) => results[index] = Some(Err(e)),
             }
         }
+        (results, prepared)
+    }
+}
+
+#[async_trait]
+impl MqProducer for RocketProducer {
+    async fn send(&self, messages: &[OutgoingMessage]) -> Vec<ConnectResult<SendMetadata>> {
+        let (results, prepared) = self.prepare(messages);
         let sent = on_client(
             &self.handle,
             Self::send_all(
                 self.producer.clone(),
                 self.routes.clone(),
-                start,
                 results,
                 prepared,
             ),
@@ -358,5 +418,46 @@ impl MqProducer for RocketProducer {
             Ok(results) => results,
             Err(e) => messages.iter().map(|_| Err(e.clone())).collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whatever the calls' sizes, every queue gets whole batches in turn; a batch is cut at
+    /// `BATCH_MESSAGES` or before it would pass `BATCH_BYTES`.
+    #[test]
+    fn unkeyed_batches_fill_up_and_take_the_queues_in_turn() {
+        const QUEUES: usize = 4;
+        let mut sticky = Sticky::new();
+        let first = sticky.batch;
+        let mut per_queue = [0usize; QUEUES];
+        // Calls of 600 small messages: dealt by call, two queues would get the full batches.
+        for _ in 0..200 {
+            for _ in 0..600 {
+                per_queue[sticky.place(100) % QUEUES] += 1;
+            }
+        }
+        let (least, most) = (per_queue.iter().min(), per_queue.iter().max());
+        assert!(
+            most.zip(least)
+                .is_some_and(|(m, l)| m - l <= BATCH_MESSAGES),
+            "{per_queue:?}"
+        );
+        assert_eq!(
+            sticky.batch.wrapping_sub(first),
+            200 * 600 / BATCH_MESSAGES,
+            "full batches of {BATCH_MESSAGES}"
+        );
+        // Large messages: a batch holds what fits in BATCH_BYTES.
+        let mut sticky = Sticky::new();
+        let size = 2_900;
+        let start = sticky.place(size);
+        let fits = BATCH_BYTES / size;
+        for _ in 1..fits {
+            assert_eq!(sticky.place(size), start);
+        }
+        assert_eq!(sticky.place(size), start.wrapping_add(1));
     }
 }

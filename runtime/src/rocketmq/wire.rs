@@ -4,7 +4,7 @@
 //! each one's topic against its deny list, gives each a message id built char by char, and
 //! encodes them into a buffer that grows (and copies) as it goes. Profiled on the CDC stream
 //! (2.9 KB messages) that was a third of the client thread's time. Here a message's
-//! properties are written as text once, on the caller's thread ([`WireMessage::new`]); a batch
+//! properties are written as text once, on the caller's thread ([`WireMessage::all`]); a batch
 //! is written into one buffer of its exact size, reused across batches ([`encode_batch`],
 //! [`super::buffers`]), sent as the client's own
 //! `MessageBatch`, so the client checks the topic once per batch.
@@ -234,7 +234,7 @@ pub(super) fn encode_batch<'a>(
     for message in messages {
         let size = message.size();
         let properties_len = size - ENTRY_OVERHEAD - message.body.len();
-        // Sizes were bounded in `WireMessage::new`: each fits its field.
+        // Sizes were bounded in `WireMessage::all`: each fits its field.
         body.put_i32(size as i32);
         body.put_i32(0);
         body.put_u32(0);
