@@ -13,7 +13,6 @@ use rocketmq_model::common::message::MessageTrait;
 use rocketmq_model::common::message::message_batch::MessageBatch;
 use rocketmq_model::common::message::message_client_id_setter::MessageClientIDSetter;
 use rocketmq_model::common::message::message_single::Message;
-use rocketmq_model::message::MessageQueue;
 use rocketmq_protocol::common::message::message_decoder::encode_messages;
 
 const BATCH_MESSAGES: usize = 512;
@@ -21,9 +20,23 @@ const BATCH_BYTES: usize = 1 << 20;
 
 /// Sends every body of `data` to `topic` (created with 4 queues); returns messages/s.
 pub fn produce(runtime: &RocketMqRuntime, namesrv: &str, topic: &str, data: &[Vec<u8>]) -> f64 {
+    let client_runtime = runtime.client_runtime();
     runtime.block_on(async {
-        let mut producer = started(runtime, namesrv, "bench-raw-concurrent-producer").await;
-        let queues = create_and_route(&producer, topic).await;
+        let mut producer = DefaultMQProducer::builder(client_runtime)
+            .producer_group("bench-raw-concurrent-producer")
+            .name_server_addr(namesrv.to_owned())
+            .build();
+        producer.start().await.expect("start the raw producer");
+        producer
+            .create_topic("TBW102", topic, 4, HashMap::new())
+            .await
+            .expect("create the topic");
+        let queues = loop {
+            match producer.fetch_publish_message_queues(topic).await {
+                Ok(queues) if !queues.is_empty() => break queues,
+                _ => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        };
         // Each queue's share, cut into batches by count and size.
         let mut shares: Vec<Vec<Vec<Message>>> = vec![Vec::new(); queues.len()];
         for (i, body) in data.iter().enumerate() {
@@ -71,39 +84,6 @@ pub fn produce(runtime: &RocketMqRuntime, namesrv: &str, topic: &str, data: &[Ve
         producer.shutdown().await;
         rate
     })
-}
-
-/// Creates `topic` with 4 queues and waits until the name server routes it, so a benchmark
-/// can time what moves messages and not a new topic's first registration.
-pub fn create_topic(runtime: &RocketMqRuntime, namesrv: &str, topic: &str) {
-    runtime.block_on(async {
-        let mut producer = started(runtime, namesrv, "bench-topic-creator").await;
-        create_and_route(&producer, topic).await;
-        producer.shutdown().await;
-    });
-}
-
-async fn started(runtime: &RocketMqRuntime, namesrv: &str, group: &str) -> DefaultMQProducer {
-    let mut producer = DefaultMQProducer::builder(runtime.client_runtime())
-        .producer_group(group)
-        .name_server_addr(namesrv.to_owned())
-        .build();
-    producer.start().await.expect("start a raw producer");
-    producer
-}
-
-async fn create_and_route(producer: &DefaultMQProducer, topic: &str) -> Vec<MessageQueue> {
-    producer
-        .clone()
-        .create_topic("TBW102", topic, 4, HashMap::new())
-        .await
-        .expect("create the topic");
-    loop {
-        match producer.clone().fetch_publish_message_queues(topic).await {
-            Ok(queues) if !queues.is_empty() => break queues,
-            _ => tokio::time::sleep(Duration::from_millis(20)).await,
-        }
-    }
 }
 
 /// The batch as the client's batch send builds it: each message with its id, the bodies

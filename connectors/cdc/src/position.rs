@@ -177,6 +177,34 @@ pub fn pass_chunk(
     }
 }
 
+/// A connector's position that carries snapshot progress (MySQL's and PostgreSQL's).
+pub trait SnapshotPosition: Clone {
+    fn snapshot_mut(&mut self) -> &mut Option<SnapshotProgress>;
+    fn offset(&self) -> RecordOffset;
+}
+
+/// The offset of `position` moved past a chunk ([`pass_chunk`]), leaving `position` where it
+/// is: the task's own position passes the chunk only once all its rows are queued.
+pub fn offset_past_chunk<P: SnapshotPosition>(
+    position: &P,
+    last_key: Option<Vec<serde_json::Value>>,
+    table_done: bool,
+) -> RecordOffset {
+    let mut past = position.clone();
+    pass_chunk(past.snapshot_mut(), last_key, table_done);
+    past.offset()
+}
+
+impl SnapshotPosition for Position {
+    fn snapshot_mut(&mut self) -> &mut Option<SnapshotProgress> {
+        &mut self.snapshot
+    }
+
+    fn offset(&self) -> RecordOffset {
+        self.to_offset()
+    }
+}
+
 /// The offsets of a chunk's `count` rows (see the module docs): `start`, where the chunk
 /// began, for every row but the last, which gets `end`, the position past the chunk.
 pub fn chunk_offsets(

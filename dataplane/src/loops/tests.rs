@@ -697,8 +697,8 @@ async fn a_stop_between_chunks_commits_only_what_was_stored() {
 /// Sends that are still travelling when the loop polls the next batch (as over a network):
 /// polls overlap sends, yet never more than one send is under way (the next batch goes only
 /// after the previous one settled, resends included); every record arrives once, each queue
-/// in the order polled, through a send cut short, a refused send and an outage, and the
-/// committed position is the last record's.
+/// in the order polled, through a send cut short, a send answered short, a refused send and an
+/// outage, and the committed position is the last record's.
 #[tokio::test]
 async fn overlapped_sends_keep_order_through_an_outage() {
     let mut h = Harness::start(Via::Source, &[], 0);
@@ -710,6 +710,10 @@ async fn overlapped_sends_keep_order_through_an_outage() {
         if n == 5 {
             // A send cut short: its first two messages stored, the rest sent again.
             h.mq.store_only(2);
+        }
+        if n == 8 {
+            // A producer that answers for only some of its messages: the rest go again.
+            h.mq.answer_short(2);
         }
         if n == 10 {
             h.mq.refuse_sends(1);

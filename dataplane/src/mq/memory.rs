@@ -46,6 +46,9 @@ pub struct MemoryMq {
     /// The next send stores only this many of its messages, plus one, and fails the rest (a
     /// send that timed out after the broker stored part of it); 0: no such send due.
     store_only: Arc<AtomicU64>,
+    /// The next send neither stores nor answers for this many of its last messages (a
+    /// producer that breaks its contract of one result per message); 0: none due.
+    answer_short: Arc<AtomicU64>,
     /// Send calls under way now, and the most there ever were at once.
     sending: Arc<AtomicU64>,
     most_sending: Arc<AtomicU64>,
@@ -91,6 +94,12 @@ impl MemoryMq {
     pub fn store_only(&self, messages: u64) {
         self.store_only
             .store(messages.saturating_add(1), Ordering::SeqCst);
+    }
+
+    /// Makes the next send ignore its last `messages` messages: not stored, and no result for
+    /// them (fewer results than messages).
+    pub fn answer_short(&self, messages: u64) {
+        self.answer_short.store(messages, Ordering::SeqCst);
     }
 
     /// Makes every send and poll fail retriably (true) or work again (false).
@@ -168,7 +177,10 @@ impl MqProducer for MemoryMq {
         if delay > 0 {
             tokio::time::sleep(Duration::from_millis(delay)).await;
         }
-        let results = self.store(messages);
+        let ignored = usize::try_from(self.answer_short.swap(0, Ordering::SeqCst))
+            .unwrap_or(usize::MAX)
+            .min(messages.len());
+        let results = self.store(&messages[..messages.len() - ignored]);
         self.sending.fetch_sub(1, Ordering::SeqCst);
         self.changed.notify_waiters();
         results

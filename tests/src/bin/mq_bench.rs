@@ -29,6 +29,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use connect_dataplane::mq::MqClient;
 use connect_runtime::rocketmq::RocketMqRuntime;
 use connect_tests::{Broker, WorkerProcess};
 use rocketmq_client_rust::DefaultLitePullConsumer;
@@ -160,7 +161,7 @@ fn main() {
     let input_len = std::fs::metadata(&input).unwrap().len();
     println!("{count} messages of {LINE} bytes, {rounds} rounds, name server {namesrv}");
 
-    let (runtime, _client) = RocketMqRuntime::start(&namesrv, true).unwrap();
+    let (runtime, client) = RocketMqRuntime::start(&namesrv, true).unwrap();
     let worker_dir = dir.path().join("worker");
     std::fs::create_dir_all(&worker_dir).unwrap();
     let worker = WorkerProcess::start(
@@ -193,7 +194,9 @@ fn main() {
             "batch.size": std::env::var("BENCH_SOURCE_BATCH").unwrap_or_else(|_| "1000".to_owned())});
         let name = format!("bench-src-{round}");
         // The raw producer's topic exists before its clock starts; so does the runtime's.
-        connect_tests::raw_producer::create_topic(&runtime, &namesrv, &runtime_topic);
+        runtime
+            .block_on(client.ensure_topic(&runtime_topic, 4))
+            .unwrap();
         let cpu_before = worker.cpu_seconds();
         let started = Instant::now();
         assert_eq!(

@@ -518,7 +518,7 @@ impl Running {
         // Only the table's last row moves the snapshot on (`position`'s docs).
         let table_done = last && count > 0;
         let start = self.position.to_offset();
-        let end = self.offset_past_chunk(None, table_done);
+        let end = position::offset_past_chunk(&self.position, None, table_done);
         let offsets = position::chunk_offsets(start, end, count);
         for ((i, row), offset) in rows.into_iter().enumerate().zip(offsets) {
             let final_row = last && i + 1 == count;
@@ -582,17 +582,6 @@ impl Running {
         }
     }
 
-    /// The offset of the position past a chunk, leaving the position itself where it is.
-    fn offset_past_chunk(
-        &self,
-        last_key: Option<Vec<serde_json::Value>>,
-        table_done: bool,
-    ) -> RecordOffset {
-        let mut past = self.position.clone();
-        position::pass_chunk(&mut past.snapshot, last_key, table_done);
-        past.to_offset()
-    }
-
     /// Sends the pending chunk once the stream has passed its window.
     fn flush_chunk_if_passed(&mut self) -> ConnectResult<()> {
         let passed = self
@@ -629,7 +618,7 @@ impl Running {
         // that the snapshot is), so a restart does not read it again.
         let last_key = chunk.rows.last().map(|row| row.key_text.clone());
         let start = self.position.to_offset();
-        let end = self.offset_past_chunk(last_key.clone(), chunk.last);
+        let end = position::offset_past_chunk(&self.position, last_key.clone(), chunk.last);
         // Rows a change superseded are not sent; the last row sent carries the position past
         // the chunk.
         let sent: Vec<(usize, ChunkRow)> = chunk

@@ -4,7 +4,9 @@
 
 use connect_api::{RecordOffset, SidePositions};
 
-use crate::position::{OffsetEntries, SnapshotProgress, put_progress, read_progress};
+use crate::position::{
+    OffsetEntries, SnapshotPosition, SnapshotProgress, put_progress, read_progress,
+};
 
 /// The connector's whole position.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -26,6 +28,16 @@ pub struct PgPosition {
     /// monitoring, shown in `GET /connectors/{name}/offsets`; not used to restart.
     pub slot_lag_bytes: Option<i64>,
     pub slot_wal_status: Option<String>,
+}
+
+impl SnapshotPosition for PgPosition {
+    fn snapshot_mut(&mut self) -> &mut Option<SnapshotProgress> {
+        &mut self.snapshot
+    }
+
+    fn offset(&self) -> RecordOffset {
+        self.to_offset()
+    }
 }
 
 impl PgPosition {

@@ -700,7 +700,7 @@ impl Running {
         // one's moves the snapshot past the chunk (`position`'s docs).
         let last_key = rows.last().map(|(_, key)| key.clone());
         let start = self.position.to_offset();
-        let end = self.offset_past_chunk(last_key.clone(), !more);
+        let end = position::offset_past_chunk(&self.position, last_key.clone(), !more);
         let offsets = chunk_offsets(start, end, count);
         for ((i, (values, _)), offset) in rows.into_iter().enumerate().zip(offsets) {
             let marker = if !more && i + 1 == count && last_table {
@@ -853,7 +853,8 @@ impl Running {
                 // The offset of the table's last row says the table is done.
                 let last_key = pending.rows.last().map(|(_, key)| key.clone());
                 let start = self.position.to_offset();
-                let end = self.offset_past_chunk(last_key.clone(), pending.last);
+                let end =
+                    position::offset_past_chunk(&self.position, last_key.clone(), pending.last);
                 // Rows a change superseded are not sent; the last row sent carries the
                 // position past the chunk.
                 let sent: Vec<Vec<Value>> = pending
@@ -998,7 +999,7 @@ impl Running {
         // Only the table's last row says the table is done (`position`'s docs): a restart
         // after committing an earlier row of the batch must not skip the rest of it.
         let start = self.position.to_offset();
-        let end = self.offset_past_chunk(None, done);
+        let end = position::offset_past_chunk(&self.position, None, done);
         let offsets = chunk_offsets(start, end, count);
         for ((i, values), offset) in batch.into_iter().enumerate().zip(offsets) {
             let marker = if done && last_table && i + 1 == count {
@@ -1023,17 +1024,6 @@ impl Running {
         if table_done && let Some(read) = self.snapshot.as_mut() {
             read.table = None;
         }
-    }
-
-    /// The offset of the position past a chunk, leaving the position itself where it is.
-    fn offset_past_chunk(
-        &self,
-        last_key: Option<Vec<serde_json::Value>>,
-        table_done: bool,
-    ) -> RecordOffset {
-        let mut past = self.position.clone();
-        position::pass_chunk(&mut past.snapshot, last_key, table_done);
-        past.to_offset()
     }
 
     fn emit_snapshot_row(
