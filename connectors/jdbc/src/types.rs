@@ -2,6 +2,7 @@
 //! maps to, their Connect schemas, and the coercion of a record's value to a column's kind
 //! before it is bound.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -292,8 +293,53 @@ pub fn millis_to_time(millis: i32) -> ConnectResult<NaiveTime> {
 
 /// A value made to fit a column's kind before binding; `Null` stays `Null`. Fails with a
 /// data error naming the column, the value's type and the column's kind when it cannot fit
-/// (a string that is no number for an integer column, an integer out of range, …).
-pub fn coerce(value: &Value, column: &Column) -> ConnectResult<Value> {
+/// (a string that is no number for an integer column, an integer out of range, …). A value
+/// that already fits is passed on as it is (borrowed values stay borrowed): the sink's common
+/// case costs no copy.
+pub fn coerce<'v>(value: Cow<'v, Value>, column: &Column) -> ConnectResult<Cow<'v, Value>> {
+    if fits(&value, &column.kind) {
+        Ok(value)
+    } else {
+        convert(&value, column).map(Cow::Owned)
+    }
+}
+
+/// True when `convert` would give `value` back unchanged: it already has the variant the
+/// column's kind binds (integers in range by their width).
+fn fits(value: &Value, kind: &ColumnKind) -> bool {
+    matches!(
+        (value, kind),
+        (Value::Null, _)
+            | (Value::Boolean(_), ColumnKind::Bool)
+            | (Value::Int8(_), ColumnKind::Int8)
+            | (Value::Int16(_), ColumnKind::Int16 | ColumnKind::UInt8)
+            | (Value::Int32(_), ColumnKind::Int32 | ColumnKind::UInt16)
+            | (
+                Value::Int64(_),
+                ColumnKind::Int64 | ColumnKind::UInt32 | ColumnKind::Micros(_)
+            )
+            | (
+                Value::Decimal(_),
+                ColumnKind::UInt64 | ColumnKind::Decimal { .. }
+            )
+            | (Value::Float32(_), ColumnKind::Float32)
+            | (Value::Float64(_), ColumnKind::Float64)
+            | (Value::Date(_), ColumnKind::Date)
+            | (Value::Time(_), ColumnKind::Time)
+            | (
+                Value::Timestamp(_),
+                ColumnKind::Timestamp | ColumnKind::TimestampTz
+            )
+            | (
+                Value::String(_),
+                ColumnKind::Text | ColumnKind::Json | ColumnKind::Other(_)
+            )
+            | (Value::Bytes(_), ColumnKind::Bytes)
+    )
+}
+
+/// The value converted to the column's kind.
+fn convert(value: &Value, column: &Column) -> ConnectResult<Value> {
     let mismatch = || {
         ConnectError::data(format!(
             "column '{}' ({:?}) cannot take a {} value ({})",
@@ -474,22 +520,78 @@ mod tests {
         assert_eq!(east8.millis_to_naive(0).unwrap(), naive);
     }
 
+    fn coerce_owned(value: &Value, column: &Column) -> ConnectResult<Value> {
+        coerce(Cow::Borrowed(value), column).map(Cow::into_owned)
+    }
+
+    /// A value that fits its column is passed on borrowed, and converting it would have given
+    /// the same value: the shortcut changes nothing.
+    #[test]
+    fn values_that_fit_are_passed_on_unchanged() {
+        let decimal = Value::Decimal("12.50".parse().unwrap());
+        let cases = [
+            (Value::Boolean(true), ColumnKind::Bool),
+            (Value::Int8(-8), ColumnKind::Int8),
+            (Value::Int16(-16), ColumnKind::Int16),
+            (Value::Int16(i16::MAX), ColumnKind::UInt8),
+            (Value::Int32(i32::MIN), ColumnKind::Int32),
+            (Value::Int32(65_535), ColumnKind::UInt16),
+            (Value::Int64(i64::MAX), ColumnKind::Int64),
+            (Value::Int64(7), ColumnKind::UInt32),
+            (Value::Int64(-7), ColumnKind::Micros(Temporal::Naive)),
+            (decimal.clone(), ColumnKind::UInt64),
+            (
+                decimal,
+                ColumnKind::Decimal {
+                    scale: 2,
+                    precision: Some(12),
+                },
+            ),
+            (Value::Float32(0.1), ColumnKind::Float32),
+            (Value::Float64(f64::MIN_POSITIVE), ColumnKind::Float64),
+            (Value::Date(-1), ColumnKind::Date),
+            (Value::Time(86_399_999), ColumnKind::Time),
+            (Value::Timestamp(-1), ColumnKind::Timestamp),
+            (Value::Timestamp(1), ColumnKind::TimestampTz),
+            (Value::String("x".into()), ColumnKind::Text),
+            (Value::String("{}".into()), ColumnKind::Json),
+            (Value::String("a,b".into()), ColumnKind::Other("SET".into())),
+            (Value::Bytes(vec![0, 1]), ColumnKind::Bytes),
+            (Value::Null, ColumnKind::Int32),
+        ];
+        for (value, kind) in cases {
+            let column = column(kind);
+            assert!(
+                matches!(coerce(Cow::Borrowed(&value), &column), Ok(Cow::Borrowed(_))),
+                "{value:?} for {:?} was copied",
+                column.kind
+            );
+            assert_eq!(
+                convert(&value, &column).unwrap(),
+                value,
+                "{:?}",
+                column.kind
+            );
+        }
+    }
+
     #[test]
     fn coercion_fits_values_to_columns_or_says_why_not() {
         assert_eq!(
-            coerce(&Value::Int64(7), &column(ColumnKind::Int16)).unwrap(),
+            coerce_owned(&Value::Int64(7), &column(ColumnKind::Int16)).unwrap(),
             Value::Int16(7)
         );
         assert_eq!(
-            coerce(&Value::String("42".into()), &column(ColumnKind::Int32)).unwrap(),
+            coerce_owned(&Value::String("42".into()), &column(ColumnKind::Int32)).unwrap(),
             Value::Int32(42)
         );
-        let error = coerce(&Value::String("abc".into()), &column(ColumnKind::Int32)).unwrap_err();
+        let error =
+            coerce_owned(&Value::String("abc".into()), &column(ColumnKind::Int32)).unwrap_err();
         assert!(error.to_string().contains("column 'c'"), "{error}");
-        let error = coerce(&Value::Int64(70_000), &column(ColumnKind::Int16)).unwrap_err();
+        let error = coerce_owned(&Value::Int64(70_000), &column(ColumnKind::Int16)).unwrap_err();
         assert!(error.to_string().contains("outside"), "{error}");
         assert_eq!(
-            coerce(
+            coerce_owned(
                 &Value::String("2024-01-02".into()),
                 &column(ColumnKind::Date)
             )
@@ -497,7 +599,7 @@ mod tests {
             Value::Date(19_724)
         );
         assert_eq!(
-            coerce(
+            coerce_owned(
                 &Value::String("1970-01-01T00:00:01Z".into()),
                 &column(ColumnKind::Timestamp)
             )
@@ -505,7 +607,7 @@ mod tests {
             Value::Timestamp(1000)
         );
         assert_eq!(
-            coerce(&Value::Null, &column(ColumnKind::Bytes)).unwrap(),
+            coerce_owned(&Value::Null, &column(ColumnKind::Bytes)).unwrap(),
             Value::Null
         );
     }

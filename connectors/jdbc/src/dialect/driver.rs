@@ -22,7 +22,7 @@ pub(super) trait Driver: Send + Sync {
     fn pool(&self) -> &Pool<Self::Db>;
 
     /// Pushes `bound` as a parameter (a dialect may add a cast after it).
-    fn bind(&self, builder: &mut QueryBuilder<Self::Db>, bound: &Bound) -> ConnectResult<()>;
+    fn bind(&self, builder: &mut QueryBuilder<Self::Db>, bound: &Bound<'_>) -> ConnectResult<()>;
 
     /// A row's values, per `columns`.
     fn decode(&self, row: &<Self::Db as Database>::Row, columns: &[Column]) -> ConnectResult<Row>;
@@ -35,7 +35,7 @@ pub(super) trait Driver: Send + Sync {
 fn render<D: Driver>(
     driver: &D,
     template: &[Piece],
-    params: &[Bound],
+    params: &[Bound<'_>],
 ) -> ConnectResult<QueryBuilder<D::Db>> {
     let mut builder = QueryBuilder::new("");
     for piece in template {
@@ -95,7 +95,7 @@ where
 pub(super) async fn stream<D: Driver>(
     driver: &D,
     template: Vec<Piece>,
-    params: Vec<Bound>,
+    params: Vec<Bound<'static>>,
     columns: Arc<[Column]>,
     out: mpsc::Sender<Vec<Row>>,
 ) -> ConnectResult<u64>
@@ -141,7 +141,10 @@ where
 }
 
 /// Executes the statements in one transaction: all or nothing.
-pub(super) async fn execute<D: Driver>(driver: &D, statements: &[Statement]) -> ConnectResult<()>
+pub(super) async fn execute<D: Driver>(
+    driver: &D,
+    statements: &[Statement<'_>],
+) -> ConnectResult<()>
 where
     for<'c> &'c mut <D::Db as Database>::Connection: Executor<'c, Database = D::Db>,
     for<'a> <D::Db as Database>::Arguments: IntoArguments<D::Db>,
@@ -153,10 +156,15 @@ where
         .map_err(|e| classify(e, "cannot begin a transaction"))?;
     for statement in statements {
         match statement {
-            Statement::Values { head, rows, tail } => {
+            Statement::Values {
+                head,
+                width,
+                params,
+                tail,
+            } => {
                 let mut builder = QueryBuilder::<D::Db>::new(head.as_str());
                 builder.push(" VALUES ");
-                for (i, row) in rows.iter().enumerate() {
+                for (i, row) in params.chunks((*width).max(1)).enumerate() {
                     builder.push(if i == 0 { "(" } else { ", (" });
                     for (j, bound) in row.iter().enumerate() {
                         if j > 0 {
@@ -169,8 +177,12 @@ where
                 builder.push(tail.as_str());
                 run(builder, &mut tx).await?;
             }
-            Statement::PerRow { template, rows } => {
-                for row in rows {
+            Statement::PerRow {
+                template,
+                width,
+                params,
+            } => {
+                for row in params.chunks((*width).max(1)) {
                     run(render(driver, template, row)?, &mut tx).await?;
                 }
             }

@@ -15,6 +15,7 @@ mod postgres;
 mod sqlite;
 pub mod text;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,11 +33,23 @@ pub type Row = Vec<Value>;
 /// chunk rather than per row.
 pub const ROWS_PER_CHUNK: usize = 256;
 
-/// A value bound to a statement, already coerced to its column's kind.
+/// A value bound to a statement, already coerced to its column's kind. Borrowed from the
+/// record and the table's description where it can be: the sink copies a value once, into the
+/// driver's arguments.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Bound {
-    pub value: Value,
-    pub kind: ColumnKind,
+pub struct Bound<'a> {
+    pub value: Cow<'a, Value>,
+    pub kind: Cow<'a, ColumnKind>,
+}
+
+impl Bound<'static> {
+    /// A parameter that owns its value and kind (a query's, built per poll).
+    pub fn owned(value: Value, kind: ColumnKind) -> Self {
+        Self {
+            value: Cow::Owned(value),
+            kind: Cow::Owned(kind),
+        }
+    }
 }
 
 /// A piece of a statement template: SQL text, or the row's parameter at an index.
@@ -46,19 +59,22 @@ pub enum Piece {
     Param(usize),
 }
 
-/// A write, executed with others in one transaction by [`Dialect::execute`].
+/// A write, executed with others in one transaction by [`Dialect::execute`]. Rows are laid
+/// end to end in one vector, `width` parameters each.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Statement {
+pub enum Statement<'a> {
     /// `head VALUES (row), (row), … tail` — one statement for many rows.
     Values {
         head: String,
-        rows: Vec<Vec<Bound>>,
+        width: usize,
+        params: Vec<Bound<'a>>,
         tail: String,
     },
     /// The template run once per row (UPDATE, DELETE).
     PerRow {
         template: Vec<Piece>,
-        rows: Vec<Vec<Bound>>,
+        width: usize,
+        params: Vec<Bound<'a>>,
     },
     /// A statement without parameters (DDL).
     Plain(String),
@@ -127,13 +143,13 @@ pub trait Dialect: Send + Sync + std::fmt::Debug {
     async fn stream(
         &self,
         template: Vec<Piece>,
-        params: Vec<Bound>,
+        params: Vec<Bound<'static>>,
         columns: Arc<[Column]>,
         out: mpsc::Sender<Vec<Row>>,
     ) -> ConnectResult<u64>;
 
     /// Executes the statements in one transaction: all or nothing.
-    async fn execute(&self, statements: &[Statement]) -> ConnectResult<()>;
+    async fn execute(&self, statements: &[Statement<'_>]) -> ConnectResult<()>;
 
     /// The column type `auto.create` / `auto.evolve` give a field of `schema` (`key`: part of
     /// the primary key, which some databases require to be bounded).

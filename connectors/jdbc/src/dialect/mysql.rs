@@ -99,8 +99,14 @@ impl MySqlDialect {
         Ok(values)
     }
 
-    fn bind_value(&self, builder: &mut QueryBuilder<MySql>, bound: &Bound) -> ConnectResult<()> {
-        if let (Value::Int64(micros), ColumnKind::Micros(temporal)) = (&bound.value, &bound.kind) {
+    fn bind_value(
+        &self,
+        builder: &mut QueryBuilder<MySql>,
+        bound: &Bound<'_>,
+    ) -> ConnectResult<()> {
+        if let (Value::Int64(micros), ColumnKind::Micros(temporal)) =
+            (bound.value.as_ref(), bound.kind.as_ref())
+        {
             match MicrosParam::new(*micros, *temporal, self.zone)? {
                 MicrosParam::Date(d) => builder.push_bind(d),
                 MicrosParam::Naive(t) => builder.push_bind(t),
@@ -108,7 +114,7 @@ impl MySqlDialect {
             };
             return Ok(());
         }
-        match &bound.value {
+        match bound.value.as_ref() {
             Value::Null => builder.push_bind(None::<String>),
             Value::Boolean(v) => builder.push_bind(*v),
             Value::Int8(v) => builder.push_bind(*v),
@@ -120,7 +126,7 @@ impl MySqlDialect {
             Value::Decimal(v) => builder.push_bind(v.clone()),
             Value::Date(days) => builder.push_bind(days_to_date(*days)?),
             Value::Time(millis) => builder.push_bind(millis_to_time(*millis)?),
-            Value::Timestamp(millis) => match bound.kind {
+            Value::Timestamp(millis) => match *bound.kind {
                 ColumnKind::TimestampTz => {
                     builder.push_bind(DateTime::<Utc>::from_timestamp_millis(*millis).ok_or_else(
                         || ConnectError::data(format!("timestamp {millis} ms is out of range")),
@@ -211,7 +217,7 @@ impl Driver for MySqlDialect {
         &self.pool
     }
 
-    fn bind(&self, builder: &mut QueryBuilder<MySql>, bound: &Bound) -> ConnectResult<()> {
+    fn bind(&self, builder: &mut QueryBuilder<MySql>, bound: &Bound<'_>) -> ConnectResult<()> {
         self.bind_value(builder, bound)
     }
 
@@ -353,14 +359,14 @@ impl Dialect for MySqlDialect {
     async fn stream(
         &self,
         template: Vec<Piece>,
-        params: Vec<Bound>,
+        params: Vec<Bound<'static>>,
         columns: Arc<[Column]>,
         out: mpsc::Sender<Vec<Row>>,
     ) -> ConnectResult<u64> {
         driver::stream(self, template, params, columns, out).await
     }
 
-    async fn execute(&self, statements: &[Statement]) -> ConnectResult<()> {
+    async fn execute(&self, statements: &[Statement<'_>]) -> ConnectResult<()> {
         driver::execute(self, statements).await
     }
 

@@ -101,10 +101,14 @@ impl PostgresDialect {
         Ok(values)
     }
 
-    fn bind_value(&self, builder: &mut QueryBuilder<Postgres>, bound: &Bound) -> ConnectResult<()> {
+    fn bind_value(
+        &self,
+        builder: &mut QueryBuilder<Postgres>,
+        bound: &Bound<'_>,
+    ) -> ConnectResult<()> {
         // NULLs are typed: PostgreSQL refuses a text NULL for an integer column.
         if bound.value.is_null() {
-            match &bound.kind {
+            match bound.kind.as_ref() {
                 ColumnKind::Bool => builder.push_bind(None::<bool>),
                 ColumnKind::Int8 | ColumnKind::Int16 | ColumnKind::UInt8 => {
                     builder.push_bind(None::<i16>)
@@ -131,7 +135,9 @@ impl PostgresDialect {
             };
             return Ok(());
         }
-        if let (Value::Int64(micros), ColumnKind::Micros(temporal)) = (&bound.value, &bound.kind) {
+        if let (Value::Int64(micros), ColumnKind::Micros(temporal)) =
+            (bound.value.as_ref(), bound.kind.as_ref())
+        {
             match MicrosParam::new(*micros, *temporal, self.zone)? {
                 MicrosParam::Date(d) => builder.push_bind(d),
                 MicrosParam::Naive(t) => builder.push_bind(t),
@@ -139,7 +145,7 @@ impl PostgresDialect {
             };
             return Ok(());
         }
-        match (&bound.value, &bound.kind) {
+        match (bound.value.as_ref(), bound.kind.as_ref()) {
             (Value::String(v), ColumnKind::Json) => {
                 let json: serde_json::Value = serde_json::from_str(v).map_err(|e| {
                     ConnectError::data(format!("not a JSON document for a json column: {e}"))
@@ -238,7 +244,7 @@ impl Driver for PostgresDialect {
         &self.pool
     }
 
-    fn bind(&self, builder: &mut QueryBuilder<Postgres>, bound: &Bound) -> ConnectResult<()> {
+    fn bind(&self, builder: &mut QueryBuilder<Postgres>, bound: &Bound<'_>) -> ConnectResult<()> {
         self.bind_value(builder, bound)
     }
 
@@ -369,14 +375,14 @@ impl Dialect for PostgresDialect {
     async fn stream(
         &self,
         template: Vec<Piece>,
-        params: Vec<Bound>,
+        params: Vec<Bound<'static>>,
         columns: Arc<[Column]>,
         out: mpsc::Sender<Vec<Row>>,
     ) -> ConnectResult<u64> {
         driver::stream(self, template, params, columns, out).await
     }
 
-    async fn execute(&self, statements: &[Statement]) -> ConnectResult<()> {
+    async fn execute(&self, statements: &[Statement<'_>]) -> ConnectResult<()> {
         driver::execute(self, statements).await
     }
 

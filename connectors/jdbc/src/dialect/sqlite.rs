@@ -144,8 +144,14 @@ impl SqliteDialect {
         Ok(values)
     }
 
-    fn bind_value(&self, builder: &mut QueryBuilder<Sqlite>, bound: &Bound) -> ConnectResult<()> {
-        if let (Value::Int64(micros), ColumnKind::Micros(temporal)) = (&bound.value, &bound.kind) {
+    fn bind_value(
+        &self,
+        builder: &mut QueryBuilder<Sqlite>,
+        bound: &Bound<'_>,
+    ) -> ConnectResult<()> {
+        if let (Value::Int64(micros), ColumnKind::Micros(temporal)) =
+            (bound.value.as_ref(), bound.kind.as_ref())
+        {
             match MicrosParam::new(*micros, *temporal, self.zone)? {
                 MicrosParam::Date(d) => builder.push_bind(d),
                 MicrosParam::Naive(t) => builder.push_bind(t),
@@ -153,7 +159,7 @@ impl SqliteDialect {
             };
             return Ok(());
         }
-        match &bound.value {
+        match bound.value.as_ref() {
             Value::Null => builder.push_bind(None::<String>),
             Value::Boolean(v) => builder.push_bind(*v),
             Value::Int8(v) => builder.push_bind(i32::from(*v)),
@@ -165,7 +171,7 @@ impl SqliteDialect {
             Value::Decimal(v) => builder.push_bind(super::text::decimal(v)),
             Value::Date(days) => builder.push_bind(days_to_date(*days)?),
             Value::Time(millis) => builder.push_bind(millis_to_time(*millis)?),
-            Value::Timestamp(millis) => match bound.kind {
+            Value::Timestamp(millis) => match *bound.kind {
                 ColumnKind::TimestampTz => {
                     builder.push_bind(DateTime::<Utc>::from_timestamp_millis(*millis).ok_or_else(
                         || ConnectError::data(format!("timestamp {millis} ms is out of range")),
@@ -229,7 +235,7 @@ impl Driver for SqliteDialect {
         &self.pool
     }
 
-    fn bind(&self, builder: &mut QueryBuilder<Sqlite>, bound: &Bound) -> ConnectResult<()> {
+    fn bind(&self, builder: &mut QueryBuilder<Sqlite>, bound: &Bound<'_>) -> ConnectResult<()> {
         self.bind_value(builder, bound)
     }
 
@@ -322,14 +328,14 @@ impl Dialect for SqliteDialect {
     async fn stream(
         &self,
         template: Vec<Piece>,
-        params: Vec<Bound>,
+        params: Vec<Bound<'static>>,
         columns: Arc<[Column]>,
         out: mpsc::Sender<Vec<Row>>,
     ) -> ConnectResult<u64> {
         driver::stream(self, template, params, columns, out).await
     }
 
-    async fn execute(&self, statements: &[Statement]) -> ConnectResult<()> {
+    async fn execute(&self, statements: &[Statement<'_>]) -> ConnectResult<()> {
         driver::execute(self, statements).await
     }
 

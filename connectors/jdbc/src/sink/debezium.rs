@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use chrono::DateTime;
 use connect_api::data::logical::MILLIS_PER_DAY;
-use connect_api::{SchemaBuilder, SchemaRef, Value};
+use connect_api::{Schema, SchemaBuilder, SchemaRef, Value};
 
 use super::plan::FieldValue;
 
@@ -20,6 +20,14 @@ const ZONED_TIMESTAMP: &str = "io.debezium.time.ZonedTimestamp";
 
 fn logical(builder: SchemaBuilder, optional: bool) -> SchemaRef {
     builder.optional_if(optional).build()
+}
+
+/// True for the schemas [`normalize`] changes: Debezium's time types.
+pub fn is_debezium_time(schema: &Schema) -> bool {
+    matches!(
+        schema.name(),
+        Some(DATE | TIME | MICRO_TIME | TIMESTAMP | MICRO_TIMESTAMP | ZONED_TIMESTAMP)
+    )
 }
 
 /// The field with Debezium's time types as Connect Date / Time / Timestamp (milliseconds).

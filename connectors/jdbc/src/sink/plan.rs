@@ -1,10 +1,15 @@
 //! From records to writes: which table, which operation, which columns and values. Pure (no
 //! database), so the rules — key sources, whitelists, tombstones — are unit-tested here.
 //!
-//! A write borrows its names and values from the record (and the configuration) it came
-//! from: planning a row copies nothing but what a Debezium type changes.
+//! Records of one shape (value schema, key schema, topic) write alike, so their [`Layout`] —
+//! table, operation, columns and where each column's value sits in the record — is worked out
+//! once by the [`Planner`] and shared. A [`Write`] is a layout and a record: its values are read
+//! from the record when they are bound, borrowed, with nothing copied but what a Debezium type
+//! changes.
 
 use std::borrow::Cow;
+use std::mem::Discriminant;
+use std::sync::Arc;
 
 use connect_api::data::logical::DECIMAL_PRECISION;
 use connect_api::{ConnectError, ConnectRecord, ConnectResult, SchemaBuilder, SchemaRef, Value};
@@ -29,78 +34,256 @@ pub enum Op {
     Delete,
 }
 
-/// One record's write.
+/// Where a column's value sits in a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// The whole key (a primitive key, named by `pk.fields`).
+    Key,
+    /// The key struct's field, or the key map's entry, at this index.
+    KeyField(usize),
+    /// The value struct's field, or the value map's entry, at this index.
+    ValueField(usize),
+}
+
+/// A column a write sets: its name, the schema its values come with, where they sit.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Write<'r> {
+pub struct ColumnPlan<'r> {
+    pub name: Cow<'r, str>,
+    pub schema: SchemaRef,
+    source: Source,
+    /// A Debezium time type (`io.debezium.time.*`): each value goes through
+    /// [`super::debezium::normalize`].
+    debezium: bool,
+}
+
+/// What every record of one shape writes alike.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layout<'r> {
     pub table: TableId,
     pub op: Op,
     /// Key columns first (empty with `pk.mode=none`).
-    pub key: Vec<FieldValue<'r>>,
+    pub key: Vec<ColumnPlan<'r>>,
     /// The other columns (empty for deletes).
-    pub values: Vec<FieldValue<'r>>,
+    pub values: Vec<ColumnPlan<'r>>,
 }
 
-impl Write<'_> {
-    /// The column names, key first.
-    pub fn column_names(&self) -> Vec<String> {
-        self.key
-            .iter()
-            .chain(&self.values)
-            .map(|f| f.name.clone().into_owned())
-            .collect()
+/// One record's write: its layout, and the record its values are read from.
+#[derive(Debug, Clone)]
+pub struct Write<'r> {
+    pub layout: Arc<Layout<'r>>,
+    record: &'r ConnectRecord,
+}
+
+impl<'r> Write<'r> {
+    pub fn table(&self) -> &TableId {
+        &self.layout.table
+    }
+
+    /// `column`'s value in this write's record (a column of its layout).
+    pub fn value_of(&self, column: &ColumnPlan<'r>) -> Cow<'r, Value> {
+        self.field(column).value
+    }
+
+    /// `column` with its value and schema, Debezium's time types as Connect's.
+    fn field(&self, column: &ColumnPlan<'r>) -> FieldValue<'r> {
+        let record = self.record;
+        let value = match column.source {
+            Source::Key => &record.key,
+            Source::KeyField(index) => nth(&record.key, index),
+            Source::ValueField(index) => nth(&record.value, index),
+        };
+        let field = FieldValue {
+            name: column.name.clone(),
+            value: Cow::Borrowed(value),
+            schema: column.schema.clone(),
+        };
+        if column.debezium {
+            super::debezium::normalize(field)
+        } else {
+            field
+        }
+    }
+
+    /// The key's columns with this record's values (for creating and evolving tables).
+    pub fn key_fields(&self) -> Vec<FieldValue<'r>> {
+        self.layout.key.iter().map(|c| self.field(c)).collect()
+    }
+
+    /// The other columns with this record's values.
+    pub fn value_fields(&self) -> Vec<FieldValue<'r>> {
+        self.layout.values.iter().map(|c| self.field(c)).collect()
     }
 
     /// True when `other` writes the same table the same way with the same columns, so both
-    /// can share a statement. Compared in place: this runs for every record.
+    /// can share a statement. Runs for every record: writes of one layout answer at once.
     pub fn batches_with(&self, other: &Write<'_>) -> bool {
-        self.table == other.table
-            && self.op == other.op
-            && self.key.len() == other.key.len()
-            && self.values.len() == other.values.len()
-            && self
-                .key
-                .iter()
-                .chain(&self.values)
-                .zip(other.key.iter().chain(&other.values))
-                .all(|(a, b)| a.name == b.name)
+        let (a, b) = (&*self.layout, &*other.layout);
+        std::ptr::addr_eq(a, b)
+            || (a.table == b.table
+                && a.op == b.op
+                && a.key.len() == b.key.len()
+                && a.values.len() == b.values.len()
+                && a.key
+                    .iter()
+                    .chain(&a.values)
+                    .zip(b.key.iter().chain(&b.values))
+                    .all(|(x, y)| x.name == y.name))
     }
 }
 
-/// The write a record asks for; `None` for a tombstone when deletes are off (nothing to write).
-pub fn plan<'r>(
+/// The `index`th field of a struct (its default when null) or entry of a map; a layout's
+/// sources only name fields its shape has.
+fn nth(value: &Value, index: usize) -> &Value {
+    match value {
+        Value::Struct(s) => s.get_field(&s.schema().fields()[index]),
+        Value::Map(entries) => &entries[index].1,
+        other => other,
+    }
+}
+
+/// What makes records write alike: their topic (or source table) and their key's and value's
+/// schemas. Schemaless (map) records have no shape: each is planned by itself.
+#[derive(Debug, PartialEq)]
+struct Shape<'r> {
+    topic: Option<&'r str>,
+    header_table: Option<&'r str>,
+    value: Part<'r>,
+    key: Part<'r>,
+}
+
+#[derive(Debug)]
+enum Part<'r> {
+    Struct(&'r SchemaRef),
+    Null,
+    Primitive(Discriminant<Value>, Option<&'r SchemaRef>),
+    /// Not part of the layout (the key with `pk.mode` other than `record_key`).
+    Unused,
+}
+
+impl PartialEq for Part<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Part::Struct(a), Part::Struct(b)) => Arc::ptr_eq(a, b) || a == b,
+            (Part::Null, Part::Null) | (Part::Unused, Part::Unused) => true,
+            (Part::Primitive(a, x), Part::Primitive(b, y)) => {
+                a == b
+                    && match (x, y) {
+                        (Some(x), Some(y)) => Arc::ptr_eq(x, y) || x == y,
+                        (None, None) => true,
+                        _ => false,
+                    }
+            }
+            _ => false,
+        }
+    }
+}
+
+impl<'r> Part<'r> {
+    fn of(value: &'r Value, schema: Option<&'r SchemaRef>) -> Option<Self> {
+        match value {
+            Value::Struct(s) => Some(Part::Struct(s.schema())),
+            Value::Null => Some(Part::Null),
+            Value::Map(_) | Value::Array(_) => None,
+            primitive => Some(Part::Primitive(std::mem::discriminant(primitive), schema)),
+        }
+    }
+}
+
+/// Plans records' writes, one layout per run of records of one shape.
+#[derive(Debug)]
+pub struct Planner<'r> {
     config: &'r SinkConfig,
-    record: &'r ConnectRecord,
-) -> ConnectResult<Option<Write<'r>>> {
-    let table = table_of(config, record)?;
-    if record.value.is_null() {
-        if !config.delete_enabled {
+    last: Option<(Shape<'r>, Arc<Layout<'r>>)>,
+}
+
+impl<'r> Planner<'r> {
+    pub fn new(config: &'r SinkConfig) -> Self {
+        Self { config, last: None }
+    }
+
+    /// The write a record asks for; `None` for a tombstone when deletes are off (nothing to
+    /// write).
+    pub fn plan(&mut self, record: &'r ConnectRecord) -> ConnectResult<Option<Write<'r>>> {
+        let config = self.config;
+        if record.value.is_null() && !config.delete_enabled {
             return Ok(None);
         }
-        let key = key_fields(config, record, &[])?;
-        return Ok(Some(Write {
+        let shape = self.shape_of(record);
+        if let (Some(shape), Some((last, layout))) = (&shape, &self.last)
+            && shape == last
+        {
+            return Ok(Some(Write {
+                layout: layout.clone(),
+                record,
+            }));
+        }
+        let layout = Arc::new(layout_of(config, record)?);
+        if let Some(shape) = shape {
+            self.last = Some((shape, layout.clone()));
+        }
+        Ok(Some(Write { layout, record }))
+    }
+
+    fn shape_of(&self, record: &'r ConnectRecord) -> Option<Shape<'r>> {
+        let config = self.config;
+        let value = Part::of(&record.value, record.value_schema.as_ref())?;
+        let key = match config.pk_mode {
+            PkMode::RecordKey => Part::of(&record.key, record.key_schema.as_ref())?,
+            PkMode::None | PkMode::RecordValue => Part::Unused,
+        };
+        let header_table = if config.table_from_header {
+            record
+                .extensions
+                .get("__source_table")
+                .or_else(|| record.extensions.get("table"))
+        } else {
+            None
+        };
+        Some(Shape {
+            topic: topic_of(record),
+            header_table,
+            value,
+            key,
+        })
+    }
+}
+
+/// The layout of a record's write (a tombstone's is a delete).
+fn layout_of<'r>(config: &'r SinkConfig, record: &'r ConnectRecord) -> ConnectResult<Layout<'r>> {
+    let table = table_of(config, record)?;
+    if record.value.is_null() {
+        let key = key_columns(config, record, &[])?;
+        return Ok(Layout {
             table,
             op: Op::Delete,
             key,
             values: Vec::new(),
-        }));
+        });
     }
-    let mut fields = value_fields(record)?;
-    let key = key_fields(config, record, &fields)?;
-    fields.retain(|f| !key.iter().any(|k| k.name == f.name));
+    let mut columns = columns_of(&record.value, "value", Source::ValueField)?;
+    let key = key_columns(config, record, &columns)?;
+    columns.retain(|c| !key.iter().any(|k| k.name == c.name));
     if !config.fields_whitelist.is_empty() {
-        fields.retain(|f| config.fields_whitelist.iter().any(|w| *w == f.name));
+        columns.retain(|c| config.fields_whitelist.iter().any(|w| *w == c.name));
     }
     let op = match config.insert_mode {
         InsertMode::Insert => Op::Insert,
         InsertMode::Upsert => Op::Upsert,
         InsertMode::Update => Op::Update,
     };
-    Ok(Some(Write {
+    Ok(Layout {
         table,
         op,
         key,
-        values: fields,
-    }))
+        values: columns,
+    })
+}
+
+/// The record's topic, or the one its partition names.
+fn topic_of(record: &ConnectRecord) -> Option<&str> {
+    record
+        .topic()
+        .or_else(|| record.position.partition.get_str("topic"))
 }
 
 /// `table.name.format` with `${topic}` replaced (or, with `table.name.from.header`, the
@@ -115,59 +298,51 @@ fn table_of(config: &SinkConfig, record: &ConnectRecord) -> ConnectResult<TableI
     {
         return Ok(TableId::parse(table));
     }
-    let topic = record
-        .topic()
-        .map(str::to_owned)
-        .or_else(|| {
-            record
-                .position
-                .partition
-                .get_str("topic")
-                .map(str::to_owned)
-        })
-        .unwrap_or_default();
+    let topic = topic_of(record).unwrap_or_default();
     if topic.is_empty() && config.table_format.contains("${topic}") {
         return Err(ConnectError::data(
             "the record names no topic, so table.name.format '${topic}' gives no table",
         ));
     }
     Ok(TableId::parse(
-        &config.table_format.replace("${topic}", &topic),
+        &config.table_format.replace("${topic}", topic),
     ))
 }
 
-/// The value's fields: a struct's by its schema, a map's (schemaless JSON) with inferred
-/// schemas.
-fn value_fields(record: &ConnectRecord) -> ConnectResult<Vec<FieldValue<'_>>> {
-    fields_of(&record.value, "value")
-}
-
-fn fields_of<'r>(value: &'r Value, what: &str) -> ConnectResult<Vec<FieldValue<'r>>> {
+/// The columns of a struct (by its schema) or a map (schemaless JSON, schemas inferred from
+/// this record's values).
+fn columns_of<'r>(
+    value: &'r Value,
+    what: &str,
+    source: fn(usize) -> Source,
+) -> ConnectResult<Vec<ColumnPlan<'r>>> {
     match value {
         Value::Struct(s) => Ok(s
             .schema()
             .fields()
             .iter()
-            .map(|field| {
-                super::debezium::normalize(FieldValue {
-                    name: Cow::Borrowed(field.name()),
-                    value: Cow::Borrowed(s.get_field(field)),
-                    schema: field.schema().clone(),
-                })
+            .enumerate()
+            .map(|(index, field)| ColumnPlan {
+                name: Cow::Borrowed(field.name()),
+                schema: field.schema().clone(),
+                source: source(index),
+                debezium: super::debezium::is_debezium_time(field.schema()),
             })
             .collect()),
         Value::Map(entries) => entries
             .iter()
-            .map(|(k, v)| {
+            .enumerate()
+            .map(|(index, (k, v))| {
                 let name = k.as_str().ok_or_else(|| {
                     ConnectError::data(format!(
                         "the record {what} is a map with a non-string key ({k})"
                     ))
                 })?;
-                Ok(FieldValue {
+                Ok(ColumnPlan {
                     name: Cow::Borrowed(name),
-                    value: Cow::Borrowed(v),
                     schema: infer_schema(v),
+                    source: source(index),
+                    debezium: false,
                 })
             })
             .collect(),
@@ -179,11 +354,11 @@ fn fields_of<'r>(value: &'r Value, what: &str) -> ConnectResult<Vec<FieldValue<'
 }
 
 /// The primary key columns per `pk.mode`.
-fn key_fields<'r>(
+fn key_columns<'r>(
     config: &'r SinkConfig,
     record: &'r ConnectRecord,
-    values: &[FieldValue<'r>],
-) -> ConnectResult<Vec<FieldValue<'r>>> {
+    values: &[ColumnPlan<'r>],
+) -> ConnectResult<Vec<ColumnPlan<'r>>> {
     match config.pk_mode {
         PkMode::None => Ok(Vec::new()),
         PkMode::RecordKey => match &record.key {
@@ -191,17 +366,17 @@ fn key_fields<'r>(
                 "the record has no key, and pk.mode=record_key needs one",
             )),
             key @ (Value::Struct(_) | Value::Map(_)) => {
-                let mut fields = fields_of(key, "key")?;
+                let mut columns = columns_of(key, "key", Source::KeyField)?;
                 if !config.pk_fields.is_empty() {
-                    fields.retain(|f| config.pk_fields.iter().any(|p| *p == f.name));
+                    columns.retain(|c| config.pk_fields.iter().any(|p| *p == c.name));
                 }
-                if fields.is_empty() {
+                if columns.is_empty() {
                     return Err(ConnectError::data(format!(
                         "the record key has none of the pk.fields ({})",
                         config.pk_fields.join(", ")
                     )));
                 }
-                Ok(fields)
+                Ok(columns)
             }
             primitive => {
                 let name = config.pk_fields.first().ok_or_else(|| {
@@ -209,13 +384,15 @@ fn key_fields<'r>(
                         "the record key is a primitive: pk.fields must name its column (pk.mode=record_key)",
                     )
                 })?;
-                Ok(vec![FieldValue {
+                let schema = record
+                    .key_schema
+                    .clone()
+                    .unwrap_or_else(|| infer_schema(primitive));
+                Ok(vec![ColumnPlan {
                     name: Cow::Borrowed(name),
-                    value: Cow::Borrowed(primitive),
-                    schema: record
-                        .key_schema
-                        .clone()
-                        .unwrap_or_else(|| infer_schema(primitive)),
+                    debezium: super::debezium::is_debezium_time(&schema),
+                    schema,
+                    source: Source::Key,
                 }])
             }
         },
@@ -229,7 +406,7 @@ fn key_fields<'r>(
                 .map(|name| {
                     values
                         .iter()
-                        .find(|f| f.name == name.as_str())
+                        .find(|c| c.name == name.as_str())
                         .cloned()
                         .ok_or_else(|| {
                             ConnectError::data(format!(
@@ -271,6 +448,13 @@ mod tests {
     use connect_api::{Config, RecordOffset, RecordPartition, Struct};
 
     use super::*;
+
+    fn plan<'r>(
+        config: &'r SinkConfig,
+        record: &'r ConnectRecord,
+    ) -> ConnectResult<Option<Write<'r>>> {
+        Planner::new(config).plan(record)
+    }
 
     fn config(pairs: &[(&str, &str)]) -> SinkConfig {
         let mut config = Config::new().with("connection.url", "jdbc:sqlite::memory:");
@@ -314,9 +498,16 @@ mod tests {
         ]);
         let row = record(Value::Null, row());
         let write = plan(&config, &row).unwrap().unwrap();
-        assert_eq!(write.table.to_string(), "shop.orders");
-        assert_eq!(write.op, Op::Upsert);
-        assert_eq!(write.column_names(), ["id", "name"]);
+        assert_eq!(write.table().to_string(), "shop.orders");
+        assert_eq!(write.layout.op, Op::Upsert);
+        let names: Vec<&str> = write
+            .layout
+            .key
+            .iter()
+            .chain(&write.layout.values)
+            .map(|c| c.name.as_ref())
+            .collect();
+        assert_eq!(names, ["id", "name"]);
     }
 
     #[test]
@@ -328,8 +519,8 @@ mod tests {
         ]);
         let tombstone = record(Value::Int64(7), Value::Null);
         let write = plan(&config, &tombstone).unwrap().unwrap();
-        assert_eq!(write.op, Op::Delete);
-        assert_eq!(*write.key[0].value, Value::Int64(7));
+        assert_eq!(write.layout.op, Op::Delete);
+        assert_eq!(*write.key_fields()[0].value, Value::Int64(7));
 
         let no_name = crate::config::SinkConfig {
             pk_fields: Vec::new(),
@@ -342,9 +533,10 @@ mod tests {
             delete_enabled: false,
             ..config
         };
-        assert_eq!(
-            plan(&keep, &record(Value::Int64(7), Value::Null)).unwrap(),
-            None
+        assert!(
+            plan(&keep, &record(Value::Int64(7), Value::Null))
+                .unwrap()
+                .is_none()
         );
     }
 
@@ -355,10 +547,61 @@ mod tests {
         let map = record(Value::Null, value);
         let write = plan(&config, &map).unwrap().unwrap();
         assert_eq!(
-            write.values[1].schema.field_type(),
+            write.value_fields()[1].schema.field_type(),
             connect_api::FieldType::Float64
         );
         let error = plan(&config, &record(Value::Null, Value::String("x".into()))).unwrap_err();
         assert!(error.to_string().contains("expected a struct"), "{error}");
+    }
+
+    /// Records of one shape share one layout and still give their own values (a Debezium
+    /// time converted per value); another topic, another schema or a schemaless record gets a
+    /// layout of its own, and writes batch by their columns, not by their layouts.
+    #[test]
+    fn records_of_one_shape_share_a_layout_and_keep_their_values() {
+        let config = config(&[("pk.mode", "record_value"), ("pk.fields", "id")]);
+        let schema = SchemaBuilder::struct_()
+            .field("id", SchemaBuilder::int64().build())
+            .unwrap()
+            .field(
+                "at",
+                SchemaBuilder::int64()
+                    .name("io.debezium.time.MicroTimestamp")
+                    .build(),
+            )
+            .unwrap()
+            .build();
+        let row = |id: i64, micros: i64| {
+            let mut s = Struct::new(schema.clone()).unwrap();
+            s.put("id", id).unwrap();
+            s.put("at", micros).unwrap();
+            Value::Struct(s)
+        };
+        let first = record(Value::Null, row(1, 1_000_000));
+        let second = record(Value::Null, row(2, 2_500_000));
+        let mut elsewhere = record(Value::Null, row(3, 0));
+        elsewhere.set_topic("refunds");
+        let map = record(
+            Value::Null,
+            Value::map_of([("id", Value::Int64(4)), ("at", Value::Int64(5))]),
+        );
+        let mut planner = Planner::new(&config);
+        let [a, b, c, d] =
+            [&first, &second, &elsewhere, &map].map(|r| planner.plan(r).unwrap().unwrap());
+        assert!(Arc::ptr_eq(&a.layout, &b.layout));
+        assert!(!Arc::ptr_eq(&a.layout, &c.layout));
+        assert_eq!(c.table().to_string(), "refunds");
+        assert_eq!(*b.key_fields()[0].value, Value::Int64(2));
+        let at = &b.value_fields()[0];
+        assert_eq!(*at.value, Value::Timestamp(2_500));
+        assert_eq!(
+            at.schema.logical_type(),
+            Some(connect_api::LogicalType::Timestamp)
+        );
+        assert!(a.batches_with(&b) && !a.batches_with(&c));
+        // The map names the same columns for the same topic: a layout of its own that
+        // batches with the structs'.
+        assert!(!Arc::ptr_eq(&a.layout, &d.layout) && a.batches_with(&d));
+        assert_eq!(*d.value_fields()[0].value, Value::Int64(5));
     }
 }

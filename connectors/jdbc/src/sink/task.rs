@@ -12,7 +12,9 @@
 //! goes to the error reporter (dead-letter topic, tolerance) when one is configured, else the
 //! task fails naming the record.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -21,10 +23,10 @@ use connect_api::{
     SinkTaskContext,
 };
 
-use super::plan::{self, FieldValue, Op, Write};
+use super::plan::{ColumnPlan, FieldValue, Op, Planner, Write};
 use crate::config::SinkConfig;
 use crate::dialect::{self, Bound, Dialect, Piece, Statement};
-use crate::types::{TableDesc, TableId, coerce};
+use crate::types::{Column, TableDesc, TableId, coerce};
 
 pub const TASK_CLASS: &str = "org.apache.rocketmq.connect.jdbc.sink.JdbcSinkTask";
 
@@ -68,9 +70,10 @@ impl SinkTask for JdbcSinkTask {
             .config
             .clone()
             .ok_or_else(|| ConnectError::other("the JDBC sink task was not started"))?;
+        let mut planner = Planner::new(&config);
         let mut writes = Vec::with_capacity(records.len());
         for (index, record) in records.iter().enumerate() {
-            match plan::plan(&config, record) {
+            match planner.plan(record) {
                 Ok(Some(write)) => writes.push((index, write)),
                 Ok(None) => {}
                 Err(error) => self.reject(record, error).await?,
@@ -153,21 +156,22 @@ impl JdbcSinkTask {
             .dialect
             .clone()
             .ok_or_else(|| ConnectError::other("not started"))?;
+        let runs = runs_of(writes);
+        // Every run's table first (creating and evolving them), then the statements, which
+        // borrow the tables' descriptions.
+        for run in &runs {
+            self.table_for(config, dialect.as_ref(), &writes[run.start].1)
+                .await?;
+        }
         let mut statements = Vec::new();
-        let mut start = 0;
-        while start < writes.len() {
-            let first = &writes[start].1;
-            let mut end = start + 1;
-            while end < writes.len() && first.batches_with(&writes[end].1) {
-                end += 1;
-            }
-            let run: Vec<&Write<'_>> = writes[start..end].iter().map(|(_, w)| w).collect();
-            let desc = self
-                .table_for(config, dialect.as_ref(), first)
-                .await?
-                .clone();
-            statements.extend(statements_for(config, dialect.as_ref(), &desc, &run)?);
-            start = end;
+        for run in runs {
+            let desc = &self.tables[writes[run.start].1.table()];
+            statements.extend(statements_for(
+                config,
+                dialect.as_ref(),
+                desc,
+                &writes[run],
+            )?);
         }
         dialect.execute(&statements).await
     }
@@ -179,22 +183,23 @@ impl JdbcSinkTask {
         dialect: &dyn Dialect,
         write: &Write<'_>,
     ) -> ConnectResult<&TableDesc> {
-        let fields: Vec<&FieldValue<'_>> = write.key.iter().chain(&write.values).collect();
-        let known = self.tables.get(&write.table);
+        let mut fields = write.key_fields();
+        fields.extend(write.value_fields());
+        let known = self.tables.get(write.table());
         let missing_columns = |desc: &TableDesc| -> Vec<&FieldValue<'_>> {
             fields
                 .iter()
-                .copied()
                 .filter(|f| desc.column(&f.name).is_none())
                 .collect()
         };
         if known.is_none_or(|desc| !missing_columns(desc).is_empty()) {
-            let mut desc = dialect.describe(&write.table).await?;
+            let table = write.table();
+            let mut desc = dialect.describe(table).await?;
             if desc.is_none() {
                 if !config.auto_create {
                     return Err(ConnectError::other(format!(
                         "table {} does not exist: create it or set auto.create=true",
-                        write.table
+                        table
                     )));
                 }
                 dialect
@@ -204,10 +209,10 @@ impl JdbcSinkTask {
                         // Another task may have created it first.
                         if e.is_retriable() { Err(e) } else { Ok(()) }
                     })?;
-                desc = dialect.describe(&write.table).await?;
+                desc = dialect.describe(table).await?;
             }
             let mut desc = desc.ok_or_else(|| {
-                ConnectError::other(format!("table {} could not be created", write.table))
+                ConnectError::other(format!("table {} could not be created", table))
             })?;
             let missing: Vec<&FieldValue<'_>> = missing_columns(&desc);
             if !missing.is_empty() {
@@ -215,14 +220,14 @@ impl JdbcSinkTask {
                 if !config.auto_evolve {
                     return Err(ConnectError::other(format!(
                         "table {} has no column(s) {}: add them or set auto.evolve=true",
-                        write.table,
+                        table,
                         names.join(", ")
                     )));
                 }
                 for field in missing {
                     let sql = format!(
                         "ALTER TABLE {} ADD COLUMN {} {}",
-                        dialect.table_sql(&write.table),
+                        dialect.table_sql(table),
                         dialect.quote(&field.name),
                         dialect.column_type(&field.schema, false)
                     );
@@ -232,29 +237,30 @@ impl JdbcSinkTask {
                         return Err(e);
                     }
                 }
-                desc = dialect.describe(&write.table).await?.ok_or_else(|| {
-                    ConnectError::other(format!("table {} disappeared", write.table))
-                })?;
+                desc = dialect
+                    .describe(table)
+                    .await?
+                    .ok_or_else(|| ConnectError::other(format!("table {} disappeared", table)))?;
                 let still: Vec<&FieldValue<'_>> = missing_columns(&desc);
                 if !still.is_empty() {
                     return Err(ConnectError::other(format!(
                         "table {} could not be given column(s) {}",
-                        write.table,
+                        table,
                         names.join(", ")
                     )));
                 }
             }
-            self.tables.insert(write.table.clone(), desc);
+            self.tables.insert(table.clone(), desc);
         }
-        Ok(&self.tables[&write.table])
+        Ok(&self.tables[write.table()])
     }
 }
 
 /// `CREATE TABLE` for a write's columns: key columns NOT NULL and the primary key, the others
 /// nullable unless their schema is required.
 fn create_table_sql(dialect: &dyn Dialect, write: &Write<'_>) -> String {
-    let mut columns: Vec<String> = write
-        .key
+    let key = write.key_fields();
+    let mut columns: Vec<String> = key
         .iter()
         .map(|f| {
             format!(
@@ -264,7 +270,7 @@ fn create_table_sql(dialect: &dyn Dialect, write: &Write<'_>) -> String {
             )
         })
         .collect();
-    columns.extend(write.values.iter().map(|f| {
+    columns.extend(write.value_fields().iter().map(|f| {
         format!(
             "{} {}{}",
             dialect.quote(&f.name),
@@ -276,30 +282,47 @@ fn create_table_sql(dialect: &dyn Dialect, write: &Write<'_>) -> String {
             }
         )
     }));
-    if !write.key.is_empty() {
-        let keys: Vec<String> = write.key.iter().map(|f| dialect.quote(&f.name)).collect();
+    if !key.is_empty() {
+        let keys: Vec<String> = key.iter().map(|f| dialect.quote(&f.name)).collect();
         columns.push(format!("PRIMARY KEY ({})", keys.join(", ")));
     }
     format!(
         "CREATE TABLE {} ({})",
-        dialect.table_sql(&write.table),
+        dialect.table_sql(write.table()),
         columns.join(", ")
     )
 }
 
-/// The statements of a run of writes with the same table, operation and columns.
-fn statements_for(
+/// The writes split into runs that share a statement (`batches_with`).
+fn runs_of(writes: &[(usize, Write<'_>)]) -> Vec<Range<usize>> {
+    let mut runs = Vec::new();
+    let mut start = 0;
+    while start < writes.len() {
+        let first = &writes[start].1;
+        let mut end = start + 1;
+        while end < writes.len() && first.batches_with(&writes[end].1) {
+            end += 1;
+        }
+        runs.push(start..end);
+        start = end;
+    }
+    runs
+}
+
+/// The statements of a run of writes with the same table, operation and columns. Their
+/// parameters borrow the records' values and the table's column kinds.
+fn statements_for<'a>(
     config: &SinkConfig,
     dialect: &dyn Dialect,
-    desc: &TableDesc,
-    run: &[&Write<'_>],
-) -> ConnectResult<Vec<Statement>> {
-    let first = run[0];
+    desc: &'a TableDesc,
+    run: &[(usize, Write<'a>)],
+) -> ConnectResult<Vec<Statement<'a>>> {
+    let first = &run[0].1.layout;
     // Every write of a run has the first's columns in the same order (`batches_with`), so
     // the table's columns are looked up once per run, not per value.
-    let column_of = |field: &FieldValue<'_>| {
-        desc.column(&field.name).ok_or_else(|| {
-            ConnectError::other(format!("table {} has no column {}", desc.id, field.name))
+    let column_of = |plan: &ColumnPlan<'_>| {
+        desc.column(&plan.name).ok_or_else(|| {
+            ConnectError::other(format!("table {} has no column {}", desc.id, plan.name))
         })
     };
     let key_columns = first
@@ -312,89 +335,64 @@ fn statements_for(
         .iter()
         .map(column_of)
         .collect::<ConnectResult<Vec<_>>>()?;
-    // A row's parameters: `fields` bound to `columns`, pushed onto `row` (sized for the whole
-    // row once, not grown per part).
-    let bind_onto = |row: &mut Vec<Bound>,
-                     fields: &[FieldValue<'_>],
-                     columns: &[&crate::types::Column]|
-     -> ConnectResult<()> {
-        for (field, column) in fields.iter().zip(columns) {
-            row.push(Bound {
-                value: coerce(&field.value, column)?,
-                kind: column.kind.clone(),
-            });
-        }
-        Ok(())
-    };
-    let width = key_columns.len() + value_columns.len();
-    let bind_all = |fields: &[FieldValue<'_>], columns: &[&crate::types::Column]| {
-        let mut row = Vec::with_capacity(width);
-        bind_onto(&mut row, fields, columns).map(|()| row)
-    };
-    let row_of = |write: &Write<'_>| -> ConnectResult<Vec<Bound>> {
-        let mut row = bind_all(&write.key, &key_columns)?;
-        bind_onto(&mut row, &write.values, &value_columns)?;
-        Ok(row)
-    };
+    let key_width = key_columns.len();
+    let width = key_width + value_columns.len();
     let table = dialect.table_sql(&desc.id);
-    let names = first.column_names();
-    let quoted: Vec<String> = names.iter().map(|n| dialect.quote(n)).collect();
-    let key_names: Vec<String> = first
+    let names: Vec<String> = first
         .key
         .iter()
-        .map(|f| f.name.clone().into_owned())
+        .chain(&first.values)
+        .map(|c| c.name.clone().into_owned())
         .collect();
-    let rows_per_statement = config
-        .batch_size
-        .min(MAX_PARAMS / names.len().max(1))
-        .max(1);
-    let where_key = |template: &mut Vec<Piece>, offset: usize| {
-        for (i, key) in key_names.iter().enumerate() {
-            let joiner = if i == 0 { " WHERE " } else { " AND " };
-            template.push(Piece::Sql(format!("{joiner}{} = ", dialect.quote(key))));
-            template.push(Piece::Param(offset + i));
-        }
-    };
+    let key_names = &names[..key_width];
     match first.op {
         Op::Insert | Op::Upsert => {
-            let rows: Vec<Vec<Bound>> = if first.op == Op::Upsert {
+            let mut params = Vec::with_capacity(run.len() * width);
+            if first.op == Op::Upsert {
                 // A key written twice in one statement is refused by PostgreSQL and SQLite
                 // ("cannot affect row a second time"): the last write of a key wins anyway.
                 // Keys are compared as bound to their columns; the values of a superseded
                 // write are never bound (nor can they fail).
-                let keys = run
-                    .iter()
-                    .map(|w| bind_all(&w.key, &key_columns))
-                    .collect::<ConnectResult<Vec<_>>>()?;
-                let keep = last_of_each_key(&keys_view(&keys));
-                keys.into_iter()
-                    .zip(keep)
-                    .zip(run)
-                    .filter(|((_, keep), _)| *keep)
-                    .map(|((mut row, _), write)| {
-                        bind_onto(&mut row, &write.values, &value_columns)?;
-                        Ok(row)
-                    })
-                    .collect::<ConnectResult<_>>()?
+                let mut keys = Vec::with_capacity(run.len() * key_width);
+                for (_, write) in run {
+                    bind(&mut keys, write, &write.layout.key, &key_columns)?;
+                }
+                let keep = last_of_each_key(&keys, key_width, run.len());
+                let mut keys = keys.into_iter();
+                for ((_, write), keep) in run.iter().zip(keep) {
+                    let key = keys.by_ref().take(key_width);
+                    if keep {
+                        params.extend(key);
+                        bind(&mut params, write, &write.layout.values, &value_columns)?;
+                    } else {
+                        key.for_each(drop);
+                    }
+                }
             } else {
-                run.iter()
-                    .map(|write| row_of(write))
-                    .collect::<ConnectResult<_>>()?
-            };
+                for (_, write) in run {
+                    bind(&mut params, write, &write.layout.key, &key_columns)?;
+                    bind(&mut params, write, &write.layout.values, &value_columns)?;
+                }
+            }
+            let quoted: Vec<String> = names.iter().map(|n| dialect.quote(n)).collect();
             let head = format!("INSERT INTO {table} ({})", quoted.join(", "));
             let tail = if first.op == Op::Upsert {
-                dialect.upsert_tail(&names, &key_names)
+                dialect.upsert_tail(&names, key_names)
             } else {
                 String::new()
             };
-            let mut statements = Vec::with_capacity(rows.len().div_ceil(rows_per_statement));
-            let mut rows = rows.into_iter().peekable();
-            while rows.peek().is_some() {
+            let rows_per_statement = config.batch_size.min(MAX_PARAMS / width.max(1)).max(1);
+            let per_statement = rows_per_statement * width.max(1);
+            let mut statements = Vec::with_capacity(params.len().div_ceil(per_statement));
+            while !params.is_empty() {
+                let rest = params.split_off(per_statement.min(params.len()));
                 statements.push(Statement::Values {
                     head: head.clone(),
-                    rows: rows.by_ref().take(rows_per_statement).collect(),
+                    width,
+                    params,
                     tail: tail.clone(),
                 });
+                params = rest;
             }
             Ok(statements)
         }
@@ -403,60 +401,86 @@ fn statements_for(
                 return Ok(Vec::new());
             }
             let mut template = vec![Piece::Sql(format!("UPDATE {table} SET "))];
-            for (i, field) in first.values.iter().enumerate() {
+            for (i, name) in names[key_width..].iter().enumerate() {
                 let joiner = if i == 0 { "" } else { ", " };
-                template.push(Piece::Sql(format!(
-                    "{joiner}{} = ",
-                    dialect.quote(&field.name)
-                )));
+                template.push(Piece::Sql(format!("{joiner}{} = ", dialect.quote(name))));
                 template.push(Piece::Param(i));
             }
-            where_key(&mut template, first.values.len());
-            let rows = run
-                .iter()
-                .map(|w| {
-                    let mut row = bind_all(&w.values, &value_columns)?;
-                    bind_onto(&mut row, &w.key, &key_columns)?;
-                    Ok(row)
-                })
-                .collect::<ConnectResult<Vec<_>>>()?;
-            Ok(vec![Statement::PerRow { template, rows }])
+            where_key(dialect, &mut template, key_names, first.values.len());
+            let mut params = Vec::with_capacity(run.len() * width);
+            for (_, write) in run {
+                bind(&mut params, write, &write.layout.values, &value_columns)?;
+                bind(&mut params, write, &write.layout.key, &key_columns)?;
+            }
+            Ok(vec![Statement::PerRow {
+                template,
+                width,
+                params,
+            }])
         }
         Op::Delete => {
             let mut template = vec![Piece::Sql(format!("DELETE FROM {table}"))];
-            where_key(&mut template, 0);
-            let rows = run
-                .iter()
-                .map(|w| bind_all(&w.key, &key_columns))
-                .collect::<ConnectResult<Vec<_>>>()?;
-            Ok(vec![Statement::PerRow { template, rows }])
+            where_key(dialect, &mut template, key_names, 0);
+            let mut params = Vec::with_capacity(run.len() * key_width);
+            for (_, write) in run {
+                bind(&mut params, write, &write.layout.key, &key_columns)?;
+            }
+            Ok(vec![Statement::PerRow {
+                template,
+                width: key_width,
+                params,
+            }])
         }
     }
 }
 
-/// The bound values of each key.
-fn keys_view(keys: &[Vec<Bound>]) -> Vec<Vec<&connect_api::Value>> {
-    keys.iter()
-        .map(|key| key.iter().map(|b| &b.value).collect())
-        .collect()
+/// `write`'s values of the layout columns `part`, coerced to the table's `columns` (the same
+/// names, in order), pushed onto `params`.
+fn bind<'a>(
+    params: &mut Vec<Bound<'a>>,
+    write: &Write<'a>,
+    part: &[ColumnPlan<'a>],
+    columns: &[&'a Column],
+) -> ConnectResult<()> {
+    for (plan, column) in part.iter().zip(columns) {
+        params.push(Bound {
+            value: coerce(write.value_of(plan), column)?,
+            kind: Cow::Borrowed(&column.kind),
+        });
+    }
+    Ok(())
 }
 
-/// Which writes to keep so that each key is written once: its last write (the kept ones stay
-/// in run order). A hash of each key finds the candidates without rendering keys as text.
-fn last_of_each_key(keys: &[Vec<&connect_api::Value>]) -> Vec<bool> {
+/// ` WHERE k1 = ? AND k2 = ?`, the keys' parameters from `offset` on.
+fn where_key(dialect: &dyn Dialect, template: &mut Vec<Piece>, keys: &[String], offset: usize) {
+    for (i, key) in keys.iter().enumerate() {
+        let joiner = if i == 0 { " WHERE " } else { " AND " };
+        template.push(Piece::Sql(format!("{joiner}{} = ", dialect.quote(key))));
+        template.push(Piece::Param(offset + i));
+    }
+}
+
+/// Which of `count` writes to keep so that each key is written once: its last write (the kept
+/// ones stay in run order). `keys` holds the writes' keys end to end, `width` values each. A
+/// hash of each key finds the candidates without rendering keys as text.
+fn last_of_each_key(keys: &[Bound<'_>], width: usize, count: usize) -> Vec<bool> {
     use std::hash::{BuildHasher, Hasher};
     let hasher = std::collections::hash_map::RandomState::new();
     // hash -> the writes (indexes) kept so far with that hash
-    let mut kept_by_hash: HashMap<u64, Vec<usize>> = HashMap::with_capacity(keys.len());
-    let mut keep = vec![true; keys.len()];
-    for (i, key) in keys.iter().enumerate() {
+    let key = |i: usize| &keys[i * width..(i + 1) * width];
+    let mut kept_by_hash: HashMap<u64, Vec<usize>> = HashMap::with_capacity(count);
+    let mut keep = vec![true; count];
+    for i in 0..count {
         let mut state = hasher.build_hasher();
-        for value in key {
-            hash_value(value, &mut state);
+        for bound in key(i) {
+            hash_value(&bound.value, &mut state);
         }
         let same_hash = kept_by_hash.entry(state.finish()).or_default();
         let same_key = same_hash.iter().position(|&j| {
-            keys[j].len() == key.len() && keys[j].iter().zip(key).all(|(a, b)| same_key_value(a, b))
+            key(j)
+                .iter()
+                .zip(key(i))
+                .all(|(a, b)| same_key_value(&a.value, &b.value))
         });
         match same_key {
             Some(at) => {
@@ -528,26 +552,22 @@ mod tests {
     use super::*;
     use crate::types::ColumnKind;
 
-    fn row(key: Value, tag: i64) -> Vec<Bound> {
-        vec![
-            Bound {
-                value: key,
-                kind: ColumnKind::Int64,
-            },
-            Bound {
-                value: Value::Int64(tag),
-                kind: ColumnKind::Int64,
-            },
-        ]
+    /// A row of a key and a tag telling rows apart.
+    fn row(key: Value, tag: i64) -> (Value, i64) {
+        (key, tag)
     }
 
-    fn tags(rows: &[Vec<Bound>]) -> Vec<i64> {
-        let keys: Vec<Vec<Bound>> = rows.iter().map(|r| r[..1].to_vec()).collect();
-        last_of_each_key(&keys_view(&keys))
+    /// The tags of the rows an upsert run keeps.
+    fn tags(rows: &[(Value, i64)]) -> Vec<i64> {
+        let keys: Vec<Bound<'_>> = rows
+            .iter()
+            .map(|(key, _)| Bound::owned(key.clone(), ColumnKind::Int64))
+            .collect();
+        last_of_each_key(&keys, 1, rows.len())
             .into_iter()
             .zip(rows)
             .filter(|(keep, _)| *keep)
-            .map(|(_, r)| r[1].value.as_i64().unwrap())
+            .map(|(_, (_, tag))| *tag)
             .collect()
     }
 

@@ -36,7 +36,7 @@ pub enum From {
 #[derive(Debug, Clone)]
 pub struct PollQuery {
     pub template: Vec<Piece>,
-    pub params: Vec<Bound>,
+    pub params: Vec<Bound<'static>>,
 }
 
 /// Builds the poll query of `mode` over `columns` from `position` up to `upper_micros`.
@@ -91,7 +91,7 @@ pub fn build(
         |template: &mut Vec<Piece>, sql: &mut String, value: Value, kind: ColumnKind| {
             template.push(Piece::Sql(std::mem::take(sql)));
             template.push(Piece::Param(params.len()));
-            params.push(Bound { value, kind });
+            params.push(Bound::owned(value, kind));
         };
     let inc = incrementing.map(|c| dialect.quote(&c.name));
     match (mode, inc.as_deref(), ts_expr.as_deref()) {
@@ -215,13 +215,16 @@ mod tests {
         async fn stream(
             &self,
             _: Vec<Piece>,
-            _: Vec<Bound>,
+            _: Vec<Bound<'static>>,
             _: std::sync::Arc<[Column]>,
             _: tokio::sync::mpsc::Sender<Vec<crate::dialect::Row>>,
         ) -> connect_api::ConnectResult<u64> {
             Ok(0)
         }
-        async fn execute(&self, _: &[crate::dialect::Statement]) -> connect_api::ConnectResult<()> {
+        async fn execute(
+            &self,
+            _: &[crate::dialect::Statement<'_>],
+        ) -> connect_api::ConnectResult<()> {
             Ok(())
         }
         fn column_type(&self, _: &connect_api::Schema, _: bool) -> String {
@@ -283,7 +286,7 @@ mod tests {
             99,
             "",
         );
-        let values: Vec<&Value> = query.params.iter().map(|b| &b.value).collect();
+        let values: Vec<&Value> = query.params.iter().map(|b| b.value.as_ref()).collect();
         assert_eq!(
             values,
             [
