@@ -79,22 +79,31 @@ impl<'r> Write<'r> {
         &self.layout.table
     }
 
-    /// `column`'s value in this write's record (a column of its layout).
+    /// `column`'s value in this write's record (a column of its layout). Runs for every
+    /// value bound: a field is built only for a Debezium type's conversion.
     pub fn value_of(&self, column: &ColumnPlan<'r>) -> Cow<'r, Value> {
-        self.field(column).value
+        if column.debezium {
+            self.field(column).value
+        } else {
+            Cow::Borrowed(self.stored(column))
+        }
+    }
+
+    /// `column`'s value as the record holds it.
+    fn stored(&self, column: &ColumnPlan<'r>) -> &'r Value {
+        let record = self.record;
+        match column.source {
+            Source::Key => &record.key,
+            Source::KeyField(index) => nth(&record.key, index),
+            Source::ValueField(index) => nth(&record.value, index),
+        }
     }
 
     /// `column` with its value and schema, Debezium's time types as Connect's.
     fn field(&self, column: &ColumnPlan<'r>) -> FieldValue<'r> {
-        let record = self.record;
-        let value = match column.source {
-            Source::Key => &record.key,
-            Source::KeyField(index) => nth(&record.key, index),
-            Source::ValueField(index) => nth(&record.value, index),
-        };
         let field = FieldValue {
             name: column.name.clone(),
-            value: Cow::Borrowed(value),
+            value: Cow::Borrowed(self.stored(column)),
             schema: column.schema.clone(),
         };
         if column.debezium {
