@@ -47,11 +47,10 @@ pub struct PgSourceInfo<'a> {
 
 impl PgSourceInfo<'_> {
     pub fn to_struct(&self) -> Result<Struct, ConnectError> {
-        let text = |lsn: Option<u64>| lsn.map_or("null".to_owned(), |l| format!("\"{l}\""));
         self.common.block(
             schema(),
             "postgresql",
-            format!("[{},{}]", text(self.last_commit_lsn), text(self.lsn)).into(),
+            sequence(self.last_commit_lsn, self.lsn).into(),
             [
                 self.schema.into(),
                 self.table.into(),
@@ -63,6 +62,29 @@ impl PgSourceInfo<'_> {
     }
 }
 
+/// `sequence`: `["<last commit LSN>","<LSN>"]`, `null` for either when unknown. Written with
+/// `itoa` for every event: `format!` was a third of the block's cost.
+fn sequence(last_commit_lsn: Option<u64>, lsn: Option<u64>) -> String {
+    let mut text = String::with_capacity(48);
+    let mut digits = itoa::Buffer::new();
+    text.push('[');
+    for (i, lsn) in [last_commit_lsn, lsn].into_iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        match lsn {
+            Some(lsn) => {
+                text.push('"');
+                text.push_str(digits.format(lsn));
+                text.push('"');
+            }
+            None => text.push_str("null"),
+        }
+    }
+    text.push(']');
+    text
+}
+
 /// PostgreSQL timestamps count µs from 2000-01-01; Unix ms from 1970.
 pub fn pg_micros_to_unix_ms(micros: i64) -> i64 {
     (micros + 946_684_800_000_000).div_euclid(1000)
@@ -72,6 +94,16 @@ pub fn pg_micros_to_unix_ms(micros: i64) -> i64 {
 mod tests {
     use super::*;
     use crate::envelope::SnapshotMarker;
+
+    #[test]
+    fn sequences_name_both_lsns_or_null() {
+        assert_eq!(sequence(None, Some(7)), "[null,\"7\"]");
+        assert_eq!(
+            sequence(Some(u64::MAX), Some(0)),
+            format!("[\"{}\",\"0\"]", u64::MAX)
+        );
+        assert_eq!(sequence(None, None), "[null,null]");
+    }
 
     /// Built by position: each value lands under its own name.
     #[test]

@@ -278,8 +278,21 @@ impl SourceTask for PgCdcTask {
             .as_mut()
             .ok_or_else(|| ConnectError::other("the PostgreSQL CDC task was not started"))?;
         let records = state.poll().await?;
-        for record in &records {
-            *state.inflight.entry(lsn_commit_of(record)).or_default() += 1;
+        // A transaction's records share their `lsn_commit` and come together: one map entry
+        // per run of them.
+        let mut run: Option<(u64, u64)> = None;
+        for lsn in records.iter().map(lsn_commit_of) {
+            match &mut run {
+                Some((same, count)) if *same == lsn => *count += 1,
+                _ => {
+                    if let Some((lsn, count)) = run.replace((lsn, 1)) {
+                        *state.inflight.entry(lsn).or_default() += count;
+                    }
+                }
+            }
+        }
+        if let Some((lsn, count)) = run {
+            *state.inflight.entry(lsn).or_default() += count;
         }
         state.release_acks();
         let position = &state.position;
@@ -454,6 +467,11 @@ impl Running {
     }
 
     fn ack(&mut self, lsn: u64) {
+        // Most acknowledgements confirm nothing new (the oldest record in flight did not
+        // change): they cost a comparison, not the channel's lock.
+        if lsn <= *self.acks.borrow() {
+            return;
+        }
         self.acks.send_if_modified(|acked| {
             if lsn > *acked {
                 *acked = lsn;
