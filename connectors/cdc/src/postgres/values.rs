@@ -109,8 +109,9 @@ fn builder(kind: &PgKind, modes: &PgModes) -> Option<SchemaBuilder> {
             .name(names::ENUM)
             .parameter("allowed", labels.join(",")),
         PgKind::Ltree => SchemaBuilder::string().name(names::LTREE),
+        // Debezium's map: required string keys (hstore keys are never null).
         PgKind::Hstore if modes.hstore_map => SchemaBuilder::map(
-            SchemaBuilder::string().build(),
+            SchemaBuilder::string().required().build(),
             SchemaBuilder::string().optional().build(),
         ),
         PgKind::Hstore => SchemaBuilder::string().name(names::JSON),
@@ -706,6 +707,11 @@ mod tests {
         );
         assert_eq!(read(PgKind::Hstore, ""), Value::String("{}".into()));
         assert!(from_text(&PgKind::Hstore, Some(b"oops"), &PgModes::default()).is_err());
+        // Debezium's map schema: required string keys, optional string values.
+        let schema = field_schema(&PgKind::Hstore, &map).unwrap();
+        assert!(schema.is_optional());
+        assert!(!schema.key_schema().unwrap().is_optional());
+        assert!(schema.value_schema().unwrap().is_optional());
     }
 
     #[test]
