@@ -311,7 +311,17 @@ impl SourceTask for PgCdcTask {
         _metadata: Option<&SendMetadata>,
     ) -> ConnectResult<()> {
         if let Some(state) = self.state.as_mut() {
-            let lsn = lsn_commit_of(record);
+            // Every record handed out is counted in `inflight`: with one transaction in flight
+            // (a large one streaming, a snapshot) the record is of that one. Its offset is not
+            // read then — by now it is out of the cache, and reading it was 4% of the task's
+            // time.
+            let lsn = match state.inflight.first_key_value() {
+                Some((&only, _)) if state.inflight.len() == 1 => {
+                    debug_assert_eq!(only, lsn_commit_of(record));
+                    only
+                }
+                _ => lsn_commit_of(record),
+            };
             if let Some(count) = state.inflight.get_mut(&lsn) {
                 *count -= 1;
                 if *count == 0 {
