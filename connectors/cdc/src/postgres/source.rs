@@ -95,6 +95,7 @@ mod tests {
     use super::*;
     use crate::envelope::SnapshotMarker;
 
+    /// `sequence` as Debezium writes it: both LSNs as quoted decimals, `null` when unknown.
     #[test]
     fn sequences_name_both_lsns_or_null() {
         assert_eq!(sequence(None, Some(7)), "[null,\"7\"]");

@@ -70,6 +70,9 @@ struct Running {
     outbox: Outbox,
     /// The LSN the slot may confirm, for the reader.
     acks: watch::Sender<u64>,
+    /// The last LSN sent on `acks` (only `ack` sends): most acknowledgements confirm nothing
+    /// new and cost a comparison with it, not the channel's lock.
+    acked: u64,
     /// The `lsn_commit` of each record handed out and not yet stored or skipped (value →
     /// count). RocketMQ acknowledges records in any order (queues, retries): the slot may
     /// confirm only up to the smallest of these.
@@ -261,6 +264,7 @@ impl SourceTask for PgCdcTask {
             ),
             stream_after_snapshot: parsed.snapshot_mode != SnapshotMode::InitialOnly,
             sent_through: position.lsn_commit,
+            acked: position.lsn_commit,
             position,
             stream: None,
             snapshot,
@@ -477,19 +481,11 @@ impl Running {
     }
 
     fn ack(&mut self, lsn: u64) {
-        // Most acknowledgements confirm nothing new (the oldest record in flight did not
-        // change): they cost a comparison, not the channel's lock.
-        if lsn <= *self.acks.borrow() {
+        if lsn <= self.acked {
             return;
         }
-        self.acks.send_if_modified(|acked| {
-            if lsn > *acked {
-                *acked = lsn;
-                true
-            } else {
-                false
-            }
-        });
+        self.acked = lsn;
+        self.acks.send_replace(lsn);
     }
 
     /// What the slot may confirm: up to the oldest record in flight (every transaction that

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use chrono::DateTime;
 use connect_api::data::logical::MILLIS_PER_DAY;
-use connect_api::{Schema, SchemaBuilder, SchemaRef, Value};
+use connect_api::{Schema, SchemaBuilder, Value};
 
 use super::plan::FieldValue;
 
@@ -18,10 +18,6 @@ const TIMESTAMP: &str = "io.debezium.time.Timestamp";
 const MICRO_TIMESTAMP: &str = "io.debezium.time.MicroTimestamp";
 const ZONED_TIMESTAMP: &str = "io.debezium.time.ZonedTimestamp";
 
-fn logical(builder: SchemaBuilder, optional: bool) -> SchemaRef {
-    builder.optional_if(optional).build()
-}
-
 /// True for the schemas [`normalize`] changes: Debezium's time types.
 pub fn is_debezium_time(schema: &Schema) -> bool {
     matches!(
@@ -30,45 +26,64 @@ pub fn is_debezium_time(schema: &Schema) -> bool {
     )
 }
 
+/// The Connect logical type a Debezium time becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Logical {
+    Date,
+    Time,
+    Timestamp,
+}
+
+impl Logical {
+    fn builder(self) -> SchemaBuilder {
+        match self {
+            Logical::Date => SchemaBuilder::date(),
+            Logical::Time => SchemaBuilder::time(),
+            Logical::Timestamp => SchemaBuilder::timestamp(),
+        }
+    }
+}
+
+/// A value of a Debezium time schema as the Connect logical type and value it stands for;
+/// `None` for other schemas and for values the logical type cannot hold (they stay as they
+/// are).
+pub fn convert(schema: &Schema, value: &Value) -> Option<(Logical, Value)> {
+    let name = schema.name()?;
+    Some(match (name, value) {
+        (DATE, Value::Int32(days)) => (Logical::Date, Value::Date(*days)),
+        (TIME, Value::Int32(ms)) => (Logical::Time, Value::Time(*ms)),
+        (MICRO_TIME, Value::Int64(us)) if (0..MILLIS_PER_DAY * 1000).contains(us) => {
+            (Logical::Time, Value::Time((us / 1000) as i32))
+        }
+        (TIMESTAMP, Value::Int64(ms)) => (Logical::Timestamp, Value::Timestamp(*ms)),
+        (MICRO_TIMESTAMP, Value::Int64(us)) => {
+            (Logical::Timestamp, Value::Timestamp(us.div_euclid(1000)))
+        }
+        (ZONED_TIMESTAMP, Value::String(text)) => {
+            let at = DateTime::parse_from_rfc3339(text).ok()?;
+            (Logical::Timestamp, Value::Timestamp(at.timestamp_millis()))
+        }
+        (DATE, Value::Null) => (Logical::Date, Value::Null),
+        (TIME | MICRO_TIME, Value::Null) => (Logical::Time, Value::Null),
+        (TIMESTAMP | MICRO_TIMESTAMP | ZONED_TIMESTAMP, Value::Null) => {
+            (Logical::Timestamp, Value::Null)
+        }
+        _ => return None,
+    })
+}
+
 /// The field with Debezium's time types as Connect Date / Time / Timestamp (milliseconds).
 pub fn normalize(field: FieldValue<'_>) -> FieldValue<'_> {
-    let Some(name) = field.schema.name() else {
+    let Some((logical, value)) = convert(&field.schema, &field.value) else {
         return field;
     };
-    let optional = field.schema.is_optional();
-    let (schema, value) = match (name, field.value.as_ref()) {
-        (DATE, Value::Int32(days)) => (SchemaBuilder::date(), Value::Date(*days)),
-        (TIME, Value::Int32(ms)) => (SchemaBuilder::time(), Value::Time(*ms)),
-        (MICRO_TIME, Value::Int64(us)) if (0..MILLIS_PER_DAY * 1000).contains(us) => {
-            (SchemaBuilder::time(), Value::Time((us / 1000) as i32))
-        }
-        (TIMESTAMP, Value::Int64(ms)) => (SchemaBuilder::timestamp(), Value::Timestamp(*ms)),
-        (MICRO_TIMESTAMP, Value::Int64(us)) => (
-            SchemaBuilder::timestamp(),
-            Value::Timestamp(us.div_euclid(1000)),
-        ),
-        (ZONED_TIMESTAMP, Value::String(text)) => match DateTime::parse_from_rfc3339(text) {
-            Ok(at) => (
-                SchemaBuilder::timestamp(),
-                Value::Timestamp(at.timestamp_millis()),
-            ),
-            Err(_) => return field,
-        },
-        (DATE | TIME | TIMESTAMP | MICRO_TIMESTAMP | ZONED_TIMESTAMP, Value::Null) => {
-            let builder = match name {
-                DATE => SchemaBuilder::date(),
-                TIME => SchemaBuilder::time(),
-                _ => SchemaBuilder::timestamp(),
-            };
-            (builder, Value::Null)
-        }
-        (MICRO_TIME, Value::Null) => (SchemaBuilder::time(), Value::Null),
-        _ => return field,
-    };
     FieldValue {
+        schema: logical
+            .builder()
+            .optional_if(field.schema.is_optional())
+            .build(),
         name: field.name,
         value: Cow::Owned(value),
-        schema: logical(schema, optional),
     }
 }
 

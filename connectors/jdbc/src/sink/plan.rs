@@ -1,7 +1,8 @@
 //! From records to writes: which table, which operation, which columns and values. Pure (no
 //! database), so the rules — key sources, whitelists, tombstones — are unit-tested here.
 //!
-//! Records of one shape (value schema, key schema, topic) write alike, so their [`Layout`] —
+//! Records of one shape (topic or `table.name.from.header` table, value schema, and with
+//! `pk.mode=record_key` the key's schema) write alike, so their [`Layout`] —
 //! table, operation, columns and where each column's value sits in the record — is worked out
 //! once by the [`Planner`] and shared. A [`Write`] is a layout and a record: its values are read
 //! from the record when they are bound, borrowed, with nothing copied but what a Debezium type
@@ -80,13 +81,15 @@ impl<'r> Write<'r> {
     }
 
     /// `column`'s value in this write's record (a column of its layout). Runs for every
-    /// value bound: a field is built only for a Debezium type's conversion.
+    /// value bound: only a Debezium time is converted (its schema is not built).
     pub fn value_of(&self, column: &ColumnPlan<'r>) -> Cow<'r, Value> {
-        if column.debezium {
-            self.field(column).value
-        } else {
-            Cow::Borrowed(self.stored(column))
+        let stored = self.stored(column);
+        if column.debezium
+            && let Some((_, value)) = super::debezium::convert(&column.schema, stored)
+        {
+            return Cow::Owned(value);
         }
+        Cow::Borrowed(stored)
     }
 
     /// `column`'s value as the record holds it.
@@ -146,7 +149,13 @@ fn nth(value: &Value, index: usize) -> &Value {
     match value {
         Value::Struct(s) => s.get_field(&s.schema().fields()[index]),
         Value::Map(entries) => &entries[index].1,
-        other => other,
+        // A layout's sources name fields only of structs and maps (`columns_of`).
+        other => {
+            if cfg!(debug_assertions) {
+                unreachable!("a layout read field {index} of a {}", other.type_name());
+            }
+            other
+        }
     }
 }
 
@@ -240,26 +249,34 @@ impl<'r> Planner<'r> {
             PkMode::RecordKey => Part::of(&record.key, record.key_schema.as_ref())?,
             PkMode::None | PkMode::RecordValue => Part::Unused,
         };
-        let header_table = if config.table_from_header {
-            record
-                .extensions
-                .get("__source_table")
-                .or_else(|| record.extensions.get("table"))
-        } else {
-            None
-        };
         Some(Shape {
             topic: topic_of(record),
-            header_table,
+            header_table: header_table(config, record),
             value,
             key,
         })
     }
 }
 
-/// The layout of a record's write (a tombstone's is a delete).
+/// The layout of a record's write (a tombstone's is a delete). A record that leaves no column
+/// to write is refused: it would make an empty statement, or none.
 fn layout_of<'r>(config: &'r SinkConfig, record: &'r ConnectRecord) -> ConnectResult<Layout<'r>> {
     let table = table_of(config, record)?;
+    let layout = unchecked_layout(config, record, table)?;
+    if layout.key.is_empty() && layout.values.is_empty() {
+        return Err(ConnectError::data(format!(
+            "the record gives table {} no column to write (pk.mode, fields.whitelist and the record's fields leave none)",
+            layout.table
+        )));
+    }
+    Ok(layout)
+}
+
+fn unchecked_layout<'r>(
+    config: &'r SinkConfig,
+    record: &'r ConnectRecord,
+    table: TableId,
+) -> ConnectResult<Layout<'r>> {
     if record.value.is_null() {
         let key = key_columns(config, record, &[])?;
         return Ok(Layout {
@@ -295,16 +312,21 @@ fn topic_of(record: &ConnectRecord) -> Option<&str> {
         .or_else(|| record.position.partition.get_str("topic"))
 }
 
-/// `table.name.format` with `${topic}` replaced (or, with `table.name.from.header`, the
-/// record's `__source_table` header as `ExtractNewRecordState` adds it, or its `table`
-/// extension).
+/// With `table.name.from.header`, the record's `__source_table` header as
+/// `ExtractNewRecordState` adds it, or its `table` extension.
+fn header_table<'r>(config: &SinkConfig, record: &'r ConnectRecord) -> Option<&'r str> {
+    if !config.table_from_header {
+        return None;
+    }
+    record
+        .extensions
+        .get("__source_table")
+        .or_else(|| record.extensions.get("table"))
+}
+
+/// `table.name.format` with `${topic}` replaced, or the [`header_table`].
 fn table_of(config: &SinkConfig, record: &ConnectRecord) -> ConnectResult<TableId> {
-    if config.table_from_header
-        && let Some(table) = record
-            .extensions
-            .get("__source_table")
-            .or_else(|| record.extensions.get("table"))
-    {
+    if let Some(table) = header_table(config, record) {
         return Ok(TableId::parse(table));
     }
     let topic = topic_of(record).unwrap_or_default();
@@ -612,5 +634,62 @@ mod tests {
         // batches with the structs'.
         assert!(!Arc::ptr_eq(&a.layout, &d.layout) && a.batches_with(&d));
         assert_eq!(*d.value_fields()[0].value, Value::Int64(5));
+    }
+
+    /// What a layout depends on is part of the shape: with `pk.mode=record_key` the key's
+    /// schema (a struct's, or a primitive's type and schema), and with
+    /// `table.name.from.header` the header's table.
+    #[test]
+    fn keys_and_header_tables_are_part_of_the_shape() {
+        let config = config(&[
+            ("pk.mode", "record_key"),
+            ("pk.fields", "id"),
+            ("table.name.from.header", "true"),
+        ]);
+        let key_of = |field: &str| {
+            let schema = SchemaBuilder::struct_()
+                .field(field, SchemaBuilder::int64().build())
+                .unwrap()
+                .build();
+            let mut key = Struct::new(schema).unwrap();
+            key.put(field, 1i64).unwrap();
+            Value::Struct(key)
+        };
+        let keyed = record(key_of("id"), row());
+        let other_key = record(key_of("code"), row());
+        let mut primitive = record(Value::Int64(1), row());
+        primitive.key_schema = Some(SchemaBuilder::int64().build());
+        let mut text = record(Value::String("1".into()), row());
+        text.key_schema = Some(SchemaBuilder::string().build());
+        let mut from_header = record(key_of("id"), row());
+        from_header.extensions.put("__source_table", "shop.refunds");
+        let mut planner = Planner::new(&config);
+        let [a, b] = [&keyed, &keyed].map(|r| planner.plan(r).unwrap().unwrap());
+        assert!(Arc::ptr_eq(&a.layout, &b.layout));
+        // pk.fields names `id`, which the other key struct lacks: planned anew, and refused.
+        let error = planner.plan(&other_key).unwrap_err();
+        assert!(
+            error.to_string().contains("none of the pk.fields"),
+            "{error}"
+        );
+        let p = planner.plan(&primitive).unwrap().unwrap();
+        let t = planner.plan(&text).unwrap().unwrap();
+        assert!(!Arc::ptr_eq(&p.layout, &t.layout));
+        assert_eq!(*t.key_fields()[0].value, Value::String("1".into()));
+        assert_eq!(
+            t.key_fields()[0].schema.field_type(),
+            connect_api::FieldType::String
+        );
+        let h = planner.plan(&from_header).unwrap().unwrap();
+        assert_eq!(h.table().to_string(), "shop.refunds");
+        assert_eq!(a.table().to_string(), "orders");
+    }
+
+    /// A record that leaves no column to write is refused, not written as nothing.
+    #[test]
+    fn records_without_a_column_to_write_are_refused() {
+        let config = config(&[("fields.whitelist", "nothing_like_it")]);
+        let error = plan(&config, &record(Value::Null, row())).unwrap_err();
+        assert!(error.to_string().contains("no column to write"), "{error}");
     }
 }

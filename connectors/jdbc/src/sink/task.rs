@@ -383,16 +383,24 @@ fn statements_for<'a>(
             };
             let rows_per_statement = config.batch_size.min(MAX_PARAMS / width.max(1)).max(1);
             let per_statement = rows_per_statement * width.max(1);
+            if params.len() <= per_statement {
+                // The usual case: one statement takes the vector as it is.
+                return Ok(vec![Statement::Values {
+                    head,
+                    width,
+                    params,
+                    tail,
+                }]);
+            }
             let mut statements = Vec::with_capacity(params.len().div_ceil(per_statement));
-            while !params.is_empty() {
-                let rest = params.split_off(per_statement.min(params.len()));
+            let mut params = params.into_iter();
+            while params.len() > 0 {
                 statements.push(Statement::Values {
                     head: head.clone(),
                     width,
-                    params,
+                    params: params.by_ref().take(per_statement).collect(),
                     tail: tail.clone(),
                 });
-                params = rest;
             }
             Ok(statements)
         }
