@@ -33,6 +33,29 @@ fn payload(message: &IncomingMessage) -> Value {
     serde_json::from_slice::<Value>(&message.body).unwrap()["payload"].clone()
 }
 
+/// Whether `messages` hold an event of each of `tables`.
+fn has_every_table(messages: &[IncomingMessage], tables: &[&str]) -> bool {
+    tables
+        .iter()
+        .all(|t| messages.iter().any(|m| payload(m)["source"]["table"] == *t))
+}
+
+/// The schema (as written in the envelope) of `column` in the `after` image of `table`'s
+/// first event.
+fn after_column_schema(messages: &[IncomingMessage], table: &str, column: &str) -> Value {
+    let message = messages
+        .iter()
+        .find(|m| payload(m)["source"]["table"] == table)
+        .unwrap_or_else(|| panic!("no event of {table}"));
+    serde_json::from_slice::<Value>(&message.body).unwrap()["schema"]["fields"][1]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["field"] == column)
+        .cloned()
+        .unwrap_or_else(|| panic!("{table} has no column {column}"))
+}
+
 fn items_table(db: &Database, rows: i64) {
     db.execute(
         "CREATE TABLE items (id INT PRIMARY KEY, name VARCHAR(64), qty INT NOT NULL DEFAULT 0)",
@@ -1194,9 +1217,7 @@ fn postgres_values_match_debeziums_own_test_expectations() {
     ];
     // Every table's event, and both of cash_table's.
     let messages = broker.read_topic_until(topic, Duration::from_secs(60), |m| {
-        tables
-            .iter()
-            .all(|t| m.iter().any(|m| payload(m)["source"]["table"] == *t))
+        has_every_table(m, &tables)
             && m.iter()
                 .filter(|m| payload(m)["source"]["table"] == "cash_table")
                 .count()
@@ -1498,13 +1519,8 @@ fn postgres_values_match_debeziums_own_test_expectations() {
             json!({"key6": "val6"})
         ]
     );
-    let hstore_schema = messages
-        .iter()
-        .find(|m| payload(m)["source"]["table"] == "hstore_table")
-        .map(|m| serde_json::from_slice::<Value>(&m.body).unwrap()["schema"]["fields"][1].clone())
-        .unwrap();
     assert_eq!(
-        field_name(&hstore_schema["fields"], "hs"),
+        after_column_schema(&messages, "hstore_table", "hs")["name"],
         "io.debezium.data.Json"
     );
 
@@ -1516,9 +1532,7 @@ fn postgres_values_match_debeziums_own_test_expectations() {
         "hstore_table_with_special",
     ];
     let maps = broker.read_topic_until(map_topic, Duration::from_secs(60), |m| {
-        hstore_tables
-            .iter()
-            .all(|t| m.iter().any(|m| payload(m)["source"]["table"] == *t))
+        has_every_table(m, &hstore_tables)
     });
     let map_row = |table: &str| -> Value {
         maps.iter()
@@ -1556,20 +1570,7 @@ fn postgres_values_match_debeziums_own_test_expectations() {
             "{table}.{column} as a map"
         );
     }
-    let map_schema: Value = serde_json::from_slice::<Value>(
-        &maps
-            .iter()
-            .find(|m| payload(m)["source"]["table"] == "hstore_table")
-            .unwrap()
-            .body,
-    )
-    .unwrap()["schema"]["fields"][1]["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["field"] == "hs")
-        .cloned()
-        .unwrap();
+    let map_schema = after_column_schema(&maps, "hstore_table", "hs");
     assert_eq!(map_schema["type"], "map");
     assert_eq!(map_schema["optional"], true);
     assert_eq!(map_schema["keys"]["type"], "string");

@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use connect_api::ConnectResult;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use connect_api::{ConnectResult, Value};
 use futures_util::TryStreamExt;
 use sqlx::{
     AssertSqlSafe, Column as _, Database, Executor, IntoArguments, Pool, QueryBuilder, SqlSafeStr,
@@ -13,7 +14,7 @@ use sqlx::{
 use tokio::sync::mpsc;
 
 use super::{Bound, Piece, ROWS_PER_CHUNK, Row, Statement, classify};
-use crate::types::{Column, ColumnKind};
+use crate::types::{Column, ColumnKind, DbTimeZone, MicrosParam};
 
 /// A dialect's driver-specific parts.
 pub(super) trait Driver: Send + Sync {
@@ -29,6 +30,32 @@ pub(super) trait Driver: Send + Sync {
 
     /// The kind of a query result column from the driver's type name.
     fn kind_of_type_name(&self, name: &str) -> ColumnKind;
+}
+
+/// Binds a microsecond position (`ColumnKind::Micros`) as its date, timestamp or zoned
+/// timestamp; `false` when `bound` is something else (for the dialect to bind).
+pub(super) fn bind_micros<DB>(
+    builder: &mut QueryBuilder<DB>,
+    bound: &Bound<'_>,
+    zone: DbTimeZone,
+) -> ConnectResult<bool>
+where
+    DB: Database,
+    for<'t> NaiveDate: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> NaiveDateTime: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+    for<'t> DateTime<Utc>: sqlx::Encode<'t, DB> + sqlx::Type<DB>,
+{
+    let (Value::Int64(micros), ColumnKind::Micros(temporal)) =
+        (bound.value.as_ref(), bound.kind.as_ref())
+    else {
+        return Ok(false);
+    };
+    match MicrosParam::new(*micros, *temporal, zone)? {
+        MicrosParam::Date(d) => builder.push_bind(d),
+        MicrosParam::Naive(t) => builder.push_bind(t),
+        MicrosParam::Zoned(t) => builder.push_bind(t),
+    };
+    Ok(true)
 }
 
 /// A template rendered with its parameters.

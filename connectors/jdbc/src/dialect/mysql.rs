@@ -14,8 +14,8 @@ use tokio::sync::mpsc;
 use super::driver::{self, Driver};
 use super::{Bound, Dialect, DialectOptions, Piece, Row, Statement, classify};
 use crate::types::{
-    Column, ColumnKind, DbTimeZone, MICROS_PER_DAY, MicrosParam, TableDesc, TableId, Temporal,
-    date_to_days, days_to_date, millis_to_time, time_to_millis,
+    Column, ColumnKind, DbTimeZone, MICROS_PER_DAY, TableDesc, TableId, Temporal, date_to_days,
+    days_to_date, millis_to_time, time_to_millis,
 };
 use crate::url::ConnectionUrl;
 
@@ -104,14 +104,7 @@ impl MySqlDialect {
         builder: &mut QueryBuilder<MySql>,
         bound: &Bound<'_>,
     ) -> ConnectResult<()> {
-        if let (Value::Int64(micros), ColumnKind::Micros(temporal)) =
-            (bound.value.as_ref(), bound.kind.as_ref())
-        {
-            match MicrosParam::new(*micros, *temporal, self.zone)? {
-                MicrosParam::Date(d) => builder.push_bind(d),
-                MicrosParam::Naive(t) => builder.push_bind(t),
-                MicrosParam::Zoned(t) => builder.push_bind(t),
-            };
+        if driver::bind_micros(builder, bound, self.zone)? {
             return Ok(());
         }
         match bound.value.as_ref() {
