@@ -281,19 +281,10 @@ fn mariadb(dir: &std::path::Path, broker: &Broker, worker: &WorkerProcess, rows:
         stream.peak_kib / 1024
     );
 
-    // The broker's own limit for these messages: the raw producer at its best, sending copies
-    // of a message the connector wrote.
-    let sample = broker.read_topic("cdc-bench-stream", 1, Duration::from_secs(60))[0]
-        .body
-        .clone();
-    let copies = vec![sample.clone(); rows.min(300_000)];
-    let (mq, _client) = RocketMqRuntime::start(&broker.namesrv_addr, false).unwrap();
-    let broker_limit = raw_producer::produce(&mq, &broker.namesrv_addr, "cdc-bench-raw", &copies);
-    mq.shutdown();
+    let (stream_limit, size) = broker_limit(broker, "cdc-bench-stream", rows);
     println!(
-        "broker limit: raw producer {broker_limit:.0} msg/s for these {}-byte messages (the connector reaches {:.2} of it)",
-        sample.len(),
-        connector_stream / broker_limit
+        "broker limit: raw producer {stream_limit:.0} msg/s for these {size}-byte messages (the connector reaches {:.2} of it)",
+        connector_stream / stream_limit
     );
 
     // Snapshot of a table of `rows` rows.
@@ -318,4 +309,23 @@ fn mariadb(dir: &std::path::Path, broker: &Broker, worker: &WorkerProcess, rows:
         snapshot.cpu_seconds * 1e6 / rows as f64,
         snapshot.peak_kib / 1024
     );
+    let (snapshot_limit, size) = broker_limit(broker, "cdc-bench-snapshot", rows);
+    println!(
+        "snapshot broker limit: raw producer {snapshot_limit:.0} msg/s for these {size}-byte messages (the connector reaches {:.2} of it)",
+        connector_snapshot / snapshot_limit
+    );
+}
+
+/// The broker's own limit for the messages the connector wrote to `topic`, measured now (the
+/// broker slows as its commit log grows): the raw producer at its best sending copies of one
+/// of them to a fresh topic. Messages per second, and the message's size.
+fn broker_limit(broker: &Broker, topic: &str, rows: usize) -> (f64, usize) {
+    let sample = broker.read_topic(topic, 1, Duration::from_secs(60))[0]
+        .body
+        .clone();
+    let copies = vec![sample.clone(); rows.min(300_000)];
+    let (mq, _client) = RocketMqRuntime::start(&broker.namesrv_addr, false).unwrap();
+    let limit = raw_producer::produce(&mq, &broker.namesrv_addr, &format!("{topic}-raw"), &copies);
+    mq.shutdown();
+    (limit, sample.len())
 }

@@ -4,14 +4,13 @@
 use std::time::Instant;
 
 use connect_cdc::postgres::pgoutput::{self, Datum, Message};
-use connect_runtime::rocketmq::RocketMqRuntime;
 use connect_tests::db::{Database, DbKind};
-use connect_tests::{Broker, WorkerProcess, raw_producer};
+use connect_tests::{Broker, WorkerProcess};
 use pgwire_replication::{Lsn, ReplicationClient, ReplicationConfig, ReplicationEvent, TlsConfig};
 use serde_json::json;
 use sqlx::{Connection, Row, ValueRef};
 
-use super::{cdc_config, run_connector, runtime};
+use super::{broker_limit, cdc_config, run_connector, runtime};
 
 const TABLE: &str = "(id INT PRIMARY KEY, name VARCHAR(64) NOT NULL, amount NUMERIC(12,2) NOT NULL, \
                      created TIMESTAMP(3) NOT NULL, flag SMALLINT NOT NULL, score DOUBLE PRECISION NOT NULL)";
@@ -141,17 +140,9 @@ pub fn run(dir: &std::path::Path, broker: &Broker, worker: &WorkerProcess, rows:
         stream.peak_kib / 1024
     );
 
-    // The broker's own limit for these messages (the raw producer at its best).
-    let sample = broker.read_topic("cdc-bench-pg-stream", 1, std::time::Duration::from_secs(60))[0]
-        .body
-        .clone();
-    let copies = vec![sample.clone(); rows.min(300_000)];
-    let (mq, _client) = RocketMqRuntime::start(&broker.namesrv_addr, false).unwrap();
-    let limit = raw_producer::produce(&mq, &broker.namesrv_addr, "cdc-bench-pg-raw", &copies);
-    mq.shutdown();
+    let (limit, size) = broker_limit(broker, "cdc-bench-pg-stream", rows);
     println!(
-        "postgres broker limit: raw producer {limit:.0} msg/s for these {}-byte messages (the connector reaches {:.2} of it)",
-        sample.len(),
+        "postgres broker limit: raw producer {limit:.0} msg/s for these {size}-byte messages (the connector reaches {:.2} of it)",
         connector / limit
     );
 
@@ -173,5 +164,10 @@ pub fn run(dir: &std::path::Path, broker: &Broker, worker: &WorkerProcess, rows:
         connector_snapshot / raw_scan,
         snapshot.cpu_seconds * 1e6 / rows as f64,
         snapshot.peak_kib / 1024
+    );
+    let (limit, size) = broker_limit(broker, "cdc-bench-pg-snapshot", rows);
+    println!(
+        "postgres snapshot broker limit: raw producer {limit:.0} msg/s for these {size}-byte messages (the connector reaches {:.2} of it)",
+        connector_snapshot / limit
     );
 }
