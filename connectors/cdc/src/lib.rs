@@ -13,6 +13,7 @@
 //! - [`signals`]: ad-hoc signals (signal table, signal topic) and their effect on the snapshot.
 //!
 //! - [`table`]: a captured table's kept columns, key and schemas, from either side's columns.
+//! - [`window`]: which rows of a snapshot chunk changes inside its window superseded (DBLog).
 //! - [`values`]: Debezium's semantic names and shared value helpers.
 //! - [`outbox`]: a task's queued records, their routing, and when a heartbeat is due.
 //! - [`transaction`]: the open transaction's counts (`provide.transaction.metadata`).
@@ -40,6 +41,7 @@ pub mod signals;
 pub mod table;
 pub mod transaction;
 pub mod values;
+pub mod window;
 
 use connect_api::AnyConnector;
 use connect_api::plugin::{ConnectorPlugins, Plugin, PluginKind, TaskFactory};

@@ -2,7 +2,7 @@
 //! after the last key sent, with the binlog watermarks around the read. On MariaDB the read runs
 //! in `START TRANSACTION WITH CONSISTENT SNAPSHOT` and the server names the exact binlog point
 //! of that snapshot (`binlog_snapshot_file/position`), so the window is empty; elsewhere the
-//! window is `SHOW MASTER STATUS` before and after the read. The engine (`crate::engine`)
+//! window is `SHOW MASTER STATUS` before and after the read. [`crate::window`]
 //! reconciles the chunk with the changes streamed inside the window (DBLog).
 
 use mysql_async::prelude::Queryable;

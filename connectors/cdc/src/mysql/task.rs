@@ -21,10 +21,11 @@ use tokio::sync::mpsc;
 use tracing::{info, warn};
 
 use super::binlog::{self, GtidStart, RowChange, StreamItem};
+use super::columns::Column as MySqlColumn;
 use super::gtid::GtidSet;
 use super::keyless::{self, KeylessItem};
 use super::server;
-use super::snapshot::{self, Chunk, ChunkRow};
+use super::snapshot::{self, ChunkRow};
 use super::source::SourceInfo;
 use super::table::CapturedTable;
 use crate::config::{CdcConfig, SnapshotMode};
@@ -35,17 +36,19 @@ use crate::position::{self, BinlogPoint, Position, RestartPoint, SnapshotProgres
 use crate::routing::Router;
 use crate::signals::Signal;
 use crate::transaction::TransactionTracker;
+use crate::window::ChunkWindow;
 
 /// The Java task class (`…mysql.DebeziumMysqlSource`).
 pub const TASK_CLASS: &str = "org.apache.rocketmq.connect.debezium.mysql.DebeziumMysqlSource";
 
-/// A chunk waiting for the stream to pass its window.
+/// A chunk waiting for the stream to pass its window (`low` to `high`).
 #[derive(Debug)]
 struct PendingChunk {
-    table: Arc<CapturedTable>,
-    chunk: Chunk,
-    /// Key fingerprints of rows evicted by changes inside the window.
-    evicted: std::collections::HashSet<String>,
+    window: ChunkWindow<MySqlColumn, ChunkRow>,
+    /// Fewer rows than asked: the table is done.
+    last: bool,
+    low: BinlogPoint,
+    high: BinlogPoint,
 }
 
 /// The task. Java class [`TASK_CLASS`].
@@ -434,9 +437,10 @@ impl Running {
             ConnectError::retriable(e.to_string())
         })?;
         self.pending = Some(PendingChunk {
-            table,
-            chunk,
-            evicted: Default::default(),
+            window: ChunkWindow::new(table, chunk.rows),
+            last: chunk.last,
+            low: chunk.low,
+            high: chunk.high,
         });
         Ok(())
     }
@@ -587,7 +591,7 @@ impl Running {
         let passed = self
             .pending
             .as_ref()
-            .is_some_and(|p| self.stream_at >= p.chunk.high);
+            .is_some_and(|p| self.stream_at >= p.high);
         if !passed {
             return Ok(());
         }
@@ -595,18 +599,15 @@ impl Running {
             return Ok(());
         };
         let PendingChunk {
-            table,
-            chunk,
-            evicted,
+            window, last, high, ..
         } = pending;
         let now_ms = now_ms();
-        let keyed = !table.schemas.key_fields.is_empty();
         let last_table = self
             .position
             .snapshot
             .as_ref()
             .is_some_and(|p| p.tables.len() == 1);
-        let count = chunk.rows.len();
+        let count = window.rows.len();
         let incremental = self
             .position
             .snapshot
@@ -616,29 +617,25 @@ impl Running {
         // one's moves the snapshot past the chunk (`position`'s docs).
         // The table's last row's offset says the table is done (and, for the last table,
         // that the snapshot is), so a restart does not read it again.
-        let last_key = chunk.rows.last().map(|row| row.key_text.clone());
+        let last_key = window.rows.last().map(|row| row.key_text.clone());
         let start = self.position.to_offset();
-        let end = position::offset_past_chunk(&self.position, last_key.clone(), chunk.last);
+        let end = position::offset_past_chunk(&self.position, last_key.clone(), last);
         // Rows a change superseded are not sent; the last row sent carries the position past
         // the chunk.
-        let sent: Vec<(usize, ChunkRow)> = chunk
-            .rows
-            .into_iter()
-            .enumerate()
-            .filter(|(_, row)| !(keyed && evicted.contains(&table.key_fingerprint(&row.values))))
-            .collect();
+        let table = window.table.clone();
+        let sent = window.survivors(|row| &row.values);
         let offsets = position::chunk_offsets(start, end, sent.len());
         for ((i, row), offset) in sent.into_iter().zip(offsets) {
             let marker = if incremental {
                 SnapshotMarker::Incremental
-            } else if chunk.last && last_table && i + 1 == count {
+            } else if last && last_table && i + 1 == count {
                 SnapshotMarker::Last
             } else {
                 SnapshotMarker::True
             };
-            self.emit_snapshot_row(&table, row.values, marker, &chunk.high, now_ms, offset)?;
+            self.emit_snapshot_row(&table, row.values, marker, &high, now_ms, offset)?;
         }
-        self.pass_chunk(last_key, chunk.last);
+        self.pass_chunk(last_key, last);
         Ok(())
     }
 
@@ -732,8 +729,8 @@ impl Running {
     /// Before handling an event at `at`: a pending chunk whose window ended before it goes
     /// out first.
     fn before_stream_point(&mut self, at: &BinlogPoint) -> ConnectResult<()> {
-        if self.pending.as_ref().is_some_and(|p| *at > p.chunk.high) {
-            let at_high = self.pending.as_ref().map(|p| p.chunk.high.clone());
+        if self.pending.as_ref().is_some_and(|p| *at > p.high) {
+            let at_high = self.pending.as_ref().map(|p| p.high.clone());
             if let Some(high) = at_high {
                 self.advance_stream(high);
             }
@@ -769,13 +766,13 @@ impl Running {
         }
         // A change inside a pending chunk's window supersedes the chunk's copy of the row.
         if let Some(pending) = self.pending.as_mut()
-            && pending.table.id() == change.table.id()
-            && change.at > pending.chunk.low
-            && !pending.table.schemas.key_fields.is_empty()
+            && change.at > pending.low
         {
-            for image in [&change.before, &change.after].into_iter().flatten() {
-                pending.evicted.insert(pending.table.key_fingerprint(image));
-            }
+            pending.window.supersede(
+                &change.table,
+                change.before.as_deref(),
+                change.after.as_deref(),
+            );
         }
         self.position.restart = change.restart.clone();
         self.position.ts_sec = change.ts_sec;
@@ -933,7 +930,7 @@ impl Running {
             if self
                 .pending
                 .as_ref()
-                .is_some_and(|p| Some(p.table.id().to_owned()) == current)
+                .is_some_and(|p| Some(p.window.table.id().to_owned()) == current)
             {
                 self.pending = None;
             }

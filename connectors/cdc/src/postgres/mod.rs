@@ -4,10 +4,12 @@
 //!
 //! - [`connector`]: validation (keys, server checks) and the one task.
 //! - [`task`]: snapshot, then stream; offsets and the slot's confirmed position.
+//! - [`chunk`]: an incremental snapshot's chunk between its watermarks.
 //! - [`stream`]: the replication reader (decoding off the task's thread, bounded channel).
 //! - [`pgoutput`]: the protocol's row messages. [`columns`]/[`values`]: the type mapping.
 //! - [`server`]: sqlx side (checks, slot, publication, catalog). [`source`], [`position`].
 
+pub mod chunk;
 pub mod columns;
 pub mod connector;
 pub mod pgoutput;

@@ -11,7 +11,7 @@
 //! at a time between two watermarks written into the WAL (DBLog): changes streamed between
 //! them supersede the chunk's copy of their rows, the rest is sent at the closing one.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -26,6 +26,7 @@ use sqlx::{AssertSqlSafe, Connection, Row, ValueRef};
 use tokio::sync::{mpsc, watch};
 use tracing::{info, warn};
 
+use super::chunk::{ChunkRow, Edge, PendingChunk};
 use super::columns::{PgColumn, TypeRegistry};
 use super::position::{PgPosition, lsn_text};
 use super::server::{self, ServerError, quote_ident};
@@ -46,9 +47,6 @@ const LAG_WARNING_BYTES: i64 = 1 << 30;
 
 /// The task class the connector hands out (the Java plugin's name).
 pub const TASK_CLASS: &str = "org.apache.rocketmq.connect.debezium.postgres.DebeziumPostgresSource";
-
-/// An incremental snapshot chunk's rows: projected values and the key's text, in key order.
-type ChunkRows = Vec<(Vec<Value>, Vec<serde_json::Value>)>;
 
 /// Slot + snapshot → records.
 #[derive(Debug, Default)]
@@ -104,19 +102,6 @@ struct SignalHold {
     /// The heartbeat's timestamp (ms); heartbeats from then on carry the progress.
     since_ms: i64,
     heartbeat_stored: bool,
-}
-
-/// An incremental snapshot's chunk (DBLog): read between an opening and a closing watermark
-/// written into the WAL. Changes of its table streamed between the two supersede the chunk's
-/// copy of their rows; at the closing watermark the rest is sent.
-struct PendingChunk {
-    id: String,
-    table: Arc<PgTable>,
-    rows: ChunkRows,
-    /// The table has no rows after these.
-    last: bool,
-    window_open: bool,
-    evicted: HashSet<String>,
 }
 
 impl std::fmt::Debug for Running {
@@ -594,7 +579,9 @@ impl Running {
                 return Ok(());
             }
         }
-        self.evict(&change);
+        if let Some(pending) = self.pending.as_mut() {
+            pending.on_change(&change);
+        }
         if skipped(&self.config.skipped, change.op) {
             return Ok(());
         }
@@ -746,7 +733,7 @@ impl Running {
         table: &PgTable,
         after: Option<&[serde_json::Value]>,
         limit: usize,
-    ) -> ConnectResult<Option<(ChunkRows, bool)>> {
+    ) -> ConnectResult<Option<(Vec<ChunkRow>, bool)>> {
         let config = self.config.clone();
         let modes = pg_modes(&config);
         let read = self.snapshot.as_mut().expect("opened by snapshot_table");
@@ -823,14 +810,7 @@ impl Running {
             return Ok(());
         };
         self.watermark(&format!("{id}:close")).await?;
-        self.pending = Some(PendingChunk {
-            id,
-            table,
-            rows,
-            last: !more,
-            window_open: false,
-            evicted: HashSet::new(),
-        });
+        self.pending = Some(PendingChunk::new(id, table, rows, !more));
         Ok(())
     }
 
@@ -858,68 +838,39 @@ impl Running {
     /// A watermark came through the stream: the pending chunk's window opens, or closes and
     /// the chunk's rows no change superseded are sent.
     fn on_watermark(&mut self, content: &str) -> ConnectResult<()> {
-        let Some((id, edge)) = content.rsplit_once(':') else {
+        // An earlier run's watermark, or a dropped chunk's, is no pending chunk's.
+        let Some(edge) = self.pending.as_ref().and_then(|p| p.edge(content)) else {
             return Ok(());
         };
-        let Some(pending) = self.pending.as_mut().filter(|p| p.id == id) else {
-            // An earlier run's, or a dropped chunk's.
+        let Some(pending) = self.pending.take() else {
             return Ok(());
         };
-        match edge {
-            "open" => pending.window_open = true,
-            "close" => {
-                let Some(pending) = self.pending.take() else {
-                    return Ok(());
-                };
-                let now_ms = now_ms();
-                // Every row but the chunk's last carries the offset the chunk started from;
-                // the last one's moves the snapshot past the chunk (`position`'s docs).
-                // The offset of the table's last row says the table is done.
-                let last_key = pending.rows.last().map(|(_, key)| key.clone());
-                let start = self.position.to_offset();
-                let end =
-                    position::offset_past_chunk(&self.position, last_key.clone(), pending.last);
-                // Rows a change superseded are not sent; the last row sent carries the
-                // position past the chunk.
-                let sent: Vec<Vec<Value>> = pending
-                    .rows
-                    .into_iter()
-                    .map(|(values, _)| values)
-                    .filter(|values| {
-                        !pending
-                            .evicted
-                            .contains(&pending.table.key_fingerprint(values))
-                    })
-                    .collect();
-                let offsets = chunk_offsets(start, end, sent.len());
-                for (values, offset) in sent.into_iter().zip(offsets) {
-                    self.emit_snapshot_row(
-                        &pending.table,
-                        values,
-                        SnapshotMarker::Incremental,
-                        now_ms,
-                        offset,
-                    )?;
-                }
-                self.pass_chunk(last_key, pending.last);
-            }
-            _ => {}
+        if edge == Edge::Open {
+            let mut pending = pending;
+            pending.open();
+            self.pending = Some(pending);
+            return Ok(());
         }
+        let closed = pending.close();
+        let now_ms = now_ms();
+        // Every row but the chunk's last carries the offset the chunk started from; the last
+        // one's moves the snapshot past the chunk (`position`'s docs). The offset of the
+        // table's last row says the table is done. Rows a change superseded are not sent; the
+        // last row sent carries the position past the chunk.
+        let start = self.position.to_offset();
+        let end = position::offset_past_chunk(&self.position, closed.last_key.clone(), closed.last);
+        let offsets = chunk_offsets(start, end, closed.rows.len());
+        for (values, offset) in closed.rows.into_iter().zip(offsets) {
+            self.emit_snapshot_row(
+                &closed.table,
+                values,
+                SnapshotMarker::Incremental,
+                now_ms,
+                offset,
+            )?;
+        }
+        self.pass_chunk(closed.last_key, closed.last);
         Ok(())
-    }
-
-    /// A change streamed inside the pending chunk's window supersedes the chunk's copy of its
-    /// row.
-    fn evict(&mut self, change: &RowChange) {
-        let Some(pending) = self.pending.as_mut() else {
-            return;
-        };
-        if !pending.window_open || pending.table.id() != change.table.id() {
-            return;
-        }
-        for image in [&change.before, &change.after].into_iter().flatten() {
-            pending.evicted.insert(change.table.key_fingerprint(image));
-        }
     }
 
     /// Signals that arrived on the signal topic (messages keyed by the server name).
