@@ -1,8 +1,8 @@
 //! DBLog's reconciliation of a snapshot chunk with the change stream, shared by the MySQL and
 //! PostgreSQL tasks. A chunk is read between two watermarks and waits until the stream has
-//! passed the closing one. A change of the chunk's table streamed inside the window is newer
-//! than the chunk's copy of its row: the rows with the key of either of its images are
-//! superseded, and not sent. Where a window opens and closes (binlog points, logical decoding
+//! passed the closing one. A change of the chunk's table streamed inside the window may be
+//! newer than the chunk's copy of its row, and is never older: the rows with the key of either
+//! of its images are superseded, and not sent (the stream carries their latest state). Where a window opens and closes (binlog points, logical decoding
 //! messages) is each database's; which rows survive is decided here, once.
 
 use std::collections::HashSet;
@@ -40,10 +40,7 @@ impl<C, R> ChunkWindow<C, R> {
         before: Option<&[Value]>,
         after: Option<&[Value]>,
     ) {
-        if table.id() != self.table.id()
-            || table.schemas.key_fields.is_empty()
-            || self.table.schemas.key_fields.is_empty()
-        {
+        if table.id() != self.table.id() || self.table.schemas.key_fields.is_empty() {
             return;
         }
         for image in [before, after].into_iter().flatten() {

@@ -274,6 +274,54 @@ fn postgres_types_agree_between_snapshot_and_stream() {
 /// A server without logical WAL, a user without the REPLICATION privilege, bad slot names and
 /// full slot tables are refused with 400s naming the setting and the fix; `plugin.name` of the
 /// Java plugin (decoderbufs) is accepted and read as pgoutput.
+/// Without a primary key, events are keyed by the `REPLICA IDENTITY USING INDEX` index, in
+/// the index's column order, in the snapshot and the stream alike (Debezium keys such a table
+/// by its unique index).
+#[test]
+fn postgres_keys_come_from_the_replica_identity_index_without_a_primary_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::start(DbKind::Postgres, &dir.path().join("db"));
+    db.execute("CREATE TABLE coded (code TEXT NOT NULL, note TEXT, n INT NOT NULL)");
+    db.execute("CREATE UNIQUE INDEX coded_key ON coded (n, code)");
+    db.execute("ALTER TABLE coded REPLICA IDENTITY USING INDEX coded_key");
+    db.execute("INSERT INTO coded VALUES ('a', 'read', 1)");
+    let broker = Broker::start(&dir.path().join("rocketmq"));
+    let extra = [("namesrvAddr", broker.namesrv_addr.as_str())];
+    let worker = WorkerProcess::start(WORKER, dir.path(), &extra, &[]);
+    let config = pg_config(
+        &db,
+        "cdc-pg-identity",
+        json!({"table.include.list": "public.coded"}),
+    );
+    create(&worker, "pg-identity", &config);
+    worker.wait_state("pg-identity", "RUNNING");
+    db.execute("INSERT INTO coded VALUES ('b', 'created', 2)");
+    db.execute("UPDATE coded SET note = 'updated' WHERE code = 'b'");
+    db.execute("DELETE FROM coded WHERE code = 'a'");
+    let messages = broker.read_topic_until("cdc-pg-identity", Duration::from_secs(60), |m| {
+        ["r", "c", "u", "d"]
+            .iter()
+            .all(|op| m.iter().map(payload).any(|p| p["op"] == *op))
+    });
+    for message in messages.iter().filter(|m| !m.body.is_empty()) {
+        let op = payload(message)["op"].clone();
+        let key: Value = serde_json::from_str(message.keys.as_deref().unwrap_or("null")).unwrap();
+        let fields: Vec<&str> = key["schema"]["fields"]
+            .as_array()
+            .unwrap_or_else(|| panic!("a {op} event without a key: {key}"))
+            .iter()
+            .map(|f| f["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["n", "code"], "the index's order, for {op}");
+        let expected = if op == "r" || op == "d" {
+            json!({"n": 1, "code": "a"})
+        } else {
+            json!({"n": 2, "code": "b"})
+        };
+        assert_eq!(key["payload"], expected, "{op}");
+    }
+}
+
 #[test]
 fn postgres_validation_names_server_settings_and_fixes() {
     let dir = tempfile::tempdir().unwrap();

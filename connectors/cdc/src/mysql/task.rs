@@ -1,12 +1,12 @@
 //! The MySQL/MariaDB CDC task: one binlog reader and one chunked snapshot, merged into one
 //! ordered stream of records.
 //!
-//! The snapshot never locks and never holds streaming back: while tables remain, the task
-//! reads the next chunk (a few milliseconds) with its binlog window, then keeps streaming;
-//! changes inside the window to keys of the chunk evict those rows (the streamed change is
-//! newer), and once the stream has passed the window's end the remaining rows go out as `r`
-//! events (DBLog). Every record's offset is the whole [`Position`], so a restart resumes both
-//! the binlog (mid-transaction included) and the snapshot (after the last row sent).
+//! The snapshot never locks and never holds streaming back: while tables remain, the task reads the
+//! next chunk (a few milliseconds) with its binlog window, then keeps streaming; changes inside the
+//! window to keys of the chunk supersede those rows ([`crate::window`]), and once the stream has
+//! passed the window's end the remaining rows go out as `r` events (DBLog). Every record's offset
+//! is the whole [`Position`], so a restart resumes both the binlog (mid-transaction included) and
+//! the snapshot (after the last row sent).
 
 use std::collections::HashMap;
 use std::sync::Arc;

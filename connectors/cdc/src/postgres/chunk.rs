@@ -12,7 +12,8 @@ use super::columns::PgColumn;
 use super::stream::{PgTable, RowChange};
 use crate::window::ChunkWindow;
 
-/// A chunk row: its kept columns, and the chunk key's raw values (where the next chunk starts).
+/// A chunk row: its kept columns, and the chunk key's values as text (where the next chunk
+/// starts).
 pub type ChunkRow = (Vec<Value>, Vec<serde_json::Value>);
 
 /// What a watermark means to the pending chunk.
@@ -29,6 +30,7 @@ pub struct PendingChunk {
     window: ChunkWindow<PgColumn, ChunkRow>,
     /// The table has no rows after these.
     pub last: bool,
+    /// The opening watermark has come through the stream.
     open: bool,
 }
 
@@ -40,6 +42,7 @@ pub struct ClosedChunk {
     pub rows: Vec<Vec<Value>>,
     /// The key of the chunk's last row read (sent or not): the next chunk starts after it.
     pub last_key: Option<Vec<serde_json::Value>>,
+    /// The table has no rows after the chunk.
     pub last: bool,
 }
 
@@ -68,6 +71,7 @@ impl PendingChunk {
         }
     }
 
+    /// The opening watermark came: changes from now on supersede rows.
     pub fn open(&mut self) {
         self.open = true;
     }

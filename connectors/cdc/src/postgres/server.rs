@@ -570,25 +570,39 @@ pub async fn load_types(conn: &mut PgConnection) -> Result<TypeRegistry, ServerE
     Ok(types)
 }
 
-/// A table's columns (in order, dropped ones left out) and primary key (column indexes).
+/// The index a table's events are keyed by: its primary key, else the index of its
+/// `REPLICA IDENTITY USING INDEX` (unique, not partial, on NOT NULL columns: a key as good).
+/// A table with neither has no key (`message.key.columns` may name one). A macro so that the
+/// queries stay static text (`concat!`).
+macro_rules! key_index {
+    () => {
+        "(SELECT k.indexrelid FROM pg_index k \
+          WHERE k.indrelid = $1 AND (k.indisprimary OR k.indisreplident) \
+          ORDER BY k.indisprimary DESC LIMIT 1)"
+    };
+}
+
+/// A table's columns (in order, dropped ones left out) and key (column indexes, in the key's
+/// order; see `key_index!`). The snapshot and the stream both take the key from here.
 pub async fn table_columns(
     conn: &mut PgConnection,
     oid: u32,
     types: &TypeRegistry,
 ) -> Result<(Vec<PgColumn>, Vec<usize>), ServerError> {
-    let rows = sqlx::query(
+    let rows = sqlx::query(concat!(
         "SELECT a.attname::text, a.atttypid::int8, a.atttypmod, \
                 COALESCE(a.attnum = ANY(i.indkey), false) \
          FROM pg_attribute a \
-         LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary \
-         WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-    )
+         LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indexrelid = ",
+        key_index!(),
+        " WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"
+    ))
     .bind(i64::from(oid))
     .fetch_all(&mut *conn)
     .await
     .map_err(ServerError::query("read the table's columns"))?;
     let mut columns = Vec::with_capacity(rows.len());
-    let mut primary_key = Vec::new();
+    let mut key = Vec::new();
     for (i, row) in rows.iter().enumerate() {
         let name: String = row
             .try_get(0)
@@ -596,35 +610,36 @@ pub async fn table_columns(
         let type_oid = row.try_get::<i64, _>(1).unwrap_or(0) as u32;
         let modifier: i32 = row.try_get(2).unwrap_or(-1);
         if row.try_get::<bool, _>(3).unwrap_or(false) {
-            primary_key.push(i);
+            key.push(i);
         }
         columns.push(PgColumn {
             name,
             kind: PgKind::of(type_oid, modifier, types),
         });
     }
-    // Primary key columns in the key's own order.
-    let key_order = sqlx::query(
+    // Key columns in the key's own order.
+    let key_order = sqlx::query(concat!(
         "SELECT array_position(i.indkey::int2[], a.attnum)::int4, a.attname::text \
          FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) \
-         WHERE i.indrelid = $1 AND i.indisprimary",
-    )
+         WHERE i.indrelid = $1 AND i.indexrelid = ",
+        key_index!()
+    ))
     .bind(i64::from(oid))
     .fetch_all(&mut *conn)
     .await
-    .map_err(ServerError::query("read the primary key"))?;
+    .map_err(ServerError::query("read the key"))?;
     let mut ordered: Vec<(i32, String)> = key_order
         .iter()
         .filter_map(|r| Some((r.try_get(0).ok()?, r.try_get(1).ok()?)))
         .collect();
     ordered.sort();
-    if ordered.len() == primary_key.len() {
-        primary_key = ordered
+    if ordered.len() == key.len() {
+        key = ordered
             .iter()
             .filter_map(|(_, name)| columns.iter().position(|c| &c.name == name))
             .collect();
     }
-    Ok((columns, primary_key))
+    Ok((columns, key))
 }
 
 /// The oid of `schema.table`, if the table exists.

@@ -412,9 +412,9 @@ impl Reader<'_> {
                 .await
                 .map_err(transient)?;
         }
-        // The primary key from the catalog (Relation flags mark every column under
-        // REPLICA IDENTITY FULL), by name as the relation lists its columns now — the same
-        // key the snapshot uses.
+        // The key from the catalog — the primary key, else the REPLICA IDENTITY index
+        // (Relation flags mark every column under REPLICA IDENTITY FULL) — by name as the
+        // relation lists its columns now: the same key the snapshot uses.
         let (catalog_columns, catalog_key) =
             server::table_columns(&mut self.catalog, oid, &self.types)
                 .await
