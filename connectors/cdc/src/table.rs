@@ -31,6 +31,10 @@ pub struct CapturedTable<C> {
     /// Indexes (into `columns`) of the columns that order snapshot chunks: the primary key,
     /// else `message.key.columns`; empty when the table has neither (read in one piece).
     pub chunk_key: Vec<usize>,
+    /// Where the chunk key's columns sit in a projected row: how snapshot rows and streamed
+    /// changes are matched. `None` when the table has no chunk key or events leave one of its
+    /// columns out: rows cannot be matched then.
+    pub match_key: Option<Vec<usize>>,
     pub schemas: Arc<TableSchemas>,
 }
 
@@ -80,6 +84,14 @@ impl<C: ColumnDef> CapturedTable<C> {
             .iter()
             .filter_map(|k| kept.iter().position(|i| i == k))
             .collect();
+        let match_key = (!chunk_key.is_empty())
+            .then(|| {
+                chunk_key
+                    .iter()
+                    .map(|k| kept.iter().position(|i| i == k))
+                    .collect::<Option<Vec<usize>>>()
+            })
+            .flatten();
         let schemas = TableSchemas::new(
             &config.server_name,
             &format!("{db}.{table}"),
@@ -93,6 +105,7 @@ impl<C: ColumnDef> CapturedTable<C> {
             columns,
             kept,
             chunk_key,
+            match_key,
             schemas: Arc::new(schemas),
         })
     }
@@ -115,13 +128,15 @@ impl<C> CapturedTable<C> {
             .collect()
     }
 
-    /// A fingerprint of the key of a projected row, to match snapshot rows against streamed
-    /// changes of the same key.
-    pub fn key_fingerprint(&self, projected: &[Value]) -> String {
+    /// A fingerprint of a projected row's chunk key ([`Self::match_key`]), to match snapshot
+    /// rows against streamed changes of the same row. By the chunk key, not the event key: the
+    /// event key may be `message.key.columns`, which need not be unique, and a change of one
+    /// row must not take another's place. `None` when rows cannot be matched.
+    pub fn key_fingerprint(&self, projected: &[Value]) -> Option<String> {
         let mut out = String::new();
-        for &i in &self.schemas.key_fields {
+        for &i in self.match_key.as_ref()? {
             out.push_str(&format!("{:?}\u{1f}", projected[i]));
         }
-        out
+        Some(out)
     }
 }

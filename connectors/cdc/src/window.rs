@@ -32,19 +32,20 @@ impl<C, R> ChunkWindow<C, R> {
     }
 
     /// A change streamed inside the window, with its images as `table` (the stream's layout of
-    /// the table) projects them. A change of another table supersedes nothing; nor does one of
-    /// a table whose events have no key, whose rows cannot be matched to changes.
+    /// the table) projects them. A change of another table supersedes nothing; nor does one
+    /// of a table whose rows cannot be matched to changes (no chunk key, or events leave a
+    /// column of it out — `CapturedTable::match_key`).
     pub fn supersede(
         &mut self,
         table: &CapturedTable<C>,
         before: Option<&[Value]>,
         after: Option<&[Value]>,
     ) {
-        if table.id() != self.table.id() || self.table.schemas.key_fields.is_empty() {
+        if table.id() != self.table.id() || self.table.match_key.is_none() {
             return;
         }
         for image in [before, after].into_iter().flatten() {
-            self.superseded.insert(table.key_fingerprint(image));
+            self.superseded.extend(table.key_fingerprint(image));
         }
     }
 
@@ -59,7 +60,10 @@ impl<C, R> ChunkWindow<C, R> {
         rows.into_iter()
             .enumerate()
             .filter(|(_, row)| {
-                superseded.is_empty() || !superseded.contains(&table.key_fingerprint(values(row)))
+                superseded.is_empty()
+                    || table
+                        .key_fingerprint(values(row))
+                        .is_none_or(|key| !superseded.contains(&key))
             })
             .collect()
     }
@@ -81,7 +85,11 @@ pub(crate) mod tests {
 
     /// `public.<name>` with columns `id` and `note`, and `primary_key` (column indexes).
     fn table_keyed_by(name: &str, primary_key: Vec<usize>) -> Arc<PgTable> {
-        let config = Config::new()
+        table_configured(name, primary_key, Config::new())
+    }
+
+    fn table_configured(name: &str, primary_key: Vec<usize>, config: Config) -> Arc<PgTable> {
+        let config = config
             .with("database.hostname", "127.0.0.1")
             .with("database.user", "cdc")
             .with("database.dbname", "connect")
@@ -142,5 +150,34 @@ pub(crate) mod tests {
         let mut window = ChunkWindow::new(keyless.clone(), vec![row(1), row(2)]);
         window.supersede(&keyless, Some(&row(1)), None);
         assert_eq!(ids(&window.survivors(|r| r)), [(0, 1), (1, 2)]);
+    }
+
+    /// Events keyed by `message.key.columns` (`note`, shared by two rows) still match rows by
+    /// the primary key: a change of row 1 does not take row 2's place.
+    #[test]
+    fn rows_are_matched_by_the_chunk_key_not_a_non_unique_event_key() {
+        let config = Config::new().with("message.key.columns", "public.t:note");
+        let keyed_by_note = table_configured("t", vec![0], config);
+        assert_eq!(
+            keyed_by_note.schemas.key_fields,
+            [1],
+            "events are keyed by note"
+        );
+        let same_note = |id| vec![Value::Int32(id), Value::String("shared".to_owned())];
+        let mut window = ChunkWindow::new(keyed_by_note.clone(), vec![same_note(1), same_note(2)]);
+        window.supersede(&keyed_by_note, None, Some(&same_note(1)));
+        assert_eq!(ids(&window.survivors(|r| r)), [(1, 2)]);
+    }
+
+    /// Events that leave a column of the chunk key out cannot be matched to rows: nothing is
+    /// superseded (the chunk is sent whole).
+    #[test]
+    fn a_chunk_key_left_out_of_events_matches_no_change() {
+        let config = Config::new().with("column.exclude.list", "public.t.id");
+        let without_id = table_configured("t", vec![0], config);
+        assert_eq!(without_id.match_key, None);
+        let mut window = ChunkWindow::new(without_id.clone(), vec![vec![Value::from("x")]]);
+        window.supersede(&without_id, None, Some(&[Value::from("x")]));
+        assert_eq!(window.survivors(|r| r).len(), 1);
     }
 }

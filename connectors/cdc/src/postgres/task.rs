@@ -673,7 +673,8 @@ impl Running {
         let (columns, primary_key) = server::table_columns(&mut read.conn, oid, &read.types)
             .await
             .map_err(retriable)?;
-        // Chunks go by the primary key only: message.key.columns need not be unique.
+        // Chunks go by the table's key index only (primary key, else the REPLICA IDENTITY
+        // index; both unique): message.key.columns need not be unique.
         read.by_key = !primary_key.is_empty();
         let table = Arc::new(CapturedTable::new(
             &self.config,
@@ -787,16 +788,10 @@ impl Running {
         let Some(progress) = self.position.snapshot.clone() else {
             return Ok(());
         };
-        // A streamed change is matched to the chunk's rows by the event key: it must be the
-        // primary key the chunks go by, all of it kept.
-        let event_key: Vec<usize> = table
-            .schemas
-            .key_fields
-            .iter()
-            .map(|&f| table.kept[f])
-            .collect();
-        if !self.snapshot.as_ref().is_some_and(|r| r.by_key) || event_key != table.chunk_key {
-            warn!(table = %table.id(), "an incremental snapshot needs a primary key that is the event key (no message.key.columns, no excluded key column): table skipped");
+        // A streamed change is matched to the chunk's rows by the chunk key: events must keep
+        // every column of it (`CapturedTable::match_key`).
+        if !self.snapshot.as_ref().is_some_and(|r| r.by_key) || table.match_key.is_none() {
+            warn!(table = %table.id(), "an incremental snapshot needs a key to read chunks by, kept in the events (no excluded key column): table skipped");
             self.advance_table();
             return Ok(());
         }
