@@ -521,7 +521,7 @@ const POSTGRES: &[Key] = &[
         &[],
         Long,
         "0",
-        "accepted for compatibility (source.xmin stays null)",
+        "how often the slot's catalog_xmin is read into source.xmin (ms); 0: never, xmin stays null",
     ),
 ];
 
@@ -665,6 +665,9 @@ pub struct PgSettings {
     pub slot_drop_on_stop: bool,
     pub status_interval: Duration,
     pub heartbeat_action_query: Option<String>,
+    /// How often the slot's `catalog_xmin` is read for `source.xmin` (`xmin.fetch.interval.ms`;
+    /// `None`: never, as Debezium with 0).
+    pub xmin_fetch_interval: Option<Duration>,
     /// The value representations (`*.handling.mode` and PostgreSQL's own keys).
     pub modes: crate::postgres::values::PgModes,
 }
@@ -1017,7 +1020,7 @@ fn pg_settings(p: &mut Parser<'_, '_>, base: ValueModes) -> PgSettings {
         },
         "json or map",
     );
-    p.number::<u64>("xmin.fetch.interval.ms", "milliseconds");
+    let xmin_fetch_ms = p.number::<u64>("xmin.fetch.interval.ms", "milliseconds");
     PgSettings {
         dbname,
         slot_name,
@@ -1030,6 +1033,7 @@ fn pg_settings(p: &mut Parser<'_, '_>, base: ValueModes) -> PgSettings {
         ),
         heartbeat_action_query: lookup(p.config, "heartbeat.action.query")
             .map(|(_, v)| v.to_owned()),
+        xmin_fetch_interval: (xmin_fetch_ms > 0).then(|| Duration::from_millis(xmin_fetch_ms)),
         modes: crate::postgres::values::PgModes {
             base,
             interval_string,

@@ -235,6 +235,10 @@ fn postgres_types_agree_between_snapshot_and_stream() {
     snapshot_after["id"] = json!(0);
     stream_after["id"] = json!(0);
     assert_eq!(snapshot_after, stream_after, "snapshot and stream disagree");
+    assert!(
+        created["source"]["xmin"].is_null(),
+        "xmin.fetch.interval.ms=0"
+    );
     let after = &created["after"];
     assert_eq!(after["b"], true);
     assert_eq!(after["s"], -7);
@@ -704,7 +708,8 @@ fn postgres_transaction_metadata_and_heartbeats() {
             &db,
             "cdc-pg-tx",
             json!({"provide.transaction.metadata": "true", "heartbeat.interval.ms": "300",
-                   "heartbeat.action.query": "INSERT INTO beats DEFAULT VALUES"}),
+                   "heartbeat.action.query": "INSERT INTO beats DEFAULT VALUES",
+                   "xmin.fetch.interval.ms": "100"}),
         ),
     );
     worker.wait_state("pg-tx", "RUNNING");
@@ -761,6 +766,35 @@ fn postgres_transaction_metadata_and_heartbeats() {
         "heartbeat.action.query ran",
         Duration::from_secs(30),
         || db.count("SELECT count(*) FROM beats") > 0,
+    );
+    // `source.xmin` is the slot's catalog_xmin, read every xmin.fetch.interval.ms (null with
+    // the default 0: see the types test). The first read may come after the first events, so
+    // rows are written until one arrives carrying it.
+    let mut id = 100;
+    let mut xmin = None;
+    eventually("an event with source.xmin", Duration::from_secs(60), || {
+        id += 1;
+        db.execute(&format!("INSERT INTO items VALUES ({id}, 'x', 0)"));
+        let messages = broker.read_topic_until("cdc-pg-tx", Duration::from_secs(10), |m| {
+            m.iter().map(payload).any(|p| p["after"]["id"] == id)
+        });
+        xmin = messages
+            .iter()
+            .map(payload)
+            .find_map(|p| p["source"]["xmin"].as_i64());
+        xmin.is_some()
+    });
+    let slot_xmin: i64 = db
+        .rows("SELECT catalog_xmin::text FROM pg_replication_slots WHERE slot_name = 'debezium'")
+        [0][0]
+        .as_deref()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let xmin = xmin.unwrap();
+    assert!(
+        0 < xmin && xmin <= slot_xmin,
+        "{xmin} against the slot's {slot_xmin}"
     );
 }
 

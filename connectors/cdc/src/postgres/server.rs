@@ -171,6 +171,19 @@ pub async fn slot_lag(
     }))
 }
 
+/// The slot's `catalog_xmin` (what Debezium puts in `source.xmin`); `None` when the slot or
+/// its `catalog_xmin` is missing.
+pub async fn slot_xmin(conn: &mut PgConnection, slot: &str) -> Result<Option<i64>, ServerError> {
+    let row = sqlx::query(
+        "SELECT catalog_xmin::text::int8 FROM pg_replication_slots WHERE slot_name = $1",
+    )
+    .bind(slot)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(ServerError::query("read the slot's catalog_xmin"))?;
+    Ok(row.and_then(|r| r.try_get::<Option<i64>, _>(0).ok().flatten()))
+}
+
 /// Checks that the server can be captured with this configuration. A failure to query
 /// (not a failed check) is an error.
 pub async fn check(

@@ -43,6 +43,8 @@ pub struct PgSourceInfo<'a> {
     pub lsn: Option<u64>,
     /// The end of the last transaction sent in full (`sequence[0]`).
     pub last_commit_lsn: Option<u64>,
+    /// The slot's `catalog_xmin` as last read (`xmin.fetch.interval.ms`).
+    pub xmin: Option<i64>,
 }
 
 impl PgSourceInfo<'_> {
@@ -56,7 +58,7 @@ impl PgSourceInfo<'_> {
                 self.table.into(),
                 self.tx_id.map_or(Value::Null, Value::from),
                 self.lsn.map_or(Value::Null, |lsn| Value::from(lsn as i64)),
-                Value::Null, // xmin: always null (`xmin.fetch.interval.ms` is accepted, not implemented)
+                self.xmin.map_or(Value::Null, Value::from),
             ],
         )
     }
@@ -122,6 +124,7 @@ mod tests {
             tx_id: Some(771),
             lsn: Some(24_023_128),
             last_commit_lsn: None,
+            xmin: Some(1_234),
         }
         .to_struct()
         .unwrap();
@@ -139,7 +142,7 @@ mod tests {
                 ("table", Value::String("orders".into())),
                 ("txId", Value::Int64(771)),
                 ("lsn", Value::Int64(24_023_128)),
-                ("xmin", Value::Null),
+                ("xmin", Value::Int64(1_234)),
             ],
         );
     }

@@ -80,6 +80,8 @@ pub enum PgItem {
         lag_bytes: i64,
         wal_status: String,
     },
+    /// The slot's `catalog_xmin`, read every `xmin.fetch.interval.ms` (`source.xmin`).
+    SlotXmin(i64),
     /// A watermark the task wrote (`pg_logical_emit_message` with [`WATERMARK_PREFIX`]), at
     /// its place in the WAL: an incremental snapshot's chunk window opening or closing.
     Watermark(String),
@@ -198,8 +200,21 @@ async fn run(
     };
     let mut last_idle = Instant::now() - Duration::from_secs(60);
     let mut status_tick = tokio::time::interval(pg.status_interval);
+    // Only when asked: Debezium reads no xmin with the default interval of 0.
+    let mut xmin_tick = pg.xmin_fetch_interval.map(tokio::time::interval);
     loop {
         tokio::select! {
+            _ = async { xmin_tick.as_mut().expect("guarded").tick().await }, if xmin_tick.is_some() => {
+                match server::slot_xmin(&mut reader.catalog, &pg.slot_name).await {
+                    Ok(Some(xmin)) => {
+                        if tx.send(PgItem::SlotXmin(xmin)).await.is_err() {
+                            return Ok(());
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => debug!(error = %e, "reading the slot's catalog_xmin"),
+                }
+            }
             _ = status_tick.tick() => {
                 match server::slot_lag(&mut reader.catalog, &pg.slot_name).await {
                     Ok(Some((lag_bytes, wal_status))) => {

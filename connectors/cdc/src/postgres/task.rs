@@ -60,6 +60,8 @@ struct Running {
     position: PgPosition,
     /// Whether the slot's lag was read since the task started.
     slot_lag_read: bool,
+    /// The slot's `catalog_xmin` as last read (`source.xmin`; `xmin.fetch.interval.ms`).
+    xmin: Option<i64>,
     stream: Option<Stream>,
     /// The snapshot's session and the table being read.
     snapshot: Option<SnapshotRead>,
@@ -238,6 +240,7 @@ impl SourceTask for PgCdcTask {
         self.state = Some(Running {
             signals,
             slot_lag_read: false,
+            xmin: None,
             pending: None,
             watermark_run: now_ms(),
             watermarks: 0,
@@ -544,6 +547,7 @@ impl Running {
                 self.slot_lag_read = true;
                 self.position.slot_wal_status = Some(wal_status);
             }
+            PgItem::SlotXmin(xmin) => self.xmin = Some(xmin),
             PgItem::Watermark(content) => self.on_watermark(&content)?,
             PgItem::Failed { .. } => {}
         }
@@ -609,6 +613,7 @@ impl Running {
             tx_id: Some(i64::from(change.xid)),
             lsn: Some(change.lsn),
             last_commit_lsn: Some(self.position.lsn_commit),
+            xmin: self.xmin,
         }
         .to_struct()?;
         let transaction = self.transactions.next_order(table.id());
@@ -1017,6 +1022,7 @@ impl Running {
             tx_id: None,
             lsn: Some(self.position.lsn_commit),
             last_commit_lsn: None,
+            xmin: self.xmin,
         }
         .to_struct()?;
         self.emit_at(
