@@ -444,6 +444,60 @@ fn postgres_killed_mid_stream_is_retried_without_loss() {
     worker.wait_state("pg-outage", "RUNNING");
 }
 
+/// The slot confirms only what RocketMQ stored: with the broker down, a streamed change waits
+/// in the task and the slot's confirmed position stays before it through the send's retries;
+/// once the broker is back the change arrives and the slot moves past it.
+#[test]
+fn postgres_slot_confirms_only_what_the_broker_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::start(DbKind::Postgres, &dir.path().join("db"));
+    items_table(&db, 1);
+    let broker = Broker::start(&dir.path().join("rocketmq"));
+    let extra = [("namesrvAddr", broker.namesrv_addr.as_str())];
+    let worker = WorkerProcess::start(WORKER, dir.path(), &extra, &[]);
+    let config = pg_config(
+        &db,
+        "cdc-pg-held",
+        json!({"errors.retry.delay.max.ms": "500"}),
+    );
+    create(&worker, "pg-held", &config);
+    broker.read_topic("cdc-pg-held", 1, Duration::from_secs(60));
+    let confirmed = |db: &Database| {
+        db.rows("SELECT (confirmed_flush_lsn - '0/0')::text FROM pg_replication_slots WHERE slot_name = 'debezium'")[0][0]
+            .as_deref()
+            .and_then(|lsn| lsn.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    broker.kill_broker();
+    db.execute("INSERT INTO items VALUES (50, 'held', 0)");
+    let written: u64 = db.rows("SELECT (pg_current_wal_lsn() - '0/0')::text")[0][0]
+        .as_deref()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // The task has polled the change and its send failed a third time: long enough for the
+    // slot's position to have been reported several times (status.update.interval.ms=500).
+    eventually("the third failed send", Duration::from_secs(90), || {
+        worker.get("/connectors/pg-held/status").body()["tasks"][0]["trace"]
+            .as_str()
+            .is_some_and(|t| t.contains("send failed (attempt 3"))
+    });
+    let held = confirmed(&db);
+    assert!(
+        held < written,
+        "the slot confirmed {held}, past the unstored change at < {written}"
+    );
+    broker.restart_broker();
+    broker.read_topic_until("cdc-pg-held", Duration::from_secs(90), |m| {
+        m.iter().map(payload).any(|p| p["after"]["id"] == 50)
+    });
+    eventually(
+        "the slot past the stored change",
+        Duration::from_secs(60),
+        || confirmed(&db) >= written,
+    );
+}
+
 /// The slot must not pin WAL while the captured table is idle and others are busy: with a
 /// publication of the captured table only, the server sends nothing for the busy table, and
 /// the slot's confirmed position still follows the server's.
