@@ -28,8 +28,10 @@ pub struct CapturedTable<C> {
     pub columns: Vec<C>,
     /// Indexes of the columns events keep (`column.*.list`, mapped types).
     pub kept: Vec<usize>,
-    /// Indexes (into `columns`) of the columns that order snapshot chunks: the primary key,
-    /// else `message.key.columns`; empty when the table has neither (read in one piece).
+    /// Indexes (into `columns`) of the columns that order snapshot chunks: the primary key
+    /// (on PostgreSQL, else the REPLICA IDENTITY index). Empty without one: the table is read
+    /// in one piece, since `message.key.columns` need not be unique (a chunk boundary inside a
+    /// run of equal keys would skip rows, and a change of one row would supersede another's).
     pub chunk_key: Vec<usize>,
     /// Where the chunk key's columns sit in a projected row: how snapshot rows and streamed
     /// changes are matched. `None` when the table has no chunk key or events leave one of its
@@ -71,11 +73,7 @@ impl<C: ColumnDef> CapturedTable<C> {
                 .collect(),
             None => primary_key.clone(),
         };
-        let chunk_key = if primary_key.is_empty() {
-            key_columns.clone()
-        } else {
-            primary_key
-        };
+        let chunk_key = primary_key;
         let fields: Vec<_> = kept
             .iter()
             .filter_map(|&i| Some((columns[i].name().to_owned(), schemas[i].clone()?)))

@@ -414,7 +414,9 @@ impl Running {
                 table
             }
         };
-        if table.chunk_key.is_empty() {
+        // Without a key events carry whole, chunk rows cannot be matched to changes: the table
+        // is read in one consistent piece instead (`keyless`).
+        if table.match_key.is_none() {
             self.keyless = Some(KeylessRead {
                 rx: keyless::spawn(self.config.clone(), table.clone(), self.config.chunk_size),
                 table,

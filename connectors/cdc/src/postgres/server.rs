@@ -590,8 +590,17 @@ pub async fn load_types(conn: &mut PgConnection) -> Result<TypeRegistry, ServerE
 macro_rules! key_index {
     () => {
         "(SELECT k.indexrelid FROM pg_index k \
-          WHERE k.indrelid = $1 AND (k.indisprimary OR k.indisreplident) \
+          WHERE k.indrelid = $1 AND k.indisvalid AND (k.indisprimary OR k.indisreplident) \
           ORDER BY k.indisprimary DESC LIMIT 1)"
+    };
+}
+
+/// Whether column `a` is one of index `i`'s key columns: not one of its `INCLUDE` columns,
+/// which the WAL's old-key image leaves out (they come after the `indnkeyatts` key columns).
+macro_rules! is_key_column {
+    () => {
+        "(a.attnum = ANY(i.indkey) AND array_position(i.indkey::int2[], a.attnum) \
+          - array_lower(i.indkey::int2[], 1) < i.indnkeyatts)"
     };
 }
 
@@ -603,8 +612,9 @@ pub async fn table_columns(
     types: &TypeRegistry,
 ) -> Result<(Vec<PgColumn>, Vec<usize>), ServerError> {
     let rows = sqlx::query(concat!(
-        "SELECT a.attname::text, a.atttypid::int8, a.atttypmod, \
-                COALESCE(a.attnum = ANY(i.indkey), false) \
+        "SELECT a.attname::text, a.atttypid::int8, a.atttypmod, COALESCE(",
+        is_key_column!(),
+        ", false) \
          FROM pg_attribute a \
          LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indexrelid = ",
         key_index!(),
@@ -633,8 +643,9 @@ pub async fn table_columns(
     // Key columns in the key's own order.
     let key_order = sqlx::query(concat!(
         "SELECT array_position(i.indkey::int2[], a.attnum)::int4, a.attname::text \
-         FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) \
-         WHERE i.indrelid = $1 AND i.indexrelid = ",
+         FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND ",
+        is_key_column!(),
+        " WHERE i.indrelid = $1 AND i.indexrelid = ",
         key_index!()
     ))
     .bind(i64::from(oid))

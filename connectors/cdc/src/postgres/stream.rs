@@ -199,9 +199,15 @@ async fn run(
         open: None,
     };
     let mut last_idle = Instant::now() - Duration::from_secs(60);
-    let mut status_tick = tokio::time::interval(pg.status_interval);
+    // Slot reads are skipped, not caught up in a burst, when the reader falls behind.
+    let every = |period| {
+        let mut tick = tokio::time::interval(period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick
+    };
+    let mut status_tick = every(pg.status_interval);
     // Only when asked: Debezium reads no xmin with the default interval of 0.
-    let mut xmin_tick = pg.xmin_fetch_interval.map(tokio::time::interval);
+    let mut xmin_tick = pg.xmin_fetch_interval.map(every);
     loop {
         tokio::select! {
             _ = async { xmin_tick.as_mut().expect("guarded").tick().await }, if xmin_tick.is_some() => {
