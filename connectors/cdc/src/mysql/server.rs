@@ -196,20 +196,72 @@ pub async fn table_columns(
     Ok((columns, primary_key))
 }
 
-/// The primary key's column names, in key order (empty without one).
+/// The primary key's column names, in key order (empty without one) — as the server itself
+/// has it, which is what the binlog's table maps report: a table without a `PRIMARY KEY`
+/// whose first unique index has only NOT NULL columns has that index as its primary key.
 pub async fn primary_key(
     conn: &mut Conn,
     db: &str,
     table: &str,
 ) -> Result<Vec<String>, ServerError> {
-    conn.exec(
-        "SELECT COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE \
-         WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND CONSTRAINT_NAME = 'PRIMARY' \
-         ORDER BY ORDINAL_POSITION",
-        (db, table),
-    )
-    .await
-    .map_err(ServerError::query("reading the primary key"))
+    let quote = |name: &str| format!("`{}`", name.replace('`', "``"));
+    let rows: Vec<mysql_async::Row> = conn
+        .query(format!(
+            "SHOW INDEX FROM {} FROM {}",
+            quote(table),
+            quote(db)
+        ))
+        .await
+        .map_err(ServerError::query("reading the table's indexes"))?;
+    let index_rows: Vec<IndexRow> = rows
+        .iter()
+        .map(|row| IndexRow {
+            key: row.get::<String, _>("Key_name").unwrap_or_default(),
+            unique: row.get::<i64, _>("Non_unique") == Some(0),
+            column: row.get::<Option<String>, _>("Column_name").flatten(),
+            nullable: row.get::<String, _>("Null").is_some_and(|n| n == "YES"),
+        })
+        .collect();
+    Ok(server_primary_key(&index_rows))
+}
+
+/// One row of `SHOW INDEX`: a column of an index, in the server's order of indexes (the
+/// primary key first, then unique indexes without nullable columns) and of their columns.
+#[derive(Debug, Clone)]
+struct IndexRow {
+    key: String,
+    unique: bool,
+    /// `None` for an expression.
+    column: Option<String>,
+    nullable: bool,
+}
+
+/// The `PRIMARY` index, else the first unique index whose columns are all NOT NULL (the one
+/// the server promotes), else none.
+fn server_primary_key(rows: &[IndexRow]) -> Vec<String> {
+    let columns_of =
+        |key: &str| -> Vec<&IndexRow> { rows.iter().filter(|r| r.key == key).collect() };
+    let mut keys: Vec<&str> = Vec::new();
+    for row in rows {
+        if !keys.contains(&row.key.as_str()) {
+            keys.push(&row.key);
+        }
+    }
+    let chosen = keys.iter().find(|&&k| k == "PRIMARY").or_else(|| {
+        keys.iter().find(|&&k| {
+            columns_of(k)
+                .iter()
+                .all(|r| r.unique && !r.nullable && r.column.is_some())
+        })
+    });
+    chosen
+        .map(|k| {
+            columns_of(k)
+                .iter()
+                .filter_map(|r| r.column.clone())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 pub use crate::check::CheckFailure;
@@ -291,4 +343,42 @@ pub async fn check(conn: &mut Conn) -> Result<Vec<CheckFailure>, ServerError> {
         }
     }
     Ok(failures)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(key: &str, unique: bool, column: &str, nullable: bool) -> IndexRow {
+        IndexRow {
+            key: key.to_owned(),
+            unique,
+            column: Some(column.to_owned()),
+            nullable,
+        }
+    }
+
+    #[test]
+    fn the_primary_key_is_the_servers_own() {
+        // A declared primary key wins.
+        let declared = [
+            row("PRIMARY", true, "id", false),
+            row("u", true, "c", false),
+        ];
+        assert_eq!(server_primary_key(&declared), ["id"]);
+        // Without one, the first unique index of NOT NULL columns, in its column order (as
+        // MariaDB lists a table `UNIQUE (a), UNIQUE (c, b)` with `a` nullable).
+        let promoted = [
+            row("ubc", true, "c", false),
+            row("ubc", true, "b", false),
+            row("ua", true, "a", true),
+        ];
+        assert_eq!(server_primary_key(&promoted), ["c", "b"]);
+        // A unique index with a nullable column, or a non-unique one, is no key.
+        let none = [row("ua", true, "a", true), row("ix", false, "b", false)];
+        assert!(server_primary_key(&none).is_empty());
+        let mut expression = row("ue", true, "x", false);
+        expression.column = None;
+        assert!(server_primary_key(&[expression]).is_empty());
+    }
 }
