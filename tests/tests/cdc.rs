@@ -38,6 +38,18 @@ fn cdc_config(db: &Database, topic: &str, extra: Value) -> Value {
     config
 }
 
+/// A message's key (JSON with its schema): the key schema's field names, and the key's value.
+fn key_of(keys: Option<&str>) -> (Vec<String>, Value) {
+    let key: Value = serde_json::from_str(keys.unwrap_or("null")).unwrap_or(Value::Null);
+    let fields = key["schema"]["fields"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a message without a key schema: {key}"))
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_owned())
+        .collect();
+    (fields, key["payload"].clone())
+}
+
 fn create(worker: &WorkerProcess, name: &str, config: &Value) {
     let response = worker.post(&format!("/connectors/{name}"), &config.to_string());
     assert_eq!(response.status, 200, "{name}: {}", response.text);
@@ -679,19 +691,13 @@ fn a_promoted_unique_index_keys_the_snapshot_and_the_stream_alike() {
             .all(|op| m.iter().map(parse).any(|c| c.op.as_deref() == Some(op)))
     });
     for message in messages.iter().map(parse) {
-        let key: Value = serde_json::from_str(&message.key).unwrap_or(Value::Null);
-        let fields: Vec<&str> = key["schema"]["fields"]
-            .as_array()
-            .unwrap_or_else(|| panic!("{:?} without a key: {key}", message.op))
-            .iter()
-            .map(|f| f["field"].as_str().unwrap())
-            .collect();
+        let (fields, key) = key_of(Some(&message.key));
         assert_eq!(fields, ["c", "b"], "{:?}", message.op);
         let expected = match message.op.as_deref() {
             Some("r") => json!({"c": "read", "b": 2}),
             _ => json!({"c": "created", "b": 3}),
         };
-        assert_eq!(key["payload"], expected, "{:?}", message.op);
+        assert_eq!(key, expected, "{:?}", message.op);
     }
 }
 

@@ -188,6 +188,10 @@ pub async fn table_columns(
         })?;
         columns.push(Column { name, kind });
     }
+    if columns.is_empty() {
+        // Dropped (or never there): no columns, no key — `SHOW INDEX` would fail on it.
+        return Ok((columns, Vec::new()));
+    }
     let key = primary_key(conn, db, table).await?;
     let primary_key = key
         .iter()
@@ -204,12 +208,11 @@ pub async fn primary_key(
     db: &str,
     table: &str,
 ) -> Result<Vec<String>, ServerError> {
-    let quote = |name: &str| format!("`{}`", name.replace('`', "``"));
     let rows: Vec<mysql_async::Row> = conn
         .query(format!(
             "SHOW INDEX FROM {} FROM {}",
-            quote(table),
-            quote(db)
+            super::snapshot::quote(table),
+            super::snapshot::quote(db)
         ))
         .await
         .map_err(ServerError::query("reading the table's indexes"))?;

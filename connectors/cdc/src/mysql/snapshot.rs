@@ -35,7 +35,7 @@ pub struct ChunkRow {
     pub key_text: Vec<serde_json::Value>,
 }
 
-fn quote(name: &str) -> String {
+pub(super) fn quote(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
 }
 

@@ -842,11 +842,10 @@ impl Running {
         let Some(edge) = self.pending.as_ref().and_then(|p| p.edge(content)) else {
             return Ok(());
         };
-        let Some(pending) = self.pending.take() else {
+        let Some(mut pending) = self.pending.take() else {
             return Ok(());
         };
         if edge == Edge::Open {
-            let mut pending = pending;
             pending.open();
             self.pending = Some(pending);
             return Ok(());
