@@ -11,6 +11,7 @@
 //! Reading follows Kafka's leniency for numbers with leading zeros and for an empty message
 //! without envelopes (a null).
 
+mod encode;
 mod numbers;
 mod payload;
 mod schema_json;
@@ -25,11 +26,10 @@ use connect_api::data::LogicalNames;
 use connect_api::{
     Config, ConnectError, ConnectResult, RecordConverter, Schema, SchemaAndValue, SchemaRef, Value,
 };
-use serde::Serialize;
-use serde::ser::SerializeMap;
 use serde_json::value::RawValue;
 
-use payload::{PayloadJson, decode_payload, decode_schemaless};
+use encode::{ObjectKeys, write_payload};
+use payload::{decode_payload, decode_schemaless};
 use schema_json::{SchemaJson, decode_schema};
 
 /// How Decimal values are written.
@@ -75,13 +75,15 @@ pub struct JsonConverter {
     /// once; a hit is an equality check (the address only picks the candidate, equality
     /// decides, so a reused address can never return another schema's text).
     written_schemas: Mutex<Vec<(usize, Schema, std::sync::Arc<str>)>>,
-    /// The size of the last envelope written: the next one's buffer starts that big, so a
+    /// Struct schemas' field names, escaped once (`encode::ObjectKeys`).
+    object_keys: Mutex<ObjectKeys>,
+    /// The size of the last message written: the next one's buffer starts that big, so a
     /// stream of similar records is written without growing (and copying) the buffer.
-    last_envelope_len: AtomicUsize,
+    last_len: AtomicUsize,
 }
 
-/// The largest buffer an envelope starts with (see `last_envelope_len`).
-const MAX_ENVELOPE_HINT: usize = 256 * 1024;
+/// The largest buffer a message starts with (see `last_len`).
+const MAX_MESSAGE_HINT: usize = 256 * 1024;
 
 /// How many written schemas are kept (a task usually writes a handful).
 const WRITTEN_SCHEMAS: usize = 16;
@@ -151,39 +153,6 @@ impl JsonConverter {
             cache.insert(raw.to_owned(), schema.clone());
         }
         Ok(schema)
-    }
-}
-
-/// The `{"schema":…, "payload":…}` envelope, serialized in one pass.
-struct Envelope<'a> {
-    schema: Option<&'a Schema>,
-    value: &'a Value,
-    settings: &'a JsonSettings,
-}
-
-impl Serialize for Envelope<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(2))?;
-        match self.schema {
-            Some(schema) => map.serialize_entry(
-                "schema",
-                &SchemaJson {
-                    schema,
-                    field: None,
-                    settings: self.settings,
-                },
-            )?,
-            None => map.serialize_entry("schema", &())?,
-        }
-        map.serialize_entry(
-            "payload",
-            &PayloadJson {
-                schema: self.schema,
-                value: self.value,
-                settings: self.settings,
-            },
-        )?;
-        map.end()
     }
 }
 
@@ -266,46 +235,36 @@ impl RecordConverter for JsonConverter {
         if schema.is_none() && value.is_null() {
             return Ok(None);
         }
-        let result = if self.settings.schemas_enable {
+        // Sized from the last message (capped: one huge record must not make every later
+        // buffer huge), so the buffer is not regrown while it is written.
+        let mut out = Vec::with_capacity(self.last_len.load(Ordering::Relaxed));
+        if self.settings.schemas_enable {
+            // The envelope with the schema's text written once per schema: the same bytes as
+            // serialising the whole envelope, without re-escaping the schema per record.
+            out.extend_from_slice(b"{\"schema\":");
             match schema {
-                // The envelope with the schema's text written once per schema: the same bytes
-                // as serialising the whole envelope, without re-escaping the schema per record.
-                Some(schema) => self.written_schema(schema).and_then(|text| {
-                    let hint = self.last_envelope_len.load(Ordering::Relaxed);
-                    let mut out = Vec::with_capacity(hint.max(text.len() + 256));
-                    out.extend_from_slice(b"{\"schema\":");
+                Some(schema) => {
+                    let text = self
+                        .written_schema(schema)
+                        .map_err(|e| ConnectError::data(format!("cannot encode as JSON: {e}")))?;
                     out.extend_from_slice(text.as_bytes());
-                    out.extend_from_slice(b",\"payload\":");
-                    serde_json::to_writer(
-                        &mut out,
-                        &PayloadJson {
-                            schema: Some(schema),
-                            value,
-                            settings: &self.settings,
-                        },
-                    )?;
-                    out.push(b'}');
-                    // Capped: one huge record must not make every later buffer huge.
-                    let hint = (out.len() + 64).min(MAX_ENVELOPE_HINT);
-                    self.last_envelope_len.store(hint, Ordering::Relaxed);
-                    Ok(out)
-                }),
-                None => serde_json::to_vec(&Envelope {
-                    schema,
-                    value,
-                    settings: &self.settings,
-                }),
+                }
+                None => out.extend_from_slice(b"null"),
             }
-        } else {
-            serde_json::to_vec(&PayloadJson {
-                schema,
-                value,
-                settings: &self.settings,
-            })
-        };
-        result
-            .map(Some)
-            .map_err(|e| ConnectError::data(format!("cannot encode as JSON: {e}")))
+            out.extend_from_slice(b",\"payload\":");
+        }
+        let mut keys = self
+            .object_keys
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        write_payload(&mut out, schema, value, &self.settings, &mut keys)
+            .map_err(|e| ConnectError::data(format!("cannot encode as JSON: {e}")))?;
+        if self.settings.schemas_enable {
+            out.push(b'}');
+        }
+        self.last_len
+            .store((out.len() + 64).min(MAX_MESSAGE_HINT), Ordering::Relaxed);
+        Ok(Some(out))
     }
 
     fn decode(&self, _topic: &str, bytes: Option<&[u8]>) -> ConnectResult<SchemaAndValue> {

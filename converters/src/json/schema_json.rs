@@ -9,7 +9,8 @@ use serde::ser::{Error as _, SerializeMap};
 use serde::{Serialize, Serializer};
 
 use super::JsonSettings;
-use super::payload::{PayloadJson, decode_payload};
+use super::encode::PayloadJson;
+use super::payload::decode_payload;
 use super::tree::{JsonLike, Node};
 
 /// Serializes a schema as envelope JSON; `field` is set for struct members.

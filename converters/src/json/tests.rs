@@ -354,6 +354,32 @@ proptest! {
         prop_assert_eq!(back.value, value);
     }
 
+    /// Strings, floats and integers are written as serde_json writes them (the encoder does
+    /// not use serde): escapes, float digits, signs.
+    #[test]
+    fn scalars_are_written_as_serde_json_writes_them(
+        text in any::<String>(),
+        control in prop::collection::vec(0u8..0x30, 0..8),
+        double in any::<f64>().prop_filter("finite", |v| v.is_finite()),
+        single in any::<f32>().prop_filter("finite", |v| v.is_finite()),
+        long in any::<i64>(),
+        short in any::<i8>(),
+    ) {
+        let c = converter(Config::new().with("schemas.enable", "false"));
+        let text = text + &String::from_utf8(control).unwrap();
+        let cases = [
+            (Value::String(text.clone()), serde_json::to_string(&text)),
+            (Value::Float64(double), serde_json::to_string(&double)),
+            (Value::Float32(single), serde_json::to_string(&single)),
+            (Value::Int64(long), serde_json::to_string(&long)),
+            (Value::Int8(short), serde_json::to_string(&short)),
+        ];
+        for (value, expected) in cases {
+            let written = c.encode("t", None, &value).unwrap().unwrap();
+            prop_assert_eq!(String::from_utf8(written).unwrap(), expected.unwrap());
+        }
+    }
+
     /// Arbitrary bytes never panic the decoder.
     #[test]
     fn decode_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..64)) {
@@ -384,12 +410,17 @@ fn written_schemas_give_the_same_bytes_as_whole_envelopes() {
             value.put("id", n as i64).unwrap();
             value.put("name\"quoted", format!("r{round}")).unwrap();
             let value = Value::Struct(value);
-            let expected = serde_json::to_vec(&super::Envelope {
-                schema: Some(&schema),
-                value: &value,
+            // The whole envelope, its schema written by serde and the payload by hand.
+            let schema_text = serde_json::to_string(&super::SchemaJson {
+                schema: &schema,
+                field: None,
                 settings: &converter.settings,
             })
             .unwrap();
+            let expected = format!(
+                r#"{{"schema":{schema_text},"payload":{{"id":{n},"name\"quoted":"r{round}"}}}}"#
+            )
+            .into_bytes();
             let written = converter
                 .encode("t", Some(&schema), &value)
                 .unwrap()
