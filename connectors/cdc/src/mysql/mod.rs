@@ -6,6 +6,7 @@
 pub mod binlog;
 pub mod columns;
 pub mod connector;
+pub mod decimal;
 pub mod gtid;
 pub mod keyless;
 pub mod layout;

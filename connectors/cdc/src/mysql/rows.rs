@@ -19,6 +19,8 @@ use mysql_async::binlog::value::BinlogValue;
 use mysql_async::consts::ColumnType;
 use mysql_common::io::ParseBuf;
 
+use super::decimal;
+
 /// `PARTIAL_JSON_UPDATES` in a shared image's options word.
 const PARTIAL_JSON_UPDATES: u64 = 1;
 
@@ -30,6 +32,20 @@ struct ColumnCodec {
     unsigned: bool,
 }
 
+impl ColumnCodec {
+    /// A DECIMAL read by [`decimal`]: (precision, scale) from its metadata, up to 38 digits.
+    fn narrow_decimal(&self) -> Option<(usize, usize)> {
+        match (self.kind, self.meta.as_slice()) {
+            (ColumnType::MYSQL_TYPE_NEWDECIMAL, &[precision, scale, ..])
+                if usize::from(precision) <= decimal::MAX_PRECISION && scale <= precision =>
+            {
+                Some((usize::from(precision), usize::from(scale)))
+            }
+            _ => None,
+        }
+    }
+}
+
 /// A table map's columns, read once for all the rows that refer to it.
 #[derive(Debug)]
 pub struct RowLayout {
@@ -37,9 +53,18 @@ pub struct RowLayout {
     json_columns: usize,
 }
 
-/// One image: the values of the columns present in it, in column order (NULL as
-/// `Value::NULL`), as mysql_common's `BinlogRow` holds them.
-pub type Image<'d> = Vec<BinlogValue<'d>>;
+/// One image: the values of the columns present in it, in column order.
+pub type Image<'d> = Vec<Cell<'d>>;
+
+/// One value of a row image.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell<'d> {
+    /// As mysql_common reads it (NULL as `Value::NULL`), as its `BinlogRow` holds it.
+    Binlog(BinlogValue<'d>),
+    /// A DECIMAL of at most 38 digits, read here ([`super::decimal`]): its unscaled value and
+    /// scale.
+    Decimal { unscaled: i128, scale: u8 },
+}
 
 fn invalid(what: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, what)
@@ -114,7 +139,13 @@ impl RowLayout {
                 continue;
             }
             if bit(nulls, in_image) {
-                values.push(BinlogValue::Value(mysql_async::Value::NULL));
+                values.push(Cell::Binlog(BinlogValue::Value(mysql_async::Value::NULL)));
+            } else if let Some((precision, scale)) = column.narrow_decimal() {
+                let bytes = take(buf, decimal::width(precision, scale))?;
+                values.push(Cell::Decimal {
+                    unscaled: decimal::unscaled(bytes, precision, scale),
+                    scale: scale as u8,
+                });
             } else {
                 let ctx = (
                     column.kind,
@@ -122,7 +153,7 @@ impl RowLayout {
                     column.unsigned,
                     partial,
                 );
-                values.push(buf.parse::<BinlogValue<'d>>(ctx)?);
+                values.push(Cell::Binlog(buf.parse::<BinlogValue<'d>>(ctx)?));
             }
             in_image += 1;
         }
@@ -233,9 +264,9 @@ mod tests {
         assert_eq!(
             image,
             vec![
-                BinlogValue::Value(MyValue::Int(-7)),
-                BinlogValue::Value(MyValue::NULL),
-                BinlogValue::Value(MyValue::Int(i64::from(u32::MAX))),
+                Cell::Binlog(BinlogValue::Value(MyValue::Int(-7))),
+                Cell::Binlog(BinlogValue::Value(MyValue::NULL)),
+                Cell::Binlog(BinlogValue::Value(MyValue::Int(i64::from(u32::MAX)))),
             ]
         );
         assert_eq!(buf.0, [0xaa]);
@@ -246,11 +277,50 @@ mod tests {
         assert_eq!(
             image,
             vec![
-                BinlogValue::Value(MyValue::Int(5)),
-                BinlogValue::Value(MyValue::Bytes(b"hi".to_vec())),
+                Cell::Binlog(BinlogValue::Value(MyValue::Int(5))),
+                Cell::Binlog(BinlogValue::Value(MyValue::Bytes(b"hi".to_vec()))),
             ]
         );
         assert!(buf.is_empty());
+    }
+
+    /// DECIMALs of up to 38 digits are read here into their unscaled value; wider ones as
+    /// mysql_common reads them (its text).
+    #[test]
+    fn decimals_are_read_into_integers_up_to_38_digits() {
+        let decimal = |precision, scale| ColumnCodec {
+            kind: ColumnType::MYSQL_TYPE_NEWDECIMAL,
+            meta: vec![precision, scale],
+            unsigned: false,
+        };
+        let layout = RowLayout {
+            columns: vec![decimal(12, 2), decimal(40, 2), decimal(12, 2)],
+            json_columns: 0,
+        };
+        let mut bytes = vec![0b000];
+        // DECIMAL(12,2) 1234.56: a 1-digit group, a 9-digit group, the 2-digit fraction.
+        bytes.extend([0x80, 0x00, 0x00, 0x04, 0xd2, 56]);
+        // DECIMAL(40,2) 1.05: a 2-digit group, four 9-digit groups, the fraction.
+        bytes.extend([0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 5]);
+        // DECIMAL(12,2) -1234.56: every byte inverted, then the first's top bit flipped.
+        bytes.extend([0x7f, 0xff, 0xff, 0xfb, 0x2d, !56]);
+        let image = layout
+            .image(|_| true, false, &mut ParseBuf(&bytes))
+            .unwrap();
+        assert_eq!(
+            image,
+            vec![
+                Cell::Decimal {
+                    unscaled: 123_456,
+                    scale: 2
+                },
+                Cell::Binlog(BinlogValue::Value(MyValue::Bytes(b"1.05".to_vec()))),
+                Cell::Decimal {
+                    unscaled: -123_456,
+                    scale: 2
+                },
+            ]
+        );
     }
 
     /// A truncated image is an error naming what is missing, not a panic.

@@ -10,6 +10,7 @@ use mysql_async::Value as MyValue;
 use mysql_async::binlog::value::BinlogValue;
 
 use super::columns::ColumnKind;
+use super::rows::Cell;
 use crate::config::{BinaryMode, DecimalMode, TimePrecision, ValueModes};
 use crate::values::{
     binary, bits_from_be, days_since_epoch, decimal_schema, micros_of, names, zoned_timestamp,
@@ -105,9 +106,24 @@ fn bad(kind: &ColumnKind, value: impl std::fmt::Debug) -> ValueError {
 /// A binlog row value as the column's Connect value.
 pub fn from_binlog(
     kind: &ColumnKind,
-    value: Option<&BinlogValue<'_>>,
+    value: Option<&Cell<'_>>,
     modes: &ValueModes,
 ) -> Result<Value, ValueError> {
+    let value = match value {
+        Some(Cell::Decimal { unscaled, scale }) => {
+            let ColumnKind::Decimal {
+                scale: column_scale,
+                ..
+            } = kind
+            else {
+                return Err(bad(kind, format!("DECIMAL {unscaled}e-{scale}")));
+            };
+            let value = BigDecimal::new((*unscaled).into(), i64::from(*scale));
+            return decimal_value(kind, value, *column_scale, modes);
+        }
+        Some(Cell::Binlog(value)) => Some(value),
+        None => None,
+    };
     let value = match value {
         None | Some(BinlogValue::Value(MyValue::NULL)) => return Ok(Value::Null),
         Some(BinlogValue::Value(v)) => v,
@@ -353,10 +369,24 @@ fn decimal(
     };
     let s = s.trim();
     let value = decimal_text(s).ok_or_else(|| bad(kind, s))?;
+    decimal_value(kind, value, scale, modes)
+}
+
+/// A DECIMAL column's value under `decimal.handling.mode`, at the column's scale.
+fn decimal_value(
+    kind: &ColumnKind,
+    value: BigDecimal,
+    scale: u32,
+    modes: &ValueModes,
+) -> Result<Value, ValueError> {
     let value = value.with_scale(i64::from(scale));
     Ok(match modes.decimal {
         DecimalMode::Precise => Value::Decimal(value),
-        DecimalMode::Double => Value::Float64(s.parse().map_err(|_| bad(kind, s))?),
+        // Through the exact text: the nearest double.
+        DecimalMode::Double => {
+            let text = value.to_string();
+            Value::Float64(text.parse().map_err(|_| bad(kind, &text))?)
+        }
         DecimalMode::String => Value::String(value.to_string()),
     })
 }
@@ -579,7 +609,12 @@ mod tests {
         ];
         for (kind, text_value, binlog_value) in cases {
             let from_text = from_text(&kind, Some(text_value.as_bytes()), &m).unwrap();
-            let from_log = from_binlog(&kind, Some(&BinlogValue::Value(binlog_value)), &m).unwrap();
+            let from_log = from_binlog(
+                &kind,
+                Some(&Cell::Binlog(BinlogValue::Value(binlog_value))),
+                &m,
+            )
+            .unwrap();
             assert_eq!(from_text, from_log, "{kind:?}");
         }
     }
@@ -632,7 +667,9 @@ mod tests {
         assert_eq!(
             from_binlog(
                 &set,
-                Some(&BinlogValue::Value(MyValue::Bytes(vec![0b101]))),
+                Some(&Cell::Binlog(BinlogValue::Value(MyValue::Bytes(vec![
+                    0b101
+                ])))),
                 &m
             )
             .unwrap(),
@@ -642,7 +679,12 @@ mod tests {
             values: vec!["x".into(), "y".into()],
         };
         assert_eq!(
-            from_binlog(&e, Some(&BinlogValue::Value(MyValue::Int(2))), &m).unwrap(),
+            from_binlog(
+                &e,
+                Some(&Cell::Binlog(BinlogValue::Value(MyValue::Int(2)))),
+                &m
+            )
+            .unwrap(),
             Value::String("y".into())
         );
         let max = ColumnKind::BigInt { unsigned: true };
@@ -674,6 +716,27 @@ mod tests {
         assert_eq!(
             from_text(&kind, Some(b"1.5"), &string_decimals).unwrap(),
             Value::String("1.50".into())
+        );
+        // A DECIMAL the row reader read into an integer: the same values in every mode.
+        let cell = Cell::Decimal {
+            unscaled: 15,
+            scale: 1,
+        };
+        assert_eq!(
+            from_binlog(&kind, Some(&cell), &string_decimals).unwrap(),
+            Value::String("1.50".into())
+        );
+        let Value::Decimal(precise) = from_binlog(&kind, Some(&cell), &modes()).unwrap() else {
+            panic!("a precise decimal")
+        };
+        assert_eq!(precise.as_bigint_and_exponent(), (150.into(), 2));
+        let doubles = ValueModes {
+            decimal: DecimalMode::Double,
+            ..modes()
+        };
+        assert_eq!(
+            from_binlog(&kind, Some(&cell), &doubles).unwrap(),
+            Value::Float64(1.5)
         );
         assert_eq!(
             field_schema(&kind, &string_decimals).field_type(),
