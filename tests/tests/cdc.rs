@@ -286,7 +286,7 @@ fn type_goldens_snapshot_and_stream_agree() {
     let db = Database::start(DbKind::MariaDb, &dir.path().join("db"));
     let columns = "b TINYINT(1), i8 TINYINT, u8 TINYINT UNSIGNED, i16 SMALLINT, u16 SMALLINT UNSIGNED, \
         i24 MEDIUMINT, i32 INT, u32 INT UNSIGNED, i64 BIGINT, u64 BIGINT UNSIGNED, f32 FLOAT, \
-        f64 DOUBLE, dec1 DECIMAL(11,2), dec2 DECIMAL(30,10), bit1 BIT(1), bit10 BIT(10), \
+        f64 DOUBLE, dec1 DECIMAL(11,2), dec2 DECIMAL(30,10), dec3 DECIMAL(65,30), bit1 BIT(1), bit10 BIT(10), \
         d DATE, t0 TIME, t6 TIME(6), tneg TIME, dt0 DATETIME, dt3 DATETIME(3), dt6 DATETIME(6), \
         ts0 TIMESTAMP NULL, ts6 TIMESTAMP(6) NULL, y YEAR, c CHAR(3), vc VARCHAR(20), txt TEXT, \
         bin BINARY(3), vb VARBINARY(8), blb BLOB, e ENUM('small','large'), s SET('a','b','c'), js JSON";
@@ -297,7 +297,8 @@ fn type_goldens_snapshot_and_stream_agree() {
     // carries the stored f32 (widened as Debezium does).
     let values = "1, -128, 255, -32768, 65535, -8388608, -2147483648, 4294967295, \
         -9223372036854775808, 18446744073709551615, 1.2345678, 2.25, -123456789.25, \
-        12345678901234567890.0123456789, b'1', b'1000000001', '2024-02-29', '838:59:59', \
+        12345678901234567890.0123456789, \
+        -12345678901234567890123456789012345.678901234567890123456789012345, b'1', b'1000000001', '2024-02-29', '838:59:59', \
         '23:59:59.999999', '-00:30:00', '1999-12-31 23:59:59', '2022-06-14 11:57:51.123', \
         '2022-06-14 11:57:51.123456', '2022-06-14 11:57:51', '2038-01-19 03:14:07.5', 2024, \
         'abc', 'ünïcödé ✓ 中文', 'text', X'000102', X'FF00', X'DEADBEEF', 'large', 'a,c', \
