@@ -234,7 +234,32 @@ impl Schema {
 
     /// Checks that `value` may be stored under this schema (deeply, for containers).
     pub fn validate_value(&self, value: &Value) -> Result<(), ConnectError> {
+        if self.takes_scalar(value) {
+            return Ok(());
+        }
         self.validate_at(value, "")
+    }
+
+    /// Whether `value` is a non-null scalar of this schema's type: the usual case, decided
+    /// inline (every field of every record a source builds is checked; the full check is a
+    /// call that prepares error paths).
+    #[inline]
+    fn takes_scalar(&self, value: &Value) -> bool {
+        match self.logical {
+            Some(logical) => logical.accepts(value),
+            None => matches!(
+                (self.field_type, value),
+                (FieldType::Int8, Value::Int8(_))
+                    | (FieldType::Int16, Value::Int16(_))
+                    | (FieldType::Int32, Value::Int32(_))
+                    | (FieldType::Int64, Value::Int64(_))
+                    | (FieldType::Float32, Value::Float32(_))
+                    | (FieldType::Float64, Value::Float64(_))
+                    | (FieldType::Boolean, Value::Boolean(_))
+                    | (FieldType::String, Value::String(_))
+                    | (FieldType::Bytes, Value::Bytes(_))
+            ),
+        }
     }
 
     fn validate_at(&self, value: &Value, path: &str) -> Result<(), ConnectError> {

@@ -32,33 +32,25 @@ pub fn unscaled(bytes: &[u8], precision: usize, scale: usize) -> i128 {
     debug_assert!(precision <= MAX_PRECISION && scale <= precision);
     debug_assert_eq!(bytes.len(), width(precision, scale));
     let negative = bytes.first().is_some_and(|first| first & 0x80 == 0);
-    let whole = precision - scale;
-    // Group sizes in digits, in the order they are stored.
-    let leading = whole % DIGITS_PER_GROUP;
-    let trailing = scale % DIGITS_PER_GROUP;
-    let groups = std::iter::once(leading)
-        .chain(std::iter::repeat_n(
-            DIGITS_PER_GROUP,
-            whole / DIGITS_PER_GROUP,
-        ))
-        .chain(std::iter::repeat_n(
-            DIGITS_PER_GROUP,
-            scale / DIGITS_PER_GROUP,
-        ))
-        .chain(std::iter::once(trailing))
-        .filter(|&digits| digits > 0);
+    // Every byte inverted for a negative number, the first's top bit flipped for any.
+    let invert: u8 = if negative { 0xff } else { 0 };
     let mut at = 0;
-    let mut magnitude: i128 = 0;
-    for digits in groups {
-        let len = BYTES_OF_DIGITS[digits];
-        let mut group: u32 = 0;
-        for (i, &byte) in bytes[at..at + len].iter().enumerate() {
-            let byte = if at + i == 0 { byte ^ 0x80 } else { byte };
-            group = group << 8 | u32::from(if negative { !byte } else { byte });
+    let mut group = |digits: usize| -> i128 {
+        let mut value: u32 = 0;
+        for &byte in &bytes[at..at + BYTES_OF_DIGITS[digits]] {
+            let flip = if at == 0 { 0x80 } else { 0 };
+            value = value << 8 | u32::from(byte ^ flip ^ invert);
+            at += 1;
         }
-        at += len;
-        magnitude = magnitude * 10i128.pow(digits as u32) + i128::from(group);
+        i128::from(value)
+    };
+    let whole = precision - scale;
+    let mut magnitude = group(whole % DIGITS_PER_GROUP);
+    for _ in 0..whole / DIGITS_PER_GROUP + scale / DIGITS_PER_GROUP {
+        magnitude = magnitude * 1_000_000_000 + group(DIGITS_PER_GROUP);
     }
+    let trailing = scale % DIGITS_PER_GROUP;
+    magnitude = magnitude * 10i128.pow(trailing as u32) + group(trailing);
     if negative { -magnitude } else { magnitude }
 }
 
