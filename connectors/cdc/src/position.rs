@@ -19,18 +19,20 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use connect_api::{RecordOffset, RecordPartition};
 
-/// A place in the binlog: file and byte position.
+/// A place in the binlog: file and byte position. The file name is shared: every streamed
+/// row carries two points (where it is, where to restart), all naming the same file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct BinlogPoint {
-    pub file: String,
+    pub file: Arc<str>,
     pub pos: u64,
 }
 
 impl BinlogPoint {
-    pub fn new(file: impl Into<String>, pos: u64) -> Self {
+    pub fn new(file: impl Into<Arc<str>>, pos: u64) -> Self {
         Self {
             file: file.into(),
             pos,
@@ -113,7 +115,7 @@ impl Position {
         let mut entries: OffsetEntries = Vec::with_capacity(12);
         entries.extend([
             ("event".into(), self.restart.events.into()),
-            ("file".into(), self.restart.at.file.as_str().into()),
+            ("file".into(), self.restart.at.file.as_ref().into()),
         ]);
         if let Some(gtids) = &self.gtids {
             entries.push(("gtids".into(), gtids.as_ref().into()));

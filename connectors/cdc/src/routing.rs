@@ -41,6 +41,14 @@ pub fn valid_topic(topic: &str) -> String {
         .collect()
 }
 
+/// Whether `topic` is already what [`valid_topic`] makes of it.
+fn is_valid_topic(topic: &str) -> bool {
+    topic.len() <= MAX_TOPIC_LEN
+        && topic
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'%' | b'|' | b'_' | b'-'))
+}
+
 impl Router {
     pub fn new(transforms: TransformChain, topic_name: Option<String>) -> Self {
         Self {
@@ -50,7 +58,22 @@ impl Router {
     }
 
     /// The record after the transforms with its final topic; `None` when a transform dropped it.
-    pub fn route(&mut self, record: ConnectRecord) -> ConnectResult<Option<ConnectRecord>> {
+    pub fn route(&mut self, mut record: ConnectRecord) -> ConnectResult<Option<ConnectRecord>> {
+        if self.transforms.is_empty() {
+            // Without transforms the record keeps the table's topic: nothing to compare.
+            match &self.topic_name {
+                Some(_) => {
+                    record.extensions.remove(connect_api::data::TOPIC_EXTENSION);
+                }
+                None => {
+                    if let Some(topic) = record.topic().filter(|t| !is_valid_topic(t)) {
+                        let topic = valid_topic(topic);
+                        record.set_topic(topic);
+                    }
+                }
+            }
+            return Ok(Some(record));
+        }
         let original = record.topic().map(str::to_owned);
         let Some(mut record) = self.transforms.apply(record)? else {
             return Ok(None);
@@ -136,5 +159,32 @@ mod tests {
             .unwrap();
         assert_eq!(out.topic(), Some("dbserver1-customers"));
         assert_eq!(valid_topic(&"x".repeat(200)).len(), 127);
+        // A name already valid is kept as it is; one too long is cut.
+        let out = plain.route(record("db-1_x%y|z")).unwrap().unwrap();
+        assert_eq!(out.topic(), Some("db-1_x%y|z"));
+        let out = plain.route(record(&"y".repeat(200))).unwrap().unwrap();
+        assert_eq!(out.topic().map(str::len), Some(127));
+    }
+
+    /// The check that skips rewriting agrees with the rewrite.
+    #[test]
+    fn valid_topics_are_their_own_rewrite() {
+        for topic in [
+            "a.b",
+            "a_b",
+            "ünï",
+            "x y",
+            "%|_-",
+            "",
+            "a/b",
+            &"z".repeat(127),
+            &"z".repeat(128),
+        ] {
+            assert_eq!(
+                is_valid_topic(topic),
+                valid_topic(topic) == topic,
+                "{topic:?}"
+            );
+        }
     }
 }

@@ -129,43 +129,17 @@ struct Writer<'o, 's, 'k> {
 }
 
 impl Writer<'_, '_, '_> {
+    /// Scalars are written here; nulls, logical types, containers and mismatches in functions
+    /// of their own, so this one (called for every value) stays small.
     fn value(&mut self, schema: Option<&Schema>, value: &Value) -> Written {
         let Some(schema) = schema else {
             return self.schemaless(value);
         };
         if value.is_null() {
-            if let Some(default) = schema
-                .default_value()
-                .filter(|_| self.settings.replace_null_with_default)
-            {
-                return self.value(Some(schema), default);
-            }
-            if schema.is_optional() {
-                self.raw(b"null");
-                return Ok(());
-            }
-            return fail(format!(
-                "null value for a required {} schema",
-                schema.describe()
-            ));
+            return self.null(schema);
         }
         if let Some(logical) = schema.logical_type() {
-            return match (logical, value) {
-                (LogicalType::Decimal { scale }, Value::Decimal(d)) => self.decimal(d, scale),
-                (LogicalType::Date, Value::Date(v)) | (LogicalType::Time, Value::Time(v)) => {
-                    self.integer(*v);
-                    Ok(())
-                }
-                (LogicalType::Timestamp, Value::Timestamp(v)) => {
-                    self.integer(*v);
-                    Ok(())
-                }
-                (logical, other) => fail(format!(
-                    "{} value for a {} schema",
-                    other.type_name(),
-                    logical.name()
-                )),
-            };
+            return self.logical(logical, value);
         }
         match (schema.field_type(), value) {
             (FieldType::Int8, Value::Int8(v)) => self.integer(*v),
@@ -177,32 +151,79 @@ impl Writer<'_, '_, '_> {
             (FieldType::Boolean, Value::Boolean(v)) => self.boolean(*v),
             (FieldType::String, Value::String(v)) => self.string(v),
             (FieldType::Bytes, Value::Bytes(v)) => self.base64(v),
+            (FieldType::Struct, Value::Struct(s)) if std::ptr::eq(s.schema().as_ref(), schema) => {
+                return self.structure(s);
+            }
+            _ => return self.container(schema, value),
+        }
+        Ok(())
+    }
+
+    /// A null: the schema's default (with `replace.null.with.default`), `null` for an
+    /// optional schema, else an error.
+    #[inline(never)]
+    fn null(&mut self, schema: &Schema) -> Written {
+        if let Some(default) = schema
+            .default_value()
+            .filter(|_| self.settings.replace_null_with_default)
+        {
+            return self.value(Some(schema), default);
+        }
+        if schema.is_optional() {
+            self.raw(b"null");
+            return Ok(());
+        }
+        fail(format!(
+            "null value for a required {} schema",
+            schema.describe()
+        ))
+    }
+
+    #[inline(never)]
+    fn logical(&mut self, logical: LogicalType, value: &Value) -> Written {
+        match (logical, value) {
+            (LogicalType::Decimal { scale }, Value::Decimal(d)) => self.decimal(d, scale),
+            (LogicalType::Date, Value::Date(v)) | (LogicalType::Time, Value::Time(v)) => {
+                self.integer(*v);
+                Ok(())
+            }
+            (LogicalType::Timestamp, Value::Timestamp(v)) => {
+                self.integer(*v);
+                Ok(())
+            }
+            (logical, other) => fail(format!(
+                "{} value for a {} schema",
+                other.type_name(),
+                logical.name()
+            )),
+        }
+    }
+
+    /// Arrays, maps, structs of an equal schema held elsewhere, and values that do not fit.
+    #[inline(never)]
+    fn container(&mut self, schema: &Schema, value: &Value) -> Written {
+        match (schema.field_type(), value) {
             (FieldType::Array, Value::Array(items)) => {
                 let element = schema.value_schema().map(AsRef::as_ref);
-                return self.array(items, |w, item| w.value(element, item));
+                self.array(items, |w, item| w.value(element, item))
             }
             (FieldType::Map, Value::Map(entries)) => {
                 let key_schema = schema.key_schema().map(AsRef::as_ref);
                 let value_schema = schema.value_schema().map(AsRef::as_ref);
                 let string_keys = key_schema.is_some_and(|k| k.field_type() == FieldType::String);
-                return self.map(entries, key_schema, value_schema, string_keys);
+                self.map(entries, key_schema, value_schema, string_keys)
             }
             (FieldType::Struct, Value::Struct(s)) => {
-                let same =
-                    std::ptr::eq(s.schema().as_ref(), schema) || s.schema().as_ref() == schema;
-                if !same {
+                if s.schema().as_ref() != schema {
                     return fail(format!(
                         "struct value's schema does not match the declared {} schema",
                         schema.describe()
                     ));
                 }
-                return self.structure(s);
+                self.structure(s)
             }
-            (ty, other) => {
-                return fail(format!("{} value for a {ty} schema", other.type_name()));
-            }
+            (ty, other) => fail(format!("{} value for a {ty} schema", other.type_name())),
         }
-        Ok(())
     }
 
     fn schemaless(&mut self, value: &Value) -> Written {

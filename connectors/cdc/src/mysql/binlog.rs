@@ -399,7 +399,7 @@ async fn run(
                     // checksum is still attached to the name.
                     name = &name[..name.len() - 4];
                 }
-                current_file = String::from_utf8_lossy(name).into_owned();
+                current_file = String::from_utf8_lossy(name).into();
                 let at = BinlogPoint::new(current_file.clone(), rotate.position());
                 if !txn.open {
                     send(

@@ -56,9 +56,9 @@ async fn changed_again_later(
     let mut scanned = 0;
     for file in files
         .iter()
-        .filter(|f| BinlogPoint::new(f.as_str(), 0) >= BinlogPoint::new(at.file.as_str(), 0))
+        .filter(|f| BinlogPoint::new(f.as_str(), 0) >= BinlogPoint::new(at.file.clone(), 0))
     {
-        let from = if *file == at.file { at.pos } else { 4 };
+        let from = if **file == *at.file { at.pos } else { 4 };
         let sql = format!(
             "SHOW BINLOG EVENTS IN '{}' FROM {from} LIMIT {}",
             file.replace('\'', "''"),

@@ -183,7 +183,7 @@ async fn initial_position(
         && let Some(position) = Position::from_offset(offset)
     {
         let mut position = position;
-        if position.gtids.is_none() && files.contains(&position.restart.at.file) {
+        if position.gtids.is_none() && files.iter().any(|f| **f == *position.restart.at.file) {
             // An offset without GTIDs (the Java plugin's, or one from `snapshot.mode=never`):
             // where the server can name the set at its point, the reader starts with it.
             position.gtids = server::gtids_at(conn, &position.restart.at)
@@ -260,7 +260,7 @@ async fn stored_start(
             GtidStart::NotApplicable => {}
         }
     }
-    if files.contains(&position.restart.at.file) {
+    if files.iter().any(|f| **f == *position.restart.at.file) {
         return Ok(None);
     }
     Ok(Some(format!(
