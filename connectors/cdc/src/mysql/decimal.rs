@@ -27,32 +27,48 @@ pub fn width(precision: usize, scale: usize) -> usize {
 }
 
 /// The unscaled value of a DECIMAL(precision, scale) in its binary form (`bytes` exactly
-/// [`width`] long; `precision` ≤ [`MAX_PRECISION`], `scale` ≤ `precision`).
-pub fn unscaled(bytes: &[u8], precision: usize, scale: usize) -> i128 {
+/// [`width`] long; `precision` ≤ [`MAX_PRECISION`], `scale` ≤ `precision`). `None` when a
+/// group holds more digits than it may (bytes that are not a DECIMAL of this shape; the
+/// server's own reader refuses them too).
+pub fn unscaled(bytes: &[u8], precision: usize, scale: usize) -> Option<i128> {
     debug_assert!(precision <= MAX_PRECISION && scale <= precision);
     debug_assert_eq!(bytes.len(), width(precision, scale));
     let negative = bytes.first().is_some_and(|first| first & 0x80 == 0);
     // Every byte inverted for a negative number, the first's top bit flipped for any.
     let invert: u8 = if negative { 0xff } else { 0 };
     let mut at = 0;
-    let mut group = |digits: usize| -> i128 {
+    let mut group = |digits: usize| -> Option<i128> {
         let mut value: u32 = 0;
-        for &byte in &bytes[at..at + BYTES_OF_DIGITS[digits]] {
+        for &byte in bytes.get(at..at + BYTES_OF_DIGITS[digits])? {
             let flip = if at == 0 { 0x80 } else { 0 };
             value = value << 8 | u32::from(byte ^ flip ^ invert);
             at += 1;
         }
-        i128::from(value)
+        (value < POWERS_OF_TEN[digits]).then_some(i128::from(value))
     };
     let whole = precision - scale;
-    let mut magnitude = group(whole % DIGITS_PER_GROUP);
+    let mut magnitude = group(whole % DIGITS_PER_GROUP)?;
     for _ in 0..whole / DIGITS_PER_GROUP + scale / DIGITS_PER_GROUP {
-        magnitude = magnitude * 1_000_000_000 + group(DIGITS_PER_GROUP);
+        magnitude = magnitude * 1_000_000_000 + group(DIGITS_PER_GROUP)?;
     }
     let trailing = scale % DIGITS_PER_GROUP;
-    magnitude = magnitude * 10i128.pow(trailing as u32) + group(trailing);
-    if negative { -magnitude } else { magnitude }
+    magnitude = magnitude * i128::from(POWERS_OF_TEN[trailing]) + group(trailing)?;
+    Some(if negative { -magnitude } else { magnitude })
 }
+
+/// 10^n for a group of n digits (the bound its value stays under).
+const POWERS_OF_TEN: [u32; 10] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+    1_000_000_000,
+];
 
 #[cfg(test)]
 mod tests {
@@ -117,10 +133,17 @@ mod tests {
     fn known_values() {
         // DECIMAL(12,2): 1234.56 and -1234.56; DECIMAL(5,0): 0.
         let positive = binary(false, &[0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6], 12, 2);
-        assert_eq!(unscaled(&positive, 12, 2), 123_456);
+        assert_eq!(unscaled(&positive, 12, 2), Some(123_456));
         let negative = binary(true, &[0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 6], 12, 2);
-        assert_eq!(unscaled(&negative, 12, 2), -123_456);
-        assert_eq!(unscaled(&binary(false, &[0; 5], 5, 0), 5, 0), 0);
+        assert_eq!(unscaled(&negative, 12, 2), Some(-123_456));
+        assert_eq!(unscaled(&binary(false, &[0; 5], 5, 0), 5, 0), Some(0));
+        // Not a DECIMAL(38,2): every group at its bytes' maximum, past its digits.
+        assert_eq!(unscaled(&[0xff; 17], 38, 2), None);
+        assert_eq!(
+            unscaled(&[0xbb, 0x9a, 0xca, 0x00], 9, 0),
+            None,
+            "10^9 in 9 digits"
+        );
     }
 
     proptest! {
@@ -134,7 +157,7 @@ mod tests {
             let digits = &digits[..precision];
             let bytes = binary(negative, digits, precision, scale);
             prop_assert_eq!(bytes.len(), width(precision, scale));
-            let read = BigDecimal::new(unscaled(&bytes, precision, scale).into(), scale as i64);
+            let read = BigDecimal::new(unscaled(&bytes, precision, scale).unwrap().into(), scale as i64);
             prop_assert_eq!(read, mysql_common_reads(&bytes, precision, scale));
         }
     }

@@ -33,15 +33,22 @@ struct ColumnCodec {
 }
 
 impl ColumnCodec {
-    /// A DECIMAL read by [`decimal`]: (precision, scale) from its metadata, up to 38 digits.
-    fn narrow_decimal(&self) -> Option<(usize, usize)> {
-        match (self.kind, self.meta.as_slice()) {
-            (ColumnType::MYSQL_TYPE_NEWDECIMAL, &[precision, scale, ..])
-                if usize::from(precision) <= decimal::MAX_PRECISION && scale <= precision =>
-            {
-                Some((usize::from(precision), usize::from(scale)))
+    /// A DECIMAL read by [`decimal`]: (precision, scale) from its metadata, up to 38 digits;
+    /// `None` for other columns and wider DECIMALs (mysql_common reads those). Metadata that
+    /// cannot describe a DECIMAL is an error here: mysql_common's reader would panic on it.
+    fn narrow_decimal(&self) -> io::Result<Option<(usize, usize)>> {
+        if self.kind != ColumnType::MYSQL_TYPE_NEWDECIMAL {
+            return Ok(None);
+        }
+        match *self.meta.as_slice() {
+            [precision, scale, ..] if scale <= precision => {
+                let (precision, scale) = (usize::from(precision), usize::from(scale));
+                Ok((precision <= decimal::MAX_PRECISION).then_some((precision, scale)))
             }
-            _ => None,
+            _ => Err(invalid(format!(
+                "a DECIMAL column's metadata {:?} is not (precision, scale ≤ precision)",
+                self.meta
+            ))),
         }
     }
 }
@@ -140,10 +147,15 @@ impl RowLayout {
             }
             if bit(nulls, in_image) {
                 values.push(Cell::Binlog(BinlogValue::Value(mysql_async::Value::NULL)));
-            } else if let Some((precision, scale)) = column.narrow_decimal() {
+            } else if let Some((precision, scale)) = column.narrow_decimal()? {
                 let bytes = take(buf, decimal::width(precision, scale))?;
+                let unscaled = decimal::unscaled(bytes, precision, scale).ok_or_else(|| {
+                    invalid(format!(
+                        "column {i}: not a DECIMAL({precision},{scale}): {bytes:02x?}"
+                    ))
+                })?;
                 values.push(Cell::Decimal {
-                    unscaled: decimal::unscaled(bytes, precision, scale),
+                    unscaled,
                     scale: scale as u8,
                 });
             } else {
@@ -321,6 +333,28 @@ mod tests {
                 },
             ]
         );
+        // Bytes no DECIMAL(12,2) has, and metadata no DECIMAL has: errors, not panics.
+        let bad = [0b000, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00];
+        let one = RowLayout {
+            columns: vec![decimal(12, 2)],
+            json_columns: 0,
+        };
+        let error = one.image(|_| true, false, &mut ParseBuf(&bad)).unwrap_err();
+        assert!(error.to_string().contains("not a DECIMAL(12,2)"), "{error}");
+        for meta in [vec![2, 5], vec![12]] {
+            let odd = RowLayout {
+                columns: vec![ColumnCodec {
+                    kind: ColumnType::MYSQL_TYPE_NEWDECIMAL,
+                    meta,
+                    unsigned: false,
+                }],
+                json_columns: 0,
+            };
+            let error = odd
+                .image(|_| true, false, &mut ParseBuf(&[0, 0x80, 0]))
+                .unwrap_err();
+            assert!(error.to_string().contains("metadata"), "{error}");
+        }
     }
 
     /// A truncated image is an error naming what is missing, not a panic.

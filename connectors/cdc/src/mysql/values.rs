@@ -111,15 +111,20 @@ pub fn from_binlog(
 ) -> Result<Value, ValueError> {
     let value = match value {
         Some(Cell::Decimal { unscaled, scale }) => {
-            let ColumnKind::Decimal {
-                scale: column_scale,
-                ..
-            } = kind
-            else {
-                return Err(bad(kind, format!("DECIMAL {unscaled}e-{scale}")));
-            };
             let value = BigDecimal::new((*unscaled).into(), i64::from(*scale));
-            return decimal_value(kind, value, *column_scale, modes);
+            return match kind {
+                ColumnKind::Decimal {
+                    scale: column_scale,
+                    ..
+                } => decimal_value(kind, value, *column_scale, modes),
+                // A column the connector knows otherwise (an event from before a type change)
+                // gets the decimal's text, as mysql_common's reading gave it.
+                _ => from_value(
+                    kind,
+                    &MyValue::Bytes(value.to_plain_string().into_bytes()),
+                    modes,
+                ),
+            };
         }
         Some(Cell::Binlog(value)) => Some(value),
         None => None,
@@ -737,6 +742,11 @@ mod tests {
         assert_eq!(
             from_binlog(&kind, Some(&cell), &doubles).unwrap(),
             Value::Float64(1.5)
+        );
+        // Under a column known as text, the decimal's text.
+        assert_eq!(
+            from_binlog(&ColumnKind::Text, Some(&cell), &modes()).unwrap(),
+            Value::String("1.5".into())
         );
         assert_eq!(
             field_schema(&kind, &string_decimals).field_type(),
