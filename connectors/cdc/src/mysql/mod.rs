@@ -1,6 +1,6 @@
 //! MySQL/MariaDB capture: columns and values (`columns`, `values`), the `source` block, the
 //! server queries and checks (`server`), captured tables (`table`), snapshot chunks
-//! (`snapshot`; tables without a key in `keyless`), transaction ids (`gtid`), the tables a DDL changed (`layout`), the binlog reader (`binlog`) and its row decoder (`rows`), the task that merges them (`task`) and the
+//! (`snapshot`; tables without a key in `keyless`), transaction ids (`gtid`), the tables a DDL changed (`layout`), the binlog reader (`binlog`) and its row decoder (`rows`, DECIMALs in `decimal`), the task that merges them (`task`) and the
 //! connector (`connector`).
 
 pub mod binlog;
