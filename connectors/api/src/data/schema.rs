@@ -292,21 +292,14 @@ impl Schema {
                 )))
             };
         }
-        let matches = matches!(
-            (self.field_type, value),
-            (FieldType::Int8, Value::Int8(_))
-                | (FieldType::Int16, Value::Int16(_))
-                | (FieldType::Int32, Value::Int32(_))
-                | (FieldType::Int64, Value::Int64(_))
-                | (FieldType::Float32, Value::Float32(_))
-                | (FieldType::Float64, Value::Float64(_))
-                | (FieldType::Boolean, Value::Boolean(_))
-                | (FieldType::String, Value::String(_))
-                | (FieldType::Bytes, Value::Bytes(_))
-                | (FieldType::Array, Value::Array(_))
-                | (FieldType::Map, Value::Map(_))
-                | (FieldType::Struct, Value::Struct(_))
-        );
+        // No logical type here: a scalar of the schema's type, or a container of its kind.
+        let matches = self.takes_scalar(value)
+            || matches!(
+                (self.field_type, value),
+                (FieldType::Array, Value::Array(_))
+                    | (FieldType::Map, Value::Map(_))
+                    | (FieldType::Struct, Value::Struct(_))
+            );
         if !matches {
             return Err(ConnectError::schema(format!(
                 "{} has type {} but its schema expects {}",
