@@ -947,7 +947,12 @@ fn postgres_signals_run_resume_and_stop_incremental_snapshots() {
     db.execute(
         "CREATE TABLE other (id INT PRIMARY KEY, name VARCHAR(64), qty INT NOT NULL DEFAULT 0)",
     );
-    db.execute("INSERT INTO other SELECT g, 'other-' || g, g FROM generate_series(1, 3000) g");
+    // Enough rows that reading them takes several commit intervals (200 ms): with 3,000 the
+    // whole snapshot could pass between two commits, and no committed chunk was ever seen.
+    let other_rows = 20_000;
+    db.execute(&format!(
+        "INSERT INTO other SELECT g, 'other-' || g, g FROM generate_series(1, {other_rows}) g"
+    ));
     let broker = Broker::start(&dir.path().join("rocketmq"));
     let extra = [("namesrvAddr", broker.namesrv_addr.as_str())];
     let mut worker = WorkerProcess::start(WORKER, dir.path(), &extra, &[]);
@@ -1017,7 +1022,10 @@ fn postgres_signals_run_resume_and_stop_incremental_snapshots() {
             offset["snapshot_tables"] == json!(["public.other"]) && committed_after >= 250
         },
     );
-    assert!(committed_after < 3000, "the kill must land mid-snapshot");
+    assert!(
+        committed_after < other_rows,
+        "the kill must land mid-snapshot"
+    );
     worker.kill9();
     let worker = worker.restart(&[]);
     let messages = broker.read_topic_until(topic, Duration::from_secs(120), |m| {
@@ -1025,13 +1033,13 @@ fn postgres_signals_run_resume_and_stop_incremental_snapshots() {
             .into_iter()
             .collect::<std::collections::BTreeSet<_>>()
             .len()
-            == 3000
+            == usize::try_from(other_rows).unwrap()
     });
     let ids = snapshot_ids(&messages, "other");
     let distinct: std::collections::BTreeSet<i64> = ids.iter().copied().collect();
     assert_eq!(
         distinct.len(),
-        3000,
+        usize::try_from(other_rows).unwrap(),
         "every row of other, once the snapshot resumed; the worker's warnings:\n{}",
         worker.warnings()
     );
@@ -1057,7 +1065,10 @@ fn postgres_signals_run_resume_and_stop_incremental_snapshots() {
     // Two round trips: a chunk the stop failed to drop is read right after the signal, so
     // its rows are sent before the second marker.
     let mut after = Vec::new();
-    for (id, marker) in [(5000, "after-stop"), (5001, "after-stop-2")] {
+    for (id, marker) in [
+        (other_rows + 1, "after-stop"),
+        (other_rows + 2, "after-stop-2"),
+    ] {
         db.execute(&format!("INSERT INTO other VALUES ({id}, '{marker}', 1)"));
         after = broker.read_topic_until(topic, Duration::from_secs(60), |m| {
             m.iter().any(|m| payload(m)["after"]["name"] == marker)
