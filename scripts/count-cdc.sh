@@ -8,7 +8,7 @@
 # split into the task's loop (poll, convert, send, settle), the binlog reader, the RocketMQ
 # client's runtime and the REST server (the bench polls the offsets; this part grows with the
 # run's length, not with rows). Usage: scripts/count-cdc.sh [release worker binary]
-# (BENCH_SCHEMAS=false as for the bench). Needs valgrind; builds what it runs.
+# (BENCH_SCHEMAS=false as for the bench; COUNT_DUMP=<file> keeps the dump). Needs valgrind; builds what it runs.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -45,6 +45,8 @@ pkill -f "valgrind --tool=callgrind --callgrind-out-file=$work" || true
 wait "$bench" || true
 grep '^streaming' "$work/bench.out"
 dump=$(ls -S "$work"/worker.*.* 2>/dev/null | head -1)
+# COUNT_DUMP=<file> keeps the callgrind dump, to read by function with callgrind_annotate.
+[ -n "${COUNT_DUMP:-}" ] && cp "$dump" "$COUNT_DUMP"
 callgrind_annotate --inclusive=yes --threshold=100 --auto=no "$dump" | python3 -c "
 import re, sys
 rows = float(sys.argv[1])

@@ -619,6 +619,14 @@ impl Broker {
 }
 
 impl Broker {
+    /// CPU time (user + system) the broker process has used so far, in seconds (0 once it is
+    /// gone): benchmarks divide it by the messages of a phase to see what each costs the
+    /// broker, and by the phase's time to see how busy the broker was.
+    pub fn broker_cpu_seconds(&self) -> f64 {
+        let pid = std::fs::read_to_string(self.dir.join("broker.pid")).unwrap_or_default();
+        process_cpu_seconds(pid.trim())
+    }
+
     fn run(&self, command: &str) {
         let output = Command::new(Self::script())
             .arg(command)

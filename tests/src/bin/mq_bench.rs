@@ -8,8 +8,9 @@
 //!   body as a line to a file vs the file sink connector doing the same through the worker.
 //!
 //! Prints both rates, the ratios, the worker's CPU per message in each phase (the broker
-//! shares the machine's cores, so that is what the runtime's rate costs the broker) and the
-//! worker's peak RSS. Run it with `scripts/bench-mq.sh`
+//! shares the machine's cores, so that is what the runtime's rate costs the broker), the
+//! broker's own CPU per message produced, raw and through the runtime (and so how many cores
+//! it kept busy), and the worker's peak RSS. Run it with `scripts/bench-mq.sh`
 //! (builds in release, starts a loopback broker unless `NAMESRV_ADDR` is set).
 //! `BENCH_MESSAGES` (default 500000) sets the count, `BENCH_ROUNDS` (default 3) the rounds,
 //! `BENCH_SOURCE_BATCH` the file source's `batch.size` (its default, 1000);
@@ -136,15 +137,15 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(500_000);
     let dir = tempfile::tempdir().unwrap();
-    let _broker;
-    let namesrv = if let Ok(addr) = std::env::var("NAMESRV_ADDR") {
-        addr
-    } else {
-        let broker = Broker::start(&dir.path().join("rocketmq"));
-        let addr = broker.namesrv_addr.clone();
-        _broker = broker;
-        addr
-    };
+    // The broker's own CPU is known only for the one started here.
+    let broker = std::env::var("NAMESRV_ADDR")
+        .is_err()
+        .then(|| Broker::start(&dir.path().join("rocketmq")));
+    let namesrv = broker.as_ref().map_or_else(
+        || std::env::var("NAMESRV_ADDR").unwrap(),
+        |b| b.namesrv_addr.clone(),
+    );
+    let broker_cpu = || broker.as_ref().map_or(0.0, Broker::broker_cpu_seconds);
     let rounds: usize = std::env::var("BENCH_ROUNDS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -180,14 +181,19 @@ fn main() {
     // shares this machine's cores, so what the worker spends per message is what its rate
     // costs the broker.
     let mut cpu_per_message: [Vec<f64>; 2] = Default::default();
+    // The broker's CPU per message produced, raw and through the runtime: what a message
+    // costs it, and (times the rate) how much of the machine it had.
+    let mut broker_per_message: [Vec<f64>; 2] = Default::default();
     let run = std::process::id();
     for round in 0..rounds {
         // Raw and runtime alternate, each round on fresh topics, so drift hits both alike.
         let raw_topic = format!("bench-raw-{run}-{round}");
         let runtime_topic = format!("bench-rt-{run}-{round}");
+        let broker_before = broker_cpu();
         rates[0].push(connect_tests::raw_producer::produce(
             &runtime, &namesrv, &raw_topic, &data,
         ));
+        broker_per_message[0].push((broker_cpu() - broker_before) * 1e6 / count as f64);
 
         let source = json!({"connector.class": "FileSourceConnector", "filename": input.display().to_string(),
             "connect.topicname": runtime_topic, "value.converter": "StringConverter",
@@ -198,6 +204,7 @@ fn main() {
             .block_on(client.ensure_topic(&runtime_topic, 4))
             .unwrap();
         let cpu_before = worker.cpu_seconds();
+        let broker_before = broker_cpu();
         let started = Instant::now();
         assert_eq!(
             worker
@@ -212,6 +219,7 @@ fn main() {
         });
         rates[1].push(count as f64 / took.as_secs_f64());
         cpu_per_message[0].push((worker.cpu_seconds() - cpu_before) * 1e6 / count as f64);
+        broker_per_message[1].push((broker_cpu() - broker_before) * 1e6 / count as f64);
         assert_eq!(worker.delete(&format!("/connectors/{name}")).status, 200);
 
         let raw_out = dir.path().join(format!("raw-out-{round}.txt"));
@@ -239,10 +247,12 @@ fn main() {
         cpu_per_message[1].push((worker.cpu_seconds() - cpu_before) * 1e6 / count as f64);
         assert_eq!(worker.delete(&format!("/connectors/{name}")).status, 200);
         println!(
-            "round {round}: produce raw {:.0} runtime {:.0} msg/s ({:.2} µs worker CPU/msg); consume raw {:.0} runtime {:.0} msg/s ({:.2} µs)",
+            "round {round}: produce raw {:.0} runtime {:.0} msg/s ({:.2} µs worker CPU/msg; broker {:.2} µs raw, {:.2} µs runtime); consume raw {:.0} runtime {:.0} msg/s ({:.2} µs)",
             rates[0][round],
             rates[1][round],
             cpu_per_message[0][round],
+            broker_per_message[0][round],
+            broker_per_message[1][round],
             rates[2][round],
             rates[3][round],
             cpu_per_message[1][round]
@@ -269,6 +279,15 @@ fn main() {
     println!(
         "worker CPU per message (median): produce {produce_cpu:.2} µs, consume {consume_cpu:.2} µs"
     );
+    if broker.is_some() {
+        let [raw_broker, runtime_broker] = broker_per_message.map(median);
+        // CPU per message times messages per second: the cores the broker kept busy.
+        println!(
+            "broker CPU per message produced (median): raw {raw_broker:.2} µs ({:.2} cores busy), runtime {runtime_broker:.2} µs ({:.2} cores busy)",
+            raw_broker * raw_produce_rate / 1e6,
+            runtime_broker * runtime_produce_rate / 1e6
+        );
+    }
     println!("worker peak RSS: {:.1} MB", rss_peak as f64 / 1024.0);
 }
 
