@@ -1,4 +1,4 @@
-//! The worker's allocator: mimalloc (version 3, the crate's default), process-wide for every
+//! The worker's allocator: mimalloc (version 3, `libmimalloc-sys`'s default), process-wide for every
 //! binary that links this crate.
 //!
 //! Why: the data plane allocates per record (values, envelopes, JSON, client messages) on the
@@ -17,7 +17,66 @@
 
 /// The process allocator.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: Allocator = Allocator;
+
+/// Every block mimalloc hands out is aligned to a pointer's size: its size classes are
+/// multiples of it.
+const NATURAL_ALIGN: usize = std::mem::size_of::<usize>();
+
+/// mimalloc, through its plain entry points where they give the alignment asked for. The
+/// `mimalloc` crate's allocator calls the aligned ones for every allocation: 54 instructions
+/// per `malloc` against about 20 (callgrind, the CDC bench: 33 allocations per streamed row,
+/// nearly all 8-aligned, across the worker's threads).
+struct Allocator;
+
+// SAFETY: each function forwards to the mimalloc call that meets the layout's alignment (the
+// plain ones for alignments mimalloc always gives, the aligned ones otherwise); every block,
+// however it was allocated, is freed and resized by mimalloc, which tells its blocks apart.
+#[allow(unsafe_code)]
+unsafe impl std::alloc::GlobalAlloc for Allocator {
+    #[inline]
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // SAFETY: plain C calls taking sizes; the layout's size is not zero (GlobalAlloc).
+        unsafe {
+            if layout.align() <= NATURAL_ALIGN {
+                libmimalloc_sys::mi_malloc(layout.size()).cast()
+            } else {
+                libmimalloc_sys::mi_malloc_aligned(layout.size(), layout.align()).cast()
+            }
+        }
+    }
+
+    #[inline]
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // SAFETY: as `alloc`.
+        unsafe {
+            if layout.align() <= NATURAL_ALIGN {
+                libmimalloc_sys::mi_zalloc(layout.size()).cast()
+            } else {
+                libmimalloc_sys::mi_zalloc_aligned(layout.size(), layout.align()).cast()
+            }
+        }
+    }
+
+    #[inline]
+    unsafe fn dealloc(&self, ptr: *mut u8, _layout: std::alloc::Layout) {
+        // SAFETY: `ptr` came from this allocator, so from mimalloc.
+        unsafe { libmimalloc_sys::mi_free(ptr.cast()) }
+    }
+
+    #[inline]
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: `ptr` came from this allocator with `layout`; the new block keeps its
+        // alignment as `alloc` does.
+        unsafe {
+            if layout.align() <= NATURAL_ALIGN {
+                libmimalloc_sys::mi_realloc(ptr.cast(), new_size).cast()
+            } else {
+                libmimalloc_sys::mi_realloc_aligned(ptr.cast(), new_size, layout.align()).cast()
+            }
+        }
+    }
+}
 
 /// `mi_option_arena_eager_commit` in mimalloc 3's `mi_option_e`.
 const ARENA_EAGER_COMMIT: libmimalloc_sys::mi_option_t = 4;
@@ -45,6 +104,52 @@ pub fn tune() {
 
 #[cfg(test)]
 mod tests {
+    use std::alloc::{GlobalAlloc, Layout};
+
+    /// Every alignment is met, by the plain and the aligned paths alike, through allocation,
+    /// zeroed allocation and growth and shrinking (contents kept).
+    #[test]
+    #[allow(unsafe_code)]
+    fn every_layout_gets_its_alignment_and_keeps_its_bytes() {
+        let allocator = super::Allocator;
+        for align in [1, 2, 4, 8, 16, 32, 64, 4096] {
+            for size in [1, 3, 8, 12, 24, 40, 100, 1000, 70_000, 1 << 20] {
+                let layout = Layout::from_size_align(size, align).unwrap();
+                // SAFETY: non-zero sizes; every block is freed with its layout.
+                unsafe {
+                    let zeroed = allocator.alloc_zeroed(layout);
+                    assert!(!zeroed.is_null());
+                    assert_eq!(zeroed.addr() % align, 0, "zeroed {size}/{align}");
+                    assert!(
+                        std::slice::from_raw_parts(zeroed, size)
+                            .iter()
+                            .all(|&b| b == 0)
+                    );
+                    allocator.dealloc(zeroed, layout);
+                    let block = allocator.alloc(layout);
+                    assert!(!block.is_null());
+                    assert_eq!(block.addr() % align, 0, "{size}/{align}");
+                    for i in 0..size {
+                        block.add(i).write((i % 251) as u8);
+                    }
+                    let grown_layout = Layout::from_size_align(size * 3, align).unwrap();
+                    let grown = allocator.realloc(block, layout, grown_layout.size());
+                    assert_eq!(grown.addr() % align, 0, "grown {size}/{align}");
+                    for i in 0..size {
+                        assert_eq!(grown.add(i).read(), (i % 251) as u8);
+                    }
+                    let shrunk_layout = Layout::from_size_align(size.div_ceil(2), align).unwrap();
+                    let shrunk = allocator.realloc(grown, grown_layout, shrunk_layout.size());
+                    assert_eq!(shrunk.addr() % align, 0, "shrunk {size}/{align}");
+                    for i in 0..shrunk_layout.size() {
+                        assert_eq!(shrunk.add(i).read(), (i % 251) as u8);
+                    }
+                    allocator.dealloc(shrunk, shrunk_layout);
+                }
+            }
+        }
+    }
+
     /// The index is mimalloc 3's: the option reads back as set, and its neighbours keep their
     /// documented defaults (a shifted enum would show there); THP is off for the process.
     #[test]
