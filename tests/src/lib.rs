@@ -627,6 +627,15 @@ impl Broker {
         process_cpu_seconds(pid.trim())
     }
 
+    /// Keeps the name server and the broker (every thread) on CPU `cpu`, as benchmarks do to
+    /// give the broker a core of its own, as a broker on its own machine has.
+    pub fn pin_to_cpu(&self, cpu: usize) {
+        for name in ["namesrv.pid", "broker.pid"] {
+            let pid = std::fs::read_to_string(self.dir.join(name)).unwrap_or_default();
+            pin_process(pid.trim(), &cpu.to_string());
+        }
+    }
+
     fn run(&self, command: &str) {
         let output = Command::new(Self::script())
             .arg(command)
@@ -764,6 +773,17 @@ impl Drop for Broker {
             .arg(&self.dir)
             .status();
     }
+}
+
+/// Keeps process `pid` (every thread, and what it starts later) on the CPUs of `cpus`
+/// (`taskset`'s list form, e.g. `0` or `1-3`).
+pub fn pin_process(pid: &str, cpus: &str) {
+    let status = Command::new("taskset")
+        .args(["-a", "-p", "-c", cpus, pid])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("run taskset (util-linux)");
+    assert!(status.success(), "taskset -a -p -c {cpus} {pid} failed");
 }
 
 /// CPU time (user + system, all threads) a process has used so far, in seconds; `pid` is a

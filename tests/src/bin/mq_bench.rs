@@ -13,7 +13,8 @@
 //! it kept busy), and the worker's peak RSS. Run it with `scripts/bench-mq.sh`
 //! (builds in release, starts a loopback broker unless `NAMESRV_ADDR` is set).
 //! `BENCH_MESSAGES` (default 500000) sets the count, `BENCH_ROUNDS` (default 3) the rounds,
-//! `BENCH_SOURCE_BATCH` the file source's `batch.size` (its default, 1000);
+//! `BENCH_SOURCE_BATCH` the file source's `batch.size` (its default, 1000), `BENCH_PIN_BROKER=1`
+//! gives the broker a core of its own (CPU 0; the bench and the worker on the others);
 //! messages are 100-byte lines. Raw and runtime alternate; medians are reported.
 
 // The raw consumer's start, assignment and seeks nest async layouts past the default depth.
@@ -146,6 +147,19 @@ fn main() {
         |b| b.namesrv_addr.clone(),
     );
     let broker_cpu = || broker.as_ref().map_or(0.0, Broker::broker_cpu_seconds);
+    // BENCH_PIN_BROKER=1: the broker (and name server) on CPU 0, this bench and the worker
+    // (started below, so it inherits it) on the others, as when the broker has a machine of
+    // its own; otherwise the two share every core and each one's CPU slows the other.
+    let pinned = std::env::var("BENCH_PIN_BROKER").is_ok_and(|v| v == "1");
+    if pinned {
+        let broker = broker
+            .as_ref()
+            .expect("BENCH_PIN_BROKER needs the bench's own broker (no NAMESRV_ADDR)");
+        let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+        assert!(cpus >= 2, "BENCH_PIN_BROKER needs two CPUs");
+        broker.pin_to_cpu(0);
+        connect_tests::pin_process(&std::process::id().to_string(), &format!("1-{}", cpus - 1));
+    }
     let rounds: usize = std::env::var("BENCH_ROUNDS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -160,7 +174,14 @@ fn main() {
         }
     }
     let input_len = std::fs::metadata(&input).unwrap().len();
-    println!("{count} messages of {LINE} bytes, {rounds} rounds, name server {namesrv}");
+    println!(
+        "{count} messages of {LINE} bytes, {rounds} rounds, name server {namesrv}{}",
+        if pinned {
+            ", the broker on CPU 0 and the worker on the others"
+        } else {
+            ""
+        }
+    );
 
     let (runtime, client) = RocketMqRuntime::start(&namesrv, true).unwrap();
     let worker_dir = dir.path().join("worker");

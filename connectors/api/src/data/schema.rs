@@ -234,10 +234,17 @@ impl Schema {
 
     /// Checks that `value` may be stored under this schema (deeply, for containers).
     pub fn validate_value(&self, value: &Value) -> Result<(), ConnectError> {
-        if self.takes_scalar(value) {
+        if self.takes_scalar(value) || (value.is_null() && self.takes_null()) {
             return Ok(());
         }
         self.validate_at(value, "")
+    }
+
+    /// Whether a null is valid here: the schema is optional or has a default. Inline, as
+    /// [`Self::takes_scalar`]: a CDC row's source block and envelope hold several nulls.
+    #[inline]
+    fn takes_null(&self) -> bool {
+        self.optional || self.default_value.is_some()
     }
 
     /// Whether `value` is a non-null scalar of this schema's type: the usual case, decided
@@ -271,7 +278,7 @@ impl Schema {
             }
         };
         if value.is_null() {
-            if self.optional || self.default_value.is_some() {
+            if self.takes_null() {
                 return Ok(());
             }
             return Err(ConnectError::schema(format!(
@@ -416,6 +423,14 @@ mod tests {
         let err = int.validate_value(&Value::Int64(1)).unwrap_err();
         assert!(err.to_string().contains("expects int32"), "{err}");
         assert!(int.validate_value(&Value::Null).is_err());
+        let optional = SchemaBuilder::int32().optional().build();
+        assert!(optional.validate_value(&Value::Null).is_ok());
+        let defaulted = SchemaBuilder::int32()
+            .required()
+            .default_value(Value::Int32(7))
+            .unwrap()
+            .build();
+        assert!(defaulted.validate_value(&Value::Null).is_ok());
 
         let arr = SchemaBuilder::array(SchemaBuilder::string().required().build()).build();
         assert!(
