@@ -10,7 +10,8 @@
 //!   goes, and it settles before the next goes, so per-key order survives retries;
 //! - unkeyed batches travel up to `UNORDERED_FLIGHTS` at a time, so the broker is not idle
 //!   between two (mq-bench: the broker stores more per CPU-second with more batches under
-//!   way). Their order in a queue is not kept through a failed send, as for any unkeyed
+//!   way). Their order within a queue is not kept between batches that travel together (the
+//!   sends race, and a failed one is sent again after a later one), as for any unkeyed
 //!   RocketMQ send; give records keys where order matters.
 //!
 //! In-flight data stays bounded (backpressure): at most `UNORDERED_FLIGHTS` batches plus the
@@ -47,7 +48,8 @@ use crate::settings::DataPlaneSettings;
 /// Message bytes after which a polled batch is sent in another chunk (see `pump`). Measured
 /// on the CDC benchmark (2,048-row polls of 2.9 KB messages, 300k rows): whole polls peaked
 /// at 103 MB RSS, 2 MiB chunks at 70 MB and as fast (38k rows/s, 19.6 µs CPU per row); 1 MiB
-/// chunks at 63 MB but 20% slower (smaller batches per queue).
+/// chunks at 63 MB but 20% slower (smaller batches per queue). CDC rows are keyed, so they
+/// still travel one chunk at a time.
 pub(crate) const SEND_CHUNK_BYTES: usize = 2 << 20;
 
 /// Everything the loop needs, moved onto the task's thread.
@@ -177,15 +179,23 @@ impl SourceLoop {
         // Stopping (or paused into a stop) with a batch still travelling: its acknowledgements
         // count for the final commit. A failing task leaves it unacknowledged (produced again
         // after a restart).
+        // Once a settle gave up (stopped while retrying), later batches are not sent again:
+        // what their first attempt stored is acknowledged, the rest stays uncommitted.
+        let mut retrying = true;
         while outcome.is_ok()
             && let Some(flight) = in_flight.pop_front()
         {
-            match self
-                .settle(&policy, &mut *task, &mut tracker, flight, &outlet)
-                .await
-            {
+            let settled = if retrying {
+                self.settle(&policy, &mut *task, &mut tracker, flight, &outlet)
+                    .await
+            } else {
+                self.acknowledge_stored(&mut *task, &mut tracker, flight)
+                    .await
+                    .map(|()| false)
+            };
+            match settled {
                 Ok(true) => {}
-                Ok(false) => break,
+                Ok(false) => retrying = false,
                 Err(e) => outcome = Err(e),
             }
         }
@@ -265,10 +275,11 @@ impl SourceLoop {
                     // Stopped while retrying: the record stays unacknowledged.
                     None => return Ok(()),
                     Some(Ok(Some(message))) => {
-                        // A large poll of large messages goes in chunks, each sent once the
-                        // previous one settled: converted messages waiting for their
-                        // acknowledgement stay near two chunks, whatever `max.batch.size` times
-                        // the message size. Cut before the message that would pass the bound,
+                        // A large poll of large messages goes in chunks, each handed over as
+                        // earlier ones settle: converted messages waiting for their
+                        // acknowledgement stay near two chunks for keyed records and three for
+                        // unkeyed ones (`UNORDERED_FLIGHTS` travelling, one being prepared),
+                        // whatever `max.batch.size` times the message size. Cut before the message that would pass the bound,
                         // so a poll's last chunk always travels while the next poll runs.
                         if outgoing_bytes >= SEND_CHUNK_BYTES {
                             outgoing_bytes = 0;
@@ -548,6 +559,31 @@ impl SourceLoop {
                 .collect();
             resend = kept_messages;
         }
+    }
+
+    /// Awaits a batch's first attempt and acknowledges what it stored; nothing is sent again
+    /// (the task is stopping). What was not stored stays unacknowledged, so the committed
+    /// position stays before it and it is produced again after a restart.
+    async fn acknowledge_stored(
+        &mut self,
+        task: &mut dyn SourceTask,
+        tracker: &mut OffsetTracker,
+        flight: InFlight,
+    ) -> ConnectResult<()> {
+        let (_, results) = match flight.sending {
+            Sending::Arrived(sent) => sent,
+            Sending::Travelling(travelling) => travelling.await,
+        };
+        let mut written = 0u64;
+        for ((record, ticket), result) in flight.sources.iter().zip(results) {
+            if let Ok(metadata) = result {
+                written += 1;
+                self.delivered(task, tracker, record, ticket, Some(&metadata))
+                    .await?;
+            }
+        }
+        self.control.metrics.source_write.add(written);
+        Ok(())
     }
 
     /// A record that failed under `errors.tolerance=all`: logged, and `letter` sent to the

@@ -19,13 +19,14 @@
 #[global_allocator]
 static ALLOCATOR: Allocator = Allocator;
 
-/// Every block mimalloc hands out is aligned to a pointer's size: its size classes are
-/// multiples of it.
+/// Every block mimalloc hands out is aligned to a pointer's size: its size classes are whole
+/// words and its pages start aligned (not so in debug builds with guarded allocation, which
+/// this build does not enable).
 const NATURAL_ALIGN: usize = std::mem::size_of::<usize>();
 
 /// mimalloc, through its plain entry points where they give the alignment asked for. The
 /// `mimalloc` crate's allocator calls the aligned ones for every allocation: 54 instructions
-/// per `malloc` against about 20 (callgrind, the CDC bench: 33 allocations per streamed row,
+/// per `malloc` against 34 (callgrind, the CDC bench: 33 allocations per streamed row,
 /// nearly all 8-aligned, across the worker's threads).
 struct Allocator;
 

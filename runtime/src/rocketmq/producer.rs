@@ -149,10 +149,12 @@ impl Sticky {
     /// The batches of a call's `count` unkeyed messages of `bytes` in all: the batch of the
     /// `n`th (from 0) is `first + n * batches / count`.
     fn take(&mut self, count: usize, bytes: usize) -> Cut {
+        // Never more batches than messages: a message over BATCH_BYTES is a batch of its own
+        // (the lane cuts by size again), and a batch number left empty would skip a queue.
         let batches = count
             .div_ceil(BATCH_MESSAGES)
             .max(bytes.div_ceil(BATCH_BYTES))
-            .max(1);
+            .clamp(1, count.max(1));
         let first = self.batch;
         self.batch = self.batch.wrapping_add(batches);
         Cut {
@@ -504,5 +506,15 @@ mod tests {
         // One message: one batch of its own.
         let cut = sticky.take(1, 100);
         assert_eq!((cut.batches, cut.batch(0)), (1, cut.first));
+        // Messages over BATCH_BYTES: one batch each, and no batch number (queue) skipped.
+        let cut = sticky.take(2, 3 * BATCH_BYTES);
+        assert_eq!(
+            [cut.batch(0), cut.batch(1)],
+            [cut.first, cut.first.wrapping_add(1)]
+        );
+        assert_eq!(
+            sticky.take(1, 3 * BATCH_BYTES).first,
+            cut.first.wrapping_add(2)
+        );
     }
 }
