@@ -176,11 +176,11 @@ impl SourceLoop {
                 &mut in_flight,
             )
             .await;
-        // Stopping (or paused into a stop) with a batch still travelling: its acknowledgements
-        // count for the final commit. A failing task leaves it unacknowledged (produced again
-        // after a restart).
-        // Once a settle gave up (stopped while retrying), later batches are not sent again:
-        // what their first attempt stored is acknowledged, the rest stays uncommitted.
+        // Stopping (or paused into a stop) with batches still travelling: their
+        // acknowledgements count for the final commit. Once a settle gave up (stopped while
+        // retrying), later batches are not sent again: what their first attempt stored is
+        // acknowledged, the rest stays uncommitted. A failing task leaves them all
+        // unacknowledged (produced again after a restart).
         let mut retrying = true;
         while outcome.is_ok()
             && let Some(flight) = in_flight.pop_front()
@@ -279,8 +279,9 @@ impl SourceLoop {
                         // earlier ones settle: converted messages waiting for their
                         // acknowledgement stay near two chunks for keyed records and three for
                         // unkeyed ones (`UNORDERED_FLIGHTS` travelling, one being prepared),
-                        // whatever `max.batch.size` times the message size. Cut before the message that would pass the bound,
-                        // so a poll's last chunk always travels while the next poll runs.
+                        // whatever `max.batch.size` times the message size. Cut before the
+                        // message that would pass the bound, so a poll's last chunk always
+                        // travels while the next poll runs.
                         if outgoing_bytes >= SEND_CHUNK_BYTES {
                             outgoing_bytes = 0;
                             let chunk = std::mem::take(&mut outgoing);
