@@ -110,7 +110,11 @@ pub struct FileSourceTask {
     file: Option<File>,
     string_schema: Option<SchemaRef>,
     bytes_schema: Option<SchemaRef>,
-    buffer: Vec<u8>,
+    /// The open file's bytes from `position` on that were read but not yet returned: lines
+    /// past the last batch and a partial last line. Each byte is read from the file once.
+    pending: Vec<u8>,
+    /// Lines the last read returned: room reserved for the next one's records.
+    last_lines: usize,
     warned_missing: bool,
     /// The last read found no complete line in a full budget: read the largest chunk.
     long_line: bool,
@@ -149,6 +153,8 @@ impl FileSourceTask {
         if self.file.is_none() {
             match File::open(&self.filename) {
                 Ok(mut file) => {
+                    // What was read ahead belongs to the file this one replaces.
+                    self.pending.clear();
                     self.inode = file.metadata().map(|m| inode_of(&m)).unwrap_or(0);
                     self.head_len = 0;
                     if let Some((head, head_len)) = self.committed_head.take()
@@ -200,6 +206,10 @@ impl FileSourceTask {
                 (self.head, self.head_len) = (head, covered);
             }
         }
+        if len < position + self.pending.len() as u64 {
+            // Shorter than what was read ahead: that was overwritten; read it again.
+            self.pending.clear();
+        }
         if len < position {
             tracing::warn!(file = %filename, position, len, "source file shrank (truncated or replaced); reading it again from the start");
             self.position = 0;
@@ -216,9 +226,9 @@ impl FileSourceTask {
             }
             return Ok(Vec::new());
         }
-        // Read about what one batch needs (256 bytes a line), not a large fixed chunk that
-        // would be re-read on every poll; after meeting a line longer than that, read the
-        // largest chunk until it is consumed.
+        // Hold about what one batch needs (256 bytes a line) and read only what is missing;
+        // after meeting a line longer than that, hold up to the largest chunk until it is
+        // consumed.
         let budget = if self.long_line {
             READ_CHUNK
         } else {
@@ -226,20 +236,23 @@ impl FileSourceTask {
                 .saturating_mul(256)
                 .clamp(64 * 1024, READ_CHUNK)
         };
-        let want = usize::try_from(len - position)
-            .unwrap_or(budget)
-            .min(budget);
-        let mut buffer = std::mem::take(&mut self.buffer);
-        buffer.clear();
-        buffer.resize(want, 0);
-        let read = file
-            .seek(SeekFrom::Start(position))
-            .and_then(|_| file.read_exact(&mut buffer));
-        if let Err(e) = read {
-            self.buffer = buffer;
-            return Err(ConnectError::retriable(format!(
-                "cannot read {filename}: {e}"
-            )));
+        let mut buffer = std::mem::take(&mut self.pending);
+        let held = buffer.len();
+        let unread = len - position - held as u64;
+        let want = unread.min(budget.saturating_sub(held) as u64);
+        if want > 0 {
+            // Into the vector's spare room: nothing is zeroed first.
+            buffer.reserve(usize::try_from(want).unwrap_or(READ_CHUNK));
+            let read = file
+                .seek(SeekFrom::Start(position + held as u64))
+                .and_then(|_| file.by_ref().take(want).read_to_end(&mut buffer));
+            if let Err(e) = read {
+                buffer.truncate(held);
+                self.pending = buffer;
+                return Err(ConnectError::retriable(format!(
+                    "cannot read {filename}: {e}"
+                )));
+            }
         }
 
         let timestamp = SystemTime::now()
@@ -257,18 +270,18 @@ impl FileSourceTask {
             .bytes_schema
             .get_or_insert_with(|| SchemaBuilder::bytes().optional().build())
             .clone();
-        let mut records = Vec::new();
+        let mut records = Vec::with_capacity(self.last_lines.min(self.batch_size));
         let mut start = 0;
         while records.len() < self.batch_size {
-            let Some(newline) = buffer[start..].iter().position(|b| *b == b'\n') else {
-                if start == 0 && buffer.len() == READ_CHUNK {
+            let Some(newline) = memchr::memchr(b'\n', &buffer[start..]) else {
+                if start == 0 && buffer.len() >= READ_CHUNK {
                     return Err(ConnectError::data(format!(
                         "{filename}: a line at byte {position} is longer than {READ_CHUNK} bytes"
                     )));
                 }
                 // No newline in the whole read, and more bytes follow it: a line longer than
                 // the budget (a partial last line just waits for its newline).
-                if start == 0 && len - position > want as u64 {
+                if start == 0 && len - position > buffer.len() as u64 {
                     self.long_line = true;
                 }
                 break;
@@ -295,7 +308,9 @@ impl FileSourceTask {
             self.long_line = false;
         }
         self.position += start as u64;
-        self.buffer = buffer;
+        buffer.drain(..start);
+        self.pending = buffer;
+        self.last_lines = records.len();
         Ok(records)
     }
 }
@@ -475,6 +490,50 @@ mod tests {
             values.extend(task.poll().await.unwrap().into_iter().map(|r| r.value));
         }
         assert_eq!(values, [Value::String(long), Value::from("short")]);
+    }
+
+    /// Lines read ahead of a small batch come out in order with their own positions, each
+    /// read from the file once; bytes read ahead and then overwritten in place are read again.
+    #[tokio::test]
+    async fn lines_read_ahead_keep_their_positions_and_follow_rewrites() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("in.txt");
+        std::fs::write(&path, b"one\ntwo\nthree\nfo").unwrap();
+        let mut task = FileSourceTask::default();
+        task.start(config(&path).with("batch.size", "2"), context(None))
+            .await
+            .unwrap();
+        let first = task.poll().await.unwrap();
+        assert_eq!(first.len(), 2);
+        assert_eq!(first[1].position.offset.get_i64(POSITION_KEY), Some(8));
+        assert_eq!(task.pending, b"three\nfo", "the rest is held, not read again");
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(b"ur\n")
+            .unwrap();
+        let next = task.poll().await.unwrap();
+        let values: Vec<&Value> = next.iter().map(|r| &r.value).collect();
+        assert_eq!(values, [&Value::from("three"), &Value::from("four")]);
+        assert_eq!(next[1].position.offset.get_i64(POSITION_KEY), Some(19));
+
+        // Read ahead ("x-1\nx-2\n" held past a batch of one), then the file is rewritten
+        // shorter than what was held: the held bytes are dropped and the new ones read.
+        std::fs::write(&path, b"one\ntwo\nthree\nfour\nx-1\nx-2\n").unwrap();
+        let mut task = FileSourceTask::default();
+        task.start(
+            config(&path).with("batch.size", "1"),
+            context(Some(RecordOffset::new().with(POSITION_KEY, 19))),
+        )
+        .await
+        .unwrap();
+        assert_eq!(task.poll().await.unwrap()[0].value, Value::from("x-1"));
+        assert_eq!(task.pending, b"x-2\n");
+        std::fs::write(&path, b"one\ntwo\nthree\nfour\nx-1\ny\n").unwrap();
+        let records = task.poll().await.unwrap();
+        assert_eq!(records[0].value, Value::from("y"));
+        assert_eq!(records[0].position.offset.get_i64(POSITION_KEY), Some(25));
     }
 
     /// A restart resumes from the committed position.

@@ -118,32 +118,19 @@ fn write_properties(message: &OutgoingMessage, out: &mut Vec<u8>) -> ConnectResu
         ));
     }
     let start = out.len();
-    let mut put = |name: &str, value: &str| -> ConnectResult<()> {
-        if let Some(text) = [name, value]
-            .into_iter()
-            .find(|t| t.bytes().any(|b| b == NAME_VALUE || b == PROPERTY_END))
-        {
-            let quoted: String = text.chars().take(QUOTED_CHARS).collect();
-            return Err(ConnectError::data(format!(
-                "message {name} contains \\u0001 or \\u0002, which RocketMQ uses to \
-                 separate properties: {quoted:?}"
-            )));
-        }
-        out.extend_from_slice(name.as_bytes());
-        out.push(NAME_VALUE);
-        out.extend_from_slice(value.as_bytes());
-        out.push(PROPERTY_END);
-        Ok(())
-    };
     if let Some(keys) = &message.keys {
-        put(MessageConst::PROPERTY_KEYS, keys)?;
+        put(out, MessageConst::PROPERTY_KEYS, keys)?;
     }
     if let Some(tags) = &message.tags {
-        put(MessageConst::PROPERTY_TAGS, tags)?;
+        put(out, MessageConst::PROPERTY_TAGS, tags)?;
     }
-    put(MessageConst::PROPERTY_WAIT_STORE_MSG_OK, "true")?;
+    // Names and values written here are ours, and hold no separator: no scan for them.
+    out.extend_from_slice(WAIT_PROPERTY);
     if let Some(timestamp) = message.timestamp {
-        put(TIMESTAMP_PROPERTY, itoa::Buffer::new().format(timestamp))?;
+        out.extend_from_slice(TIMESTAMP_PROPERTY.as_bytes());
+        out.push(NAME_VALUE);
+        out.extend_from_slice(itoa::Buffer::new().format(timestamp).as_bytes());
+        out.push(PROPERTY_END);
     }
     for (name, value) in &message.properties {
         // Names RocketMQ reserves (UNIQ_KEY, MIN_OFFSET, …) are set by the client and the
@@ -152,7 +139,7 @@ fn write_properties(message: &OutgoingMessage, out: &mut Vec<u8>) -> ConnectResu
         if STRING_HASH_SET.contains(name.as_str()) {
             continue;
         }
-        put(name, value)?;
+        put(out, name, value)?;
     }
     let properties_len = out.len() - start + ID_PROPERTY_OVERHEAD + id_len();
     if properties_len > MAX_PROPERTIES_BYTES {
@@ -161,6 +148,28 @@ fn write_properties(message: &OutgoingMessage, out: &mut Vec<u8>) -> ConnectResu
              carries at most {MAX_PROPERTIES_BYTES}"
         )));
     }
+    Ok(())
+}
+
+/// `WAIT=true`, as the client's builder sets it on every message.
+const WAIT_PROPERTY: &[u8] = b"WAIT\x01true\x02";
+
+/// Appends `name\u{1}value\u{2}`, refusing a name or value that holds a separator.
+fn put(out: &mut Vec<u8>, name: &str, value: &str) -> ConnectResult<()> {
+    if let Some(text) = [name, value]
+        .into_iter()
+        .find(|t| memchr::memchr2(NAME_VALUE, PROPERTY_END, t.as_bytes()).is_some())
+    {
+        let quoted: String = text.chars().take(QUOTED_CHARS).collect();
+        return Err(ConnectError::data(format!(
+            "message {name} contains \\u0001 or \\u0002, which RocketMQ uses to \
+             separate properties: {quoted:?}"
+        )));
+    }
+    out.extend_from_slice(name.as_bytes());
+    out.push(NAME_VALUE);
+    out.extend_from_slice(value.as_bytes());
+    out.push(PROPERTY_END);
     Ok(())
 }
 

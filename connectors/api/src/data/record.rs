@@ -300,10 +300,16 @@ pub struct ConnectRecord {
 impl ConnectRecord {
     /// A record at a position with no key or value yet.
     pub fn new(partition: RecordPartition, offset: RecordOffset, timestamp: Option<i64>) -> Self {
+        // Field by field, not `..Self::default()`: a default position is two shared empty
+        // maps, allocated and dropped again for every record.
         Self {
             position: RecordPosition { partition, offset },
             timestamp,
-            ..Self::default()
+            key_schema: None,
+            key: Value::Null,
+            value_schema: None,
+            value: Value::Null,
+            extensions: Extensions::new(),
         }
     }
 
