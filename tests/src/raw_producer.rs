@@ -2,11 +2,15 @@
 //! up to 512 messages (and under 1 MiB), every queue of the topic sending concurrently, and
 //! every batch built and encoded (ids set, bodies concatenated, with the client's own code)
 //! before the clock starts: what is timed is the sending alone, the broker's and the
-//! transport's limit.
+//! transport's limit. `BENCH_RAW_TIMESTAMP=1` gives every raw message the property the
+//! runtime writes on each of its own (`connect.timestamp`, as the Java runtime does), so the
+//! broker stores the same bytes for both: what that property costs the broker shows as the
+//! difference from a run without it.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use connect_dataplane::mq::TIMESTAMP_PROPERTY;
 use connect_runtime::rocketmq::RocketMqRuntime;
 use rocketmq_client_rust::DefaultMQProducer;
 use rocketmq_model::common::message::MessageTrait;
@@ -37,6 +41,7 @@ pub fn produce(runtime: &RocketMqRuntime, namesrv: &str, topic: &str, data: &[Ve
                 _ => tokio::time::sleep(Duration::from_millis(20)).await,
             }
         };
+        let with_timestamp = std::env::var("BENCH_RAW_TIMESTAMP").is_ok_and(|v| v == "1");
         // Each queue's share, cut into batches by count and size.
         let mut shares: Vec<Vec<Vec<Message>>> = vec![Vec::new(); queues.len()];
         for (i, body) in data.iter().enumerate() {
@@ -54,12 +59,13 @@ pub fn produce(runtime: &RocketMqRuntime, namesrv: &str, topic: &str, data: &[Ve
                 share.push(Vec::new());
             }
             if let Some(batch) = share.last_mut() {
-                batch.push(
-                    Message::builder()
-                        .topic(topic)
-                        .body_slice(body)
-                        .build_unchecked(),
-                );
+                let mut message = Message::builder().topic(topic).body_slice(body);
+                if with_timestamp {
+                    message = message
+                        .raw_property(TIMESTAMP_PROPERTY, "1764547200000")
+                        .expect("a valid property");
+                }
+                batch.push(message.build_unchecked());
             }
         }
         // What the client's `send_batch_to_queue` does before sending, done here untimed.

@@ -213,8 +213,10 @@ pub trait SourceTask: Send {
     async fn poll(&mut self) -> ConnectResult<Vec<ConnectRecord>>;
 
     /// One record was acknowledged by RocketMQ (`metadata` set) or skipped by the error
-    /// policy (`None`). Called in send order per partition.
-    async fn commit_record(
+    /// policy (`None`). Called in send order per partition. Synchronous, as in Java and
+    /// Kafka Connect: it is called once per record, and an async method would cost an
+    /// allocation per call.
+    fn commit_record(
         &mut self,
         _record: &ConnectRecord,
         _metadata: Option<&SendMetadata>,
@@ -348,7 +350,7 @@ mod tests {
         source.start(Config::new(), context).await.unwrap();
         let batch = source.poll().await.unwrap();
         assert_eq!(batch[0].value, Value::Int64(1));
-        source.commit_record(&batch[0], None).await.unwrap();
+        source.commit_record(&batch[0], None).unwrap();
 
         let flushed = std::sync::Arc::new(Mutex::new(0));
         let mut sink: Box<dyn SinkTask> = Box::new(Recording {

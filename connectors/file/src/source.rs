@@ -506,7 +506,10 @@ mod tests {
         let first = task.poll().await.unwrap();
         assert_eq!(first.len(), 2);
         assert_eq!(first[1].position.offset.get_i64(POSITION_KEY), Some(8));
-        assert_eq!(task.pending, b"three\nfo", "the rest is held, not read again");
+        assert_eq!(
+            task.pending, b"three\nfo",
+            "the rest is held, not read again"
+        );
         std::fs::OpenOptions::new()
             .append(true)
             .open(&path)

@@ -226,7 +226,7 @@ impl DirectLoop {
                         record.position.partition.clone(),
                         record.position.offset.clone(),
                     );
-                    source.commit_record(record, None).await?;
+                    source.commit_record(record, None)?;
                 }
             }
             if Instant::now() >= state.next_commit {

@@ -298,7 +298,7 @@ impl SourceLoop {
                     }
                     Some(Ok(None)) => {
                         tracker.ack(&ticket);
-                        task.commit_record(&record, None).await?;
+                        task.commit_record(&record, None)?;
                     }
                     // A record without a topic is a configuration problem, never tolerated.
                     Some(Err(Failure {
@@ -323,7 +323,7 @@ impl SourceLoop {
                             return Ok(());
                         }
                         tracker.ack(&ticket);
-                        task.commit_record(&record, None).await?;
+                        task.commit_record(&record, None)?;
                     }
                     Some(Err(failure)) => {
                         return Err(ConnectError::other(format!(
@@ -486,8 +486,7 @@ impl SourceLoop {
                 match result {
                     Ok(metadata) => {
                         written += 1;
-                        self.delivered(task, tracker, record, ticket, Some(&metadata))
-                            .await?;
+                        self.delivered(task, tracker, record, ticket, Some(&metadata))?;
                     }
                     Err(e) if e.is_retriable() => {
                         last_error = Some(e);
@@ -516,7 +515,7 @@ impl SourceLoop {
                         {
                             return Ok(false);
                         }
-                        self.delivered(task, tracker, record, ticket, None).await?;
+                        self.delivered(task, tracker, record, ticket, None)?;
                     }
                     Err(e) => {
                         return Err(ConnectError::other(format!(
@@ -579,8 +578,7 @@ impl SourceLoop {
         for ((record, ticket), result) in flight.sources.iter().zip(results) {
             if let Ok(metadata) = result {
                 written += 1;
-                self.delivered(task, tracker, record, ticket, Some(&metadata))
-                    .await?;
+                self.delivered(task, tracker, record, ticket, Some(&metadata))?;
             }
         }
         self.control.metrics.source_write.add(written);
@@ -612,7 +610,8 @@ impl SourceLoop {
         }
     }
 
-    async fn delivered(
+    /// A record is through: its position may be committed, and the task hears of it.
+    fn delivered(
         &self,
         task: &mut dyn SourceTask,
         tracker: &mut OffsetTracker,
@@ -621,7 +620,7 @@ impl SourceLoop {
         metadata: Option<&SendMetadata>,
     ) -> ConnectResult<()> {
         tracker.ack(ticket);
-        task.commit_record(record, metadata).await
+        task.commit_record(record, metadata)
     }
 
     /// Persists the committable positions (bounded by the commit timeout).

@@ -297,7 +297,7 @@ impl SourceTask for PgCdcTask {
         Ok(records)
     }
 
-    async fn commit_record(
+    fn commit_record(
         &mut self,
         record: &ConnectRecord,
         _metadata: Option<&SendMetadata>,
