@@ -853,18 +853,18 @@ fn each_message_keeps_the_id_and_position_reported_for_it() {
         producer.send(&messages).await
     });
     let reported: Vec<_> = reported.into_iter().map(Result::unwrap).collect();
-    let unique: std::collections::HashSet<&str> =
-        reported.iter().map(|m| m.msg_id.as_str()).collect();
+    let unique: std::collections::HashSet<String> =
+        reported.iter().map(connect_api::SendMetadata::msg_id).collect();
     assert_eq!(unique.len(), messages.len(), "every reported id is unique");
     let stored = broker.read_topic("ids", messages.len(), Duration::from_secs(60));
     assert_eq!(stored.len(), messages.len());
     for message in &stored {
         let n: usize = message.properties["connect-ext-n"].parse().unwrap();
         let sent = &reported[n];
-        assert_eq!(message.properties["UNIQ_KEY"], sent.msg_id, "message {n}");
+        assert_eq!(message.properties["UNIQ_KEY"], sent.msg_id(), "message {n}");
         assert_eq!(
             (message.queue.queue_id, message.queue_offset),
-            (sent.queue_id, sent.queue_offset),
+            (sent.queue_id(), sent.queue_offset()),
             "message {n}"
         );
         assert_eq!(message.body, format!("message {n}").into_bytes());

@@ -44,8 +44,8 @@ pub use data::{
 pub use error::{ConfigError, ConnectError, ConnectResult};
 pub use plugin::{ConnectorFactory, ConnectorPlugins, Plugin, PluginKind, TaskFactory};
 pub use task::{
-    ErrorRecordReporter, OffsetMap, OffsetStorageReader, SendMetadata, SideMessage, SidePositions,
-    SinkTask, SinkTaskContext, SinkTaskControl, SourceGauge, SourceGauges, SourceTask,
-    SourceTaskContext, TaskInfo, TopicMessages, TopicSubscriptions,
+    ErrorRecordReporter, MessageIds, OffsetMap, OffsetStorageReader, SendMetadata, SentBatch,
+    SideMessage, SidePositions, SinkTask, SinkTaskContext, SinkTaskControl, SourceGauge,
+    SourceGauges, SourceTask, SourceTaskContext, TaskInfo, TopicMessages, TopicSubscriptions,
 };
 pub use transform::{Predicate, Transform};

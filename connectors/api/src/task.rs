@@ -16,14 +16,111 @@ use crate::error::ConnectResult;
 pub type OffsetMap = HashMap<RecordPartition, RecordOffset>;
 
 /// Where a source task's record landed in RocketMQ, passed to [`SourceTask::commit_record`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// A batch's messages share one [`SentBatch`]; a message's metadata is that and its place in
+/// the batch, so reporting where a message went costs a reference count, not an allocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendMetadata {
-    pub msg_id: String,
-    /// Shared by every message of a batch.
-    pub topic: Arc<str>,
-    pub broker_name: Arc<str>,
+    batch: Arc<SentBatch>,
+    index: u32,
+}
+
+/// What the messages of one stored batch share: one queue, consecutive offsets, and ids
+/// (see [`MessageIds`]).
+#[derive(Debug, PartialEq, Eq)]
+pub struct SentBatch {
+    pub topic: String,
+    pub broker_name: String,
     pub queue_id: i32,
-    pub queue_offset: i64,
+    /// The queue offset of the batch's first message; the others follow it.
+    pub first_offset: i64,
+    pub ids: MessageIds,
+}
+
+/// The message ids of a batch.
+#[derive(Debug, PartialEq, Eq)]
+pub enum MessageIds {
+    /// RocketMQ's unique-id shape: `head`, then a counter as four upper-case hex digits
+    /// ([`MessageIds::counter_digits`]) that starts at `first` and goes up by one per message
+    /// (wrapping).
+    Counted { head: String, first: u16 },
+    /// One id per message.
+    Listed(Vec<String>),
+}
+
+impl MessageIds {
+    /// The id of the batch's `index`th message.
+    pub fn id(&self, index: usize) -> String {
+        match self {
+            Self::Counted { head, first } => {
+                let mut id = String::with_capacity(head.len() + 4);
+                id.push_str(head);
+                // Four ASCII digits: always one character each.
+                let counter = first.wrapping_add(index as u16);
+                id.extend(Self::counter_digits(counter).map(char::from));
+                id
+            }
+            Self::Listed(ids) => ids.get(index).cloned().unwrap_or_default(),
+        }
+    }
+
+    /// A counter as the last four characters of an id: upper-case hex, most significant
+    /// digit first (the Java client's alphabet).
+    pub fn counter_digits(counter: u16) -> [u8; 4] {
+        const HEX: &[u8; 16] = b"0123456789ABCDEF";
+        [12, 8, 4, 0].map(|shift| HEX[usize::from((counter >> shift) & 0xF)])
+    }
+}
+
+impl SendMetadata {
+    /// The `index`th message of `batch`.
+    pub fn new(batch: Arc<SentBatch>, index: usize) -> Self {
+        Self {
+            batch,
+            index: u32::try_from(index).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// A message sent on its own.
+    pub fn single(
+        msg_id: impl Into<String>,
+        topic: impl Into<String>,
+        broker_name: impl Into<String>,
+        queue_id: i32,
+        queue_offset: i64,
+    ) -> Self {
+        let batch = SentBatch {
+            topic: topic.into(),
+            broker_name: broker_name.into(),
+            queue_id,
+            first_offset: queue_offset,
+            ids: MessageIds::Listed(vec![msg_id.into()]),
+        };
+        Self::new(Arc::new(batch), 0)
+    }
+
+    /// The message's id (its `UNIQ_KEY` property).
+    pub fn msg_id(&self) -> String {
+        self.batch.ids.id(self.index as usize)
+    }
+
+    pub fn topic(&self) -> &str {
+        &self.batch.topic
+    }
+
+    pub fn broker_name(&self) -> &str {
+        &self.batch.broker_name
+    }
+
+    pub fn queue_id(&self) -> i32 {
+        self.batch.queue_id
+    }
+
+    pub fn queue_offset(&self) -> i64 {
+        self.batch
+            .first_offset
+            .saturating_add(i64::from(self.index))
+    }
 }
 
 /// Reads the committed source positions of this connector (survives restarts).
@@ -264,6 +361,40 @@ mod tests {
 
     use super::*;
     use crate::data::Value;
+
+    /// A batch's messages share its queue and count up its offsets and ids; the id counter
+    /// wraps as a short (as Java's does), and a single message reports its own id.
+    #[test]
+    fn a_batchs_messages_report_consecutive_offsets_and_ids() {
+        let batch = Arc::new(SentBatch {
+            topic: "orders".into(),
+            broker_name: "broker-a".into(),
+            queue_id: 3,
+            first_offset: 41,
+            ids: MessageIds::Counted {
+                head: "7F0000010001".into(),
+                first: 0xFFFE,
+            },
+        });
+        let sent: Vec<SendMetadata> = (0..3)
+            .map(|index| SendMetadata::new(batch.clone(), index))
+            .collect();
+        assert_eq!(
+            sent.iter().map(SendMetadata::msg_id).collect::<Vec<_>>(),
+            ["7F0000010001FFFE", "7F0000010001FFFF", "7F00000100010000"]
+        );
+        assert_eq!(
+            sent.iter().map(SendMetadata::queue_offset).collect::<Vec<_>>(),
+            [41, 42, 43]
+        );
+        assert_eq!(
+            (sent[2].topic(), sent[2].broker_name(), sent[2].queue_id()),
+            ("orders", "broker-a", 3)
+        );
+        assert_eq!(MessageIds::counter_digits(0x0A5F), *b"0A5F");
+        let single = SendMetadata::single("id-1", "t", "b", 0, 7);
+        assert_eq!((single.msg_id(), single.queue_offset()), ("id-1".into(), 7));
+    }
 
     #[derive(Debug, Default)]
     struct NoOffsets;

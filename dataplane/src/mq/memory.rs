@@ -258,13 +258,13 @@ impl MemoryMq {
                         .collect(),
                     born_timestamp: 0,
                 });
-                Ok(SendMetadata {
+                Ok(SendMetadata::single(
                     msg_id,
-                    topic: message.topic.as_str().into(),
-                    broker_name: BROKER.into(),
+                    message.topic.as_str(),
+                    BROKER,
                     queue_id,
                     queue_offset,
-                })
+                ))
             })
             .collect()
     }
@@ -456,7 +456,7 @@ mod tests {
             ..OutgoingMessage::default()
         };
         let sent = mq.send(&[pinned(1), pinned(2), pinned(-1)]).await;
-        assert_eq!(sent[0].as_ref().unwrap().queue_id, 1);
+        assert_eq!(sent[0].as_ref().unwrap().queue_id(), 1);
         for refused in &sent[1..] {
             let error = refused.as_ref().unwrap_err();
             assert!(error.is_retriable(), "{error}");
@@ -479,8 +479,8 @@ mod tests {
         };
         let sent = mq.send(&[message("a"), message("b"), message("a")]).await;
         assert_eq!(
-            sent[0].as_ref().unwrap().queue_id,
-            sent[2].as_ref().unwrap().queue_id
+            sent[0].as_ref().unwrap().queue_id(),
+            sent[2].as_ref().unwrap().queue_id()
         );
         let mut consumer = mq
             .consumer("g", &["t".to_owned()], ConsumeFrom::FirstOffset)

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use connect_api::{ConnectError, ConnectResult, SendMetadata};
+use connect_api::{ConnectError, ConnectResult, SendMetadata, SentBatch};
 use connect_dataplane::mq::routing::{java_hash, queue_for_hash};
 use connect_dataplane::mq::{MqProducer, OutgoingMessage};
 use rocketmq_client_rust::DefaultMQProducer;
@@ -218,9 +218,6 @@ async fn send_lane(
 ) {
     let mut out = Vec::with_capacity(items.len());
     let mut failure: Option<ConnectError> = None;
-    // Every message of the lane names the same topic and broker: one text each, shared.
-    let topic: Arc<str> = queue.topic_str().into();
-    let broker_name: Arc<str> = queue.broker_name().as_str().into();
     let mut items = items.into_iter().peekable();
     while items.peek().is_some() {
         let mut batch = Vec::new();
@@ -260,18 +257,15 @@ async fn send_lane(
         };
         match sent {
             Ok(result) => {
-                let first = i64::try_from(result.queue_offset).unwrap_or(i64::MAX);
-                for ((position, item), msg_id) in batch.into_iter().enumerate().zip(ids) {
-                    out.push((
-                        item.index,
-                        Ok(SendMetadata {
-                            msg_id,
-                            topic: topic.clone(),
-                            broker_name: broker_name.clone(),
-                            queue_id: queue.queue_id(),
-                            queue_offset: first.saturating_add(position as i64),
-                        }),
-                    ));
+                let sent = Arc::new(SentBatch {
+                    topic: queue.topic_str().to_owned(),
+                    broker_name: queue.broker_name().as_str().to_owned(),
+                    queue_id: queue.queue_id(),
+                    first_offset: i64::try_from(result.queue_offset).unwrap_or(i64::MAX),
+                    ids,
+                });
+                for (position, item) in batch.into_iter().enumerate() {
+                    out.push((item.index, Ok(SendMetadata::new(sent.clone(), position))));
                 }
             }
             Err(error) => {

@@ -18,7 +18,7 @@
 use std::sync::atomic::{AtomicU16, Ordering};
 
 use bytes::{BufMut, Bytes};
-use connect_api::{ConnectError, ConnectResult};
+use connect_api::{ConnectError, ConnectResult, MessageIds};
 use connect_dataplane::mq::{OutgoingMessage, TIMESTAMP_PROPERTY};
 use rocketmq_model::common::message::STRING_HASH_SET;
 use rocketmq_model::common::message::message_batch::MessageBatch;
@@ -183,40 +183,22 @@ fn id_len() -> usize {
 /// The counter part of our ids (the client keeps its own).
 static COUNTER: AtomicU16 = AtomicU16::new(0);
 
-/// Ids for one batch: the client's prefix with its last digit changed, the client's current
-/// time part, then our counter, reserved for the whole batch at once.
-struct BatchIds {
-    /// Prefix and time part, hex.
-    head: String,
-    next: u16,
-}
-
-impl BatchIds {
-    fn new(count: usize) -> Self {
-        let mut head = MessageClientIDSetter::create_uniq_id();
-        let prefix_end = head.len() - ID_SUFFIX_HEX;
-        let last = &head[prefix_end - 1..prefix_end];
-        let flipped = u32::from_str_radix(last, 16).map_or(0, |digit| digit ^ 1);
-        head.replace_range(prefix_end - 1..prefix_end, &upper_hex(flipped).to_string());
-        // Keep the time part (4 bytes, 8 digits); the counter is ours.
-        head.truncate(prefix_end + 8);
-        // A batch takes far fewer ids than the counter has (`BATCH_MESSAGES`), and wrapping
-        // is the id's own rule (Java's counter is a short too).
-        debug_assert!(count <= 4096, "a batch of {count} messages");
-        let next = COUNTER.fetch_add(count as u16, Ordering::Relaxed);
-        Self { head, next }
-    }
-
-    fn next_id(&mut self) -> String {
-        let counter = self.next;
-        self.next = counter.wrapping_add(1);
-        let mut id = String::with_capacity(self.head.len() + 4);
-        id.push_str(&self.head);
-        for shift in [12, 8, 4, 0] {
-            id.push(upper_hex(u32::from(counter >> shift)));
-        }
-        id
-    }
+/// Ids for a batch of `count` messages ([`MessageIds::Counted`]'s head and first counter):
+/// the client's prefix with its last digit changed, the client's current time part, then our
+/// counter, reserved for the whole batch at once.
+fn batch_ids(count: usize) -> (String, u16) {
+    let mut head = MessageClientIDSetter::create_uniq_id();
+    let prefix_end = head.len() - ID_SUFFIX_HEX;
+    let last = &head[prefix_end - 1..prefix_end];
+    let flipped = u32::from_str_radix(last, 16).map_or(0, |digit| digit ^ 1);
+    head.replace_range(prefix_end - 1..prefix_end, &upper_hex(flipped).to_string());
+    // Keep the time part (4 bytes, 8 digits); the counter is ours.
+    head.truncate(prefix_end + 8);
+    // A batch takes far fewer ids than the counter has (`BATCH_MESSAGES`), and wrapping
+    // is the id's own rule (Java's counter is a short too).
+    debug_assert!(count <= 4096, "a batch of {count} messages");
+    let first = COUNTER.fetch_add(count as u16, Ordering::Relaxed);
+    (head, first)
 }
 
 /// The low four bits of `value` as an upper-case hex digit (the Java id's alphabet).
@@ -224,10 +206,10 @@ fn upper_hex(value: u32) -> char {
     char::from_digit(value & 0xF, 16).map_or('0', |c| c.to_ascii_uppercase())
 }
 
-/// A batch ready for `send_to_queue`, and each message's id in order.
+/// A batch ready for `send_to_queue`, and its messages' ids.
 pub(super) struct EncodedBatch {
     pub batch: MessageBatch,
-    pub ids: Vec<String>,
+    pub ids: MessageIds,
 }
 
 /// Encodes the messages (one topic) as one batch: one buffer of exactly their size.
@@ -238,9 +220,8 @@ pub(super) fn encode_batch<'a>(
     let total: usize = messages.clone().map(WireMessage::size).sum();
     let mut body = BATCH_BUFFERS.take(total);
     let count = messages.clone().count();
-    let mut ids = Vec::with_capacity(count);
-    let mut id_source = BatchIds::new(count);
-    for message in messages {
+    let (head, first) = batch_ids(count);
+    for (index, message) in messages.enumerate() {
         let size = message.size();
         let properties_len = size - ENTRY_OVERHEAD - message.body.len();
         // Sizes were bounded in `WireMessage::all`: each fits its field.
@@ -254,10 +235,12 @@ pub(super) fn encode_batch<'a>(
         body.extend_from_slice(&message.properties);
         body.extend_from_slice(MessageConst::PROPERTY_UNIQ_CLIENT_MESSAGE_ID_KEYIDX.as_bytes());
         body.push(NAME_VALUE);
-        let id = id_source.next_id();
-        body.extend_from_slice(id.as_bytes());
+        // The id `MessageIds::Counted` gives the message, written without building it.
+        body.extend_from_slice(head.as_bytes());
+        body.extend_from_slice(&MessageIds::counter_digits(
+            first.wrapping_add(index as u16),
+        ));
         body.push(PROPERTY_END);
-        ids.push(id);
     }
     debug_assert_eq!(body.len(), total);
     // No id on the batch itself: the broker appends the batch's properties to every message
@@ -270,7 +253,10 @@ pub(super) fn encode_batch<'a>(
         messages: Vec::new(),
     };
     batch.set_body(BATCH_BUFFERS.lend(body));
-    EncodedBatch { batch, ids }
+    EncodedBatch {
+        batch,
+        ids: MessageIds::Counted { head, first },
+    }
 }
 
 #[cfg(test)]
@@ -356,7 +342,8 @@ mod tests {
         );
         let decoded = decode_messages(&mut body);
         assert_eq!(decoded.len(), 3);
-        for ((ours, message), id) in decoded.iter().zip(&messages).zip(&encoded.ids) {
+        for (index, (ours, message)) in decoded.iter().zip(&messages).enumerate() {
+            let id = encoded.ids.id(index);
             let theirs = client_encoding(message);
             assert_eq!(ours.body(), theirs.body());
             assert_eq!(ours.flag(), theirs.flag());
@@ -383,7 +370,7 @@ mod tests {
         let mut seen = HashSet::new();
         for _ in 0..40 {
             let encoded = encode_batch("orders", std::iter::repeat_n(&wire, 512));
-            for id in encoded.ids {
+            for id in (0..512).map(|index| encoded.ids.id(index)) {
                 assert_eq!(id.len(), client.len());
                 assert_eq!(id.len(), id_len());
                 assert!(

@@ -373,7 +373,7 @@ impl<S: StateMachine> ReplicatedLog<S> {
         for result in results {
             match result {
                 Ok(sent) => {
-                    last = last.max(sent.queue_offset);
+                    last = last.max(sent.queue_offset());
                     stored.push(true);
                 }
                 Err(e) => {
