@@ -62,6 +62,22 @@ pub fn judge_reported(
     Ok(())
 }
 
+/// Runs a record operation (convert, transform) on a [`LoopControl`], retrying retriable
+/// failures with backoff for up to `errors.retry.timeout`: `Some` with the outcome (the last
+/// failure once the time is spent), `None` when the task is stopped meanwhile (the record
+/// stays unacknowledged). A macro, so the first attempt runs in the caller and the retrying
+/// future is built only after a retriable failure.
+macro_rules! record_with_retries {
+    ($control:expr, $policy:expr, $operation:expr) => {{
+        let mut operation = $operation;
+        match $control.attempt_record(&mut operation) {
+            Ok(outcome) => Some(outcome),
+            Err(failure) => $control.retry_record($policy, failure, operation).await,
+        }
+    }};
+}
+pub(crate) use record_with_retries;
+
 /// Reads what the owner wants and reports transitions back.
 pub struct LoopControl {
     rx: watch::Receiver<Control>,
@@ -259,37 +275,50 @@ impl LoopControl {
         }
     }
 
-    /// Runs a record operation (convert, transform), retrying retriable failures with backoff
-    /// for up to `errors.retry.timeout`; the last failure once that is spent. `None` when the
-    /// task is stopped meanwhile (the record stays unacknowledged).
+    /// Runs a record operation (convert, transform) once: `Ok` with its outcome, or `Err` with
+    /// a retriable failure, for [`LoopControl::retry_record`]. The loops call this for every
+    /// record through [`record_with_retries!`], so the common case builds no retrying future
+    /// (moving one into place per record was a large share of the source loop's copying).
+    pub fn attempt_record<T>(
+        &mut self,
+        operation: &mut impl FnMut() -> Result<T, Failure>,
+    ) -> Result<Result<T, Failure>, Failure> {
+        match operation() {
+            Err(failure) if failure.error.is_retriable() => Err(failure),
+            Err(failure) => {
+                self.metrics.record_failures.inc();
+                self.metrics.record_errors.inc();
+                Ok(Err(failure))
+            }
+            outcome => Ok(outcome),
+        }
+    }
+
+    /// Retries a record operation whose attempt failed retriably, with backoff, for up to
+    /// `errors.retry.timeout`; the last failure once that is spent. `None` when the task is
+    /// stopped meanwhile (the record stays unacknowledged).
     pub async fn retry_record<T>(
         &mut self,
         policy: &ErrorPolicy,
+        mut failure: Failure,
         mut operation: impl FnMut() -> Result<T, Failure>,
     ) -> Option<Result<T, Failure>> {
-        let mut first_failure = None;
+        let since = std::time::Instant::now();
         let mut attempt = 0u32;
         loop {
-            match operation() {
-                Err(failure) if failure.error.is_retriable() => {
-                    self.metrics.record_failures.inc();
-                    let since = *first_failure.get_or_insert_with(std::time::Instant::now);
-                    if !policy.may_retry_after(since.elapsed()) {
-                        self.metrics.record_errors.inc();
-                        return Some(Err(failure));
-                    }
-                    attempt += 1;
-                    self.metrics.retries.inc();
-                    if !self.may_retry(policy.backoff(attempt)).await {
-                        return None;
-                    }
-                }
-                Err(failure) => {
-                    self.metrics.record_failures.inc();
-                    self.metrics.record_errors.inc();
-                    return Some(Err(failure));
-                }
-                outcome => return Some(outcome),
+            self.metrics.record_failures.inc();
+            if !policy.may_retry_after(since.elapsed()) {
+                self.metrics.record_errors.inc();
+                return Some(Err(failure));
+            }
+            attempt += 1;
+            self.metrics.retries.inc();
+            if !self.may_retry(policy.backoff(attempt)).await {
+                return None;
+            }
+            match self.attempt_record(&mut operation) {
+                Ok(outcome) => return Some(outcome),
+                Err(next) => failure = next,
             }
         }
     }
@@ -390,44 +419,36 @@ mod tests {
     async fn record_operations_are_retried_within_errors_retry_timeout() {
         let (tx, mut control, _) = control();
         let mut left = 3;
-        let outcome = control
-            .retry_record(&policy("-1"), || {
-                if left > 0 {
-                    left -= 1;
-                    Err(failure(ConnectError::retriable("busy")))
-                } else {
-                    Ok(7)
-                }
-            })
-            .await;
+        let outcome = record_with_retries!(control, &policy("-1"), || {
+            if left > 0 {
+                left -= 1;
+                Err(failure(ConnectError::retriable("busy")))
+            } else {
+                Ok(7)
+            }
+        });
         assert_eq!(outcome.unwrap().unwrap(), 7, "-1 retries until it works");
 
         let mut calls = 0;
-        let outcome = control
-            .retry_record(&policy("0"), || -> Result<(), Failure> {
-                calls += 1;
-                Err(failure(ConnectError::retriable("busy")))
-            })
-            .await;
+        let outcome = record_with_retries!(control, &policy("0"), || -> Result<(), Failure> {
+            calls += 1;
+            Err(failure(ConnectError::retriable("busy")))
+        });
         assert!(outcome.unwrap().is_err());
         assert_eq!(calls, 1, "0 never retries");
 
         let mut calls = 0;
-        let outcome = control
-            .retry_record(&policy("-1"), || -> Result<(), Failure> {
-                calls += 1;
-                Err(failure(ConnectError::data("bad")))
-            })
-            .await;
+        let outcome = record_with_retries!(control, &policy("-1"), || -> Result<(), Failure> {
+            calls += 1;
+            Err(failure(ConnectError::data("bad")))
+        });
         assert!(outcome.unwrap().is_err());
         assert_eq!(calls, 1, "a data error is not retried");
 
         tx.send(Control::Stop).unwrap();
-        let outcome = control
-            .retry_record(&policy("-1"), || -> Result<(), Failure> {
-                Err(failure(ConnectError::retriable("busy")))
-            })
-            .await;
+        let outcome = record_with_retries!(control, &policy("-1"), || -> Result<(), Failure> {
+            Err(failure(ConnectError::retriable("busy")))
+        });
         assert!(
             outcome.is_none(),
             "a stop ends the retries without a verdict"

@@ -853,8 +853,10 @@ fn each_message_keeps_the_id_and_position_reported_for_it() {
         producer.send(&messages).await
     });
     let reported: Vec<_> = reported.into_iter().map(Result::unwrap).collect();
-    let unique: std::collections::HashSet<String> =
-        reported.iter().map(connect_api::SendMetadata::msg_id).collect();
+    let unique: std::collections::HashSet<String> = reported
+        .iter()
+        .map(connect_api::SendMetadata::msg_id)
+        .collect();
     assert_eq!(unique.len(), messages.len(), "every reported id is unique");
     let stored = broker.read_topic("ids", messages.len(), Duration::from_secs(60));
     assert_eq!(stored.len(), messages.len());

@@ -384,7 +384,9 @@ mod tests {
             ["7F0000010001FFFE", "7F0000010001FFFF", "7F00000100010000"]
         );
         assert_eq!(
-            sent.iter().map(SendMetadata::queue_offset).collect::<Vec<_>>(),
+            sent.iter()
+                .map(SendMetadata::queue_offset)
+                .collect::<Vec<_>>(),
             [41, 42, 43]
         );
         assert_eq!(

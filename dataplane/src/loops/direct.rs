@@ -20,7 +20,7 @@ use connect_api::{
 use connect_transforms::TransformChain;
 
 use crate::commit;
-use crate::control::{LoopControl, ReportedOnce, judge_reported};
+use crate::control::{LoopControl, ReportedOnce, judge_reported, record_with_retries};
 use crate::failure::{Failure, Stage};
 use crate::ids::TaskId;
 use crate::metrics::TaskMetrics;
@@ -174,16 +174,13 @@ impl DirectLoop {
                 for record in &records {
                     // Retriable transform failures are retried for errors.retry.timeout (as
                     // in source and sink tasks) before the tolerance decides.
-                    let transformed = self
-                        .control
-                        .retry_record(policy, || {
-                            chain.apply(record.clone()).map_err(|error| Failure {
-                                stage: Stage::Transformation,
-                                class_name: String::new(),
-                                error,
-                            })
+                    let transformed = record_with_retries!(self.control, policy, || {
+                        chain.apply(record.clone()).map_err(|error| Failure {
+                            stage: Stage::Transformation,
+                            class_name: String::new(),
+                            error,
                         })
-                        .await;
+                    });
                     match transformed {
                         // Stopped while retrying: nothing of this batch is pending yet.
                         None => return Ok(()),

@@ -15,7 +15,7 @@ use connect_api::{
 use parking_lot::Mutex;
 
 use crate::commit;
-use crate::control::{LoopControl, ReportedOnce, judge_reported};
+use crate::control::{LoopControl, ReportedOnce, judge_reported, record_with_retries};
 use crate::dead_letter::DeadLetterQueue;
 use crate::failure::{Failure, Stage};
 use crate::ids::TaskId;
@@ -344,17 +344,14 @@ impl SinkLoop {
                             next.insert(message.queue.clone(), message.queue_offset + 1);
                         }
                     }
-                    let converted = self
-                        .control
-                        .retry_record(policy, || {
-                            let record = to_record(pipeline, message)?;
-                            pipeline.transforms.apply(record).map_err(|error| Failure {
-                                stage: Stage::Transformation,
-                                class_name: pipeline.transforms_class(),
-                                error,
-                            })
+                    let converted = record_with_retries!(self.control, policy, || {
+                        let record = to_record(pipeline, message)?;
+                        pipeline.transforms.apply(record).map_err(|error| Failure {
+                            stage: Stage::Transformation,
+                            class_name: pipeline.transforms_class(),
+                            error,
                         })
-                        .await;
+                    });
                     match converted {
                         None => return Ok(()),
                         Some(Ok(Some(record))) => records.push(record),

@@ -32,7 +32,7 @@ use connect_api::{
 };
 
 use crate::commit;
-use crate::control::LoopControl;
+use crate::control::{LoopControl, record_with_retries};
 use crate::dead_letter::DeadLetterQueue;
 use crate::failure::{Failure, Stage};
 use crate::ids::TaskId;
@@ -251,26 +251,24 @@ impl SourceLoop {
             for record in records {
                 let ticket =
                     tracker.submit(&record.position.partition, record.position.offset.clone());
-                let prepared =
-                    self.control
-                        .retry_record(policy, || {
-                            if pipeline.transforms.is_empty() {
-                                // Nothing to transform: no copy of the record.
-                                return to_message(pipeline, default_topic, &record).map(Some);
-                            }
-                            let transformed =
-                                pipeline.transforms.apply(record.clone()).map_err(|error| {
-                                    Failure {
-                                        stage: Stage::Transformation,
-                                        class_name: pipeline.transforms_class(),
-                                        error,
-                                    }
-                                })?;
-                            transformed
-                                .map(|t| to_message(pipeline, default_topic, &t))
-                                .transpose()
-                        })
-                        .await;
+                let prepared = record_with_retries!(self.control, policy, || {
+                    if pipeline.transforms.is_empty() {
+                        // Nothing to transform: no copy of the record.
+                        return to_message(pipeline, default_topic, &record).map(Some);
+                    }
+                    let transformed =
+                        pipeline
+                            .transforms
+                            .apply(record.clone())
+                            .map_err(|error| Failure {
+                                stage: Stage::Transformation,
+                                class_name: pipeline.transforms_class(),
+                                error,
+                            })?;
+                    transformed
+                        .map(|t| to_message(pipeline, default_topic, &t))
+                        .transpose()
+                });
                 match prepared {
                     // Stopped while retrying: the record stays unacknowledged.
                     None => return Ok(()),
