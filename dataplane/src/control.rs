@@ -277,7 +277,7 @@ impl LoopControl {
 
     /// Runs a record operation (convert, transform) once: `Ok` with its outcome, or `Err` with
     /// a retriable failure, for [`LoopControl::retry_record`]. The loops call this for every
-    /// record through [`record_with_retries!`], so the common case builds no retrying future
+    /// record through `record_with_retries!`, so the common case builds no retrying future
     /// (moving one into place per record was a large share of the source loop's copying).
     pub fn attempt_record<T>(
         &mut self,
@@ -297,12 +297,16 @@ impl LoopControl {
     /// Retries a record operation whose attempt failed retriably, with backoff, for up to
     /// `errors.retry.timeout`; the last failure once that is spent. `None` when the task is
     /// stopped meanwhile (the record stays unacknowledged).
-    pub async fn retry_record<T>(
+    pub(crate) async fn retry_record<T>(
         &mut self,
         policy: &ErrorPolicy,
         mut failure: Failure,
         mut operation: impl FnMut() -> Result<T, Failure>,
     ) -> Option<Result<T, Failure>> {
+        debug_assert!(
+            failure.error.is_retriable(),
+            "only a retriable failure is retried"
+        );
         let since = std::time::Instant::now();
         let mut attempt = 0u32;
         loop {

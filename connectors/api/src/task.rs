@@ -56,12 +56,17 @@ impl MessageIds {
                 let mut id = String::with_capacity(head.len() + 4);
                 id.push_str(head);
                 // Four ASCII digits: always one character each.
-                let counter = first.wrapping_add(index as u16);
-                id.extend(Self::counter_digits(counter).map(char::from));
+                id.extend(Self::counter_at(*first, index).map(char::from));
                 id
             }
             Self::Listed(ids) => ids.get(index).cloned().unwrap_or_default(),
         }
+    }
+
+    /// The last four characters of the `index`th id of a batch counted from `first` (the
+    /// counter wraps as a short, as Java's does).
+    pub fn counter_at(first: u16, index: usize) -> [u8; 4] {
+        Self::counter_digits(first.wrapping_add(index as u16))
     }
 
     /// A counter as the last four characters of an id: upper-case hex, most significant

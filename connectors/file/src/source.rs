@@ -207,7 +207,9 @@ impl FileSourceTask {
             }
         }
         if len < position + self.pending.len() as u64 {
-            // Shorter than what was read ahead: that was overwritten; read it again.
+            // Now shorter than what was held: read that part again. (A file rewritten in
+            // place to at least its old length is not noticed, as rewrites in place never
+            // were: the source follows appends.)
             self.pending.clear();
         }
         if len < position {
@@ -493,9 +495,9 @@ mod tests {
     }
 
     /// Lines read ahead of a small batch come out in order with their own positions, each
-    /// read from the file once; bytes read ahead and then overwritten in place are read again.
+    /// read from the file once; a file cut shorter than what was held is read again.
     #[tokio::test]
-    async fn lines_read_ahead_keep_their_positions_and_follow_rewrites() {
+    async fn lines_read_ahead_keep_their_positions_and_are_dropped_when_the_file_shrinks() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("in.txt");
         std::fs::write(&path, b"one\ntwo\nthree\nfo").unwrap();

@@ -1,7 +1,7 @@
 //! The three data loops — [`source`] (task → RocketMQ), [`sink`] (RocketMQ → task) and
 //! [`direct`] (task → task) — and [`run`], which starts the one a [`TaskPlan`] names. They
 //! share polling with retries ([`LoopControl::polled`]), putting
-//! ([`LoopControl::put_until_accepted`]), record retries ([`record_with_retries!`]) and
+//! ([`LoopControl::put_until_accepted`]), record retries (`control::record_with_retries!`) and
 //! committing ([`crate::commit`]), so the failure policy is the same in every mode.
 
 pub mod direct;

@@ -127,10 +127,11 @@ fn write_properties(message: &OutgoingMessage, out: &mut Vec<u8>) -> ConnectResu
     // Names and values written here are ours, and hold no separator: no scan for them.
     out.extend_from_slice(WAIT_PROPERTY);
     if let Some(timestamp) = message.timestamp {
-        out.extend_from_slice(TIMESTAMP_PROPERTY.as_bytes());
-        out.push(NAME_VALUE);
-        out.extend_from_slice(itoa::Buffer::new().format(timestamp).as_bytes());
-        out.push(PROPERTY_END);
+        put_unchecked(
+            out,
+            TIMESTAMP_PROPERTY,
+            itoa::Buffer::new().format(timestamp),
+        );
     }
     for (name, value) in &message.properties {
         // Names RocketMQ reserves (UNIQ_KEY, MIN_OFFSET, …) are set by the client and the
@@ -166,11 +167,16 @@ fn put(out: &mut Vec<u8>, name: &str, value: &str) -> ConnectResult<()> {
              separate properties: {quoted:?}"
         )));
     }
+    put_unchecked(out, name, value);
+    Ok(())
+}
+
+/// Appends `name\u{1}value\u{2}` for a name and value known to hold no separator.
+fn put_unchecked(out: &mut Vec<u8>, name: &str, value: &str) {
     out.extend_from_slice(name.as_bytes());
     out.push(NAME_VALUE);
     out.extend_from_slice(value.as_bytes());
     out.push(PROPERTY_END);
-    Ok(())
 }
 
 /// The length of a message id (the client's prefix depends on the host's address family).
@@ -237,9 +243,7 @@ pub(super) fn encode_batch<'a>(
         body.push(NAME_VALUE);
         // The id `MessageIds::Counted` gives the message, written without building it.
         body.extend_from_slice(head.as_bytes());
-        body.extend_from_slice(&MessageIds::counter_digits(
-            first.wrapping_add(index as u16),
-        ));
+        body.extend_from_slice(&MessageIds::counter_at(first, index));
         body.push(PROPERTY_END);
     }
     debug_assert_eq!(body.len(), total);
@@ -361,6 +365,14 @@ mod tests {
         assert_eq!(MessageClientIDSetter::get_uniq_id(final_message), None);
     }
 
+    /// The `WAIT=true` written without a scan is the client's own property.
+    #[test]
+    fn the_fixed_wait_property_is_the_clients() {
+        let mut expected = MessageConst::PROPERTY_WAIT_STORE_MSG_OK.as_bytes().to_vec();
+        expected.extend_from_slice(b"\x01true\x02");
+        assert_eq!(WAIT_PROPERTY, expected.as_slice());
+    }
+
     #[test]
     fn ids_have_the_clients_shape_and_never_repeat_its_own() {
         let client = MessageClientIDSetter::create_uniq_id();
@@ -368,9 +380,18 @@ mod tests {
         let client_ms = u32::from_str_radix(&client[time_at..time_at + 8], 16).unwrap();
         let wire = WireMessage::new(&outgoing("b", None, &[])).unwrap();
         let mut seen = HashSet::new();
+        // 40 batches of 512 take the counter over 20,000 steps: over a wrap when the counter
+        // starts (it is process-wide) within that of 65,536.
         for _ in 0..40 {
             let encoded = encode_batch("orders", std::iter::repeat_n(&wire, 512));
-            for id in (0..512).map(|index| encoded.ids.id(index)) {
+            let mut body = encoded.batch.final_message.body().unwrap().clone();
+            let written: Vec<String> = decode_messages(&mut body)
+                .iter()
+                .map(|m| MessageClientIDSetter::get_uniq_id(m).unwrap().to_string())
+                .collect();
+            let reported: Vec<String> = (0..512).map(|index| encoded.ids.id(index)).collect();
+            assert_eq!(written, reported, "the body carries the ids reported");
+            for id in reported {
                 assert_eq!(id.len(), client.len());
                 assert_eq!(id.len(), id_len());
                 assert!(
