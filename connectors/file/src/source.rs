@@ -391,6 +391,16 @@ mod tests {
         }
     }
 
+    /// Appends `bytes` to the file at `path`, as a writer following the file would.
+    fn append(path: &std::path::Path, bytes: &[u8]) {
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(path)
+            .unwrap()
+            .write_all(bytes)
+            .unwrap();
+    }
+
     fn config(path: &std::path::Path) -> Config {
         Config::new()
             .with("filename", path.display())
@@ -410,12 +420,7 @@ mod tests {
         assert_eq!(values, [&Value::from("one"), &Value::from("two")]);
         assert_eq!(records[1].position.offset.get_i64(POSITION_KEY), Some(8));
         assert!(task.poll().await.unwrap().is_empty());
-        std::fs::OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .unwrap()
-            .write_all(b"ial\n\xff\xfe\n")
-            .unwrap();
+        append(&path, b"ial\n\xff\xfe\n");
         let records = task.poll().await.unwrap();
         assert_eq!(records[0].value, Value::from("partial"));
         assert_eq!(
@@ -439,12 +444,7 @@ mod tests {
         assert!(task.poll().await.unwrap().is_empty());
         assert!(!task.long_line, "a partial tail is not a long line");
 
-        std::fs::OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .unwrap()
-            .write_all(b"\n")
-            .unwrap();
+        append(&path, b"\n");
         let records = task.poll().await.unwrap();
         assert_eq!(records[0].value, Value::from("b"));
         // Rotate: rename the old file away, create a new one at the same name.
@@ -512,12 +512,7 @@ mod tests {
             task.pending, b"three\nfo",
             "the rest is held, not read again"
         );
-        std::fs::OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .unwrap()
-            .write_all(b"ur\n")
-            .unwrap();
+        append(&path, b"ur\n");
         let next = task.poll().await.unwrap();
         let values: Vec<&Value> = next.iter().map(|r| &r.value).collect();
         assert_eq!(values, [&Value::from("three"), &Value::from("four")]);
