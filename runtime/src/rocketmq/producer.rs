@@ -6,7 +6,8 @@
 //! sorted queues, and once a batch of a queue failed nothing later of that queue is sent in the
 //! same call — the caller resends the failed messages, in order.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -199,82 +200,89 @@ impl std::fmt::Debug for RocketProducer {
     }
 }
 
-/// A message bound for one queue, with its index in the caller's slice.
-struct Bound {
-    index: usize,
-    message: WireMessage,
+/// A call's messages on the client's runtime, shared by its lanes: the prepared messages, and
+/// their positions grouped by lane (each lane a run of `order`). Lanes read the messages in
+/// place; nothing is moved into per-queue vectors.
+struct Call {
+    prepared: Vec<Prepared>,
+    order: Vec<u32>,
 }
 
-/// Sends one queue's messages in order, batch by batch; after a failure the rest of the
-/// queue is not sent (so a resend keeps the order).
+impl Call {
+    fn message(&self, position: u32) -> &WireMessage {
+        &self.prepared[position as usize].message
+    }
+}
+
+/// What one batch of a lane came to: the batch's run of [`Call::order`] and where it was
+/// stored, or why not.
+type BatchOutcome = (Range<usize>, Result<Arc<SentBatch>, ConnectError>);
+
+/// Sends one lane (a run of the call's `order`, all for `queue`) in order, batch by batch;
+/// after a failure the rest of the lane is not sent (so a resend keeps the order).
 async fn send_lane(
     producer: DefaultMQProducer,
     queue: MessageQueue,
-    items: Vec<Bound>,
-) -> (
-    MessageQueue,
-    bool,
-    Vec<(usize, ConnectResult<SendMetadata>)>,
-) {
-    let mut out = Vec::with_capacity(items.len());
+    call: Arc<Call>,
+    lane: Range<usize>,
+) -> (MessageQueue, bool, Vec<BatchOutcome>) {
+    let positions = &call.order[lane.clone()];
+    let mut batches = Vec::with_capacity(positions.len().div_ceil(BATCH_MESSAGES));
     let mut failure: Option<ConnectError> = None;
-    let mut items = items.into_iter().peekable();
-    while items.peek().is_some() {
-        let mut batch = Vec::new();
-        let mut bytes = 0;
-        while let Some(next) = items.peek() {
-            let size = next.message.size();
-            if !batch.is_empty() && (batch.len() >= BATCH_MESSAGES || bytes + size > BATCH_BYTES) {
+    let mut start = 0;
+    while start < positions.len() {
+        let (mut end, mut bytes) = (start, 0);
+        while let Some(&position) = positions.get(end) {
+            let size = call.message(position).size();
+            if end > start && (end - start >= BATCH_MESSAGES || bytes + size > BATCH_BYTES) {
                 break;
             }
             bytes += size;
-            batch.extend(items.next());
+            end += 1;
         }
+        let run = lane.start + start..lane.start + end;
+        let batch = &positions[start..end];
+        start = end;
         if let Some(e) = &failure {
-            out.extend(batch.into_iter().map(|item| {
-                (
-                    item.index,
-                    Err(ConnectError::retriable(format!(
-                        "not sent: an earlier message for its queue failed ({e})"
-                    ))),
-                )
-            }));
+            batches.push((
+                run,
+                Err(ConnectError::retriable(format!(
+                    "not sent: an earlier message for its queue failed ({e})"
+                ))),
+            ));
             continue;
         }
         let EncodedBatch {
             batch: encoded,
             ids,
-        } = encode_batch(queue.topic_str(), batch.iter().map(|b| &b.message));
-        let sent = match producer
-            .send_to_queue_with_timeout(encoded, queue.clone(), SEND_TIMEOUT_MS)
-            .await
-        {
-            Ok(Some(result)) => Ok(result),
+        } = encode_batch(
+            queue.topic_str(),
+            batch.iter().map(|&position| call.message(position)),
+        );
+        // Boxed: the client's send future is kilobytes, and inline it would be copied with
+        // this lane's task at every spawn and poll.
+        let sent =
+            Box::pin(producer.send_to_queue_with_timeout(encoded, queue.clone(), SEND_TIMEOUT_MS))
+                .await;
+        let outcome = match sent {
+            Ok(Some(result)) => Ok(Arc::new(SentBatch {
+                topic: queue.topic_str().to_owned(),
+                broker_name: queue.broker_name().as_str().to_owned(),
+                queue_id: queue.queue_id(),
+                first_offset: i64::try_from(result.queue_offset).unwrap_or(i64::MAX),
+                ids,
+            })),
             Ok(None) => Err(ConnectError::retriable(
                 "send failed: the client returned no result",
             )),
             Err(e) => Err(client_error("send failed", e)),
         };
-        match sent {
-            Ok(result) => {
-                let sent = Arc::new(SentBatch {
-                    topic: queue.topic_str().to_owned(),
-                    broker_name: queue.broker_name().as_str().to_owned(),
-                    queue_id: queue.queue_id(),
-                    first_offset: i64::try_from(result.queue_offset).unwrap_or(i64::MAX),
-                    ids,
-                });
-                for (position, item) in batch.into_iter().enumerate() {
-                    out.push((item.index, Ok(SendMetadata::new(sent.clone(), position))));
-                }
-            }
-            Err(error) => {
-                out.extend(batch.into_iter().map(|b| (b.index, Err(error.clone()))));
-                failure = Some(error);
-            }
+        if let Err(e) = &outcome {
+            failure = Some(e.clone());
         }
+        batches.push((run, outcome));
     }
-    (queue, failure.is_some(), out)
+    (queue, failure.is_some(), batches)
 }
 
 /// A message built on the caller's thread, ready to route.
@@ -293,13 +301,15 @@ impl RocketProducer {
         mut results: Vec<Option<ConnectResult<SendMetadata>>>,
         prepared: Vec<Prepared>,
     ) -> Vec<ConnectResult<SendMetadata>> {
-        let mut lanes: BTreeMap<(Arc<str>, usize), (MessageQueue, Vec<Bound>)> = BTreeMap::new();
+        // Each routed message's lane (its topic's place in `route_of`, its queue's slot) and
+        // its position in `prepared`.
+        let mut routed: Vec<(u32, u32, u32)> = Vec::with_capacity(prepared.len());
         // Each topic's route, looked up once per call (a call nearly always names one topic)
         // and kept for the whole call even when it failed or looks stale, so that every message
         // of a key meets the same queues (`forget` makes the next call look again).
         let mut route_of: Vec<(Arc<str>, ConnectResult<Vec<MessageQueue>>)> = Vec::new();
         let mut last = 0;
-        for item in prepared {
+        for (position, item) in prepared.iter().enumerate() {
             let known = route_of
                 .get(last)
                 .filter(|(topic, _)| *topic == item.topic)
@@ -308,9 +318,9 @@ impl RocketProducer {
             last = match known {
                 Some(at) => at,
                 None => {
-                    let found = routes
-                        .queues(&producer, &item.topic, NEW_TOPIC_QUEUES)
-                        .await;
+                    // Boxed, as the lane's send: the lookup's future is large and rarely run.
+                    let found =
+                        Box::pin(routes.queues(&producer, &item.topic, NEW_TOPIC_QUEUES)).await;
                     route_of.push((item.topic.clone(), found));
                     route_of.len() - 1
                 }
@@ -343,28 +353,51 @@ impl RocketProducer {
                 }
                 Placement::Unkeyed(batch) => batch % queues.len(),
             };
-            lanes
-                .entry((item.topic, slot))
-                .or_insert_with(|| (queues[slot].clone(), Vec::new()))
-                .1
-                .push(Bound {
-                    index: item.index,
-                    message: item.message,
-                });
+            // A call holds at most a few thousand messages, topics and queues.
+            #[allow(clippy::cast_possible_truncation, reason = "see above")]
+            routed.push((last as u32, slot as u32, position as u32));
         }
+        // Lanes as runs: a stable sort keeps each lane's messages in the caller's order (and
+        // costs one pass when, as usual, they already come lane by lane).
+        routed.sort_by_key(|&(route, slot, _)| (route, slot));
+        let mut lanes: Vec<(MessageQueue, Range<usize>)> = Vec::new();
+        for (at, &(route, slot, _)) in routed.iter().enumerate() {
+            let same = at > 0 && (routed[at - 1].0, routed[at - 1].1) == (route, slot);
+            match lanes.last_mut() {
+                Some((_, run)) if same => run.end = at + 1,
+                _ => {
+                    if let (_, Ok(queues)) = &route_of[route as usize] {
+                        lanes.push((queues[slot as usize].clone(), at..at + 1));
+                    }
+                }
+            }
+        }
+        let call = Arc::new(Call {
+            prepared,
+            order: routed
+                .into_iter()
+                .map(|(_, _, position)| position)
+                .collect(),
+        });
         let mut running = JoinSet::new();
-        for (_, (queue, items)) in lanes {
-            running.spawn(send_lane(producer.clone(), queue, items));
+        for (queue, lane) in lanes {
+            running.spawn(send_lane(producer.clone(), queue, call.clone(), lane));
         }
         while let Some(joined) = running.join_next().await {
             match joined {
-                Ok((queue, failed, sent)) => {
+                Ok((queue, failed, batches)) => {
                     if failed {
                         // The route may have changed (a broker restarted): look it up again.
                         routes.forget(queue.topic_str());
                     }
-                    for (index, result) in sent {
-                        results[index] = Some(result);
+                    for (run, outcome) in batches {
+                        for (at, &position) in call.order[run].iter().enumerate() {
+                            let index = call.prepared[position as usize].index;
+                            results[index] = Some(match &outcome {
+                                Ok(sent) => Ok(SendMetadata::new(sent.clone(), at)),
+                                Err(e) => Err(e.clone()),
+                            });
+                        }
                     }
                 }
                 Err(e) => tracing::error!(error = %e, "a send lane panicked"),
